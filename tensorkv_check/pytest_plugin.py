@@ -1,0 +1,1 @@
+"""pytest plugin that runs the proof suite claims as tests (being built)."""
