@@ -5,6 +5,7 @@ Sub-commands:
 * ``demo``: run the three streaming decoders of Definitions 3.7/3.8 side by side on a
   seeded random stream and print their agreement, memory and flop counts.
 * ``claims``: list the proof suite's claims with status (see :mod:`proofs`).
+* ``report``: run the claim checks and sweeps and write the verification report.
 * ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
 
 Exit codes: 0 when every requested check ran, 1 when a check errored, 2 for usage
@@ -42,6 +43,17 @@ def _seed(text: str) -> int:
     return value
 
 
+def _formats(text: str) -> list[str]:
+    from tensorkv_check.report import FORMATS
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in parts if p not in FORMATS]
+    if not parts or bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown format(s) {', '.join(bad) or '(none given)'}; valid: {', '.join(FORMATS)}")
+    return parts
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="tensorkv-check",
@@ -73,6 +85,24 @@ def build_parser() -> argparse.ArgumentParser:
     claims.add_argument("--claims", default=None, help="comma-separated claim ids (and their dependencies)")
     claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
     claims.set_defaults(func=_run_claims)
+
+    report = sub.add_parser(
+        "report",
+        help="run the claim checks and sweeps and write the verification report",
+        description="Run every claim check and sweep of a profile and write report.html "
+        "(self-contained), report.md (with figures/) and report.json into --out. Same seed and "
+        "profile give a byte-identical report.json outside its 'timings' section.",
+        epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0",
+    )
+    report.add_argument("--profile", choices=("quick", "full"), default="quick",
+                        help="quick (default, a few minutes) or full (large sweeps and slow checks)")
+    report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
+    report.add_argument("--format", default="html,md,json", type=_formats,
+                        help="comma-separated subset of html,md,json (default all three)")
+    report.add_argument("--seed", type=_seed, default=0, help="seed of every check and sweep (default 0)")
+    report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
+    report.add_argument("--quiet", action="store_true", help="no progress output")
+    report.set_defaults(func=_run_report)
 
     bench = sub.add_parser(
         "bench",
@@ -116,6 +146,79 @@ def _run_claims(args: argparse.Namespace) -> int:
     from proofs.cli import run_claims_command
 
     return run_claims_command(args)
+
+
+class _Progress:
+    """Progress on stderr: a tqdm bar on a terminal, plain lines otherwise, nothing if quiet."""
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.quiet, self.count, self.total = quiet, 0, total
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="check", file=sys.stderr, dynamic_ncols=True)
+
+    def check(self, check) -> None:
+        self.count += 1
+        if self.bar is not None:
+            self.bar.set_description(check.node_id[:48])
+            self.bar.update(1)
+        elif not self.quiet:
+            print(f"[{self.count}/{self.total}] {check.node_id}", file=sys.stderr, flush=True)
+
+    def stage(self, name: str) -> None:
+        if self.bar is not None:
+            self.bar.set_description(name)
+        elif not self.quiet:
+            print(f"[sweep] {name}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    import time
+
+    from proofs.registry import CheckContext, RegistryError, load_all
+    from tensorkv_check.report import build_report, ensure_writable_dir, write_report
+
+    try:
+        out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
+    except ValueError as exc:
+        print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
+        return 2
+    registry = load_all()
+    ids = None
+    if args.claims:
+        ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+        try:
+            selected = registry.select(ids)
+        except RegistryError as exc:
+            print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
+            return 2
+    else:
+        selected = registry.select(None)
+    full = args.profile == "full"
+    total = sum(1 for cid in selected for ck in registry[cid].checks if full or not ck.slow)
+    progress = _Progress(total, args.quiet)
+    t0 = time.perf_counter()
+    try:
+        report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
+                              claim_ids=ids, on_check=progress.check, on_stage=progress.stage)
+    finally:
+        progress.close()
+    written = write_report(report, out, args.format)
+    if not args.quiet:
+        summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
+        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s)")
+        for path in written:
+            if path.parent == out:
+                print(f"wrote {path}")
+        for node in report["errored_checks"]:
+            print(f"check errored: {node}", file=sys.stderr)
+    return 1 if report["errored_checks"] else 0
 
 
 def _run_bench(args: argparse.Namespace) -> int:

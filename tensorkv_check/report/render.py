@@ -1,0 +1,226 @@
+"""Render the report dict as Markdown and as self-contained HTML.
+
+Both renderings read only the report's JSON data, so they agree with it. The HTML
+inlines its figures as ``data:`` URIs with alt text and loads nothing from the
+network; the Markdown references the same figures as SVG files beside it.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from typing import Any
+
+from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg, tradeoff_svg
+
+__all__ = ["figures", "render_markdown", "render_html", "render_json"]
+
+
+def render_json(report: dict[str, Any]) -> str:
+    """Canonical JSON text (sorted keys, fixed indentation): same data, same bytes."""
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def figures(report: dict[str, Any]) -> list[dict[str, str]]:
+    """The report's figures: file name, title, alt text and SVG source."""
+    out = [{
+        "file": "dependencies.svg",
+        "title": "Claim dependency graph",
+        "alt": "Directed graph of the claims, each node coloured by its status: "
+        + ", ".join(f"{c['id']} {c['status']}" for c in report["claims"]),
+        "svg": dependency_graph_svg(report["claims"]),
+    }]
+    tr = report["sweeps"].get("tradeoff") or []
+    if tr:
+        out.append({
+            "file": "tradeoff-memory.svg",
+            "title": "Remark 3.9: memory held by each decoder",
+            "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
+            "the four-cache decoders linearly.",
+            "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
+        })
+        out.append({
+            "file": "tradeoff-flops.svg",
+            "title": "Remark 3.9: flops of one decode step",
+            "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
+            "coincide near 4 n^2 d; the materialising four-cache step is above both.",
+            "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
+        })
+    times = report["timings"].get("tradeoff_seconds") or []
+    if times:
+        pts = [{"n": t["n"], "seconds": {k: v for k, v in t.items() if k not in ("n", "d")}} for t in times]
+        out.append({
+            "file": "tradeoff-time.svg",
+            "title": "Remark 3.9: measured step time (timings, not deterministic)",
+            "alt": "Log-log plot of the median measured step time of each decoder against n.",
+            "svg": tradeoff_svg(pts, "seconds", "seconds per step (median)", "Step time (measured)"),
+        })
+    return out
+
+
+def _evidence(check: dict[str, Any]) -> str:
+    parts = [check["summary"]]
+    if check.get("scope"):
+        parts.append(f"scope: {check['scope']}")
+    est = check.get("estimate")
+    if est:
+        parts.append(
+            f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
+            f"{100 * est['confidence']:g}% Clopper–Pearson [{est['ci_low']:.4f}, {est['ci_high']:.4f}], "
+            f"seed {est['seed']}, parameters {json.dumps(est['parameters'], sort_keys=True)}"
+        )
+    if check.get("counterexample"):
+        parts.append("counterexample: " + json.dumps(check["counterexample"], sort_keys=True))
+    if check.get("reproduce"):
+        parts.append(f"reproduce: `{check['reproduce']}`")
+    return "; ".join(parts)
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
+    p = report["paper"]
+    lines = [
+        f"# tensorkv-check verification report",
+        "",
+        f"Paper: {p['authors']}, *{p['title']}*, arXiv {p['arxiv']} ({p['year']}).",
+        f"Profile `{report['profile']}`, seed {report['seed']}.",
+        "",
+        "## Summary",
+        "",
+        "| status | claims |",
+        "|---|---|",
+        *[f"| {s} | {n} |" for s, n in report["summary"].items()],
+        "",
+        "| claim | paper | sources | status | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for c in report["claims"]:
+        ev = "<br>".join(f"**{name}** ({ck['kind']}): {_evidence(ck)}" for name, ck in c["checks"].items())
+        if not c["checks"]:
+            ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
+        lines.append(
+            f"| `{c['id']}` | {_md_cell(c['paper_ref'])} | {', '.join(c['sources'])} | "
+            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(ev)} |"
+        )
+    lines += ["", "## Findings", ""]
+    lines += [f"- {_md_cell(f['text'])}" for f in report["findings"]] or ["- none"]
+    lines += ["", "## Figures", ""]
+    for fig in figures(report):
+        lines += [f"### {fig['title']}", "", f"![{fig['alt']}]({figure_dir}/{fig['file']})", ""]
+    lines += ["## Claims in detail", ""]
+    for c in report["claims"]:
+        lines += [f"### `{c['id']}` ({c['paper_ref']}): {c['status']}", "", c["statement"], ""]
+        if c["sympy_statement"]:
+            lines += [f"Symbolic statement: `{c['sympy_statement']}`", ""]
+        if c["hypotheses"]:
+            lines += ["Hypotheses: " + "; ".join(c["hypotheses"]), ""]
+        for k, v in c["explicit_constants"].items():
+            lines.append(f"- explicit constant: {k} → {v}")
+        if c["depends_on"]:
+            lines += ["", "Depends on: " + ", ".join(f"`{d}`" for d in c["depends_on"]), ""]
+        for cav in c["caveats"]:
+            lines += [f"> Caveat: {cav}", ""]
+        for name, ck in c["checks"].items():
+            lines.append(f"- **{name}** ({ck['kind']}, {ck['outcome']}): {_evidence(ck)}")
+        lines.append("")
+    lines += _md_reproducibility(report)
+    return "\n".join(lines) + "\n"
+
+
+def _md_reproducibility(report: dict[str, Any]) -> list[str]:
+    env = report["environment"]
+    t = report["timings"]
+    pk = ", ".join(f"{k} {v}" for k, v in env["packages"].items())
+    return [
+        "## Reproducibility",
+        "",
+        f"- command: `tensorkv-check report --profile {report['profile']} --seed {report['seed']}`",
+        f"- git commit: {env['git_commit']}",
+        f"- Python {env['python']} on {env['platform']} ({env['machine']}), {env['cpu_count']} CPUs",
+        f"- packages: {pk}",
+        "",
+        "## Timings (not deterministic)",
+        "",
+        f"- wall time: {t['wall_seconds']['total']:.1f} s "
+        f"(claims {t['wall_seconds']['claims']:.1f} s, trade-off sweep {t['wall_seconds']['tradeoff_sweep']:.1f} s)",
+        *[f"- {f}" for f in t.get("findings", [])],
+    ]
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
+table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
+th{background:#f3f3f3}code{font-size:0.95em}.status{font-weight:bold;padding:1px 6px;border-radius:3px}
+figure{margin:1.5em 0}figure img{max-width:100%}blockquote{border-left:4px solid #E69F00;margin:0.5em 0;padding:0.2em 1em;background:#fff8e6}
+"""
+
+
+def _status_badge(status: str) -> str:
+    col = STATUS_COLOURS.get(status, "#999999")
+    return f'<span class="status" style="background:{col}">{html.escape(status)}</span>'
+
+
+def render_html(report: dict[str, Any]) -> str:
+    e = html.escape
+    p = report["paper"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>tensorkv-check verification report</title>",
+        f"<style>{_CSS}</style></head><body>",
+        "<h1>tensorkv-check verification report</h1>",
+        f"<p>Paper: {e(p['authors'])}, <em>{e(p['title'])}</em>, arXiv {e(p['arxiv'])} ({p['year']}). "
+        f"Profile <code>{e(report['profile'])}</code>, seed {report['seed']}.</p>",
+        "<h2>Summary</h2><table><tr><th>status</th><th>claims</th></tr>",
+        *[f"<tr><td>{_status_badge(s)}</td><td>{n}</td></tr>" for s, n in report["summary"].items()],
+        "</table>",
+        "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>evidence</th></tr>",
+    ]
+    for c in report["claims"]:
+        if c["checks"]:
+            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}): {e(_evidence(ck))}" for n, ck in c["checks"].items())
+        else:
+            ev = e(f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"])
+        out.append(
+            f'<tr id="{e(c["id"])}"><td><code>{e(c["id"])}</code></td><td>{e(c["paper_ref"])}</td>'
+            f"<td>{e(', '.join(c['sources']))}</td><td>{_status_badge(c['status'])}<br><small>{e(c['reason'])}</small></td>"
+            f"<td>{ev}</td></tr>"
+        )
+    out.append("</table><h2>Findings</h2><ul>")
+    out += [f"<li>{e(f['text'])}</li>" for f in report["findings"]] or ["<li>none</li>"]
+    out.append("</ul><h2>Figures</h2>")
+    for fig in figures(report):
+        data = base64.b64encode(fig["svg"].encode("utf-8")).decode("ascii")
+        out.append(
+            f'<figure><img alt="{e(fig["alt"])}" src="data:image/svg+xml;base64,{data}">'
+            f"<figcaption>{e(fig['title'])}</figcaption></figure>"
+        )
+    out.append("<h2>Claims in detail</h2>")
+    for c in report["claims"]:
+        out.append(f"<h3><code>{e(c['id'])}</code> ({e(c['paper_ref'])}) {_status_badge(c['status'])}</h3>")
+        out.append(f"<p>{e(c['statement'])}</p>")
+        if c["sympy_statement"]:
+            out.append(f"<p>Symbolic statement: <code>{e(c['sympy_statement'])}</code></p>")
+        if c["hypotheses"]:
+            out.append("<p>Hypotheses: " + e("; ".join(c["hypotheses"])) + "</p>")
+        if c["explicit_constants"]:
+            out.append("<ul>" + "".join(f"<li>explicit constant: {e(k)} → {e(v)}</li>"
+                                        for k, v in c["explicit_constants"].items()) + "</ul>")
+        if c["depends_on"]:
+            out.append("<p>Depends on: " + ", ".join(f'<a href="#{e(d)}"><code>{e(d)}</code></a>'
+                                                    for d in c["depends_on"]) + "</p>")
+        out += [f"<blockquote>Caveat: {e(cav)}</blockquote>" for cav in c["caveats"]]
+        if c["checks"]:
+            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(_evidence(ck))}</li>"
+                                        for n, ck in c["checks"].items()) + "</ul>")
+    for line in _md_reproducibility(report):
+        if line.startswith("## "):
+            out.append(("</ul>" if out[-1] != "" else "") + f"<h2>{e(line[3:])}</h2><ul>")
+        elif line.startswith("- "):
+            out.append(f"<li>{e(line[2:].replace('`', ''))}</li>")
+    out.append("</ul></body></html>")
+    return "\n".join(out) + "\n"
