@@ -37,6 +37,7 @@ A check that finds a known counterexample (a recorded finding) declares
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import pkgutil
 import time
@@ -171,6 +172,7 @@ class Check:
     description: str = ""
     slow: bool = False
     expect: Literal["pass", "counterexample"] = "pass"
+    scope: str = ""
 
     @property
     def node_id(self) -> str:
@@ -183,6 +185,8 @@ class Check:
             result = self.fn(ctx)
             if not isinstance(result, CheckResult):
                 raise TypeError(f"check {self.node_id} returned {type(result).__name__}, not CheckResult")
+            if not result.scope and self.scope:
+                result = dataclasses.replace(result, scope=self.scope)
         except Exception as exc:  # a crashing check is a finding, reported as failing
             result = CheckResult(
                 "error",
@@ -233,7 +237,7 @@ class Claim:
     checks: list[Check] = field(default_factory=list)
 
     def _add(self, name: str, kind: CheckKind, *, description: str = "", slow: bool = False,
-             expect: str = "pass") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
+             expect: str = "pass", scope: str = "") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
         if any(c.name == name for c in self.checks):
             raise RegistryError(f"claim {self.id} already has a check named {name!r}")
         if expect not in ("pass", "counterexample"):
@@ -241,7 +245,7 @@ class Claim:
 
         def deco(fn: Callable[[CheckContext], CheckResult]) -> Callable:
             desc = description or (fn.__doc__ or "").strip().split("\n")[0]
-            self.checks.append(Check(self.id, name, kind, fn, desc, slow, expect))  # type: ignore[arg-type]
+            self.checks.append(Check(self.id, name, kind, fn, desc, slow, expect, scope))  # type: ignore[arg-type]
             return fn
 
         return deco

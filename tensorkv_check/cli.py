@@ -178,10 +178,16 @@ class _Progress:
             self.bar.close()
 
 
+def _load_registry():
+    from proofs.registry import load_all
+
+    return load_all()
+
+
 def _run_report(args: argparse.Namespace) -> int:
     import time
 
-    from proofs.registry import CheckContext, RegistryError, load_all
+    from proofs.registry import CheckContext, RegistryError
     from tensorkv_check.report import build_report, ensure_writable_dir, write_report
 
     try:
@@ -189,7 +195,7 @@ def _run_report(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
         return 2
-    registry = load_all()
+    registry = _load_registry()
     ids = None
     if args.claims:
         ids = [i.strip() for i in args.claims.split(",") if i.strip()]
@@ -216,8 +222,8 @@ def _run_report(args: argparse.Namespace) -> int:
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
-        for node in report["errored_checks"]:
-            print(f"check errored: {node}", file=sys.stderr)
+    for node in report["errored_checks"]:  # shown even with --quiet: it sets the exit code
+        print(f"check errored: {node}", file=sys.stderr)
     return 1 if report["errored_checks"] else 0
 
 

@@ -217,10 +217,12 @@ def render_html(report: dict[str, Any]) -> str:
         if c["checks"]:
             out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(_evidence(ck))}</li>"
                                         for n, ck in c["checks"].items()) + "</ul>")
+    open_list = False
     for line in _md_reproducibility(report):
         if line.startswith("## "):
-            out.append(("</ul>" if out[-1] != "" else "") + f"<h2>{e(line[3:])}</h2><ul>")
+            out.append(("</ul>" if open_list else "") + f"<h2>{e(line[3:])}</h2><ul>")
+            open_list = True
         elif line.startswith("- "):
             out.append(f"<li>{e(line[2:].replace('`', ''))}</li>")
-    out.append("</ul></body></html>")
+    out.append(("</ul>" if open_list else "") + "</body></html>")
     return "\n".join(out) + "\n"

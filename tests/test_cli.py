@@ -1,0 +1,106 @@
+"""Tests of the ``tensorkv-check`` command: sub-commands, help, exit codes, usage errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tensorkv_check import cli
+from tensorkv_check.report import build
+
+
+def run(capsys, *argv):
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = exc.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.mark.parametrize("command", ["demo", "claims", "report", "bench"])
+def test_help_is_accurate_and_has_an_example(capsys, command):
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert "example: tensorkv-check " + command in out
+
+
+def test_demo_reports_agreement_and_exact_memory(capsys):
+    code, out, _ = run(capsys, "demo", "--n", "10", "--d", "4", "--seed", "3")
+    assert code == 0
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line.startswith(("four", "two"))}
+    assert rows["four-cache"][1] == f"{4 * 10 * 4 * 8:,}"
+    assert rows["two-cache"][1] == f"{2 * 10 * 10 * 4 * 8:,}"
+    assert all(float(r[-1]) < 1e-12 for r in rows.values())
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["demo", "--n", "0"], "expected a positive integer"),
+        (["report", "--seed", "-1"], "seed must be a non-negative integer"),
+        (["report", "--format", "html,pdf"], "unknown format(s) pdf; valid: html, md, json"),
+        (["report", "--profile", "huge"], "invalid choice: 'huge'"),
+        (["nonsense"], "invalid choice"),
+    ],
+)
+def test_usage_errors_exit_2_with_the_valid_values(capsys, argv, message):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+
+
+def test_report_unwritable_out_fails_before_work(capsys, tmp_path, monkeypatch):
+    target = tmp_path / "a-file"
+    target.write_text("x")
+    called = []
+    monkeypatch.setattr(build, "measure_tradeoff", lambda *a, **k: called.append(1) or [])
+    code, _, err = run(capsys, "report", "--out", str(target), "--quiet")
+    assert code == 2 and "is not a directory" in err
+    assert called == []
+
+
+def test_report_unknown_claim_lists_valid_ids(capsys, tmp_path):
+    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--claims", "thm:nope", "--quiet")
+    assert code == 2
+    assert "unknown claim id 'thm:nope'" in err and "valid ids:" in err
+    assert not (tmp_path / "report.json").exists()
+
+
+def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
+    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7")
+    assert code == 0, err
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["seed"] == 7 and data["profile"] == "quick"
+    assert [c["id"] for c in data["claims"]] == ["lem:ok"]
+    assert not (tmp_path / "report.html").exists()
+    assert "[1/1] lem:ok::fine" in err  # plain progress lines when stderr is not a terminal
+    assert "wrote" in out
+
+
+def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
+    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
+    monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
+    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet")
+    assert code == 1
+    assert "check errored: lem:ok::fine" in err
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["claims"][0]["status"] == "failing"
+
+
+def _toy_registry(broken: bool = False):
+    from proofs.registry import CheckResult, Registry
+
+    reg = Registry()
+    c = reg.claim("lem:ok", paper_ref="Lemma 1", sources=("std",), statement="ok")
+
+    @c.symbolic("fine")
+    def _(ctx):
+        if broken:
+            raise ZeroDivisionError("planted")
+        return CheckResult.ok("fine")
+
+    return reg

@@ -1,0 +1,184 @@
+"""Tests of the verification report (tensorkv_check.report): determinism, HTML validity,
+atomic output, and that rendering shows every claim with its status and evidence."""
+
+from __future__ import annotations
+
+import json
+import os
+from html.parser import HTMLParser
+
+import pytest
+
+from proofs.registry import CheckContext, CheckResult, Registry
+from tensorkv_check.report import build, build_report, render_json, write_report
+from tensorkv_check.report.io import atomic_write, ensure_writable_dir
+from tensorkv_check.stats import clopper_pearson
+
+
+@pytest.fixture(autouse=True)
+def tiny_profile(monkeypatch):
+    # The real profiles time decoders up to n=256; the tests need the plumbing, not the sweep.
+    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
+
+
+def toy_registry() -> Registry:
+    reg = Registry()
+    reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a <tag> & 'quote'",
+              cited_reason="textbook")
+    b = reg.claim("lem:b", paper_ref="Lemma 2", sources=("paper", "inferred"), statement="b holds",
+                  depends_on=("def:a",), caveats=("only for the representation",))
+
+    @b.symbolic("identity", scope="all n")
+    def _(ctx):
+        return CheckResult.ok("x - x = 0", scope="all n")
+
+    @b.empirical("rate")
+    def _(ctx):
+        rng = ctx.rng("lem:b", "rate")
+        hits = int((rng.random(200) < 0.99).sum())
+        return CheckResult.ok("rate", estimate=clopper_pearson(hits, 200, 0.99, seed=ctx.seed,
+                                                               parameters={"n": [1, 2]}))
+
+    c = reg.claim("thm:c", paper_ref="Theorem 3", sources=("paper",), statement="c",
+                  depends_on=("lem:b",))
+
+    @c.empirical("search", expect="counterexample")
+    def _(ctx):
+        return CheckResult.refute("c fails at n=2", {"n": 2}, "tensorkv-check check thm:c")
+
+    return reg
+
+
+def make(seed=0):
+    return build_report(toy_registry(), CheckContext(seed=seed, profile="quick"))
+
+
+def strip_timings(text: str) -> str:
+    # sort_keys puts "timings" last; everything before it must match byte for byte.
+    return text[: text.index('"timings"')]
+
+
+def test_json_is_byte_identical_across_runs_apart_from_timings():
+    a, b = render_json(make(3)), render_json(make(3))
+    assert strip_timings(a) == strip_timings(b)
+    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "tradeoff_seconds", "findings"}
+
+
+def test_seed_changes_the_evidence():
+    a, b = make(0), make(1)
+    rate = lambda r: r["claims"][1]["checks"]["rate"]["estimate"]["seed"]  # noqa: E731
+    assert (rate(a), rate(b)) == (0, 1)
+
+
+def test_statuses_summary_and_findings():
+    rep = make()
+    status = {c["id"]: c["status"] for c in rep["claims"]}
+    assert status == {"def:a": "cited", "lem:b": "confirmed", "thm:c": "refuted"}
+    assert rep["summary"] == {"proved": 0, "confirmed": 1, "refuted": 1, "cited": 1, "failing": 0}
+    kinds = {(f["claim"], f["kind"]) for f in rep["findings"]}
+    assert ("thm:c", "refuted") in kinds and ("lem:b", "caveat") in kinds
+    assert any("tensorkv-check check thm:c" in f["text"] for f in rep["findings"])
+    assert any(f["kind"] == "inferred" and "lem:b" in f["text"] for f in rep["findings"])
+
+
+class _Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.stack, self.imgs, self.text, self.errors = [], [], [], []
+
+    VOID = {"meta", "img", "br", "link", "hr", "input"}
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.imgs.append(dict(attrs))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag):
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unbalanced </{tag}> with open {self.stack[-3:]}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_is_well_formed_with_alt_text_and_every_claim(tmp_path):
+    rep = make()
+    write_report(rep, tmp_path)
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    p = _Collect()
+    p.feed(page)
+    p.close()
+    assert p.errors == [] and p.stack == []
+    assert p.imgs and all(img.get("alt") for img in p.imgs)
+    assert all(img["src"].startswith("data:image/svg+xml;base64,") for img in p.imgs)  # self-contained
+    text = "".join(p.text)
+    for c in rep["claims"]:
+        assert c["id"] in text
+    assert "a <tag> & 'quote'" in text  # escaped in the markup, intact as text
+    assert "http://" not in page.replace("http://www.w3.org", "")  # no network resources
+
+
+def test_markdown_lists_every_claim_and_its_figures(tmp_path):
+    rep = make()
+    write_report(rep, tmp_path, ["md"])
+    md = (tmp_path / "report.md").read_text()
+    for c in rep["claims"]:
+        assert f"`{c['id']}`" in md
+    for name in ("dependencies.svg", "tradeoff-memory.svg", "tradeoff-flops.svg"):
+        assert (tmp_path / "figures" / name).read_text().startswith("<svg")
+        assert f"figures/{name}" in md
+    assert not (tmp_path / "report.html").exists()
+
+
+def test_write_report_rejects_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match="unknown report format.*pdf.*valid: html, md, json"):
+        write_report(make(), tmp_path, ["pdf"])
+
+
+def test_rendering_error_leaves_previous_report_intact(tmp_path, monkeypatch):
+    write_report(make(), tmp_path, ["json", "html"])
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("report.*")}
+    from tensorkv_check import report as report_pkg
+
+    def boom(_):
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(report_pkg, "render_html", boom)
+    with pytest.raises(RuntimeError):
+        write_report(make(5), tmp_path, ["json", "html"])
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("report.*")} == before
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_atomic_write_failure_keeps_old_file(tmp_path, monkeypatch):
+    target = tmp_path / "f.txt"
+    atomic_write(target, "old")
+
+    def fail(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError):
+        atomic_write(target, "new")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["f.txt"]
+
+
+def test_unwritable_out_is_reported(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="exists and is not a directory"):
+        ensure_writable_dir(f)
+    if os.geteuid() != 0:  # root can write anywhere, so only check permissions as a user
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        with pytest.raises(ValueError, match="not writable"):
+            ensure_writable_dir(ro / "sub")
+
+
+def test_unknown_profile_rejected():
+    with pytest.raises(ValueError, match="profile must be one of quick, full"):
+        build_report(toy_registry(), CheckContext(profile="huge"))
