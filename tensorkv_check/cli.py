@@ -5,6 +5,7 @@ Sub-commands:
 * ``demo``: run the three streaming decoders of Definitions 3.7/3.8 side by side on a
   seeded random stream and print their agreement, memory and flop counts.
 * ``claims``: list the proof suite's claims with status (see :mod:`proofs`).
+* ``check ID``: run one claim and its dependencies and print the evidence.
 * ``report``: run the claim checks and sweeps and write the verification report.
 * ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
 
@@ -103,6 +104,19 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.set_defaults(func=_run_report)
+
+    check = sub.add_parser(
+        "check",
+        help="run one claim and its dependencies and print the evidence",
+        description="Run the checks of one claim and of everything it depends on, and print "
+        "each claim's status with the evidence of every check (interval, seed, scope, "
+        "counterexample and the command that replays it).",
+        epilog="example: tensorkv-check check thm:four-cache-lb --seed 1",
+    )
+    check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
+    check.add_argument("--seed", type=_seed, default=0, help="seed of every check (default 0)")
+    check.add_argument("--profile", choices=("quick", "full"), default="quick")
+    check.set_defaults(func=_run_check)
 
     bench = sub.add_parser(
         "bench",
@@ -225,6 +239,35 @@ def _run_report(args: argparse.Namespace) -> int:
     for node in report["errored_checks"]:  # shown even with --quiet: it sets the exit code
         print(f"check errored: {node}", file=sys.stderr)
     return 1 if report["errored_checks"] else 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from proofs.registry import CheckContext, RegistryError
+    from tensorkv_check.report.render import evidence_text
+
+    registry = _load_registry()
+    try:
+        registry.select([args.claim_id])
+    except RegistryError as exc:
+        print(f"tensorkv-check check: error: {exc}", file=sys.stderr)
+        return 2
+    ctx = CheckContext(seed=args.seed, profile=args.profile)
+    results = registry.run([args.claim_id], ctx=ctx, include_slow=args.profile == "full")
+    errored = False
+    for cid, res in results.items():
+        c = res.claim
+        marker = "" if cid == args.claim_id else "  (dependency)"
+        print(f"{cid} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}{marker}")
+        print(f"  {c.statement}")
+        print(f"  why: {res.reason}")
+        for cav in c.caveats:
+            print(f"  caveat: {cav}")
+        for name, r in res.results.items():
+            errored |= r.outcome == "error"
+            print(f"  - {name}: {r.outcome}: {evidence_text(r.to_dict())}")
+            if r.outcome == "error":
+                print("    " + r.details.get("traceback", "").rstrip().replace("\n", "\n    "))
+    return 1 if errored else 0
 
 
 def _run_bench(args: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "report", "bench"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "bench"])
 def test_help_is_accurate_and_has_an_example(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
@@ -104,3 +104,19 @@ def _toy_registry(broken: bool = False):
         return CheckResult.ok("fine")
 
     return reg
+
+
+def test_check_prints_claim_dependencies_and_evidence(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    code, out, _ = run(capsys, "check", "lem:ok")
+    assert code == 0
+    assert "lem:ok [Lemma 1; std]: PROVED" in out
+    assert "- fine: pass: fine" in out
+
+
+def test_check_error_and_unknown_id(capsys, monkeypatch):
+    monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
+    code, out, _ = run(capsys, "check", "lem:ok")
+    assert code == 1 and "ZeroDivisionError: planted" in out
+    code, _, err = run(capsys, "check", "lem:missing")
+    assert code == 2 and "unknown claim id 'lem:missing'" in err

@@ -14,7 +14,7 @@ from typing import Any
 
 from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg, tradeoff_svg
 
-__all__ = ["figures", "render_markdown", "render_html", "render_json"]
+__all__ = ["evidence_text", "figures", "render_markdown", "render_html", "render_json"]
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -59,7 +59,8 @@ def figures(report: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-def _evidence(check: dict[str, Any]) -> str:
+def evidence_text(check: dict[str, Any]) -> str:
+    """One line of evidence for a check result dict (summary, scope, interval, instance)."""
     parts = [check["summary"]]
     if check.get("scope"):
         parts.append(f"scope: {check['scope']}")
@@ -99,7 +100,7 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
         "|---|---|---|---|---|",
     ]
     for c in report["claims"]:
-        ev = "<br>".join(f"**{name}** ({ck['kind']}): {_evidence(ck)}" for name, ck in c["checks"].items())
+        ev = "<br>".join(f"**{name}** ({ck['kind']}): {evidence_text(ck)}" for name, ck in c["checks"].items())
         if not c["checks"]:
             ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
         lines.append(
@@ -125,7 +126,7 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
         for cav in c["caveats"]:
             lines += [f"> Caveat: {cav}", ""]
         for name, ck in c["checks"].items():
-            lines.append(f"- **{name}** ({ck['kind']}, {ck['outcome']}): {_evidence(ck)}")
+            lines.append(f"- **{name}** ({ck['kind']}, {ck['outcome']}): {evidence_text(ck)}")
         lines.append("")
     lines += _md_reproducibility(report)
     return "\n".join(lines) + "\n"
@@ -182,7 +183,7 @@ def render_html(report: dict[str, Any]) -> str:
     ]
     for c in report["claims"]:
         if c["checks"]:
-            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}): {e(_evidence(ck))}" for n, ck in c["checks"].items())
+            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}): {e(evidence_text(ck))}" for n, ck in c["checks"].items())
         else:
             ev = e(f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"])
         out.append(
@@ -215,7 +216,7 @@ def render_html(report: dict[str, Any]) -> str:
                                                     for d in c["depends_on"]) + "</p>")
         out += [f"<blockquote>Caveat: {e(cav)}</blockquote>" for cav in c["caveats"]]
         if c["checks"]:
-            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(_evidence(ck))}</li>"
+            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(evidence_text(ck))}</li>"
                                         for n, ck in c["checks"].items()) + "</ul>")
     open_list = False
     for line in _md_reproducibility(report):
