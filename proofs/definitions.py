@@ -1,0 +1,645 @@
+"""Claims for the definitions: Definitions 3.1, 3.2, 3.3, 3.6, 3.7, 3.8.
+
+Chen, Li, Liang, Shi, Song, Tian, "Time and Memory Trade-off of KV-Cache Compression in
+Tensor Transformer Decoding" (arXiv 2503.11108, 2025); spec ids def:kron, def:softmax,
+def:jlt, def:tensor-attention, def:four-cache, def:two-cache.
+
+A definition cannot be false, but two things about it can: an identity the project
+relies on (the decode identity of Definition 3.6 that the engine uses instead of the
+n²×d matrix; the polarization step that turns Definition 3.3's norm form into its
+inner-product form), and the engine's implementation of it. The symbolic checks prove
+the identities (at small symbolic sizes and in index form for all n, d); the empirical
+checks compare the engine with independent implementations (scipy's Khatri–Rao
+product, mpmath, a literal einsum triple sum) on seeded random inputs.
+
+Every engine call goes through the module (``att.tensor_attention``,
+``caches.FourCacheDecoder``) so that monkeypatched mutants are what the checks see.
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+
+import mpmath
+import numpy as np
+import scipy.linalg
+import sympy as sp
+from sympy.simplify.simplify import factor_sum
+
+from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
+from proofs.registry import REGISTRY, CheckResult
+
+# ``import tensorkv_check.attention as att`` would bind the *function* ``attention`` that
+# tensorkv_check/__init__.py re-exports under the same name; take the modules themselves.
+att = importlib.import_module("tensorkv_check.attention")
+caches = importlib.import_module("tensorkv_check.caches")
+
+# Symbols shared by the index-form (general n, d) arguments.
+_n, _n1, _n2, _d = sp.symbols("n n1 n2 d", integer=True, positive=True)
+_i, _j, _k, _l = sp.symbols("i j k l", integer=True, positive=True)
+_P, _V1, _V2, _K1, _K2, _q, _z = (sp.IndexedBase(s) for s in ("P", "V1", "V2", "K1", "K2", "q", "z"))
+_s0 = sp.Symbol("s", integer=True, nonnegative=True)
+
+#: Relative tolerance of engine-vs-reference comparisons (relative to value_scale).
+RTOL = 1e-12
+
+
+def _sym_matrix(name: str, rows: int, cols: int) -> sp.Matrix:
+    return sp.Matrix(rows, cols, lambda r, c: sp.Symbol(f"{name}_{r}{c}", real=True))
+
+
+def _sym_kron(A: sp.Matrix, B: sp.Matrix) -> sp.Matrix:
+    """Definition 3.1 written out: row (j, k), j outer, is A_j ∘ B_k."""
+    return sp.Matrix([[A[j, l] * B[k, l] for l in range(A.shape[1])]
+                      for j in range(A.shape[0]) for k in range(B.shape[0])])
+
+
+# --------------------------------------------------------------------------- def:kron
+kron = REGISTRY.claim(
+    "def:kron",
+    paper_ref="Definition 3.1",
+    sources=("paper", "AS24", "inferred"),
+    statement=(
+        "For A ∈ R^{n1×d}, B ∈ R^{n2×d}, the column-wise Kronecker product A⊘B ∈ R^{n1·n2×d} "
+        "has one row per pair (j, k), row(j, k) = A_j ∘ B_k. Row order [inferred]: (j−1)·n2 + k "
+        "(numpy row-major). With that order (A⊘B) q, read row-major as an n1×n2 matrix, is "
+        "A diag(q) Bᵀ, which is how the engine lays out the score matrix."
+    ),
+    sympy_statement=sp.Eq(sp.IndexedBase("A⊘B")[(_j - 1) * _n2 + _k, _l], sp.IndexedBase("A")[_j, _l]
+                          * sp.IndexedBase("B")[_k, _l], evaluate=False),
+    hypotheses=("A ∈ R^{n1×d}, B ∈ R^{n2×d}, n1, n2, d ≥ 1",),
+    explicit_constants={},
+    depends_on=(),
+)
+
+
+@kron.symbolic("score-layout-small", description="(A⊘B)q reshaped row-major equals A diag(q) Bᵀ, symbolic entries")
+def _(ctx):
+    steps = []
+    for n1, n2, d in itertools.product(range(1, 4), repeat=3):
+        A, B = _sym_matrix("a", n1, d), _sym_matrix("b", n2, d)
+        q = _sym_matrix("q", d, 1)
+        lhs = (_sym_kron(A, B) * q).reshape(n1, n2)
+        rhs = A * sp.diag(*q) * B.T
+        steps.append((f"n1={n1}, n2={n2}, d={d}", (lhs - rhs).expand() == sp.zeros(n1, n2)))
+    return chain(steps, "(A⊘B) q = vec_rowmajor(A diag(q) Bᵀ) for all symbolic A, B, q",
+                 scope="n1, n2, d ≤ 3, symbolic real entries (27 shapes)")
+
+
+@kron.symbolic("row-order-general", description="row-major index enumerates 1..n1·n2 once; score entry identity in index form")
+def _(ctx):
+    r = lambda j, k: (j - 1) * _n2 + k  # noqa: E731 - the row index of pair (j, k)
+    entry = sp.Sum(_K1[_j, _l] * _K2[_k, _l] * _q[_l], (_l, 1, _d))        # ((A⊘B) q)_{r(j,k)}
+    matrix = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d))       # (A diag(q) Bᵀ)_{jk}
+    steps = [
+        ("r(1, 1) = 1", is_zero(r(1, 1) - 1)),
+        ("r(n1, n2) = n1·n2", is_zero(r(_n1, _n2) - _n1 * _n2)),
+        ("r(j, k+1) − r(j, k) = 1 (next k)", is_zero(r(_j, _k + 1) - r(_j, _k) - 1)),
+        ("r(j+1, 1) − r(j, n2) = 1 (next j)", is_zero(r(_j + 1, 1) - r(_j, _n2) - 1)),
+        ("Σ_l (A_jl B_kl) q_l = Σ_l A_jl q_l B_kl for symbolic d", is_zero(entry - matrix)),
+    ]
+    return chain(steps, "the row-major order visits 1, …, n1·n2 consecutively (a bijection from pairs) "
+                 "and row r(j,k) of (A⊘B)q is (A diag(q) Bᵀ)_{jk}", scope="all n1, n2, d (index form)")
+
+
+@kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:kron", "khatri-rao")
+    trials = 200 if ctx.profile == "full" else 50
+    ok, worst = 0, None
+    for t in range(trials):
+        n1, n2, d = (int(x) for x in rng.integers(1, 10, size=3))
+        A, B = rng.standard_normal((n1, d)), rng.standard_normal((n2, d))
+        # scipy's Khatri–Rao product is the column-wise Kronecker product, row (j, k) at j*n2 + k.
+        if np.array_equal(att.kron(A, B), scipy.linalg.khatri_rao(A, B)):
+            ok += 1
+        elif worst is None:
+            worst = {"trial": t, "n1": n1, "n2": n2, "d": d}
+    est = rate(ok, trials, {"n1, n2, d": "uniform in 1..9", "entries": "N(0,1)"}, ctx.seed)
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"engine kron == scipy khatri_rao (bitwise) in {est}", scope="n1, n2, d ≤ 9, random",
+               estimate=est, details={"first_mismatch": worst})
+
+
+# ------------------------------------------------------------------------- def:softmax
+softmax = REGISTRY.claim(
+    "def:softmax",
+    paper_ref="Definition 3.2",
+    sources=("paper",),
+    statement=(
+        "softmax(z)_i = exp(z_i)/Σ_j exp(z_j), computed as exp(z − max z)/Σ exp(z − max z): the "
+        "shift leaves it unchanged, the entries are positive and sum to one, and with the max "
+        "shift every exponent is ≤ 0 so no logit size overflows."
+    ),
+    sympy_statement=sp.Eq(sp.exp(_z[_i] - sp.Symbol("c")) / sp.Sum(sp.exp(_z[_j] - sp.Symbol("c")), (_j, 1, _n)),
+                          sp.exp(_z[_i]) / sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))),
+    hypotheses=("z ∈ R^n finite, n ≥ 1",),
+    depends_on=(),
+)
+
+
+@softmax.symbolic("shift-invariance-general", description="softmax(z − c) = softmax(z) and Σ softmax = 1, symbolic n")
+def _(ctx):
+    c = sp.Symbol("c", real=True)
+    S0 = sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))
+    # Step: exp(z_j − c) = e^{−c} e^{z_j}; the constant e^{−c} leaves the sum (factor_sum).
+    Sc = factor_sum(sp.Sum(sp.expand(sp.exp(_z[_j] - c)), (_j, 1, _n)))
+    total = factor_sum(sp.Sum(sp.exp(_z[_j]) / S0, (_j, 1, _n)))
+    steps = [
+        ("Σ_j exp(z_j − c) = e^{−c} Σ_j exp(z_j)", is_zero(Sc - sp.exp(-c) * S0)),
+        ("exp(z_i − c)/Σ_j exp(z_j − c) = exp(z_i)/Σ_j exp(z_j)", is_zero(sp.exp(_z[_i] - c) / Sc - sp.exp(_z[_i]) / S0)),
+        ("Σ_i softmax(z)_i = 1", is_zero(total - 1)),
+        ("exp(x) > 0 for real x, so softmax(z)_i is a positive term over a sum of n ≥ 1 positive terms",
+         sp.exp(sp.Symbol("x", real=True)).is_positive),
+    ]
+    return chain(steps, "softmax is invariant under a common shift (so the max shift is exact) and is a "
+                 "probability vector", scope="all n (index form, symbolic z and c)")
+
+
+@softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:softmax", "mpmath")
+    mpmath.mp.dps = 50
+    cases = [np.array([1e4, 1e4 - np.log(3.0)]), np.full(7, -1e4), np.array([1e4, -1e4, 0.0]),
+             np.array([0.0])]
+    reps = 40 if ctx.profile == "full" else 12
+    for _r in range(reps):
+        n = int(rng.integers(1, 200))
+        cases.append(rng.standard_normal(n) * float(rng.choice([1.0, 100.0, 1e4])))
+    ok, worst = 0, 0.0
+    for z in cases:
+        p = att.softmax(z)
+        ez = [mpmath.exp(mpmath.mpf(float(x))) for x in z]
+        tot = mpmath.fsum(ez)
+        ref = np.array([float(e / tot) for e in ez])
+        err = float(np.abs(p - ref).max()) if np.isfinite(p).all() else np.inf
+        worst = max(worst, err)
+        ok += bool(err <= RTOL and abs(p.sum() - 1.0) <= RTOL)
+    est = rate(ok, len(cases), {"n": "1..199 plus fixed cases", "logit scale": "1, 100, 1e4"}, ctx.seed)
+    res = CheckResult.ok if ok == len(cases) else CheckResult.fail
+    return res(f"|softmax − mpmath| ≤ {RTOL:g} and Σ = 1 in {est}; worst error {worst:.2e}",
+               scope="n < 200, logits up to ±1e4", estimate=est, details={"worst_abs_error": worst})
+
+
+# ----------------------------------------------------------------------------- def:jlt
+jlt = REGISTRY.claim(
+    "def:jlt",
+    paper_ref="Definition 3.3",
+    sources=("paper", "std"),
+    statement=(
+        "A distribution over S ∈ R^{k×d} is a JLT(ε, δ, f) if for every fixed set X of f vectors, "
+        "with probability ≥ 1 − δ, |‖Sx‖² − ‖x‖²| ≤ ε‖x‖² for all x ∈ X. Inner-product form: if the "
+        "norm form holds on the normalised sums and differences x/‖x‖ ± y/‖y‖, then "
+        "|⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ (polarization + parallelogram law); conversely the "
+        "inner-product form with y = x is the norm form."
+    ),
+    sympy_statement=sp.Eq((sp.Sum((sp.Indexed("u", _l) + sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
+                           - sp.Sum((sp.Indexed("u", _l) - sp.Indexed("v", _l)) ** 2, (_l, 1, _d))) / 4,
+                          sp.Sum(sp.Indexed("u", _l) * sp.Indexed("v", _l), (_l, 1, _d))),
+    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "S linear"),
+    depends_on=(),
+    caveats=(
+        "The spec's 'equivalently, … on X ∪ differences' needs the normalised sums and differences "
+        "x̂ ± ŷ (f² vectors in total); on X ∪ {x − y} alone the error bound is "
+        "ε(‖x‖² + ‖y‖² + ‖x − y‖²)/2, up to 3ε for unit vectors and not O(ε‖x‖‖y‖) when the norms "
+        "differ. The check differences-only-is-weaker exhibits an exact instance.",
+    ),
+)
+
+
+@jlt.symbolic("polarization-general", description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension")
+def _(ctx):
+    u, v = sp.IndexedBase("u"), sp.IndexedBase("v")  # u = Sx̂, v = Sŷ (S linear: S(x̂ ± ŷ) = u ± v)
+    k = sp.Symbol("k", integer=True, positive=True)
+    sq = lambda w: sp.Sum(sp.expand(w ** 2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
+    inner = sp.Sum(u[_l] * v[_l], (_l, 1, k))
+    eps = sp.Symbol("epsilon", positive=True)
+    ep, em = sp.symbols("e_p e_m", real=True)  # the norm errors on x̂ + ŷ and x̂ − ŷ
+    Np, Nm = sp.symbols("N_p N_m", nonnegative=True)  # ‖x̂ + ŷ‖², ‖x̂ − ŷ‖²
+    x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
+    steps = [
+        ("polarization: (‖u+v‖² − ‖u−v‖²)/4 = ⟨u, v⟩ (any dimension k)",
+         is_zero((sq(u[_l] + v[_l]) - sq(u[_l] - v[_l])) / 4 - inner)),
+        ("parallelogram: ‖x+y‖² + ‖x−y‖² = 2‖x‖² + 2‖y‖² (any dimension)",
+         is_zero(sq(x[_l] + y[_l]) + sq(x[_l] - y[_l]) - 2 * sp.Sum(x[_l] ** 2, (_l, 1, k))
+                 - 2 * sp.Sum(y[_l] ** 2, (_l, 1, k)))),
+        # error of ⟨Sx̂,Sŷ⟩ is (e_p − e_m)/4 with |e_±| ≤ ε N_±, so ≤ ε (N_p + N_m)/4 (triangle ineq.)
+        ("ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum of slacks)",
+         is_zero(eps * (Np + Nm) / 4 - ((eps * Np - sp.Abs(ep)) + (eps * Nm - sp.Abs(em))) / 4
+                 - (sp.Abs(ep) + sp.Abs(em)) / 4)),
+        ("with unit x̂, ŷ: N_p + N_m = 2 + 2 = 4, so the bound is ε·4/4 = ε",
+         is_zero(eps * (2 * 1 + 2 * 1) / 4 - eps)),
+        ("scaling back: ⟨Sx, Sy⟩ − ⟨x, y⟩ = ‖x‖‖y‖(⟨Sx̂, Sŷ⟩ − ⟨x̂, ŷ⟩) (bilinearity)",
+         is_zero(sp.Symbol("a") * sp.Symbol("b") * (inner - sp.Symbol("g"))
+                 - (sp.Symbol("a") * sp.Symbol("b") * inner - sp.Symbol("a") * sp.Symbol("b") * sp.Symbol("g")))),
+    ]
+    return chain(steps, "norm preservation on x̂ ± ŷ gives |⟨Sx,Sy⟩ − ⟨x,y⟩| ≤ ε‖x‖‖y‖",
+                 scope="all dimensions k, d (index form); the triangle inequality |a − b| ≤ |a| + |b| is [std]")
+
+
+@jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖")
+def _(ctx):
+    # Demonstrates the caveat (passes when the instance behaves as stated).
+    eps = sp.Rational(1, 4)
+    S = sp.Matrix([[1, sp.Rational(1, 2)], [0, 1]])
+    x, y = sp.Matrix([1, 0]), sp.Matrix([0, sp.Rational(1, 4)])
+    nrm2 = lambda w: (w.T * w)[0]  # noqa: E731
+    kept = {name: abs(nrm2(S * w) - nrm2(w)) <= eps * nrm2(w) for name, w in (("x", x), ("y", y), ("x−y", x - y))}
+    err = abs((S * x).dot(S * y) - x.dot(y))
+    bound = eps * sp.sqrt(nrm2(x) * nrm2(y))
+    steps = [(f"|‖Sw‖² − ‖w‖²| ≤ ε‖w‖² for w = {w}", bool(v)) for w, v in kept.items()]
+    steps.append(("|⟨Sx,Sy⟩ − ⟨x,y⟩| = 1/8 > ε‖x‖‖y‖ = 1/16", bool(err > bound) and err == sp.Rational(1, 8)))
+    return chain(steps, "S = [[1, 1/2], [0, 1]], x = e1, y = e2/4, ε = 1/4 keeps norms on X ∪ {x − y} but "
+                 "misses the inner product by 2ε‖x‖‖y‖: the inner-product form needs x̂ ± ŷ",
+                 scope="one exact rational instance (demonstrates the caveat)")
+
+
+# --------------------------------------------------------------- def:tensor-attention
+tensor = REGISTRY.claim(
+    "def:tensor-attention",
+    paper_ref="Definition 3.6",
+    sources=("paper", "AS24", "inferred"),
+    statement=(
+        "Att = D⁻¹ exp(Q (K1⊘K2)ᵀ·scale) (V1⊘V2) with D = diag(A 1), scale = 1/d by default "
+        "[inferred, after AS24]. For one query: score(j,k) = ⟨q, K1_j ∘ K2_k⟩·scale = "
+        "(K1 diag(q) K2ᵀ)_{jk}·scale and out = Σ_{j,k} P_jk (V1_j ∘ V2_k) = 1ᵀ((P V2) ∘ V1), P the "
+        "softmax over all n² pairs; the engine computes this identity without the n²×d matrix. "
+        "With K2 = V2 = 1 it is standard attention softmax(K1 q·scale)ᵀ V1."
+    ),
+    sympy_statement=sp.Eq(sp.Sum(_P[_j, _k] * _V1[_j, _l] * _V2[_k, _l], (_k, 1, _n), (_j, 1, _n)),
+                          sp.Sum(_V1[_j, _l] * sp.Sum(_P[_j, _k] * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n))),
+    hypotheses=("Q ∈ R^{m×d}; K1, V1 ∈ R^{n1×d}; K2, V2 ∈ R^{n2×d}; scale > 0 (default 1/d)",),
+    explicit_constants={
+        "O(n²d) time per query": "4n²d + 5n² + 3nd + 2d flops (tensorkv_check.caches.four_cache_flops)",
+        "O(n² + nd) memory": "4nd stored numbers plus one row block of P (DEFAULT_BLOCK_BYTES = 4 MiB)",
+    },
+    depends_on=("def:kron", "def:softmax"),
+)
+
+
+@tensor.symbolic("decode-identity-small", description="⟨q,a∘b⟩ = aᵀdiag(q)b and Σ P_jk V1_j∘V2_k = 1ᵀ((PV2)∘V1), symbolic entries")
+def _(ctx):
+    steps = []
+    for d in range(1, 4):
+        a, b, q = (_sym_matrix(s, d, 1) for s in ("a", "b", "q"))
+        steps.append((f"⟨q, a∘b⟩ = aᵀ diag(q) b, d={d}",
+                      sp.expand(q.dot(a.multiply_elementwise(b)) - (a.T * sp.diag(*q) * b)[0]) == 0))
+    for n, d in itertools.product(range(1, 4), repeat=2):
+        P = _sym_matrix("p", n, n)
+        V1, V2 = _sym_matrix("v", n, d), _sym_matrix("w", n, d)
+        lhs = sp.zeros(1, d)
+        for j, k in itertools.product(range(n), repeat=2):
+            lhs += P[j, k] * V1[j, :].multiply_elementwise(V2[k, :])
+        rhs = sp.ones(1, n) * (P * V2).multiply_elementwise(V1)
+        steps.append((f"Σ_jk P_jk (V1_j∘V2_k) = 1ᵀ((P V2)∘V1), n={n}, d={d}", (lhs - rhs).expand() == sp.zeros(1, d)))
+    # The whole definition for n, d ≤ 2: D⁻¹ A (V1⊘V2) with A = exp(q (K1⊘K2)ᵀ c) equals the
+    # identity-based formula with P = exp(K1 diag(q) K2ᵀ c) / Σ, symbolic exps and scale c.
+    c = sp.Symbol("c", positive=True)
+    for n, d in itertools.product(range(1, 3), repeat=2):
+        K1, K2, V1, V2 = (_sym_matrix(s, n, d) for s in ("k", "m", "v", "w"))
+        q = _sym_matrix("q", d, 1)
+        A = ((_sym_kron(K1, K2) * q) * c).applyfunc(sp.exp)
+        defn = (A.T * _sym_kron(V1, V2)) / sum(A)
+        E = (K1 * sp.diag(*q) * K2.T * c).applyfunc(sp.exp)
+        P = E / sum(E)
+        ident = sp.ones(1, n) * (P * V2).multiply_elementwise(V1)
+        steps.append((f"D⁻¹A(V1⊘V2) = 1ᵀ((PV2)∘V1) with P = softmax(K1 diag(q) K2ᵀ c), n={n}, d={d}",
+                      all(is_zero(e) for e in (defn - ident))))
+    return chain(steps, "the decode identity holds entry by entry for symbolic inputs",
+                 scope="n, d ≤ 3 for the two identities, n, d ≤ 2 for the full definition chain; "
+                       "all n, d by decode-identity-general")
+
+
+@tensor.symbolic("decode-identity-general", description="index form with symbolic n, d: pairs sum = iterated sum, factor V1 out of the inner sum")
+def _(ctx):
+    c = sp.Symbol("c", positive=True)
+    E = sp.IndexedBase("E")  # E_jk = exp(score(j,k)); P_jk = E_jk / Z
+    score_def = sp.Sum(_q[_l] * _K1[_j, _l] * _K2[_k, _l], (_l, 1, _d)) * c
+    score_mat = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d)) * c
+    Z = sp.Sum(sp.Sum(E[_j, _k], (_k, 1, _n)), (_j, 1, _n))
+    # Definition: out_l = Σ_{r=1}^{n²} A_r (V1⊘V2)_{r,l} / Σ_r A_r. By def:kron's row-major
+    # bijection r ↔ (j, k) the sum over rows is the iterated sum over j, then k.
+    inner_def = sp.Sum(E[_j, _k] * _V1[_j, _l] * _V2[_k, _l], (_k, 1, _n))
+    inner_ident = _V1[_j, _l] * sp.Sum(E[_j, _k] * _V2[_k, _l], (_k, 1, _n))
+    num_ident = sp.Sum(inner_ident, (_j, 1, _n))
+    out_ident = sp.Sum(_V1[_j, _l] * sp.Sum(E[_j, _k] / Z * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n))
+    steps = [
+        ("score(j,k) = c⟨q, K1_j∘K2_k⟩ = c (K1 diag(q) K2ᵀ)_jk", is_zero(score_def - score_mat)),
+        ("inner sum, any j: Σ_k E_jk V1_jl V2_kl = V1_jl Σ_k E_jk V2_kl (V1_jl does not depend on k)",
+         is_zero(factor_sum(inner_def) - inner_ident)),
+        ("outer sum: Σ_j of the equal inner sums, so the numerator is Σ_j V1_jl (E V2)_jl",
+         is_zero(sp.Sum(factor_sum(inner_def), (_j, 1, _n)) - num_ident)),
+        ("normalisation: 1ᵀ((P V2)∘V1)_l with P = E/Z equals numerator / Z (1/Z leaves both sums)",
+         is_zero(factor_sum(out_ident) - num_ident / Z)),
+    ]
+    return chain(steps, "for all n, d: Definition 3.6's output equals 1ᵀ((P V2) ∘ V1)",
+                 scope="all n, d (index form with sympy Sum/Indexed; the pair sum is the iterated "
+                       "sum by def:kron's row-major bijection, checked in def:kron::row-order-general)")
+
+
+@tensor.symbolic("collapse-general", description="K2 = V2 = 1: tensor attention = standard attention for all n")
+def _(ctx):
+    c = sp.Symbol("c", positive=True)
+    s = c * sp.Sum(_q[_l] * _K1[_j, _l] * 1, (_l, 1, _d))  # score(j, k) with K2_k = 1: no k in it
+    num = sp.Sum(sp.Sum(sp.exp(s) * _V1[_j, _l] * 1, (_k, 1, _n)), (_j, 1, _n)).doit()
+    den = sp.Sum(sp.Sum(sp.exp(s), (_k, 1, _n)), (_j, 1, _n)).doit()
+    std_num = sp.Sum(sp.exp(s) * _V1[_j, _l], (_j, 1, _n))
+    std_den = sp.Sum(sp.exp(s), (_j, 1, _n))
+    steps = [
+        ("Σ_k over a k-free summand is n × summand (numerator)", is_zero(factor_sum(num) - _n * std_num)),
+        ("Σ_k over a k-free summand is n × summand (denominator)", is_zero(factor_sum(den) - _n * std_den)),
+        ("the factor n cancels: tensor out_l = standard out_l",
+         is_zero(factor_sum(num) / factor_sum(den) - std_num / std_den)),
+    ]
+    return chain(steps, "with K2 = V2 = 1 every key j appears n times with score c⟨q, K1_j⟩; n cancels",
+                 scope="all n, d (index form)")
+
+
+def _rand_case(rng, n1, n2, d, m, q_scale=3.0):
+    K1, V1 = rng.standard_normal((n1, d)), rng.standard_normal((n1, d))
+    K2, V2 = rng.standard_normal((n2, d)), rng.standard_normal((n2, d))
+    Q = rng.standard_normal((m, d)) * q_scale
+    return Q, K1, K2, V1, V2
+
+
+def _decoder_outputs(Q, K1, K2, V1, V2, scale):
+    """All three decoders fed the same n tokens (n1 = n2 = n), through the caches module."""
+    d = K1.shape[1]
+    four, naive, two = (caches.FourCacheDecoder(d, scale), caches.NaiveFourCacheDecoder(d, scale),
+                        caches.TwoCacheDecoder(d, scale))
+    for t in range(K1.shape[0]):
+        for dec in (four, naive, two):
+            dec.append(K1[t], K2[t], V1[t], V2[t])
+    return {"FourCacheDecoder": four.query(Q), "NaiveFourCacheDecoder": naive.query(Q),
+            "TwoCacheDecoder": two.query(Q)}
+
+
+@tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:tensor-attention", "einsum")
+    trials = 150 if ctx.profile == "full" else 40
+    ok, worst, first_bad = 0, 0.0, None
+    for t in range(trials):
+        n1, n2 = (int(x) for x in rng.integers(1, 9, size=2))
+        d, m = int(rng.integers(1, 9)), int(rng.choice([1, 3]))
+        scale = [None, 0.3, 2.0][t % 3]
+        Q, K1, K2, V1, V2 = _rand_case(rng, n1, n2, d, m)
+        c = 1.0 / d if scale is None else scale
+        ref = ref_tensor_attention(Q, K1, K2, V1, V2, c)
+        outs = {
+            "tensor_attention": att.tensor_attention(Q, K1, K2, V1, V2, scale),
+            # one row of P per block: exercises the running-max rescaling of the streaming softmax
+            "tensor_attention(block=1 row)": att.tensor_attention(Q, K1, K2, V1, V2, scale, block_bytes=8 * n2),
+            "naive_tensor_attention": att.naive_tensor_attention(Q, K1, K2, V1, V2, scale),
+        }
+        nd = min(n1, n2)
+        ref_dec = ref_tensor_attention(Q, K1[:nd], K2[:nd], V1[:nd], V2[:nd], c)
+        dec = _decoder_outputs(Q, K1[:nd], K2[:nd], V1[:nd], V2[:nd], scale)
+        vs, vs_dec = value_scale(V1, V2), value_scale(V1[:nd], V2[:nd])
+        errs = {k: float(np.abs(np.atleast_2d(v) - ref).max()) / vs for k, v in outs.items()}
+        errs |= {k: float(np.abs(np.atleast_2d(v) - ref_dec).max()) / vs_dec for k, v in dec.items()}
+        e = max(errs.values())
+        worst = max(worst, e)
+        if e <= RTOL:
+            ok += 1
+        elif first_bad is None:
+            first_bad = {"trial": t, "n1": n1, "n2": n2, "d": d, "m": m, "scale": scale,
+                         "errors": {k: v for k, v in errs.items() if v > RTOL}}
+    est = rate(ok, trials, {"n1, n2": "1..8", "d": "1..8", "m": "1 or 3", "scale": "1/d, 0.3, 2"}, ctx.seed)
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"all engine paths within {RTOL:g}·max|V1⊘V2| of the einsum reference in {est}; "
+               f"worst {worst:.1e}", scope="n1, n2, d ≤ 8, random N(0,1) inputs, q·3", estimate=est,
+               details={"worst_relative_error": worst, "first_failure": first_bad})
+
+
+@tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:tensor-attention", "huge")
+    trials = 60 if ctx.profile == "full" else 20
+    ok, skipped, first_bad = 0, 0, None
+    for t in range(trials):
+        n, d = int(rng.integers(2, 7)), int(rng.integers(1, 6))
+        Q, K1, K2, V1, V2 = _rand_case(rng, n, n, d, 1)
+        S = K1 @ np.diag(Q[0]) @ K2.T / d
+        Q = Q * (1e4 / np.abs(S).max())
+        S = S * (1e4 / np.abs(S).max())
+        srt = np.sort(S.ravel())
+        if srt[-1] - srt[-2] < 50:  # the limit is only the argmax row when the gap kills the rest
+            skipped += 1
+            continue
+        jw, kw = np.unravel_index(np.argmax(S), S.shape)
+        expect = V1[jw] * V2[kw]
+        c = 1.0 / d
+        outs = {"tensor_attention": att.tensor_attention(Q, K1, K2, V1, V2, c),
+                "naive_tensor_attention": att.naive_tensor_attention(Q, K1, K2, V1, V2, c),
+                **_decoder_outputs(Q, K1, K2, V1, V2, c)}
+        if t % 2:
+            # Shift every logit by −2e4 through an extra all-ones coordinate (|logits| up to 3e4,
+            # all very negative): the max shift of Definition 3.2 must make this harmless.
+            one = np.ones((n, 1))
+            Qc = np.hstack([Q, [[-2e4 * d]]])
+            shifted = att.tensor_attention(Qc, np.hstack([K1, one]), np.hstack([K2, one]),
+                                           np.hstack([V1, one]), np.hstack([V2, one]), c)
+            outs["tensor_attention(logits shifted by −2e4)"] = shifted[..., :d]
+        vs = value_scale(V1, V2)
+        errs = {k: float(np.abs(np.atleast_2d(v)[0] - expect).max()) / vs if np.isfinite(v).all() else np.inf
+                for k, v in outs.items()}
+        if max(errs.values()) <= RTOL:
+            ok += 1
+        elif first_bad is None:
+            first_bad = {"trial": t, "n": n, "d": d, "errors": errs}
+    runs = trials - skipped
+    est = rate(ok, runs, {"n": "2..6", "d": "1..5", "max |logit|": 1e4, "gap": "≥ 50"}, ctx.seed)
+    res = CheckResult.ok if ok == runs and runs > 0 else CheckResult.fail
+    return res(f"finite and equal to the argmax pair's V1_j∘V2_k (to {RTOL:g}) in {est}",
+               scope="n ≤ 6, d ≤ 5, |logits| up to 1e4 (and −3e4 after a shift), top-2 gap ≥ 50",
+               estimate=est, details={"skipped_small_gap": skipped, "first_failure": first_bad})
+
+
+@tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:tensor-attention", "collapse")
+    trials = 100 if ctx.profile == "full" else 30
+    ok, worst = 0, 0.0
+    for t in range(trials):
+        n, d = int(rng.integers(1, 12)), int(rng.integers(1, 9))
+        K1, V1 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
+        ones = np.ones((n, d))
+        Q = rng.standard_normal((2, d)) * float(rng.choice([1.0, 10.0, 1e3]))
+        std = att.attention(Q, K1, V1)
+        four = caches.FourCacheDecoder(d)
+        four.append(K1, ones, V1, ones)
+        outs = [att.tensor_attention(Q, K1, ones, V1, ones), four.query(Q)]
+        e = max(float(np.abs(o - std).max()) for o in outs) / float(np.abs(V1).max())
+        worst = max(worst, e)
+        ok += e <= RTOL
+    est = rate(ok, trials, {"n": "1..11", "d": "1..8", "query scale": "1, 10, 1e3"}, ctx.seed)
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"tensor attention with K2 = V2 = 1 equals standard attention in {est}; worst {worst:.1e}",
+               scope="n ≤ 11, d ≤ 8", estimate=est, details={"worst_relative_error": worst})
+
+
+@tensor.empirical("row-order-invariance", description="permuting the rows of K1⊘K2 and V1⊘V2 together leaves the output unchanged")
+@serial_blas
+def _(ctx):
+    rng = ctx.rng("def:tensor-attention", "row-order")
+    trials = 100 if ctx.profile == "full" else 30
+    ok, worst, min_control = 0, 0.0, np.inf
+    for t in range(trials):
+        n, d = int(rng.integers(2, 8)), int(rng.integers(2, 7))
+        Q, K1, K2, V1, V2 = _rand_case(rng, n, n, d, 1)
+        Kt, Vt = att.kron(K1, K2), att.kron(V1, V2)
+        pi, rho = rng.permutation(n * n), rng.permutation(n * n)
+        base = att.attention(Q, Kt, Vt)
+        same = att.attention(Q, Kt[pi], Vt[pi])
+        # Negative control: keys and values in different orders must change the output,
+        # otherwise this check could not detect a key/value order mismatch.
+        control = float(np.abs(att.attention(Q, Kt[pi], Vt[rho]) - base).max()) if not np.array_equal(pi, rho) else np.inf
+        vs = value_scale(V1, V2)
+        e = float(np.abs(same - base).max()) / vs
+        worst, min_control = max(worst, e), min(min_control, control / vs)
+        ok += e <= RTOL and control / vs > 1e-6
+    est = rate(ok, trials, {"n": "2..7", "d": "2..6"}, ctx.seed)
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"shared permutation: output unchanged (worst {worst:.1e}); mismatched orders change it "
+               f"(smallest change {min_control:.1e}) in {est}", scope="n ≤ 7, d ≤ 6", estimate=est,
+               details={"worst_relative_error": worst, "smallest_control_change": min_control})
+
+
+# ------------------------------------------------------------------------ def:four-cache
+def _streaming_check(ctx, key, make, memory_numbers, extra=None):
+    """Feed tokens one by one; after each append compare memory and output with the definition."""
+    rng = ctx.rng(key, "streaming")
+    trials = 40 if ctx.profile == "full" else 12
+    ok, first_bad = 0, None
+    for t in range(trials):
+        n, d = int(rng.integers(1, 11)), int(rng.integers(1, 7))
+        Q, K1, K2, V1, V2 = _rand_case(rng, n, n, d, 2)
+        dec = make(d)
+        good = True
+        for i in range(1, n + 1):
+            dec.append(K1[i - 1], K2[i - 1], V1[i - 1], V2[i - 1])
+            ref = ref_tensor_attention(Q, K1[:i], K2[:i], V1[:i], V2[:i], 1.0 / d)
+            err = float(np.abs(dec.query(Q) - ref).max()) / value_scale(V1[:i], V2[:i])
+            mem_ok = dec.memory_bytes == 8 * memory_numbers(i, d)
+            more = extra(dec, i, K1, K2, V1, V2) if extra else {}
+            if err > RTOL or not mem_ok or not all(more.values()):
+                good = False
+                if first_bad is None:
+                    first_bad = {"trial": t, "n": n, "d": d, "after_tokens": i, "relative_error": err,
+                                 "memory_bytes": dec.memory_bytes, "expected_bytes": 8 * memory_numbers(i, d),
+                                 **{k: bool(v) for k, v in more.items()}}
+                break
+        ok += good
+    return ok, trials, first_bad
+
+
+four = REGISTRY.claim(
+    "def:four-cache",
+    paper_ref="Definition 3.7",
+    sources=("paper",),
+    statement=(
+        "After i tokens the four-cache decoder stores K1, K2, V1, V2 restricted to the first i "
+        "tokens: 4·i·d numbers, memory O(id); each step answers tensor attention over all i tokens."
+    ),
+    sympy_statement=sp.Eq(sp.Symbol("memory"), 4 * sp.Symbol("i") * sp.Symbol("d")),
+    hypotheses=("i ≥ 1 tokens of width d ≥ 1",),
+    explicit_constants={"O(id) memory": "4·i·d float64 numbers = 32·i·d bytes (memory_bytes)"},
+    depends_on=("def:tensor-attention",),
+)
+
+
+@four.symbolic("memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token")
+def _(ctx):
+    i, d, t = sp.symbols("i d t", integer=True, positive=True)
+    stored = sum(i * d for _cache in ("K1", "K2", "V1", "V2"))  # each cache is an i×d matrix
+    steps = [
+        ("4 caches of shape i×d hold 4id numbers", is_zero(stored - 4 * i * d)),
+        ("appending token t adds one row of width d to each cache: Σ_{t=1}^{i} 4d = 4id",
+         is_zero(sp.Sum(4 * d, (t, 1, i)).doit() - 4 * i * d)),
+        ("bytes in float64: 8·4id = 32id", is_zero(8 * stored - 32 * i * d)),
+    ]
+    return chain(steps, "the four caches hold 4·i·d numbers (32·i·d bytes)", scope="all i, d")
+
+
+@four.empirical("streaming-decoders", description="after each append: memory 4id·8 bytes and output = reference over all tokens so far")
+@serial_blas
+def _(ctx):
+    found = {}
+    for name in ("FourCacheDecoder", "NaiveFourCacheDecoder"):
+        found[name] = _streaming_check(ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d),
+                                       lambda i, d: 4 * i * d)
+    ok = sum(v[0] for v in found.values())
+    trials = sum(v[1] for v in found.values())
+    est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6", "decoders": list(found)}, ctx.seed)
+    bad = {k: v[2] for k, v in found.items() if v[2]}
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"FourCache and NaiveFourCache match the definition after every append in {est}",
+               scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"failures": bad})
+
+
+# ------------------------------------------------------------------------- def:two-cache
+two = REGISTRY.claim(
+    "def:two-cache",
+    paper_ref="Definition 3.8",
+    sources=("paper", "inferred"),
+    statement=(
+        "After i tokens the two-cache decoder stores K̃_i = K1_{≤i} ⊘ K2_{≤i} and "
+        "Ṽ_i = V1_{≤i} ⊘ V2_{≤i}: 2·i²·d numbers, memory O(i²d). Going from i to i+1 appends 2i+1 rows "
+        "to each [inferred], O(id) work; a step is softmax(K̃ q·scale)ᵀ Ṽ over i² rows."
+    ),
+    sympy_statement=sp.Eq(sp.Symbol("memory"), 2 * sp.Symbol("i") ** 2 * sp.Symbol("d")),
+    hypotheses=("i ≥ 1 tokens of width d ≥ 1",),
+    explicit_constants={"O(i²d) memory": "2·i²·d float64 numbers = 16·i²·d bytes (memory_bytes)",
+                        "O(id) append": "2·(2i+1)·d multiplications for the 2i+1 new rows of K̃ and Ṽ"},
+    depends_on=("def:tensor-attention", "def:kron"),
+    caveats=("To extend the products the decoder must also keep the factor rows (4·i·d numbers, "
+             "TwoCacheDecoder.factor_bytes) [inferred]; Definition 3.8 counts only the products.",),
+)
+
+
+@two.symbolic("memory-count", description="2·i²·d numbers; (i+1)² − i² = 2i+1 new rows; Σ(2t+1) = i²")
+def _(ctx):
+    i, d, t = sp.symbols("i d t", integer=True, positive=True)
+    rows = i * i  # def:kron: A⊘B has n1·n2 rows, here n1 = n2 = i
+    steps = [
+        ("K̃ and Ṽ have i·i rows of width d: 2i²d numbers", is_zero(2 * rows * d - 2 * i**2 * d)),
+        ("token i+1 adds (i+1)² − i² = 2i+1 rows to each product", is_zero((i + 1) ** 2 - i**2 - (2 * i + 1))),
+        ("the appends add up: Σ_{t=0}^{i−1} (2t+1) = i²", is_zero(sp.Sum(2 * t + 1, (t, 0, i - 1)).doit() - i**2)),
+        # 6id − 2(2i+1)d = 2d(i − 1); with i = 1 + s, s ≥ 0, it is 2ds ≥ 0.
+        ("append work 2(2i+1)d ≤ 6id for i ≥ 1, so O(id)",
+         sp.expand((6 * i * d - 2 * (2 * i + 1) * d).subs(i, 1 + _s0)).is_nonnegative),
+    ]
+    return chain(steps, "the two caches hold 2·i²·d numbers, built by appends of 2i+1 rows", scope="all i, d")
+
+
+def _two_cache_order(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The documented append order of TwoCacheDecoder: (t, k≤t) then (j<t, t) per token t."""
+    J = np.concatenate([np.r_[np.full(t + 1, t), np.arange(t)] for t in range(n)])
+    K = np.concatenate([np.r_[np.arange(t + 1), np.full(t, t)] for t in range(n)])
+    return J, K
+
+
+def _two_cache_extra(dec, i, K1, K2, V1, V2):
+    J, K = _two_cache_order(i)
+    Kt, Vt = dec.products()
+    return {"n_rows == i²": dec.n_rows == i * i,
+            "rows are K1_j∘K2_k, V1_j∘V2_k (documented order)": np.array_equal(Kt, K1[J] * K2[K])
+            and np.array_equal(Vt, V1[J] * V2[K])}
+
+
+@two.empirical("streaming-decoder", description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference")
+@serial_blas
+def _(ctx):
+    ok, trials, bad = _streaming_check(ctx, "def:two-cache", lambda d: caches.TwoCacheDecoder(d),
+                                       lambda i, d: 2 * i * i * d, _two_cache_extra)
+    est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6"}, ctx.seed)
+    res = CheckResult.ok if ok == trials else CheckResult.fail
+    return res(f"TwoCacheDecoder matches the definition after every append in {est}",
+               scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"first_failure": bad})

@@ -1,0 +1,343 @@
+"""Claims for the Johnson–Lindenstrauss lemmas and near-orthogonal keys.
+
+Chen et al. 2025 (arXiv 2503.11108), Lemma 3.4 (Gaussian JL, spec lem:jl-gaussian) and
+Lemma 3.5 (random projections preserve inner products, lem:jl-projection), and the
+near-orthogonal key sets of the Haris–Onak reduction (lem:near-orthogonal, [HO25][std]).
+
+Each Ω/O(·) is replaced by an explicit constant and the algebra from the tail bound to
+the dimension is checked in sympy. The tail bounds themselves are [std]; their final
+inequalities are checked symbolically (the χ² Chernoff chain) and against exact
+distributions from scipy (χ² for Gaussian JL, binomial for ±1/√d keys, Beta for
+normalised Gaussian keys) on grids. The engine (:mod:`tensorkv_check.jl`) is then run at
+the explicit dimensions over seeded trials, with Clopper–Pearson intervals at 99%.
+
+Engine functions are looked up on the module at call time (``jl.gaussian_jl``), so a
+planted mutant (e.g. N(0, 1/d) entries instead of N(0, 1/k)) is what the checks run.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import numpy as np
+import sympy as sp
+from scipy import stats
+
+from proofs._common import chain, is_zero, rate, serial_blas
+from proofs.registry import REGISTRY, CheckResult
+
+jl = importlib.import_module("tensorkv_check.jl")
+
+_eps = sp.Symbol("epsilon", positive=True)
+_delta = sp.Symbol("delta", positive=True)
+_k = sp.Symbol("k", positive=True)
+_f = sp.Symbol("f", positive=True)
+_s = sp.Symbol("s", positive=True)       # reparametrisations: ε = 1/(1+s) ∈ (0, 1), etc.
+_n = sp.Symbol("n", positive=True)
+_d = sp.Symbol("d", positive=True)
+
+#: a(ε) = ε²/2 − ε³/3, the exponent rate of the χ² tail.
+_a = _eps**2 / 2 - _eps**3 / 3
+#: The explicit JL dimension before rounding up.
+_K_JL = 2 * sp.log(2 * _f / _delta) / _a
+#: The explicit near-orthogonal dimension before rounding up.
+_D_NO = 2 * sp.log(_n**2 / _delta) / _eps**2
+
+
+def _fixed_set(rng, f: int, d: int) -> np.ndarray:
+    """A fixed set of f vectors: e_1, the all-ones direction, a sparse vector, random rest."""
+    X = rng.standard_normal((f, d))
+    X[0] = 0.0
+    X[0, 0] = 1.0
+    X[1] = 1.0 / np.sqrt(d)
+    X[2] = 0.0
+    X[2, : min(3, d)] = 5.0
+    return X
+
+
+# ---------------------------------------------------------------------- lem:jl-gaussian
+gauss = REGISTRY.claim(
+    "lem:jl-gaussian",
+    paper_ref="Lemma 3.4",
+    sources=("paper", "std"),
+    statement=(
+        "S with i.i.d. N(0, 1/k) entries is a JLT(ε, δ, f) when k = Ω(ε⁻² log(f/δ)). Explicit [std]: "
+        "for one x, Pr[|‖Sx‖² − ‖x‖²| > ε‖x‖²] ≤ 2 exp(−k(ε²/2 − ε³/3)/2), so "
+        "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) suffices by a union bound over the f vectors."
+    ),
+    sympy_statement=sp.Le(2 * _f * sp.exp(-_k * _a / 2), _delta),
+    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl.jl_dimension)"),
+    explicit_constants={
+        "k = Ω(ε⁻² log(f/δ))": "k = ⌈2 ln(2f/δ)/(ε²/2 − ε³/3)⌉ ≤ 6 ln(2f/δ)/ε² + 1 ≤ 12 ln(f/δ)/ε² + 1 "
+                               "for ε ≤ 1/2 and f/δ ≥ 2",
+        "per-vector tail": "2 exp(−k(ε²/2 − ε³/3)/2)",
+    },
+    depends_on=("def:jlt",),
+)
+
+
+@gauss.symbolic("chi2-tail-chain", description="Chernoff for χ²_k at the optimal t, then ln(1±ε) bounds, give 2exp(−k(ε²/2−ε³/3)/2)")
+def _(ctx):
+    k, e = _k, _eps
+    t_up = e / (2 * (1 + e))
+    t_lo = e / (2 * (1 - e))
+    # log of the Chernoff bounds (1−2t)^{−k/2} e^{−t(1+ε)k} and (1+2t)^{−k/2} e^{t(1−ε)k} [std: χ² MGF]
+    log_up = -k / 2 * sp.log(1 - 2 * t_up) - t_up * (1 + e) * k
+    log_lo = -k / 2 * sp.log(1 + 2 * t_lo) + t_lo * (1 - e) * k
+    f_up = e - e**2 / 2 + e**3 / 3 - sp.log(1 + e)      # ≥ 0: ln(1+ε) ≤ ε − ε²/2 + ε³/3
+    g_lo = sp.log(1 - e) + e + e**2 / 2                  # ≤ 0: ln(1−ε) ≤ −ε − ε²/2 on (0, 1)
+    e_in01 = 1 / (1 + _s)                                # ε ∈ (0, 1)
+    steps = [
+        ("t* = ε/(2(1+ε)) lies in (0, 1/2)", (sp.Rational(1, 2) - t_up).is_positive and t_up.is_positive),
+        ("upper tail at t*: log bound = (k/2)(ln(1+ε) − ε)",
+         is_zero(sp.expand_log(log_up - k / 2 * (sp.log(1 + e) - e)))),
+        ("f(ε) = ε − ε²/2 + ε³/3 − ln(1+ε) has f(0) = 0", is_zero(f_up.subs(e, 0))),
+        ("f'(ε) = ε³/(1+ε) ≥ 0, so f ≥ 0 on ε ≥ 0 (monotonicity)",
+         is_zero(sp.diff(f_up, e) - e**3 / (1 + e)) and (e**3 / (1 + e)).is_nonnegative),
+        ("hence upper log bound ≤ (k/2)(−ε²/2 + ε³/3) = −k(ε²/2 − ε³/3)/2",
+         is_zero(k / 2 * ((e - e**2 / 2 + e**3 / 3) - e) + k * _a / 2)),
+        # ε = 1/(1+s) keeps ε ∈ (0, 1) so that sympy may split the logarithms.
+        ("lower tail at t** = ε/(2(1−ε)) > 0: log bound = (k/2)(ln(1−ε) + ε)",
+         t_lo.subs(e, e_in01).is_positive and
+         is_zero(sp.expand_log(sp.simplify((log_lo - k / 2 * (sp.log(1 - e) + e)).subs(e, e_in01))))),
+        ("g(ε) = ln(1−ε) + ε + ε²/2 has g(0) = 0", is_zero(g_lo.subs(e, 0))),
+        ("g'(ε) = −ε²/(1−ε) ≤ 0 on (0, 1), so g ≤ 0",
+         is_zero(sp.diff(g_lo, e) + e**2 / (1 - e)) and sp.simplify((-e**2 / (1 - e)).subs(e, e_in01)).is_negative),
+        ("hence lower log bound ≤ −kε²/4 ≤ −k(ε²/2 − ε³/3)/2 (difference kε³/6 ≥ 0)",
+         is_zero((-k * e**2 / 4) - (-k * _a / 2) + k * e**3 / 6) and (k * e**3 / 6).is_nonnegative),
+        ("two tails: e^{−ka/2} + e^{−ka/2} = 2 e^{−ka/2}",
+         is_zero(sp.exp(-k * _a / 2) * 2 - 2 * sp.exp(-k * _a / 2))),
+    ]
+    return chain(steps, "Pr[|‖Sx‖² − ‖x‖²| > ε‖x‖²] ≤ 2 exp(−k(ε²/2 − ε³/3)/2) for all k > 0, 0 < ε < 1",
+                 scope="all k > 0, 0 < ε < 1; the χ² moment generating function, Markov's inequality and "
+                       "'f(0) = 0, f' ≥ 0 ⇒ f ≥ 0' are [std]")
+
+
+@gauss.symbolic("dimension-algebra", description="2f·exp(−k a/2) ≤ δ ⇔ k ≥ 2ln(2f/δ)/a, and a ≥ ε²/3 for ε ≤ 1/2")
+def _(ctx):
+    bound = 2 * _f * sp.exp(-_k * _a / 2)
+    e_half = 1 / (2 * (1 + _s))       # ε ∈ (0, 1/2)
+    e_in01 = 1 / (1 + _s)             # ε ∈ (0, 1)
+    steps = [
+        ("a(ε) = ε²(3 − 2ε)/6 > 0 on (0, 1)", is_zero(_a - _eps**2 * (3 - 2 * _eps) / 6)
+         and sp.simplify(_a.subs(_eps, e_in01)).is_positive),
+        ("at k0 = 2 ln(2f/δ)/a the union bound equals δ", is_zero(sp.simplify(bound.subs(_k, _K_JL)) - _delta)),
+        ("the union bound is strictly decreasing in k (derivative −a f e^{−ka/2} < 0), so ≤ δ ⇔ k ≥ k0",
+         is_zero(sp.diff(bound, _k) + _a * _f * sp.exp(-_k * _a / 2))
+         and sp.simplify((-_a * _f * sp.exp(-_k * _a / 2)).subs(_eps, e_in01)).is_negative),
+        ("ε ≤ 1/2 ⇒ a − ε²/3 = ε²(1 − 2ε)/6 ≥ 0", is_zero(_a - _eps**2 / 3 - _eps**2 * (1 - 2 * _eps) / 6)
+         and sp.simplify((_a - _eps**2 / 3).subs(_eps, e_half)).is_nonnegative),
+        ("so k0 ≤ 6 ln(2f/δ)/ε² (k0 = 2L/a with a ≥ ε²/3) and ⌈k0⌉ < 6 ln(2f/δ)/ε² + 1",
+         is_zero(2 / (_eps**2 / 3) - 6 / _eps**2)),
+        ("ln(2f/δ) ≤ 2 ln(f/δ) ⇔ ln 2 ≤ ln(f/δ): with f/δ = 2 + s the difference is ln((2+s)/2) ≥ 0",
+         sp.simplify(sp.expand_log(2 * sp.log(2 + _s) - sp.log(2 * (2 + _s)))
+                     - sp.log((2 + _s) / 2)) == 0 and ((2 + _s) / 2 - 1).is_positive),
+    ]
+    return chain(steps, "k = ⌈2 ln(2f/δ)/(ε²/2 − ε³/3)⌉ makes the union bound ≤ δ, and k ≤ 12 ln(f/δ)/ε² + 1 "
+                 "for ε ≤ 1/2, f/δ ≥ 2", scope="all f ≥ 1, 0 < δ < 1, 0 < ε < 1 (the O-constant for ε ≤ 1/2)")
+
+
+@gauss.empirical("chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid")
+@serial_blas
+def _(ctx):
+    ks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
+    if ctx.profile == "full":
+        ks += [7, 30, 70, 300, 700, 10000, 20000]
+    epss = np.linspace(0.01, 0.99, 99 if ctx.profile == "full" else 50)
+    K, E = np.meshgrid(np.array(ks, dtype=float), epss, indexing="ij")
+    # k‖Sx‖²/‖x‖² ~ χ²_k exactly for Gaussian S (rotation invariance) [std]. Compared in
+    # log space: for large k both sides underflow float64.
+    log_exact = np.logaddexp(stats.chi2.logsf((1 + E) * K, K), stats.chi2.logcdf((1 - E) * K, K))
+    log_bound = np.log(2.0) - K * (E**2 / 2 - E**3 / 3) / 2
+    holds = log_exact <= log_bound
+    est = rate(int(holds.sum()), holds.size, {"k": ks, "eps": f"{len(epss)} points in [0.01, 0.99]"}, ctx.seed)
+    worst = float(np.exp((log_exact - log_bound).max()))
+    res = CheckResult.ok if holds.all() else CheckResult.fail
+    return res(f"exact χ² tail ≤ bound at {est}; largest tail/bound ratio {worst:.3f}",
+               scope="grid k ≤ 5000 (20000 in full), 0.01 ≤ ε ≤ 0.99 (deterministic grid)", estimate=est,
+               details={"worst_ratio": worst})
+
+
+def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
+    """Fraction of trials in which S keeps every norm (and, if ``inner``, every inner product)."""
+    rng = ctx.rng(key)
+    k = jl.jl_dimension(eps, delta, f * f if inner else f)
+    X = _fixed_set(rng, f, d)
+    G = X @ X.T
+    nrm = np.sqrt(np.diag(G))
+    trials = 2000 if ctx.profile == "full" else 300
+    ok, worst = 0, 0.0
+    for _t in range(trials):
+        SX = X @ make(k, d, rng).T
+        GS = SX @ SX.T
+        # Relative distortion of each norm (diagonal) and each inner product (off-diagonal).
+        dev = np.abs(GS - G) / np.outer(nrm, nrm)
+        if not inner:
+            dev = np.diag(dev)
+        worst = max(worst, float(dev.max()))
+        ok += bool(dev.max() <= eps)
+    est = rate(ok, trials, {"eps": eps, "delta": delta, "f": f, "k": k, "d": d,
+                            "target": f"ci_low ≥ 1 − δ = {1 - delta}"}, ctx.seed)
+    return est, worst, k
+
+
+@gauss.empirical("jl-trials", description="engine gaussian_jl at k = jl_dimension keeps all f norms: CP lower bound ≥ 1 − δ")
+@serial_blas
+def _(ctx):
+    eps, delta, f, d = 0.5, 0.1, 20, 400
+    est, worst, k = _jl_trials(ctx, "lem:jl-gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, False)
+    # The engine's k must be the proved formula, rounded up (exact sympy ceiling).
+    formula = int(sp.ceiling(_K_JL.subs({_eps: sp.Rational(1, 2), _delta: sp.Rational(1, 10), _f: f})))
+    res = CheckResult.ok if est.ci_low >= 1 - delta and formula == k else CheckResult.fail
+    return res(f"all {f} norms within ε = {eps} at k = {k} (formula: {formula}): {est} (target ci_low ≥ "
+               f"{1 - delta}); worst distortion {worst:.3f}", scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X",
+               estimate=est, details={"worst_distortion": worst, "k": k, "k_formula": formula})
+
+
+# -------------------------------------------------------------------- lem:jl-projection
+proj = REGISTRY.claim(
+    "lem:jl-projection",
+    paper_ref="Lemma 3.5",
+    sources=("paper",),
+    statement=(
+        "A random projection preserves all pairwise inner products of f vectors to ±ε‖x‖‖y‖ with "
+        "probability ≥ 1 − δ when k = O(ε⁻² log(f/δ)). Explicitly: apply lem:jl-gaussian to the f "
+        "vectors and the f(f−1) normalised sums and differences x̂ ± ŷ (f² vectors) and use the "
+        "polarization step of def:jlt."
+    ),
+    sympy_statement=sp.Le(2 * sp.log(2 * _f**2 / _delta) / _a, 2 * (2 * sp.log(2 * _f / _delta) / _a)),
+    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f²/δ)/(ε²/2 − ε³/3) = jl_dimension(ε, δ, f²)"),
+    explicit_constants={"k = O(ε⁻² log(f/δ))": "k = ⌈2 ln(2f²/δ)/(ε²/2 − ε³/3)⌉ ≤ 2·(2 ln(2f/δ)/(ε²/2 − ε³/3)) + 1 "
+                                               "≤ 24 ln(f/δ)/ε² + 1 for ε ≤ 1/2, f/δ ≥ 2"},
+    depends_on=("lem:jl-gaussian", "def:jlt"),
+)
+
+
+@proj.symbolic("union-over-pairs", description="f + 2·C(f,2) = f² vectors; ln(2f²/δ) ≤ 2 ln(2f/δ)")
+def _(ctx):
+    fi = sp.Symbol("f", integer=True, positive=True)
+    d_in01 = 1 / (1 + _s)  # δ ∈ (0, 1)
+    steps = [
+        ("f originals + 2 per pair (x̂ + ŷ, x̂ − ŷ) over f(f−1)/2 pairs = f²",
+         is_zero(fi + 2 * (fi * (fi - 1) / 2) - fi**2)),
+        ("2 ln(2f/δ) − ln(2f²/δ) = ln(2/δ)",
+         is_zero(sp.expand_log(2 * sp.log(2 * _f / _delta) - sp.log(2 * _f**2 / _delta) - sp.log(2 / _delta)))),
+        ("ln(2/δ) > 0 for δ ∈ (0, 1), so k(f²) ≤ 2·k(f)", sp.log(2 / d_in01).is_positive),
+    ]
+    return chain(steps, "the inner-product JL dimension is at most twice the norm JL dimension: still "
+                 "O(ε⁻² log(f/δ))", scope="all f ≥ 1, 0 < δ < 1")
+
+
+@proj.empirical("inner-products-gaussian", description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products")
+@serial_blas
+def _(ctx):
+    eps, delta, f, d = 0.5, 0.1, 10, 500
+    est, worst, k = _jl_trials(ctx, "lem:jl-projection:gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r),
+                               eps, delta, f, d, True)
+    res = CheckResult.ok if est.ci_low >= 1 - delta else CheckResult.fail
+    return res(f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
+               scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X", estimate=est,
+               details={"worst_relative_error": worst, "k": k})
+
+
+@proj.empirical("inner-products-sign", description="sign_jl (±1/√k, Achlioptas) at the same k keeps all inner products")
+@serial_blas
+def _(ctx):
+    eps, delta, f, d = 0.5, 0.1, 10, 500
+    est, worst, k = _jl_trials(ctx, "lem:jl-projection:sign", lambda k, d, r: jl.sign_jl(k, d, r),
+                               eps, delta, f, d, True)
+    res = CheckResult.ok if est.ci_low >= 1 - delta else CheckResult.fail
+    return res(f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
+               scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X (incl. e_1, 1/√d, sparse)",
+               estimate=est, details={"worst_relative_error": worst, "k": k})
+
+
+# ------------------------------------------------------------------ lem:near-orthogonal
+near = REGISTRY.claim(
+    "lem:near-orthogonal",
+    paper_ref="used by the reduction (HO25)",
+    sources=("HO25", "std"),
+    statement=(
+        "n random vectors u_i ∈ {±1/√d}^d satisfy |⟨u_i, u_j⟩| ≤ ε for all i ≠ j with probability "
+        "≥ 1 − δ when d ≥ 2 ln(n²/δ)/ε² (Hoeffding 2exp(−dε²/2) per pair, union over n(n−1)/2 < n²/2 "
+        "pairs). Gaussian rows normalised to the sphere satisfy the same per-pair bound "
+        "(spherical cap), hence the same d."
+    ),
+    sympy_statement=sp.Le(_n**2 * sp.exp(-_d * _eps**2 / 2), _delta),
+    hypotheses=("n ≥ 1, 0 < ε < 1, 0 < δ < 1", "d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.jl.near_orthogonal_dimension)"),
+    explicit_constants={"d = Ω(log n)": "d = ⌈2 ln(n²/δ)/ε²⌉ = ⌈(4 ln n + 2 ln(1/δ))/ε²⌉",
+                        "per-pair tail": "2 exp(−dε²/2) (Hoeffding with ranges [−1, 1])"},
+    depends_on=(),
+)
+
+
+@near.symbolic("hoeffding-union", description="Hoeffding at t = εd gives 2e^{−dε²/2}; (n²/2)·2e^{−dε²/2} ≤ δ ⇔ d ≥ 2ln(n²/δ)/ε²")
+def _(ctx):
+    t = sp.Symbol("t", positive=True)
+    ni = sp.Symbol("n", integer=True, positive=True)
+    hoeff = 2 * sp.exp(-2 * t**2 / (_d * (1 - (-1)) ** 2))  # Σ of d terms in [−1, 1] [std]
+    union = (_n**2 / 2) * 2 * sp.exp(-_d * _eps**2 / 2)
+    steps = [
+        ("⟨u_i, u_j⟩ = (1/d)Σ_l s_l, so |⟨u_i,u_j⟩| > ε ⇔ |Σ s_l| > εd; Hoeffding at t = εd is 2exp(−dε²/2)",
+         is_zero(hoeff.subs(t, _eps * _d) - 2 * sp.exp(-_d * _eps**2 / 2))),
+        ("pairs: n²/2 − n(n−1)/2 = n/2 > 0, so fewer than n²/2 pairs",
+         is_zero(ni**2 / 2 - ni * (ni - 1) / 2 - ni / 2) and (ni / 2).is_positive),
+        ("union bound (n²/2)·2e^{−dε²/2} = n² e^{−dε²/2}", is_zero(union - _n**2 * sp.exp(-_d * _eps**2 / 2))),
+        ("at d0 = 2 ln(n²/δ)/ε² it equals δ exactly", is_zero(sp.simplify(union.subs(_d, _D_NO)) - _delta)),
+        ("it is strictly decreasing in d, so ≤ δ ⇔ d ≥ d0",
+         sp.simplify(sp.diff(union, _d)).is_negative),
+        ("explicit: d0 = (4 ln n + 2 ln(1/δ))/ε²",
+         is_zero(sp.expand_log(_D_NO - (4 * sp.log(_n) + 2 * sp.log(1 / _delta)) / _eps**2))),
+    ]
+    return chain(steps, "d ≥ 2 ln(n²/δ)/ε² makes the union bound over all pairs ≤ δ (exactly δ at equality)",
+                 scope="all n, ε, δ > 0; Hoeffding's inequality and the independence of the s_l are [std]")
+
+
+@near.empirical("exact-pair-tails", description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)")
+@serial_blas
+def _(ctx):
+    dmax = 1000 if ctx.profile == "full" else 400
+    D, E = np.meshgrid(np.arange(2, dmax, dtype=float), np.linspace(0.01, 0.99, 50), indexing="ij")
+    log_bound = np.log(2.0) - D * E**2 / 2  # compared in log space (tails underflow for large d)
+    # ±1/√d rows: Σ s_l = 2B − d with B ~ Bin(d, 1/2); the event |Σ| ≥ εd, counted inclusively.
+    hi = np.ceil((D + E * D) / 2 - 1e-9)
+    lo = np.floor((D - E * D) / 2 + 1e-9)
+    rad = np.logaddexp(stats.binom.logsf(hi - 1, D, 0.5), stats.binom.logcdf(lo, D, 0.5))
+    # Uniform unit vectors: (1 + ⟨u, v⟩)/2 ~ Beta((d−1)/2, (d−1)/2) [std].
+    a = (D - 1) / 2
+    sph = np.log(2.0) + stats.beta.logsf((1 + E) / 2, a, a)
+    holds = np.concatenate([(rad <= log_bound).ravel(), (sph <= log_bound).ravel()])
+    est = rate(int(holds.sum()), holds.size, {"d": f"2..{dmax - 1}", "eps": "50 points in [0.01, 0.99]",
+                                              "kinds": ["rademacher", "sphere"]}, ctx.seed)
+    worst = {"rademacher": float(np.exp((rad - log_bound).max())), "sphere": float(np.exp((sph - log_bound).max()))}
+    res = CheckResult.ok if holds.all() else CheckResult.fail
+    return res(f"exact pair tails ≤ 2exp(−dε²/2) at {est}; worst ratios {worst}",
+               scope=f"deterministic grid d < {dmax}, 0.01 ≤ ε ≤ 0.99", estimate=est, details={"worst_ratio": worst})
+
+
+def _near_rate(ctx, kind):
+    n, eps, delta = 128, 0.5, 0.1
+    d = jl.near_orthogonal_dimension(n, eps, delta)
+    rng = ctx.rng("lem:near-orthogonal", kind)
+    trials = 2000 if ctx.profile == "full" else 400
+    worst = np.array([jl.max_abs_inner(jl.near_orthogonal_keys(n, d, rng, kind=kind)) for _t in range(trials)])
+    ok = int((worst <= eps).sum())
+    est = rate(ok, trials, {"n": n, "eps": eps, "delta": delta, "d": d, "kind": kind,
+                            "target": f"ci_low ≥ 1 − δ = {1 - delta}"}, ctx.seed)
+    formula = int(sp.ceiling(_D_NO.subs({_n: n, _eps: sp.Rational(1, 2), _delta: sp.Rational(1, 10)})))
+    res = CheckResult.ok if est.ci_low >= 1 - delta and formula == d else CheckResult.fail
+    return res(f"max |⟨u_i,u_j⟩| ≤ {eps} at d = {d} (formula: {formula}): {est} (target ci_low ≥ {1 - delta}); "
+               f"median max {float(np.median(worst)):.3f}", scope=f"n = {n}, ε = {eps}, δ = {delta}, {kind} rows",
+               estimate=est, details={"d": d, "d_formula": formula, "largest_max_inner": float(worst.max())})
+
+
+@near.empirical("rate-rademacher", description="±1/√d keys at d = near_orthogonal_dimension: CP lower bound ≥ 1 − δ")
+@serial_blas
+def _(ctx):
+    return _near_rate(ctx, "rademacher")
+
+
+@near.empirical("rate-gaussian", description="normalised Gaussian keys at the same d: CP lower bound ≥ 1 − δ")
+@serial_blas
+def _(ctx):
+    return _near_rate(ctx, "gaussian")

@@ -1,0 +1,295 @@
+"""Planted-bug self-test: the proof suite must catch each mutant of :mod:`tensorkv_check.mutants`.
+
+Two layers:
+
+* the *machinery* (patching restores everything, reports are right) and the
+  *realness* of every mutant are shown on a small registry built here, whose checks
+  compare the engine with this file's own einsum references; each mutant must break
+  at least one of them, and the unmutated engine must pass all of them;
+* the *proof suite*: every fast check of :func:`proofs.registry.load_all` is run
+  unmutated (each must have its expected outcome; the run is traced to learn which
+  checks call each mutated object), then, under each mutant, the checks that call the
+  mutated code are re-run cheapest first until one catches it. A mutant that no claim
+  check catches fails ``test_proof_suite_catches_mutant[...]``, naming the check that
+  would catch it. The table is printed (``pytest -s tests/test_mutants.py``).
+"""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import numpy as np
+import pytest
+
+import tensorkv_check.mutants as mutants_mod
+from proofs.registry import CheckContext, CheckResult, Registry, load_all
+from tensorkv_check import (
+    FourCacheDecoder,
+    NaiveFourCacheDecoder,
+    TwoCacheDecoder,
+    kron,
+    softmax,
+    tensor_attention,
+)
+from tensorkv_check.mutants import (
+    CATALOGUE,
+    Mutant,
+    format_mutant_table,
+    patched_attribute,
+    patched_function,
+    Patch,
+    run_baseline,
+    run_checks,
+    run_mutants,
+)
+
+# ``tensorkv_check.attention`` the attribute is the re-exported function; fetch the modules.
+att = importlib.import_module("tensorkv_check.attention")
+caches = importlib.import_module("tensorkv_check.caches")
+
+# --------------------------------------------------------------------------- references
+
+
+def ref_tensor(q, K1, K2, V1, V2, scale):
+    s = np.einsum("l,jl,kl->jk", q, K1, K2) * scale
+    p = np.exp(s - s.max())
+    p /= p.sum()
+    return np.einsum("jk,jl,kl->l", p, V1, V2)
+
+
+def _close(a, b) -> bool:
+    return bool(np.allclose(a, b, rtol=1e-10, atol=1e-12))
+
+
+def toy_registry() -> Registry:
+    """Small engine checks, one per piece a mutant breaks, against einsum references."""
+    reg = Registry()
+    c = reg.claim("toy:engine", paper_ref="self-test", sources=("inferred",), statement="engine is right")
+    rng_data = lambda ctx, n=5, d=3: ctx.rng("toy", n, d).standard_normal((5, n, d))  # noqa: E731
+
+    def verdict(ok: bool, what: str) -> CheckResult:
+        return CheckResult.ok(what) if ok else CheckResult.fail(what)
+
+    @c.empirical("softmax-large-logits")
+    def _(ctx):
+        return verdict(_close(softmax([1e4, 1e4 - np.log(3.0)]), [0.75, 0.25]), "softmax of huge logits")
+
+    @c.empirical("tensor-vs-reference")
+    def _(ctx):
+        q, K1, K2, V1, V2 = rng_data(ctx)
+        q = q[0]
+        return verdict(_close(tensor_attention(q, K1, K2, V1, V2), ref_tensor(q, K1, K2, V1, V2, 1 / 3)),
+                       "tensor attention = einsum reference")
+
+    @c.empirical("kron-rows")
+    def _(ctx):
+        _, A, B, _, _ = rng_data(ctx)
+        KB = kron(A, B)
+        return verdict(all(_close(KB[j * 5 + k], A[j] * B[k]) for j in range(5) for k in range(5)),
+                       "row (j,k) of A⊘B is A_j∘B_k")
+
+    @c.empirical("decoders-vs-reference")
+    def _(ctx):
+        q, K1, K2, V1, V2 = rng_data(ctx)
+        q = q[0]
+        decs = [FourCacheDecoder(3), NaiveFourCacheDecoder(3), TwoCacheDecoder(3)]
+        ok = True
+        for i in range(5):
+            for dec in decs:
+                dec.append(K1[i], K2[i], V1[i], V2[i])
+            want = ref_tensor(q, K1[: i + 1], K2[: i + 1], V1[: i + 1], V2[: i + 1], 1 / 3)
+            ok &= all(_close(dec.query(q), want) for dec in decs)
+        ok &= decs[2].n_rows == 25
+        return verdict(ok, "decoders = einsum reference after every token")
+
+    @c.empirical("accounting")
+    def _(ctx):
+        dec = FourCacheDecoder(4)
+        for _ in range(6):
+            dec.append(*np.ones((4, 4)))
+        ok = dec.memory_bytes == 4 * 6 * 4 * 8
+        # through the module: the mutants rebind names inside tensorkv_check/proofs only
+        ok &= abs(caches.four_cache_flops(1000, 64) / (4 * 1000**2 * 64) - 1) < 0.05  # leading term 4n²d
+        return verdict(ok, "memory 4·i·d·8 bytes, flops ~ 4n²d")
+
+    @c.empirical("jl-norm")
+    def _(ctx):
+        from tensorkv_check.jl import gaussian_jl
+
+        S = gaussian_jl(400, 50, ctx.rng("jl"))
+        x = ctx.rng("x").standard_normal(50)
+        return verdict(abs(np.sum((S @ x) ** 2) / np.sum(x**2) - 1) < 0.5, "‖Sx‖² ≈ ‖x‖²")
+
+    return reg
+
+
+@pytest.fixture(scope="module")
+def toy():
+    reg = toy_registry()
+    return reg, run_baseline(reg)
+
+
+# --------------------------------------------------------------------------- machinery
+
+
+def test_toy_baseline_passes_and_is_traced(toy):
+    _, base = toy
+    assert {nid: r.outcome for nid, (_, r) in base.results.items()} == {nid: "pass" for nid in base.results}
+    t = base.touched
+    assert t["tensorkv_check.attention._softmax"] == {"toy:engine::softmax-large-logits",
+                                                      "toy:engine::decoders-vs-reference"}
+    assert t["tensorkv_check.caches.FourCacheDecoder.memory_bytes"] == {"toy:engine::accounting"}
+    assert t["tensorkv_check.jl.gaussian_jl"] == {"toy:engine::jl-norm"}
+
+
+def test_restricted_and_full_sweeps_agree(toy):
+    reg, base = toy
+    fast = run_mutants(reg, baseline=base)
+    full = run_mutants(reg, restrict=False)
+    assert [(r.name, r.caught, {c.node_id for c in r.changes}) for r in fast] == \
+        [(r.name, r.caught, {c.node_id for c in r.changes}) for r in full]
+    assert all(r.n_checks == 6 and r.n_untouched == 0 for r in full)
+    assert any(r.n_untouched > 0 for r in fast)
+    assert all(r.n_checks + r.n_untouched == 6 for r in fast)
+
+
+def test_stop_at_first_runs_cheapest_first_and_says_so(toy):
+    reg, base = toy
+    full = {r.name: r for r in run_mutants(reg, baseline=base)}
+    fast = {r.name: r for r in run_mutants(reg, baseline=base, stop_at_first=True)}
+    for name, r in fast.items():
+        assert r.caught == full[name].caught
+        assert len(r.changes) == 1 and r.changes[0] in full[name].changes
+    r = fast["tensor-ignores-scale"]  # caught by two checks; the cheaper runs first
+    assert len(full["tensor-ignores-scale"].changes) == 2
+    assert (r.n_checks, r.complete) == (1, False)
+    assert r.changes[0].node_id == "toy:engine::tensor-vs-reference"
+    assert "1+" in format_mutant_table([r]) and full["tensor-ignores-scale"].complete
+
+
+@pytest.mark.parametrize("mutant", CATALOGUE, ids=lambda m: m.name)
+def test_every_mutant_is_real_and_restored(toy, mutant):
+    reg, base = toy
+    originals = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
+                 FourCacheDecoder.__dict__["caches"], FourCacheDecoder.__dict__["memory_bytes"],
+                 TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
+    (report,) = run_mutants(reg, [mutant], baseline=base)
+    assert report.available, report.description
+    assert report.caught, f"mutant {mutant.name} breaks nothing in the toy registry: it is not a real bug"
+    after = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
+             FourCacheDecoder.__dict__["caches"], FourCacheDecoder.__dict__["memory_bytes"],
+             TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
+    assert all(a is b for a, b in zip(originals, after))
+    assert "caches" not in NaiveFourCacheDecoder.__dict__
+    again = run_checks(reg)
+    assert all(r.outcome == "pass" for _, r in again.values())
+    assert report.to_dict()["changes"][0]["expect"] == "pass"
+
+
+def test_patched_function_rebinds_every_import_and_restores_on_error():
+    orig = att._kron
+    with pytest.raises(RuntimeError, match="inside"):
+        with patched_function(orig, lambda A, B: "mut") as n:
+            assert att._kron is caches._kron is not orig
+            assert n >= 2
+            raise RuntimeError("inside")
+    assert att._kron is orig and caches._kron is orig
+
+
+def test_patched_attribute_restores_own_and_inherited_attributes():
+    own = NaiveFourCacheDecoder.__dict__["query"]
+    with patched_attribute(NaiveFourCacheDecoder, "query", lambda self, q: "mut"):
+        assert NaiveFourCacheDecoder(2).query(None) == "mut"
+    assert NaiveFourCacheDecoder.__dict__["query"] is own
+    with patched_attribute(NaiveFourCacheDecoder, "caches", lambda self: "mut"):
+        assert NaiveFourCacheDecoder(2).caches() == "mut"
+    assert "caches" not in NaiveFourCacheDecoder.__dict__  # inherited again, not copied down
+
+
+def test_escaping_and_unavailable_mutants_are_reported(toy):
+    reg, _ = toy
+    harmless = Mutant("no-op", "changes nothing", (Patch("tensorkv_check.attention", "_kron", lambda f: f),))
+    absent = Mutant("absent", "mutates missing code", (Patch("tensorkv_check.jl", "no_such_function", lambda f: f),))
+    gone = Mutant("gone", "mutates a missing module", (Patch("tensorkv_check.nothing", "f", lambda f: f),))
+    reports = run_mutants(reg, [harmless, absent, gone], restrict=False)
+    assert [(r.name, r.available, r.caught) for r in reports] == [
+        ("no-op", True, False), ("absent", False, False), ("gone", False, False)]
+    assert "unavailable: tensorkv_check.jl.no_such_function does not exist" in reports[1].description
+    assert "No module named 'tensorkv_check.nothing'" in reports[2].description
+    assert not absent.available() and harmless.available()
+    table = format_mutant_table(reports)
+    assert "no-op" in table and "ESCAPED" in table and "n/a" in table
+    assert "0/1 available mutants caught; 2 unavailable" in table
+
+
+def test_catch_requires_the_baseline_outcome():
+    # A check already failing at baseline cannot "catch" a mutant.
+    reg = Registry()
+    c = reg.claim("toy:broken", paper_ref="x", sources=("inferred",), statement="x")
+
+    @c.empirical("always-fails")
+    def _(ctx):
+        return CheckResult.fail("broken anyway")
+
+    (report,) = run_mutants(reg, [CATALOGUE[0]], restrict=False)
+    assert report.available and not report.caught and report.n_checks == 1
+
+
+def test_mutants_doctests():
+    failed, attempted = doctest.testmod(mutants_mod)
+    assert attempted > 0 and failed == 0
+
+
+# --------------------------------------------------------------------------- proof suite
+
+#: Which proof-suite check should catch each mutant, shown when one escapes.
+WANTED = {
+    "softmax-no-shift": "def:softmax: softmax / standard attention on logits ~1e3 (overflow without the shift)",
+    "tensor-value-order": "def:tensor-attention: tensor_attention vs an einsum reference on random, n >= 2 data",
+    "two-cache-value-order": "def:two-cache: TwoCacheDecoder.query vs a reference after >= 2 appends",
+    "four-cache-drops-newest": "def:four-cache: FourCacheDecoder.query vs a reference on all i tokens",
+    "two-cache-drops-newest": "def:two-cache: TwoCacheDecoder vs a reference; n_rows == i²",
+    "two-cache-forgets-cross-rows": "def:two-cache: n_rows == i² and memory_bytes == 2·i²·d·8",
+    "tensor-ignores-scale": "def:tensor-attention: compare with the reference at the default scale 1/d, d >= 2",
+    "kron-shifted": "def:kron: row (j,k) of kron(A, B) equals A_j ∘ B_k",
+    "four-cache-flops-off": "rem:tradeoff: four_cache_flops vs an independent count (leading term 4n²d)",
+    "four-cache-memory-off": "def:four-cache: memory_bytes == 4·i·d·8",
+    "jl-scale-1/d": "lem:jl-gaussian: E‖Sx‖²/‖x‖² = 1 (rate of |‖Sx‖²-‖x‖²| <= ε‖x‖²)",
+}
+
+
+def test_every_mutant_has_a_wanted_check():
+    assert set(WANTED) == {m.name for m in CATALOGUE}
+
+
+@pytest.fixture(scope="module")
+def suite():
+    reg = load_all()
+    checks = [ck for c in reg for ck in c.checks if not ck.slow]
+    if not checks:
+        pytest.skip("the proof suite has no fast checks yet (claim modules not written)")
+    ctx = CheckContext(seed=0)
+    base = run_baseline(reg, CATALOGUE, ctx=ctx)
+    # Cheapest touching check first, stop at the first catch: the question is whether
+    # each mutant is caught, and this keeps the sweep to a few seconds.
+    reports = {r.name: r for r in run_mutants(reg, CATALOGUE, ctx=ctx, baseline=base, stop_at_first=True)}
+    print("\n" + format_mutant_table(reports.values()))
+    return reg, base, reports
+
+
+def test_proof_suite_baseline_has_expected_outcomes(suite):
+    _, base, _ = suite
+    wrong = {nid: f"{r.outcome} (expected {ck.expect}): {r.summary}" for nid, (ck, r) in base.results.items()
+             if r.outcome != ck.expect}
+    assert not wrong, f"unmutated engine: checks off their expected outcome: {wrong}"
+
+
+@pytest.mark.parametrize("name", [m.name for m in CATALOGUE])
+def test_proof_suite_catches_mutant(suite, name, record_property):
+    _, _, reports = suite
+    r = reports[name]
+    if not r.available:
+        pytest.skip(r.description)
+    record_property("caught_by", ", ".join(c.node_id for c in r.changes))
+    assert r.caught, f"mutant {name!r} ({r.description}) escaped all {r.n_checks} fast checks; wanted: {WANTED[name]}"

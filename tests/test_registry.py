@@ -1,0 +1,456 @@
+"""Tests of :mod:`proofs.registry` (status rules, graph, selection, contexts) and of the
+``tensorkv-check claims`` front end :mod:`proofs.cli`.
+
+Every status of :func:`~proofs.registry.claim_status` is derived here from hand-made
+results, so a change to a rule fails a named test; the registries are built in the
+tests, never the project's :data:`~proofs.registry.REGISTRY` (except to check that
+:func:`~proofs.registry.load_all` returns it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import doctest
+import hashlib
+import io
+import json
+
+import numpy as np
+import pytest
+
+import proofs.cli
+import proofs.registry
+from proofs.cli import render_table, run_claims_command
+from proofs.registry import (
+    REGISTRY,
+    STATUSES,
+    Check,
+    CheckContext,
+    CheckResult,
+    Claim,
+    Registry,
+    RegistryError,
+    claim_status,
+    load_all,
+)
+from tensorkv_check.stats import clopper_pearson
+
+OK = CheckResult.ok("holds")
+FAIL = CheckResult.fail("does not hold")
+ERR = CheckResult("error", "ValueError: boom")
+CEX = CheckResult.refute("found one", {"n": 2}, "python -c 'pass'")
+
+
+def claim(*kinds: str, deps: tuple[str, ...] = (), cited: str | None = None, slow: tuple[str, ...] = ()) -> Claim:
+    """A claim with one check per kind, named c0, c1, ...; ``slow`` names slow checks."""
+    c = Claim(id="lem:x", paper_ref="Lemma 1", sources=("std",), statement="x", depends_on=deps,
+              cited_reason=cited)
+    for i, kind in enumerate(kinds):
+        c.checks.append(Check("lem:x", f"c{i}", kind, lambda ctx: OK, slow=f"c{i}" in slow))  # type: ignore[arg-type]
+    return c
+
+
+# --------------------------------------------------------------------------- claim_status
+
+
+def test_cited_needs_no_checks_and_states_its_reason():
+    assert claim_status(claim(cited="Fano's inequality, textbook"), {}, {}) == (
+        "cited", "Fano's inequality, textbook")
+
+
+def test_no_checks_and_no_citation_is_failing():
+    status, reason = claim_status(claim(), {}, {})
+    assert status == "failing" and "unsupported" in reason
+
+
+def test_all_checks_skipped_is_failing_never_proved():
+    status, reason = claim_status(claim("symbolic", "symbolic"), {}, {})
+    assert status == "failing" and "none of its checks ran" in reason
+
+
+def test_all_symbolic_passed_without_deps_is_proved():
+    assert claim_status(claim("symbolic", "symbolic"), {"c0": OK, "c1": OK}, {})[0] == "proved"
+
+
+@pytest.mark.parametrize("dep_status", ["proved", "cited"])
+def test_proved_when_every_dependency_is_proved_or_cited(dep_status):
+    c = claim("symbolic", deps=("def:a", "def:b"))
+    assert claim_status(c, {"c0": OK}, {"def:a": "proved", "def:b": dep_status})[0] == "proved"
+
+
+@pytest.mark.parametrize("dep_status", ["confirmed", None])
+def test_symbolic_claim_on_a_weak_dependency_is_only_confirmed(dep_status):
+    c = claim("symbolic", deps=("def:a", "lem:weak"))
+    deps = {"def:a": "proved"} if dep_status is None else {"def:a": "proved", "lem:weak": dep_status}
+    status, reason = claim_status(c, {"c0": OK}, deps)
+    assert status == "confirmed"
+    assert f"lem:weak ({dep_status or 'not run'})" in reason and "def:a" not in reason
+
+
+@pytest.mark.parametrize("dep_status", ["refuted", "failing"])
+def test_symbolic_claim_on_a_broken_dependency_is_never_proved(dep_status):
+    status, reason = claim_status(claim("symbolic", deps=("lem:weak",)), {"c0": OK}, {"lem:weak": dep_status})
+    assert status != "proved" and f"lem:weak ({dep_status})" in reason
+
+
+def test_any_empirical_check_makes_it_confirmed():
+    status, reason = claim_status(claim("symbolic", "empirical"), {"c0": OK, "c1": OK}, {})
+    assert status == "confirmed" and reason == "empirical checks passed: c1"
+
+
+def test_symbolic_with_a_skipped_check_is_confirmed_not_proved():
+    c = claim("symbolic", "symbolic", slow=("c1",))
+    status, reason = claim_status(c, {"c0": OK}, {})
+    assert status == "confirmed" and "c1 did not run" in reason
+
+
+def test_empirical_with_a_skipped_check_names_it():
+    c = claim("empirical", "symbolic", slow=("c1",))
+    status, reason = claim_status(c, {"c0": OK}, {})
+    assert status == "confirmed" and reason.endswith("; not run: c1")
+
+
+def test_counterexample_refutes_and_takes_precedence_over_failures():
+    c = claim("symbolic", "empirical", "empirical")
+    status, reason = claim_status(c, {"c0": FAIL, "c1": CEX, "c2": OK}, {})
+    assert (status, reason) == ("refuted", "counterexample from c1")
+
+
+@pytest.mark.parametrize("bad, outcome", [(FAIL, "fail"), (ERR, "error")])
+def test_fail_or_error_is_failing_and_named(bad, outcome):
+    status, reason = claim_status(claim("symbolic", "empirical"), {"c0": OK, "c1": bad}, {})
+    assert status == "failing" and f"c1 ({outcome})" in reason
+
+
+def test_every_status_is_reachable():
+    cases = [
+        claim_status(claim("symbolic"), {"c0": OK}, {}),
+        claim_status(claim("empirical"), {"c0": OK}, {}),
+        claim_status(claim("empirical"), {"c0": CEX}, {}),
+        claim_status(claim(cited="book"), {}, {}),
+        claim_status(claim("empirical"), {"c0": FAIL}, {}),
+    ]
+    assert tuple(s for s, _ in cases) == STATUSES
+
+
+# --------------------------------------------------------------------------- Registry
+
+
+def toy() -> Registry:
+    """def:a (cited) <- lem:b (symbolic) <- thm:c (symbolic, empirical dep lem:e)."""
+    reg = Registry()
+    reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a", cited_reason="textbook")
+    b = reg.claim("lem:b", paper_ref="Lem 2", sources=("paper",), statement="b", depends_on=("def:a",))
+    e = reg.claim("lem:e", paper_ref="Lem 3", sources=("HO25",), statement="e")
+    c = reg.claim("thm:c", paper_ref="Thm 4", sources=("paper", "inferred"), statement="c",
+                  depends_on=("lem:b", "lem:e"))
+    reg.claim("rem:z", paper_ref="Rem 5", sources=("paper",), statement="z", cited_reason="unrelated")
+
+    @b.symbolic("identity")
+    def _(ctx):
+        return CheckResult.ok("b = b")
+
+    @e.empirical("rate")
+    def _(ctx):
+        return CheckResult.ok("rate", estimate=clopper_pearson(9, 10))
+
+    @c.symbolic("chain")
+    def _(ctx):
+        return CheckResult.ok("c follows")
+
+    @c.symbolic("sweep", slow=True)
+    def _(ctx):
+        return CheckResult.ok("big sweep")
+
+    return reg
+
+
+def test_run_propagates_statuses_in_dependency_order():
+    res = toy().run()
+    assert list(res) == ["def:a", "lem:b", "lem:e", "rem:z", "thm:c"]  # lexicographic topological
+    assert {k: r.status for k, r in res.items()} == {
+        "def:a": "cited", "lem:b": "proved", "lem:e": "confirmed", "thm:c": "confirmed", "rem:z": "cited"}
+    assert "lem:e (confirmed)" in res["thm:c"].reason
+    assert "sweep" not in res["thm:c"].results  # slow, skipped by default
+
+
+def test_run_include_slow_and_on_check():
+    seen = []
+    res = toy().run(["thm:c"], include_slow=True, on_check=lambda ck: seen.append(ck.node_id))
+    assert seen == ["lem:b::identity", "lem:e::rate", "thm:c::chain", "thm:c::sweep"]
+    assert set(res["thm:c"].results) == {"chain", "sweep"}
+    assert set(res["thm:c"].seconds) == {"chain", "sweep"}
+
+
+def test_proved_chain_needs_every_check_run():
+    reg = toy()
+    reg["lem:e"].checks.clear()
+    reg["lem:e"].cited_reason = "HO25, Theorem 1"
+    assert reg.run()["thm:c"].status == "confirmed"  # the slow symbolic check did not run
+    assert reg.run(include_slow=True)["thm:c"].status == "proved"
+
+
+def test_select_includes_ancestors_in_dependency_order_only():
+    reg = toy()
+    assert reg.select(["thm:c"]) == ["def:a", "lem:b", "lem:e", "thm:c"]
+    assert reg.select(["lem:b"]) == ["def:a", "lem:b"]
+    assert reg.select(["lem:b", "rem:z"]) == ["def:a", "lem:b", "rem:z"]
+    assert reg.select(None) == reg.select(reg.ids)
+    assert set(reg.run(["lem:b"])) == {"def:a", "lem:b"}
+
+
+def test_unknown_ids_are_rejected_with_the_valid_ids():
+    reg = toy()
+    with pytest.raises(RegistryError, match=r"unknown claim id 'thm:nope'; valid ids: def:a, lem:b, lem:e"):
+        reg.select(["thm:nope"])
+    with pytest.raises(RegistryError, match="unknown claim id"):
+        reg["x"]
+    assert "lem:b" in reg and "x" not in reg and len(reg) == 5
+
+
+def test_unknown_dependency_is_rejected():
+    reg = toy()
+    reg.claim("lem:d", paper_ref="L", sources=("std",), statement="d", depends_on=("lem:ghost",))
+    with pytest.raises(RegistryError, match="claim lem:d depends on unknown claim id 'lem:ghost'"):
+        reg.graph()
+    with pytest.raises(RegistryError):
+        reg.run()
+
+
+def test_cycles_are_rejected_and_named():
+    reg = Registry()
+    for cid, dep in (("lem:p", "lem:r"), ("lem:q", "lem:p"), ("lem:r", "lem:q")):
+        reg.claim(cid, paper_ref="L", sources=("std",), statement=cid, depends_on=(dep,))
+    with pytest.raises(RegistryError, match="dependency cycle: ") as info:
+        reg.graph()
+    assert all(c in str(info.value) for c in ("lem:p", "lem:q", "lem:r"))
+    self_loop = Registry()
+    self_loop.claim("lem:s", paper_ref="L", sources=("std",), statement="s", depends_on=("lem:s",))
+    with pytest.raises(RegistryError, match="dependency cycle: lem:s -> lem:s"):
+        self_loop.select(None)
+
+
+def test_graph_edges_point_from_dependency_to_claim():
+    g = toy().graph()
+    assert set(g.edges) == {("def:a", "lem:b"), ("lem:b", "thm:c"), ("lem:e", "thm:c")}
+
+
+def test_malformed_declarations_are_rejected():
+    reg = toy()
+    with pytest.raises(RegistryError, match="duplicate claim id 'lem:b'"):
+        reg.claim("lem:b", paper_ref="L", sources=("std",), statement="again")
+    with pytest.raises(RegistryError, match="unknown source tag 'arxiv'; valid: paper, HO25"):
+        reg.claim("lem:new", paper_ref="L", sources=("arxiv",), statement="s")
+    with pytest.raises(RegistryError, match="already has a check named 'identity'"):
+        reg["lem:b"].symbolic("identity")
+    with pytest.raises(RegistryError, match="expect must be 'pass' or 'counterexample'"):
+        reg["lem:b"].empirical("other", expect="fail")
+
+
+def test_declared_scope_fills_an_empty_result_scope():
+    reg = Registry()
+    c = reg.claim("lem:s", paper_ref="L", sources=("std",), statement="s")
+
+    @c.symbolic("a", scope="n, d <= 3")
+    def _(ctx):
+        return CheckResult.ok("a")
+
+    @c.symbolic("b", scope="declared")
+    def _(ctx):
+        return CheckResult.ok("b", scope="own")
+
+    res = reg.run()["lem:s"].results
+    assert (res["a"].scope, res["b"].scope) == ("n, d <= 3", "own")
+
+
+# --------------------------------------------------------------------------- checks and contexts
+
+
+def test_check_exception_becomes_error_with_traceback():
+    reg = Registry()
+    c = reg.claim("lem:boom", paper_ref="L", sources=("std",), statement="s")
+
+    @c.empirical("raises")
+    def _(ctx):
+        raise ZeroDivisionError("planted")
+
+    @c.symbolic("wrong-type")
+    def _(ctx):
+        return True
+
+    res = reg.run()["lem:boom"]
+    r = res.results["raises"]
+    assert r.outcome == "error" and r.summary == "ZeroDivisionError: planted"
+    assert "ZeroDivisionError: planted" in r.details["traceback"] and "Traceback" in r.details["traceback"]
+    assert res.results["wrong-type"].outcome == "error"
+    assert "returned bool, not CheckResult" in res.results["wrong-type"].summary
+    assert res.status == "failing"
+
+
+def test_rng_is_keyed_and_deterministic():
+    ctx = CheckContext(seed=3)
+    a = ctx.rng("lem:x", 5).standard_normal(4)
+    ctx.rng("something else").standard_normal(100)  # another check's draws do not matter
+    assert np.array_equal(a, CheckContext(seed=3).rng("lem:x", 5).standard_normal(4))
+    assert not np.array_equal(a, ctx.rng("lem:x", 6).standard_normal(4))
+    assert not np.array_equal(a, ctx.rng("lem:y", 5).standard_normal(4))
+    assert not np.array_equal(a, CheckContext(seed=4).rng("lem:x", 5).standard_normal(4))
+
+
+def test_rng_string_keys_hash_stably():
+    # A str key is the first 4 bytes of its sha256, little-endian: stable across runs and
+    # Python hash randomisation (unlike hash()).
+    word = int.from_bytes(hashlib.sha256(b"lem:x").digest()[:4], "little")
+    expected = np.random.default_rng(np.random.SeedSequence([7, word, 2])).integers(0, 10**9, 3)
+    assert np.array_equal(CheckContext(seed=7).rng("lem:x", 2).integers(0, 10**9, 3), expected)
+
+
+def test_context_is_frozen_with_defaults():
+    ctx = CheckContext()
+    assert (ctx.seed, ctx.profile) == (0, "quick")
+    with pytest.raises(AttributeError):
+        ctx.seed = 1  # type: ignore[misc]
+
+
+def test_result_constructors_and_to_dict():
+    est = clopper_pearson(3, 4)
+    r = CheckResult.refute("x", {"n": 1}, "cmd", scope="s", details={"k": 1}, estimate=est)
+    d = r.to_dict()
+    assert d["outcome"] == "counterexample" and d["counterexample"] == {"n": 1} and d["reproduce"] == "cmd"
+    assert d["estimate"]["successes"] == 3 and d["scope"] == "s"
+    assert CheckResult.ok("y").passed and not CheckResult.fail("z").passed
+
+
+def test_claim_result_to_dict_is_json_and_lists_only_run_checks():
+    res = toy().run(["thm:c"])["thm:c"]
+    d = json.loads(json.dumps(res.to_dict()))
+    assert d["status"] == "confirmed" and d["depends_on"] == ["lem:b", "lem:e"]
+    assert list(d["checks"]) == ["chain"]
+    assert d["checks"]["chain"]["kind"] == "symbolic" and d["checks"]["chain"]["outcome"] == "pass"
+
+
+def test_load_all_returns_the_project_registry_with_a_valid_graph():
+    reg = load_all()
+    assert reg is REGISTRY
+    reg.graph()
+    assert load_all() is reg  # idempotent: modules are imported once, claims registered once
+
+
+def test_registry_doctests():
+    failed, attempted = doctest.testmod(proofs.registry)
+    assert attempted > 0 and failed == 0
+
+
+# --------------------------------------------------------------------------- proofs.cli
+
+
+class _TTY(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def claims_cmd(reg, fmt="table", ids=None, include_slow=False, tty=False, **extra):
+    args = argparse.Namespace(format=fmt, claims=ids, include_slow=include_slow, **extra)
+    out, err = (_TTY(), _TTY()) if tty else (io.StringIO(), io.StringIO())
+    code = run_claims_command(args, registry=reg, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_table_lists_claims_with_status_sources_checks_and_deps():
+    code, out, err = claims_cmd(toy())
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0].split() == ["id", "paper", "ref", "sources", "status", "checks", "deps"]
+    rows = {ln.split()[0]: ln.split() for ln in lines[1:6]}
+    assert rows["thm:c"][-3:] == ["confirmed", "1/2", "lem:b,lem:e"]
+    assert rows["lem:b"][-3:] == ["proved", "1/1", "def:a"]
+    assert rows["def:a"][-3:] == ["cited", "0/0", "-"]
+    assert "paper,inferred" in rows["thm:c"]
+    assert "5 claims: 2 cited, 2 confirmed, 1 proved" in out
+    assert "notes:" not in out  # nothing refuted, failing or caveated
+    assert "\x1b[" not in out  # no colour when stdout is not a terminal
+
+
+def test_cli_colours_status_only_on_a_terminal():
+    code, out, _ = claims_cmd(toy(), tty=True)
+    assert code == 0 and "\x1b[32mproved" in out and "\x1b[0m" in out
+
+
+def test_cli_json_has_the_evidence_of_every_check():
+    code, out, _ = claims_cmd(toy(), fmt="json", ids="thm:c", include_slow=True, seed=4)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["seed"] == 4 and doc["include_slow"] is True
+    by_id = {c["id"]: c for c in doc["claims"]}
+    assert list(by_id) == ["def:a", "lem:b", "lem:e", "thm:c"]
+    e = by_id["lem:e"]
+    assert {"id", "paper_ref", "sources", "status", "reason", "depends_on", "caveats", "checks"} <= set(e)
+    rate = e["checks"]["rate"]
+    assert rate["kind"] == "empirical" and rate["outcome"] == "pass" and rate["summary"] == "rate"
+    assert rate["estimate"]["successes"] == 9 and "scope" in rate
+    assert by_id["thm:c"]["status"] == "confirmed" and by_id["thm:c"]["checks_not_run"] == []
+
+
+def test_cli_exit_1_when_a_check_errors_but_0_for_refuted_or_failing():
+    reg = toy()
+
+    @reg["lem:e"].empirical("finding")
+    def _(ctx):
+        return CEX
+
+    @reg["lem:b"].symbolic("bad")
+    def _(ctx):
+        return FAIL
+
+    reg["lem:b"].caveats = ("only for d >= 2",)
+    code, out, err = claims_cmd(reg)
+    assert code == 0 and err == ""
+    assert "lem:e: refuted: counterexample from finding" in out
+    assert "lem:b: failing: check failed without a counterexample: bad (fail)" in out
+    assert "lem:b: caveat: only for d >= 2" in out
+
+    @reg["thm:c"].symbolic("crash")
+    def _(ctx):
+        raise RuntimeError("planted")
+
+    code, out, err = claims_cmd(reg)
+    assert code == 1 and "thm:c::crash" in err
+
+
+def test_cli_unknown_ids_exit_2_listing_valid_ids():
+    code, out, err = claims_cmd(toy(), ids="lem:b,thm:nope")
+    assert code == 2 and out == ""
+    assert "unknown claim id(s) thm:nope; valid ids: def:a, lem:b, lem:e, rem:z, thm:c" in err
+
+
+def test_cli_progress_bar_only_on_a_terminal():
+    _, _, err = claims_cmd(toy())
+    assert err == ""
+    _, _, err = claims_cmd(toy(), tty=True)
+    assert "claims" in err and "check" in err  # tqdm's bar
+
+
+def test_cli_reports_a_broken_registry(monkeypatch):
+    def broken():
+        raise ImportError("claim module is broken")
+
+    monkeypatch.setattr(proofs.cli, "load_all", broken)
+    args = argparse.Namespace(format="table", claims=None, include_slow=False)
+    err = io.StringIO()
+    assert run_claims_command(args, stdout=io.StringIO(), stderr=err) == 1
+    assert "loading the claim registry failed: ImportError: claim module is broken" in err.getvalue()
+
+
+def test_cli_through_the_console_entry_point(capsys, monkeypatch):
+    from tensorkv_check import cli
+
+    monkeypatch.setattr(proofs.cli, "load_all", toy)
+    assert cli.main(["claims", "--claims", "lem:b", "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in doc["claims"]] == ["def:a", "lem:b"]
+
+
+def test_cli_doctests():
+    failed, attempted = doctest.testmod(proofs.cli)
+    assert attempted > 0 and failed == 0
+    assert render_table({}) == "id  paper ref  sources  status  checks  deps\n\n0 claims: \n"
