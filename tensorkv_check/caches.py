@@ -9,6 +9,12 @@ Implements the two caching schemes of Chen et al. 2025 (arXiv 2503.11108):
   Ṽ = V1⊘V2 (2·i²·d numbers); a step is standard attention over the i² rows.
 * :class:`NaiveFourCacheDecoder`: the four caches, rebuilding K1⊘K2 and V1⊘V2 at every
   step as Figure 1 of the paper describes; the baseline of Remark 3.9.
+* :class:`StandardDecoder`: the standard-attention KV cache of Haris and Onak 2025
+  (keys and values, 2·i·d numbers), the algorithm of thm:ho25-lb's reduction.
+
+Every decoder implements the cache-algorithm protocol of :mod:`tensorkv_check.protocol`
+(``inputs``, ``ingest``, ``to_bytes``, ``from_bytes``, batched ``query``) used by the
+Index reductions of :mod:`tensorkv_check.index`.
 
 Memory is measured from the arrays: ``memory_bytes`` is the ``nbytes`` of the live
 cache contents (what the paper counts), ``allocated_bytes`` the capacity of the
@@ -25,12 +31,16 @@ from tensorkv_check._validation import as_float_array, check_positive_scale, sam
 from tensorkv_check.attention import (
     DEFAULT_BLOCK_BYTES,
     _attention,
+    _check_logits_finite,
     _kron,
     _tensor_attention,
 )
+from tensorkv_check.protocol import pack_state, unpack_state
 
 __all__ = [
     "RowBuffer",
+    "StandardDecoder",
+    "standard_flops",
     "FourCacheDecoder",
     "TwoCacheDecoder",
     "NaiveFourCacheDecoder",
@@ -62,6 +72,14 @@ def two_cache_flops(n: int, d: int) -> int:
 def naive_four_cache_flops(n: int, d: int) -> int:
     """Flops of one query that first rebuilds ``K1⊘K2`` and ``V1⊘V2`` (2n²d products)."""
     return 2 * n * n * d + two_cache_flops(n, d)
+
+
+def standard_flops(n: int, d: int) -> int:
+    """Flops of one standard-attention query over ``n`` tokens.
+
+    ``K (c q)``: 2nd + d; max, shift, exp, sum: 4n; ``P^T V``: 2nd; division: d.
+    """
+    return 4 * n * d + 4 * n + 2 * d
 
 
 class RowBuffer:
@@ -97,6 +115,29 @@ class RowBuffer:
     @property
     def allocated_bytes(self) -> int:
         return self._data.nbytes
+
+
+def _attention_batch(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``softmax(Q K^T)^T V`` row by row for a batch ``Q`` (m, d), scale already applied.
+
+    The same stable softmax as :func:`tensorkv_check.attention.attention` (shift by the
+    row maximum, Definition 3.2), done in place on one (m, n) block and normalised
+    after the product with ``V``, so the block is swept four times instead of seven.
+    Overflowing logits raise like the engine does.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
+        S = Q @ K.T
+    top = S.max(axis=1, keepdims=True)
+    if not (np.isfinite(top).all() and np.isfinite(S.min())):
+        _check_logits_finite(S)
+    S -= top
+    np.exp(S, out=S)
+    den = S.sum(axis=1)
+    # Same product either way; with fewer queries than value columns the transposed
+    # form avoids a slow multi-threaded OpenBLAS path for a short, wide left factor
+    # (measured up to 40x slower on two busy cores).
+    num = (V.T @ S.T).T if S.shape[0] < V.shape[1] else S @ V
+    return num / den[:, None]
 
 
 def _token_rows(name: str, value: object, d: int | None) -> np.ndarray:
@@ -153,6 +194,10 @@ class _Decoder:
     @property
     def n_tokens(self) -> int:  # pragma: no cover - overridden
         raise NotImplementedError
+
+    def _bytes_scale(self) -> float | None:
+        """The scale written by ``to_bytes``: the effective one once ``d`` is known."""
+        return self.scale if self._d is not None else self._scale_arg
 
 
 class FourCacheDecoder(_Decoder):
@@ -230,6 +275,38 @@ class FourCacheDecoder(_Decoder):
         self._account(q, four_cache_flops(self.n_tokens, self._d))
         return out
 
+    # -- cache-algorithm protocol (tensorkv_check.protocol) ---------------------------
+
+    #: Input kinds of the protocol: tensor-attention tokens (k1, k2, v1, v2).
+    inputs = frozenset({"factors"})
+    _KIND = "FourCacheDecoder"
+
+    def ingest(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
+        """Protocol ingest: a block of ``t`` tokens, each argument of shape (t, d) (or (d,))."""
+        self.append(k1, k2, v1, v2)
+
+    def to_bytes(self) -> bytes:
+        """The four caches K1, K2, V1, V2 in :mod:`tensorkv_check.protocol`'s format.
+
+        Exactly ``32 + 4·8 + 4·i·d·8`` bytes after ``i`` tokens (header, four row
+        counts, the caches as float64). ``block_bytes`` is a tuning knob, not state,
+        and is not sent.
+        """
+        arrays = [] if self._bufs is None else list(self.caches())
+        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> FourCacheDecoder:
+        """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
+        d, scale, _, arrays = unpack_state(cls._KIND, data)
+        dec = cls(d, scale)
+        if arrays:
+            if len(arrays) != 4:
+                raise ValueError(f"a {cls._KIND} state holds 4 arrays, got {len(arrays)}")
+            if arrays[0].shape[0] > 0:
+                dec.append(*arrays)
+        return dec
+
 
 class NaiveFourCacheDecoder(FourCacheDecoder):
     """Four caches, but every query rebuilds ``K1⊘K2`` and ``V1⊘V2`` (Figure 1).
@@ -245,6 +322,8 @@ class NaiveFourCacheDecoder(FourCacheDecoder):
         out = _attention(q, _kron(K1, K2), _kron(V1, V2), self.scale)
         self._account(q, naive_four_cache_flops(self.n_tokens, self._d))
         return out
+
+    _KIND = "NaiveFourCacheDecoder"
 
 
 class TwoCacheDecoder(_Decoder):
@@ -370,3 +449,187 @@ class TwoCacheDecoder(_Decoder):
         # two_cache_flops is written for n tokens (n² rows): 4·rows·d + 4·rows + 2d.
         self._account(q, 4 * rows * d + 4 * rows + 2 * d)
         return out
+
+    # -- cache-algorithm protocol (tensorkv_check.protocol) ---------------------------
+
+    #: Input kinds of the protocol: factor tokens (k1, k2, v1, v2) through
+    #: :meth:`append`, or free rows (k̃, ṽ) through :meth:`append_rows`.
+    inputs = frozenset({"factors", "rows"})
+    _KIND = "TwoCacheDecoder"
+    _MODE_FLAGS = {None: 0, "factors": 1, "rows": 2}
+
+    def ingest(self, *blocks: np.ndarray) -> None:
+        """Protocol ingest: ``ingest(k1, k2, v1, v2)`` with (t, d) blocks of factor tokens
+        (appended one token at a time, :meth:`append`), or ``ingest(kt, vt)`` with
+        (t, d) blocks of free rows (:meth:`append_rows`)."""
+        if len(blocks) == 4:
+            k1, k2, v1, v2 = (_token_rows(n, b, self._d) for n, b in zip(("k1", "k2", "v1", "v2"), blocks))
+            t = k1.shape[0]
+            for name, arr in (("k2", k2), ("v1", v1), ("v2", v2)):
+                if arr.shape[0] != t:
+                    raise ValueError(f"{name} has {arr.shape[0]} tokens but k1 has {t}")
+            for i in range(t):
+                self.append(k1[i], k2[i], v1[i], v2[i])
+        elif len(blocks) == 2:
+            self.append_rows(*blocks)
+        else:
+            raise TypeError(
+                "ingest takes 4 blocks (k1, k2, v1, v2) or 2 blocks (kt, vt), "
+                f"got {len(blocks)}"
+            )
+
+    def to_bytes(self) -> bytes:
+        """The product caches (and, when fed by :meth:`append`, the factor rows).
+
+        Layout (:mod:`tensorkv_check.protocol`): flags = feed mode (0 empty,
+        1 factors, 2 rows); arrays K̃, Ṽ, then K1, K2, V1, V2 in factor mode. So the
+        message is ``32 + 2·8 + 2·rows·d·8`` bytes for free rows and
+        ``32 + 6·8 + (2·i²·d + 4·i·d)·8`` bytes after ``i`` factor tokens: the factors
+        are what the decoder needs to extend the products, so they are part of its
+        memory and are sent (``factor_bytes``, reported apart from ``memory_bytes``).
+        """
+        arrays: list[np.ndarray] = []
+        if self._kt is not None:
+            arrays += list(self.products())
+        if self._factors is not None:
+            arrays += [self._factors[n].view for n in ("k1", "k2", "v1", "v2")]
+        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays, self._MODE_FLAGS[self._mode])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> TwoCacheDecoder:
+        """Rebuild a decoder (products, factors, feed mode) from :meth:`to_bytes` output."""
+        d, scale, flags, arrays = unpack_state(cls._KIND, data)
+        modes = {v: k for k, v in cls._MODE_FLAGS.items()}
+        if flags not in modes:
+            raise ValueError(f"unknown TwoCacheDecoder feed mode flag {flags}")
+        mode = modes[flags]
+        expected = {None: 0, "rows": 2, "factors": 6}[mode]
+        if len(arrays) != expected:
+            raise ValueError(f"a TwoCacheDecoder state in mode {mode!r} holds {expected} arrays, got {len(arrays)}")
+        dec = cls(d, scale)
+        if mode is None:
+            return dec
+        dec._mode = mode
+        dec._kt, dec._vt = RowBuffer(d, len(arrays[0])), RowBuffer(d, len(arrays[1]))
+        dec._kt.append(arrays[0])
+        dec._vt.append(arrays[1])
+        if mode == "factors":
+            dec._factors = {}
+            for name, arr in zip(("k1", "k2", "v1", "v2"), arrays[2:]):
+                dec._factors[name] = RowBuffer(d, len(arr))
+                dec._factors[name].append(arr)
+        return dec
+
+
+class StandardDecoder(_Decoder):
+    """Standard-attention KV cache: keys and values, ``2·i·d`` numbers after ``i`` tokens.
+
+    The algorithm of the reduction of thm:ho25-lb (Haris and Onak 2025): a query is
+    ``softmax(K q · scale)^T V`` over every token so far, computed exactly. A batch of
+    ``m`` queries is answered in chunks whose ``(chunk, i)`` logit block stays within
+    ``block_bytes``.
+
+    Parameters
+    ----------
+    d : int, optional
+        Head dimension; if omitted it is fixed by the first appended token.
+    scale : float, optional
+        Logit scale, ``None`` for ``1/d`` (the engine's default).
+    block_bytes : int, optional
+        Budget of one chunk of logits.
+
+    Examples
+    --------
+    >>> dec = StandardDecoder(d=2, scale=1.0)
+    >>> dec.append([[50.0, 0.0], [0.0, 50.0]], [[1.0, 0.0], [0.0, 1.0]])
+    >>> dec.query([[1.0, 0.0], [0.0, 1.0]]).round(6)
+    array([[1., 0.],
+           [0., 1.]])
+    >>> StandardDecoder.from_bytes(dec.to_bytes()).caches()[1].tolist()
+    [[1.0, 0.0], [0.0, 1.0]]
+
+    References
+    ----------
+    Haris and Onak 2025 (arXiv 2502.15955); spec thm:ho25-lb.
+    """
+
+    inputs = frozenset({"kv"})
+    _KIND = "StandardDecoder"
+    #: Default budget of one chunk of query logits (32 MiB).
+    QUERY_BLOCK_BYTES = 32 * 1024 * 1024
+
+    def __init__(
+        self, d: int | None = None, scale: float | None = None, *, block_bytes: int = QUERY_BLOCK_BYTES
+    ) -> None:
+        super().__init__(d, scale)
+        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
+            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+        self._block_bytes = int(block_bytes)
+        self._bufs: dict[str, RowBuffer] | None = None
+
+    def append(self, k: np.ndarray, v: np.ndarray) -> None:
+        """Append one token (``k``, ``v`` of shape (d,)) or a block of t tokens ((t, d))."""
+        k = _token_rows("k", k, self._d)
+        v = _token_rows("v", v, k.shape[1])
+        if v.shape[0] != k.shape[0]:
+            raise ValueError(f"v has {v.shape[0]} tokens but k has {k.shape[0]}")
+        self._fix_d(k.shape[1])
+        if self._bufs is None:
+            self._bufs = {"k": RowBuffer(k.shape[1]), "v": RowBuffer(k.shape[1])}
+        self._bufs["k"].append(k)
+        self._bufs["v"].append(v)
+
+    def ingest(self, k: np.ndarray, v: np.ndarray) -> None:
+        """Protocol ingest: a block of tokens, same as :meth:`append`."""
+        self.append(k, v)
+
+    @property
+    def n_tokens(self) -> int:
+        return 0 if self._bufs is None else len(self._bufs["k"])
+
+    def caches(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views of (K, V), each of shape (i, d)."""
+        if self._bufs is None:
+            raise ValueError("the cache is empty")
+        return self._bufs["k"].view, self._bufs["v"].view
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the live caches: exactly ``2·i·d·8``."""
+        return 0 if self._bufs is None else sum(b.view.nbytes for b in self._bufs.values())
+
+    @property
+    def allocated_bytes(self) -> int:
+        """Bytes allocated by the growable buffers."""
+        return 0 if self._bufs is None else sum(b.allocated_bytes for b in self._bufs.values())
+
+    def query(self, q: np.ndarray) -> np.ndarray:
+        """Standard attention of ``q`` ((d,) or (m, d)) over all tokens so far."""
+        q = self._check_query(q)
+        K, V = self.caches()
+        if q.ndim == 1:
+            out = _attention(q, K, V, self.scale)
+        else:
+            chunk = max(1, self._block_bytes // (8 * K.shape[0]))
+            out = np.empty((q.shape[0], V.shape[1]))
+            for s in range(0, q.shape[0], chunk):
+                out[s : s + chunk] = _attention_batch(q[s : s + chunk] * self.scale, K, V)
+        self._account(q, standard_flops(self.n_tokens, self._d))
+        return out
+
+    def to_bytes(self) -> bytes:
+        """K and V in :mod:`tensorkv_check.protocol`'s format: ``32 + 2·8 + 2·i·d·8`` bytes."""
+        arrays = [] if self._bufs is None else list(self.caches())
+        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> StandardDecoder:
+        """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
+        d, scale, _, arrays = unpack_state(cls._KIND, data)
+        dec = cls(d, scale)
+        if arrays:
+            if len(arrays) != 2:
+                raise ValueError(f"a StandardDecoder state holds 2 arrays, got {len(arrays)}")
+            if arrays[0].shape[0] > 0:
+                dec.append(*arrays)
+        return dec
