@@ -94,7 +94,18 @@ class RowBuffer:
         self._size = 0
 
     def append(self, rows: np.ndarray) -> None:
-        """Append a (t, width) block of rows."""
+        """Append a (t, width) block of rows.
+
+        Raises
+        ------
+        ValueError
+            If ``rows`` is not 2-D with this buffer's width (a 1-D row would otherwise
+            be broadcast into ``width`` rows).
+        """
+        rows = np.asarray(rows)
+        if rows.ndim != 2 or rows.shape[1] != self._data.shape[1]:
+            raise ValueError(
+                f"rows must have shape (t, {self._data.shape[1]}), got {rows.shape}")
         t = rows.shape[0]
         if self._size + t > self._data.shape[0]:
             new_cap = max(2 * self._data.shape[0], self._size + t)
@@ -154,7 +165,9 @@ class _Decoder:
 
     def __init__(self, d: int | None = None, scale: float | None = None) -> None:
         if d is not None:
-            if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+            if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
+                raise TypeError(f"d must be an integer, got {type(d).__name__}")
+            if d < 1:
                 raise ValueError(f"d must be a positive integer, got {d!r}")
             d = int(d)
         self._d = d
@@ -229,7 +242,9 @@ class FourCacheDecoder(_Decoder):
         self, d: int | None = None, scale: float | None = None, *, block_bytes: int = DEFAULT_BLOCK_BYTES
     ) -> None:
         super().__init__(d, scale)
-        self._block_bytes = block_bytes
+        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
+            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+        self._block_bytes = int(block_bytes)
         self._bufs: dict[str, RowBuffer] | None = None
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
@@ -383,12 +398,22 @@ class TwoCacheDecoder(_Decoder):
         if self._factors is None:
             self._factors = {name: RowBuffer(d) for name in ("k1", "k2", "v1", "v2")}
         f = self._factors
-        for name, arr in (("k1", k1), ("k2", k2), ("v1", v1), ("v2", v2)):
-            f[name].append(arr)
         K1, K2, V1, V2 = f["k1"].view, f["k2"].view, f["v1"].view, f["v2"].view
         # New pairs: (new, k) for all k including new, then (j, new) for older j.
-        self._kt.append(np.concatenate([k1 * K2, K1[:-1] * k2]))
-        self._vt.append(np.concatenate([v1 * V2, V1[:-1] * v2]))
+        # Everything is computed and checked before any buffer changes, so a rejected
+        # token leaves the decoder as it was.
+        with np.errstate(over="ignore"):
+            kt = np.concatenate([k1 * np.concatenate([K2, k2]), K1 * k2])
+            vt = np.concatenate([v1 * np.concatenate([V2, v2]), V1 * v2])
+        for name, rows in (("key", kt), ("value", vt)):
+            if not np.isfinite(rows).all():
+                raise ValueError(
+                    f"the new {name} product rows overflow float64 (entries of the two "
+                    f"factors multiply past ~1.8e308); rescale the inputs")
+        for name, arr in (("k1", k1), ("k2", k2), ("v1", v1), ("v2", v2)):
+            f[name].append(arr)
+        self._kt.append(kt)
+        self._vt.append(vt)
 
     def append_rows(self, kt_rows: np.ndarray, vt_rows: np.ndarray) -> None:
         """Append free rows of ``K̃`` and ``Ṽ`` (shape (d,) or (t, d) each)."""

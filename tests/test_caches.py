@@ -323,12 +323,6 @@ def test_row_buffer_many_single_row_doublings():
     np.testing.assert_array_equal(buf.view[:, 1], -np.arange(1000))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=pytest.fail.Exception,  # "DID NOT RAISE"
-    reason="engine bug: RowBuffer.append does not check its input; a 1-D row of length "
-    "width is taken as `width` rows and silently broadcast (appends width copies)",
-)
 def test_row_buffer_rejects_a_1d_row():
     buf = RowBuffer(3)
     with pytest.raises(ValueError):
