@@ -10,6 +10,9 @@ SubGen's memory is then independent of n; the lower bound is Ω(d·e^{Θ(d)}) bi
 The volume algebra is checked in sympy for symbolic d; greedy δ-nets of dense samples
 of the circle and the 2-sphere are checked against the volumetric bound and against
 known packing values (kissing numbers 6 and 12; the exact circle packing count).
+The ``engine-*`` checks do the same through :mod:`tensorkv_check.geometry`: its
+covering estimates never exceed the rigorous bounds of ``covering_bounds``, and its
+near-orthogonal packings never exceed ``KISSING_NUMBERS``.
 """
 
 from __future__ import annotations
@@ -147,3 +150,93 @@ def _(ctx):
     return res(f"{k} points cover S^1 at δ = {delta} (max distance {far:.4f}, exact 2 sin(π/26) = "
                f"{2 * math.sin(math.pi / 26):.4f}) < (1/δ)² = 16", scope="d = 2, δ = 1/4 (demonstrates the caveat)",
                estimate=est, details={"max_distance": far})
+
+
+# ------------------------------------------------------------- the geometry engine's numbers
+def _circle_covering_number(delta: float) -> int:
+    """Exact N(S^1, δ) for 0 < δ < 2: a closed δ-ball centred on S^1 covers an arc of
+    angular radius θ = 2 arcsin(δ/2), so ⌈π/θ⌉ centres are necessary and sufficient."""
+    return math.ceil(math.pi / (2 * math.asin(delta / 2)) - 1e-12)
+
+
+@cover.empirical("engine-covering-within-bounds",
+                 description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
+@serial_blas
+def _(ctx):
+    geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
+    rng = ctx.rng("thm:covering", "engine-covering")
+    full = ctx.profile == "full"
+    m = 20000 if full else 4000
+    ds, deltas = ((2, 3, 4, 5) if full else (2, 3, 4)), (0.25, 0.5, 1.0) if full else (0.5, 1.0)
+    rows, bad = [], []
+    for d in ds:
+        for delta in deltas:
+            for sphere in (True, False):
+                e = geometry.covering_number_estimate(d, delta, sphere=sphere, n_samples=m, n_holdout=500, rng=rng)
+                b = e.bounds
+                # Rigorous statements (whatever the sample): the δ-net and the 2δ-net of the sample are
+                # δ-separated subsets of S, so both are ≤ M(S, δ) ≤ (1 + 2/δ)^d (and ≤ the shell bound on
+                # the sphere); on the circle the certified lower bound and covering_bounds' lower bound
+                # must bracket the exact N(S^1, δ) = ⌈π/(2 arcsin(δ/2))⌉ from below.
+                steps = {
+                    "estimate ≤ upper": e.estimate <= b.upper,
+                    "estimate ≤ upper_shell": e.estimate <= b.upper_shell + 1e-9,
+                    "certified_lower ≤ estimate": e.certified_lower <= e.estimate,
+                    "lower ≤ upper": b.lower <= b.upper,
+                    "upper = (1 + 2/δ)^d": abs(b.upper - (1 + 2 / delta) ** d) <= 1e-9 * b.upper,
+                    "vs_upper not above": e.vs_upper != "above",
+                }
+                exact = None
+                if sphere and d == 2:
+                    exact = _circle_covering_number(delta)
+                    steps["certified_lower ≤ N(S^1, δ)"] = e.certified_lower <= exact
+                    steps["lower ≤ N(S^1, δ) ≤ upper"] = b.lower <= exact + 1e-9 <= b.upper + 1e-9
+                if not sphere:
+                    steps["ball lower = (1/δ)^d"] = abs(b.lower - (1 / delta) ** d) <= 1e-9 * b.lower
+                row = {"d": d, "delta": delta, "set": "sphere" if sphere else "ball", "estimate": e.estimate,
+                       "certified_lower": e.certified_lower, "lower": b.lower, "upper": b.upper,
+                       "upper_shell": b.upper_shell, "exact_circle": exact,
+                       "failed": [k for k, v in steps.items() if not v]}
+                rows.append(row)
+                if row["failed"]:
+                    bad.append(row)
+    est = rate(len(rows) - len(bad), len(rows), {"d": list(ds), "delta": list(deltas), "samples": m}, ctx.seed)
+    res = CheckResult.ok if not bad else CheckResult.fail
+    return res(f"every covering estimate ≤ (1 + 2/δ)^d (and the sphere's shell bound), certified lower bounds consistent, "
+               f"exact circle covering numbers bracketed, in {est}" + ("" if not bad else f"; FAILED: {bad[0]}"),
+               scope=f"sphere S^(d−1) and ball B^d, d ∈ {list(ds)}, δ ∈ {list(deltas)}, {m} sample points "
+                     "(tensorkv_check.geometry.covering_number_estimate / covering_bounds)",
+               estimate=est, details={"rows": rows})
+
+
+@cover.empirical("engine-packing-below-kissing",
+                 description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
+@serial_blas
+def _(ctx):
+    geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
+    rng = ctx.rng("thm:covering", "engine-packing")
+    full = ctx.profile == "full"
+    rows, bad = [], []
+    for d in ((1, 2, 3, 4, 8) if full else (2, 3, 4)):
+        tau = geometry.KISSING_NUMBERS[d]
+        for two_sided in (False, True):
+            p = geometry.near_orthogonal_packing(d, 0.5, rng, two_sided=two_sided,
+                                                 n_candidates=20000 if full else 5000, restarts=3 if full else 2)
+            V = p.vectors
+            G = V @ V.T  # recomputed here: the engine's max_inner is not trusted
+            off = G[~np.eye(len(V), dtype=bool)]
+            inner = float((np.abs(off) if two_sided else off).max()) if len(V) > 1 else float("-inf")
+            cap = tau // 2 if two_sided else tau
+            row = {"d": d, "two_sided": two_sided, "size": p.size, "cap": cap, "kissing": tau,
+                   "max_inner_recomputed": inner, "unit_rows": bool(np.allclose(np.linalg.norm(V, axis=1), 1.0))}
+            row["holds"] = p.size <= cap and inner <= 0.5 + 1e-12 and row["unit_rows"]
+            rows.append(row)
+            if not row["holds"]:
+                bad.append(row)
+    est = rate(len(rows) - len(bad), len(rows), {"eps": 0.5, "d": sorted({r["d"] for r in rows})}, ctx.seed)
+    res = CheckResult.ok if not bad else CheckResult.fail
+    return res("greedy near-orthogonal packings at ε = 1/2: " + ", ".join(
+        f"d={r['d']}{' lines' if r['two_sided'] else ''} {r['size']} ≤ {r['cap']}" for r in rows) + f" in {est}",
+        scope="ε = 1/2 (minimum angle 60°): one-sided codes ≤ τ_d, two-sided (lines) ≤ τ_d/2, τ from "
+              "geometry.KISSING_NUMBERS; pairwise inner products recomputed independently",
+        estimate=est, details={"rows": rows})
