@@ -393,7 +393,7 @@ def memory_scaling(
         ``model``, ``ns``, ``bytes``, ``clusters`` (per n; pairs for SubGen4Cache),
         ``predicted_rows`` (``m·(t+1) + 2s`` for SubGen(2Cache) with ``m`` its clusters,
         ``Σ_f m_f(t+1) + 4·s·d`` for SubGen4Cache's worst case, ``2n`` / ``4n`` / ``2n²``
-        for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (bytes vs
+        for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the prediction is constant in n; else bytes vs
         predicted rows, ≈ 1 when memory tracks it), ``measured_by``.
     """
     if model not in MEMORY_MODELS:
@@ -449,7 +449,7 @@ def memory_scaling(
         "model": model, "ns": ns, "d": d, "growth": growth, "growth_c": growth_c, "t": t, "s": s,
         "delta": delta, "bytes": out_bytes, "clusters": clusters, "predicted_rows": predicted,
         "slope": _slope(ns, out_bytes) if len(ns) > 1 else float("nan"),
-        "slope_vs_predicted": _slope(predicted, out_bytes) if len(set(predicted)) > 1 else float("nan"),
+        "slope_vs_predicted": _slope(predicted, out_bytes) if len(set(predicted)) > 1 else None,
         "measured_by": measured_by,
     }
 

@@ -182,3 +182,16 @@ def test_unwritable_out_is_reported(tmp_path):
 def test_unknown_profile_rejected():
     with pytest.raises(ValueError, match="profile must be one of quick, full"):
         build_report(toy_registry(), CheckContext(profile="huge"))
+
+
+def test_non_finite_numbers_in_evidence_do_not_break_the_json(tmp_path):
+    reg = toy_registry()
+
+    @reg["def:a"].empirical("nan-detail")
+    def _(ctx):
+        return CheckResult.ok("slope undefined", details={"slope": float("nan"), "tail": [float("-inf")]})
+
+    rep = build_report(reg, CheckContext())
+    text = render_json(rep)
+    assert '"slope": "nan"' in text and '"-inf"' in text
+    write_report(rep, tmp_path, ["json"])

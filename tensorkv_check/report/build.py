@@ -11,6 +11,7 @@ package never imports the proof suite: data flows from ``proofs`` to the report.
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import subprocess
@@ -164,7 +165,7 @@ def build_report(
             f"four-cache {s['naive four-cache'] * 1e3:.3f} ms: the {faster} step was faster "
             f"(ratio four/two = {s['four-cache'] / s['two-cache']:.2f})."
         )
-    return {
+    return _json_safe({
         "schema": SCHEMA,
         "paper": PAPER,
         "profile": profile,
@@ -183,4 +184,19 @@ def build_report(
             "tradeoff_seconds": [{"n": p.n, "d": p.d, **p.seconds} for p in points],
             "findings": timing_findings,
         },
-    }
+    })
+
+
+def _json_safe(x: Any) -> Any:
+    """Replace non-finite floats by their names ("nan", "inf", "-inf").
+
+    Strict JSON has no NaN or infinity; a check that reports one in its details
+    must not stop the report from being written.
+    """
+    if isinstance(x, float) and not math.isfinite(x):
+        return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
+    if isinstance(x, dict):
+        return {k: _json_safe(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_json_safe(v) for v in x]
+    return x
