@@ -18,9 +18,21 @@ and with P the softmax over all n^2 pairs the output is
 (spec, def:tensor-attention). The step therefore costs two matrix products, about
 4 n^2 d flops, and is computed in row blocks of P with a running maximum (streaming
 softmax), so its working memory is O(n d + block * n).
+
+For large steps (n1 * n2 >= 2^18) the row blocks are dealt round-robin to one thread
+per core, each with its own streaming-softmax state, and the states are merged in a
+fixed order at the end; the exp of the n1 * n2 scores, which dominates on CPUs without
+a vectorised float64 exp, then runs on all cores. The block budget is shared by the
+threads, so the memory bound is unchanged. BLAS is held to one thread per worker
+(and for mid-sized serial steps), because multi-threaded OpenBLAS calls stall for a
+scheduler time slice whenever another process holds one of the cores.
 """
 
 from __future__ import annotations
+
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
@@ -246,6 +258,19 @@ def _tensor_attention(
     return np.stack([_tensor_attention_one(q, K1, K2, V1, V2, scale, block_bytes) for q in Q])
 
 
+#: Score-matrix size ``n1 * n2`` from which one query is split over several threads.
+#: Below it the thread hand-off (~0.1-0.5 ms on a virtual machine) and the threads'
+#: competition for the shared cache cost about what they save, and the step is serial.
+_PARALLEL_MIN_PAIRS = 1 << 18
+
+#: Work ``n1 * n2 * d`` from which a serial step runs its products with BLAS held to
+#: one thread. OpenBLAS would run them on all cores, which gains little at these sizes
+#: and, when other processes keep a core busy, makes a step 2-25x slower while its
+#: threads wait for each other. Below it, setting and restoring the BLAS thread count
+#: (~0.1 ms) would cost more than the step's products, and the step runs as is.
+_ONE_BLAS_THREAD_MIN_WORK = 1 << 20
+
+
 def _tensor_attention_one(
     q: np.ndarray,
     K1: np.ndarray,
@@ -263,13 +288,53 @@ def _tensor_attention_one(
     V2e = np.empty((n2, d + 1))
     V2e[:, :d] = V2
     V2e[:, d] = 1.0
-    block = max(1, min(n1, block_bytes // (8 * n2)))
-    S = np.empty((block, n2))
-    W = np.empty((block, d + 1))
+    workers = _parallel.workers() if n1 * n2 >= _PARALLEL_MIN_PAIRS else 1
+    # The block budget is shared by the workers, so the step's working memory stays
+    # O(n d + block_bytes) however many threads run; and every worker gets a block.
+    block = max(1, min(-(-n1 // workers), (block_bytes // workers) // (8 * n2)))
+    starts = range(0, n1, block)
+    workers = min(workers, len(starts))
+    if workers == 1 and n1 * n2 * d < _ONE_BLAS_THREAD_MIN_WORK:
+        _, num, den = _tensor_attention_blocks(A, K2T, V2e, V1, starts, block)
+        return num / den
+    tasks = [
+        (_tensor_attention_blocks, (A, K2T, V2e, V1, starts[w::workers], block))
+        for w in range(workers)
+    ]
+    parts = _parallel.run(tasks)
+    # Combine the workers' streaming-softmax states (max, numerator, denominator) in a
+    # fixed order, so the result does not depend on thread timing.
+    top = max(m for m, _, _ in parts)
+    num = np.zeros(d)
+    den = 0.0
+    for m, part_num, part_den in parts:
+        factor = np.exp(m - top)
+        num += part_num * factor
+        den += part_den * factor
+    return num / den
+
+
+def _tensor_attention_blocks(
+    A: np.ndarray,
+    K2T: np.ndarray,
+    V2e: np.ndarray,
+    V1: np.ndarray,
+    starts: range,
+    block: int,
+) -> tuple[float, np.ndarray, float]:
+    """Streaming softmax over the row blocks of ``P`` that begin at ``starts``.
+
+    Returns ``(m, num, den)`` with ``num = sum exp(S - m) (V1 ∘ V2)`` and
+    ``den = sum exp(S - m)`` over the blocks' pairs, ``m`` their largest logit.
+    """
+    n1, d = V1.shape
+    n2 = K2T.shape[1]
+    S = np.empty((min(block, n1), n2))
+    W = np.empty((min(block, n1), d + 1))
     run_max = -np.inf
     num = np.zeros(d)
     den = 0.0
-    for j0 in range(0, n1, block):
+    for j0 in starts:
         j1 = min(n1, j0 + block)
         Sb, Wb = S[: j1 - j0], W[: j1 - j0]
         np.matmul(A[j0:j1], K2T, out=Sb)
@@ -287,7 +352,101 @@ def _tensor_attention_one(
         np.matmul(Sb, V2e, out=Wb)
         num += np.einsum("bl,bl->l", Wb[:, :d], V1[j0:j1])
         den += Wb[:, d].sum()
-    return num / den
+    return run_max, num, den
+
+
+class _ParallelBlocks:
+    """Runs the row-block workers of one decode step on threads.
+
+    numpy's ufuncs (the ``exp`` of the scores, the bottleneck) and BLAS release the
+    GIL, so plain threads use all cores. While they run, BLAS is limited to one thread
+    each (threadpoolctl; the limit is process-wide and restored afterwards), so the
+    matrix products do not oversubscribe the cores. The worker count is the BLAS
+    thread count in force (at most the CPUs this process may use): a caller who
+    limited BLAS to one thread gets the serial path. One step at a time uses the pool
+    (calls from several threads take turns), so every threaded step runs the same
+    partition under the same BLAS setting and its result does not depend on timing.
+    """
+
+    def __init__(self) -> None:
+        self._blas = None  # threadpoolctl selection of the BLAS libraries, made lazily
+        self._reset()
+
+    def _reset(self) -> None:
+        # Also run in a fork()ed child: the parent's pool threads and lock state do not
+        # carry over (a lock held by another thread at fork time would stay held).
+        self._lock = threading.Lock()
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_size = 0
+        self._blas_threads_before: int | None = None  # set while our limit is in force
+
+    def _blas_controller(self):
+        if self._blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._blas = ThreadpoolController().select(user_api="blas")
+        return self._blas
+
+    def workers(self) -> int:
+        """Threads to use for one step now: 1 means run serially."""
+        try:
+            cpus = len(os.sched_getaffinity(0))
+        except (AttributeError, OSError):  # pragma: no cover - not Linux
+            cpus = os.cpu_count() or 1
+        if cpus < 2:
+            return 1
+        blas = self._blas_controller()
+        if not blas.lib_controllers:
+            return 1  # BLAS not found: its threads could not be limited
+        # While a step holds the pool, BLAS reports our temporary limit of 1; a call
+        # from another thread must still split its blocks the same way.
+        threads = self._blas_threads_before
+        if threads is None:
+            threads = min(lib.num_threads for lib in blas.lib_controllers)
+        return max(1, min(cpus, threads))
+
+    def run(self, tasks: list[tuple]) -> list:
+        """Run ``[(f, args), ...]`` with BLAS held to one thread; one task runs inline."""
+        blas = self._blas_controller()
+        if not blas.lib_controllers:  # no BLAS to limit (then workers() was 1)
+            return [f(*args) for f, args in tasks]
+        with self._lock:
+            pool = self._executor(len(tasks) - 1) if len(tasks) > 1 else None
+            # numpy's floating-point error state is per thread: give the workers the
+            # caller's, so that np.errstate around a call means the same as serially.
+            errstate = np.geterr()
+            self._blas_threads_before = min(lib.num_threads for lib in blas.lib_controllers)
+            try:
+                with blas.limit(limits=1):
+                    futures = [
+                        pool.submit(_with_errstate, errstate, f, args) for f, args in tasks[1:]
+                    ]
+                    try:
+                        first = tasks[0][0](*tasks[0][1])
+                    finally:
+                        # Never leave a worker running past this step, even on an error.
+                        wait(futures)
+                    return [first] + [fut.result() for fut in futures]
+            finally:
+                self._blas_threads_before = None
+
+    def _executor(self, n: int) -> ThreadPoolExecutor:
+        if self._pool is None or self._pool_size < n:
+            if self._pool is not None:
+                self._pool.shutdown(wait=False)
+            self._pool = ThreadPoolExecutor(max_workers=n, thread_name_prefix="tensorkv-attn")
+            self._pool_size = n
+        return self._pool
+
+
+def _with_errstate(errstate: dict, f, args: tuple):
+    with np.errstate(**errstate):
+        return f(*args)
+
+
+_parallel = _ParallelBlocks()
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_parallel._reset)
 
 
 def naive_tensor_attention(
