@@ -294,12 +294,51 @@ def four_cache_peak_memory(cfg: BenchConfig) -> Result:
     return [check, info], {"cache_memory_bytes": dec.memory_bytes, "kron_matrix_bytes": product}
 
 
+def index(cfg: BenchConfig) -> Result:
+    """Index harness (issue 4): whole run_index calls at the issue's scales, seconds vs targets."""
+    from benchmarks.bench_index import run
+
+    out = run(quick=cfg.quick)
+    checks = [
+        Check("index_seconds", {k: c[k] for k in ("model", "n", "d", "queries")}, stats([c["seconds"]]),
+              f"seconds of one run_index call ({c['label']}; success {c['rate']:.3f})",
+              None if c["target_seconds"] is None else ("<=", float(c["target_seconds"])))
+        for c in out["cases"]
+    ]
+    return checks, out
+
+
+def geometry(cfg: BenchConfig) -> Result:
+    """Geometry (issue 6): greedy δ-net of 100k points in d=8 (< 10 s), exact clusters n=60 (< 30 s)."""
+    from benchmarks.bench_geometry import run
+
+    out = run(quick=cfg.quick)
+    net, exact = out["greedy_net"], out["exact_clusters"]
+    checks = [Check("greedy_net_seconds", {"d": net["d"], "points": net["points"]},
+                    stats([net["max_seconds"]]),
+                    "worst seconds of a greedy δ-net over the δ grid",
+                    None if cfg.quick else ("<=", 10.0))]
+    checks.append(Check("exact_clusters_seconds", {"n": 60}, stats([exact["max_seconds"]]),
+                        "worst seconds of an exact minimum clustering", None if cfg.quick else ("<=", 30.0)))
+    return checks, out
+
+
+def subgen(cfg: BenchConfig) -> Result:
+    """SubGen (issue 5): ingest time and query time against the exact decoders."""
+    from benchmarks.bench_subgen import bench
+
+    return bench(cfg)
+
+
 BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "four_cache_gemm": four_cache_gemm,
     "four_vs_naive": four_vs_naive,
     "two_cache_bandwidth": two_cache_bandwidth,
     "tradeoff": tradeoff,
     "four_cache_peak_memory": four_cache_peak_memory,
+    "index": index,
+    "subgen": subgen,
+    "geometry": geometry,
 }
 
 #: The benchmarks whose results are timings (and so are spoilt by a contended machine).

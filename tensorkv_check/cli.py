@@ -125,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "the same run and prints ratios. Extra arguments go to 'python -m benchmarks'.",
         epilog="example: tensorkv-check bench --only four_cache_gemm",
     )
-    bench.add_argument("bench_args", nargs=argparse.REMAINDER, help="arguments for the benchmark runner")
+    # The runner's own options (--only, --quick, ...) are passed through untouched.
     bench.set_defaults(func=_run_bench)
     return parser
 
@@ -273,14 +273,16 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     from benchmarks.__main__ import main as bench_main
 
-    rest = [a for a in args.bench_args if a != "--"]
-    return bench_main(rest)
+    return bench_main([a for a in args.bench_args if a != "--"])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tensorkv-check`` console script."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.bench_args = rest
     return int(args.func(args) or 0)
 
 
