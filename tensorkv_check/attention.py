@@ -82,7 +82,11 @@ def kron(A: np.ndarray, B: np.ndarray) -> np.ndarray:
     A = as_float_array("A", A, (2,))
     B = as_float_array("B", B, (2,))
     same_width(A.shape[1], B=B)
-    return _kron(A, B)
+    with np.errstate(over="ignore"):
+        out = _kron(A, B)
+    if not np.isfinite(out).all():
+        raise ValueError("kron overflows float64: products A_j ∘ B_k exceed ~1.8e308; rescale A or B")
+    return out
 
 
 def _kron(A: np.ndarray, B: np.ndarray) -> np.ndarray:
@@ -160,7 +164,20 @@ def _attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float) -> np.
     """Unchecked standard attention; ``q`` is (d,) or (m, d)."""
     logits = (q * scale) @ K.T  # (n,) or (m, n)
     _check_logits_finite(logits)
-    return _softmax(logits, axis=-1) @ V
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below as a ValueError
+        out = _softmax(logits, axis=-1) @ V
+    return _check_output_finite(out)
+
+
+def _check_output_finite(out: np.ndarray) -> np.ndarray:
+    # The output is a convex combination of value rows; it can only be non-finite when
+    # those rows (for tensor attention, products V1_j ∘ V2_k) overflow float64.
+    if not np.isfinite(out).all():
+        raise ValueError(
+            "attention output overflows float64: the value entries (or the products "
+            "V1_j ∘ V2_k) exceed ~1.8e308; rescale the values"
+        )
+    return out
 
 
 def _check_logits_finite(logits: np.ndarray) -> None:
@@ -253,9 +270,12 @@ def _tensor_attention(
     block_bytes: int = DEFAULT_BLOCK_BYTES,
 ) -> np.ndarray:
     """Unchecked tensor attention for finite float64 inputs of matching shapes."""
-    if Q.ndim == 1:
-        return _tensor_attention_one(Q, K1, K2, V1, V2, scale, block_bytes)
-    return np.stack([_tensor_attention_one(q, K1, K2, V1, V2, scale, block_bytes) for q in Q])
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below as a ValueError
+        if Q.ndim == 1:
+            out = _tensor_attention_one(Q, K1, K2, V1, V2, scale, block_bytes)
+        else:
+            out = np.stack([_tensor_attention_one(q, K1, K2, V1, V2, scale, block_bytes) for q in Q])
+    return _check_output_finite(out)
 
 
 #: Score-matrix size ``n1 * n2`` from which one query is split over several threads.
@@ -471,6 +491,8 @@ def naive_tensor_attention(
     d = K1.shape[1]
     same_width(d, Q=Q, K2=K2, V1=V1, V2=V2)
     if V1.shape[0] != K1.shape[0] or V2.shape[0] != K2.shape[0]:
-        raise ValueError("each key factor must have as many rows as its value factor")
+        raise ValueError(
+            f"K1/V1 and K2/V2 must have matching row counts, got K1 {K1.shape[0]} vs V1 "
+            f"{V1.shape[0]} and K2 {K2.shape[0]} vs V2 {V2.shape[0]}")
     c = check_positive_scale(scale, d)
     return _attention(Q, _kron(K1, K2), _kron(V1, V2), c)

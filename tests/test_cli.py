@@ -120,3 +120,14 @@ def test_check_error_and_unknown_id(capsys, monkeypatch):
     assert code == 1 and "ZeroDivisionError: planted" in out
     code, _, err = run(capsys, "check", "lem:missing")
     assert code == 2 and "unknown claim id 'lem:missing'" in err
+
+
+def test_bench_passes_runner_options_through(capsys):
+    code, out, _ = run(capsys, "bench", "--list")
+    assert code == 0
+    assert "four_cache_gemm" in out and "index" in out
+
+
+def test_unknown_options_rejected_outside_bench(capsys):
+    code, _, err = run(capsys, "demo", "--bogus")
+    assert code == 2 and "unrecognized arguments: --bogus" in err

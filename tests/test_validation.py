@@ -15,9 +15,9 @@ names the offending parameter:
   rather than an inf/NaN result (the engine's numerical code assumes finite float64).
 
 Paper items: the inputs of def:kron, def:softmax, def:tensor-attention,
-def:four-cache and def:two-cache (arXiv 2503.11108). Known engine gaps are marked
-``xfail(strict=True)`` with the reason, so fixing one turns its test into a failure
-that asks for the mark to be removed.
+def:four-cache and def:two-cache (arXiv 2503.11108). Engine gaps found by these tests were fixed; a gap still open
+is marked ``xfail(strict=True)`` with its reason, so fixing it turns the test into a
+failure that asks for the mark to be removed.
 """
 
 from __future__ import annotations
@@ -140,13 +140,7 @@ def test_first_argument_width_mismatch(fname):
         ("attention", "V", r"K and V must have the same number of rows"),
         ("tensor_attention", "V1", r"K1 and V1 must have the same number of rows"),
         ("tensor_attention", "V2", r"K2 and V2 must have the same number of rows"),
-        pytest.param(
-            "naive_tensor_attention", "V1", r"\bV1\b",
-            marks=pytest.mark.xfail(strict=True, raises=AssertionError,  # regex mismatch
-                                    reason="engine bug: naive_tensor_attention's "
-                                    "row-count message ('each key factor must have as many rows "
-                                    "as its value factor') names no parameter"),
-        ),
+        ("naive_tensor_attention", "V1", r"\bV1\b"),
     ],
 )
 def test_row_count_mismatch_names_the_parameters(fname, param, pattern):
@@ -331,27 +325,9 @@ def test_overflowing_logits_raise(case):
             dec.query(q)
 
 
-_VALUE_OVERFLOW_FIXED = {"TwoCacheDecoder"}
-
-
-def _value_overflow_xfail(name):
-    if name in _VALUE_OVERFLOW_FIXED:
-        return name
-    return pytest.param(
-        name,
-        marks=pytest.mark.xfail(
-            strict=True,
-            raises=pytest.fail.Exception,  # "DID NOT RAISE"
-            reason="engine bug: products of finite value entries (V1_j ∘ V2_k ~ 1e400) are "
-            "not checked; the result is inf instead of a ValueError",
-        ),
-    )
-
-
 @pytest.mark.parametrize(
     "case",
-    [_value_overflow_xfail(n) for n in ("kron", "tensor_attention", "naive_tensor_attention",
-                                         *[c.__name__ for c in DECODERS])],
+    ["kron", "tensor_attention", "naive_tensor_attention", *[c.__name__ for c in DECODERS]],
 )
 def test_overflowing_value_products_raise(case):
     # Keys are harmless; only V1 ∘ V2 overflows. The exact output (≈ 1e400) is not a
