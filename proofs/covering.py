@@ -54,7 +54,7 @@ cover = REGISTRY.claim(
         "The lower bound (1/δ)^d is for the ball; the sphere S^{d−1} can be covered by fewer points (d = 2, "
         "δ = 1/4: 13 points < 16), see check sphere-below-ball-bound.",
         "SubGen's n-independent memory and the Ω(d·e^d) lower bound are consequences taken from thm:subgen "
-        "(cited) and [HO25]; the checks here cover the covering/packing numbers.",
+        "(checked there) and [HO25]; the checks here cover the covering/packing numbers.",
     ),
 )
 
