@@ -56,6 +56,7 @@ def test_report_unwritable_out_fails_before_work(capsys, tmp_path, monkeypatch):
     target.write_text("x")
     called = []
     monkeypatch.setattr(build, "measure_tradeoff", lambda *a, **k: called.append(1) or [])
+    monkeypatch.setattr(build, "run_sweeps", lambda **k: called.append(1) or {})
     code, _, err = run(capsys, "report", "--out", str(target), "--quiet")
     assert code == 2 and "is not a directory" in err
     assert called == []
@@ -71,6 +72,7 @@ def test_report_unknown_claim_lists_valid_ids(capsys, tmp_path):
 def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
     code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7")
     assert code == 0, err
     data = json.loads((tmp_path / "report.json").read_text())
@@ -84,6 +86,7 @@ def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
 def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
+    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
     code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet")
     assert code == 1
     assert "check errored: lem:ok::fine" in err

@@ -3,6 +3,7 @@ atomic output, and that rendering shows every claim with its status and evidence
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 from html.parser import HTMLParser
@@ -15,10 +16,19 @@ from tensorkv_check.report.io import atomic_write, ensure_writable_dir
 from tensorkv_check.stats import clopper_pearson
 
 
+@pytest.fixture(scope="session")
+def index_sweeps_once():
+    # The real quick index sweeps (seconds); computed once and reused by every report.
+    from tensorkv_check.index_sweeps import run_sweeps
+
+    return run_sweeps(seed=0, progress=False)
+
+
 @pytest.fixture(autouse=True)
-def tiny_profile(monkeypatch):
+def tiny_profile(monkeypatch, index_sweeps_once):
     # The real profiles time decoders up to n=256; the tests need the plumbing, not the sweep.
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
+    monkeypatch.setattr(build, "run_sweeps", lambda **kw: copy.deepcopy(index_sweeps_once))
 
 
 def toy_registry() -> Registry:
@@ -127,7 +137,8 @@ def test_markdown_lists_every_claim_and_its_figures(tmp_path):
     md = (tmp_path / "report.md").read_text()
     for c in rep["claims"]:
         assert f"`{c['id']}`" in md
-    for name in ("dependencies.svg", "tradeoff-memory.svg", "tradeoff-flops.svg"):
+    for name in ("dependencies.svg", "tradeoff-memory.svg", "tradeoff-flops.svg", "index-dimension.svg",
+                 "index-caveat.svg"):
         assert (tmp_path / "figures" / name).read_text().startswith("<svg")
         assert f"figures/{name}" in md
     assert not (tmp_path / "report.html").exists()

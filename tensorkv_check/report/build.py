@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import Any
 
+from tensorkv_check.index_sweeps import run_sweeps
 from tensorkv_check.tradeoff import measure_tradeoff
 
 __all__ = ["PROFILES", "SCHEMA", "build_report"]
@@ -150,6 +151,12 @@ def build_report(
     t_sweep = time.perf_counter() - t1
     tradeoff = [p.deterministic() for p in points]
 
+    if on_stage:
+        on_stage("index sweeps")
+    t2 = time.perf_counter()
+    index = run_sweeps(full=profile == "full", seed=seed, progress=False)
+    t_index = time.perf_counter() - t2
+
     summary = {s: sum(1 for c in claims if c["status"] == s)
                for s in ("proved", "confirmed", "refuted", "cited", "failing")}
     errored = sorted(f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items()
@@ -174,11 +181,11 @@ def build_report(
         "summary": summary,
         "errored_checks": errored,
         "claims": claims,
-        "sweeps": {"tradeoff": tradeoff},
+        "sweeps": {"tradeoff": tradeoff, "index": index},
         "findings": _findings(claims, tradeoff),
         "environment": environment(),
         "timings": {
-            "wall_seconds": {"claims": t_claims, "tradeoff_sweep": t_sweep,
+            "wall_seconds": {"claims": t_claims, "tradeoff_sweep": t_sweep, "index_sweeps": t_index,
                              "total": time.perf_counter() - t0},
             "checks": {c.claim.id: c.seconds for c in results.values()},
             "tradeoff_seconds": [{"n": p.n, "d": p.d, **p.seconds} for p in points],
