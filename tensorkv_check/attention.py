@@ -302,7 +302,15 @@ def _tensor_attention_one(
 ) -> np.ndarray:
     n1, d = K1.shape
     n2 = K2.shape[0]
-    A = K1 * (q * scale)  # row j is scale * (K1_j ∘ q), so A @ K2^T is the score matrix
+    qs = q * scale
+    A = K1 * qs  # row j is scale * (K1_j ∘ q), so A @ K2^T is the score matrix
+    if not np.isfinite(A).all():
+        # K1 ∘ q can overflow while every logit is finite (K2 tiny): move the query's
+        # magnitude onto K2 instead. If the logits really overflow, the check on each
+        # block of scores reports it.
+        c = float(np.max(np.abs(qs)))
+        A = K1 * (qs / c)
+        K2 = K2 * c
     K2T = np.ascontiguousarray(K2.T)
     # A trailing ones column makes the same product return the row sums of P.
     V2e = np.empty((n2, d + 1))
