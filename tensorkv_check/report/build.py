@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable
 from importlib import metadata
 from typing import Any
 
-from tensorkv_check.index_sweeps import run_sweeps
 from tensorkv_check.tradeoff import measure_tradeoff
 
 __all__ = ["PROFILES", "SCHEMA", "build_report"]
@@ -42,6 +41,15 @@ PAPER = {
 }
 
 _PACKAGES = ("numpy", "scipy", "sympy", "networkx", "hypothesis", "matplotlib", "tensorkv-check")
+
+
+def run_sweeps(**kwargs: Any) -> dict[str, Any]:
+    """The Index sweeps of :mod:`tensorkv_check.index_sweeps` (imported late: that module
+    draws its figures with :mod:`tensorkv_check.report.figures`, so a top-level import
+    here would be circular)."""
+    from tensorkv_check.index_sweeps import run_sweeps as _run_sweeps
+
+    return _run_sweeps(**kwargs)
 
 
 def _versions() -> dict[str, str]:
