@@ -82,6 +82,24 @@ def standard_flops(n: int, d: int) -> int:
     return 4 * n * d + 4 * n + 2 * d
 
 
+def _pack_caches(dec) -> bytes:
+    """A decoder whose state is its ``caches()`` arrays, in the protocol's byte format."""
+    arrays = [] if dec._bufs is None else list(dec.caches())
+    return pack_state(dec._KIND, dec._d, dec._bytes_scale(), arrays)
+
+
+def _restore_caches(cls, data: bytes, n_arrays: int):
+    """Inverse of :func:`_pack_caches`: rebuild ``cls`` by appending the stored caches."""
+    d, scale, _, arrays = unpack_state(cls._KIND, data)
+    dec = cls(d, scale)
+    if arrays:
+        if len(arrays) != n_arrays:
+            raise ValueError(f"a {cls._KIND} state holds {n_arrays} arrays, got {len(arrays)}")
+        if arrays[0].shape[0] > 0:
+            dec.append(*arrays)
+    return dec
+
+
 class RowBuffer:
     """A growable float64 matrix of fixed width with amortised O(1) row appends.
 
@@ -307,20 +325,12 @@ class FourCacheDecoder(_Decoder):
         counts, the caches as float64). ``block_bytes`` is a tuning knob, not state,
         and is not sent.
         """
-        arrays = [] if self._bufs is None else list(self.caches())
-        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
+        return _pack_caches(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> FourCacheDecoder:
         """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
-        d, scale, _, arrays = unpack_state(cls._KIND, data)
-        dec = cls(d, scale)
-        if arrays:
-            if len(arrays) != 4:
-                raise ValueError(f"a {cls._KIND} state holds 4 arrays, got {len(arrays)}")
-            if arrays[0].shape[0] > 0:
-                dec.append(*arrays)
-        return dec
+        return _restore_caches(cls, data, 4)
 
 
 class NaiveFourCacheDecoder(FourCacheDecoder):
@@ -644,17 +654,9 @@ class StandardDecoder(_Decoder):
 
     def to_bytes(self) -> bytes:
         """K and V in :mod:`tensorkv_check.protocol`'s format: ``32 + 2·8 + 2·i·d·8`` bytes."""
-        arrays = [] if self._bufs is None else list(self.caches())
-        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
+        return _pack_caches(self)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> StandardDecoder:
         """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
-        d, scale, _, arrays = unpack_state(cls._KIND, data)
-        dec = cls(d, scale)
-        if arrays:
-            if len(arrays) != 2:
-                raise ValueError(f"a StandardDecoder state holds 2 arrays, got {len(arrays)}")
-            if arrays[0].shape[0] > 0:
-                dec.append(*arrays)
-        return dec
+        return _restore_caches(cls, data, 2)
