@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
+from tensorkv_check.argtypes import non_negative_int, positive_int
 from benchmarks._harness import (
     SETTLE_SECONDS,
     BenchConfig,
@@ -36,26 +37,6 @@ SCHEMA = 1
 CONTENTION_WARN = 0.05
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {value}")
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
@@ -69,16 +50,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="directory for the JSON result file (default benchmarks/results/)")
     parser.add_argument("--quick", action="store_true",
                         help="small sizes and fewer repetitions, for smoke runs")
-    parser.add_argument("--reps", type=_positive_int, default=None,
+    parser.add_argument("--reps", type=positive_int, default=None,
                         help="timed repetitions per measurement (default 7, quick 5)")
-    parser.add_argument("--warmup", type=_non_negative_int, default=1,
+    parser.add_argument("--warmup", type=non_negative_int, default=1,
                         help="untimed warm-up rounds before the repetitions (default 1)")
     parser.add_argument("--settle", type=float, default=SETTLE_SECONDS, metavar="SECONDS",
                         help="untimed pause before each timed call, so that BLAS threads "
                         "still spinning from the previous call are idle "
                         f"(default {SETTLE_SECONDS})")
-    parser.add_argument("--seed", type=_non_negative_int, default=0, help="random seed (default 0)")
-    parser.add_argument("--wait-quiet", type=_non_negative_int, default=0, metavar="SECONDS",
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    parser.add_argument("--wait-quiet", type=non_negative_int, default=0, metavar="SECONDS",
                         help="before each timed benchmark, wait up to SECONDS for other processes "
                         f"to use under {CONTENTION_WARN:.0%}% of the CPUs (default 0: do not wait)")
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")

@@ -21,27 +21,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tensorkv_check.argtypes import positive_int
+from tensorkv_check.argtypes import seed as seed_type
+
 __all__ = ["main", "build_parser"]
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"seed must be a non-negative integer, got {value}")
-    return value
 
 
 def _formats(text: str) -> list[str]:
@@ -70,9 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
         "four-cache decoders, query each, and print agreement, memory and flops.",
         epilog="example: tensorkv-check demo --n 64 --d 16 --seed 1",
     )
-    demo.add_argument("--n", type=_positive_int, default=48, help="tokens to stream (default 48)")
-    demo.add_argument("--d", type=_positive_int, default=16, help="head dimension (default 16)")
-    demo.add_argument("--seed", type=_seed, default=0, help="random seed (default 0)")
+    demo.add_argument("--n", type=positive_int, default=48, help="tokens to stream (default 48)")
+    demo.add_argument("--d", type=positive_int, default=16, help="head dimension (default 16)")
+    demo.add_argument("--seed", type=seed_type, default=0, help="random seed (default 0)")
     demo.set_defaults(func=_run_demo)
 
     claims = sub.add_parser(
@@ -100,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     report.add_argument("--format", default="html,md,json", type=_formats,
                         help="comma-separated subset of html,md,json (default all three)")
-    report.add_argument("--seed", type=_seed, default=0, help="seed of every check and sweep (default 0)")
+    report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
     report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.set_defaults(func=_run_report)
@@ -114,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: tensorkv-check check thm:four-cache-lb --seed 1",
     )
     check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
-    check.add_argument("--seed", type=_seed, default=0, help="seed of every check (default 0)")
+    check.add_argument("--seed", type=seed_type, default=0, help="seed of every check (default 0)")
     check.add_argument("--profile", choices=("quick", "full"), default="quick")
     check.set_defaults(func=_run_check)
 
