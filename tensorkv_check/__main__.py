@@ -1,0 +1,7 @@
+"""``python -m tensorkv_check``: the ``tensorkv-check`` command without the console script."""
+
+import sys
+
+from tensorkv_check.cli import main
+
+sys.exit(main())
