@@ -17,7 +17,8 @@ import tensorkv_check
 
 MODULES = sorted(
     m.name for m in pkgutil.walk_packages(tensorkv_check.__path__, "tensorkv_check.")
-    if m.name != "tensorkv_check.pytest_plugin"  # loaded by pytest itself
+    # pytest_plugin is loaded by pytest itself; __main__ runs the command when imported.
+    if m.name not in ("tensorkv_check.pytest_plugin", "tensorkv_check.__main__")
 )
 
 
