@@ -21,8 +21,11 @@ softmax), so its working memory is O(n d + block * n).
 
 For large steps (n1 * n2 >= 2^18) the row blocks are dealt round-robin to one thread
 per core, each with its own streaming-softmax state, and the states are merged in a
-fixed order at the end; the exp of the n1 * n2 scores, which dominates on CPUs without
-a vectorised float64 exp, then runs on all cores. The block budget is shared by the
+fixed order at the end; the exp of the n1 * n2 scores then runs on all cores, through
+the compiled, vectorised exp of :mod:`tensorkv_check._fastexp` (numpy's float64 exp is
+scalar on CPUs without AVX-512 and would otherwise dominate the step). One query of
+standard attention over many rows (the two-cache step) is streamed the same way over
+row blocks, so that both matrix-vector products use the memory bandwidth of all cores. The block budget is shared by the
 threads, so the memory bound is unchanged. BLAS is held to one thread per worker
 (and for mid-sized serial steps), because multi-threaded OpenBLAS calls stall for a
 scheduler time slice whenever another process holds one of the cores.
@@ -36,6 +39,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
+from tensorkv_check._fastexp import exp_shifted_inplace
 from tensorkv_check._validation import as_float_array, check_positive_scale, same_width
 
 __all__ = [
@@ -160,8 +164,38 @@ def attention(
     return _attention(q, K, V, c)
 
 
+#: Work ``n * d`` from which one query of standard attention is streamed over row
+#: blocks on all cores (the two-cache step: two matrix-vector products over ``n²``
+#: rows, bound by memory bandwidth, which one core alone cannot saturate).
+_PARALLEL_MIN_ROW_WORK = 1 << 21
+
+#: Rows of ``K`` per block of the streamed path: its scores (128 KiB) stay in cache.
+_ROW_BLOCK = 1 << 14
+
+
 def _attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float) -> np.ndarray:
     """Unchecked standard attention; ``q`` is (d,) or (m, d)."""
+    n, d = K.shape
+    if q.ndim == 1 and n * d >= _PARALLEL_MIN_ROW_WORK and n > _ROW_BLOCK:
+        workers = _parallel.workers()
+        if workers > 1:
+            starts = range(0, n, _ROW_BLOCK)
+            workers = min(workers, len(starts))
+            qs = q * scale
+            with np.errstate(over="ignore", invalid="ignore"):  # reported as ValueErrors
+                parts = _parallel.run([
+                    (_attention_blocks, (qs, K, V, starts[w::workers], _ROW_BLOCK))
+                    for w in range(workers)
+                ])
+                top = max(m for m, _, _ in parts)
+                num = np.zeros(d)
+                den = 0.0
+                for m, part_num, part_den in parts:  # fixed order: timing-independent
+                    factor = np.exp(m - top)
+                    num += part_num * factor
+                    den += part_den * factor
+                out = num / den
+            return _check_output_finite(out)
     logits = (q * scale) @ K.T  # (n,) or (m, n)
     _check_logits_finite(logits)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below as a ValueError
@@ -375,11 +409,40 @@ def _tensor_attention_blocks(
             num *= factor
             den *= factor
             run_max = bmax
-        np.subtract(Sb, run_max, out=Sb)
-        np.exp(Sb, out=Sb)
+        exp_shifted_inplace(Sb, run_max)
         np.matmul(Sb, V2e, out=Wb)
         num += np.einsum("bl,bl->l", Wb[:, :d], V1[j0:j1])
         den += Wb[:, d].sum()
+    return run_max, num, den
+
+
+def _attention_blocks(
+    qs: np.ndarray, K: np.ndarray, V: np.ndarray, starts: range, block: int
+) -> tuple[float, np.ndarray, float]:
+    """Streaming softmax of one query over the row blocks of ``K``, ``V`` at ``starts``.
+
+    Returns ``(m, num, den)`` as :func:`_tensor_attention_blocks` does.
+    """
+    n, d = K.shape
+    s = np.empty((1, min(block, n)))
+    run_max = -np.inf
+    num = np.zeros(d)
+    den = 0.0
+    for j0 in starts:
+        j1 = min(n, j0 + block)
+        sb = s[:, : j1 - j0]
+        np.matmul(K[j0:j1], qs, out=sb[0])
+        bmax = sb.max()
+        if not np.isfinite(bmax) or not np.isfinite(sb.min()):
+            _check_logits_finite(sb)
+        if bmax > run_max:
+            factor = np.exp(run_max - bmax)
+            num *= factor
+            den *= factor
+            run_max = bmax
+        exp_shifted_inplace(sb, run_max)
+        num += sb[0] @ V[j0:j1]
+        den += sb.sum()
     return run_max, num, den
 
 

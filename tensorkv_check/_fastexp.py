@@ -1,0 +1,135 @@
+"""A vectorised float64 ``exp(S - shift)`` for the softmax of the decode steps.
+
+The tensor-attention decode step (def:tensor-attention; the four-cache step of
+Definition 3.7) spends most of its time outside the two matrix products on the
+``exp`` of the ``n²`` scores. numpy's float64 ``exp`` is vectorised only on AVX-512
+CPUs; elsewhere it calls the scalar libm routine, about 5-10 ns an element, which
+caps the step near a third of the GEMM rate. This module compiles (numba) an
+``exp`` that the compiler can vectorise with AVX2/FMA:
+
+* reduction ``x = k·ln2 + r`` with ``k`` the integer nearest ``x·log2(e)``, ``|r| <= ln2/2``,
+  and ``ln2`` split in a high and a low part (Cody–Waite) so ``r`` is exact to
+  rounding;
+* ``e^r`` by its Taylor polynomial of degree 13 in Horner form (truncation error
+  ``(ln2/2)^14/14! < 3e-18``, far below float64's ``1.1e-16``);
+* ``2^k`` built from its IEEE-754 bits in an integer scratch row, then one product.
+
+Its error is within 2 ulp of the correctly rounded value for ``x >= -708`` (the
+tests check this against numpy over the whole range). Arguments below ``-708``
+(``e^x < 3.3e-308``, the smallest normal numbers) give exactly 0: in a softmax
+shifted by its running maximum the denominator is ``>= 1``, so these terms are
+307 orders of magnitude below its resolution. NaN arguments give 0 as well; the
+callers check the scores for non-finite values before calling.
+
+Without numba (not installed, or ``TENSORKV_NO_JIT=1`` in the environment) the
+same function falls back to ``np.exp`` (:func:`jit_available` tells which one is in
+use). numba is imported and the kernel compiled (or loaded from numba's cache) on the
+first call with an array of at least :data:`MIN_JIT_SIZE` elements.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+__all__ = ["MIN_JIT_SIZE", "exp_shifted_inplace", "jit_available"]
+
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 rounded to 32 significant bits
+_LN2_LO = 1.90821492927058770002e-10  # ln 2 - _LN2_HI
+_LOG2E = 1.4426950408889634
+_MIN_ARG = -708.0
+_ROUND = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float64 below 2^51 to an integer
+
+
+def _exp_shifted_numpy(S: np.ndarray, shift: float) -> None:
+    np.subtract(S, shift, out=S)
+    np.exp(S, out=S)
+
+
+def _compile():
+    import numba
+
+    # Contraction (FMA) and approximate-function flags only: no reassociation, which
+    # would let the compiler re-order the Cody–Waite reduction and lose its accuracy.
+    flags = {"contract", "nsz", "arcp", "afn"}
+
+    @numba.njit(fastmath=flags, boundscheck=False, error_model="numpy", nogil=True, cache=True)
+    def _row(s, shift, bits):
+        n = s.shape[0]
+        for j in range(n):
+            x = s[j] - shift
+            keep = x >= _MIN_ARG
+            x = x if keep else _MIN_ARG
+            # Round to nearest by the 1.5·2^52 trick: math.floor does not vectorise.
+            k = (x * _LOG2E + _ROUND) - _ROUND
+            r = (x - k * _LN2_HI) - k * _LN2_LO
+            p = 1.0 / 6227020800.0
+            p = p * r + 1.0 / 479001600.0
+            p = p * r + 1.0 / 39916800.0
+            p = p * r + 1.0 / 3628800.0
+            p = p * r + 1.0 / 362880.0
+            p = p * r + 1.0 / 40320.0
+            p = p * r + 1.0 / 5040.0
+            p = p * r + 1.0 / 720.0
+            p = p * r + 1.0 / 120.0
+            p = p * r + 1.0 / 24.0
+            p = p * r + 1.0 / 6.0
+            p = p * r + 0.5
+            p = p * r + 1.0
+            p = p * r + 1.0
+            s[j] = p if keep else 0.0
+            # int32 first: a float -> int64 conversion does not vectorise on AVX2.
+            bits[j] = np.int64(np.int32(k) + np.int32(1023)) << 52
+        scale = bits.view(np.float64)
+        for j in range(n):
+            s[j] = s[j] * scale[j]
+
+    @numba.njit(boundscheck=False, nogil=True, cache=True)
+    def _rows(S, shift, bits):
+        for i in range(S.shape[0]):
+            _row(S[i], shift, bits)
+
+    return _rows
+
+
+def _load():
+    if os.environ.get("TENSORKV_NO_JIT", "") not in ("", "0"):
+        return None
+    try:
+        return _compile()
+    except ImportError:
+        return None
+
+
+_UNLOADED = object()
+_KERNEL: object = _UNLOADED
+
+#: Arrays smaller than this use ``np.exp``: below it the call overhead is what counts,
+#: and small steps then never pay numba's import and compilation (~1-2 s, once).
+MIN_JIT_SIZE = 1 << 14
+
+
+def jit_available() -> bool:
+    """Whether the compiled kernel is in use (compiling it on first call)."""
+    global _KERNEL
+    if _KERNEL is _UNLOADED:
+        _KERNEL = _load()
+    return _KERNEL is not None
+
+
+def exp_shifted_inplace(S: np.ndarray, shift: float) -> None:
+    """Replace ``S`` by ``exp(S - shift)`` in place (see the module docstring).
+
+    Parameters
+    ----------
+    S : ndarray of float64, 2-D, C-contiguous
+        Finite scores; after the call, their shifted exponentials.
+    shift : float
+        Usually the maximum of the scores so far (then every result is in ``[0, 1]``).
+    """
+    if (S.size < MIN_JIT_SIZE or S.dtype != np.float64 or S.ndim != 2
+            or not S.flags.c_contiguous or not jit_available()):
+        _exp_shifted_numpy(S, shift)
+        return
+    _KERNEL(S, float(shift), np.empty(S.shape[1], dtype=np.int64))  # type: ignore[operator]
