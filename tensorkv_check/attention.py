@@ -181,20 +181,11 @@ def _attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float) -> np.
         if workers > 1:
             starts = range(0, n, _ROW_BLOCK)
             workers = min(workers, len(starts))
-            qs = q * scale
             with np.errstate(over="ignore", invalid="ignore"):  # reported as ValueErrors
-                parts = _parallel.run([
-                    (_attention_blocks, (qs, K, V, starts[w::workers], _ROW_BLOCK))
+                out = _merge_states(_parallel.run([
+                    (_attention_blocks, (q * scale, K, V, starts[w::workers], _ROW_BLOCK))
                     for w in range(workers)
-                ])
-                top = max(m for m, _, _ in parts)
-                num = np.zeros(d)
-                den = 0.0
-                for m, part_num, part_den in parts:  # fixed order: timing-independent
-                    factor = np.exp(m - top)
-                    num += part_num * factor
-                    den += part_den * factor
-                out = num / den
+                ]))
             return _check_output_finite(out)
     logits = (q * scale) @ K.T  # (n,) or (m, n)
     _check_logits_finite(logits)
@@ -363,11 +354,16 @@ def _tensor_attention_one(
         (_tensor_attention_blocks, (A, K2T, V2e, V1, starts[w::workers], block))
         for w in range(workers)
     ]
-    parts = _parallel.run(tasks)
-    # Combine the workers' streaming-softmax states (max, numerator, denominator) in a
-    # fixed order, so the result does not depend on thread timing.
+    return _merge_states(_parallel.run(tasks))
+
+
+def _merge_states(parts: list[tuple[float, np.ndarray, float]]) -> np.ndarray:
+    """Combine the workers' streaming-softmax states ``(max, num, den)`` into the output.
+
+    In list order, so that the result does not depend on thread timing.
+    """
     top = max(m for m, _, _ in parts)
-    num = np.zeros(d)
+    num = np.zeros_like(parts[0][1])
     den = 0.0
     for m, part_num, part_den in parts:
         factor = np.exp(m - top)
