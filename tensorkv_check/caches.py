@@ -39,6 +39,9 @@ from tensorkv_check.protocol import pack_state, unpack_state
 
 __all__ = [
     "RowBuffer",
+    "BufferGroup",
+    "FACTOR_NAMES",
+    "token_blocks",
     "StandardDecoder",
     "standard_flops",
     "FourCacheDecoder",
@@ -49,6 +52,9 @@ __all__ = [
     "naive_four_cache_flops",
 ]
 
+
+#: Names of the four factor caches of a tensor-attention token, in argument order.
+FACTOR_NAMES = ("k1", "k2", "v1", "v2")
 
 def four_cache_flops(n: int, d: int) -> int:
     """Flops of one four-cache query over ``n`` tokens through the decode identity.
@@ -84,7 +90,7 @@ def standard_flops(n: int, d: int) -> int:
 
 def _pack_caches(dec) -> bytes:
     """A decoder whose state is its ``caches()`` arrays, in the protocol's byte format."""
-    arrays = [] if dec._bufs is None else list(dec.caches())
+    arrays = [] if dec._bufs.empty else list(dec.caches())
     return pack_state(dec._KIND, dec._d, dec._bytes_scale(), arrays)
 
 
@@ -144,6 +150,68 @@ class RowBuffer:
     @property
     def allocated_bytes(self) -> int:
         return self._data.nbytes
+
+
+class BufferGroup:
+    """Named :class:`RowBuffer` s of one width that grow together (the caches of a decoder).
+
+    Created empty; the first :meth:`append` fixes the width. ``len`` is the common row
+    count; :meth:`views` returns the live rows of each buffer in the order of ``names``.
+    """
+
+    def __init__(self, names: tuple[str, ...]) -> None:
+        self.names = tuple(names)
+        self._bufs: dict[str, RowBuffer] | None = None
+
+    @classmethod
+    def of(cls, names: tuple[str, ...], arrays: list[np.ndarray]) -> BufferGroup:
+        """A group holding ``arrays`` (rows of the same width), sized exactly."""
+        g = cls(names)
+        g._bufs = {n: RowBuffer(a.shape[1], len(a)) for n, a in zip(names, arrays)}
+        g.append(dict(zip(names, arrays)))
+        return g
+
+    def append(self, blocks: dict[str, np.ndarray]) -> None:
+        """Append one (t, width) block to each buffer (validated by the caller)."""
+        if self._bufs is None:
+            width = next(iter(blocks.values())).shape[1]
+            self._bufs = {n: RowBuffer(width) for n in self.names}
+        for n in self.names:
+            self._bufs[n].append(blocks[n])
+
+    @property
+    def empty(self) -> bool:
+        return self._bufs is None
+
+    def __len__(self) -> int:
+        return 0 if self._bufs is None else len(self._bufs[self.names[0]])
+
+    def views(self) -> tuple[np.ndarray, ...]:
+        """The live rows of each buffer; raises ``ValueError`` while empty."""
+        if self._bufs is None:
+            raise ValueError("the cache is empty")
+        return tuple(self._bufs[n].view for n in self.names)
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the live rows."""
+        return 0 if self._bufs is None else sum(b.view.nbytes for b in self._bufs.values())
+
+    @property
+    def allocated_bytes(self) -> int:
+        """Bytes allocated by the growable buffers."""
+        return 0 if self._bufs is None else sum(b.allocated_bytes for b in self._bufs.values())
+
+
+def token_blocks(names: tuple[str, ...], values: tuple, d: int | None) -> dict[str, np.ndarray]:
+    """Validate one token or a block of tokens per name: finite float64 (t, d), same t."""
+    first = _token_rows(names[0], values[0], d)
+    out = {names[0]: first}
+    for name, value in zip(names[1:], values[1:]):
+        out[name] = _token_rows(name, value, first.shape[1])
+        if out[name].shape[0] != first.shape[0]:
+            raise ValueError(f"{name} has {out[name].shape[0]} tokens but {names[0]} has {first.shape[0]}")
+    return out
 
 
 def _attention_batch(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> np.ndarray:
@@ -263,42 +331,31 @@ class FourCacheDecoder(_Decoder):
         if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
             raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
         self._block_bytes = int(block_bytes)
-        self._bufs: dict[str, RowBuffer] | None = None
+        self._bufs = BufferGroup(FACTOR_NAMES)
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append one token (each argument of shape (d,)) or a block of t tokens ((t, d))."""
-        rows = {"k1": _token_rows("k1", k1, self._d)}
-        d = rows["k1"].shape[1]
-        for name, value in (("k2", k2), ("v1", v1), ("v2", v2)):
-            rows[name] = _token_rows(name, value, d)
-            if rows[name].shape[0] != rows["k1"].shape[0]:
-                raise ValueError(f"{name} has {rows[name].shape[0]} tokens but k1 has {rows['k1'].shape[0]}")
-        self._fix_d(d)
-        if self._bufs is None:
-            self._bufs = {name: RowBuffer(d) for name in rows}
-        for name, block in rows.items():
-            self._bufs[name].append(block)
+        rows = token_blocks(FACTOR_NAMES, (k1, k2, v1, v2), self._d)
+        self._fix_d(rows["k1"].shape[1])
+        self._bufs.append(rows)
 
     @property
     def n_tokens(self) -> int:
-        return 0 if self._bufs is None else len(self._bufs["k1"])
+        return len(self._bufs)
 
     def caches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Views of (K1, K2, V1, V2), each of shape (i, d)."""
-        if self._bufs is None:
-            raise ValueError("the cache is empty")
-        b = self._bufs
-        return b["k1"].view, b["k2"].view, b["v1"].view, b["v2"].view
+        return self._bufs.views()  # type: ignore[return-value]
 
     @property
     def memory_bytes(self) -> int:
         """Bytes of the live caches: exactly ``4·i·d·8``."""
-        return 0 if self._bufs is None else sum(b.view.nbytes for b in self._bufs.values())
+        return self._bufs.memory_bytes
 
     @property
     def allocated_bytes(self) -> int:
         """Bytes allocated by the growable buffers (≤ 2·memory_bytes once i ≥ 16)."""
-        return 0 if self._bufs is None else sum(b.allocated_bytes for b in self._bufs.values())
+        return self._bufs.allocated_bytes
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Tensor attention of ``q`` ((d,) or (m, d)) over all tokens so far."""
@@ -381,7 +438,7 @@ class TwoCacheDecoder(_Decoder):
         super().__init__(d, scale)
         self._kt: RowBuffer | None = None
         self._vt: RowBuffer | None = None
-        self._factors: dict[str, RowBuffer] | None = None
+        self._factors = BufferGroup(FACTOR_NAMES)
         self._mode: str | None = None  # "factors" or "rows": the two feeds do not mix
 
     def _ensure(self, d: int, mode: str) -> None:
@@ -398,17 +455,17 @@ class TwoCacheDecoder(_Decoder):
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append one token given by its factor rows, each of shape (d,)."""
-        k1 = _token_rows("k1", k1, self._d)
-        d = k1.shape[1]
-        k2, v1, v2 = (_token_rows(n, x, d) for n, x in (("k2", k2), ("v1", v1), ("v2", v2)))
-        for name, arr in (("k1", k1), ("k2", k2), ("v1", v1), ("v2", v2)):
+        tok: dict[str, np.ndarray] = {}
+        d = self._d
+        for name, value in zip(FACTOR_NAMES, (k1, k2, v1, v2)):
+            tok[name] = arr = _token_rows(name, value, d)
             if arr.shape[0] != 1:
                 raise ValueError(f"{name} must be a single token of shape (d,), got {arr.shape}")
+            d = arr.shape[1]
+        k1, k2, v1, v2 = tok.values()
         self._ensure(d, "factors")
-        if self._factors is None:
-            self._factors = {name: RowBuffer(d) for name in ("k1", "k2", "v1", "v2")}
-        f = self._factors
-        K1, K2, V1, V2 = f["k1"].view, f["k2"].view, f["v1"].view, f["v2"].view
+        empty = np.empty((0, d))
+        K1, K2, V1, V2 = (empty,) * 4 if self._factors.empty else self._factors.views()
         # New pairs: (new, k) for all k including new, then (j, new) for older j.
         # Everything is computed and checked before any buffer changes, so a rejected
         # token leaves the decoder as it was.
@@ -420,8 +477,7 @@ class TwoCacheDecoder(_Decoder):
                 raise ValueError(
                     f"the new {name} product rows overflow float64 (entries of the two "
                     f"factors multiply past ~1.8e308); rescale the inputs")
-        for name, arr in (("k1", k1), ("k2", k2), ("v1", v1), ("v2", v2)):
-            f[name].append(arr)
+        self._factors.append(tok)
         self._kt.append(kt)
         self._vt.append(vt)
 
@@ -438,7 +494,7 @@ class TwoCacheDecoder(_Decoder):
     @property
     def n_tokens(self) -> int:
         """Tokens appended through :meth:`append` (0 when fed by :meth:`append_rows`)."""
-        return 0 if self._factors is None else len(self._factors["k1"])
+        return len(self._factors)
 
     @property
     def n_rows(self) -> int:
@@ -459,14 +515,13 @@ class TwoCacheDecoder(_Decoder):
     @property
     def factor_bytes(self) -> int:
         """Bytes of the factor rows kept to extend the products (``4·i·d·8``)."""
-        return 0 if self._factors is None else sum(b.view.nbytes for b in self._factors.values())
+        return self._factors.memory_bytes
 
     @property
     def allocated_bytes(self) -> int:
         """All bytes allocated by the growable buffers, products and factors."""
-        bufs = [] if self._kt is None else [self._kt, self._vt]
-        bufs += [] if self._factors is None else list(self._factors.values())
-        return sum(b.allocated_bytes for b in bufs)
+        products = 0 if self._kt is None else self._kt.allocated_bytes + self._vt.allocated_bytes
+        return products + self._factors.allocated_bytes
 
     def _check_query(self, q: object) -> np.ndarray:
         if self.n_rows == 0:
@@ -526,8 +581,8 @@ class TwoCacheDecoder(_Decoder):
         arrays: list[np.ndarray] = []
         if self._kt is not None:
             arrays += list(self.products())
-        if self._factors is not None:
-            arrays += [self._factors[n].view for n in ("k1", "k2", "v1", "v2")]
+        if not self._factors.empty:
+            arrays += list(self._factors.views())
         return pack_state(self._KIND, self._d, self._bytes_scale(), arrays, self._MODE_FLAGS[self._mode])
 
     @classmethod
@@ -549,10 +604,7 @@ class TwoCacheDecoder(_Decoder):
         dec._kt.append(arrays[0])
         dec._vt.append(arrays[1])
         if mode == "factors":
-            dec._factors = {}
-            for name, arr in zip(("k1", "k2", "v1", "v2"), arrays[2:]):
-                dec._factors[name] = RowBuffer(d, len(arr))
-                dec._factors[name].append(arr)
+            dec._factors = BufferGroup.of(FACTOR_NAMES, arrays[2:])
         return dec
 
 
@@ -600,19 +652,13 @@ class StandardDecoder(_Decoder):
         if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
             raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
         self._block_bytes = int(block_bytes)
-        self._bufs: dict[str, RowBuffer] | None = None
+        self._bufs = BufferGroup(("k", "v"))
 
     def append(self, k: np.ndarray, v: np.ndarray) -> None:
         """Append one token (``k``, ``v`` of shape (d,)) or a block of t tokens ((t, d))."""
-        k = _token_rows("k", k, self._d)
-        v = _token_rows("v", v, k.shape[1])
-        if v.shape[0] != k.shape[0]:
-            raise ValueError(f"v has {v.shape[0]} tokens but k has {k.shape[0]}")
-        self._fix_d(k.shape[1])
-        if self._bufs is None:
-            self._bufs = {"k": RowBuffer(k.shape[1]), "v": RowBuffer(k.shape[1])}
-        self._bufs["k"].append(k)
-        self._bufs["v"].append(v)
+        rows = token_blocks(("k", "v"), (k, v), self._d)
+        self._fix_d(rows["k"].shape[1])
+        self._bufs.append(rows)
 
     def ingest(self, k: np.ndarray, v: np.ndarray) -> None:
         """Protocol ingest: a block of tokens, same as :meth:`append`."""
@@ -620,23 +666,21 @@ class StandardDecoder(_Decoder):
 
     @property
     def n_tokens(self) -> int:
-        return 0 if self._bufs is None else len(self._bufs["k"])
+        return len(self._bufs)
 
     def caches(self) -> tuple[np.ndarray, np.ndarray]:
         """Views of (K, V), each of shape (i, d)."""
-        if self._bufs is None:
-            raise ValueError("the cache is empty")
-        return self._bufs["k"].view, self._bufs["v"].view
+        return self._bufs.views()  # type: ignore[return-value]
 
     @property
     def memory_bytes(self) -> int:
         """Bytes of the live caches: exactly ``2·i·d·8``."""
-        return 0 if self._bufs is None else sum(b.view.nbytes for b in self._bufs.values())
+        return self._bufs.memory_bytes
 
     @property
     def allocated_bytes(self) -> int:
         """Bytes allocated by the growable buffers."""
-        return 0 if self._bufs is None else sum(b.allocated_bytes for b in self._bufs.values())
+        return self._bufs.allocated_bytes
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Standard attention of ``q`` ((d,) or (m, d)) over all tokens so far."""

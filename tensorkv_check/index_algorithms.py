@@ -28,7 +28,7 @@ import numbers
 import numpy as np
 
 from tensorkv_check._validation import as_float_array, check_positive_scale, same_width
-from tensorkv_check.caches import RowBuffer
+from tensorkv_check.caches import FACTOR_NAMES, BufferGroup, token_blocks
 from tensorkv_check.protocol import pack_state, unpack_param, unpack_state
 
 __all__ = ["FactorKeepingTwoCache", "TruncatingRowCache"]
@@ -43,14 +43,6 @@ def _check_d(d: object) -> int | None:
     if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral) or d < 1:
         raise ValueError(f"d must be a positive integer, got {d!r}")
     return int(d)
-
-
-def _rows(name: str, value: object, d: int | None) -> np.ndarray:
-    arr = as_float_array(name, value, (1, 2))
-    arr = arr.reshape(1, -1) if arr.ndim == 1 else arr
-    if d is not None:
-        same_width(d, **{name: arr})
-    return arr
 
 
 class _RowAlgorithm:
@@ -119,38 +111,27 @@ class FactorKeepingTwoCache(_RowAlgorithm):
 
     def __init__(self, d: int | None = None, scale: float | None = None) -> None:
         super().__init__(d, scale)
-        self._bufs: dict[str, RowBuffer] | None = None
+        self._bufs = BufferGroup(FACTOR_NAMES)
 
     def ingest(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append a block of ``t`` tokens, each argument of shape (t, d) (or (d,))."""
-        blocks = {"k1": _rows("k1", k1, self._d)}
-        d = blocks["k1"].shape[1]
-        for name, value in (("k2", k2), ("v1", v1), ("v2", v2)):
-            blocks[name] = _rows(name, value, d)
-            if blocks[name].shape[0] != blocks["k1"].shape[0]:
-                raise ValueError(f"{name} has {blocks[name].shape[0]} tokens but k1 has {blocks['k1'].shape[0]}")
+        blocks = token_blocks(FACTOR_NAMES, (k1, k2, v1, v2), self._d)
         if self._d is None:
-            self._d = d
-        if self._bufs is None:
-            self._bufs = {name: RowBuffer(d) for name in blocks}
-        for name, arr in blocks.items():
-            self._bufs[name].append(arr)
+            self._d = blocks["k1"].shape[1]
+        self._bufs.append(blocks)
 
     @property
     def n_tokens(self) -> int:
-        return 0 if self._bufs is None else len(self._bufs["k1"])
+        return len(self._bufs)
 
     def factors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Views of (K1, K2, V1, V2)."""
-        if self._bufs is None:
-            raise ValueError("the cache is empty")
-        b = self._bufs
-        return b["k1"].view, b["k2"].view, b["v1"].view, b["v2"].view
+        return self._bufs.views()  # type: ignore[return-value]
 
     @property
     def memory_bytes(self) -> int:
         """Bytes of the stored factors: ``4·n·d·8``."""
-        return 0 if self._bufs is None else sum(b.view.nbytes for b in self._bufs.values())
+        return self._bufs.memory_bytes
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """``softmax(K̃ q · scale)^T Ṽ`` for ``q`` of shape (d,) or (m, d)."""
@@ -193,7 +174,7 @@ class FactorKeepingTwoCache(_RowAlgorithm):
 
         Exactly ``32 + 4·8 + 4·n·d·8`` bytes after ``n`` tokens: ``M = 4nd·64 + 512`` bits.
         """
-        arrays = [] if self._bufs is None else list(self.factors())
+        arrays = [] if self._bufs.empty else list(self.factors())
         return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
 
     @classmethod
@@ -244,37 +225,34 @@ class TruncatingRowCache(_RowAlgorithm):
         if budget_rows < 1:
             raise ValueError(f"budget_rows must be >= 1, got {budget_rows}")
         self.budget_rows = int(budget_rows)
-        self._kt: RowBuffer | None = None
-        self._vt: RowBuffer | None = None
+        self._rows = BufferGroup(("kt", "vt"))
         self.dropped_rows = 0
 
     def ingest(self, kt: np.ndarray, vt: np.ndarray) -> None:
         """Append free rows (shape (t, d) each); rows past the budget are dropped."""
-        kt = _rows("kt", kt, self._d)
-        vt = _rows("vt", vt, kt.shape[1])
-        if kt.shape[0] != vt.shape[0]:
-            raise ValueError(f"vt has {vt.shape[0]} rows but kt has {kt.shape[0]}")
+        blocks = token_blocks(("kt", "vt"), (kt, vt), self._d)
+        t = blocks["kt"].shape[0]
         if self._d is None:
-            self._d = kt.shape[1]
-        if self._kt is None:
-            self._kt, self._vt = RowBuffer(self._d), RowBuffer(self._d)
-        room = max(0, self.budget_rows - len(self._kt))
-        keep = min(room, kt.shape[0])
+            self._d = blocks["kt"].shape[1]
+        keep = min(max(0, self.budget_rows - len(self._rows)), t)
         if keep:
-            self._kt.append(kt[:keep])
-            self._vt.append(vt[:keep])
-        self.dropped_rows += kt.shape[0] - keep
+            self._rows.append({name: b[:keep] for name, b in blocks.items()})
+        self.dropped_rows += t - keep
 
     @property
     def n_rows(self) -> int:
-        return 0 if self._kt is None else len(self._kt)
+        return len(self._rows)
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Views of the kept rows (K̃, Ṽ), each of shape (n_rows, d)."""
+        return self._rows.views()  # type: ignore[return-value]
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Standard attention of ``q`` ((d,) or (m, d)) over the kept rows."""
         if self.n_rows == 0:
             raise ValueError("cannot query an empty cache: ingest at least one row first")
         q = self._queries(q)
-        K, V = self._kt.view, self._vt.view
+        K, V = self._rows.views()
         S = (q * self.scale) @ K.T
         S = S - S.max(axis=-1, keepdims=True)
         E = np.exp(S)
@@ -282,7 +260,7 @@ class TruncatingRowCache(_RowAlgorithm):
 
     def to_bytes(self) -> bytes:
         """Kept rows; the budget travels in the header's parameter field."""
-        arrays = [] if self._kt is None else [self._kt.view, self._vt.view]
+        arrays = [] if self._rows.empty else list(self._rows.views())
         return pack_state(self._KIND, self._d, self._bytes_scale(), arrays, param=self.budget_rows)
 
     @classmethod
