@@ -42,7 +42,7 @@ _MIN_ARG = -708.0
 _ROUND = 6755399441055744.0  # 1.5 * 2^52: adding it rounds a float64 below 2^51 to an integer
 
 
-def _exp_shifted_numpy(S: np.ndarray, shift: float) -> None:
+def _exp_shifted_numpy(S: np.ndarray, shift: float | np.ndarray) -> None:
     np.subtract(S, shift, out=S)
     np.exp(S, out=S)
 
@@ -86,9 +86,9 @@ def _compile():
             s[j] = s[j] * scale[j]
 
     @numba.njit(boundscheck=False, nogil=True, cache=True)
-    def _rows(S, shift, bits):
+    def _rows(S, shifts, bits):
         for i in range(S.shape[0]):
-            _row(S[i], shift, bits)
+            _row(S[i], shifts[i], bits)
 
     return _rows
 
@@ -118,18 +118,25 @@ def jit_available() -> bool:
     return _KERNEL is not None
 
 
-def exp_shifted_inplace(S: np.ndarray, shift: float) -> None:
+def exp_shifted_inplace(S: np.ndarray, shift: float | np.ndarray) -> None:
     """Replace ``S`` by ``exp(S - shift)`` in place (see the module docstring).
 
     Parameters
     ----------
     S : ndarray of float64, 2-D, C-contiguous
         Finite scores; after the call, their shifted exponentials.
-    shift : float
-        Usually the maximum of the scores so far (then every result is in ``[0, 1]``).
+    shift : float or ndarray of shape (S.shape[0],) or (S.shape[0], 1)
+        One shift for all rows, or one per row: usually the maximum of the scores so
+        far (then every result is in ``[0, 1]``).
     """
+    per_row = np.ndim(shift) > 0
     if (S.size < MIN_JIT_SIZE or S.dtype != np.float64 or S.ndim != 2
             or not S.flags.c_contiguous or not jit_available()):
-        _exp_shifted_numpy(S, shift)
+        _exp_shifted_numpy(S, np.reshape(shift, (-1, 1)) if per_row else shift)
         return
-    _KERNEL(S, float(shift), np.empty(S.shape[1], dtype=np.int64))  # type: ignore[operator]
+    shifts = (np.ascontiguousarray(np.reshape(shift, -1), dtype=np.float64) if per_row
+              else np.full(S.shape[0], float(shift)))
+    if shifts.shape[0] != S.shape[0]:
+        raise ValueError(f"shift must be a scalar or hold one value per row of S ({S.shape[0]}), "
+                         f"got {shifts.shape[0]}")
+    _KERNEL(S, shifts, np.empty(S.shape[1], dtype=np.int64))  # type: ignore[operator]

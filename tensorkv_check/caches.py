@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tensorkv_check._fastexp import exp_shifted_inplace
 from tensorkv_check._validation import as_float_array, check_positive_scale, same_width
 from tensorkv_check.attention import (
     DEFAULT_BLOCK_BYTES,
@@ -227,8 +228,7 @@ def _attention_batch(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> np.ndarray:
     top = S.max(axis=1, keepdims=True)
     if not (np.isfinite(top).all() and np.isfinite(S.min())):
         _check_logits_finite(S)
-    S -= top
-    np.exp(S, out=S)
+    exp_shifted_inplace(S, top)
     den = S.sum(axis=1)
     # Same product either way; with fewer queries than value columns the transposed
     # form avoids a slow multi-threaded OpenBLAS path for a short, wide left factor

@@ -86,3 +86,16 @@ def test_streamed_standard_attention_reports_overflow(monkeypatch):
     K[50] = 1e200
     with pytest.raises(ValueError, match="logits overflow"):
         att._attention(np.array([1e200, 1e200]), K, np.ones((100, 2)), 1.0)
+
+
+def test_one_shift_per_row():
+    rng = np.random.default_rng(4)
+    S = rng.standard_normal((8, fe.MIN_JIT_SIZE // 4)) * 30
+    top = S.max(axis=1, keepdims=True)
+    got = S.copy()
+    fe.exp_shifted_inplace(got, top)
+    want = np.exp(S - top)
+    assert _ulps(got[want > 0], want[want > 0]).max() <= 2.0
+    assert np.array_equal(got.max(axis=1), np.ones(8))
+    with pytest.raises(ValueError, match="one value per row"):
+        fe.exp_shifted_inplace(S.copy(), top[:3])
