@@ -54,7 +54,13 @@ cover = REGISTRY.claim(
         "The lower bound (1/δ)^d is for the ball; the sphere S^{d−1} can be covered by fewer points (d = 2, "
         "δ = 1/4: 13 points < 16), see check sphere-below-ball-bound.",
         "SubGen's n-independent memory and the Ω(d·e^d) lower bound are consequences taken from thm:subgen "
-        "(checked there) and [HO25]; the checks here cover the covering/packing numbers.",
+        "and [HO25]; checks lowdim-plateau-rate and lowdim-ball-memory measure the first for keys uniform in a "
+        "ball (d ≤ 5), lowdim-index-packing runs the reduction on the best packing found (d = 2..10).",
+        "Index reduction beyond the packing (check lowdim-index-packing): the reduction certifies d·P(d) bits only "
+        "for n ≤ P(d). With more keys than the packing holds, the exact decoder's success does not collapse at "
+        "n = P(d), even with the query norm fixed at the reduction's C*: the information it carries plateaus only "
+        "at a level set by the query norm (in small d), far above d·P(d). Ω(d·min{n, e^{Θ(d)}}) is a lower bound "
+        "on memory, not a prediction of what the exact decoder carries; the measured figures are in the check.",
     ),
 )
 
@@ -240,3 +246,135 @@ def _(ctx):
         scope="ε = 1/2 (minimum angle 60°): one-sided codes ≤ τ_d, two-sided (lines) ≤ τ_d/2, τ from "
               "geometry.KISSING_NUMBERS; pairwise inner products recomputed independently",
         estimate=est, details={"rows": rows})
+
+
+# ------------------------------------------------ the low-dimensional regime end to end (5(a)-(c))
+@cover.empirical("lowdim-plateau-rate",
+                 description="5(a): online clusters of uniform keys in the unit ball stop opening: a fresh key opens "
+                             "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d")
+@serial_blas
+def _(ctx):
+    from tensorkv_check import lowdim
+
+    full = ctx.profile == "full"
+    ds = (2, 3, 4, 5) if full else (2, 3, 4)
+    ns = (1000, 4000, 16000, 64000, 256000) if full else (1000, 4000, 16000, 64000)
+    delta, limit = 0.5, 0.01
+    rows, bad = [], []
+    for d in ds:
+        seed = int(ctx.rng("thm:covering", "plateau-rate", d).integers(0, 2**31 - 1))
+        p = lowdim.plateau_coverage(d, ns, delta, 1.0, holdout=20000, seed=seed)
+        o = p["open_rate"]
+        steps = {
+            "counts non-decreasing": all(a <= b for a, b in zip(p["counts"], p["counts"][1:])),
+            "count ≤ (1 + 4r/δ)^d": p["counts"][-1] <= p["cover_upper"],
+            f"open-rate CP upper < {limit}": o["ci_high"] < limit,
+        }
+        row = {"d": d, "seed": seed, "counts": p["counts"], "plateau": p["plateau"],
+               "cover_lower": p["cover_lower"], "cover_upper": p["cover_upper"],
+               "open_rate": f"{o['successes']}/{o['trials']} [{o['ci_low']:.4f}, {o['ci_high']:.4f}]",
+               "failed": [k for k, v in steps.items() if not v]}
+        rows.append(row)
+        if row["failed"]:
+            bad.append(row)
+    worst = max(rows, key=lambda r: float(r["open_rate"].split("[")[1].split(",")[1].rstrip("]")))
+    res = CheckResult.ok if not bad else CheckResult.fail
+    return res("online cluster counts plateau: " + "; ".join(
+        f"d={r['d']}: {r['counts'][-1]} clusters at n={ns[-1]} (fitted plateau {r['plateau']:.0f}, N(δ/2r) bounds "
+        f"{r['cover_lower']:.0f}..{r['cover_upper']:.0f}), fresh key opens one {r['open_rate']}" for r in rows)
+        + ("" if not bad else f"; FAILED: {bad[0]}"),
+        scope=f"keys uniform in the unit ball, d ∈ {list(ds)}, δ = {delta} (centre radius δ/2), one stream of "
+              f"{ns[-1]} keys per d, 20,000 held-out keys, 99% Clopper–Pearson; limit {limit} fixed in advance "
+              f"(worst d = {worst['d']})",
+        details={"rows": rows})
+
+
+@cover.empirical("lowdim-index-packing",
+                 description="5(b): Index reduction on the best packing found, d = 2..10: every guaranteed run "
+                             "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured")
+@serial_blas
+def _(ctx):
+    from tensorkv_check import lowdim
+
+    full = ctx.profile == "full"
+    rows, bad = [], []
+    for d in range(2, 11):
+        seed = int(ctx.rng("thm:covering", "index-packing", d).integers(0, 2**31 - 1))
+        s = lowdim.collapse_sweep(d, seed=seed, mults=(0.5, 1, 2, 4, 8), queries=2000 if full else 500,
+                                  n_candidates=20000 if full else 5000, restarts=4 if full else 2,
+                                  n_cap=4096 if full else None)
+        fixed = s["runs"]["fixed"]
+        small = [r for r in fixed + s["runs"]["formula"] if r["n"] <= s["P"]]
+        steps = {
+            "a guaranteed run at n = P(d)": any(r["guaranteed"] and r["n"] == s["P"] for r in fixed),
+            "every guaranteed run decodes all bits": all(r["success_all"] == 1.0 for pol in s["runs"].values()
+                                                         for r in pol if r["guaranteed"]),
+            "information n·d for n ≤ P(d)": all(r["info_bits"] == r["N"] for r in small),
+        }
+        last = fixed[-1]
+        row = {"d": d, "seed": seed, "P": s["P"], "eps_packing": s["eps_packing"], "C_star": s["C_star"],
+               "n_last": last["n"], "success_last_fixed": last["success_all"],
+               "info_ratio_last_fixed": s["summary"]["fixed"]["info_ratio_last"],
+               "info_ratio_max_fixed": s["summary"]["fixed"]["info_ratio_max"],
+               "success_last_formula": s["runs"]["formula"][-1]["success_all"],
+               "guaranteed_runs": s["summary"]["fixed"]["guaranteed_runs"] + s["summary"]["formula"]["guaranteed_runs"],
+               "decoded_guaranteed": sum(r["success_all"] == 1.0 for pol in s["runs"].values() for r in pol
+                                         if r["guaranteed"]),
+               "failed": [k for k, v in steps.items() if not v]}
+        rows.append(row)
+        if row["failed"]:
+            bad.append(row)
+    c, a = lowdim.fit_exponent([r["d"] for r in rows], [r["P"] for r in rows])
+    runs = sum(r["guaranteed_runs"] for r in rows)
+    decoded = sum(r["decoded_guaranteed"] for r in rows)
+    est = rate(decoded, runs, {"d": "2..10", "eps": lowdim.PACKING_EPS, "event": "guaranteed run decodes all bits"},
+               ctx.seed)
+    beyond = [r for r in rows if r["info_ratio_last_fixed"] > 2.0]
+    res = CheckResult.ok if not bad else CheckResult.fail
+    return res(
+        f"P(d) = {[r['P'] for r in rows]} for d = 2..10 (fit e^({a:.2f} + {c:.3f}·d)); every guaranteed run decoded "
+        f"all its bits ({decoded}/{runs} runs), so the reduction certifies d·P(d) bits. Beyond P(d), with the query norm fixed "
+        f"at C*, the exact decoder does NOT collapse at P(d): at n = 8·P(d) it still carries "
+        + ", ".join(f"{r['info_ratio_last_fixed']:.1f}" for r in rows)
+        + f" × d·P(d) bits (d = 2..10; more than 2× for {len(beyond)} of 9 d), see details",
+        scope=f"keys = best packing found (|⟨u,v⟩| ≤ {lowdim.PACKING_EPS}, lines) then uniform unit vectors, exact "
+              "StandardDecoder through to_bytes/from_bytes, Bob reads every bit; C* = ln(4(P−1))/(1−2ε_P) fixed, "
+              "and C = ln(4(n−1))/(1−2ε) growing; only n ≤ P(d) is judged (guaranteed by thm:ho25-lb's argument); "
+              "the information beyond P(d) is measured, not judged",
+        estimate=est, details={"rows": rows, "c": c, "a": a})
+
+
+@cover.empirical("lowdim-ball-memory",
+                 description="5(c): SubGen's message length for keys uniform in the unit ball (no planted clusters): "
+                             "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d")
+@serial_blas
+def _(ctx):
+    from tensorkv_check import lowdim
+
+    full = ctx.profile == "full"
+    ds = (2, 3, 4, 5) if full else (2, 3, 4)
+    ns = [4096 * 2**k for k in range(7 if full else 6)]
+    rows, bad = [], []
+    for d in ds:
+        seed = int(ctx.rng("thm:covering", "ball-memory", d).integers(0, 2**31 - 1))
+        b = lowdim.ball_memory(d, ns, delta=0.5, r=1.0, t=8, s=32, seed=seed)
+        steps = {
+            "tail slope ≤ 0.1": b["tail_slope"] <= 0.1,
+            "clusters ≤ (1 + 2r/δ)^d": max(b["clusters"]) <= b["cluster_bound"],
+            "tail starts at n ≥ 8·(1 + 2r/δ)^d": b["tail_ns"][0] >= 8 * b["cluster_bound"],
+        }
+        row = {k: b[k] for k in ("d", "ns", "bytes", "clusters", "cluster_bound", "slope", "tail_slope", "tail_ns")}
+        row["seed"] = seed
+        row["failed"] = [k for k, v in steps.items() if not v]
+        rows.append(row)
+        if row["failed"]:
+            bad.append(row)
+    res = CheckResult.ok if not bad else CheckResult.fail
+    return res("SubGen's bytes on ball keys: " + "; ".join(
+        f"d={r['d']}: {r['bytes'][0]}→{r['bytes'][-1]} bytes, tail slope {r['tail_slope']:.3f}, "
+        f"{r['clusters'][-1]} clusters ≤ {r['cluster_bound']:.0f}" for r in rows)
+        + ("" if not bad else f"; FAILED: {bad[0]['d']} {bad[0]['failed']}"),
+        scope=f"one stream of {ns[-1]} keys uniform in the unit ball per d ∈ {list(ds)}, N(0,1) values, SubGen "
+              "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
+              "len(to_bytes())",
+        details={"rows": rows})

@@ -75,6 +75,15 @@ from tensorkv_check.geometry import (
     near_orthogonal_packing,
     separated_set,
 )
+from tensorkv_check.lowdim import (
+    ball_memory,
+    collapse_sweep,
+    packing_index_run,
+    plateau_coverage,
+)
+from tensorkv_check.subgen_checks import (
+    kron_cluster_diameters,
+)
 from tensorkv_check.tradeoff import (
     measure_tradeoff,
 )
@@ -131,6 +140,11 @@ __all__ = [
     "kron_cluster_bracket",
     "near_orthogonal_packing",
     "separated_set",
+    "ball_memory",
+    "collapse_sweep",
+    "packing_index_run",
+    "plateau_coverage",
+    "kron_cluster_diameters",
     "measure_tradeoff",
     "__version__",
 ]

@@ -1708,6 +1708,12 @@ def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
     X = sample_ball(ns[-1], d, rng, r)
     centres = greedy_net(X, delta / 2.0).indices
     counts = tuple(int(np.searchsorted(centres, n)) for n in ns)
+    return _plateau_from_counts(d, delta, r, ns, counts)
+
+
+def _plateau_from_counts(d: int, delta: float, r: float, ns: tuple[int, ...],
+                         counts: tuple[int, ...]) -> Plateau:
+    """Fit :class:`Plateau` to online cluster counts (shared with :mod:`tensorkv_check.lowdim`)."""
     half = max(2, len(ns) // 2)
     tail = np.arange(len(ns) - half, len(ns))
     x = np.asarray(ns, float)[tail] ** (-1.0 / d)

@@ -21,7 +21,7 @@ from matplotlib.figure import Figure
 
 from tensorkv_check.report.figures import svg_of
 
-__all__ = ["covering_svg", "plateau_svg", "packing_svg"]
+__all__ = ["covering_svg", "plateau_svg", "packing_svg", "collapse_svg", "ball_memory_svg"]
 
 _FONT = {"font.size": 9}
 _COLOURS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000"]
@@ -173,6 +173,87 @@ def packing_svg(growth: Any) -> str:
         ax.set_xlabel("dimension d")
         ax.set_ylabel("set size")
         ax.set_title("Near-orthogonal packings grow like e^(c d)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(frameon=False, fontsize=7)
+        return svg_of(fig)
+
+
+def collapse_svg(sweeps: Iterable[Mapping[str, Any]]) -> str:
+    """Index reduction on packing keys: information over ``d·P(d)`` against ``n / P(d)``.
+
+    Parameters
+    ----------
+    sweeps : iterable of dict
+        Results of :func:`~tensorkv_check.lowdim.collapse_sweep` (one per d).
+
+    Returns
+    -------
+    str
+        SVG text: per d, ``(1 − h(p))·N / (d·P(d))`` for the fixed query norm ``C*``
+        (solid) and the growing formula ``C`` (dashed), with the claimed shape
+        ``min{n/P(d), 1}`` (thick grey).
+
+    Examples
+    --------
+    >>> from tensorkv_check.lowdim import collapse_sweep
+    >>> s = collapse_sweep(3, seed=0, mults=(1, 4), queries=50, n_candidates=300)
+    >>> collapse_svg([s]).startswith("<svg")
+    True
+    """
+    sweeps = list(sweeps)
+    with matplotlib.rc_context(_FONT):
+        fig = Figure(figsize=(6.4, 4.2))
+        ax = fig.add_subplot()
+        lo = min(min(r["n"] for r in s["runs"]["fixed"]) / s["P"] for s in sweeps)
+        hi = max(max(r["n"] for r in s["runs"]["fixed"]) / s["P"] for s in sweeps)
+        grid = np.geomspace(lo, hi, 100)
+        ax.plot(grid, np.minimum(grid, 1.0), "-", color="#999999", lw=3, alpha=0.6,
+                label="claimed shape d·min{n, P(d)}")
+        for i, s in enumerate(sweeps):
+            col = _COLOURS[i % len(_COLOURS)]
+            scale = s["d"] * s["P"]
+            for pol, ls in (("fixed", "-"), ("formula", "--")):
+                rs = s["runs"][pol]
+                ax.plot([r["n"] / s["P"] for r in rs], [max(r["info_bits"], 1e-3) / scale for r in rs],
+                        ls, marker="o", ms=2.5, lw=1, color=col,
+                        label=f"d={s['d']}, P={s['P']}" if pol == "fixed" else None)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("n / P(d)  (keys per packing size)")
+        ax.set_ylabel("(1 − h(p))·N / (d·P(d))")
+        ax.set_title("Information Bob extracts (solid: C = C*, dashed: C grows with n)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(frameon=False, fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return svg_of(fig)
+
+
+def ball_memory_svg(series: Iterable[Mapping[str, Any]]) -> str:
+    """SubGen's message bytes against ``n`` for keys uniform in a ball (log–log).
+
+    Parameters
+    ----------
+    series : iterable of dict
+        Results of :func:`~tensorkv_check.lowdim.ball_memory`.
+
+    Examples
+    --------
+    >>> from tensorkv_check.lowdim import ball_memory
+    >>> ball_memory_svg([ball_memory(2, [1000, 2000], seed=0)]).startswith("<svg")
+    True
+    """
+    with matplotlib.rc_context(_FONT):
+        fig = Figure(figsize=(6.0, 4.0))
+        ax = fig.add_subplot()
+        for i, b in enumerate(series):
+            col = _COLOURS[i % len(_COLOURS)]
+            ax.plot(b["ns"], b["bytes"], "o-", ms=3, color=col,
+                    label=f"d={b['d']}, δ={b['delta']:g}: tail slope {b['tail_slope']:.3f}, "
+                          f"{b['clusters'][-1]} clusters ≤ {b['cluster_bound']:.0f}")
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xlabel("keys n (uniform in the unit ball)")
+        ax.set_ylabel("SubGen message bytes")
+        ax.set_title("SubGen memory stops growing in n (no planted clusters)")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(frameon=False, fontsize=7)
         return svg_of(fig)

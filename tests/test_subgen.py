@@ -576,3 +576,43 @@ def test_plots_are_deterministic_svg():
     assert svg1.startswith("<svg") and svg1 == svg2
     mem = sc.memory_vs_n_data(ns=(256, 512), tensor_ns=(8, 12), growths=("constant",), t=4, s=8)
     assert sc.memory_vs_n_svg(mem).startswith("<svg")
+
+
+# ----------------------------------------------------------- report section and own clusters
+def test_kron_cluster_diameters_replays_the_compressor():
+    from tensorkv_check.subgen_checks import kron_cluster_diameters
+
+    out = kron_cluster_diameters(40, 3, seed=2, return_data=True)
+    assert out["centres_match"] and out["sizes_match"]
+    assert out["max_ratio_cluster"] <= 1 + 1e-12 and out["max_ratio_apriori"] <= 1 + 1e-12
+    K1, l1 = out["data"]["K1"], out["data"]["labels1"]
+    p = out["pairs"][0]
+    A, B = K1[l1 == p["a"]], out["data"]["K2"][out["data"]["labels2"] == p["b"]]
+    rows = (A[:, None] * B[None]).reshape(-1, 3)
+    diam = np.sqrt(((rows[:, None] - rows[None]) ** 2).sum(-1).max())
+    assert p["diameter"] == pytest.approx(diam, rel=1e-12)
+    assert "data" not in kron_cluster_diameters(40, 3, seed=2)
+
+
+def test_subgen_section_is_deterministic(monkeypatch):
+    import json
+
+    from tensorkv_check import subgen_checks as sgc
+
+    tiny = {"em_ns": [512], "em_tensor_ns": [16], "mv_ns": [256, 512], "mv_tensor_ns": [8, 16], "trials": 5,
+            "kron_seeds": 1}
+    monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
+    a = sgc.compute("tiny", 3)
+    b = sgc.compute("tiny", 3)
+    assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
+    assert [r["setting"]["model"] for r in a["error_rates"]] == list(sgc.MODELS)
+    assert all(r["estimate"]["trials"] == 5 for r in a["error_rates"])
+    figs = sgc.figures(a)
+    assert [f["file"] for f in figs] == ["subgen-error-memory.svg", "subgen-memory-vs-n.svg"]
+    assert all(f["svg"].startswith("<svg") and f["alt"] for f in figs)
+    found = sgc.findings(a)
+    assert all(set(f) == {"claim", "kind", "text"} for f in found)
+    assert {f["claim"] for f in found} >= {"thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
+                                            "lem:kron-clusterable"}
+    with pytest.raises(ValueError, match="profile"):
+        sgc.compute("nope", 0)
