@@ -110,7 +110,7 @@ def _space_kron(st):
         "seed_a": _seed(st), "seed_b": _seed(st)})
 
 
-@REGISTRY.explorer("def:kron", "rows-are-hadamard-products", region="inside", space=_space_kron,
+@REGISTRY.explorer("def:kron", "rows-are-hadamard-products", weight=3, region="inside", space=_space_kron,
                    ranges=f"n1, n2 ≤ 6, d ≤ 5, {_ADV} (|entries| up to 1e100)")
 def _(ex):
     """kron(A, B) row j·n2 + k equals A_j ∘ B_k bitwise (scipy's Khatri–Rao product), or reports overflow."""
@@ -140,7 +140,7 @@ _LOGIT_KINDS = ("spread", "offset", "ties", "subnormal", "gap", "single")
 def _logits(kind: str, n: int, seed: int, size: float) -> np.ndarray:
     g = np.random.default_rng(seed)
     if kind == "spread":
-        return g.uniform(-size, size, n)
+        return g.uniform(-abs(size), abs(size), n)
     if kind == "offset":  # a huge common offset plus O(1) differences
         return size + g.standard_normal(n)
     if kind == "ties":
@@ -160,7 +160,7 @@ def _space_softmax(st):
                        st.sampled_from([0.0, 1.0, 1e2, 1e4, 1e5, 1e6, -1e6]))})
 
 
-@REGISTRY.explorer("def:softmax", "probability-vector", region="inside", space=_space_softmax,
+@REGISTRY.explorer("def:softmax", "probability-vector", weight=3, region="inside", space=_space_softmax,
                    ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
                    snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())")
 def _(ex):
@@ -237,7 +237,7 @@ def _distortion(S, v):
     return abs(float((S @ v) @ (S @ v)) - nv) / nv if nv > 0 else 0.0
 
 
-@REGISTRY.explorer("def:jlt", "polarization", region="inside", space=_space_jlt,
+@REGISTRY.explorer("def:jlt", "polarization", weight=3, region="inside", space=_space_jlt,
                    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
                           "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
 def _(ex):
@@ -257,7 +257,7 @@ def _(ex):
     return None
 
 
-@REGISTRY.explorer("def:jlt", "differences-only", region="outside", space=_space_jlt,
+@REGISTRY.explorer("def:jlt", "differences-only", weight=8, region="outside", space=_space_jlt,
                    hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
                    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
                           "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
@@ -336,12 +336,12 @@ def _(ex):
     Q, K1, K2, V1, V2, scale = _tensor_case(ex)
     try:
         out = att.tensor_attention(Q, K1, K2, V1, V2, scale)
-    except ValueError as exc:
+    except Exception as exc:
         with np.errstate(all="ignore"):
             logits = np.einsum("ml,jl,kl->mjk", Q * scale, K1, K2)
-        if not np.isfinite(logits).all():
+        if isinstance(exc, ValueError) and not np.isfinite(logits).all():
             return None  # documented: logits that overflow float64 are refused
-        return f"engine refused finite input: ValueError: {exc}"
+        return f"engine raised on finite input: {type(exc).__name__}: {exc}"
     ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
     if not np.isfinite(out).all():
         return f"engine output not finite: {_arr(out)}"
@@ -385,14 +385,14 @@ def _stream_check(ex, make, numbers):
             "seed": ex["seed"]}
     Q, K1, K2, V1, V2, scale = _tensor_case(case)
     dec = make(d)
-    for i in range(n):  # tokens arrive one at a time (n ≤ 8)
-        dec.append(K1[i], K2[i], V1[i], V2[i])
-        if dec.memory_bytes != 8 * numbers(i + 1, d):
-            return f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected {8 * numbers(i + 1, d)}"
-    try:
+    try:  # valid input: any exception of the decoder is a failure of the claim, not of this property
+        for i in range(n):  # tokens arrive one at a time (n ≤ 8)
+            dec.append(K1[i], K2[i], V1[i], V2[i])
+            if dec.memory_bytes != 8 * numbers(i + 1, d):
+                return f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected {8 * numbers(i + 1, d)}"
         out = dec.query(Q)
-    except ValueError as exc:
-        return f"query refused finite input: ValueError: {exc}"
+    except Exception as exc:
+        return f"the decoder raised on valid input (n = {n}, d = {d}): {type(exc).__name__}: {exc}"
     ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
     err = float(np.abs(out - ref).max())
     tol = _attention_tol(Q, K1, K2, V1, V2, scale)
@@ -469,7 +469,7 @@ def _space_protocols(st, weights: bool):
     return s()
 
 
-@REGISTRY.explorer("thm:index-lb", "fano-deterministic-protocols", region="inside",
+@REGISTRY.explorer("thm:index-lb", "fano-deterministic-protocols", weight=3, region="inside",
                    space=lambda st: _space_protocols(st, False),
                    ranges="N ≤ 4 bits, M ≤ N message bits, every encoding table, Bob's optimal decoder")
 def _(ex):
@@ -693,29 +693,57 @@ def _(ex):
 # ================================================================ JL and near-orthogonality
 
 
-def _chi2_tail(k: int, eps: float) -> float:
-    """Exact P(|χ²_k/k − 1| > ε)."""
+def _chi2_log_tail(k: int, eps: float) -> float:
+    """log P(|χ²_k/k − 1| > ε), exact (scipy log-tails: no underflow for large k)."""
     from scipy.stats import chi2
 
-    return float(chi2.sf(k * (1 + eps), k) + (chi2.cdf(k * (1 - eps), k) if eps < 1 else 0.0))
+    up = float(chi2.logsf(k * (1 + eps), k))
+    return float(np.logaddexp(up, chi2.logcdf(k * (1 - eps), k))) if eps < 1 else up
 
 
-def _jl_bound(k: int, eps: float) -> float:
-    return 2.0 * math.exp(-k * (eps**2 / 2 - eps**3 / 3) / 2)
+def _chi2_tail(k: int, eps: float) -> float:
+    return math.exp(_chi2_log_tail(k, eps))
 
 
-@REGISTRY.explorer("lem:jl-gaussian", "exact-chi2-tail", region="inside",
+def _jl_log_bound(k: int, eps: float) -> float:
+    """log of 2exp(−k(ε²/2 − ε³/3)/2)."""
+    return math.log(2.0) - k * (eps**2 / 2 - eps**3 / 3) / 2
+
+
+@REGISTRY.explorer("lem:jl-gaussian", "exact-chi2-tail", weight=3, region="inside",
                    space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 5000), "eps": _floats(st, 1e-3, 0.999)}),
                    ranges="k = 1..5000, ε ∈ [0.001, 0.999], exact χ² tails (scipy)",
-                   score=lambda ex: _chi2_tail(ex["k"], ex["eps"]) / _jl_bound(ex["k"], ex["eps"]),
-                   score_label="exact tail / 2exp(−k(ε²/2 − ε³/3)/2)",
+                   score=lambda ex: _chi2_log_tail(ex["k"], ex["eps"]) - _jl_log_bound(ex["k"], ex["eps"]),
+                   score_label="log(exact tail) − log(2exp(−k(ε²/2 − ε³/3)/2)) (≤ 0 by the lemma)",
                    snippet=lambda ex: "from scipy.stats import chi2\nprint(chi2.sf(k * (1 + eps), k) + chi2.cdf(k * (1 - eps), k))")
 def _(ex):
     """P(|‖Sx‖² − ‖x‖²| > ε‖x‖²) = P(|χ²_k/k − 1| > ε) ≤ 2exp(−k(ε²/2 − ε³/3)/2)."""
     k, eps = ex["k"], ex["eps"]
-    tail, bound = _chi2_tail(k, eps), _jl_bound(k, eps)
-    if tail > bound * (1 + 1e-9):
-        return f"exact tail {tail:.6g} > bound {bound:.6g} at k = {k}, ε = {eps!r}"
+    lt, lb = _chi2_log_tail(k, eps), _jl_log_bound(k, eps)
+    if lt > lb + 1e-9:
+        return f"exact tail e^{lt:.6g} > bound e^{lb:.6g} at k = {k}, ε = {eps!r}"
+    return None
+
+
+@REGISTRY.explorer("lem:jl-gaussian", "engine-entry-variance", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 400), "d": st.integers(1, 60),
+                                                           "seed": _seed(st)}),
+                   ranges="k = 1..400, d = 1..60, seeded gaussian_jl; two-sided χ² test at level 1e-6 per example",
+                   snippet=lambda ex: "S = tk.gaussian_jl(k, d, np.random.default_rng(seed)); print(k * (S**2).sum(), k * d)")
+def _(ex):
+    """gaussian_jl has N(0, 1/k) entries: k‖S‖_F² ~ χ²_{kd} lies in its central 1 − 1e-6 interval.
+
+    A statistical property: a true engine fails it with probability 1e-6 per example."""
+    from scipy.stats import chi2
+
+    from tensorkv_check.jl import gaussian_jl
+
+    k, d = ex["k"], ex["d"]
+    S = gaussian_jl(k, d, np.random.default_rng(ex["seed"]))
+    stat = k * float((S * S).sum())
+    lo, hi = float(chi2.ppf(5e-7, k * d)), float(chi2.isf(5e-7, k * d))
+    if not lo <= stat <= hi:
+        return f"k‖S‖_F² = {stat:.6g} outside the χ²_{{{k * d}}} interval [{lo:.6g}, {hi:.6g}] (level 1e-6)"
     return None
 
 
@@ -751,7 +779,7 @@ def _space_projection(st):
         "x_scale": st.sampled_from([1.0, 1e-50, 1e50]), "seed": _seed(st)})
 
 
-@REGISTRY.explorer("lem:jl-projection", "inner-products-given-norms", region="inside", space=_space_projection,
+@REGISTRY.explorer("lem:jl-projection", "inner-products-given-norms", weight=2, region="inside", space=_space_projection,
                    ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
                           "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S")
 def _(ex):
@@ -781,26 +809,33 @@ def _(ex):
     return None
 
 
-def _rademacher_tail(d: int, eps: float) -> float:
-    """Exact P(|⟨u, v⟩| > ε) for independent u, v ∈ {±1/√d}^d: ⟨u,v⟩ = (d − 2H)/d, H ~ Bin(d, 1/2)."""
+def _rademacher_log_tail(d: int, eps: float) -> float:
+    """log P(|⟨u, v⟩| > ε) for independent u, v ∈ {±1/√d}^d: ⟨u,v⟩ = (d − 2H)/d, H ~ Bin(d, 1/2).
+
+    Exact up to the rounding of d(1 ± ε)/2 (scipy log-tails, no underflow)."""
     from scipy.stats import binom
 
     lo = math.ceil(d * (1 - eps) / 2) - 1  # H ≤ lo  ⇔  d − 2H > εd
     hi = math.floor(d * (1 + eps) / 2)     # H > hi  ⇔  2H − d > εd
-    return float((binom.cdf(lo, d, 0.5) if lo >= 0 else 0.0) + binom.sf(hi, d, 0.5))
+    up = float(binom.logsf(hi, d, 0.5))
+    return float(np.logaddexp(binom.logcdf(lo, d, 0.5), up)) if lo >= 0 else up
 
 
-@REGISTRY.explorer("lem:near-orthogonal", "exact-pair-tail", region="inside",
+def _rademacher_tail(d: int, eps: float) -> float:
+    return math.exp(_rademacher_log_tail(d, eps))
+
+
+@REGISTRY.explorer("lem:near-orthogonal", "exact-pair-tail", weight=3, region="inside",
                    space=lambda st: st.fixed_dictionaries({"d": st.integers(1, 3000), "eps": _floats(st, 1e-3, 0.999)}),
                    ranges="d = 1..3000, ε ∈ [0.001, 0.999], exact binomial tails",
-                   score=lambda ex: _rademacher_tail(ex["d"], ex["eps"]) / (2 * math.exp(-ex["d"] * ex["eps"] ** 2 / 2)),
-                   score_label="exact pair tail / 2exp(−dε²/2)")
+                   score=lambda ex: _rademacher_log_tail(ex["d"], ex["eps"]) - (math.log(2) - ex["d"] * ex["eps"] ** 2 / 2),
+                   score_label="log(exact pair tail) − log(2exp(−dε²/2)) (≤ 0 by Hoeffding)")
 def _(ex):
     """Per pair of ±1/√d vectors: P(|⟨u, v⟩| > ε) ≤ 2exp(−dε²/2) (Hoeffding), exactly."""
-    tail = _rademacher_tail(ex["d"], ex["eps"])
-    bound = 2 * math.exp(-ex["d"] * ex["eps"] ** 2 / 2)
-    if tail > bound * (1 + 1e-9):
-        return f"exact tail {tail:.6g} > 2exp(−dε²/2) = {bound:.6g} at d = {ex['d']}, ε = {ex['eps']!r}"
+    lt = _rademacher_log_tail(ex["d"], ex["eps"])
+    lb = math.log(2) - ex["d"] * ex["eps"] ** 2 / 2
+    if lt > lb + 1e-9:
+        return f"exact tail e^{lt:.6g} > 2exp(−dε²/2) = e^{lb:.6g} at d = {ex['d']}, ε = {ex['eps']!r}"
     return None
 
 
@@ -1069,7 +1104,10 @@ def _step_flops(i, d, seed):
 def _(ex):
     """Measured per-step flops: four − two = i² + 3id, naive − two = 2i²d; memory two/four = i/2."""
     i, d = ex["i"], ex["d"]
-    decs = _step_flops(i, d, ex["seed"])
+    try:
+        decs = _step_flops(i, d, ex["seed"])
+    except Exception as exc:  # valid input: a decoder that raises fails the remark's measurement
+        return f"a decoder raised on valid input (i = {i}, d = {d}): {type(exc).__name__}: {exc}"
     f4, f2, fn = (decs[k].last_step_flops for k in ("four", "two", "naive"))
     if f4 - f2 != i * i + 3 * i * d or fn - f2 != 2 * i * i * d:
         return f"i = {i}, d = {d}: four − two = {f4 - f2} (claimed {i * i + 3 * i * d}), naive − two = {fn - f2}"

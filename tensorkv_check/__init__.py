@@ -78,6 +78,11 @@ from tensorkv_check.geometry import (
 from tensorkv_check.tradeoff import (
     measure_tradeoff,
 )
+from tensorkv_check.search import (
+    explore,
+    replay_case,
+    run_case,
+)
 
 __version__ = "0.1.0"
 
@@ -132,5 +137,8 @@ __all__ = [
     "near_orthogonal_packing",
     "separated_set",
     "measure_tradeoff",
+    "explore",
+    "replay_case",
+    "run_case",
     "__version__",
 ]

@@ -165,18 +165,32 @@ def evaluate(explorer: Any, example: dict[str, Any]) -> tuple[str, str | None]:
     The crash text is ``ExceptionType: message`` (no traceback, so that it is the same
     on every machine); the traceback is not part of the deterministic result.
     """
+    status, text, _ = _evaluate_scored(explorer, example)
+    return status, text
+
+
+def _evaluate_scored(explorer: Any, example: dict[str, Any]) -> tuple[str, str | None, float | None]:
+    """:func:`evaluate` plus the explorer's target score when the property holds.
+
+    A score that raises makes the example a crash (so search and replay agree)."""
     try:
         out = explorer.fn(example)
     except AssertionError as exc:
-        return "fails", f"AssertionError: {exc}"
+        return "fails", f"AssertionError: {exc}", None
     except Exception as exc:  # a crashing property is a bug, reported as such
-        return "crash", f"{type(exc).__name__}: {exc}"
-    if out is None or out is True:
-        return "holds", None
+        return "crash", f"{type(exc).__name__}: {exc}", None
     if isinstance(out, str):
-        return "fails", out
-    return "crash", (f"TypeError: property {explorer.key} returned {type(out).__name__}; "
-                     "expected None, True or a failure description (str)")
+        return "fails", out, None
+    if not (out is None or out is True):
+        return "crash", (f"TypeError: property {explorer.key} returned {type(out).__name__}; "
+                         "expected None, True or a failure description (str)"), None
+    score = None
+    if explorer.score is not None:
+        try:
+            score = float(explorer.score(example))
+        except Exception as exc:
+            return "crash", f"{type(exc).__name__} in score: {exc}", None
+    return "holds", None, score
 
 
 def _examples_for(explorer: Any, budget: int) -> int:
@@ -205,13 +219,7 @@ def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
         elif state["evaluated"] >= cap:
             return  # shrink budget spent: unseen candidates are not evaluated
         else:
-            status, text = evaluate(explorer, ex)
-            score = None
-            if explorer.score is not None and status == "holds":
-                try:
-                    score = float(explorer.score(ex))
-                except Exception as exc:  # a crashing score is a crashing property
-                    status, text = "crash", f"{type(exc).__name__} in score: {exc}"
+            status, text, score = _evaluate_scored(explorer, ex)
             memo[k] = (status, text, score)
             state["evaluated"] += 1
             if state["bad"] is None and status != "holds":
@@ -351,7 +359,7 @@ def _text(res: dict[str, Any]) -> str:
         return (f"counterexample {where} after {res['tried']} examples (seed {res['seed']}), "
                 f"shrunk in {res['shrink_evaluations']} evaluations: {res['failure']}")
     if res["kind"] == "hypothesis-necessary":
-        return (f"hypothesis necessary: the conclusion fails {where} after {res['tried']} examples "
+        return (f"the conclusion fails {where} after {res['tried']} examples "
                 f"(seed {res['seed']}), shrunk in {res['shrink_evaluations']} evaluations: {res['failure']}")
     if res["kind"] == "error":
         return f"the exploration crashed (a bug, not a finding): {res['failure'] or res['observations']}"
