@@ -943,8 +943,14 @@ def _space_kron_clusters(st):
     def s(draw):
         d = draw(st.integers(1, 4))
         n1, n2 = draw(st.integers(1, 6)), draw(st.integers(1, 6))
-        kind = draw(st.sampled_from(("lattice-entries", "float-entries") + KINDS))
-        if kind in ("lattice-entries", "float-entries"):
+        kind = draw(st.sampled_from(("lattice-entries", "float-entries", "boundary-pairs") + KINDS))
+        if kind == "boundary-pairs":  # rows at the sup-norm bound and just inside it, same signs
+            r1, r2 = draw(_floats(st, 0.5, 4.0)), draw(_floats(st, 0.5, 4.0))
+            g1, g2 = draw(_floats(st, 1e-3, 0.5)), draw(_floats(st, 1e-3, 0.5))
+            sign = np.array(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=d, max_size=d)))
+            K1 = np.array([r1 * sign, r1 * (1 - g1) * sign])
+            K2 = np.array([r2 * sign, r2 * (1 - g2) * sign])
+        elif kind in ("lattice-entries", "float-entries"):
             e = st.sampled_from([-1.0, 0.0, 1.0]) if kind == "lattice-entries" else _floats(st, -1.0, 1.0)
             K1 = draw(st.lists(e, min_size=n1 * d, max_size=n1 * d))
             K2 = draw(st.lists(e, min_size=n2 * d, max_size=n2 * d))
@@ -973,7 +979,9 @@ def _kron_score(ex):
 
 
 @REGISTRY.explorer("lem:kron-clusterable", "product-diameter-bound", region="inside", space=_space_kron_clusters,
-                   ranges=f"n1, n2 ≤ 6, d ≤ 4, entries from {{−1, 0, 1}}, [−1, 1] or {_ADV} (up to 1e50); "
+                   weight=2,
+                   ranges=f"n1, n2 ≤ 6, d ≤ 4, entries from {{−1, 0, 1}}, [−1, 1], pairs of rows at and just inside "
+                          f"the sup-norm bound, or {_ADV} (up to 1e50); "
                           "δ_i = fraction 0.05..1 of each factor's diameter, exact factor clusterings",
                    score=_kron_score, score_label="max product-cluster diameter / (δ1·R2 + R1·δ2)",
                    extra=lambda budget, seed: _kron_extra(budget, seed),

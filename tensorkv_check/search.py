@@ -285,8 +285,8 @@ def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0) -> di
     ... def _(ex):
     ...     return None if ex["x"] < 0.9 else f"x = {ex['x']!r} >= 0.9"
     >>> res = explore(reg.explorers("x:false")[0], budget=50, seed=0)
-    >>> res["kind"], res["failure"]
-    ('refuted', 'x = 0.9 >= 0.9')
+    >>> res["kind"], res["failure"]  # hypothesis shrinks towards the simplest float, here 1.0
+    ('refuted', 'x = 1.0 >= 0.9')
     """
     from tensorkv_check._validation import check_positive_int
 
