@@ -584,7 +584,7 @@ def _(ex):
     return _reduction_inside(ex, "standard", lambda n: n)
 
 
-@REGISTRY.explorer("thm:ho25-lb", "below-dimension-threshold", region="outside", weight=0.5,
+@REGISTRY.explorer("thm:ho25-lb", "below-dimension-threshold", region="outside", weight=1.5,
                    space=lambda st: _space_below(st, 64),
                    hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
                    ranges="n = 2..64, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
@@ -602,7 +602,7 @@ def _(ex):
     return _reduction_inside(ex, "four-cache", lambda n: n)
 
 
-@REGISTRY.explorer("thm:four-cache-lb", "below-dimension-threshold", region="outside", weight=0.5,
+@REGISTRY.explorer("thm:four-cache-lb", "below-dimension-threshold", region="outside", weight=1.5,
                    space=lambda st: _space_below(st, 32),
                    hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
                    ranges="n = 2..32, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
