@@ -61,6 +61,8 @@ __all__ = [
     "Registry",
     "RegistryError",
     "REGISTRY",
+    "REGIONS",
+    "Explorer",
     "claim_status",
     "load_all",
 ]
@@ -69,6 +71,11 @@ STATUSES = ("proved", "confirmed", "refuted", "cited", "failing")
 SOURCE_TAGS = ("paper", "HO25", "ZHMK24", "AS24", "std", "inferred")
 CheckKind = Literal["symbolic", "empirical"]
 Outcome = Literal["pass", "counterexample", "fail", "error"]
+
+
+#: Where an explorer searches: inside the claim's hypotheses (a failure refutes it) or
+#: deliberately outside one named hypothesis (a failure shows that hypothesis is needed).
+REGIONS = ("inside", "outside")
 
 
 class RegistryError(ValueError):
@@ -331,6 +338,64 @@ def claim_status(claim: Claim, results: dict[str, CheckResult], dep_status: dict
     return "confirmed", reason
 
 
+@dataclass(frozen=True)
+class Explorer:
+    """A counterexample search against one claim (run by :mod:`tensorkv_check.search`).
+
+    Attributes
+    ----------
+    claim_id, name : str
+        The claim attacked and the explorer's name (unique per claim).
+    region : {"inside", "outside"}
+        ``"inside"``: examples satisfy every hypothesis of the claim, so a failure
+        refutes it. ``"outside"``: examples violate exactly the hypothesis named in
+        ``hypothesis``, so a failure shows that hypothesis is necessary.
+    fn : callable
+        The property, ``fn(example: dict) -> None | True | str``: ``None``/``True`` when
+        it holds, a failure description otherwise (raising ``AssertionError`` also
+        reports a failure; any other exception is a crash of the property).
+    space : callable
+        ``space(st) -> strategy`` given ``hypothesis.strategies`` as ``st``; the
+        strategy draws the example dict (ints, floats, strings, numpy arrays). Lazy, so
+        that loading the registry does not import hypothesis.
+    ranges : str
+        Human description of the searched ranges (reported with the examples tried).
+    hypothesis : str
+        For ``"outside"``: the violated hypothesis. For ``"inside"``: optional note.
+    description : str
+    weight : float
+        Cost factor: the explorer runs ``ceil(budget * weight)`` examples (at least 1).
+    score : callable, optional
+        ``score(example) -> float`` maximised by hypothesis' targeting; the closest
+        approach is reported (e.g. a measured diameter over its bound).
+    score_label : str
+    snippet : callable, optional
+        ``snippet(example) -> str``: Python lines, using the public API, that rebuild
+        the example's computation (the arrays are defined before them).
+    extra : callable, optional
+        ``extra(budget, seed) -> dict``: a deterministic side study run after the search
+        (scans, timing searches); a ``"timings"`` key holds non-deterministic numbers.
+    """
+
+    claim_id: str
+    name: str
+    region: str
+    fn: Callable[[dict], Any]
+    space: Callable[[Any], Any]
+    ranges: str
+    hypothesis: str = ""
+    description: str = ""
+    weight: float = 1.0
+    score: Callable[[dict], float] | None = None
+    score_label: str = ""
+    snippet: Callable[[dict], str] | None = None
+    extra: Callable[[int, int], dict] | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.claim_id}::{self.name}"
+
+
 class Registry:
     """A set of claims with their dependency graph.
 
@@ -350,6 +415,7 @@ class Registry:
 
     def __init__(self) -> None:
         self._claims: dict[str, Claim] = {}
+        self._explorers: dict[str, list[Explorer]] = {}
 
     def claim(self, id: str, **fields: Any) -> Claim:
         """Declare and register a claim; returns it for attaching checks."""
@@ -381,8 +447,58 @@ class Registry:
     def ids(self) -> list[str]:
         return list(self._claims)
 
+    # -- counterexample explorers (tensorkv_check.search) ------------------------------
+
+    def explorer(self, claim_id: str, name: str, *, region: str, space: Callable[[Any], Any],
+                 ranges: str, **fields: Any) -> Callable[[Callable[[dict], Any]], Callable[[dict], Any]]:
+        """Decorator registering a property as an :class:`Explorer` of ``claim_id``.
+
+        The claim may be declared later (claim modules load in any order); unknown
+        ids are rejected by :meth:`graph` (and so by :func:`load_all`).
+
+        Examples
+        --------
+        >>> reg = Registry()
+        >>> _ = reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a", cited_reason="book")
+        >>> @reg.explorer("def:a", "square-nonneg", region="inside",
+        ...               space=lambda st: st.fixed_dictionaries({"x": st.floats(-9, 9)}), ranges="x in [-9, 9]")
+        ... def _(ex):
+        ...     return None if ex["x"] ** 2 >= 0 else "negative square"
+        >>> [e.key for e in reg.explorers("def:a")]
+        ['def:a::square-nonneg']
+        """
+        if region not in REGIONS:
+            raise RegistryError(f"explorer {claim_id}::{name}: region must be one of {REGIONS}, got {region!r}")
+        if region == "outside" and not fields.get("hypothesis"):
+            raise RegistryError(f"explorer {claim_id}::{name}: an 'outside' explorer must name the "
+                                "hypothesis it violates (hypothesis=...)")
+        if any(e.name == name for e in self._explorers.get(claim_id, ())):
+            raise RegistryError(f"claim {claim_id} already has an explorer named {name!r}")
+
+        def deco(fn: Callable[[dict], Any]) -> Callable[[dict], Any]:
+            desc = fields.pop("description", "") or (fn.__doc__ or "").strip().split("\n")[0]
+            exp = Explorer(claim_id, name, region, fn, space, ranges, description=desc, **fields)
+            self._explorers.setdefault(claim_id, []).append(exp)
+            return fn
+
+        return deco
+
+    def explorers(self, claim_id: str | None = None) -> list[Explorer]:
+        """The explorers of one claim (in registration order), or of every claim."""
+        if claim_id is None:
+            return [e for cid in self._claims for e in self._explorers.get(cid, ())]
+        self[claim_id]  # raises with the list of valid ids
+        return list(self._explorers.get(claim_id, ()))
+
+    def _check_explorers(self) -> None:
+        unknown = sorted(cid for cid in self._explorers if cid not in self._claims)
+        if unknown:
+            raise RegistryError(f"explorers registered for unknown claim id(s) {', '.join(unknown)}; "
+                                f"valid ids: {', '.join(sorted(self._claims))}")
+
     def graph(self) -> nx.DiGraph:
         """Dependency DiGraph (edge ``dep -> claim``); raises on unknown ids or cycles."""
+        self._check_explorers()
         g = nx.DiGraph()
         for c in self._claims.values():
             g.add_node(c.id)

@@ -87,6 +87,11 @@ from tensorkv_check.subgen_checks import (
 from tensorkv_check.tradeoff import (
     measure_tradeoff,
 )
+from tensorkv_check.search import (
+    explore,
+    replay_case,
+    run_case,
+)
 
 __version__ = "0.1.0"
 
@@ -146,5 +151,8 @@ __all__ = [
     "plateau_coverage",
     "kron_cluster_diameters",
     "measure_tradeoff",
+    "explore",
+    "replay_case",
+    "run_case",
     "__version__",
 ]

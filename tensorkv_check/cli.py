@@ -8,6 +8,9 @@ Sub-commands:
 * ``check ID``: run one claim and its dependencies and print the evidence.
 * ``report``: run the claim checks and sweeps and write the verification report.
 * ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
+* ``explore ID``: hypothesis searches for counterexamples to one claim, inside its
+  hypotheses and outside named ones, shrunk, saved under ``.tensorkv/examples/`` and
+  replayed first on the next run (:mod:`tensorkv_check.search`).
 
 Exit codes: 0 when every requested check ran, 1 when a check errored, 2 for usage
 errors (argparse's convention).
@@ -16,6 +19,7 @@ errors (argparse's convention).
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 
@@ -110,6 +114,30 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # The runner's own options (--only, --quick, ...) are passed through untouched.
     bench.set_defaults(func=_run_bench)
+
+    from tensorkv_check.search import DEFAULT_BUDGET, EXAMPLES_DIR
+
+    explore = sub.add_parser(
+        "explore",
+        help="search for counterexamples to one claim (shrunk, saved, replayable)",
+        description="Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
+        "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a failure "
+        "shows that hypothesis is necessary). Failures are shrunk to a minimal example, saved as JSON "
+        f"under {EXAMPLES_DIR}/ (relative to the current directory) and printed as a Python snippet; "
+        "saved cases of the claim are replayed first. A search that finds nothing reports how many "
+        "examples it tried over which ranges (never 'proved'). Exit 0 when the exploration ran "
+        "(whatever it found), 1 when a property crashed (a bug), 2 for usage errors.",
+        epilog="examples:\n  tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
+        "  tensorkv-check explore def:softmax --replay",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
+    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET,
+                         help=f"examples per explorer before its cost weight (default {DEFAULT_BUDGET})")
+    explore.add_argument("--seed", type=seed_type, default=0, help="hypothesis seed (default 0)")
+    explore.add_argument("--replay", action="store_true",
+                         help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
+    explore.set_defaults(func=_run_explore)
     return parser
 
 
@@ -257,6 +285,67 @@ def _run_bench(args: argparse.Namespace) -> int:
     from benchmarks.__main__ import main as bench_main
 
     return bench_main([a for a in args.bench_args if a != "--"])
+
+
+def _indent(text: str, pad: str = "    ") -> str:
+    return "\n".join(pad + line if line else line for line in text.rstrip("\n").split("\n"))
+
+
+def _run_explore(args: argparse.Namespace) -> int:
+    from proofs.registry import RegistryError
+    from tensorkv_check import search
+
+    registry = _load_registry()
+    try:
+        explorers = registry.explorers(args.claim_id)
+    except RegistryError as exc:
+        print(f"tensorkv-check explore: error: {exc}", file=sys.stderr)
+        return 2
+    crashed = False
+    saved = search.saved_cases(args.claim_id)
+    for path in saved:
+        try:
+            case = search.replay_case(path, registry=registry)
+        except search.ExploreError as exc:
+            print(f"replay {path}: stale case, skipped ({exc})")
+            continue
+        if case["outcome"] == "error":
+            crashed = True
+        verdict = ("reproduces" if case["reproduced"] else
+                   "no longer fails" if case["outcome"] == "none-found" else "fails differently now")
+        print(f"replay {path} [{case['explorer']}, {case['region']}]: {verdict}")
+        if case["failure"]:
+            print(f"  {case['failure']}")
+    if args.replay:
+        if not saved:
+            print(f"no saved cases for {args.claim_id} under {search.EXAMPLES_DIR}/")
+        return 1 if crashed else 0
+    if not explorers:
+        print(f"{args.claim_id} has no explorers")
+        return 0
+    for exp in explorers:
+        res = search.explore(exp, budget=args.budget, seed=args.seed)
+        where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
+        print(f"\n{exp.key}  [{where}]")
+        if exp.description:
+            print(f"  property: {exp.description}")
+        print(f"  {res['kind']}: {res['text']}")
+        if res["best"] is not None:
+            print(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
+        obs = res["observations"] or {}
+        if obs.get("summary"):
+            print(f"  side study: {obs['summary']}")
+        measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
+        if measured:
+            print(f"  measured (not deterministic): {json.dumps(measured, default=str)}")
+        if res["outcome"] == "error":
+            crashed = True
+        if res["example"] is not None:
+            path = search.save_case(res)
+            print(f"  minimal example saved to {path}")
+            print("  reproduce with:")
+            print(_indent(res["snippet"]))
+    return 1 if crashed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
