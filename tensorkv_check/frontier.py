@@ -57,6 +57,9 @@ __all__ = [
     "MODEL_MODE",
     "frontier_point",
     "build_tasks",
+    "index_task",
+    "collect",
+    "model_dimension",
     "compute",
     "figures",
     "findings",
@@ -254,20 +257,14 @@ def build_tasks(profile: str, seed: int) -> list[Task]:
         return task_seed(seed, "instance:" + ":".join(map(str, key))) % (1 << 31)
 
     for model, n in prof["models"].items():
-        d = model_dimension(model, n)
         q = prof.get("model_queries", {}).get(model, prof["queries"])
         for comp, budgets in prof["budgets"].items():
             for b in budgets:
-                tasks.append(Task("tensorkv_check.frontier:frontier_point", {
-                    "kind": "index", "sweep": "frontier", "model": model, "n": n, "d": d, "compressor": comp,
-                    "budget": b, "queries": q, "instance_seed": iseed(model, n)}))
+                tasks.append(index_task(model, n, comp, b, queries=q, instance_seed=iseed(model, n)))
     for model, n, delta, t, ss in prof["subgen"]:
-        d = model_dimension(model, n)
         for s in ss:
-            tasks.append(Task("tensorkv_check.frontier:frontier_point", {
-                "kind": "index", "sweep": "subgen-adversarial", "model": model, "n": n, "d": d,
-                "compressor": "subgen", "budget": s, "delta": delta, "t": t, "queries": prof["queries"],
-                "instance_seed": iseed(model, n)}))
+            tasks.append(index_task(model, n, "subgen", s, queries=prof["queries"], instance_seed=iseed(model, n),
+                                    sweep="subgen-adversarial", delta=delta, t=t))
     bn = prof["benign"]
     for comp, budgets in bn["budgets"].items():
         for b in budgets:
@@ -296,28 +293,42 @@ def compute(profile: str, seed: int, run: Callable[..., list[TaskResult]] = run_
         "checks", "gaps"}``.
     """
     tasks = build_tasks(profile, seed)
-    results = run(tasks, seed=seed, name="frontier")
-    points, subgen, benign, errors = [], [], [], []
-    for res in results:
-        if not res.ok:
-            errors.append({"key": res.task.key, "seed": res.seed, "error": res.error})
-            continue
-        v = res.value
-        if v["kind"] == "benign":
-            benign.append(v)
-        elif v["sweep"] == "subgen-adversarial":
-            subgen.append(v)
-        else:
-            points.append(v)
+    data = collect(run(tasks, seed=seed, name="frontier"))
     prof = PROFILES[profile]
     models = {m: {"n": n, "d": model_dimension(m, n), "rows": _rows(m, n), "N": _rows(m, n) * model_dimension(m, n)}
               for m, n in prof["models"].items()}
-    data: dict[str, Any] = {"profile": profile, "seed": seed, "models": models, "points": points,
-                            "subgen": subgen, "benign": benign, "task_errors": errors,
-                            "gap_p": GAP_P, "confidence": CONFIDENCE}
+    data = {"profile": profile, "seed": seed, "models": models, **data, "gap_p": GAP_P, "confidence": CONFIDENCE}
     data["checks"] = run_checks(data)
     data["gaps"] = gaps(data)
     return data
+
+
+def collect(results: Sequence[TaskResult]) -> dict[str, Any]:
+    """Sort task results into ``points`` (frontier), ``subgen`` (adversarial), ``benign``, ``task_errors``."""
+    out: dict[str, list[dict[str, Any]]] = {"points": [], "subgen": [], "benign": [], "task_errors": []}
+    for res in results:
+        if not res.ok:
+            out["task_errors"].append({"key": res.task.key, "seed": res.seed, "error": res.error})
+            continue
+        v = res.value
+        if v["kind"] == "benign":
+            out["benign"].append(v)
+        elif v.get("sweep") == "subgen-adversarial":
+            out["subgen"].append(v)
+        else:
+            out["points"].append(v)
+    return out
+
+
+def index_task(model: str, n: int, compressor: str, budget: float, *, queries: int, instance_seed: int,
+               sweep: str = "frontier", delta: float | None = None, t: int = 1) -> Task:
+    """The runner task of one Index grid point (``d`` from :func:`model_dimension`)."""
+    params: dict[str, Any] = {"kind": "index", "sweep": sweep, "model": model, "n": n, "d": model_dimension(model, n),
+                              "compressor": compressor, "budget": budget, "queries": queries,
+                              "instance_seed": instance_seed}
+    if compressor == "subgen":
+        params.update({"delta": 2.0 if delta is None else delta, "t": t})
+    return Task("tensorkv_check.frontier:frontier_point", params)
 
 
 # --------------------------------------------------------------------------- checks
@@ -423,12 +434,13 @@ def check_subgen_adversarial(data: dict[str, Any], model: str, *, level: float =
     (b) every point with ``M < fano_bound(level, N)`` has CP upper ``< level`` (success
         has dropped toward chance below the bound); with ``require_below`` at least one
         such point must exist (else the criterion would be vacuous);
-    (c) success rises with the message: the largest-``M`` point's CP lower exceeds the
-        smallest-``M`` point's CP upper.
+    (c) success rises with the message: the CP lower of the point with the largest
+        ``M/N`` exceeds the CP upper of the point with the smallest ``M/N``.
     """
     pts = [p for p in data.get("subgen", []) if p["model"] == model]
     errs = [_label(p) for p in pts if p.get("harness_error")]
-    ok_pts = sorted((p for p in pts if not p.get("harness_error")), key=lambda p: p["M"])
+    # Ordered by M/N: points of different n share the axis on which Fano's bound is drawn.
+    ok_pts = sorted((p for p in pts if not p.get("harness_error")), key=lambda p: (p["bits_per_bit"], p["M"]))
     rows = [{"n": p["n"], "delta": p["delta"], "s": p["budget"], "M": p["M"], "N": p["N"],
              "bits_per_bit": p["bits_per_bit"], "rate": p["rate"], "ci_low": p["ci_low"], "ci_high": p["ci_high"],
              "fano_ceiling": p["fano_ceiling"], "below_bound": p["M"] < fano_bound(level, p["N"])}
@@ -442,7 +454,7 @@ def check_subgen_adversarial(data: dict[str, Any], model: str, *, level: float =
                   f"(a) CP lower ≤ Fano ceiling at every point; (b) every point with M < fano_bound({level}, N) has "
                   f"{int(CONFIDENCE * 100)}% CP upper < {level}"
                   + (" and at least one such point exists" if require_below else "")
-                  + "; (c) largest-M point's CP lower > smallest-M point's CP upper",
+                  + "; (c) CP lower at the largest M/N > CP upper at the smallest M/N",
                   {"model": model, "points": rows, "ceiling_violations": a_bad, "below_bound_violations": b_bad,
                    "points_below_bound": len(below), "rises_with_M": c_ok, "level": level})
 
