@@ -120,9 +120,9 @@ PROFILES: dict[str, dict[str, Any]] = {
         },
         "subgen": [
             ("standard", 16384, 2.0, 1, [1, 4, 16, 64, 256, 4096]),
-            ("standard", 4096, 0.5, 1, [64, 1024, 4096, 16384]),
+            ("standard", 2048, 0.5, 1, [64, 1024, 4096]),
             ("two-cache", 128, 2.0, 1, [1, 4, 16, 64, 256, 4096]),
-            ("two-cache", 64, 0.5, 1, [64, 1024, 4096, 16384]),
+            ("two-cache", 32, 0.5, 1, [64, 1024, 2048]),
             ("four-cache", 1024, 2.0, 1, [1, 4, 16]), ("four-cache", 256, 0.5, 1, [64, 256, 1024]),
         ],
         "benign": {"n": 8192, "d": 64, "m": 32, "delta": 0.3, "rank": 4, "r": 8.0, "queries": 256,
@@ -621,7 +621,7 @@ def _benign_svg(pts: list[dict[str, Any]]) -> str:
         for p in pts:
             by.setdefault(p["compressor"], []).append(p)
         cmap = matplotlib.colormaps["tab10"]
-        floor = 1e-17
+        floor = 1e-6  # lossless points (error ~1e-16) are drawn on this floor
         for i, (name, ps) in enumerate(sorted(by.items())):
             ps = sorted(ps, key=lambda p: p["M"])
             ax.plot([p["M"] / p["M_float64"] for p in ps], [max(p["rel_error_mean"], floor) for p in ps],
@@ -629,7 +629,7 @@ def _benign_svg(pts: list[dict[str, Any]]) -> str:
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("M / (float64 K and V), measured")
-        ax.set_ylabel("mean relative error ‖z − Attn‖ / ‖Attn‖")
+        ax.set_ylabel("mean relative error ‖z − Attn‖ / ‖Attn‖ (floored at 1e-6)")
         p0 = pts[0]
         ax.set_title(f"Benign inputs: n = {p0['n']}, d = {p0['d']}, {p0['m']} key clusters, rank-{p0['rank']} values")
         ax.grid(True, which="both", alpha=0.25)
@@ -668,7 +668,7 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
             "title": "Benign inputs: relative attention error versus memory",
             "alt": ("Mean relative attention-output error (log scale) against measured message bytes as a fraction "
                     "of the float64 keys and values (log scale), one curve per compressor, on clusterable keys with "
-                    "low-rank values."),
+                    "low-rank values; errors below 1e-6 (the lossless exact cache) are drawn at 1e-6."),
             "svg": _benign_svg(data["benign"]),
         })
     return out

@@ -337,3 +337,12 @@ def test_side_effect_free_factories():
     a, b = f(D), f(D)
     a.ingest(*_blocks("kv", 3))
     assert b.n_tokens == 0
+
+
+def test_doctests():
+    import doctest
+
+    import tensorkv_check.compressors as mod
+
+    failed, attempted = doctest.testmod(mod)
+    assert attempted >= 8 and failed == 0
