@@ -15,11 +15,14 @@ Compressors (each with one budget parameter):
 :class:`RandomEviction` (budget: keep-fraction ``f``)
     Token ``i`` is kept iff ``u_i < f`` with ``u_i = splitmix64(seed + i)/2^64``, a
     counter-based uniform: the kept set depends on the seed and the token index only, not
-    on the block partition, and the seed travels in the bytes.
+    on the block partition, and the seed travels in the bytes. Memory ``≈ f·n`` tokens
+    (no cap: the kept count is Binomial(n, f)).
 :class:`KeyNormEviction` (``f``; KnormPress)
     Keeps the ``k(n) = min(⌈f·n⌉, max_tokens)`` tokens of lowest key norm among those seen
     (greedy per block: an evicted token never returns; ties keep the earlier token). In
     the factor mode the norm is ``‖K1_i‖·‖K2_i‖``, the norm of the diagonal product row.
+    On the Index instances every key has norm 1 (Rademacher rows), so it keeps the
+    first ``⌈f·n⌉`` tokens.
 :class:`WindowEviction` (``f``; StreamingLLM)
     The first ``sinks`` tokens plus the ``min(⌈f·n⌉, max_tokens)`` most recent others.
 :class:`AttentionScoreEviction` (``f``; H2O / TOVA spirit)
