@@ -333,6 +333,13 @@ def subgen(cfg: BenchConfig) -> Result:
     return bench(cfg)
 
 
+def frontier(cfg: BenchConfig) -> Result:
+    """Compressibility frontier (issue 9): quick (and full) sweep wall time vs exact run_index."""
+    from benchmarks.bench_frontier import bench
+
+    return bench(cfg)
+
+
 BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "four_cache_gemm": four_cache_gemm,
     "four_vs_naive": four_vs_naive,
@@ -342,6 +349,7 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "index": index,
     "subgen": subgen,
     "geometry": geometry,
+    "frontier": frontier,
 }
 
 #: The benchmarks whose results are timings (and so are spoilt by a contended machine).

@@ -61,6 +61,17 @@ from tensorkv_check.subgen import (
     subgen_parameters,
     subgen4_parameters,
 )
+from tensorkv_check.compressors import (
+    CATALOGUE,
+    AttentionScoreEviction,
+    KeyNormEviction,
+    LowRankSVD,
+    RandomEviction,
+    SignSketch,
+    UniformQuantizer,
+    WindowEviction,
+    make_factory,
+)
 from tensorkv_check.clustered_data import (
     clustered_stream,
     clustered_tensor_stream,
@@ -137,6 +148,15 @@ __all__ = [
     "subgen4_parameters",
     "clustered_stream",
     "clustered_tensor_stream",
+    "CATALOGUE",
+    "AttentionScoreEviction",
+    "KeyNormEviction",
+    "LowRankSVD",
+    "RandomEviction",
+    "SignSketch",
+    "UniformQuantizer",
+    "WindowEviction",
+    "make_factory",
     "cluster_bracket",
     "cluster_plateau",
     "covering_bounds",

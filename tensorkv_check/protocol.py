@@ -87,6 +87,14 @@ KIND_CODES: dict[str, int] = {
     "TwoCacheDecoder": 4,
     "FactorKeepingTwoCache": 5,
     "TruncatingRowCache": 6,
+    # tensorkv_check.compressors (their byte payload is sectioned; see that module).
+    "RandomEviction": 24,
+    "KeyNormEviction": 25,
+    "WindowEviction": 26,
+    "AttentionScoreEviction": 27,
+    "UniformQuantizer": 28,
+    "SignSketch": 29,
+    "LowRankSVD": 30,
 }
 
 _MAGIC = b"TKVC"
