@@ -14,7 +14,9 @@ alg:subgen4cache and lem:kron-clusterable of Chen et al. 2025 (arXiv 2503.11108)
   least-squares slope, for the compressors and the exact decoders.
 * :func:`kron_cluster_diameters` and :func:`kron_tightness_instance`: product-cluster
   diameters of the compressors' own clusters against ``δ1·R2 + R1·δ2``.
-* :func:`adversarial_index_check`: hook for the Index-harness experiment (skipped).
+* The Index-harness experiment (SubGen as Alice on the lower-bound instances) lives in
+  :mod:`tensorkv_check.frontier` (``check_subgen_adversarial``) and is registered by
+  ``proofs/subgen_adversarial.py``.
 * :func:`error_memory_data`, :func:`memory_vs_n_data` and the SVG renderers
   :func:`error_memory_svg`, :func:`memory_vs_n_svg` (matplotlib object API).
 * the report's SubGen section: :func:`compute` (runner tasks ``task_*``),
@@ -62,7 +64,6 @@ __all__ = [
     "memory_scaling",
     "kron_cluster_diameters",
     "kron_tightness_instance",
-    "adversarial_index_check",
     "error_memory_data",
     "memory_vs_n_data",
     "error_memory_svg",
@@ -611,26 +612,6 @@ def kron_tightness_instance(delta1: float = 0.01, delta2: float = 0.01, R1: floa
     bound = _diameter(A) * float(np.abs(B).max()) + float(np.abs(A).max()) * _diameter(B)
     return {"A": A.tolist(), "B": B.tolist(), "diameter": meas, "bound": bound,
             "ratio": meas / bound, "predicted_ratio": 1 - delta1 * delta2 / (delta1 * R2 + R1 * delta2)}
-
-
-# --------------------------------------------------------------------------- adversarial hook
-
-
-def adversarial_index_check(factory: Any = None, **parameters: Any) -> dict[str, Any]:
-    """Hook: a compressor as Alice's algorithm on the Index lower-bound instances.
-
-    Intended experiment (issue 5, item 5): near-orthogonal keys make every key its own
-    cluster (m = n), so SubGen's message must shrink below the Fano bound
-    ``(1 − h(p))·N`` bits only by losing Bob's success toward 1/2. It needs the Index
-    harness (``tensorkv_check.index``); until it is wired in, this returns a skip
-    record, never a result.
-    """
-    try:
-        import tensorkv_check.index  # noqa: F401
-        reason = "the Index harness exists but this experiment is not wired in yet"
-    except ImportError:
-        reason = "tensorkv_check.index (the Index harness) is not available yet"
-    return {"status": "skipped", "reason": reason, "factory": repr(factory), "parameters": parameters}
 
 
 # --------------------------------------------------------------------------- plots

@@ -553,7 +553,6 @@ def test_check_functions_small():
     assert abs(mem["slope"]) <= 0.1
     ex = sc.memory_scaling("exact-four-cache", [16, 64])
     assert ex["slope"] == pytest.approx(1.0, abs=0.05)
-    assert sc.adversarial_index_check()["status"] == "skipped"
 
 
 def test_error_bound_rate_counts_violations():
