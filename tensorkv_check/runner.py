@@ -232,13 +232,19 @@ def _pool_call(token: str, index: int, task: Task, seed: int) -> TaskResult:
     return _run_one(task, seed)
 
 
+#: What the forkserver imports before forking workers: what the report's tasks need.
+_PRELOAD = ["numpy", "tensorkv_check", "tensorkv_check.runner", "tensorkv_check.index_sweeps",
+            "proofs.registry"]
+
+
 def _mp_context():
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if ctx.get_start_method() == "forkserver":
-        # Imported once by the server, inherited by every forked worker. No effect if
-        # this process already started its forkserver.
-        ctx.set_forkserver_preload(["numpy", "tensorkv_check", "tensorkv_check.runner"])
+        # Imported once by the server, inherited by every forked worker (and by the
+        # fresh pools of retries). No effect if this process already started its
+        # forkserver. A module that does not import there is skipped silently.
+        ctx.set_forkserver_preload(_PRELOAD)
     return ctx
 
 
@@ -473,14 +479,14 @@ class SweepRunner:
                 self._discard_pool(kill=True)
                 raise
             if not lost:
-                return
+                break
             started = self._drain_started(token)
             self._discard_pool(kill=True)
             culprits = [i for i in lost if i in started]
             if not culprits:  # the pool broke with no task running: nothing to blame or retry
                 for i in sorted(lost):
                     finished(i, _error(tasks[i], seeds[i], "the process pool broke before the task started"))
-                return
+                break
             suspects += culprits
             pending = [i for i in lost if i not in started]  # never ran: not charged
         for i in sorted(suspects):
@@ -525,7 +531,7 @@ class SweepRunner:
                 f = client.submit(_run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}",
                                   pure=False, retries=1)
                 futs[f.key] = (i, f)
-            for f in distributed.as_completed([f for _, f in futs.values()]):
+            for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
                 i = futs[f.key][0]
                 try:
                     r = f.result()
@@ -604,9 +610,10 @@ def values(results: Sequence[TaskResult]) -> list[dict[str, Any]]:
 
 
 def _record(r: TaskResult) -> str:
-    # allow_nan: a value with a NaN must checkpoint (and reload) like any other.
+    # NaN allowed: a value with a NaN must checkpoint (and reload) like any other. Keys
+    # keep their order, so that a resumed value is the fresh one, order included.
     return json.dumps({"fn": r.task.fn, "key": r.task.key, "seed": r.seed, "value": r.value},
-                      sort_keys=True, separators=(",", ":"))
+                      separators=(",", ":"))
 
 
 def _load_checkpoint(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
