@@ -21,7 +21,9 @@ Back-ends (one :class:`SweepRunner`, or :func:`run_tasks` for one sweep):
 
 Faults: a task that raises gives a :class:`TaskResult` with ``error`` (the other
 tasks finish); a worker process that dies is retried once (process pool: in a fresh
-pool, alone, so a second death is unambiguous; Dask: by the scheduler, which retries
+pool, alone, so that a second death is unambiguous; when several tasks were running as
+the pool broke, each is first rerun alone to find the culprit, which then gets its one
+retry; tasks that had not started are rerun uncharged; Dask: by the scheduler, which retries
 tasks whose worker died up to its ``distributed.scheduler.allowed-failures`` setting,
 plus ``retries=1`` for other failures), then reported as an error. ``KeyboardInterrupt``
 cancels pending tasks, kills the pool's workers and propagates. With a checkpoint
@@ -487,20 +489,25 @@ class SweepRunner:
                 for i in sorted(lost):
                     finished(i, _error(tasks[i], seeds[i], "the process pool broke before the task started"))
                 break
-            suspects += culprits
+            # One running task when the pool broke: it killed its worker. Several: the
+            # pool kills every worker when one dies, so which one did is unknown.
+            suspects += [(i, len(culprits) == 1) for i in culprits]
             pending = [i for i in lost if i not in started]  # never ran: not charged
-        for i in sorted(suspects):
-            finished(i, self._retry_alone(tasks[i], seeds[i]))
+        for i, definite in sorted(suspects):
+            r = self._retry_alone(tasks[i], seeds[i])
+            if r is None and not definite:  # its first death alone: now it has one retry left
+                r = self._retry_alone(tasks[i], seeds[i])
+            finished(i, r or _error(tasks[i], seeds[i], "worker process died while running the task, "
+                                    "twice (retried once, alone in a fresh process)"))
 
-    def _retry_alone(self, task: Task, seed: int) -> TaskResult:
-        """Second and last attempt of a task whose worker died: alone in a fresh pool."""
+    def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:
+        """Run a task alone in a fresh one-worker pool; ``None`` if its worker died."""
         pool = ProcessPoolExecutor(1, mp_context=_mp_context(), initializer=_pool_init,
                                    initargs=(None, max(1, default_jobs() // self.jobs)))
         try:
             return pool.submit(_pool_call, "", 0, task, seed).result()
         except BrokenProcessPool:
-            return _error(task, seed, "worker process died while running the task, twice "
-                          "(retried once in a fresh process)")
+            return None
         except BaseException:
             for p in list((getattr(pool, "_processes", None) or {}).values()):
                 p.kill()

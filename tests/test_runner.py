@@ -167,15 +167,24 @@ def test_a_raising_task_is_reported_with_params_and_seed_and_the_rest_finish():
 
 def test_a_dying_worker_is_retried_once_then_reported(tmp_path):
     counter = tmp_path / "calls"
+    res = run_tasks(tasks_of(1, counter, t0={"die": "always"}), seed=0, jobs=2)
+    assert counter_lines(counter) == ["t0", "t0"]  # first attempt + one retry, then given up
+    assert not res[0].ok and "died" in res[0].error and "twice" in res[0].error
+    assert pool_children() == []  # no worker outlives the sweep
+
+
+def test_worker_deaths_among_other_tasks(tmp_path):
+    counter = tmp_path / "calls"
     tasks = tasks_of(6, counter, t1={"die": "always"}, t4={"die": "once"})
     res = run_tasks(tasks, seed=0, jobs=2)
     calls = counter_lines(counter)
-    assert calls.count("t1") == 2  # first attempt + one retry, then given up
+    # t1 may also have been a suspect while another task killed the pool (the pool kills every
+    # worker when one dies): it then runs alone once more before its own retry.
+    assert calls.count("t1") in (2, 3), calls
     assert calls.count("t4") == 2  # died once, succeeded on the retry
     assert [r.ok for r in res] == [True, False, True, True, True, True]
-    assert "died" in res[1].error and "twice" in res[1].error
-    assert res[4].value["name"] == "t4"
-    assert pool_children() == []  # no worker outlives the sweep
+    assert "died" in res[1].error and res[4].value["name"] == "t4"
+    assert pool_children() == []
     # Every value still comes from its own task seed, whichever attempt or pool produced it.
     assert all(r.value["draw"] == np.random.default_rng(r.seed).standard_normal() for r in res if r.ok)
 
@@ -206,7 +215,7 @@ def test_claim_task_failure_makes_the_check_error_and_the_exit_code_1(tmp_path, 
     assert ck["details"]["params"]["check"] == "crash" and isinstance(ck["details"]["task_seed"], int)
     assert status["lem:dies"]["status"] == "failing" and status["lem:fine"]["status"] == "proved"
     assert data["errored_checks"] == ["lem:dies::crash"]
-    assert counter_lines(counter).count("crash") == 2
+    assert counter_lines(DYING_COUNTER).count("crash") in (2, 3)  # 3 if "fine" ran alongside
 
 
 #: Where the dying check counts its attempts (worker processes rebuild the registry with no
