@@ -123,7 +123,6 @@ def test_serial_pool_and_dask_give_the_same_bytes(dask_client):
     assert {r.task.key: r.value["draw"] for r in rev} == {r.task.key: r.value["draw"] for r in runs["serial"]}
 
 
-@pytest.mark.slow  # ~30 s: Dask workers import the whole proof suite; run_tasks' three-way test is fast
 def test_report_json_is_identical_serial_jobs2_and_dask(dask_client, monkeypatch):
     from proofs.registry import CheckContext, load_all
     from tensorkv_check import index_sweeps
