@@ -77,6 +77,14 @@ from tensorkv_check.geometry import (
 )
 from tensorkv_check.tradeoff import (
     measure_tradeoff,
+    tradeoff_sweep,
+)
+from tensorkv_check.runner import (
+    SweepRunner,
+    Task,
+    TaskResult,
+    run_tasks,
+    task_seed,
 )
 
 __version__ = "0.1.0"
@@ -132,5 +140,11 @@ __all__ = [
     "near_orthogonal_packing",
     "separated_set",
     "measure_tradeoff",
+    "tradeoff_sweep",
+    "SweepRunner",
+    "Task",
+    "TaskResult",
+    "run_tasks",
+    "task_seed",
     "__version__",
 ]

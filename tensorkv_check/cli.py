@@ -220,23 +220,28 @@ def _run_report(args: argparse.Namespace) -> int:
         out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
     except ValueError as exc:
         return usage(str(exc))
-    registry = _load_registry()
-    ids = None
-    if args.claims:
-        ids = [i.strip() for i in args.claims.split(",") if i.strip()]
-        try:
-            registry.select(ids)
-        except RegistryError as exc:
-            return usage(str(exc))
     ckpt = out / ".checkpoint"
-    if args.resume and not ckpt.is_dir():
-        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
     progress = _Progress(args.quiet)
     try:
         runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
                              resume=args.resume, progress=progress)
     except (DaskUnavailableError, ValueError, TypeError) as exc:
         return usage(str(exc))
+    runner.warm()  # workers boot while the claim registry loads
+    ids = None
+    try:
+        registry = _load_registry()
+        if args.claims:
+            ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+            registry.select(ids)
+    except RegistryError as exc:
+        runner.close(kill=True)
+        return usage(str(exc))
+    except BaseException:
+        runner.close(kill=True)
+        raise
+    if args.resume and not ckpt.is_dir():
+        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
     t0 = time.perf_counter()
     try:
         with runner:
@@ -247,9 +252,10 @@ def _run_report(args: argparse.Namespace) -> int:
         print("tensorkv-check report: interrupted; the previous report is untouched. Finished tasks "
               f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
         return 130
-    except OSError as exc:  # e.g. the Dask scheduler cannot be reached
+    except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
         progress.close()
-        print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
+        print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
+              "untouched.", file=sys.stderr)
         return 1
     finally:
         progress.close()

@@ -150,7 +150,7 @@ class TaskResult:
 
     def describe(self) -> str:
         """The task's key, parameters and seed (for error messages)."""
-        return f"task {self.task.key} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed {self.seed})"
+        return f"task {self.task.label!r} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed {self.seed})"
 
 
 def task_seed(sweep_seed: int, key: str) -> int:
@@ -324,9 +324,10 @@ class SweepRunner:
     def __exit__(self, *exc: Any) -> None:
         self.close()
 
-    def close(self) -> None:
-        """Shut the process pool down and close a Dask client this runner opened."""
-        self._discard_pool()
+    def close(self, kill: bool = False) -> None:
+        """Shut the process pool down (``kill``: without waiting for running tasks) and
+        close a Dask client this runner opened."""
+        self._discard_pool(kill=kill)
         if self._client is not None and self._own_client:
             self._client.close()
         self._client = None
@@ -419,6 +420,14 @@ class SweepRunner:
                 fh.close()
         assert all(r is not None for r in results)
         return results  # type: ignore[return-value]
+
+    def warm(self) -> None:
+        """Start the worker processes now, in the background (they boot while the caller
+        prepares its tasks). No-op for the serial and Dask back-ends."""
+        if self.scheduler is None and self.jobs > 1:
+            pool = self._get_pool()
+            for _ in range(self.jobs):
+                pool.submit(int)
 
     # -- process pool
 
