@@ -340,6 +340,23 @@ def frontier(cfg: BenchConfig) -> Result:
     return bench(cfg)
 
 
+def runner_scaling(cfg: BenchConfig) -> Result:
+    """Sweep runner (issue 10): 16 Index tasks serially, on 2 processes and a 2-worker LocalCluster."""
+    from benchmarks.bench_runner import run
+
+    out = run(quick=cfg.quick, reps=min(cfg.reps, 3))
+    if not out["identical_results"]:
+        raise AssertionError("the back-ends gave different results for the same sweep")
+    checks = []
+    for mode in out["speedup"]:
+        case = {"mode": mode, "workers": out["workers"], "tasks": out["tasks"]}
+        checks.append(Check("runner_scaling", case, stats(out["speedup"][mode]),
+                            f"speed-up t(serial) / t({mode})"))
+        checks.append(Check("runner_scaling", case, stats(out["efficiency"][mode]),
+                            f"parallel efficiency ({mode}): speed-up / {out['workers']}"))
+    return checks, out
+
+
 BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "four_cache_gemm": four_cache_gemm,
     "four_vs_naive": four_vs_naive,
@@ -350,7 +367,8 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "subgen": subgen,
     "geometry": geometry,
     "frontier": frontier,
+    "runner_scaling": runner_scaling,
 }
 
 #: The benchmarks whose results are timings (and so are spoilt by a contended machine).
-TIMED = frozenset({"four_cache_gemm", "four_vs_naive", "two_cache_bandwidth", "tradeoff"})
+TIMED = frozenset({"four_cache_gemm", "four_vs_naive", "two_cache_bandwidth", "tradeoff", "runner_scaling"})

@@ -65,6 +65,7 @@ __all__ = [
     "Explorer",
     "claim_status",
     "load_all",
+    "run_check_task",
 ]
 
 STATUSES = ("proved", "confirmed", "refuted", "cited", "failing")
@@ -413,9 +414,12 @@ class Registry:
     {'def:a': 'cited', 'lem:b': 'proved'}
     """
 
-    def __init__(self) -> None:
+    def __init__(self, loader: str | None = None) -> None:
         self._claims: dict[str, Claim] = {}
         self._explorers: dict[str, list[Explorer]] = {}
+        #: ``"module:function"`` returning this registry in any process (lets
+        #: :meth:`run` ship its checks to worker processes as runner tasks).
+        self.loader = loader
 
     def claim(self, id: str, **fields: Any) -> Claim:
         """Declare and register a claim; returns it for attaching checks."""
@@ -526,27 +530,98 @@ class Registry:
         return [i for i in order if i in wanted]
 
     def run(self, ids: Iterable[str] | None = None, *, ctx: CheckContext | None = None,
-            include_slow: bool = False, on_check: Callable[[Check], None] | None = None) -> dict[str, ClaimResult]:
-        """Run the checks of the selected claims (and dependencies) in dependency order."""
+            include_slow: bool = False, on_check: Callable[[Check], None] | None = None,
+            run: Callable[..., list] | None = None) -> dict[str, ClaimResult]:
+        """Run the checks of the selected claims (and dependencies) in dependency order.
+
+        Parameters
+        ----------
+        ids : iterable of str, optional
+            Claims to run (their dependencies are added); all by default.
+        ctx : CheckContext, optional
+            Seed and profile every check sees (the run seed, whatever runs it).
+        include_slow : bool
+            Also run checks marked slow.
+        on_check : callable, optional
+            Called with each check before it runs (or, with ``run``, is submitted).
+        run : callable, optional
+            A sweep runner, ``run(tasks, seed=..., name=...)`` (see
+            :class:`tensorkv_check.runner.SweepRunner`). With it, and a registry that has
+            a ``loader``, every check is one task of :func:`run_check_task` and may run
+            in another process; a task that fails (or whose worker dies) becomes that
+            check's outcome ``"error"``. Statuses are then derived here, in dependency
+            order, exactly as without ``run``. A registry without ``loader`` (built in
+            a test or a notebook) cannot be rebuilt elsewhere and runs in-process.
+        """
         ctx = ctx or CheckContext()
-        out: dict[str, ClaimResult] = {}
-        for cid in self.select(ids):
-            c = self._claims[cid]
-            results: dict[str, CheckResult] = {}
-            seconds: dict[str, float] = {}
-            for ck in c.checks:
-                if ck.slow and not include_slow:
-                    continue
+        order = self.select(ids)
+        todo = [ck for cid in order for ck in self._claims[cid].checks if include_slow or not ck.slow]
+        done: dict[str, tuple[CheckResult, float]] = {}
+        if run is not None and self.loader is not None and todo:
+            from tensorkv_check.runner import Task
+
+            tasks = []
+            for ck in todo:
                 if on_check is not None:
                     on_check(ck)
-                results[ck.name], seconds[ck.name] = ck.run(ctx)
+                tasks.append(Task("proofs.registry:run_check_task",
+                                  {"loader": self.loader, "claim": ck.claim_id, "check": ck.name,
+                                   "seed": ctx.seed, "profile": ctx.profile},
+                                  key=f"{ctx.profile}:{ck.node_id}"))
+            for ck, res in zip(todo, run(tasks, seed=ctx.seed, name="claims")):
+                done[ck.node_id] = _check_result_of_task(res)
+        else:
+            for ck in todo:
+                if on_check is not None:
+                    on_check(ck)
+                done[ck.node_id] = ck.run(ctx)
+        out: dict[str, ClaimResult] = {}
+        for cid in order:
+            c = self._claims[cid]
+            results = {ck.name: done[ck.node_id][0] for ck in c.checks if ck.node_id in done}
+            seconds = {ck.name: done[ck.node_id][1] for ck in c.checks if ck.node_id in done}
             status, reason = claim_status(c, results, {d: out[d].status for d in c.depends_on})
             out[cid] = ClaimResult(c, status, reason, results, seconds)
         return out
 
 
+def run_check_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: one check of a registry, rebuilt in this process by its loader.
+
+    ``params``: ``loader`` ("module:function" returning the registry, e.g.
+    ``"proofs.registry:load_all"``), ``claim``, ``check``, ``seed`` and ``profile``.
+    The check sees ``CheckContext(params["seed"], params["profile"])``, the run's own
+    seed, so that its evidence is the same as in-process; the task seed is unused.
+    """
+    from tensorkv_check.runner import resolve
+
+    registry = resolve(params["loader"])()
+    claim = registry[params["claim"]]
+    check = next((ck for ck in claim.checks if ck.name == params["check"]), None)
+    if check is None:
+        raise RegistryError(f"claim {claim.id} has no check named {params['check']!r}")
+    result, seconds = check.run(CheckContext(seed=params["seed"], profile=params["profile"]))
+    return {"result": result.to_dict(), "seconds": seconds}
+
+
+def _check_result_of_task(res: Any) -> tuple[CheckResult, float]:
+    """A :class:`CheckResult` back from a task's (JSON) value, or ``error`` if the task failed."""
+    if not res.ok:
+        return CheckResult("error", f"task failed in the runner: {res.error}",
+                           details={"task": res.task.key, "params": res.task.params,
+                                    "task_seed": res.seed, "traceback": res.traceback or ""}), 0.0
+    d = res.value["result"]
+    est = d.get("estimate")
+    if est is not None:
+        est = BinomialEstimate(trials=est["trials"], successes=est["successes"], ci_low=est["ci_low"],
+                               ci_high=est["ci_high"], confidence=est["confidence"],
+                               parameters=est["parameters"], seed=est["seed"])
+    return CheckResult(d["outcome"], d["summary"], d["scope"], d["details"], est, d["counterexample"],
+                       d["reproduce"]), float(res.value["seconds"])
+
+
 #: The project's registry; claim modules in :mod:`proofs` register into it.
-REGISTRY = Registry()
+REGISTRY = Registry(loader="proofs.registry:load_all")
 
 _NOT_CLAIM_MODULES = {"registry", "cli", "conftest"}
 

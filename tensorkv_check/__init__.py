@@ -97,6 +97,14 @@ from tensorkv_check.subgen_checks import (
 )
 from tensorkv_check.tradeoff import (
     measure_tradeoff,
+    tradeoff_sweep,
+)
+from tensorkv_check.runner import (
+    SweepRunner,
+    Task,
+    TaskResult,
+    run_tasks,
+    task_seed,
 )
 from tensorkv_check.search import (
     explore,
@@ -174,5 +182,11 @@ __all__ = [
     "explore",
     "replay_case",
     "run_case",
+    "tradeoff_sweep",
+    "SweepRunner",
+    "Task",
+    "TaskResult",
+    "run_tasks",
+    "task_seed",
     "__version__",
 ]

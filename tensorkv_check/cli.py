@@ -80,7 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run every claim check and sweep of a profile and write report.html "
         "(self-contained), report.md (with figures/) and report.json into --out. Same seed and "
         "profile give a byte-identical report.json outside its 'timings' section.",
-        epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0",
+        epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0\n"
+        "also:    tensorkv-check report --jobs 2 --resume   (continue an interrupted run)\n"
+        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786   (a Dask cluster)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--profile", choices=("quick", "full"), default="quick",
                         help="quick (default, a few minutes) or full (large sweeps and slow checks)")
@@ -90,6 +93,15 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
     report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
     report.add_argument("--quiet", action="store_true", help="no progress output")
+    report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                        help="local worker processes for the sweeps and checks (default: the number "
+                        "of cores; 1 = serial). The results do not depend on it")
+    report.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the sweeps on a Dask cluster, e.g. tcp://HOST:8786 (needs "
+                        "pip install '.[dask]'); overrides --jobs")
+    report.add_argument("--resume", action="store_true",
+                        help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
+                        "(same seed and profile) and compute only the rest")
     report.set_defaults(func=_run_report)
 
     check = sub.add_parser(
@@ -174,33 +186,44 @@ def _run_claims(args: argparse.Namespace) -> int:
 
 
 class _Progress:
-    """Progress on stderr: a tqdm bar on a terminal, plain lines otherwise, nothing if quiet."""
+    """Progress on stderr: a tqdm bar per sweep on a terminal, plain lines otherwise.
 
-    def __init__(self, total: int, quiet: bool) -> None:
-        self.quiet, self.count, self.total = quiet, 0, total
+    Called by the sweep runner as ``progress(name, done, total, result)`` when a sweep
+    starts (``result`` None) and as each task finishes; nothing is shown if quiet.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = not quiet and sys.stderr.isatty()
         self.bar = None
-        if not quiet and sys.stderr.isatty():
-            from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="check", file=sys.stderr, dynamic_ncols=True)
+    def __call__(self, name: str, done: int, total: int, result) -> None:
+        if self.quiet:
+            return
+        if result is None:
+            self.close()
+            if self.tty:
+                from tqdm import tqdm
 
-    def check(self, check) -> None:
-        self.count += 1
+                self.bar = tqdm(total=total, desc=name, unit="task", file=sys.stderr, dynamic_ncols=True,
+                                leave=False)
+            return
+        what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
+        state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
         if self.bar is not None:
-            self.bar.set_description(check.node_id[:48])
+            self.bar.set_postfix_str(what[:40], refresh=False)
             self.bar.update(1)
-        elif not self.quiet:
-            print(f"[{self.count}/{self.total}] {check.node_id}", file=sys.stderr, flush=True)
+        else:
+            print(f"[{name} {done}/{total}] {what} {state}", file=sys.stderr, flush=True)
 
     def stage(self, name: str) -> None:
-        if self.bar is not None:
-            self.bar.set_description(name)
-        elif not self.quiet:
-            print(f"[sweep] {name}", file=sys.stderr, flush=True)
+        if not self.quiet and not self.tty:
+            print(f"[stage] {name}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
 
 
 def _load_registry():
@@ -210,40 +233,66 @@ def _load_registry():
 
 
 def _run_report(args: argparse.Namespace) -> int:
+    import shutil
     import time
 
     from proofs.registry import CheckContext, RegistryError
     from tensorkv_check.report import build_report, ensure_writable_dir, write_report
+    from tensorkv_check.runner import DaskUnavailableError, SweepRunner, default_jobs
+
+    def usage(msg: str) -> int:
+        print(f"tensorkv-check report: error: {msg}", file=sys.stderr)
+        return 2
 
     try:
         out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
     except ValueError as exc:
-        print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
-        return 2
-    registry = _load_registry()
+        return usage(str(exc))
+    ckpt = out / ".checkpoint"
+    progress = _Progress(args.quiet)
+    try:
+        runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
+                             resume=args.resume, progress=progress)
+    except (DaskUnavailableError, ValueError, TypeError) as exc:
+        return usage(str(exc))
+    runner.warm()  # workers boot while the claim registry loads
     ids = None
-    if args.claims:
-        ids = [i.strip() for i in args.claims.split(",") if i.strip()]
-        try:
-            selected = registry.select(ids)
-        except RegistryError as exc:
-            print(f"tensorkv-check report: error: {exc}", file=sys.stderr)
-            return 2
-    else:
-        selected = registry.select(None)
-    full = args.profile == "full"
-    total = sum(1 for cid in selected for ck in registry[cid].checks if full or not ck.slow)
-    progress = _Progress(total, args.quiet)
+    try:
+        registry = _load_registry()
+        if args.claims:
+            ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+            registry.select(ids)
+    except RegistryError as exc:
+        runner.close(kill=True)
+        return usage(str(exc))
+    except BaseException:
+        runner.close(kill=True)
+        raise
+    if args.resume and not ckpt.is_dir():
+        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
     t0 = time.perf_counter()
     try:
-        report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
-                              claim_ids=ids, on_check=progress.check, on_stage=progress.stage)
+        with runner:
+            report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
+                                  claim_ids=ids, on_stage=progress.stage, runner=runner)
+    except KeyboardInterrupt:
+        progress.close()
+        print("tensorkv-check report: interrupted; the previous report is untouched. Finished tasks "
+              f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
+        return 130
+    except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
+        progress.close()
+        print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
+              "untouched.", file=sys.stderr)
+        return 1
     finally:
         progress.close()
     written = write_report(report, out, args.format)
+    shutil.rmtree(ckpt, ignore_errors=True)  # the report is complete: nothing left to resume
     if not args.quiet:
         summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
-        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s)")
+        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s, "
+              f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})")
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")

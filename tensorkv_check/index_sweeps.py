@@ -21,6 +21,15 @@ unless every sweep completed).
   algorithm on free rows (success falls to chance), with Fano's ceiling
   :func:`~tensorkv_check.index.fano_success_ceiling` for the truncating ``M/N``.
 
+Every grid point is one task of the sweep runner (:mod:`tensorkv_check.runner`):
+:func:`index_point` (one :func:`~tensorkv_check.index.run_index` call) or
+:func:`caveat_point` (the three paired runs of one ``n``). Each task's instance is drawn
+from its own seed, ``task_seed(sweep_seed, key)``; the C sweep alone holds the instance
+fixed across factors (its points take the base task's seed), so that its curve shows
+the effect of ``C`` and nothing else. Each sweep function takes ``run=`` (a
+:class:`~tensorkv_check.runner.SweepRunner` or any ``run(tasks, seed=..., name=...)``);
+without it the tasks run serially here.
+
 Progress bars (tqdm) go to stderr and are disabled when stderr is not a terminal.
 Run as ``python -m tensorkv_check.index_sweeps --out DIR [--full] [--seed S]``.
 """
@@ -31,7 +40,7 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -50,6 +59,9 @@ from tensorkv_check.index_algorithms import TruncatingRowCache
 from tensorkv_check.jl import near_orthogonal_dimension
 from tensorkv_check.report.figures import svg_of
 from tensorkv_check.report.io import atomic_write, ensure_writable_dir
+from tensorkv_check.runner import Task, TaskResult, run_tasks, values
+
+RunFn = Callable[..., list[TaskResult]]
 
 __all__ = [
     "QUICK",
@@ -58,6 +70,8 @@ __all__ = [
     "sweep_C",
     "sweep_memory",
     "sweep_caveat",
+    "index_point",
+    "caveat_point",
     "run_sweeps",
     "figure_dimension",
     "figure_C",
@@ -100,15 +114,70 @@ EPS_TARGET = 0.4
 DELTA = 0.01
 
 
-def _bar(total: int, desc: str, progress: bool | None) -> tqdm:
-    enabled = sys.stderr.isatty() if progress is None else bool(progress)
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not enabled, leave=False)
-
-
 def _point(r: IndexResult, **extra: Any) -> dict[str, Any]:
     out = r.deterministic()
     out.update(extra)
     return out
+
+
+def _algorithm(params: dict[str, Any]) -> Any:
+    if params["algorithm"] == "truncating":
+        return partial(TruncatingRowCache, budget_rows=params["budget_rows"])
+    return params["algorithm"]
+
+
+def index_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: one :func:`~tensorkv_check.index.run_index` call, as a deterministic record.
+
+    ``params``: ``algorithm`` (a name of :func:`run_index`, or ``"truncating"`` with
+    ``budget_rows``), ``model``, ``n``, ``d``, ``queries``, optional ``eps`` or ``C``,
+    optional ``instance_seed`` (else the task seed draws the instance) and ``extra``
+    (merged into the record).
+    """
+    kw = {k: params[k] for k in ("eps", "C") if params.get(k) is not None}
+    r = run_index(_algorithm(params), params["model"], params["n"], params["d"], queries=params["queries"],
+                  seed=params.get("instance_seed", seed), **kw)
+    return _point(r, **params.get("extra", {}))
+
+
+def caveat_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: :func:`sweep_caveat`'s three runs at one ``n``, all on the task seed."""
+    n, d, q = params["n"], params["d"], params["queries"]
+    fk = run_index("factor-keeping", "two-cache-structured", n, d, queries=q, seed=seed, eps=0.25)
+    ex = run_index("exact", "two-cache", n, d, queries=q, seed=seed, eps=0.25)
+    tr = run_index(partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d,
+                   queries=q, seed=seed, eps=0.25)
+    return {
+        "n": n,
+        "factor_keeping_structured": _point(fk),
+        "exact_free": _point(ex),
+        "truncating_free": _point(tr, budget_rows=2 * n,
+                                  fano_ceiling=fano_success_ceiling(tr.message_bits, tr.N)),
+    }
+
+
+def _bar_progress(progress: bool | None):
+    """A runner progress callback drawing a tqdm bar on stderr (off when not a terminal)."""
+    enabled = sys.stderr.isatty() if progress is None else bool(progress)
+    if not enabled:
+        return None
+    bars: dict[str, tqdm] = {}
+
+    def cb(name: str, done: int, total: int, result: TaskResult | None) -> None:
+        if result is None:
+            bars[name] = tqdm(total=total, desc=f"Index {name}", file=sys.stderr, leave=False)
+            return
+        bars[name].update()
+        if done == total:
+            bars.pop(name).close()
+
+    return cb
+
+
+def _run(tasks: list[Task], seed: int, name: str, run: RunFn | None, progress: bool | None) -> list[dict]:
+    if run is None:
+        return values(run_tasks(tasks, seed=seed, progress=_bar_progress(progress), desc=name))
+    return values(run(tasks, seed=seed, name=name))
 
 
 def sweep_dimension(
@@ -123,6 +192,7 @@ def sweep_dimension(
     delta: float = DELTA,
     algorithm: str = "exact",
     progress: bool | None = None,
+    run: RunFn | None = None,
 ) -> dict[str, Any]:
     """Success versus dimension for one model.
 
@@ -138,7 +208,8 @@ def sweep_dimension(
     dict
         ``{"model", "eps_target", "delta", "seed", "queries", "points": [...],
         "thresholds": {n: d*}}``; each point is a run's deterministic record plus
-        ``d_over_ln_n``.
+        ``d_over_ln_n``. ``seed`` is the sweep seed; each point's ``seed`` is its
+        task's (``run=``: see the module docstring).
     """
     queries = check_positive_int("queries", queries)
     if (ratios is None) == (ds is None):
@@ -156,12 +227,12 @@ def sweep_dimension(
             dd = {check_positive_int("d", d) for d in ds}  # type: ignore[union-attr]
         dd.add(d_star)
         grid += [(n, d) for d in sorted(dd)]
-    points = []
-    with _bar(len(grid), f"Index {model}: success vs d", progress) as bar:
-        for n, d in grid:
-            r = run_index(algorithm, model, n, d, queries=queries, seed=seed, eps=eps_target)
-            points.append(_point(r, d_over_ln_n=d / math.log(n), at_threshold=d == thresholds[n]))
-            bar.update()
+    base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}
+    tasks = [Task("tensorkv_check.index_sweeps:index_point",
+                  {**base, "n": n, "d": d,
+                   "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]}})
+             for n, d in grid]
+    points = _run(tasks, seed, f"index-dimension-{model}", run, progress)
     return {
         "model": model,
         "algorithm": algorithm,
@@ -184,19 +255,21 @@ def sweep_C(
     seed: int = 0,
     algorithm: str = "exact",
     progress: bool | None = None,
+    run: RunFn | None = None,
 ) -> dict[str, Any]:
     """Success versus Bob's constant ``C = factor · C*``.
 
     ``C*`` is the formula's constant for the measured ``ε`` of the instance (a first
     run with neither ``eps`` nor ``C``, so ``d`` must make the measured ``ε < 1/2``).
+    Every factor runs on the base run's instance (its seed), so only ``C`` varies.
     """
-    base = run_index(algorithm, model, n, d, queries=queries, seed=seed)
-    points = []
-    with _bar(len(factors), f"Index {model}: success vs C", progress) as bar:
-        for f in factors:
-            r = base if f == 1.0 else run_index(algorithm, model, n, d, queries=queries, seed=seed, C=f * base.C)
-            points.append(_point(r, factor=f))
-            bar.update()
+    common = {"algorithm": algorithm, "model": model, "n": n, "d": d, "queries": queries}
+    (base,) = _run([Task("tensorkv_check.index_sweeps:index_point", common)], seed, "index-C-base", run, progress)
+    tasks = [Task("tensorkv_check.index_sweeps:index_point",
+                  {**common, "C": f * base["C"], "instance_seed": base["seed"], "extra": {"factor": f}})
+             for f in factors if f != 1.0]
+    others = iter(_run(tasks, seed, "index-C", run, progress))
+    points = [{**base, "factor": f} if f == 1.0 else next(others) for f in factors]
     return {
         "model": model,
         "algorithm": algorithm,
@@ -204,8 +277,8 @@ def sweep_C(
         "d": d,
         "seed": seed,
         "queries": queries,
-        "C_formula": base.C,
-        "eps_measured": base.eps_measured,
+        "C_formula": base["C"],
+        "eps_measured": base["eps_measured"],
         "points": points,
     }
 
@@ -227,6 +300,7 @@ def sweep_memory(
     queries: int = 200,
     seed: int = 0,
     progress: bool | None = None,
+    run: RunFn | None = None,
 ) -> dict[str, Any]:
     """Measured ``M / N`` of the exact algorithms (and the factor-keeping one) versus ``n``.
 
@@ -234,13 +308,11 @@ def sweep_memory(
     still records Bob's success so that an ``M`` is only reported for a working
     algorithm.
     """
-    series: dict[str, list[dict[str, Any]]] = {label: [] for label, _, _ in MEMORY_SERIES}
-    with _bar(len(ns) * len(MEMORY_SERIES), "Index: M/N", progress) as bar:
-        for n in ns:
-            for label, alg, model in MEMORY_SERIES:
-                r = run_index(alg, model, n, d, queries=queries, seed=seed, eps=0.25)
-                series[label].append(_point(r))
-                bar.update()
+    tasks = [Task("tensorkv_check.index_sweeps:index_point",
+                  {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25})
+             for label, alg, model in MEMORY_SERIES for n in ns]
+    pts = iter(_run(tasks, seed, "index-memory", run, progress))
+    series = {label: [next(pts) for _ in ns] for label, _, _ in MEMORY_SERIES}
     return {"d": d, "seed": seed, "queries": queries, "series": series}
 
 
@@ -251,6 +323,7 @@ def sweep_caveat(
     queries: int = 600,
     seed: int = 0,
     progress: bool | None = None,
+    run: RunFn | None = None,
 ) -> dict[str, Any]:
     """thm:two-cache-lb's caveat: factor-keeping on structured rows vs truncation on free rows.
 
@@ -258,25 +331,12 @@ def sweep_caveat(
     (``N = 2(n−1)d``), the exact two-cache decoder on free rows (``N = n²d``) and a
     :class:`~tensorkv_check.index_algorithms.TruncatingRowCache` keeping ``2n`` rows
     (the factor-keeping cache's ``4nd`` numbers) on the same free rows, with Fano's
-    success ceiling for its measured ``M/N``. ``C`` from ``eps = 1/4``.
+    success ceiling for its measured ``M/N``. ``C`` from ``eps = 1/4``. The three
+    runs of one ``n`` share one task (:func:`caveat_point`) and its seed: a paired comparison.
     """
-    rows: list[dict[str, Any]] = []
-    with _bar(3 * len(ns), "Index: two-cache caveat", progress) as bar:
-        for n in ns:
-            fk = run_index("factor-keeping", "two-cache-structured", n, d, queries=queries, seed=seed, eps=0.25)
-            bar.update()
-            ex = run_index("exact", "two-cache", n, d, queries=queries, seed=seed, eps=0.25)
-            bar.update()
-            tr = run_index(partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d,
-                           queries=queries, seed=seed, eps=0.25)
-            bar.update()
-            rows.append({
-                "n": n,
-                "factor_keeping_structured": _point(fk),
-                "exact_free": _point(ex),
-                "truncating_free": _point(tr, budget_rows=2 * n,
-                                          fano_ceiling=fano_success_ceiling(tr.message_bits, tr.N)),
-            })
+    tasks = [Task("tensorkv_check.index_sweeps:caveat_point", {"n": n, "d": d, "queries": queries})
+             for n in ns]
+    rows = _run(tasks, seed, "index-caveat", run, progress)
     return {"d": d, "seed": seed, "queries": queries, "points": rows}
 
 
@@ -403,13 +463,14 @@ def run_sweeps(
     full: bool = False,
     seed: int = 0,
     progress: bool | None = None,
+    run: RunFn | None = None,
 ) -> dict[str, Any]:
     """Run every sweep of the profile (:data:`QUICK` or :data:`FULL`) and write the outputs.
 
     With ``out_dir``, writes ``index_sweeps.json`` and ``index_dimension.svg``,
     ``index_C.svg``, ``index_memory.svg``, ``index_caveat.svg`` there, each atomically
     and only after every sweep has completed. The directory is checked for
-    writability before any work starts.
+    writability before any work starts. ``run``: the sweep runner (default serial).
 
     Returns
     -------
@@ -423,11 +484,13 @@ def run_sweeps(
     dim = {}
     for model, grid in prof["dimension"].items():
         kw = {"ratios": grid["ratios"]} if "ratios" in grid else {"ds": grid["ds"]}
-        dim[model] = sweep_dimension(model, grid["ns"], queries=q, seed=seed, progress=progress, **kw)
+        dim[model] = sweep_dimension(model, grid["ns"], queries=q, seed=seed, progress=progress, run=run, **kw)
     c = prof["C"]
-    sw_c = sweep_C(c["model"], c["n"], c["d"], factors=c["factors"], queries=q, seed=seed, progress=progress)
-    sw_m = sweep_memory(prof["memory"]["ns"], prof["memory"]["d"], seed=seed, progress=progress)
-    sw_v = sweep_caveat(prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, seed=seed, progress=progress)
+    sw_c = sweep_C(c["model"], c["n"], c["d"], factors=c["factors"], queries=q, seed=seed, progress=progress,
+                   run=run)
+    sw_m = sweep_memory(prof["memory"]["ns"], prof["memory"]["d"], seed=seed, progress=progress, run=run)
+    sw_v = sweep_caveat(prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, seed=seed, progress=progress,
+                        run=run)
     result: dict[str, Any] = {
         "profile": "full" if full else "quick",
         "seed": seed,

@@ -9,19 +9,25 @@ the two-cache decoder, and a four-cache decoder that materialises K1⊘K2 each s
 
 Memory and flops are deterministic; times are not, and are kept apart
 (:attr:`TradeoffPoint.seconds`) so that a report can separate them.
+
+:func:`tradeoff_sweep` runs one task per size through the sweep runner
+(:mod:`tensorkv_check.runner`), always with ``jobs=1``: it is a timing sweep, and
+timings taken while other tasks compete for the cores would be meaningless.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 
 from tensorkv_check._validation import check_positive_int
 from tensorkv_check.caches import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
 
-__all__ = ["TradeoffPoint", "measure_tradeoff", "DECODERS"]
+__all__ = ["TradeoffPoint", "measure_tradeoff", "tradeoff_task", "tradeoff_sweep", "DECODERS"]
 
 #: Decoder names in the order reports show them.
 DECODERS = ("four-cache", "two-cache", "naive four-cache")
@@ -108,3 +114,49 @@ def measure_tradeoff(
             )
         )
     return points
+
+
+def tradeoff_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: :func:`measure_tradeoff` at one size ``params["n"]``, seeded by the task seed.
+
+    Returns the point's deterministic record plus ``"seconds"`` (the caller moves the
+    seconds to the report's timings section).
+    """
+    (p,) = measure_tradeoff([params["n"]], params["d"], seed=seed, repeats=params["repeats"])
+    return {**p.deterministic(), "seconds": p.seconds}
+
+
+def tradeoff_sweep(
+    ns: list[int], d: int, *, seed: int, repeats: int = 5, run: Callable[..., list] | None = None
+) -> dict[str, Any]:
+    """The Remark 3.9 sweep: one runner task per ``n`` (serially, see the module docstring).
+
+    Parameters
+    ----------
+    ns, d, repeats
+        As :func:`measure_tradeoff`.
+    seed : int
+        Sweep seed; size ``n`` runs with ``task_seed(seed, key)``.
+    run : callable, optional
+        ``run(tasks, seed=..., name=..., jobs=1)``, e.g. a
+        :class:`~tensorkv_check.runner.SweepRunner`; default: serial :func:`run_tasks`.
+
+    Returns
+    -------
+    dict
+        ``{"d", "repeats", "points": [deterministic records], "timings": {"seconds":
+        [{"n", "d", decoder: seconds, ...}]}}``.
+    """
+    from tensorkv_check.runner import Task, run_tasks, values
+
+    d = check_positive_int("d", d)
+    repeats = check_positive_int("repeats", repeats)
+    tasks = [Task("tensorkv_check.tradeoff:tradeoff_task",
+                  {"n": check_positive_int("n", n), "d": d, "repeats": repeats}) for n in ns]
+    if run is None:
+        res = run_tasks(tasks, seed=seed, desc="tradeoff")
+    else:
+        res = run(tasks, seed=seed, name="tradeoff", jobs=1)
+    pts = values(res)
+    seconds = [{"n": p["n"], "d": p["d"], **p.pop("seconds")} for p in pts]
+    return {"d": d, "repeats": repeats, "points": pts, "timings": {"seconds": seconds}}

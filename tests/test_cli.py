@@ -55,7 +55,7 @@ def test_report_unwritable_out_fails_before_work(capsys, tmp_path, monkeypatch):
     target = tmp_path / "a-file"
     target.write_text("x")
     called = []
-    monkeypatch.setattr(build, "measure_tradeoff", lambda *a, **k: called.append(1) or [])
+    monkeypatch.setattr(build, "tradeoff_sweep", lambda *a, **k: called.append(1) or {})
     monkeypatch.setattr(build, "run_sweeps", lambda **k: called.append(1) or {})
     code, _, err = run(capsys, "report", "--out", str(target), "--quiet")
     assert code == 2 and "is not a directory" in err
@@ -73,13 +73,15 @@ def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
     monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
-    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7")
+    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7",
+                         "--jobs", "1")
     assert code == 0, err
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["seed"] == 7 and data["profile"] == "quick"
     assert [c["id"] for c in data["claims"]] == ["lem:ok"]
     assert not (tmp_path / "report.html").exists()
-    assert "[1/1] lem:ok::fine" in err  # plain progress lines when stderr is not a terminal
+    assert "[stage] claim checks" in err  # plain progress lines when stderr is not a terminal
+    assert "[tradeoff 1/1] tradeoff_task n=3 d=2 repeats=1 ok" in err
     assert "wrote" in out
 
 
@@ -87,7 +89,7 @@ def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
     monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
-    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet")
+    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1")
     assert code == 1
     assert "check errored: lem:ok::fine" in err
     data = json.loads((tmp_path / "report.json").read_text())

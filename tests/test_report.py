@@ -71,7 +71,8 @@ def strip_timings(text: str) -> str:
 def test_json_is_byte_identical_across_runs_apart_from_timings():
     a, b = render_json(make(3)), render_json(make(3))
     assert strip_timings(a) == strip_timings(b)
-    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "tradeoff_seconds", "findings"}
+    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "tradeoff_seconds", "sections",
+                                               "runner", "findings"}
 
 
 def test_seed_changes_the_evidence():

@@ -7,10 +7,18 @@ seed give byte-identical JSON outside it.
 
 The claim registry is passed in (the command line loads :mod:`proofs`), so this
 package never imports the proof suite: data flows from ``proofs`` to the report.
+
+Every sweep is a report :class:`Section`: a name, ``compute(profile, seed, run)`` (``run``
+is the configured sweep runner, ``run(tasks, seed=..., name=...)``), ``figures(data)`` and
+``findings(data)``. A new sweep plugs in with one line in :data:`SECTIONS`; its data lands
+in ``report["sweeps"][name]``. A ``"timings"`` entry of the computed dict (wall-clock
+measurements) is moved to ``report["timings"]["sections"][name]``, outside the
+deterministic part.
 """
 
 from __future__ import annotations
 
+import importlib
 import math
 import os
 import platform
@@ -18,12 +26,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from tensorkv_check.tradeoff import measure_tradeoff
+from tensorkv_check.runner import SweepRunner
+from tensorkv_check.tradeoff import tradeoff_sweep
 
-__all__ = ["PROFILES", "SCHEMA", "build_report"]
+__all__ = ["PROFILES", "SCHEMA", "SECTIONS", "Section", "build_report"]
 
 SCHEMA = "tensorkv-check-report/1"
 
@@ -41,6 +51,30 @@ PAPER = {
 }
 
 _PACKAGES = ("numpy", "scipy", "sympy", "networkx", "hypothesis", "matplotlib", "tensorkv-check")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One sweep of the report.
+
+    Attributes
+    ----------
+    name : str
+        Key under ``report["sweeps"]`` (and of the section's timings).
+    compute : callable
+        ``compute(profile, seed, run) -> dict`` (JSON-safe); ``run(tasks, seed=..., name=...)``
+        is the configured sweep runner. An optional ``"timings"`` entry is moved out of the
+        deterministic data.
+    figures : callable
+        ``figures(data) -> [{"file", "title", "alt", "svg"}]``.
+    findings : callable
+        ``findings(data) -> [{"claim", "kind", "text"}]`` (deterministic: no timings).
+    """
+
+    name: str
+    compute: Callable[[str, int, Callable[..., list]], dict[str, Any]]
+    figures: Callable[[dict[str, Any]], list[dict[str, str]]]
+    findings: Callable[[dict[str, Any]], list[dict[str, str]]]
 
 
 def run_sweeps(**kwargs: Any) -> dict[str, Any]:
@@ -85,8 +119,8 @@ def environment() -> dict[str, Any]:
     }
 
 
-def _findings(claims: list[dict], tradeoff: list[dict]) -> list[dict[str, str]]:
-    """Deterministic findings written from the results (no timings)."""
+def _claim_findings(claims: list[dict]) -> list[dict[str, str]]:
+    """Deterministic findings written from the claim results (no timings)."""
     found: list[dict[str, str]] = []
     for c in claims:
         if c["status"] == "refuted":
@@ -104,20 +138,142 @@ def _findings(claims: list[dict], tradeoff: list[dict]) -> list[dict[str, str]]:
         found.append({"claim": "", "kind": "inferred",
                       "text": "Claims resting on our reconstruction [inferred] of details the "
                       "paper's full text decides: " + ", ".join(inferred) + "."})
-    if tradeoff:
-        last = tradeoff[-1]
-        f4, f2, fn = (last["flops"][k] for k in ("four-cache", "two-cache", "naive four-cache"))
-        m4, m2 = last["memory_bytes"]["four-cache"], last["memory_bytes"]["two-cache"]
-        found.append({
-            "claim": "rem:tradeoff", "kind": "measurement",
-            "text": (f"At n={last['n']}, d={last['d']}: the four-cache step through the decode "
-                     f"identity performs {f4:,} flops and the two-cache step {f2:,} "
-                     f"(ratio {f4 / f2:.3f}); both are ~4·n²·d, so the two-cache scheme saves no "
-                     f"arithmetic against it, only against the materialising step ({fn:,} flops, "
-                     f"ratio {fn / f2:.3f}). Memory: two-cache holds {m2 / m4:.1f}× the four-cache "
-                     f"bytes (n/2 = {last['n'] / 2:g}). Step times are in the timings section."),
-        })
     return found
+
+
+# ------------------------------------------------------------------ sections
+
+
+def _tradeoff_compute(profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
+    conf = PROFILES[profile]
+    return tradeoff_sweep(conf["tradeoff_ns"], conf["tradeoff_d"], seed=seed,
+                          repeats=conf["tradeoff_repeats"], run=run)
+
+
+def _tradeoff_figures(data: dict[str, Any]) -> list[dict[str, str]]:
+    from tensorkv_check.report.figures import tradeoff_svg
+
+    tr = data.get("points") or []
+    if not tr:
+        return []
+    return [{
+        "file": "tradeoff-memory.svg",
+        "title": "Remark 3.9: memory held by each decoder",
+        "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
+        "the four-cache decoders linearly.",
+        "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
+    }, {
+        "file": "tradeoff-flops.svg",
+        "title": "Remark 3.9: flops of one decode step",
+        "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
+        "coincide near 4 n^2 d; the materialising four-cache step is above both.",
+        "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
+    }]
+
+
+def _tradeoff_findings(data: dict[str, Any]) -> list[dict[str, str]]:
+    tr = data.get("points") or []
+    if not tr:
+        return []
+    last = tr[-1]
+    f4, f2, fn = (last["flops"][k] for k in ("four-cache", "two-cache", "naive four-cache"))
+    m4, m2 = last["memory_bytes"]["four-cache"], last["memory_bytes"]["two-cache"]
+    return [{
+        "claim": "rem:tradeoff", "kind": "measurement",
+        "text": (f"At n={last['n']}, d={last['d']}: the four-cache step through the decode "
+                 f"identity performs {f4:,} flops and the two-cache step {f2:,} "
+                 f"(ratio {f4 / f2:.3f}); both are ~4·n²·d, so the two-cache scheme saves no "
+                 f"arithmetic against it, only against the materialising step ({fn:,} flops, "
+                 f"ratio {fn / f2:.3f}). Memory: two-cache holds {m2 / m4:.1f}× the four-cache "
+                 f"bytes (n/2 = {last['n'] / 2:g}). Step times are in the timings section."),
+    }]
+
+
+def _index_compute(profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
+    # Looked up at call time so that tests can stand in for the sweeps.
+    return run_sweeps(full=profile == "full", seed=seed, progress=False, run=run)
+
+
+def _index_figures(idx: dict[str, Any]) -> list[dict[str, str]]:
+    if not idx:
+        return []
+    from tensorkv_check import index_sweeps as isw
+
+    return [
+        {"file": "index-dimension.svg", "title": "Index reductions: decoding success versus dimension",
+         "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
+         "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
+         "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
+         "svg": isw.figure_dimension(idx["dimension"])},
+        {"file": "index-C.svg", "title": "Index reductions: decoding success versus the query scale C",
+         "alt": "Decoding success against the query scale C, with the formula's C marked.",
+         "svg": isw.figure_C(idx["C"])},
+        {"file": "index-memory.svg", "title": "Index reductions: message bits per Index bit (M/N)",
+         "alt": "Log-log plot of M/N against n for the exact algorithms of each model.",
+         "svg": isw.figure_memory(idx["memory"])},
+        {"file": "index-caveat.svg", "title": "thm:two-cache-lb caveat: structured versus free rows",
+         "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
+         "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
+         "svg": isw.figure_caveat(idx["caveat"])},
+    ]
+
+
+def _no_findings(data: dict[str, Any]) -> list[dict[str, str]]:
+    return []
+
+
+def _late(module: str, name: str) -> Callable[..., Any]:
+    """``module.name``, imported when first called: the sweep modules draw their figures
+    with :mod:`tensorkv_check.report.figures`, so importing them here would be circular."""
+
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args)
+
+    call.__qualname__ = f"{module}.{name}"
+    return call
+
+
+def _module_section(name: str, module: str) -> Section:
+    """A section whose module defines ``compute``, ``figures`` and ``findings``."""
+    return Section(name, _late(module, "compute"), _late(module, "figures"), _late(module, "findings"))
+
+
+#: The report's sweeps, in the order they run and render. Add a section with one line.
+SECTIONS: list[Section] = [
+    Section("tradeoff", _tradeoff_compute, _tradeoff_figures, _tradeoff_findings),
+    Section("index", _index_compute, _index_figures, _no_findings),
+    _module_section("subgen", "tensorkv_check.subgen_checks"),
+    _module_section("geometry", "tensorkv_check.lowdim"),
+    _module_section("frontier", "tensorkv_check.frontier"),
+    _module_section("explore", "tensorkv_check.search"),
+]
+
+
+def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -> list[str]:
+    """Record each claim's exploration outcome on it (issue 8).
+
+    A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
+    with the shrunk instance and its snippet); one found outside shows a hypothesis is
+    necessary and leaves the status alone. Returns the explorers that crashed, which
+    count as errored checks.
+    """
+    from tensorkv_check.search import claim_outcomes
+
+    outcomes = claim_outcomes(explore)
+    crashed = []
+    for c in claims:
+        entry = outcomes.get(c["id"])
+        c["exploration"] = entry
+        if entry is None:
+            continue
+        inside = [e for e in entry["explorers"] if e["kind"] == "refuted"]
+        if inside and c["status"] != "refuted":
+            c["status"] = "refuted"
+            c["reason"] = ("counterexample inside its hypotheses from explorer "
+                           + ", ".join(e["explorer"] for e in inside)
+                           + f" (was: {c['reason']})")
+        crashed += [f"{c['id']}::explore:{e['explorer']}" for e in entry["explorers"] if e["kind"] == "error"]
+    return crashed
 
 
 def build_report(
@@ -127,6 +283,8 @@ def build_report(
     claim_ids: Iterable[str] | None = None,
     on_check: Callable[[Any], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
+    runner: Callable[..., list] | None = None,
+    sections: Iterable[Section] | None = None,
 ) -> dict[str, Any]:
     """Run the claim checks and sweeps of ``profile`` and return the report dict.
 
@@ -139,47 +297,64 @@ def build_report(
     claim_ids : iterable of str, optional
         Restrict to these claims and their dependencies.
     on_check, on_stage : callable, optional
-        Progress callbacks (a check is about to run; a sweep stage starts).
+        Progress callbacks (a check is submitted; a section starts).
+    runner : SweepRunner or callable, optional
+        ``runner(tasks, seed=..., name=..., jobs=None)`` running every sweep (the claim
+        checks included); default: serial in this process. Its configuration goes to
+        the timings section only: the data do not depend on it.
+    sections : iterable of Section, optional
+        Default :data:`SECTIONS`.
     """
     profile, seed = ctx.profile, ctx.seed
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    conf = PROFILES[profile]
-    t0 = time.perf_counter()
-    results = registry.run(claim_ids, ctx=ctx,
-                           include_slow=profile == "full", on_check=on_check)
-    t_claims = time.perf_counter() - t0
-    claims = [r.to_dict() for r in results.values()]
+    own = runner is None
+    run = SweepRunner(jobs=1) if own else runner
+    sections = list(SECTIONS if sections is None else sections)
+    try:
+        t0 = time.perf_counter()
+        if on_stage:
+            on_stage("claim checks")
+        results = registry.run(claim_ids, ctx=ctx, include_slow=profile == "full",
+                               on_check=on_check, run=run)
+        wall = {"claims": time.perf_counter() - t0}
+        claims = [r.to_dict() for r in results.values()]
+        sweeps: dict[str, Any] = {}
+        section_timings: dict[str, Any] = {}
+        for sec in sections:
+            if on_stage:
+                on_stage(f"{sec.name} sweep")
+            t1 = time.perf_counter()
+            data = dict(sec.compute(profile, seed, run))
+            if "timings" in data:
+                section_timings[sec.name] = data.pop("timings")
+            sweeps[sec.name] = data
+            wall[sec.name] = time.perf_counter() - t1
+    finally:
+        if own:
+            run.close()
 
-    if on_stage:
-        on_stage("tradeoff sweep")
-    t1 = time.perf_counter()
-    points = measure_tradeoff(conf["tradeoff_ns"], conf["tradeoff_d"], seed=seed,
-                              repeats=conf["tradeoff_repeats"])
-    t_sweep = time.perf_counter() - t1
-    tradeoff = [p.deterministic() for p in points]
-
-    if on_stage:
-        on_stage("index sweeps")
-    t2 = time.perf_counter()
-    index = run_sweeps(full=profile == "full", seed=seed, progress=False)
-    t_index = time.perf_counter() - t2
-
+    crashed = _attach_exploration(claims, sweeps["explore"]) if "explore" in sweeps else []
     summary = {s: sum(1 for c in claims if c["status"] == s)
                for s in ("proved", "confirmed", "refuted", "cited", "failing")}
-    errored = sorted(f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items()
-                     if ck["outcome"] == "error")
+    errored = sorted([f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items()
+                      if ck["outcome"] == "error"] + crashed)
+    findings = _claim_findings(claims)
+    for sec in sections:
+        findings += sec.findings(sweeps[sec.name])
+    times = (section_timings.get("tradeoff") or {}).get("seconds") or []
     timing_findings = []
-    if points:
-        last = points[-1]
-        s = last.seconds
-        faster = "two-cache" if s["two-cache"] < s["four-cache"] else "four-cache"
+    if times:
+        last = times[-1]
+        faster = "two-cache" if last["two-cache"] < last["four-cache"] else "four-cache"
         timing_findings.append(
-            f"At n={last.n}, d={last.d} the measured step times were four-cache "
-            f"{s['four-cache'] * 1e3:.3f} ms, two-cache {s['two-cache'] * 1e3:.3f} ms, naive "
-            f"four-cache {s['naive four-cache'] * 1e3:.3f} ms: the {faster} step was faster "
-            f"(ratio four/two = {s['four-cache'] / s['two-cache']:.2f})."
+            f"At n={last['n']}, d={last['d']} the measured step times were four-cache "
+            f"{last['four-cache'] * 1e3:.3f} ms, two-cache {last['two-cache'] * 1e3:.3f} ms, naive "
+            f"four-cache {last['naive four-cache'] * 1e3:.3f} ms: the {faster} step was faster "
+            f"(ratio four/two = {last['four-cache'] / last['two-cache']:.2f})."
         )
+    wall["total"] = time.perf_counter() - t0
+    describe = getattr(run, "describe", None)
     return _json_safe({
         "schema": SCHEMA,
         "paper": PAPER,
@@ -189,14 +364,15 @@ def build_report(
         "summary": summary,
         "errored_checks": errored,
         "claims": claims,
-        "sweeps": {"tradeoff": tradeoff, "index": index},
-        "findings": _findings(claims, tradeoff),
+        "sweeps": sweeps,
+        "findings": findings,
         "environment": environment(),
         "timings": {
-            "wall_seconds": {"claims": t_claims, "tradeoff_sweep": t_sweep, "index_sweeps": t_index,
-                             "total": time.perf_counter() - t0},
+            "wall_seconds": wall,
             "checks": {c.claim.id: c.seconds for c in results.values()},
-            "tradeoff_seconds": [{"n": p.n, "d": p.d, **p.seconds} for p in points],
+            "tradeoff_seconds": times,
+            "sections": section_timings,
+            "runner": describe() if callable(describe) else {"mode": "custom"},
             "findings": timing_findings,
         },
     })

@@ -12,6 +12,7 @@ import html
 import json
 from typing import Any
 
+from tensorkv_check.report.build import SECTIONS
 from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg, tradeoff_svg
 
 __all__ = ["evidence_text", "figures", "render_markdown", "render_html", "render_json"]
@@ -31,43 +32,10 @@ def figures(report: dict[str, Any]) -> list[dict[str, str]]:
         + ", ".join(f"{c['id']} {c['status']}" for c in report["claims"]),
         "svg": dependency_graph_svg(report["claims"]),
     }]
-    tr = report["sweeps"].get("tradeoff") or []
-    if tr:
-        out.append({
-            "file": "tradeoff-memory.svg",
-            "title": "Remark 3.9: memory held by each decoder",
-            "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
-            "the four-cache decoders linearly.",
-            "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
-        })
-        out.append({
-            "file": "tradeoff-flops.svg",
-            "title": "Remark 3.9: flops of one decode step",
-            "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
-            "coincide near 4 n^2 d; the materialising four-cache step is above both.",
-            "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
-        })
-    idx = report["sweeps"].get("index")
-    if idx:
-        from tensorkv_check import index_sweeps as isw
-
-        out += [
-            {"file": "index-dimension.svg", "title": "Index reductions: decoding success versus dimension",
-             "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
-             "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
-             "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
-             "svg": isw.figure_dimension(idx["dimension"])},
-            {"file": "index-C.svg", "title": "Index reductions: decoding success versus the query scale C",
-             "alt": "Decoding success against the query scale C, with the formula's C marked.",
-             "svg": isw.figure_C(idx["C"])},
-            {"file": "index-memory.svg", "title": "Index reductions: message bits per Index bit (M/N)",
-             "alt": "Log-log plot of M/N against n for the exact algorithms of each model.",
-             "svg": isw.figure_memory(idx["memory"])},
-            {"file": "index-caveat.svg", "title": "thm:two-cache-lb caveat: structured versus free rows",
-             "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
-             "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
-             "svg": isw.figure_caveat(idx["caveat"])},
-        ]
+    for sec in SECTIONS:  # each sweep section draws its own figures from its data
+        data = report["sweeps"].get(sec.name)
+        if data:
+            out += sec.figures(data)
     times = report["timings"].get("tradeoff_seconds") or []
     if times:
         pts = [{"n": t["n"], "seconds": {k: v for k, v in t.items() if k not in ("n", "d")}} for t in times]
@@ -167,11 +135,19 @@ def _md_reproducibility(report: dict[str, Any]) -> list[str]:
         "",
         "## Timings (not deterministic)",
         "",
-        f"- wall time: {t['wall_seconds']['total']:.1f} s "
-        f"(claims {t['wall_seconds']['claims']:.1f} s, trade-off sweep {t['wall_seconds']['tradeoff_sweep']:.1f} s, "
-        f"index sweeps {t['wall_seconds'].get('index_sweeps', 0.0):.1f} s)",
+        f"- wall time: {t['wall_seconds']['total']:.1f} s ("
+        + ", ".join(f"{k} {v:.1f} s" for k, v in t["wall_seconds"].items() if k != "total") + ")",
+        f"- runner: {_runner_text(t.get('runner') or {})}",
         *[f"- {f}" for f in t.get("findings", [])],
     ]
+
+
+def _runner_text(r: dict[str, Any]) -> str:
+    if r.get("mode") == "dask":
+        return f"Dask scheduler {r.get('scheduler')}"
+    if r.get("mode") == "processes":
+        return f"{r.get('jobs')} local processes"
+    return str(r.get("mode", "serial"))
 
 
 _CSS = """

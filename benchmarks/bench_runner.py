@@ -1,0 +1,116 @@
+"""Scaling of the sweep runner (issue 10, item 4): one fixed sweep, three back-ends, one run.
+
+The sweep is 16 Index tasks (:func:`tensorkv_check.index_sweeps.index_point`, standard
+model, n = 8192, d = 64, 600 queries: about 0.3 s each on one idle core), each with its
+own task seed; repetition ``r`` uses sweep seed ``r`` for every back-end. Every repetition runs it once
+
+* serially in this process (``jobs=1``, the reference),
+* on a local pool of 2 worker processes (``SweepRunner(jobs=2)``), and
+* on a Dask ``LocalCluster`` of 2 single-threaded worker processes,
+
+interleaved, so that drifting machine speed lands on all three alike. Pools and the
+cluster are started (and warmed up with one untimed sweep) before the timed
+repetitions: the ratios are those of the sweep, not of process start-up, which is
+reported separately. Reported per repetition: speed-up ``t_serial / t_mode`` and
+parallel efficiency ``speed-up / workers``; the results of the three back-ends are also
+compared (they must be identical).
+
+Usage: ``python -m benchmarks.bench_runner [--quick]`` prints the result as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import Any
+
+from tensorkv_check.runner import SweepRunner, Task
+
+__all__ = ["sweep", "run"]
+
+WORKERS = 2
+
+
+def sweep(tasks: int = 16, n: int = 8192, d: int = 64, queries: int = 600) -> list[Task]:
+    """The fixed sweep: ``tasks`` independent Index runs (distinct keys, hence distinct seeds)."""
+    return [Task("tensorkv_check.index_sweeps:index_point",
+                 {"algorithm": "exact", "model": "standard", "n": n, "d": d, "queries": queries,
+                  "eps": 0.25, "extra": {"replicate": i}})
+            for i in range(tasks)]
+
+
+def _timed(runner: SweepRunner, tasks: list[Task], seed: int) -> tuple[float, list]:
+    t0 = time.perf_counter()
+    res = runner.run(tasks, seed=seed, name="bench")
+    return time.perf_counter() - t0, [r.value for r in res]
+
+
+def run(quick: bool = False, reps: int = 3) -> dict[str, Any]:
+    """Time the sweep serially, on 2 processes and on a 2-worker LocalCluster, interleaved.
+
+    Returns
+    -------
+    dict
+        ``{"benchmark": "runner", "tasks", "reps", "seconds": {mode: [...]}, "speedup":
+        {mode: [...]}, "efficiency": {mode: [...]}, "startup_seconds": {...},
+        "identical_results": bool, "dask": available or reason}``.
+    """
+    tasks = sweep(8, 2048, 64, 300) if quick else sweep()
+    runners: dict[str, SweepRunner] = {"serial": SweepRunner(jobs=1)}
+    startup: dict[str, float] = {}
+    cluster = client = None
+    dask_note = "used"
+    try:
+        t0 = time.perf_counter()
+        runners["processes"] = SweepRunner(jobs=WORKERS)
+        runners["processes"].run(tasks[:WORKERS], seed=0, name="warmup")
+        startup["processes"] = time.perf_counter() - t0
+        try:
+            import distributed
+
+            t0 = time.perf_counter()
+            cluster = distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
+                                               dashboard_address=None, silence_logs=50)
+            client = distributed.Client(cluster, set_as_default=False)
+            runners["dask"] = SweepRunner(scheduler=client)
+            runners["dask"].run(tasks[:WORKERS], seed=0, name="warmup")
+            startup["dask"] = time.perf_counter() - t0
+        except ImportError as exc:
+            dask_note = f"not measured: {exc}"
+        seconds: dict[str, list[float]] = {k: [] for k in runners}
+        identical = True
+        for rep in range(reps):
+            outputs: dict[str, str] = {}
+            for mode, r in runners.items():
+                t, out = _timed(r, tasks, rep + 1)
+                seconds[mode].append(t)
+                outputs[mode] = json.dumps(out)
+            identical &= len(set(outputs.values())) == 1
+    finally:
+        for r in runners.values():
+            r.close()
+        if client is not None:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+    ref = seconds["serial"]
+    speedup = {m: [a / b for a, b in zip(ref, s)] for m, s in seconds.items() if m != "serial"}
+    return {
+        "benchmark": "runner",
+        "quick": quick,
+        "tasks": len(tasks),
+        "task": tasks[0].params,
+        "workers": WORKERS,
+        "reps": reps,
+        "seconds": seconds,
+        "speedup": speedup,
+        "efficiency": {m: [x / WORKERS for x in v] for m, v in speedup.items()},
+        "startup_seconds": startup,
+        "identical_results": identical,
+        "dask": dask_note,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover
+    print(json.dumps(run(quick="--quick" in sys.argv[1:]), indent=2))
