@@ -10,6 +10,13 @@ from tensorkv_check import cli
 from tensorkv_check.report import build
 
 
+@pytest.fixture(autouse=True)
+def _plumbing_sections(monkeypatch):
+    # Reports run here test the command's plumbing; the heavy sections (SubGen, geometry,
+    # frontier, explore) run for real once, in test_report_e2e.
+    monkeypatch.setattr(build, "SECTIONS", [s for s in build.SECTIONS if s.name in ("tradeoff", "index")])
+
+
 def run(capsys, *argv):
     try:
         code = cli.main(list(argv))

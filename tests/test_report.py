@@ -27,8 +27,10 @@ def index_sweeps_once():
 @pytest.fixture(autouse=True)
 def tiny_profile(monkeypatch, index_sweeps_once):
     # The real profiles time decoders up to n=256; the tests need the plumbing, not the sweep.
+    # The SubGen, geometry, frontier and explore sections run for real in test_report_e2e.
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
     monkeypatch.setattr(build, "run_sweeps", lambda **kw: copy.deepcopy(index_sweeps_once))
+    monkeypatch.setattr(build, "SECTIONS", [sec for sec in build.SECTIONS if sec.name in ("tradeoff", "index")])
 
 
 def toy_registry() -> Registry:
@@ -155,7 +157,7 @@ def test_rendering_error_leaves_previous_report_intact(tmp_path, monkeypatch):
     before = {p.name: p.read_bytes() for p in tmp_path.glob("report.*")}
     from tensorkv_check import report as report_pkg
 
-    def boom(_):
+    def boom(*_, **__):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr(report_pkg, "render_html", boom)
@@ -207,3 +209,27 @@ def test_non_finite_numbers_in_evidence_do_not_break_the_json(tmp_path):
     text = render_json(rep)
     assert '"slope": "nan"' in text and '"-inf"' in text
     write_report(rep, tmp_path, ["json"])
+
+
+def _explore_data(kind: str) -> dict:
+    row = {"claim": "lem:b", "explorer": "edge", "region": "inside" if kind != "hypothesis-necessary" else "outside",
+           "hypothesis": "n >= 1", "kind": kind, "tried": 7, "text": f"{kind} at n=2",
+           "example": {"n": 2}, "snippet": "print(2)"}
+    return {"explorers": [row]}
+
+
+@pytest.mark.parametrize("kind, status, errored", [
+    ("refuted", "refuted", []),
+    ("hypothesis-necessary", "confirmed", []),
+    ("explored", "confirmed", []),
+    ("error", "confirmed", ["lem:b::explore:edge"]),
+])
+def test_exploration_outcomes_are_attached_to_claims(kind, status, errored):
+    claims = [r.to_dict() for r in toy_registry().run(ctx=CheckContext(seed=0)).values()]
+    crashed = build._attach_exploration(claims, _explore_data(kind))
+    b = next(c for c in claims if c["id"] == "lem:b")
+    assert b["status"] == status and crashed == errored
+    assert b["exploration"]["outcome"] == kind
+    assert next(c for c in claims if c["id"] == "def:a")["exploration"] is None
+    if kind == "refuted":
+        assert "explorer edge" in b["reason"]

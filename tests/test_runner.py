@@ -30,6 +30,15 @@ from tensorkv_check.runner import (
 MOD = __name__
 
 
+
+
+@pytest.fixture(autouse=True)
+def _plumbing_sections(monkeypatch):
+    # Reports run here test the command's plumbing; the heavy sections (SubGen, geometry,
+    # frontier, explore) run for real once, in test_report_e2e.
+    monkeypatch.setattr(build, "SECTIONS", [s for s in build.SECTIONS if s.name in ("tradeoff", "index")])
+
+
 # ------------------------------------------------------------------ task functions
 
 

@@ -46,12 +46,14 @@ def write_report(report: dict[str, Any], out_dir: str | Path, formats: Iterable[
     texts: dict[Path, str] = {}
     if "json" in formats:
         texts[out / "report.json"] = render_json(report)
+    # Drawn once for both renderings: the figures take longer than everything else here.
+    figs = figures(report) if {"md", "html"} & set(formats) else []
     if "md" in formats:
-        for fig in figures(report):
+        for fig in figs:
             texts[out / "figures" / fig["file"]] = fig["svg"]
-        texts[out / "report.md"] = render_markdown(report)
+        texts[out / "report.md"] = render_markdown(report, figs=figs)
     if "html" in formats:
-        texts[out / "report.html"] = render_html(report)
+        texts[out / "report.html"] = render_html(report, figs=figs)
     for path, text in texts.items():
         path.parent.mkdir(parents=True, exist_ok=True)
         atomic_write(path, text)

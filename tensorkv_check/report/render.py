@@ -12,10 +12,10 @@ import html
 import json
 from typing import Any
 
-from tensorkv_check.report.build import SECTIONS
+from tensorkv_check.report import build as _build
 from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg, tradeoff_svg
 
-__all__ = ["evidence_text", "figures", "render_markdown", "render_html", "render_json"]
+__all__ = ["evidence_text", "exploration_text", "figures", "render_markdown", "render_html", "render_json"]
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -32,7 +32,7 @@ def figures(report: dict[str, Any]) -> list[dict[str, str]]:
         + ", ".join(f"{c['id']} {c['status']}" for c in report["claims"]),
         "svg": dependency_graph_svg(report["claims"]),
     }]
-    for sec in SECTIONS:  # each sweep section draws its own figures from its data
+    for sec in _build.SECTIONS:  # each sweep section draws its own figures from its data
         data = report["sweeps"].get(sec.name)
         if data:
             out += sec.figures(data)
@@ -46,6 +46,51 @@ def figures(report: dict[str, Any]) -> list[dict[str, str]]:
             "svg": tradeoff_svg(pts, "seconds", "seconds per step (median)", "Step time (measured)"),
         })
     return out
+
+
+#: Finding kinds in the order the report groups them, with the group's heading.
+_FINDING_GROUPS = (
+    ("refuted", "Refuted claims"),
+    ("failing", "Failing checks (bugs to fix)"),
+    ("hypothesis-necessary", "Hypotheses shown necessary (counterexamples outside them)"),
+    ("measurement", "Measurements"),
+    ("finding", "Findings of the sweeps"),
+    ("check", "Checks of the harness itself"),
+    ("caveat", "Modelling caveats"),
+    ("inferred", "Our reconstructions [inferred]"),
+    ("explored", "Explored without a counterexample"),
+)
+
+#: Exploration outcomes whose shrunk instance is printed as a snippet.
+_SHOW_SNIPPET = frozenset({"refuted", "hypothesis-necessary", "error"})
+
+
+def _finding_groups(findings: list[dict[str, str]]) -> list[tuple[str, list[dict[str, str]]]]:
+    """Findings grouped by kind, in :data:`_FINDING_GROUPS` order (unknown kinds last)."""
+    known = {k for k, _ in _FINDING_GROUPS}
+    groups = [(title, [f for f in findings if f["kind"] == kind]) for kind, title in _FINDING_GROUPS]
+    rest = [f for f in findings if f["kind"] not in known]
+    groups.append(("Other", rest))
+    return [(t, items) for t, items in groups if items]
+
+
+def _explorers(claim: dict[str, Any]) -> list[dict[str, Any]]:
+    return (claim.get("exploration") or {}).get("explorers", [])
+
+
+def exploration_text(claim: dict[str, Any]) -> str:
+    """One cell: the strongest exploration outcome and how much was tried (never "proved")."""
+    exps = _explorers(claim)
+    if not exps:
+        return "not explored"
+    tried = sum(ex["tried"] for ex in exps)
+    return (f"{claim['exploration']['outcome']} ({len(exps)} explorer{'s' if len(exps) > 1 else ''}, "
+            f"{tried} examples)")
+
+
+def _explorer_scope(ex: dict[str, Any]) -> str:
+    where = "inside its hypotheses" if ex["region"] == "inside" else f"outside: {ex.get('hypothesis') or 'a hypothesis'}"
+    return f"{where}, {ex['tried']} examples"
 
 
 def evidence_text(check: dict[str, Any]) -> str:
@@ -71,7 +116,8 @@ def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
+def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
+                    figs: list[dict[str, str]] | None = None) -> str:
     p = report["paper"]
     lines = [
         f"# tensorkv-check verification report",
@@ -85,8 +131,8 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
         "|---|---|",
         *[f"| {s} | {n} |" for s, n in report["summary"].items()],
         "",
-        "| claim | paper | sources | status | evidence |",
-        "|---|---|---|---|---|",
+        "| claim | paper | sources | status | explored | evidence |",
+        "|---|---|---|---|---|---|",
     ]
     for c in report["claims"]:
         ev = "<br>".join(f"**{name}** ({ck['kind']}): {evidence_text(ck)}" for name, ck in c["checks"].items())
@@ -94,12 +140,16 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
             ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
         lines.append(
             f"| `{c['id']}` | {_md_cell(c['paper_ref'])} | {', '.join(c['sources'])} | "
-            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(ev)} |"
+            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(exploration_text(c))} | {_md_cell(ev)} |"
         )
     lines += ["", "## Findings", ""]
-    lines += [f"- {_md_cell(f['text'])}" for f in report["findings"]] or ["- none"]
+    groups = _finding_groups(report["findings"])
+    for title, items in groups:
+        lines += [f"### {title}", ""] + [f"- {_md_cell(f['text'])}" for f in items] + [""]
+    if not groups:
+        lines.append("- none")
     lines += ["", "## Figures", ""]
-    for fig in figures(report):
+    for fig in figures(report) if figs is None else figs:
         lines += [f"### {fig['title']}", "", f"![{fig['alt']}]({figure_dir}/{fig['file']})", ""]
     lines += ["## Claims in detail", ""]
     for c in report["claims"]:
@@ -117,6 +167,13 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures") -> str:
         for name, ck in c["checks"].items():
             lines.append(f"- **{name}** ({ck['kind']}, {ck['outcome']}): {evidence_text(ck)}")
         lines.append("")
+        for ex in _explorers(c):
+            lines.append(f"- exploration **{ex['explorer']}** ({_explorer_scope(ex)}): "
+                         f"{ex['kind']}; {ex['text']}")
+            if ex["kind"] in _SHOW_SNIPPET and ex.get("snippet"):
+                lines += ["", "  ```python", *[f"  {ln}" for ln in ex["snippet"].splitlines()], "  ```"]
+        if c.get("exploration"):
+            lines.append("")
     lines += _md_reproducibility(report)
     return "\n".join(lines) + "\n"
 
@@ -163,7 +220,7 @@ def _status_badge(status: str) -> str:
     return f'<span class="status" style="background:{col}">{html.escape(status)}</span>'
 
 
-def render_html(report: dict[str, Any]) -> str:
+def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None) -> str:
     e = html.escape
     p = report["paper"]
     out = [
@@ -177,7 +234,7 @@ def render_html(report: dict[str, Any]) -> str:
         "<h2>Summary</h2><table><tr><th>status</th><th>claims</th></tr>",
         *[f"<tr><td>{_status_badge(s)}</td><td>{n}</td></tr>" for s, n in report["summary"].items()],
         "</table>",
-        "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>evidence</th></tr>",
+        "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>explored</th><th>evidence</th></tr>",
     ]
     for c in report["claims"]:
         if c["checks"]:
@@ -187,12 +244,15 @@ def render_html(report: dict[str, Any]) -> str:
         out.append(
             f'<tr id="{e(c["id"])}"><td><code>{e(c["id"])}</code></td><td>{e(c["paper_ref"])}</td>'
             f"<td>{e(', '.join(c['sources']))}</td><td>{_status_badge(c['status'])}<br><small>{e(c['reason'])}</small></td>"
-            f"<td>{ev}</td></tr>"
+            f"<td>{e(exploration_text(c))}</td><td>{ev}</td></tr>"
         )
-    out.append("</table><h2>Findings</h2><ul>")
-    out += [f"<li>{e(f['text'])}</li>" for f in report["findings"]] or ["<li>none</li>"]
+    out.append("</table><h2>Findings</h2>")
+    groups = _finding_groups(report["findings"])
+    for title, items in groups:
+        out.append(f"<h3>{e(title)}</h3><ul>" + "".join(f"<li>{e(f['text'])}</li>" for f in items) + "</ul>")
+    out.append("<ul>" + ("" if groups else "<li>none</li>"))
     out.append("</ul><h2>Figures</h2>")
-    for fig in figures(report):
+    for fig in figures(report) if figs is None else figs:
         data = base64.b64encode(fig["svg"].encode("utf-8")).decode("ascii")
         out.append(
             f'<figure><img alt="{e(fig["alt"])}" src="data:image/svg+xml;base64,{data}">'
@@ -216,6 +276,15 @@ def render_html(report: dict[str, Any]) -> str:
         if c["checks"]:
             out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(evidence_text(ck))}</li>"
                                         for n, ck in c["checks"].items()) + "</ul>")
+        if c.get("exploration"):
+            items = []
+            for ex in _explorers(c):
+                item = (f"<li>exploration <b>{e(ex['explorer'])}</b> ({e(_explorer_scope(ex))}): "
+                        f"{e(ex['kind'])}; {e(ex['text'])}")
+                if ex["kind"] in _SHOW_SNIPPET and ex.get("snippet"):
+                    item += f"<pre><code>{e(ex['snippet'])}</code></pre>"
+                items.append(item + "</li>")
+            out.append("<ul>" + "".join(items) + "</ul>")
     open_list = False
     for line in _md_reproducibility(report):
         if line.startswith("## "):
