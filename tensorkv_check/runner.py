@@ -569,6 +569,7 @@ def run_tasks(
     resume: bool = False,
     progress: Progress | None = None,
     desc: str = "",
+    name: str = "",
 ) -> list[TaskResult]:
     """Run one sweep and return its results in task order.
 
@@ -589,6 +590,9 @@ def run_tasks(
         ``progress(name, done, total, result)``.
     desc : str
         Name shown by ``progress`` (default: the checkpoint's stem, or ``"sweep"``).
+    name : str
+        The sweep's name, as :meth:`SweepRunner.run` takes it (so the two are
+        interchangeable as a section's ``run``): used as ``desc`` when that is not given.
 
     Examples
     --------
@@ -599,7 +603,7 @@ def run_tasks(
     ckpt = None if checkpoint is None else Path(checkpoint)
     if ckpt is not None and ckpt.suffix != ".jsonl":
         raise ValueError(f"checkpoint must be a .jsonl file, got {ckpt}")
-    name = _safe_name(desc or (ckpt.stem if ckpt is not None else "sweep"))
+    name = _safe_name(desc or name or (ckpt.stem if ckpt is not None else "sweep"))
     with SweepRunner(jobs=jobs, scheduler=scheduler, resume=resume, progress=progress) as runner:
         return runner._run(list(tasks), seed, name, None, ckpt)
 
