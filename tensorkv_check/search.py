@@ -552,12 +552,45 @@ def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     budget = PROFILES[profile]
     results, timings = [], {}
-    for exp in registry.explorers():
-        res = explore(exp, budget=budget, seed=seed)
-        timings[exp.key] = res.pop("timings")
-        results.append(res)
+    if registry is not None and run is not None and callable(run) and not hasattr(run, "explorers"):
+        # Through the sweep runner: one task per explorer of the project's registry. Each
+        # explorer searches with the run's seed (not its task seed), so the data equal
+        # those of the in-process path.
+        from tensorkv_check.runner import Task
+
+        tasks = [Task("tensorkv_check.search:explore_task", {"key": e.key, "budget": budget, "seed": seed},
+                      key=e.key) for e in registry.explorers()]
+        for exp, r in zip(registry.explorers(), run(tasks, seed=seed, name="explore")):
+            res = dict(r.value) if r.ok else _crashed(exp, budget, seed, r.error or "task failed")
+            timings[exp.key] = res.pop("timings", None)
+            results.append(res)
+    else:
+        for exp in registry.explorers():
+            res = explore(exp, budget=budget, seed=seed)
+            timings[exp.key] = res.pop("timings")
+            results.append(res)
     timings["total_seconds"] = time.perf_counter() - t0
     return {"profile": profile, "seed": seed, "budget": budget, "explorers": results, "timings": timings}
+
+
+def explore_task(params: dict[str, Any], task_seed: int) -> dict[str, Any]:
+    """Runner task: :func:`explore` one explorer of the project's registry by its key."""
+    from proofs.registry import load_all
+
+    exp = next((e for e in load_all().explorers() if e.key == params["key"]), None)
+    if exp is None:
+        raise ValueError(f"no explorer with key {params['key']!r}")
+    return explore(exp, budget=params["budget"], seed=params["seed"])
+
+
+def _crashed(exp: Any, budget: int, seed: int, error: str) -> dict[str, Any]:
+    """The record of an explorer whose runner task failed (shown as an error, never hidden)."""
+    return {"claim": exp.claim_id, "explorer": exp.name, "region": exp.region,
+            "hypothesis": getattr(exp, "hypothesis", None), "seed": seed, "examples": budget,
+            "tried": 0, "shrink_evaluations": 0, "outcome": "error", "kind": "error",
+            "failure": error, "example": None, "snippet": None, "ranges": {},
+            "text": f"the exploration task failed: {error}", "observations": {},
+            "best": None, "description": "", "replay_identical": None}
 
 
 _KIND_ORDER = ("error", "refuted", "hypothesis-necessary", "explored")

@@ -263,3 +263,20 @@ def test_quick_profile_compute_is_deterministic():
     kinds = {r["claim"] + "::" + r["explorer"]: r["kind"] for r in a["explorers"]}
     assert kinds["thm:two-cache-lb::structured-rows-factor-keeping"] == "hypothesis-necessary"
     assert "error" not in kinds.values()
+
+
+def test_compute_through_the_runner_equals_in_process(monkeypatch):
+    from tensorkv_check import search
+    from tensorkv_check.runner import TaskResult, run_tasks
+
+    monkeypatch.setitem(search.PROFILES, "quick", 1)  # one example per explorer: plumbing only
+    a, b = search.compute("quick", 3), search.compute("quick", 3, run=run_tasks)
+    a.pop("timings"), b.pop("timings")
+    assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+    def failing(tasks, seed, name):
+        return [TaskResult(t, 0, error="RuntimeError: worker lost") for t in tasks]
+
+    c = search.compute("quick", 3, run=failing)
+    assert c["explorers"] and {e["kind"] for e in c["explorers"]} == {"error"}
+    assert all("worker lost" in e["text"] for e in c["explorers"])
