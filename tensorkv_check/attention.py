@@ -39,7 +39,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 
 import numpy as np
 
-from tensorkv_check._fastexp import exp_shifted_inplace
+from tensorkv_check._fastexp import add_weighted_rows, exp_shifted_inplace, row_dots_into
 from tensorkv_check._validation import as_float_array, check_positive_scale, same_width
 
 __all__ = [
@@ -427,7 +427,7 @@ def _attention_blocks(
     for j0 in starts:
         j1 = min(n, j0 + block)
         sb = s[:, : j1 - j0]
-        np.matmul(K[j0:j1], qs, out=sb[0])
+        row_dots_into(K[j0:j1], qs, sb[0])
         bmax = sb.max()
         if not np.isfinite(bmax) or not np.isfinite(sb.min()):
             _check_logits_finite(sb)
@@ -437,7 +437,7 @@ def _attention_blocks(
             den *= factor
             run_max = bmax
         exp_shifted_inplace(sb, run_max)
-        num += sb[0] @ V[j0:j1]
+        add_weighted_rows(sb[0], V[j0:j1], num)
         den += sb.sum()
     return run_max, num, den
 

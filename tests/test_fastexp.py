@@ -99,3 +99,26 @@ def test_one_shift_per_row():
     assert np.array_equal(got.max(axis=1), np.ones(8))
     with pytest.raises(ValueError, match="one value per row"):
         fe.exp_shifted_inplace(S.copy(), top[:3])
+
+
+@pytest.mark.parametrize("jit", [True, False])
+def test_row_dots_and_weighted_rows_equal_blas(monkeypatch, jit):
+    if not jit:
+        monkeypatch.setattr(fe, "_KERNEL", None)
+    rng = np.random.default_rng(5)
+    n, d = fe.MIN_JIT_SIZE // 8 + 3, 8  # odd n; large enough for the compiled path
+    K, V, q, p = rng.standard_normal((n, d)), rng.standard_normal((n, d)), rng.standard_normal(d), rng.random(n)
+    out = np.empty(n)
+    fe.row_dots_into(K, q, out)
+    np.testing.assert_allclose(out, K @ q, rtol=1e-13, atol=1e-13 * np.abs(K).max() * np.abs(q).sum())
+    num = np.ones(d)
+    fe.add_weighted_rows(p, V, num)
+    np.testing.assert_allclose(num, 1.0 + p @ V, rtol=1e-13, atol=1e-13 * n)
+
+
+def test_row_kernels_check_shapes():
+    K = np.ones((4, 3))
+    with pytest.raises(ValueError, match="row_dots_into needs"):
+        fe.row_dots_into(K, np.ones(2), np.empty(4))
+    with pytest.raises(ValueError, match="add_weighted_rows needs"):
+        fe.add_weighted_rows(np.ones(3), K, np.zeros(3))
