@@ -177,16 +177,9 @@ def _attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float) -> np.
     """Unchecked standard attention; ``q`` is (d,) or (m, d)."""
     n, d = K.shape
     if q.ndim == 1 and n * d >= _PARALLEL_MIN_ROW_WORK and n > _ROW_BLOCK:
-        workers = _parallel.workers()
-        if workers > 1:
-            starts = range(0, n, _ROW_BLOCK)
-            workers = min(workers, len(starts))
-            with np.errstate(over="ignore", invalid="ignore"):  # reported as ValueErrors
-                out = _merge_states(_parallel.run([
-                    (_attention_blocks, (q * scale, K, V, starts[w::workers], _ROW_BLOCK))
-                    for w in range(workers)
-                ]))
-            return _check_output_finite(out)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported as ValueErrors
+            out = _run_lanes(_attention_blocks, (q * scale, K, V), range(0, n, _ROW_BLOCK), _ROW_BLOCK)
+        return _check_output_finite(out)
     logits = (q * scale) @ K.T  # (n,) or (m, n)
     _check_logits_finite(logits)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below as a ValueError
@@ -341,20 +334,34 @@ def _tensor_attention_one(
     V2e = np.empty((n2, d + 1))
     V2e[:, :d] = V2
     V2e[:, d] = 1.0
-    workers = _parallel.workers() if n1 * n2 >= _PARALLEL_MIN_PAIRS else 1
-    # The block budget is shared by the workers, so the step's working memory stays
-    # O(n d + block_bytes) however many threads run; and every worker gets a block.
-    block = max(1, min(-(-n1 // workers), (block_bytes // workers) // (8 * n2)))
-    starts = range(0, n1, block)
-    workers = min(workers, len(starts))
-    if workers == 1 and n1 * n2 * d < _ONE_BLAS_THREAD_MIN_WORK:
-        _, num, den = _tensor_attention_blocks(A, K2T, V2e, V1, starts, block)
-        return num / den
-    tasks = [
-        (_tensor_attention_blocks, (A, K2T, V2e, V1, starts[w::workers], block))
-        for w in range(workers)
-    ]
-    return _merge_states(_parallel.run(tasks))
+    if n1 * n2 < _PARALLEL_MIN_PAIRS:
+        block = max(1, min(n1, block_bytes // (8 * n2)))
+        starts = range(0, n1, block)
+        if n1 * n2 * d < _ONE_BLAS_THREAD_MIN_WORK:
+            _, num, den = _tensor_attention_blocks(A, K2T, V2e, V1, starts, block)
+            return num / den
+        return _merge_states(_parallel.run([(_tensor_attention_blocks, (A, K2T, V2e, V1, starts, block))]))
+    # The block budget is shared by the lanes, so the step's working memory stays
+    # O(n d + block_bytes) however many threads run; and every lane gets a block.
+    block = max(1, min(-(-n1 // _LANES), (block_bytes // _LANES) // (8 * n2)))
+    return _run_lanes(_tensor_attention_blocks, (A, K2T, V2e, V1), range(0, n1, block), block)
+
+
+#: Lanes of a large step: its row blocks are dealt round-robin to this many streaming-
+#: softmax states, merged in a fixed order. The partition never depends on how many
+#: threads run it (a lane per thread, or all lanes on one), so neither does the result:
+#: a step gives the same bits in a one-thread worker process and on a whole machine.
+_LANES = 2
+
+
+def _run_lanes(fn, head: tuple, starts: range, block: int) -> np.ndarray:
+    """Run ``fn(*head, lane_starts, block)`` per lane, on threads when cores allow; merge."""
+    tasks = [(fn, (*head, starts[w::_LANES], block)) for w in range(_LANES) if len(starts[w::_LANES])]
+    if _parallel.workers() > 1 and len(tasks) > 1:
+        parts = _parallel.run(tasks)
+    else:
+        parts = [f(*args) for f, args in tasks]
+    return _merge_states(parts)
 
 
 def _merge_states(parts: list[tuple[float, np.ndarray, float]]) -> np.ndarray:

@@ -122,3 +122,21 @@ def test_row_kernels_check_shapes():
         fe.row_dots_into(K, np.ones(2), np.empty(4))
     with pytest.raises(ValueError, match="add_weighted_rows needs"):
         fe.add_weighted_rows(np.ones(3), K, np.zeros(3))
+
+
+def test_large_steps_give_the_same_bits_on_one_thread_or_two(monkeypatch):
+    # A runner task in a one-thread worker and the same task on a whole machine must agree
+    # to the bit (the report's execution modes are byte-identical).
+    monkeypatch.setattr(att, "_PARALLEL_MIN_PAIRS", 1)
+    monkeypatch.setattr(att, "_PARALLEL_MIN_ROW_WORK", 1)
+    monkeypatch.setattr(att, "_ROW_BLOCK", 97)
+    rng = np.random.default_rng(6)
+    K1, K2, V1, V2 = rng.standard_normal((4, 300, 8))
+    K, V, q = rng.standard_normal((1000, 8)), rng.standard_normal((1000, 8)), rng.standard_normal(8)
+    outs = []
+    for threads in (1, 2):
+        monkeypatch.setattr(att._parallel, "workers", lambda t=threads: t)
+        outs.append((att._tensor_attention(q, K1, K2, V1, V2, 0.5, block_bytes=8 * 300 * 7),
+                     att._attention(q, K, V, 0.5)))
+    for a, b in zip(*outs):
+        assert np.array_equal(a, b)
