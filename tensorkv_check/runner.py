@@ -174,9 +174,29 @@ def resolve(fn: str) -> Callable[..., Any]:
     return obj
 
 
+_BLAS = None  # threadpoolctl controller of the BLAS libraries, made on first use
+
+
+def _one_blas_thread():
+    """A context holding BLAS to one thread while a task runs.
+
+    OpenBLAS's results depend on its thread count (it picks other kernels and splits
+    for small products), so a task that ran on a whole machine in serial mode and in a
+    one-thread worker process would differ in the last bits. Every back-end runs every
+    task with one BLAS thread; parallelism comes from running tasks side by side.
+    """
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController().select(user_api="blas")
+    return _BLAS.limit(limits=1)
+
+
 def _run_one(task: Task, seed: int) -> TaskResult:
     try:
-        value = _normalise(resolve(task.fn)(dict(task.params), seed))
+        with _one_blas_thread():
+            value = _normalise(resolve(task.fn)(dict(task.params), seed))
     except Exception as exc:  # a failing task is reported, the sweep goes on
         return TaskResult(task, seed, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
     return TaskResult(task, seed, value=value)

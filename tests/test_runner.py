@@ -51,6 +51,13 @@ def _count(params: dict) -> int:
     return before
 
 
+def blas_threads(params: dict, seed: int) -> dict:
+    """The BLAS thread count a task runs with."""
+    from threadpoolctl import threadpool_info
+
+    return {"threads": sorted({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"})}
+
+
 def counted(params: dict, seed: int) -> dict:
     """A seeded task that records each call; misbehaves as ``params`` ask."""
     import numpy as np
@@ -434,3 +441,11 @@ def test_a_task_must_return_a_json_dict():
     res = run_tasks([Task("operator:eq", {"a": 1})], seed=0)  # eq(params, seed) -> False
     assert not res[0].ok and "a task must return a dict" in res[0].error
     assert isinstance(res[0], TaskResult) and res[0].task.label == "eq a=1"
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_every_task_runs_with_one_blas_thread(jobs):
+    # OpenBLAS's results depend on its thread count: a task must see the same count in
+    # serial mode (the whole machine) as in a worker process, or the modes' bytes differ.
+    res = run_tasks([Task(f"{MOD}:blas_threads", {})], seed=0, jobs=jobs)
+    assert res[0].value == {"threads": [1]}
