@@ -36,7 +36,7 @@ from tensorkv_check.attention import (
     _kron,
     _tensor_attention,
 )
-from tensorkv_check.protocol import pack_state, unpack_state
+from tensorkv_check.protocol import HeadDimScale, pack_state, unpack_state
 
 __all__ = [
     "RowBuffer",
@@ -246,7 +246,7 @@ def _token_rows(name: str, value: object, d: int | None) -> np.ndarray:
     return arr
 
 
-class _Decoder:
+class _Decoder(HeadDimScale):
     """Shared plumbing: head dimension, scale, query validation and flop accounting."""
 
     def __init__(self, d: int | None = None, scale: float | None = None) -> None:
@@ -263,16 +263,6 @@ class _Decoder:
         self.total_flops = 0
         self.last_step_flops = 0
 
-    @property
-    def d(self) -> int | None:
-        """Head dimension, fixed by the constructor or the first appended token."""
-        return self._d
-
-    @property
-    def scale(self) -> float:
-        if self._d is None:
-            raise ValueError("scale is undefined until d is known; append a token first")
-        return check_positive_scale(self._scale_arg, self._d)
 
     def _fix_d(self, d: int) -> None:
         if self._d is None:

@@ -282,7 +282,7 @@ def _tensor_attend(Q: np.ndarray, K1: np.ndarray, K2: np.ndarray, V1: np.ndarray
 # --------------------------------------------------------------------------- base
 
 
-class _Compressor:
+class _Compressor(_protocol.HeadDimScale):
     """Shared plumbing: mode, ``d``, scale, block validation, queries and the byte format.
 
     Subclasses implement ``_add(arrays)`` (ingest a validated block), ``_reconstruct()``
@@ -313,16 +313,6 @@ class _Compressor:
         self.n_tokens = 0
         self._recon: list[np.ndarray] | None = None
 
-    @property
-    def d(self) -> int | None:
-        return self._d
-
-    @property
-    def scale(self) -> float:
-        """Logit scale (``None`` at construction means ``1/d``)."""
-        if self._d is None:
-            raise ValueError(f"{type(self).__name__}: scale is undefined until d is known; ingest a token first")
-        return check_positive_scale(self._scale_arg, self._d)
 
     @property
     def memory_bytes(self) -> int:

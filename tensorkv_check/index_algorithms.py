@@ -29,7 +29,7 @@ import numpy as np
 
 from tensorkv_check._validation import as_float_array, check_positive_scale, same_width
 from tensorkv_check.caches import FACTOR_NAMES, BufferGroup, token_blocks
-from tensorkv_check.protocol import pack_state, unpack_param, unpack_state
+from tensorkv_check.protocol import HeadDimScale, pack_state, unpack_param, unpack_state
 
 __all__ = ["FactorKeepingTwoCache", "TruncatingRowCache"]
 
@@ -45,7 +45,7 @@ def _check_d(d: object) -> int | None:
     return int(d)
 
 
-class _RowAlgorithm:
+class _RowAlgorithm(HeadDimScale):
     """Shared plumbing: ``d``, ``scale``, query validation."""
 
     def __init__(self, d: int | None, scale: float | None) -> None:
@@ -54,16 +54,6 @@ class _RowAlgorithm:
             check_positive_scale(scale, 1)
         self._scale_arg = scale
 
-    @property
-    def d(self) -> int | None:
-        return self._d
-
-    @property
-    def scale(self) -> float:
-        """Logit scale; ``1/d`` unless given."""
-        if self._d is None:
-            raise ValueError("scale is undefined until d is known; ingest a token first")
-        return check_positive_scale(self._scale_arg, self._d)
 
     def _bytes_scale(self) -> float | None:
         return self.scale if self._d is not None else self._scale_arg

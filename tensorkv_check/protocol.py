@@ -63,6 +63,7 @@ __all__ = [
     "KIND_CODES",
     "HEADER_BYTES",
     "CacheAlgorithm",
+    "HeadDimScale",
     "check_algorithm",
     "check_factory",
     "message_bytes",
@@ -104,6 +105,32 @@ _HEADER = struct.Struct("<4sBBHIIdQ")
 HEADER_BYTES = _HEADER.size  # 32
 
 _MEMBERS = ("inputs", "d", "scale", "ingest", "to_bytes", "from_bytes", "query")
+
+
+class HeadDimScale:
+    """The protocol's ``d`` and ``scale`` members, shared by this project's algorithms.
+
+    Subclasses set ``self._d`` (``None`` until the first token fixes it) and
+    ``self._scale_arg`` (``None`` for the default ``1/d``).
+    """
+
+    _d: int | None
+    _scale_arg: float | None
+
+    @property
+    def d(self) -> int | None:
+        """Head dimension, fixed by the constructor or the first token."""
+        return self._d
+
+    @property
+    def scale(self) -> float:
+        """Logit scale; ``1/d`` unless given."""
+        from tensorkv_check._validation import check_positive_scale
+
+        if self._d is None:
+            raise ValueError(f"{type(self).__name__}: scale is undefined until d is known; "
+                             "give a token first")
+        return check_positive_scale(self._scale_arg, self._d)
 
 
 @runtime_checkable

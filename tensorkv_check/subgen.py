@@ -837,7 +837,7 @@ def _unpack(kind: str, data: object) -> tuple[int | None, float | None, list[np.
 # --------------------------------------------------------------------------- SubGen
 
 
-class _Base:
+class _Base(_protocol.HeadDimScale):
     """Shared plumbing: ``d``, ``scale`` (``None`` -> 1/d) and the generator."""
 
     _kind: ClassVar[str]
@@ -850,17 +850,6 @@ class _Base:
         self._scale_arg = scale
         self._rng = _as_rng(rng)
 
-    @property
-    def d(self) -> int | None:
-        """Head dimension, fixed by the constructor or the first ingested token."""
-        return self._d
-
-    @property
-    def scale(self) -> float:
-        """Logit scale ``c`` (``None`` at construction means ``1/d``)."""
-        if self._d is None:
-            raise ValueError("scale is undefined until d is known; ingest a token first")
-        return check_positive_scale(self._scale_arg, self._d)
 
     @property
     def memory_bytes(self) -> int:
