@@ -547,7 +547,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] = run_tasks) -> dic
     profile : {"quick", "full"}
     seed : int, ``>= 0``
     run : callable
-        ``run(tasks, seed=seed) -> [TaskResult]`` (default
+        ``run(tasks, seed=seed, name="geometry") -> [TaskResult]`` (default
         :func:`tensorkv_check.runner.run_tasks`).
 
     Returns
@@ -581,7 +581,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] = run_tasks) -> dic
         tasks.append(Task("tensorkv_check.lowdim:task_ball_memory",
                           {"d": d, "ns": P["ball_ns"], "delta": P["ball_delta"], "r": 1.0,
                            "t": P["ball_t"], "s": P["ball_s"]}))
-    vals = values(run(tasks, seed=seed))
+    vals = values(run(tasks, seed=seed, name="geometry"))
     by_fn: dict[str, list[dict[str, Any]]] = {}
     for task, v in zip(tasks, vals):
         by_fn.setdefault(task.fn.rsplit(":", 1)[1], []).append(v)

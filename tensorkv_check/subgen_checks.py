@@ -828,7 +828,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     profile : {"quick", "full"}
     seed : int, ``>= 0``
     run : callable, optional
-        ``run(tasks, seed=seed) -> [TaskResult]``; default
+        ``run(tasks, seed=seed, name="subgen") -> [TaskResult]``; default
         :func:`tensorkv_check.runner.run_tasks`.
 
     Returns
@@ -852,7 +852,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     names = [f"{m}-derived" for m in MODELS]
     tasks += [Task(f"{mod}:task_error_rate", {"setting": nm, "trials": P["trials"]}) for nm in names]
     tasks += [Task(f"{mod}:task_kron_own", {"replica": j}) for j in range(P["kron_seeds"])]
-    vals = values(run(tasks, seed=seed))
+    vals = values(run(tasks, seed=seed, name="subgen"))
     return _json_safe({"profile": profile, "seed": seed, "error_memory": vals[0], "memory_vs_n": vals[1],
                        "error_rates": vals[2 : 2 + len(names)], "kron_own": vals[2 + len(names):]})
 

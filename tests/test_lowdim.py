@@ -116,14 +116,14 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
     monkeypatch.setitem(L.PROFILES, "tiny", TINY)
     calls = []
 
-    def runner(tasks, seed):
+    def runner(tasks, seed, name):
         from tensorkv_check.runner import run_tasks
-        calls.append(len(tasks))
+        calls.append((name, len(tasks)))
         return run_tasks(tasks, seed=seed)
 
     a = L.compute("tiny", 11, run=runner)
     b = L.compute("tiny", 11)
-    assert calls == [4 + 1 + 2 + 1]
+    assert calls == [("geometry", 4 + 1 + 2 + 1)]
     assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
     assert a["packing"]["ds"] == [2, 3] and len(a["collapse"]) == 2
     figs = L.figures(a)
