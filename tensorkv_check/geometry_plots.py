@@ -211,11 +211,13 @@ def collapse_svg(sweeps: Iterable[Mapping[str, Any]]) -> str:
                 label="claimed shape d·min{n, P(d)}")
         for i, s in enumerate(sweeps):
             col = _COLOURS[i % len(_COLOURS)]
+            # More series than colours: the marker tells apart those sharing a colour.
+            marker = "os^"[i // len(_COLOURS) % 3]
             scale = s["d"] * s["P"]
             for pol, ls in (("fixed", "-"), ("formula", "--")):
                 rs = s["runs"][pol]
                 ax.plot([r["n"] / s["P"] for r in rs], [max(r["info_bits"], 1e-3) / scale for r in rs],
-                        ls, marker="o", ms=2.5, lw=1, color=col,
+                        ls, marker=marker, ms=3, lw=1, color=col,
                         label=f"d={s['d']}, P={s['P']}" if pol == "fixed" else None)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")

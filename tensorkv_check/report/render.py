@@ -103,10 +103,10 @@ def evidence_text(check: dict[str, Any]) -> str:
         parts.append(
             f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
             f"{100 * est['confidence']:g}% Clopper–Pearson [{est['ci_low']:.4f}, {est['ci_high']:.4f}], "
-            f"seed {est['seed']}, parameters {json.dumps(est['parameters'], sort_keys=True)}"
+            f"seed {est['seed']}, parameters {json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}"
         )
     if check.get("counterexample"):
-        parts.append("counterexample: " + json.dumps(check["counterexample"], sort_keys=True))
+        parts.append("counterexample: " + json.dumps(check["counterexample"], sort_keys=True, ensure_ascii=False))
     if check.get("reproduce"):
         parts.append(f"reproduce: `{check['reproduce']}`")
     return "; ".join(parts)
