@@ -402,25 +402,28 @@ def check_eviction(data: dict[str, Any], alpha: float = EVICTION_ALPHA) -> dict[
     the run is ``guaranteed``; an evicted bit is independent of everything Bob holds,
     so his guess is a coin flip). Test: two-sided exact binomial test
     (``scipy.stats.binomtest``) of ``successes`` out of ``trials`` against
-    ``p0 = f + (1 − f)/2``; a point fails if its p-value is below ``alpha`` (0.001), or
-    if the run is not guaranteed (then the expectation does not apply).
+    ``p0 = f + (1 − f)/2``. ``alpha`` (0.001) is family-wise: with ``K`` points, a point
+    fails if its p-value is below ``alpha / K`` (Bonferroni), so a correct harness fails
+    the whole check with probability at most ``alpha`` on any seed. A point also fails if
+    its run is not guaranteed (then the expectation does not apply).
     """
-    rows, bad = [], []
+    rows = []
     for p in data.get("points", []):
         if p["compressor"] not in _EVICTION or p.get("harness_error"):
             continue
         f = p["kept_fraction"]
         p0 = f + (1.0 - f) / 2.0
         pv = float(_st.binomtest(p["successes"], p["trials"], min(1.0, p0)).pvalue)
-        row = {"point": _label(p), "kept_fraction": f, "expected": p0, "rate": p["rate"],
-               "successes": p["successes"], "trials": p["trials"], "p_value": pv, "guaranteed": p["guaranteed"]}
-        rows.append(row)
-        if pv < alpha or not p["guaranteed"]:
-            bad.append(row)
+        rows.append({"point": _label(p), "kept_fraction": f, "expected": p0, "rate": p["rate"],
+                     "successes": p["successes"], "trials": p["trials"], "p_value": pv,
+                     "guaranteed": p["guaranteed"]})
+    per_point = alpha / max(1, len(rows))
+    bad = [r for r in rows if r["p_value"] < per_point or not r["guaranteed"]]
     return _check("eviction-matches-coin-flip-model", bool(rows) and not bad,
                   f"two-sided exact binomial test of successes vs f + (1 − f)/2 (f = realised kept fraction) "
-                  f"does not reject at α = {alpha}, and the run is guaranteed",
-                  {"points": rows, "failures": bad, "alpha": alpha})
+                  f"does not reject at family-wise α = {alpha} (Bonferroni over {len(rows)} points: "
+                  f"{per_point:.2g} each), and the run is guaranteed",
+                  {"points": rows, "failures": bad, "alpha": alpha, "alpha_per_point": per_point})
 
 
 def check_subgen_adversarial(data: dict[str, Any], model: str, *, level: float = 0.75,

@@ -223,3 +223,22 @@ def test_quick_profile_checks_pass():
     assert not data["task_errors"]
     assert all(c["passed"] for c in data["checks"]), [c for c in data["checks"] if not c["passed"]]
     assert np.isfinite([g["ratio"] for g in data["gaps"] if g["ratio"] is not None]).all()
+
+
+def test_eviction_check_alpha_is_family_wise():
+    # 10 points at f = 1/2 (expected success 3/4, 1000 trials). One point at 700/1000 has a
+    # p-value between α/10 and α: it passes a family-wise test and would fail a per-point one.
+    from scipy.stats import binomtest
+
+    def point(i, successes):
+        return {"model": "standard", "n": 64, "compressor": "random", "budget": 0.5 + i / 1000,
+                "kept_fraction": 0.5, "successes": successes, "trials": 1000,
+                "rate": successes / 1000, "guaranteed": True}
+
+    pv = binomtest(700, 1000, 0.75).pvalue
+    assert 1e-4 < pv < 1e-3
+    data = {"points": [point(i, 750) for i in range(9)] + [point(9, 700)]}
+    ck = fr.check_eviction(data)
+    assert ck["passed"] and ck["details"]["alpha_per_point"] == pytest.approx(1e-4)
+    data["points"][9] = point(9, 680)  # p-value ≈ 1e-6 < α/10
+    assert not fr.check_eviction(data)["passed"]
