@@ -318,9 +318,9 @@ def _four_cache_flops_off(orig):
 
 def _four_cache_memory_off(orig):
     def memory_bytes(self):
-        if self._bufs is None:
+        if self._bufs.empty:
             return 0
-        return sum(b.view.nbytes for name, b in self._bufs.items() if name != "v2")
+        return sum(v.nbytes for name, v in zip(self._bufs.names, self._bufs.views()) if name != "v2")
 
     return property(memory_bytes)
 

@@ -293,3 +293,12 @@ def test_proof_suite_catches_mutant(suite, name, record_property):
         pytest.skip(r.description)
     record_property("caught_by", ", ".join(c.node_id for c in r.changes))
     assert r.caught, f"mutant {name!r} ({r.description}) escaped all {r.n_checks} fast checks; wanted: {WANTED[name]}"
+
+
+def test_memory_mutant_miscounts_instead_of_crashing():
+    # A mutant written against internals a refactor later changed raises instead of
+    # miscounting; the checks then "catch" a crash, not the planted bug.
+    (p,) = next(m for m in CATALOGUE if m.name == "four-cache-memory-off").patches
+    dec = FourCacheDecoder(4)
+    dec.append(*np.ones((4, 6, 4)))
+    assert p.mutate(p.original()).fget(dec) == 3 * 6 * 4 * 8 != dec.memory_bytes
