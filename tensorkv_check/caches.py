@@ -25,6 +25,8 @@ method each decoder uses (see :func:`four_cache_flops` and friends).
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import numpy as np
 
 from tensorkv_check._fastexp import exp_shifted_inplace
@@ -87,24 +89,6 @@ def standard_flops(n: int, d: int) -> int:
     ``K (c q)``: 2nd + d; max, shift, exp, sum: 4n; ``P^T V``: 2nd; division: d.
     """
     return 4 * n * d + 4 * n + 2 * d
-
-
-def _pack_caches(dec) -> bytes:
-    """A decoder whose state is its ``caches()`` arrays, in the protocol's byte format."""
-    arrays = [] if dec._bufs.empty else list(dec.caches())
-    return pack_state(dec._KIND, dec._d, dec._bytes_scale(), arrays)
-
-
-def _restore_caches(cls, data: bytes, n_arrays: int):
-    """Inverse of :func:`_pack_caches`: rebuild ``cls`` by appending the stored caches."""
-    d, scale, _, arrays = unpack_state(cls._KIND, data)
-    dec = cls(d, scale)
-    if arrays:
-        if len(arrays) != n_arrays:
-            raise ValueError(f"a {cls._KIND} state holds {n_arrays} arrays, got {len(arrays)}")
-        if arrays[0].shape[0] > 0:
-            dec.append(*arrays)
-    return dec
 
 
 class RowBuffer:
@@ -289,7 +273,67 @@ class _Decoder(HeadDimScale):
         return self.scale if self._d is not None else self._scale_arg
 
 
-class FourCacheDecoder(_Decoder):
+class _CacheDecoder(_Decoder):
+    """A decoder whose whole state is a :class:`BufferGroup` of caches named ``_NAMES``.
+
+    Shared by the standard and four-cache decoders: validated appends, the cache views,
+    memory accounting and the protocol's byte round trip.
+    """
+
+    _NAMES: ClassVar[tuple[str, ...]] = ()
+    _KIND: ClassVar[str] = ""
+
+    def __init__(self, d: int | None, scale: float | None, block_bytes: int) -> None:
+        super().__init__(d, scale)
+        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
+            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+        self._block_bytes = int(block_bytes)
+        self._bufs = BufferGroup(self._NAMES)
+
+    def _append(self, values: tuple) -> None:
+        rows = token_blocks(self._NAMES, values, self._d)
+        self._fix_d(rows[self._NAMES[0]].shape[1])
+        self._bufs.append(rows)
+
+    @property
+    def n_tokens(self) -> int:
+        return len(self._bufs)
+
+    def caches(self) -> tuple[np.ndarray, ...]:
+        """Views of the caches (in ``_NAMES`` order), each of shape (i, d)."""
+        return self._bufs.views()
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes of the live caches: exactly ``len(_NAMES)·i·d·8``."""
+        return self._bufs.memory_bytes
+
+    @property
+    def allocated_bytes(self) -> int:
+        """Bytes allocated by the growable buffers (≤ 2·memory_bytes once i ≥ 16)."""
+        return self._bufs.allocated_bytes
+
+    def to_bytes(self) -> bytes:
+        """The caches in :mod:`tensorkv_check.protocol`'s format: exactly
+        ``32 + a·8 + a·i·d·8`` bytes for ``a`` caches after ``i`` tokens. ``block_bytes``
+        is a tuning knob, not state, and is not sent."""
+        arrays = [] if self._bufs.empty else list(self.caches())
+        return pack_state(self._KIND, self._d, self._bytes_scale(), arrays)
+
+    @classmethod
+    def from_bytes(cls, data: bytes):
+        """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
+        d, scale, _, arrays = unpack_state(cls._KIND, data)
+        dec = cls(d, scale)
+        if arrays:
+            if len(arrays) != len(cls._NAMES):
+                raise ValueError(f"a {cls._KIND} state holds {len(cls._NAMES)} arrays, got {len(arrays)}")
+            if arrays[0].shape[0] > 0:
+                dec.append(*arrays)
+        return dec
+
+
+class FourCacheDecoder(_CacheDecoder):
     """Four-cache tensor-attention decoder (Definition 3.7).
 
     Holds K1, K2, V1, V2 for the tokens seen so far (``4·i·d`` float64 numbers) and
@@ -317,35 +361,11 @@ class FourCacheDecoder(_Decoder):
     def __init__(
         self, d: int | None = None, scale: float | None = None, *, block_bytes: int = DEFAULT_BLOCK_BYTES
     ) -> None:
-        super().__init__(d, scale)
-        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
-            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
-        self._block_bytes = int(block_bytes)
-        self._bufs = BufferGroup(FACTOR_NAMES)
+        super().__init__(d, scale, block_bytes)
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append one token (each argument of shape (d,)) or a block of t tokens ((t, d))."""
-        rows = token_blocks(FACTOR_NAMES, (k1, k2, v1, v2), self._d)
-        self._fix_d(rows["k1"].shape[1])
-        self._bufs.append(rows)
-
-    @property
-    def n_tokens(self) -> int:
-        return len(self._bufs)
-
-    def caches(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Views of (K1, K2, V1, V2), each of shape (i, d)."""
-        return self._bufs.views()  # type: ignore[return-value]
-
-    @property
-    def memory_bytes(self) -> int:
-        """Bytes of the live caches: exactly ``4·i·d·8``."""
-        return self._bufs.memory_bytes
-
-    @property
-    def allocated_bytes(self) -> int:
-        """Bytes allocated by the growable buffers (≤ 2·memory_bytes once i ≥ 16)."""
-        return self._bufs.allocated_bytes
+        self._append((k1, k2, v1, v2))
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Tensor attention of ``q`` ((d,) or (m, d)) over all tokens so far."""
@@ -360,24 +380,11 @@ class FourCacheDecoder(_Decoder):
     #: Input kinds of the protocol: tensor-attention tokens (k1, k2, v1, v2).
     inputs = frozenset({"factors"})
     _KIND = "FourCacheDecoder"
+    _NAMES = FACTOR_NAMES
 
     def ingest(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Protocol ingest: a block of ``t`` tokens, each argument of shape (t, d) (or (d,))."""
         self.append(k1, k2, v1, v2)
-
-    def to_bytes(self) -> bytes:
-        """The four caches K1, K2, V1, V2 in :mod:`tensorkv_check.protocol`'s format.
-
-        Exactly ``32 + 4·8 + 4·i·d·8`` bytes after ``i`` tokens (header, four row
-        counts, the caches as float64). ``block_bytes`` is a tuning knob, not state,
-        and is not sent.
-        """
-        return _pack_caches(self)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> FourCacheDecoder:
-        """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
-        return _restore_caches(cls, data, 4)
 
 
 class NaiveFourCacheDecoder(FourCacheDecoder):
@@ -598,7 +605,7 @@ class TwoCacheDecoder(_Decoder):
         return dec
 
 
-class StandardDecoder(_Decoder):
+class StandardDecoder(_CacheDecoder):
     """Standard-attention KV cache: keys and values, ``2·i·d`` numbers after ``i`` tokens.
 
     The algorithm of the reduction of thm:ho25-lb (Haris and Onak 2025): a query is
@@ -632,45 +639,22 @@ class StandardDecoder(_Decoder):
 
     inputs = frozenset({"kv"})
     _KIND = "StandardDecoder"
+    _NAMES = ("k", "v")
     #: Default budget of one chunk of query logits (32 MiB).
     QUERY_BLOCK_BYTES = 32 * 1024 * 1024
 
     def __init__(
         self, d: int | None = None, scale: float | None = None, *, block_bytes: int = QUERY_BLOCK_BYTES
     ) -> None:
-        super().__init__(d, scale)
-        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
-            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
-        self._block_bytes = int(block_bytes)
-        self._bufs = BufferGroup(("k", "v"))
+        super().__init__(d, scale, block_bytes)
 
     def append(self, k: np.ndarray, v: np.ndarray) -> None:
         """Append one token (``k``, ``v`` of shape (d,)) or a block of t tokens ((t, d))."""
-        rows = token_blocks(("k", "v"), (k, v), self._d)
-        self._fix_d(rows["k"].shape[1])
-        self._bufs.append(rows)
+        self._append((k, v))
 
     def ingest(self, k: np.ndarray, v: np.ndarray) -> None:
         """Protocol ingest: a block of tokens, same as :meth:`append`."""
         self.append(k, v)
-
-    @property
-    def n_tokens(self) -> int:
-        return len(self._bufs)
-
-    def caches(self) -> tuple[np.ndarray, np.ndarray]:
-        """Views of (K, V), each of shape (i, d)."""
-        return self._bufs.views()  # type: ignore[return-value]
-
-    @property
-    def memory_bytes(self) -> int:
-        """Bytes of the live caches: exactly ``2·i·d·8``."""
-        return self._bufs.memory_bytes
-
-    @property
-    def allocated_bytes(self) -> int:
-        """Bytes allocated by the growable buffers."""
-        return self._bufs.allocated_bytes
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Standard attention of ``q`` ((d,) or (m, d)) over all tokens so far."""
@@ -686,11 +670,3 @@ class StandardDecoder(_Decoder):
         self._account(q, standard_flops(self.n_tokens, self._d))
         return out
 
-    def to_bytes(self) -> bytes:
-        """K and V in :mod:`tensorkv_check.protocol`'s format: ``32 + 2·8 + 2·i·d·8`` bytes."""
-        return _pack_caches(self)
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> StandardDecoder:
-        """Rebuild a decoder from :meth:`to_bytes` output (and nothing else)."""
-        return _restore_caches(cls, data, 2)

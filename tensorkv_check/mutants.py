@@ -175,9 +175,12 @@ class Patch:
         owner_name, _, attr = self.qualname.rpartition(".")
         try:
             if owner_name:
-                return vars(getattr(mod, owner_name))[attr]
+                # The raw entry where the class finds it: its own dict or a base class's
+                # (patched_attribute then shadows an inherited one and removes it after).
+                cls = getattr(mod, owner_name)
+                return next(vars(k)[attr] for k in cls.__mro__ if attr in vars(k))
             return getattr(mod, attr)
-        except (AttributeError, KeyError):
+        except (AttributeError, StopIteration):
             raise ImportError(f"{self.key} does not exist") from None
 
     def enter(self, stack: ExitStack, replacement_of: Callable[[Any], Any]) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import doctest
 import importlib
+from inspect import getattr_static
 
 import numpy as np
 import pytest
@@ -172,15 +173,17 @@ def test_stop_at_first_runs_cheapest_first_and_says_so(toy):
 def test_every_mutant_is_real_and_restored(toy, mutant):
     reg, base = toy
     originals = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
-                 FourCacheDecoder.__dict__["caches"], FourCacheDecoder.__dict__["memory_bytes"],
+                 getattr_static(FourCacheDecoder, "caches"), getattr_static(FourCacheDecoder, "memory_bytes"),
                  TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
     (report,) = run_mutants(reg, [mutant], baseline=base)
     assert report.available, report.description
     assert report.caught, f"mutant {mutant.name} breaks nothing in the toy registry: it is not a real bug"
     after = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
-             FourCacheDecoder.__dict__["caches"], FourCacheDecoder.__dict__["memory_bytes"],
+             getattr_static(FourCacheDecoder, "caches"), getattr_static(FourCacheDecoder, "memory_bytes"),
              TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
     assert all(a is b for a, b in zip(originals, after))
+    # Inherited from the shared cache base: a patch shadows them and is removed again.
+    assert not {"caches", "memory_bytes"} & set(FourCacheDecoder.__dict__)
     assert "caches" not in NaiveFourCacheDecoder.__dict__
     again = run_checks(reg)
     assert all(r.outcome == "pass" for _, r in again.values())
