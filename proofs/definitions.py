@@ -273,7 +273,7 @@ tensor = REGISTRY.claim(
                           sp.Sum(_V1[_j, _l] * sp.Sum(_P[_j, _k] * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n))),
     hypotheses=("Q ∈ R^{m×d}; K1, V1 ∈ R^{n1×d}; K2, V2 ∈ R^{n2×d}; scale > 0 (default 1/d)",),
     explicit_constants={
-        "O(n²d) time per query": "4n²d + 5n² + 3nd + 2d flops (tensorkv_check.caches.four_cache_flops)",
+        "O(n²d) time per query": "4n²d + 5n² + 3nd + 2d flops (tensorkv_check.four_cache_flops)",
         "O(n² + nd) memory": "4nd stored numbers plus one row block of P (DEFAULT_BLOCK_BYTES = 4 MiB)",
     },
     depends_on=("def:kron", "def:softmax"),

@@ -66,7 +66,7 @@ gauss = REGISTRY.claim(
         "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) suffices by a union bound over the f vectors."
     ),
     sympy_statement=sp.Le(2 * _f * sp.exp(-_k * _a / 2), _delta),
-    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl.jl_dimension)"),
+    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)"),
     explicit_constants={
         "k = Ω(ε⁻² log(f/δ))": "k = ⌈2 ln(2f/δ)/(ε²/2 − ε³/3)⌉ ≤ 6 ln(2f/δ)/ε² + 1 ≤ 12 ln(f/δ)/ε² + 1 "
                                "for ε ≤ 1/2 and f/δ ≥ 2",
@@ -264,7 +264,7 @@ near = REGISTRY.claim(
         "(spherical cap), hence the same d."
     ),
     sympy_statement=sp.Le(_n**2 * sp.exp(-_d * _eps**2 / 2), _delta),
-    hypotheses=("n ≥ 1, 0 < ε < 1, 0 < δ < 1", "d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.jl.near_orthogonal_dimension)"),
+    hypotheses=("n ≥ 1, 0 < ε < 1, 0 < δ < 1", "d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)"),
     explicit_constants={"d = Ω(log n)": "d = ⌈2 ln(n²/δ)/ε²⌉ = ⌈(4 ln n + 2 ln(1/δ))/ε²⌉",
                         "per-pair tail": "2 exp(−dε²/2) (Hoeffding with ranges [−1, 1])"},
     depends_on=(),

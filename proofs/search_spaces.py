@@ -648,7 +648,7 @@ def _space_structured(st):
 
 
 def _structured_snippet(ex):
-    return ("from tensorkv_check.jl import near_orthogonal_dimension\n"
+    return ("from tensorkv_check import near_orthogonal_dimension\n"
             "d = near_orthogonal_dimension(n * n, eps, delta)\n"
             "g = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))\n"
             "alg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\n"
@@ -761,7 +761,7 @@ def _space_jl_below(st):
 
 
 @REGISTRY.explorer("lem:jl-gaussian", "below-jl-dimension", region="outside", space=_space_jl_below,
-                   hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl.jl_dimension)",
+                   hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)",
                    ranges="f = 1, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ k < jl_dimension(ε, δ, 1)")
 def _(ex):
     """Below the JL dimension, one fixed vector is still preserved with probability ≥ 1 − δ?"""
@@ -854,7 +854,7 @@ def _space_near_below(st):
 
 
 @REGISTRY.explorer("lem:near-orthogonal", "below-dimension", region="outside", space=_space_near_below,
-                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.jl.near_orthogonal_dimension)",
+                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
                    ranges="n = 2..1000, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ d < near_orthogonal_dimension")
 def _(ex):
     """Below the dimension, n ±1/√d keys are still ε-near-orthogonal w.p. ≥ 1 − δ?

@@ -46,11 +46,11 @@ REGISTRY.claim(
     depends_on=("def:softmax",),
     caveats=(
         "The O(·) constants matter: with every hidden constant set to 1 (setting 'subgen-unit' of "
-        "tensorkv_check.subgen_checks.default_settings(): ε = 1/2, stated failure 0.1, t = 45, s = 16 instead of "
+        "tensorkv_check.subgen.default_settings(): ε = 1/2, stated failure 0.1, t = 45, s = 16 instead of "
         "the derived t = 164, s = 2880) the bound is violated in 355/1000 trials (99% CI [0.316, 0.395], seed 0; "
         "worst error/bound 3.08); SubGen2Cache 266/1000 ([0.231, 0.304]), SubGen4Cache 236/1000 ([0.202, 0.272]). "
         "Not a counterexample: the spec states t, s only up to O(·), and the derived constants pass "
-        "(check error-bound-derived). Reproduce: from tensorkv_check.subgen_checks import default_settings, "
+        "(check error-bound-derived). Reproduce: from tensorkv_check.subgen import default_settings, "
         "error_bound_rate, trial_instance; s = {x.name: x for x in default_settings()}['subgen-unit']; "
         "error_bound_rate(s, trials=1000, seed=0).estimate; trial_instance(s, seed=0, trial=0)['ratio'] = 1.081.",
     ),

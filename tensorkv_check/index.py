@@ -774,7 +774,7 @@ def run_index(
                 f"the measured eps = {eps_measured:.4f} (max |<k_i,k_j>| = {max_inner:.4f}, "
                 f"max |‖k_i‖²-1| = {max_norm_dev:.4f}, scope {scope!r}) is >= 1/2 for {inst.rows} keys "
                 f"in d = {d}: C = ln(4(r-1))/(1-2 eps) is undefined. Raise d "
-                "(lem:near-orthogonal, tensorkv_check.jl.near_orthogonal_dimension) or pass eps or C."
+                "(lem:near-orthogonal, tensorkv_check.near_orthogonal_dimension) or pass eps or C."
             )
         C_used, eps_used, C_source = reduction_C(inst.rows, eps_measured), eps_measured, "formula(measured eps)"
 

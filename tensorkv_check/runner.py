@@ -105,7 +105,8 @@ class Task:
     params : dict
         JSON-safe parameters (they travel to worker processes and into checkpoints).
     key : str
-        Unique within a sweep; defaults to the canonical JSON of ``fn`` and ``params``.
+        Unique within a sweep; defaults to the canonical JSON of the function's *name*
+        (not its module, so moving code never changes a task's seed) and ``params``.
     """
 
     fn: str
@@ -118,12 +119,15 @@ class Task:
         if not isinstance(self.params, dict):
             raise TypeError(f"Task.params must be a dict, got {type(self.params).__name__}")
         if not self.key:
-            object.__setattr__(self, "key", _canonical({"fn": self.fn, "params": self.params}))
+            object.__setattr__(self, "key", self._default_key())
+
+    def _default_key(self) -> str:
+        return _canonical({"fn": self.fn.rpartition(":")[2], "params": self.params})
 
     @property
     def label(self) -> str:
         """A short human name: the key if one was given, else the scalar parameters."""
-        if self.key != _canonical({"fn": self.fn, "params": self.params}):
+        if self.key != self._default_key():
             return self.key
         scalars = " ".join(f"{k}={v}" for k, v in self.params.items()
                            if isinstance(v, (str, int, float)) and not isinstance(v, bool))

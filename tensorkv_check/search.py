@@ -440,7 +440,7 @@ def snippet(explorer: Any, example: dict[str, Any]) -> str:
 
     ``example`` is the encoded form (as stored in a case file).
     """
-    lines = ["import numpy as np", "import tensorkv_check as tk", "from tensorkv_check.search import run_case", ""]
+    lines = ["import numpy as np", "import tensorkv_check as tk", "from tensorkv_check import run_case", ""]
     names = []
     for k, v in example.items():
         if _IDENT.match(k):
