@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tensorkv_check.argtypes import non_negative_int, positive_int
+from tensorkv_check.cli.argtypes import non_negative_int, positive_int
 from benchmarks._harness import (
     SETTLE_SECONDS,
     BenchConfig,

@@ -1,6 +1,6 @@
 """Benchmark of the compressibility frontier sweep (issue 9, "Performance").
 
-* ``frontier_quick``: wall time of :func:`tensorkv_check.frontier.compute` on the quick
+* ``frontier_quick``: wall time of :func:`tensorkv_check.frontier.sweep.compute` on the quick
   profile (target: under 60 s on this machine's 2 cores; the whole report has 3
   minutes), and its ratio to a reference measured in the same run: the summed wall
   time of one ``run_index("exact", model, n, d, queries)`` per model at the profile's
@@ -23,8 +23,8 @@ import time
 from typing import Any
 
 from benchmarks._harness import BenchConfig, Check, CpuMonitor, stats
-from tensorkv_check import frontier as fr
-from tensorkv_check.index import run_index
+from tensorkv_check.frontier import sweep as fr
+from tensorkv_check.index.reduction import run_index
 
 __all__ = ["measure", "bench"]
 

@@ -27,7 +27,7 @@ import sys
 import time
 from typing import Any
 
-from tensorkv_check.index import run_index
+from tensorkv_check.index.reduction import run_index
 
 __all__ = ["CASES", "QUICK_CASES", "run"]
 

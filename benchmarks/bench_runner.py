@@ -1,6 +1,6 @@
 """Scaling of the sweep runner (issue 10, item 4): one fixed sweep, three back-ends, one run.
 
-The sweep is 16 Index tasks (:func:`tensorkv_check.index_sweeps.index_point`, standard
+The sweep is 16 Index tasks (:func:`tensorkv_check.index.sweeps.index_point`, standard
 model, n = 8192, d = 64, 600 queries: about 0.3 s each on one idle core), each with its
 own task seed; repetition ``r`` uses sweep seed ``r`` for every back-end. Every repetition runs it once
 
@@ -25,7 +25,7 @@ import sys
 import time
 from typing import Any
 
-from tensorkv_check.runner import SweepRunner, Task
+from tensorkv_check.runner.sweep_runner import SweepRunner, Task
 
 __all__ = ["sweep", "run"]
 
@@ -34,7 +34,7 @@ WORKERS = 2
 
 def sweep(tasks: int = 16, n: int = 8192, d: int = 64, queries: int = 600) -> list[Task]:
     """The fixed sweep: ``tasks`` independent Index runs (distinct keys, hence distinct seeds)."""
-    return [Task("tensorkv_check.index_sweeps:index_point",
+    return [Task("tensorkv_check.index.sweeps:index_point",
                  {"algorithm": "exact", "model": "standard", "n": n, "d": d, "queries": queries,
                   "eps": 0.25, "extra": {"replicate": i}})
             for i in range(tasks)]

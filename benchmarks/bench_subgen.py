@@ -6,7 +6,7 @@
   seen during the run. The ingestion rate of the exact standard decoder (a copy of the
   rows) is measured alongside for scale.
 * ``subgen4_vs_four``: one query of SubGen4Cache against one exact four-cache step
-  (:class:`~tensorkv_check.caches.FourCacheDecoder`, the decode identity) at ``n = 4,096``
+  (:class:`~tensorkv_check.engine.caches.FourCacheDecoder`, the decode identity) at ``n = 4,096``
   factor tokens per cache, ``d = 64``, measured interleaved; target ratio < 1.
 * ``subgen_query``: one SubGen query against exact attention over the same 100,000
   tokens (INFO; the query costs O(d·(m·t + s))).
@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks._harness import BenchConfig, Check, CpuMonitor, interleaved, stats, time_call
-from tensorkv_check.attention import attention
-from tensorkv_check.caches import FourCacheDecoder
-from tensorkv_check.clustered_data import clustered_stream, clustered_tensor_stream
-from tensorkv_check.subgen import SubGen, SubGen4Cache
+from tensorkv_check.engine.exact_attention import attention
+from tensorkv_check.engine.caches import FourCacheDecoder
+from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream
+from tensorkv_check.subgen.algorithms import SubGen, SubGen4Cache
 
 __all__ = ["run", "bench"]
 

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from benchmarks._harness import BenchConfig, Check, interleaved, stats
-from tensorkv_check._fastexp import exp_shifted_inplace, jit_available
+from tensorkv_check.engine._fastexp import exp_shifted_inplace, jit_available
 from tensorkv_check import (
     FourCacheDecoder,
     NaiveFourCacheDecoder,
@@ -74,7 +74,7 @@ def four_cache_gemm(cfg: BenchConfig) -> Result:
     def gemm() -> None:
         np.matmul(Ga, Gb, out=Gc)
 
-    # The step's exp (tensorkv_check._fastexp: compiled and vectorised when numba is
+    # The step's exp (tensorkv_check.engine._fastexp: compiled and vectorised when numba is
     # available, numpy's otherwise) is timed alongside: the step must exponentiate all
     # n² scores, which bounds the ratio (see _exp_ceiling).
     x = -rng.random((1 << 8, 1 << 12))

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import sympy as sp
 
-from proofs.registry import CheckResult
-from tensorkv_check.stats import BinomialEstimate, clopper_pearson
+from tensorkv_check.claims.registry import CheckResult
+from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 
 __all__ = ["ref_tensor_attention", "value_scale", "rate", "is_zero", "chain", "serial_blas", "CONFIDENCE"]
 

@@ -10,7 +10,7 @@ SubGen's memory is then independent of n; the lower bound is Ω(d·e^{Θ(d)}) bi
 The volume algebra is checked in sympy for symbolic d; greedy δ-nets of dense samples
 of the circle and the 2-sphere are checked against the volumetric bound and against
 known packing values (kissing numbers 6 and 12; the exact circle packing count).
-The ``engine-*`` checks do the same through :mod:`tensorkv_check.geometry`: its
+The ``engine-*`` checks do the same through :mod:`tensorkv_check.geometry.core`: its
 covering estimates never exceed the rigorous bounds of ``covering_bounds``, and its
 near-orthogonal packings never exceed ``KISSING_NUMBERS``.
 """
@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
-from proofs.registry import REGISTRY, CheckResult
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 _d = sp.Symbol("d", positive=True)
 _delta = sp.Symbol("delta", positive=True)
@@ -169,7 +169,7 @@ def _circle_covering_number(delta: float) -> int:
                  description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
 @serial_blas
 def _(ctx):
-    geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
+    geometry = __import__("tensorkv_check.geometry.core", fromlist=["covering_number_estimate"])
     rng = ctx.rng("thm:covering", "engine-covering")
     full = ctx.profile == "full"
     m = 20000 if full else 4000
@@ -219,7 +219,7 @@ def _(ctx):
                  description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
 @serial_blas
 def _(ctx):
-    geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
+    geometry = __import__("tensorkv_check.geometry.core", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
     full = ctx.profile == "full"
     rows, bad = [], []
@@ -254,8 +254,7 @@ def _(ctx):
                              "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d")
 @serial_blas
 def _(ctx):
-    from tensorkv_check import lowdim
-
+    from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
     ns = (1000, 4000, 16000, 64000, 256000) if full else (1000, 4000, 16000, 64000)
@@ -294,8 +293,7 @@ def _(ctx):
                              "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured")
 @serial_blas
 def _(ctx):
-    from tensorkv_check import lowdim
-
+    from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     rows, bad = [], []
     for d in range(2, 11):
@@ -349,8 +347,7 @@ def _(ctx):
                              "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d")
 @serial_blas
 def _(ctx):
-    from tensorkv_check import lowdim
-
+    from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
     ns = [4096 * 2**k for k in range(7 if full else 6)]

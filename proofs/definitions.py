@@ -28,12 +28,12 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
-from proofs.registry import REGISTRY, CheckResult
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
-# ``import tensorkv_check.attention as att`` would bind the *function* ``attention`` that
+# ``import tensorkv_check.engine.exact_attention as att`` would bind the *function* ``attention`` that
 # tensorkv_check/__init__.py re-exports under the same name; take the modules themselves.
-att = importlib.import_module("tensorkv_check.attention")
-caches = importlib.import_module("tensorkv_check.caches")
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
+caches = importlib.import_module("tensorkv_check.engine.caches")
 
 # Symbols shared by the index-form (general n, d) arguments.
 _n, _n1, _n2, _d = sp.symbols("n n1 n2 d", integer=True, positive=True)

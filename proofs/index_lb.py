@@ -18,7 +18,7 @@ What is checked:
   the reduction itself run end to end.
 
 The reduction harness here (:func:`run_reduction`) is deliberately small: Alice's bits
-x ∈ {0,1}^{rows×d}, near-orthogonal public keys (``tensorkv_check.jl``), an exact
+x ∈ {0,1}^{rows×d}, near-orthogonal public keys (``tensorkv_check.engine.jl``), an exact
 algorithm built from (keys, bits) by a caller-supplied function, Bob's queries
 ``C·k_i`` with ``C = ln(4(rows−1))/(1 − 2ε)`` for the *measured* ε (the algorithm's
 logit scale folded into the query), thresholding at 1/2. It counts a trial as a
@@ -38,11 +38,11 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, serial_blas
-from proofs.registry import REGISTRY, CheckResult
-from tensorkv_check.stats import binary_entropy
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
+from tensorkv_check.engine.stats import binary_entropy
 
-att = importlib.import_module("tensorkv_check.attention")
-jl = importlib.import_module("tensorkv_check.jl")
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
+jl = importlib.import_module("tensorkv_check.engine.jl")
 
 _p = sp.Symbol("p", positive=True)
 _s = sp.Symbol("s", positive=True)
@@ -344,7 +344,7 @@ def harness_check(ctx, claim_key: str, model: str, ns: tuple[int, ...], *, eps_t
     Passes iff every run is ``guaranteed`` (measured ε < 1/2 and C ≥ ln(4(r−1))/(1−2ε))
     and its 99% Clopper–Pearson lower bound is ≥ 0.99. The pooled estimate is attached.
     """
-    index = importlib.import_module("tensorkv_check.index")
+    index = importlib.import_module("tensorkv_check.index.reduction")
     runs, bad, succ, total = [], [], 0, 0
     for n in ns:
         d = jl.near_orthogonal_dimension(rows_of(n), eps_target, delta)

@@ -8,7 +8,7 @@ Each Ω/O(·) is replaced by an explicit constant and the algebra from the tail 
 the dimension is checked in sympy. The tail bounds themselves are [std]; their final
 inequalities are checked symbolically (the χ² Chernoff chain) and against exact
 distributions from scipy (χ² for Gaussian JL, binomial for ±1/√d keys, Beta for
-normalised Gaussian keys) on grids. The engine (:mod:`tensorkv_check.jl`) is then run at
+normalised Gaussian keys) on grids. The engine (:mod:`tensorkv_check.engine.jl`) is then run at
 the explicit dimensions over seeded trials, with Clopper–Pearson intervals at 99%.
 
 Engine functions are looked up on the module at call time (``jl.gaussian_jl``), so a
@@ -24,9 +24,9 @@ import sympy as sp
 from scipy import stats
 
 from proofs._common import chain, is_zero, rate, serial_blas
-from proofs.registry import REGISTRY, CheckResult
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
-jl = importlib.import_module("tensorkv_check.jl")
+jl = importlib.import_module("tensorkv_check.engine.jl")
 
 _eps = sp.Symbol("epsilon", positive=True)
 _delta = sp.Symbol("delta", positive=True)

@@ -1,7 +1,7 @@
 """Search spaces: one or more counterexample explorers for every claim (issue 8).
 
-Each explorer (:meth:`proofs.registry.Registry.explorer`, run by
-:mod:`tensorkv_check.search`) draws examples with hypothesis over a claim's parameters
+Each explorer (:meth:`tensorkv_check.claims.registry.Registry.explorer`, run by
+:mod:`tensorkv_check.claims.exploration`) draws examples with hypothesis over a claim's parameters
 (n, d, ε, δ, C, scale, seeds) and adversarial inputs, and states a property of the
 example. Adversarial matrices (:func:`_matrix`): near-duplicate rows, huge and tiny
 norms, subnormal entries, rank-one (rank-deficient) factors, rows aligned with one
@@ -29,10 +29,10 @@ import math
 import numpy as np
 
 from proofs._common import ref_tensor_attention, value_scale
-from proofs.registry import REGISTRY
+from tensorkv_check.claims.registry import REGISTRY
 
-att = importlib.import_module("tensorkv_check.attention")
-caches = importlib.import_module("tensorkv_check.caches")
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
+caches = importlib.import_module("tensorkv_check.engine.caches")
 
 U = np.finfo(np.float64).eps / 2  # unit roundoff
 TINY = 5e-324  # smallest subnormal: the absolute rounding unit below 2^-1022
@@ -76,7 +76,7 @@ def _memo(fn):
     cache: dict[str, object] = {}
 
     def wrapped(ex):
-        from tensorkv_check.search import _key
+        from tensorkv_check.claims.exploration import _key
 
         k = _key(ex)
         if k not in cache:
@@ -426,7 +426,7 @@ def _(ex):
                    ranges="all four models, n = 2..7, d ≤ 8, all key families")
 def _(ex):
     """The harness's instance is an Index instance: N bits in {0,1}, one public key row per bit-row."""
-    from tensorkv_check.index import make_instance
+    from tensorkv_check.index.reduction import make_instance
 
     inst = make_instance(ex["model"], ex["n"], ex["d"], seed=ex["seed"], key_family=ex["family"])
     n, d = ex["n"], ex["d"]
@@ -450,7 +450,7 @@ def _protocol_success(N: int, M: int, enc: np.ndarray, w: np.ndarray) -> float:
 
 
 def _h(p: float) -> float:
-    from tensorkv_check.stats import binary_entropy
+    from tensorkv_check.engine.stats import binary_entropy
 
     return binary_entropy(min(max(p, 0.0), 1.0))
 
@@ -509,8 +509,8 @@ def _space_reduction(st, n_hi):
 
 
 def _reduction_inside(ex, model, rows_of):
-    from tensorkv_check.index import run_index
-    from tensorkv_check.jl import near_orthogonal_dimension
+    from tensorkv_check.index.reduction import run_index
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
 
     n = ex["n"]
     d = near_orthogonal_dimension(rows_of(n), ex["eps"], ex["delta"])
@@ -537,7 +537,7 @@ def _space_below(st, n_hi):
 
 
 def _reduction_below(ex, model):
-    from tensorkv_check.index import reduction_C, run_index
+    from tensorkv_check.index.reduction import reduction_C, run_index
 
     n, d = ex["n"], ex["d"]
     C = reduction_C(n, _EPS0)
@@ -551,8 +551,8 @@ def _reduction_below(ex, model):
 
 def _dimension_scan(model: str, budget: int, seed: int) -> dict:
     """Smallest d at which Bob decodes every queried bit for 3 seeds, per n, against 64·ln n."""
-    from tensorkv_check.index import reduction_C, run_index
-    from tensorkv_check.jl import near_orthogonal_dimension
+    from tensorkv_check.index.reduction import reduction_C, run_index
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
 
     ns = (8, 32, 128) if budget < 40 else (8, 32, 128, 512)
     if model != "standard":  # n² pairs per query: smaller n
@@ -622,9 +622,9 @@ def _(ex):
     """Free rows: the message M respects (1 − h(p))·n²·d, and the exact decoder decodes every bit."""
     import functools
 
-    from tensorkv_check.index import HarnessError, run_index
-    from tensorkv_check.index_algorithms import TruncatingRowCache
-    from tensorkv_check.jl import near_orthogonal_dimension
+    from tensorkv_check.index.reduction import HarnessError, run_index
+    from tensorkv_check.index.algorithms import TruncatingRowCache
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
 
     n = ex["n"]
     d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
@@ -665,8 +665,8 @@ def _structured_snippet(ex):
                    score=lambda ex: ex["n"] / 256.0, score_label="n / 256 (M < n²d needs n > 256)")
 def _(ex):
     """Rows forced to be Kronecker products: an exact two-cache answerer still needs M ≥ n²·d bits?"""
-    from tensorkv_check.index_algorithms import FactorKeepingTwoCache
-    from tensorkv_check.jl import near_orthogonal_dimension
+    from tensorkv_check.index.algorithms import FactorKeepingTwoCache
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
 
     n = ex["n"]
     d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
@@ -736,7 +736,7 @@ def _(ex):
     A statistical property: a true engine fails it with probability 1e-6 per example."""
     from scipy.stats import chi2
 
-    from tensorkv_check.jl import gaussian_jl
+    from tensorkv_check.engine.jl import gaussian_jl
 
     k, d = ex["k"], ex["d"]
     S = gaussian_jl(k, d, np.random.default_rng(ex["seed"]))
@@ -750,7 +750,7 @@ def _(ex):
 def _space_jl_below(st):
     @st.composite
     def s(draw):
-        from tensorkv_check.jl import jl_dimension
+        from tensorkv_check.engine.jl import jl_dimension
 
         eps = draw(_floats(st, 0.05, 0.95))
         delta = draw(_floats(st, 0.01, 0.5))
@@ -784,7 +784,7 @@ def _space_projection(st):
                           "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S")
 def _(ex):
     """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products are within ε‖x‖‖y‖."""
-    from tensorkv_check.jl import gaussian_jl, jl_dimension
+    from tensorkv_check.engine.jl import gaussian_jl, jl_dimension
 
     f, d, eps = ex["f"], ex["d"], ex["eps"]
     k = jl_dimension(eps, ex["delta"], f * f)
@@ -842,7 +842,7 @@ def _(ex):
 def _space_near_below(st):
     @st.composite
     def s(draw):
-        from tensorkv_check.jl import near_orthogonal_dimension
+        from tensorkv_check.engine.jl import near_orthogonal_dimension
 
         n = draw(st.integers(2, 1000))
         eps = draw(_floats(st, 0.05, 0.95))
@@ -916,7 +916,7 @@ def _(ex):
 
 @_memo
 def _separated(ex):
-    from tensorkv_check.geometry import separated_set
+    from tensorkv_check.geometry.core import separated_set
 
     P = _points(ex["kind"], ex["n"], ex["d"], ex["seed"], ex["radius"])
     return int(separated_set(P, ex["delta"]).size), (1 + 2 / ex["delta"]) ** ex["d"]
@@ -965,7 +965,7 @@ def _space_kron_clusters(st):
 
 @_memo
 def _kron_bracket(ex):
-    from tensorkv_check.geometry import _diameter, kron_cluster_bracket
+    from tensorkv_check.geometry.core import _diameter, kron_cluster_bracket
 
     K1, K2 = np.asarray(ex["K1"], float), np.asarray(ex["K2"], float)
     d1 = max(ex["t1"] * _diameter(K1), 1e-300)
@@ -997,7 +997,7 @@ def _(ex):
 
 
 def _kron_extra(budget: int, seed: int) -> dict:
-    from tensorkv_check.geometry import kron_tightness_search
+    from tensorkv_check.geometry.core import kron_tightness_search
 
     r = kron_tightness_search(alpha=0.5, max_examples=max(5, budget), seed=seed, n_max=4, d_max=3)
     return {"cluster_count_search": {k: v for k, v in r.to_dict().items()},
@@ -1015,7 +1015,7 @@ def _kron_extra(budget: int, seed: int) -> dict:
                    ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each")
 def _(ex):
     """With ℓ∞ factor diameters the product's ℓ2 diameter is still ≤ δ1∞·R2 + R1·δ2∞?"""
-    from tensorkv_check.geometry import _diameter
+    from tensorkv_check.geometry.core import _diameter
 
     K1 = np.asarray(ex["K1"], float)
     K2 = np.asarray(ex["b"][: K1.shape[1]], float)[None, :]
@@ -1042,7 +1042,7 @@ def _space_subgen(st, model, n_lo, n_hi, violate):
 @_memo
 def _subgen_rate(ex):
     """Violation rate over 30 seeded trials, data spread (1 + η)δ, compressor built for δ."""
-    from tensorkv_check.subgen_checks import BoundSetting, _build, error_bound_rate
+    from tensorkv_check.subgen.checks import BoundSetting, _build, error_bound_rate
 
     data = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"] * (1 + ex["eta"]),
                         ex["radius"], ex["r"], 0.5, 0.1, "derived", 1.0, ex["query_kind"])

@@ -8,7 +8,7 @@ and bit-valued values. Their clusterability hypothesis fails there, and Fano's
 inequality (thm:index-lb) caps their success by their measured message: each check
 runs SubGen at budgets that move ``M`` across ``fano_bound(0.75, N)`` (one cluster with
 ``s`` = 1, 2, 4 value samples below it; ``n`` clusters with many samples above it) and
-requires, with 99% Clopper–Pearson intervals (:func:`tensorkv_check.frontier.check_subgen_adversarial`):
+requires, with 99% Clopper–Pearson intervals (:func:`tensorkv_check.frontier.sweep.check_subgen_adversarial`):
 
 (a) every point respects Fano's ceiling; (b) every point with ``M < fano_bound(0.75, N)``
 has CP upper ``< 0.75`` (success has dropped toward chance) and, on the standard and
@@ -23,7 +23,7 @@ reach ``p ≈ 1`` and eviction at kept fraction ``f`` succeeds at ``f + (1 − f
 binomial test, α = 0.001).
 
 This module's name sorts after ``index_lb`` and ``subgen``, so the claims it attaches
-checks to are registered when :func:`proofs.registry.load_all` imports it.
+checks to are registered when :func:`tensorkv_check.claims.registry.load_all` imports it.
 """
 
 from __future__ import annotations
@@ -33,10 +33,10 @@ from typing import Any
 import proofs.index_lb  # noqa: F401  (registers thm:index-lb, extended below)
 import proofs.subgen  # noqa: F401  (registers thm:subgen, alg:subgen2cache, alg:subgen4cache)
 from proofs._common import rate, serial_blas
-from proofs.registry import REGISTRY, CheckResult
-from tensorkv_check import frontier as fr
-from tensorkv_check.index import fano_bound
-from tensorkv_check.runner import run_tasks
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
+from tensorkv_check.frontier import sweep as fr
+from tensorkv_check.index.reduction import fano_bound
+from tensorkv_check.runner.sweep_runner import run_tasks
 
 #: (model, n, delta, t, s values) per claim for the default (quick) run. One cluster
 #: (δ = 2 > the key distances ≈ √2) with few samples lands below the bound; n clusters

@@ -18,7 +18,7 @@ runs them end to end here. The model each check uses is stated in its scope:
   the information in a Kronecker-structured input.
 
 The ``harness-*`` checks run the same reductions through the engine's full Index
-harness (:func:`tensorkv_check.index.run_index`: Alice serialises her algorithm, Bob
+harness (:func:`tensorkv_check.index.reduction.run_index`: Alice serialises her algorithm, Bob
 rebuilds it from the bytes alone, M is measured, Fano is enforced): models
 "four-cache", "two-cache" (free rows) and, for the caveat, "two-cache-structured" with
 ``FactorKeepingTwoCache`` against ``TruncatingRowCache(budget_rows=2n)`` on free rows.
@@ -34,10 +34,10 @@ import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas, value_scale
 from proofs.index_lb import harness_check, harness_seed, reduction_result, reduction_trials, run_reduction
-from proofs.registry import REGISTRY, CheckResult
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
-caches = importlib.import_module("tensorkv_check.caches")
-jl = importlib.import_module("tensorkv_check.jl")
+caches = importlib.import_module("tensorkv_check.engine.caches")
+jl = importlib.import_module("tensorkv_check.engine.jl")
 
 #: Relative tolerance of decoder-vs-decoder comparisons (relative to max|V1⊘V2|).
 RTOL = 1e-12
@@ -233,8 +233,8 @@ def _(ctx):
                               "truncating cache stays under Fano's success ceiling")
 @serial_blas
 def _(ctx):
-    index = importlib.import_module("tensorkv_check.index")
-    algs = importlib.import_module("tensorkv_check.index_algorithms")
+    index = importlib.import_module("tensorkv_check.index.reduction")
+    algs = importlib.import_module("tensorkv_check.index.algorithms")
     full = ctx.profile == "full"
     eps_target, delta = 0.4, 0.01
     structured, free, bad = [], [], []

@@ -21,9 +21,9 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
-from proofs.registry import REGISTRY, CheckResult
+from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
-caches = importlib.import_module("tensorkv_check.caches")
+caches = importlib.import_module("tensorkv_check.engine.caches")
 
 trade = REGISTRY.claim(
     "rem:tradeoff",
@@ -36,7 +36,7 @@ trade = REGISTRY.claim(
         "and V1⊘V2) costs ~6·i²·d; the memory ratio two/four is i/2."
     ),
     sympy_statement=sp.Eq(sp.Symbol("memory_two") / sp.Symbol("memory_four"), sp.Symbol("i") / 2, evaluate=False),
-    hypotheses=("i ≥ 1 tokens, d ≥ 1", "flops as counted by tensorkv_check.caches (multiply, add, compare, "
+    hypotheses=("i ≥ 1 tokens, d ≥ 1", "flops as counted by tensorkv_check.engine.caches (multiply, add, compare, "
                                         "exp, divide = 1 flop each)"),
     explicit_constants={
         "O(i²d) time, four cache": "4i²d + 5i² + 3id + 2d flops (decode identity)",

@@ -2,6 +2,6 @@
 
 import sys
 
-from tensorkv_check.cli import main
+from tensorkv_check.cli.command import main
 
 sys.exit(main())

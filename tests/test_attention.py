@@ -1,4 +1,4 @@
-"""Tests of :mod:`tensorkv_check.attention`: the exact attention engine.
+"""Tests of :mod:`tensorkv_check.engine.exact_attention`: the exact attention engine.
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -27,7 +27,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from tensorkv_check import attention, kron, naive_tensor_attention, softmax, tensor_attention
-from tensorkv_check.attention import DEFAULT_BLOCK_BYTES
+from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES
 
 # Modest example counts and no deadline: the whole module must run in a few seconds on
 # two cores, and the n=50 cases take milliseconds each, which a deadline would flag.

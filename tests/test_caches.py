@@ -1,4 +1,4 @@
-"""Tests of :mod:`tensorkv_check.caches`: the streaming decoders and their accounting.
+"""Tests of :mod:`tensorkv_check.engine.caches`: the streaming decoders and their accounting.
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -26,7 +26,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import tensorkv_check.caches as caches_mod
+import tensorkv_check.engine.caches as caches_mod
 from tensorkv_check import (
     FourCacheDecoder,
     NaiveFourCacheDecoder,

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tensorkv_check import cli
+from tensorkv_check.cli import command as cli
 from tensorkv_check.report import build
 
 
@@ -104,7 +104,7 @@ def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
 
 
 def _toy_registry(broken: bool = False):
-    from proofs.registry import CheckResult, Registry
+    from tensorkv_check.claims.registry import CheckResult, Registry
 
     reg = Registry()
     c = reg.claim("lem:ok", paper_ref="Lemma 1", sources=("std",), statement="ok")

@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.compressors: protocol, bytes, budgets, accuracy, bad input."""
+"""Tests of tensorkv_check.frontier.compressors: protocol, bytes, budgets, accuracy, bad input."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tensorkv_check.compressors import (
+from tensorkv_check.frontier.compressors import (
     CATALOGUE,
     COMPRESSOR_KIND_CODES,
     MODES,
@@ -28,8 +28,8 @@ from tensorkv_check.compressors import (
     subgen_factory,
     unpack_codes,
 )
-from tensorkv_check.index import run_index
-from tensorkv_check.protocol import KIND_CODES, check_algorithm
+from tensorkv_check.index.reduction import run_index
+from tensorkv_check.engine.protocol import KIND_CODES, check_algorithm
 
 D = 6
 
@@ -342,7 +342,7 @@ def test_side_effect_free_factories():
 def test_doctests():
     import doctest
 
-    import tensorkv_check.compressors as mod
+    import tensorkv_check.frontier.compressors as mod
 
     failed, attempted = doctest.testmod(mod)
     assert attempted >= 8 and failed == 0

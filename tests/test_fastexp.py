@@ -1,4 +1,4 @@
-"""The compiled exp of the decode steps (tensorkv_check._fastexp)."""
+"""The compiled exp of the decode steps (tensorkv_check.engine._fastexp)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import importlib
 import numpy as np
 import pytest
 
-from tensorkv_check import _fastexp as fe
-
-att = importlib.import_module("tensorkv_check.attention")
+from tensorkv_check.engine import _fastexp as fe
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
 
 
 def _ulps(got: np.ndarray, want: np.ndarray) -> np.ndarray:

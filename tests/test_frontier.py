@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.frontier: points, section API, and the checks broken on purpose."""
+"""Tests of tensorkv_check.frontier.sweep: points, section API, and the checks broken on purpose."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import numpy as np
 import pytest
 
-from tensorkv_check import compressors as cz
-from tensorkv_check import frontier as fr
-from tensorkv_check.runner import run_tasks
+from tensorkv_check.frontier import compressors as cz
+from tensorkv_check.frontier import sweep as fr
+from tensorkv_check.runner.sweep_runner import run_tasks
 
 #: A grid small enough for the default test run (seconds), with every kind of point.
 MINI = {

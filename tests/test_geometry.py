@@ -1,4 +1,4 @@
-"""Tests of :mod:`tensorkv_check.geometry` and :mod:`tensorkv_check.geometry_plots`.
+"""Tests of :mod:`tensorkv_check.geometry.core` and :mod:`tensorkv_check.geometry.plots`.
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -42,9 +42,9 @@ from scipy import optimize as sopt
 from scipy import stats as sst
 from scipy.spatial import cKDTree
 
-import tensorkv_check.geometry as geo
-import tensorkv_check.geometry_plots as geo_plots
-from tensorkv_check.geometry import (
+import tensorkv_check.geometry.core as geo
+import tensorkv_check.geometry.plots as geo_plots
+from tensorkv_check.geometry.core import (
     EXACT_CLUSTER_LIMIT,
     cluster_bracket,
     cluster_plateau,

@@ -18,7 +18,7 @@ import tensorkv_check
 MODULES = sorted(
     m.name for m in pkgutil.walk_packages(tensorkv_check.__path__, "tensorkv_check.")
     # pytest_plugin is loaded by pytest itself; __main__ runs the command when imported.
-    if m.name not in ("tensorkv_check.pytest_plugin", "tensorkv_check.__main__")
+    if m.name not in ("tensorkv_check.claims.plugin", "tensorkv_check.__main__")
 )
 
 

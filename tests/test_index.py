@@ -1,4 +1,4 @@
-"""Tests of the Index reduction harness (:mod:`tensorkv_check.index`, issue 4).
+"""Tests of the Index reduction harness (:mod:`tensorkv_check.index.reduction`, issue 4).
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -24,11 +24,11 @@ from functools import partial
 import numpy as np
 import pytest
 
-import tensorkv_check.index as index_mod
-import tensorkv_check.index_sweeps as sweeps_mod
+import tensorkv_check.index.reduction as index_mod
+import tensorkv_check.index.sweeps as sweeps_mod
 from tensorkv_check import kron
-from tensorkv_check.caches import StandardDecoder
-from tensorkv_check.index import (
+from tensorkv_check.engine.caches import StandardDecoder
+from tensorkv_check.index.reduction import (
     MODELS,
     HarnessError,
     IndexResult,
@@ -40,9 +40,9 @@ from tensorkv_check.index import (
     reduction_C,
     run_index,
 )
-from tensorkv_check.index_algorithms import FactorKeepingTwoCache, TruncatingRowCache
-from tensorkv_check.jl import near_orthogonal_dimension
-from tensorkv_check.stats import binary_entropy, clopper_pearson
+from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
+from tensorkv_check.engine.jl import near_orthogonal_dimension
+from tensorkv_check.engine.stats import binary_entropy, clopper_pearson
 
 #: Queries per decoding test: 600/600 successes give a 99% Clopper–Pearson low of 0.9912.
 Q = 600

@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.jl: JL matrices, near-orthogonal keys and their dimensions.
+"""Tests of tensorkv_check.engine.jl: JL matrices, near-orthogonal keys and their dimensions.
 
 Chen et al. 2025 (arXiv 2503.11108), Lemmas 3.4 and 3.5, and the near-orthogonal keys
 of the Haris–Onak reduction. The dimension formulas are tested against hand-computed
@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pytest
 
-from tensorkv_check.jl import (
+from tensorkv_check.engine.jl import (
     gaussian_jl,
     jl_dimension,
     max_abs_inner,
@@ -22,9 +22,9 @@ from tensorkv_check.jl import (
     near_orthogonal_keys,
     sign_jl,
 )
-from tensorkv_check.stats import clopper_pearson
+from tensorkv_check.engine.stats import clopper_pearson
 
-jlmod = importlib.import_module("tensorkv_check.jl")
+jlmod = importlib.import_module("tensorkv_check.engine.jl")
 
 
 # ------------------------------------------------------------------------ JL matrices

@@ -1,4 +1,4 @@
-"""Tests of :mod:`tensorkv_check.lowdim` (spec thm:covering, issue 6 item 5) and its report section.
+"""Tests of :mod:`tensorkv_check.geometry.lowdim` (spec thm:covering, issue 6 item 5) and its report section.
 
 Independent facts used: with orthonormal keys and a large query norm the reduction of
 thm:ho25-lb decodes every bit; with a vanishing query norm the softmax is uniform and
@@ -15,9 +15,9 @@ import json
 import numpy as np
 import pytest
 
-import tensorkv_check.lowdim as L
-from tensorkv_check.geometry import greedy_net, sample_ball
-from tensorkv_check.subgen import online_cluster_labels
+import tensorkv_check.geometry.lowdim as L
+from tensorkv_check.geometry.core import greedy_net, sample_ball
+from tensorkv_check.subgen.algorithms import online_cluster_labels
 
 
 def test_packing_keys_prefix_then_unit_extras():
@@ -117,7 +117,7 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
     calls = []
 
     def runner(tasks, seed, name):
-        from tensorkv_check.runner import run_tasks
+        from tensorkv_check.runner.sweep_runner import run_tasks
         calls.append((name, len(tasks)))
         return run_tasks(tasks, seed=seed)
 

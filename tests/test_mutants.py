@@ -1,4 +1,4 @@
-"""Planted-bug self-test: the proof suite must catch each mutant of :mod:`tensorkv_check.mutants`.
+"""Planted-bug self-test: the proof suite must catch each mutant of :mod:`tensorkv_check.claims.mutants`.
 
 Two layers:
 
@@ -6,7 +6,7 @@ Two layers:
   *realness* of every mutant are shown on a small registry built here, whose checks
   compare the engine with this file's own einsum references; each mutant must break
   at least one of them, and the unmutated engine must pass all of them;
-* the *proof suite*: every fast check of :func:`proofs.registry.load_all` is run
+* the *proof suite*: every fast check of :func:`tensorkv_check.claims.registry.load_all` is run
   unmutated (each must have its expected outcome; the run is traced to learn which
   checks call each mutated object), then, under each mutant, the checks that call the
   mutated code are re-run cheapest first until one catches it. A mutant that no claim
@@ -23,8 +23,8 @@ from inspect import getattr_static
 import numpy as np
 import pytest
 
-import tensorkv_check.mutants as mutants_mod
-from proofs.registry import CheckContext, CheckResult, Registry, load_all
+import tensorkv_check.claims.mutants as mutants_mod
+from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry, load_all
 from tensorkv_check import (
     FourCacheDecoder,
     NaiveFourCacheDecoder,
@@ -33,7 +33,7 @@ from tensorkv_check import (
     softmax,
     tensor_attention,
 )
-from tensorkv_check.mutants import (
+from tensorkv_check.claims.mutants import (
     CATALOGUE,
     Mutant,
     format_mutant_table,
@@ -45,9 +45,9 @@ from tensorkv_check.mutants import (
     run_mutants,
 )
 
-# ``tensorkv_check.attention`` the attribute is the re-exported function; fetch the modules.
-att = importlib.import_module("tensorkv_check.attention")
-caches = importlib.import_module("tensorkv_check.caches")
+# ``tensorkv_check.engine.exact_attention`` the attribute is the re-exported function; fetch the modules.
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
+caches = importlib.import_module("tensorkv_check.engine.caches")
 
 # --------------------------------------------------------------------------- references
 
@@ -116,7 +116,7 @@ def toy_registry() -> Registry:
 
     @c.empirical("jl-norm")
     def _(ctx):
-        from tensorkv_check.jl import gaussian_jl
+        from tensorkv_check.engine.jl import gaussian_jl
 
         S = gaussian_jl(400, 50, ctx.rng("jl"))
         x = ctx.rng("x").standard_normal(50)
@@ -138,10 +138,10 @@ def test_toy_baseline_passes_and_is_traced(toy):
     _, base = toy
     assert {nid: r.outcome for nid, (_, r) in base.results.items()} == {nid: "pass" for nid in base.results}
     t = base.touched
-    assert t["tensorkv_check.attention._softmax"] == {"toy:engine::softmax-large-logits",
+    assert t["tensorkv_check.engine.exact_attention._softmax"] == {"toy:engine::softmax-large-logits",
                                                       "toy:engine::decoders-vs-reference"}
-    assert t["tensorkv_check.caches.FourCacheDecoder.memory_bytes"] == {"toy:engine::accounting"}
-    assert t["tensorkv_check.jl.gaussian_jl"] == {"toy:engine::jl-norm"}
+    assert t["tensorkv_check.engine.caches.FourCacheDecoder.memory_bytes"] == {"toy:engine::accounting"}
+    assert t["tensorkv_check.engine.jl.gaussian_jl"] == {"toy:engine::jl-norm"}
 
 
 def test_restricted_and_full_sweeps_agree(toy):
@@ -212,13 +212,13 @@ def test_patched_attribute_restores_own_and_inherited_attributes():
 
 def test_escaping_and_unavailable_mutants_are_reported(toy):
     reg, _ = toy
-    harmless = Mutant("no-op", "changes nothing", (Patch("tensorkv_check.attention", "_kron", lambda f: f),))
-    absent = Mutant("absent", "mutates missing code", (Patch("tensorkv_check.jl", "no_such_function", lambda f: f),))
+    harmless = Mutant("no-op", "changes nothing", (Patch("tensorkv_check.engine.exact_attention", "_kron", lambda f: f),))
+    absent = Mutant("absent", "mutates missing code", (Patch("tensorkv_check.engine.jl", "no_such_function", lambda f: f),))
     gone = Mutant("gone", "mutates a missing module", (Patch("tensorkv_check.nothing", "f", lambda f: f),))
     reports = run_mutants(reg, [harmless, absent, gone], restrict=False)
     assert [(r.name, r.available, r.caught) for r in reports] == [
         ("no-op", True, False), ("absent", False, False), ("gone", False, False)]
-    assert "unavailable: tensorkv_check.jl.no_such_function does not exist" in reports[1].description
+    assert "unavailable: tensorkv_check.engine.jl.no_such_function does not exist" in reports[1].description
     assert "No module named 'tensorkv_check.nothing'" in reports[2].description
     assert not absent.available() and harmless.available()
     table = format_mutant_table(reports)

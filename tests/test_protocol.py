@@ -1,9 +1,9 @@
-"""Tests of the cache-algorithm protocol (:mod:`tensorkv_check.protocol`) and its byte format.
+"""Tests of the cache-algorithm protocol (:mod:`tensorkv_check.engine.protocol`) and its byte format.
 
 Issue 4, item 1: every algorithm the Index harness runs ingests tokens, serialises its
 whole memory with ``to_bytes``, is rebuilt by ``from_bytes`` from those bytes alone, and
-answers batched queries. Checked here for every decoder of :mod:`tensorkv_check.caches`
-and the two caveat algorithms of :mod:`tensorkv_check.index_algorithms`:
+answers batched queries. Checked here for every decoder of :mod:`tensorkv_check.engine.caches`
+and the two caveat algorithms of :mod:`tensorkv_check.index.algorithms`:
 
 * round trip: the rebuilt object holds the same arrays, answers every query bit for bit
   like the original, re-serialises to the same bytes, and can keep streaming;
@@ -23,9 +23,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tensorkv_check import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
-from tensorkv_check.caches import StandardDecoder
-from tensorkv_check.index_algorithms import FactorKeepingTwoCache, TruncatingRowCache
-from tensorkv_check.protocol import (
+from tensorkv_check.engine.caches import StandardDecoder
+from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
+from tensorkv_check.engine.protocol import (
     HEADER_BYTES,
     CacheAlgorithm,
     check_algorithm,
@@ -164,7 +164,7 @@ def test_factor_keeping_answers_two_cache_queries_on_structured_inputs(ref):
 
 
 def test_factor_keeping_blocks_do_not_change_the_answer(ref, monkeypatch):
-    import tensorkv_check.index_algorithms as ia
+    import tensorkv_check.index.algorithms as ia
 
     rng = np.random.default_rng(5)
     K1, K2, V1, V2 = ref.random_factors(rng, 12, 4)

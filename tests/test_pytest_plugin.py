@@ -1,4 +1,4 @@
-"""Tests of the claims pytest plugin (:mod:`tensorkv_check.pytest_plugin`) with ``pytester``.
+"""Tests of the claims pytest plugin (:mod:`tensorkv_check.claims.plugin`) with ``pytester``.
 
 Each test writes a small claims package ``claimpkg`` into a temporary project (its
 ``pytest.ini`` sets ``claims_package = claimpkg``) and runs pytest on it in-process, so
@@ -23,8 +23,8 @@ import pytest
 # The in-process runs below restore sys.modules afterwards; numpy/scipy extension
 # modules cannot be imported twice in one process, so everything the toy claims use
 # is imported (and scipy's lazy parts warmed up) here, before any snapshot.
-from proofs.registry import CheckContext
-from tensorkv_check.stats import clopper_pearson
+from tensorkv_check.claims.registry import CheckContext
+from tensorkv_check.engine.stats import clopper_pearson
 
 clopper_pearson(1, 2)
 CheckContext().rng("warm-up").standard_normal(1)
@@ -37,7 +37,7 @@ QUIET = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:cacheprovi
 
 REGISTRY_PY = '''
 import importlib, pkgutil
-from proofs.registry import Registry
+from tensorkv_check.claims.registry import Registry
 REGISTRY = Registry()
 
 def load_all():
@@ -56,8 +56,8 @@ DEFS_PY = '''
 2
 """
 from claimpkg.registry import REGISTRY
-from proofs.registry import CheckResult
-from tensorkv_check.stats import clopper_pearson
+from tensorkv_check.claims.registry import CheckResult
+from tensorkv_check.engine.stats import clopper_pearson
 
 REGISTRY.claim("def:base", paper_ref="Definition 1", sources=("std",), statement="base",
                cited_reason="textbook")
@@ -88,7 +88,7 @@ def _(ctx):
 
 JL_PY = '''
 from claimpkg.registry import REGISTRY
-from proofs.registry import CheckResult
+from tensorkv_check.claims.registry import CheckResult
 
 jl = REGISTRY.claim("lem:jl-toy", paper_ref="Lemma 3.4", sources=("std",), statement="jl",
                     depends_on=("def:base",))
@@ -104,7 +104,7 @@ def _(ctx):
 
 TOP_PY = '''
 from claimpkg.registry import REGISTRY
-from proofs.registry import CheckResult
+from tensorkv_check.claims.registry import CheckResult
 
 top = REGISTRY.claim("thm:top", paper_ref="Theorem 4", sources=("paper",), statement="top",
                      depends_on=("lem:beta",))
@@ -123,6 +123,8 @@ def project(pytester):
     pytester.makeini(INI)
     pkg = pytester.mkpydir("claimpkg")
     (pkg / "registry.py").write_text(REGISTRY_PY)
+    # A claims package exposes its registry and loader at its top, as proofs/ does.
+    (pkg / "__init__.py").write_text("from claimpkg.registry import REGISTRY, load_all\n")
     (pkg / "defs.py").write_text(DEFS_PY)
     (pkg / "jl.py").write_text(JL_PY)
     (pkg / "top.py").write_text(TOP_PY)

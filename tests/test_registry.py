@@ -1,10 +1,10 @@
-"""Tests of :mod:`proofs.registry` (status rules, graph, selection, contexts) and of the
-``tensorkv-check claims`` front end :mod:`proofs.cli`.
+"""Tests of :mod:`tensorkv_check.claims.registry` (status rules, graph, selection, contexts) and of the
+``tensorkv-check claims`` front end :mod:`tensorkv_check.claims.listing`.
 
-Every status of :func:`~proofs.registry.claim_status` is derived here from hand-made
+Every status of :func:`~tensorkv_check.claims.registry.claim_status` is derived here from hand-made
 results, so a change to a rule fails a named test; the registries are built in the
-tests, never the project's :data:`~proofs.registry.REGISTRY` (except to check that
-:func:`~proofs.registry.load_all` returns it).
+tests, never the project's :data:`~tensorkv_check.claims.registry.REGISTRY` (except to check that
+:func:`~tensorkv_check.claims.registry.load_all` returns it).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ import json
 import numpy as np
 import pytest
 
-import proofs.cli
-import proofs.registry
-from proofs.cli import render_table, run_claims_command
-from proofs.registry import (
+import tensorkv_check.claims.listing
+import tensorkv_check.claims.registry
+from tensorkv_check.claims.listing import render_table, run_claims_command
+from tensorkv_check.claims.registry import (
     REGISTRY,
     STATUSES,
     Check,
@@ -33,7 +33,7 @@ from proofs.registry import (
     claim_status,
     load_all,
 )
-from tensorkv_check.stats import clopper_pearson
+from tensorkv_check.engine.stats import clopper_pearson
 
 OK = CheckResult.ok("holds")
 FAIL = CheckResult.fail("does not hold")
@@ -337,11 +337,11 @@ def test_load_all_returns_the_project_registry_with_a_valid_graph():
 
 
 def test_registry_doctests():
-    failed, attempted = doctest.testmod(proofs.registry)
+    failed, attempted = doctest.testmod(tensorkv_check.claims.registry)
     assert attempted > 0 and failed == 0
 
 
-# --------------------------------------------------------------------------- proofs.cli
+# --------------------------------------------------------------------------- tensorkv_check.claims.listing
 
 
 class _TTY(io.StringIO):
@@ -434,7 +434,7 @@ def test_cli_reports_a_broken_registry(monkeypatch):
     def broken():
         raise ImportError("claim module is broken")
 
-    monkeypatch.setattr(proofs.cli, "load_all", broken)
+    monkeypatch.setattr(tensorkv_check.claims.listing, "load_all", broken)
     args = argparse.Namespace(format="table", claims=None, include_slow=False)
     err = io.StringIO()
     assert run_claims_command(args, stdout=io.StringIO(), stderr=err) == 1
@@ -442,15 +442,14 @@ def test_cli_reports_a_broken_registry(monkeypatch):
 
 
 def test_cli_through_the_console_entry_point(capsys, monkeypatch):
-    from tensorkv_check import cli
-
-    monkeypatch.setattr(proofs.cli, "load_all", toy)
+    from tensorkv_check.cli import command as cli
+    monkeypatch.setattr(tensorkv_check.claims.listing, "load_all", toy)
     assert cli.main(["claims", "--claims", "lem:b", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [c["id"] for c in doc["claims"]] == ["def:a", "lem:b"]
 
 
 def test_cli_doctests():
-    failed, attempted = doctest.testmod(proofs.cli)
+    failed, attempted = doctest.testmod(tensorkv_check.claims.listing)
     assert attempted > 0 and failed == 0
     assert render_table({}) == "id  paper ref  sources  status  checks  deps\n\n0 claims: \n"

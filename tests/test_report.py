@@ -10,16 +10,16 @@ from html.parser import HTMLParser
 
 import pytest
 
-from proofs.registry import CheckContext, CheckResult, Registry
+from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry
 from tensorkv_check.report import build, build_report, render_json, write_report
-from tensorkv_check.report.io import atomic_write, ensure_writable_dir
-from tensorkv_check.stats import clopper_pearson
+from tensorkv_check._util.io import atomic_write, ensure_writable_dir
+from tensorkv_check.engine.stats import clopper_pearson
 
 
 @pytest.fixture(scope="session")
 def index_sweeps_once():
     # The real quick index sweeps (seconds); computed once and reused by every report.
-    from tensorkv_check.index_sweeps import run_sweeps
+    from tensorkv_check.index.sweeps import run_sweeps
 
     return run_sweeps(seed=0, progress=False)
 

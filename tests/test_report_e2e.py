@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from tensorkv_check import cli
+from tensorkv_check.cli import command as cli
 from tensorkv_check.report import build
 
 SECTION_FIGURES = {  # figure-name prefix each section must contribute

@@ -1,4 +1,4 @@
-"""Tests of the sweep runner (tensorkv_check.runner, issue 10): the three back-ends give the
+"""Tests of the sweep runner (tensorkv_check.runner.sweep_runner, issue 10): the three back-ends give the
 same bytes, failing and dying tasks are reported, checkpoints resume without recomputing,
 Ctrl-C leaves the previous report intact, and a missing Dask says how to install it."""
 
@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tensorkv_check import cli, runner
+from tensorkv_check.runner import sweep_runner as runner
+from tensorkv_check.cli import command as cli
 from tensorkv_check.report import build, render_json
-from tensorkv_check.runner import (
+from tensorkv_check.runner.sweep_runner import (
     DaskUnavailableError,
     SweepRunner,
     Task,
@@ -140,9 +141,8 @@ def test_serial_pool_and_dask_give_the_same_bytes(dask_client):
 
 
 def test_report_json_is_identical_serial_jobs2_and_dask(dask_client, monkeypatch):
-    from proofs.registry import CheckContext, load_all
-    from tensorkv_check import index_sweeps
-
+    from tensorkv_check.claims.registry import CheckContext, load_all
+    from tensorkv_check.index import sweeps as index_sweeps
     monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
     monkeypatch.setattr(index_sweeps, "QUICK", {
         "dimension": {"standard": {"ns": (8,), "ratios": (0.5, 4)}, "four-cache": {"ns": (4,), "ds": (2,)},
@@ -240,7 +240,7 @@ DYING_COUNTER = Path(tempfile.gettempdir()) / f"tensorkv-test-runner-dying-{os.g
 
 def dying_registry():
     """A registry rebuilt by name in every process (its ``loader``); one check kills its worker."""
-    from proofs.registry import CheckResult, Registry
+    from tensorkv_check.claims.registry import CheckResult, Registry
 
     reg = Registry(loader=f"{MOD}:dying_registry")
     ok = reg.claim("lem:fine", paper_ref="Lemma 1", sources=("std",), statement="fine")
@@ -344,7 +344,7 @@ def test_report_resume_through_the_cli(tmp_path, monkeypatch, capsys):
 def counting_registry(counter: Path, loader: bool = True):
     """Three checks that count their runs; with ``loader`` their tasks go through the runner
     (rebuilt from the environment, in this process: the tests using it run with --jobs 1)."""
-    from proofs.registry import CheckResult, Registry
+    from tensorkv_check.claims.registry import CheckResult, Registry
 
     reg = Registry(loader=f"{MOD}:_counting_from_env" if loader else None)
     c = reg.claim("lem:three", paper_ref="Lemma 3", sources=("std",), statement="three checks")

@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.search (counterexample exploration, issue 8) and the explore CLI."""
+"""Tests of tensorkv_check.claims.exploration (counterexample exploration, issue 8) and the explore CLI."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from proofs.registry import Registry, RegistryError, load_all
-from tensorkv_check import search
-from tensorkv_check.attention import softmax
-from tensorkv_check.cli import main
+from tensorkv_check.claims.registry import Registry, RegistryError, load_all
+from tensorkv_check.claims import exploration as search
+from tensorkv_check.engine.exact_attention import softmax
+from tensorkv_check.cli.command import main
 
 
 def _floats(st, lo, hi):
@@ -184,8 +184,8 @@ def test_report_section_on_a_small_registry_is_deterministic():
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # the softmax-no-shift mutant overflows on purpose
 def test_planted_engine_bugs_are_caught_by_inside_explorers():
-    """Break the engine on purpose (tensorkv_check.mutants): inside explorers must refute."""
-    from tensorkv_check.mutants import CATALOGUE
+    """Break the engine on purpose (tensorkv_check.claims.mutants): inside explorers must refute."""
+    from tensorkv_check.claims.mutants import CATALOGUE
 
     reg = load_all()
     mutants = {m.name: m for m in CATALOGUE}
@@ -237,7 +237,7 @@ def test_cli_explore_usage_errors(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_explore_exit_1_when_a_property_crashes(tmp_path, monkeypatch, capsys):
-    import tensorkv_check.cli as cli
+    import tensorkv_check.cli.command as cli
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(cli, "_load_registry", lambda: _planted_registry())
@@ -266,8 +266,8 @@ def test_quick_profile_compute_is_deterministic():
 
 
 def test_compute_through_the_runner_equals_in_process(monkeypatch):
-    from tensorkv_check import search
-    from tensorkv_check.runner import TaskResult, run_tasks
+    from tensorkv_check.claims import exploration as search
+    from tensorkv_check.runner.sweep_runner import TaskResult, run_tasks
 
     monkeypatch.setitem(search.PROFILES, "quick", 1)  # one example per explorer: plumbing only
     a, b = search.compute("quick", 3), search.compute("quick", 3, run=run_tasks)

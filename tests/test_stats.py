@@ -1,4 +1,4 @@
-"""Tests of :mod:`tensorkv_check.stats`: exact Clopper–Pearson intervals, binary entropy.
+"""Tests of :mod:`tensorkv_check.engine.stats`: exact Clopper–Pearson intervals, binary entropy.
 
 The intervals are compared with values nobody here computed: the closed forms of the
 edge cases, published textbook intervals, and the beta-quantile definition of the
@@ -16,8 +16,8 @@ import math
 import pytest
 from scipy import stats as st
 
-from tensorkv_check import stats
-from tensorkv_check.stats import BinomialEstimate, binary_entropy, clopper_pearson
+from tensorkv_check.engine import stats as stats
+from tensorkv_check.engine.stats import BinomialEstimate, binary_entropy, clopper_pearson
 
 
 def beta_interval(k: int, n: int, conf: float) -> tuple[float, float]:

@@ -1,4 +1,4 @@
-"""Tests of SubGen, SubGen2Cache, SubGen4Cache (tensorkv_check.subgen) and their data/checks.
+"""Tests of SubGen, SubGen2Cache, SubGen4Cache (tensorkv_check.subgen.algorithms) and their data/checks.
 
 Statistical tests use fixed seeds and state their confidence: a chi-square or binomial
 test at level α rejects a *correct* sampler with probability α, so with the fixed seeds
@@ -16,15 +16,15 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tensorkv_check.attention import attention, softmax, tensor_attention
-from tensorkv_check.clustered_data import (
+from tensorkv_check.engine.exact_attention import attention, softmax, tensor_attention
+from tensorkv_check.subgen.data import (
     cluster_count,
     clustered_stream,
     clustered_tensor_stream,
     product_rows,
     queries,
 )
-from tensorkv_check.subgen import (
+from tensorkv_check.subgen.algorithms import (
     SubGen,
     SubGen2Cache,
     SubGen4Cache,
@@ -299,7 +299,7 @@ def test_tensor_models_agree_with_exact_tensor_attention():
 
 
 def test_product_rows_match_two_cache_decoder():
-    from tensorkv_check.caches import TwoCacheDecoder
+    from tensorkv_check.engine.caches import TwoCacheDecoder
 
     ts = clustered_tensor_stream(5, 2, m1=2, delta1=0.2, rng=1)
     dec = TwoCacheDecoder(2)
@@ -519,13 +519,13 @@ def test_scale_default_is_engine_default():
 
 
 def test_protocol_and_index_harness():
-    from tensorkv_check.protocol import check_algorithm
+    from tensorkv_check.engine.protocol import check_algorithm
 
     for obj, kind in ((SubGen(2, delta=0.1, t=1, s=1, rng=0), "kv"),
                       (SubGen2Cache(2, delta=0.1, t=1, s=1, rng=0), "rows"),
                       (SubGen4Cache(2, delta1=0.1, t1=1, s=1, rng=0), "factors")):
         check_algorithm("alg", obj, kind)
-    index = pytest.importorskip("tensorkv_check.index")
+    index = pytest.importorskip("tensorkv_check.index.reduction")
     # Enough ℓ2 samples to hold every value row: Bob decodes (nearly) every bit.
     fac = functools.partial(SubGen, delta=1e-3, t=1, s=4000, rng=0)
     res = index.run_index(fac, "standard", 16, 64, queries=100, seed=1)
@@ -533,8 +533,7 @@ def test_protocol_and_index_harness():
 
 
 def test_check_functions_small():
-    from tensorkv_check import subgen_checks as sc
-
+    from tensorkv_check.subgen import checks as sc
     s = sc.BoundSetting("tiny", "subgen4cache", 24, 3, 2, 0.1, 1.0, 1.0, 0.5, 0.1)
     res = sc.error_bound_rate(s, trials=10, seed=2)
     assert res.estimate.trials == 10 and res.worst["ratio"] < 1
@@ -557,8 +556,7 @@ def test_check_functions_small():
 
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
-    from tensorkv_check import subgen_checks as sc
-
+    from tensorkv_check.subgen import checks as sc
     s = sc.BoundSetting("u", "subgen", 512, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants="unit")
     res = sc.error_bound_rate(s, trials=30, seed=3)
     recount = sum(sc.trial_instance(s, 3, k)["error"] > sc.trial_instance(s, 3, k)["bound"] for k in range(30))
@@ -568,8 +566,7 @@ def test_error_bound_rate_counts_violations():
 
 
 def test_plots_are_deterministic_svg():
-    from tensorkv_check import subgen_checks as sc
-
+    from tensorkv_check.subgen import checks as sc
     data = sc.error_memory_data(ns=(512,), tensor_ns=(12,), budgets=((2, 4), (4, 8)), d=4, n_queries=3)
     svg1, svg2 = sc.error_memory_svg(data), sc.error_memory_svg(data)
     assert svg1.startswith("<svg") and svg1 == svg2
@@ -579,7 +576,7 @@ def test_plots_are_deterministic_svg():
 
 # ----------------------------------------------------------- report section and own clusters
 def test_kron_cluster_diameters_replays_the_compressor():
-    from tensorkv_check.subgen_checks import kron_cluster_diameters
+    from tensorkv_check.subgen.checks import kron_cluster_diameters
 
     out = kron_cluster_diameters(40, 3, seed=2, return_data=True)
     assert out["centres_match"] and out["sizes_match"]
@@ -596,8 +593,7 @@ def test_kron_cluster_diameters_replays_the_compressor():
 def test_subgen_section_is_deterministic(monkeypatch):
     import json
 
-    from tensorkv_check import subgen_checks as sgc
-
+    from tensorkv_check.subgen import checks as sgc
     tiny = {"em_ns": [512], "em_tensor_ns": [16], "mv_ns": [256, 512], "mv_tensor_ns": [8, 16], "trials": 5,
             "kron_seeds": 1}
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)

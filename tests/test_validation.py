@@ -1,4 +1,4 @@
-"""Tests of input validation (:mod:`tensorkv_check._validation` and its callers).
+"""Tests of input validation (:mod:`tensorkv_check._util.validation` and its callers).
 
 Every public entry point (``kron``, ``softmax``, ``attention``, ``tensor_attention``,
 ``naive_tensor_attention``, the three decoders' constructors, ``append``,

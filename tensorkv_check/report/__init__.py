@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tensorkv_check.report.build import PROFILES, SCHEMA, build_report
-from tensorkv_check.report.io import atomic_write, ensure_writable_dir
+from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.report.render import figures, render_html, render_json, render_markdown
 
 __all__ = [

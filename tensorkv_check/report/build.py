@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from tensorkv_check.runner import SweepRunner
-from tensorkv_check.tradeoff import tradeoff_sweep
+from tensorkv_check.runner.sweep_runner import SweepRunner
+from tensorkv_check.tradeoff.sweep import tradeoff_sweep
 
 __all__ = ["PROFILES", "SCHEMA", "SECTIONS", "Section", "build_report"]
 
@@ -78,10 +78,10 @@ class Section:
 
 
 def run_sweeps(**kwargs: Any) -> dict[str, Any]:
-    """The Index sweeps of :mod:`tensorkv_check.index_sweeps` (imported late: that module
+    """The Index sweeps of :mod:`tensorkv_check.index.sweeps` (imported late: that module
     draws its figures with :mod:`tensorkv_check.report.figures`, so a top-level import
     here would be circular)."""
-    from tensorkv_check.index_sweeps import run_sweeps as _run_sweeps
+    from tensorkv_check.index.sweeps import run_sweeps as _run_sweeps
 
     return _run_sweeps(**kwargs)
 
@@ -197,8 +197,7 @@ def _index_compute(profile: str, seed: int, run: Callable[..., list]) -> dict[st
 def _index_figures(idx: dict[str, Any]) -> list[dict[str, str]]:
     if not idx:
         return []
-    from tensorkv_check import index_sweeps as isw
-
+    from tensorkv_check.index import sweeps as isw
     return [
         {"file": "index-dimension.svg", "title": "Index reductions: decoding success versus dimension",
          "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
@@ -242,10 +241,10 @@ def _module_section(name: str, module: str) -> Section:
 SECTIONS: list[Section] = [
     Section("tradeoff", _tradeoff_compute, _tradeoff_figures, _tradeoff_findings),
     Section("index", _index_compute, _index_figures, _no_findings),
-    _module_section("subgen", "tensorkv_check.subgen_checks"),
-    _module_section("geometry", "tensorkv_check.lowdim"),
-    _module_section("frontier", "tensorkv_check.frontier"),
-    _module_section("explore", "tensorkv_check.search"),
+    _module_section("subgen", "tensorkv_check.subgen.checks"),
+    _module_section("geometry", "tensorkv_check.geometry.lowdim"),
+    _module_section("frontier", "tensorkv_check.frontier.sweep"),
+    _module_section("explore", "tensorkv_check.claims.exploration"),
 ]
 
 
@@ -257,7 +256,7 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
     necessary and leaves the status alone. Returns the explorers that crashed, which
     count as errored checks.
     """
-    from tensorkv_check.search import claim_outcomes
+    from tensorkv_check.claims.exploration import claim_outcomes
 
     outcomes = claim_outcomes(explore)
     crashed = []
@@ -290,9 +289,9 @@ def build_report(
 
     Parameters
     ----------
-    registry : proofs.registry.Registry
+    registry : tensorkv_check.claims.registry.Registry
         The loaded claim registry.
-    ctx : proofs.registry.CheckContext
+    ctx : tensorkv_check.claims.registry.CheckContext
         Seed and profile ("quick" or "full"); the seed also drives the sweeps.
     claim_ids : iterable of str, optional
         Restrict to these claims and their dependencies.

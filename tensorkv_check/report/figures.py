@@ -7,14 +7,16 @@ fixed hash salt and no date, so the same data always gives the same bytes.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable
 
 import matplotlib
 import networkx as nx
 from matplotlib.figure import Figure
 
-__all__ = ["STATUS_COLOURS", "svg_of", "dependency_graph_svg", "tradeoff_svg"]
+from tensorkv_check._util.svg import RC as _RC
+from tensorkv_check._util.svg import svg_of
+
+__all__ = ["STATUS_COLOURS", "dependency_graph_svg", "tradeoff_svg"]
 
 #: Node colour per claim status (colour-blind-safe Okabe–Ito palette).
 STATUS_COLOURS = {
@@ -24,19 +26,6 @@ STATUS_COLOURS = {
     "cited": "#BBBBBB",
     "failing": "#E69F00",
 }
-
-_RC = {"svg.hashsalt": "tensorkv-check", "svg.fonttype": "none", "font.size": 9}
-
-
-def svg_of(fig: Figure) -> str:
-    """Serialise a figure to SVG text without the XML prologue or a date."""
-    buf = io.StringIO()
-    with matplotlib.rc_context(_RC):
-        fig.savefig(buf, format="svg", metadata={"Date": None}, bbox_inches="tight")
-    text = buf.getvalue()
-    start = text.find("<svg")
-    return text[start:] if start >= 0 else text
-
 
 def dependency_graph_svg(claims: Iterable[dict]) -> str:
     """Claims as a layered DAG (dependencies left of what uses them), coloured by status."""

@@ -1,0 +1,410 @@
+"""The ``tensorkv-check`` command.
+
+Sub-commands:
+
+* ``demo``: run the three streaming decoders of Definitions 3.7/3.8 side by side on a
+  seeded random stream and print their agreement, memory and flop counts.
+* ``claims``: list the proof suite's claims with status (see :mod:`proofs`).
+* ``check ID``: run one claim and its dependencies and print the evidence.
+* ``report``: run the claim checks and sweeps and write the verification report.
+* ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
+* ``explore ID``: hypothesis searches for counterexamples to one claim, inside its
+  hypotheses and outside named ones, shrunk, saved under ``.tensorkv/examples/`` and
+  replayed first on the next run (:mod:`tensorkv_check.claims.exploration`).
+
+Exit codes: 0 when every requested check ran, 1 when a check errored, 2 for usage
+errors (argparse's convention).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from tensorkv_check.cli.argtypes import positive_int
+from tensorkv_check.cli.argtypes import seed as seed_type
+
+__all__ = ["main", "build_parser"]
+
+
+def _formats(text: str) -> list[str]:
+    from tensorkv_check.report import FORMATS
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    bad = [p for p in parts if p not in FORMATS]
+    if not parts or bad:
+        raise argparse.ArgumentTypeError(
+            f"unknown format(s) {', '.join(bad) or '(none given)'}; valid: {', '.join(FORMATS)}")
+    return parts
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tensorkv-check",
+        description="Machine checks of Chen et al. 2025, 'Time and Memory Trade-off of "
+        "KV-Cache Compression in Tensor Transformer Decoding' (arXiv 2503.11108).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser(
+        "demo",
+        help="run the four-cache, two-cache and naive decoders side by side",
+        description="Stream n random tokens into the four-cache, two-cache and naive "
+        "four-cache decoders, query each, and print agreement, memory and flops.",
+        epilog="example: tensorkv-check demo --n 64 --d 16 --seed 1",
+    )
+    demo.add_argument("--n", type=positive_int, default=48, help="tokens to stream (default 48)")
+    demo.add_argument("--d", type=positive_int, default=16, help="head dimension (default 16)")
+    demo.add_argument("--seed", type=seed_type, default=0, help="random seed (default 0)")
+    demo.set_defaults(func=_run_demo)
+
+    claims = sub.add_parser(
+        "claims",
+        help="list the proof suite's claims with status and dependencies",
+        description="Run the claims' checks and list each claim with status, source tags "
+        "and dependencies.",
+        epilog="example: tensorkv-check claims --format json",
+    )
+    claims.add_argument("--format", choices=("table", "json"), default="table")
+    claims.add_argument("--claims", default=None, help="comma-separated claim ids (and their dependencies)")
+    claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
+    claims.set_defaults(func=_run_claims)
+
+    report = sub.add_parser(
+        "report",
+        help="run the claim checks and sweeps and write the verification report",
+        description="Run every claim check and sweep of a profile and write report.html "
+        "(self-contained), report.md (with figures/) and report.json into --out. Same seed and "
+        "profile give a byte-identical report.json outside its 'timings' section.",
+        epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0\n"
+        "also:    tensorkv-check report --jobs 2 --resume   (continue an interrupted run)\n"
+        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786   (a Dask cluster)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    report.add_argument("--profile", choices=("quick", "full"), default="quick",
+                        help="quick (default, a few minutes) or full (large sweeps and slow checks)")
+    report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
+    report.add_argument("--format", default="html,md,json", type=_formats,
+                        help="comma-separated subset of html,md,json (default all three)")
+    report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
+    report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
+    report.add_argument("--quiet", action="store_true", help="no progress output")
+    report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
+                        help="local worker processes for the sweeps and checks (default: the number "
+                        "of cores; 1 = serial). The results do not depend on it")
+    report.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="run the sweeps on a Dask cluster, e.g. tcp://HOST:8786 (needs "
+                        "pip install '.[dask]'); overrides --jobs")
+    report.add_argument("--resume", action="store_true",
+                        help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
+                        "(same seed and profile) and compute only the rest")
+    report.set_defaults(func=_run_report)
+
+    check = sub.add_parser(
+        "check",
+        help="run one claim and its dependencies and print the evidence",
+        description="Run the checks of one claim and of everything it depends on, and print "
+        "each claim's status with the evidence of every check (interval, seed, scope, "
+        "counterexample and the command that replays it).",
+        epilog="example: tensorkv-check check thm:four-cache-lb --seed 1",
+    )
+    check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
+    check.add_argument("--seed", type=seed_type, default=0, help="seed of every check (default 0)")
+    check.add_argument("--profile", choices=("quick", "full"), default="quick")
+    check.set_defaults(func=_run_check)
+
+    bench = sub.add_parser(
+        "bench",
+        help="run the benchmarks (ratios measured in one run, JSON written)",
+        description="Run the speed and memory benchmarks; each measures its reference in "
+        "the same run and prints ratios. Extra arguments go to 'python -m benchmarks'.",
+        epilog="example: tensorkv-check bench --only four_cache_gemm",
+    )
+    # The runner's own options (--only, --quick, ...) are passed through untouched.
+    bench.set_defaults(func=_run_bench)
+
+    from tensorkv_check.claims.exploration import DEFAULT_BUDGET, EXAMPLES_DIR
+
+    explore = sub.add_parser(
+        "explore",
+        help="search for counterexamples to one claim (shrunk, saved, replayable)",
+        description="Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
+        "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a failure "
+        "shows that hypothesis is necessary). Failures are shrunk to a minimal example, saved as JSON "
+        f"under {EXAMPLES_DIR}/ (relative to the current directory) and printed as a Python snippet; "
+        "saved cases of the claim are replayed first. A search that finds nothing reports how many "
+        "examples it tried over which ranges (never 'proved'). Exit 0 when the exploration ran "
+        "(whatever it found), 1 when a property crashed (a bug), 2 for usage errors.",
+        epilog="examples:\n  tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
+        "  tensorkv-check explore def:softmax --replay",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
+    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET,
+                         help=f"examples per explorer before its cost weight (default {DEFAULT_BUDGET})")
+    explore.add_argument("--seed", type=seed_type, default=0, help="hypothesis seed (default 0)")
+    explore.add_argument("--replay", action="store_true",
+                         help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
+    explore.set_defaults(func=_run_explore)
+    return parser
+
+
+def _run_demo(args: argparse.Namespace) -> int:
+    from tensorkv_check import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
+
+    rng = np.random.default_rng(args.seed)
+    n, d = args.n, args.d
+    decoders = {
+        "four-cache": FourCacheDecoder(d),
+        "two-cache": TwoCacheDecoder(d),
+        "naive four-cache": NaiveFourCacheDecoder(d),
+    }
+    for _ in range(n):
+        k1, k2, v1, v2 = rng.standard_normal((4, d))
+        for dec in decoders.values():
+            dec.append(k1, k2, v1, v2)
+    q = rng.standard_normal(d)
+    outs = {name: dec.query(q) for name, dec in decoders.items()}
+    ref = outs["naive four-cache"]
+    print(f"tensor-attention decoders after n={n} tokens, d={d}, seed={args.seed}")
+    print(f"{'decoder':<18}{'memory bytes':>14}{'flops/step':>14}{'max |diff| vs naive':>22}")
+    for name, dec in decoders.items():
+        diff = float(np.max(np.abs(outs[name] - ref)))
+        print(f"{name:<18}{dec.memory_bytes:>14,}{dec.last_step_flops:>14,}{diff:>22.3e}")
+    print(f"expected memory: four-cache 4*n*d*8 = {4 * n * d * 8:,}, two-cache 2*n^2*d*8 = {2 * n * n * d * 8:,}")
+    return 0
+
+
+def _run_claims(args: argparse.Namespace) -> int:
+    from tensorkv_check.claims.listing import run_claims_command
+
+    return run_claims_command(args)
+
+
+class _Progress:
+    """Progress on stderr: a tqdm bar per sweep on a terminal, plain lines otherwise.
+
+    Called by the sweep runner as ``progress(name, done, total, result)`` when a sweep
+    starts (``result`` None) and as each task finishes; nothing is shown if quiet.
+    """
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.tty = not quiet and sys.stderr.isatty()
+        self.bar = None
+
+    def __call__(self, name: str, done: int, total: int, result) -> None:
+        if self.quiet:
+            return
+        if result is None:
+            self.close()
+            if self.tty:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=total, desc=name, unit="task", file=sys.stderr, dynamic_ncols=True,
+                                leave=False)
+            return
+        what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
+        state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
+        if self.bar is not None:
+            self.bar.set_postfix_str(what[:40], refresh=False)
+            self.bar.update(1)
+        else:
+            print(f"[{name} {done}/{total}] {what} {state}", file=sys.stderr, flush=True)
+
+    def stage(self, name: str) -> None:
+        if not self.quiet and not self.tty:
+            print(f"[stage] {name}", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def _load_registry():
+    from tensorkv_check.claims.registry import load_all
+
+    return load_all()
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    import shutil
+    import time
+
+    from tensorkv_check.claims.registry import CheckContext, RegistryError
+    from tensorkv_check.report import build_report, ensure_writable_dir, write_report
+    from tensorkv_check.runner.sweep_runner import DaskUnavailableError, SweepRunner, default_jobs
+
+    def usage(msg: str) -> int:
+        print(f"tensorkv-check report: error: {msg}", file=sys.stderr)
+        return 2
+
+    try:
+        out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
+    except ValueError as exc:
+        return usage(str(exc))
+    ckpt = out / ".checkpoint"
+    progress = _Progress(args.quiet)
+    try:
+        runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
+                             resume=args.resume, progress=progress)
+    except (DaskUnavailableError, ValueError, TypeError) as exc:
+        return usage(str(exc))
+    runner.warm()  # workers boot while the claim registry loads
+    ids = None
+    try:
+        registry = _load_registry()
+        if args.claims:
+            ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+            registry.select(ids)
+    except RegistryError as exc:
+        runner.close(kill=True)
+        return usage(str(exc))
+    except BaseException:
+        runner.close(kill=True)
+        raise
+    if args.resume and not ckpt.is_dir():
+        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
+    t0 = time.perf_counter()
+    try:
+        with runner:
+            report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
+                                  claim_ids=ids, on_stage=progress.stage, runner=runner)
+    except KeyboardInterrupt:
+        progress.close()
+        print("tensorkv-check report: interrupted; the previous report is untouched. Finished tasks "
+              f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
+        return 130
+    except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
+        progress.close()
+        print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
+              "untouched.", file=sys.stderr)
+        return 1
+    finally:
+        progress.close()
+    written = write_report(report, out, args.format)
+    shutil.rmtree(ckpt, ignore_errors=True)  # the report is complete: nothing left to resume
+    if not args.quiet:
+        summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
+        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s, "
+              f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})")
+        for path in written:
+            if path.parent == out:
+                print(f"wrote {path}")
+    for node in report["errored_checks"]:  # shown even with --quiet: it sets the exit code
+        print(f"check errored: {node}", file=sys.stderr)
+    return 1 if report["errored_checks"] else 0
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from tensorkv_check.claims.registry import CheckContext, RegistryError
+    from tensorkv_check.report.render import evidence_text
+
+    registry = _load_registry()
+    try:
+        registry.select([args.claim_id])
+    except RegistryError as exc:
+        print(f"tensorkv-check check: error: {exc}", file=sys.stderr)
+        return 2
+    ctx = CheckContext(seed=args.seed, profile=args.profile)
+    results = registry.run([args.claim_id], ctx=ctx, include_slow=args.profile == "full")
+    errored = False
+    for cid, res in results.items():
+        c = res.claim
+        marker = "" if cid == args.claim_id else "  (dependency)"
+        print(f"{cid} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}{marker}")
+        print(f"  {c.statement}")
+        print(f"  why: {res.reason}")
+        for cav in c.caveats:
+            print(f"  caveat: {cav}")
+        for name, r in res.results.items():
+            errored |= r.outcome == "error"
+            print(f"  - {name}: {r.outcome}: {evidence_text(r.to_dict())}")
+            if r.outcome == "error":
+                print("    " + r.details.get("traceback", "").rstrip().replace("\n", "\n    "))
+    return 1 if errored else 0
+
+
+def _run_bench(args: argparse.Namespace) -> int:
+    from benchmarks.__main__ import main as bench_main
+
+    return bench_main([a for a in args.bench_args if a != "--"])
+
+
+def _indent(text: str, pad: str = "    ") -> str:
+    return "\n".join(pad + line if line else line for line in text.rstrip("\n").split("\n"))
+
+
+def _run_explore(args: argparse.Namespace) -> int:
+    from tensorkv_check.claims.registry import RegistryError
+    from tensorkv_check.claims import exploration as search
+    registry = _load_registry()
+    try:
+        explorers = registry.explorers(args.claim_id)
+    except RegistryError as exc:
+        print(f"tensorkv-check explore: error: {exc}", file=sys.stderr)
+        return 2
+    crashed = False
+    saved = search.saved_cases(args.claim_id)
+    for path in saved:
+        try:
+            case = search.replay_case(path, registry=registry)
+        except search.ExploreError as exc:
+            print(f"replay {path}: stale case, skipped ({exc})")
+            continue
+        if case["outcome"] == "error":
+            crashed = True
+        verdict = ("reproduces" if case["reproduced"] else
+                   "no longer fails" if case["outcome"] == "none-found" else "fails differently now")
+        print(f"replay {path} [{case['explorer']}, {case['region']}]: {verdict}")
+        if case["failure"]:
+            print(f"  {case['failure']}")
+    if args.replay:
+        if not saved:
+            print(f"no saved cases for {args.claim_id} under {search.EXAMPLES_DIR}/")
+        return 1 if crashed else 0
+    if not explorers:
+        print(f"{args.claim_id} has no explorers")
+        return 0
+    for exp in explorers:
+        res = search.explore(exp, budget=args.budget, seed=args.seed)
+        where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
+        print(f"\n{exp.key}  [{where}]")
+        if exp.description:
+            print(f"  property: {exp.description}")
+        print(f"  {res['kind']}: {res['text']}")
+        if res["best"] is not None:
+            print(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
+        obs = res["observations"] or {}
+        if obs.get("summary"):
+            print(f"  side study: {obs['summary']}")
+        measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
+        if measured:
+            print(f"  measured (not deterministic): {json.dumps(measured, default=str)}")
+        if res["outcome"] == "error":
+            crashed = True
+        if res["example"] is not None:
+            path = search.save_case(res)
+            print(f"  minimal example saved to {path}")
+            print("  reproduce with:")
+            print(_indent(res["snippet"]))
+    return 1 if crashed else 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tensorkv-check`` console script."""
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if rest and args.command != "bench":
+        parser.error(f"unrecognized arguments: {' '.join(rest)}")
+    args.bench_args = rest
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

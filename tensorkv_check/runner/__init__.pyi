@@ -1,0 +1,11 @@
+from .sweep_runner import (
+    Task as Task,
+    TaskResult as TaskResult,
+    SweepRunner as SweepRunner,
+    DaskUnavailableError as DaskUnavailableError,
+    task_seed as task_seed,
+    resolve as resolve,
+    run_tasks as run_tasks,
+    values as values,
+    default_jobs as default_jobs,
+)

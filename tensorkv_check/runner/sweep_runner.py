@@ -1,0 +1,680 @@
+"""The sweep runner: every sweep of the project is a list of pure, seeded tasks (issue 10).
+
+A :class:`Task` names a top-level function by ``"module:function"`` and carries
+JSON-safe parameters; the function is called as ``fn(params, seed)`` and returns a
+JSON-safe dict. Each task's seed is derived from the sweep seed and the task's key
+(:func:`task_seed`), never from the order in which workers pick tasks up, and every
+value is normalised through JSON, so every execution mode gives the same bytes.
+
+Back-ends (one :class:`SweepRunner`, or :func:`run_tasks` for one sweep):
+
+* serial, in this process (``jobs=1``);
+* a local process pool (``jobs=N``): :class:`concurrent.futures.ProcessPoolExecutor`
+  with the *forkserver* start method where the platform has it (else *spawn*). Not
+  *fork*: the parent holds threads (BLAS pools, the attention thread pool, tqdm's
+  monitor, Dask's event loop) whose locks a forked child would inherit in whatever
+  state they were in; forkserver children are forked from a clean single-threaded
+  server that has already imported numpy and this package, so they start in
+  milliseconds, unlike spawn;
+* Dask distributed (``scheduler=`` an address such as ``"tcp://host:8786"`` or a
+  ``distributed.Client``); dask is imported only then (``pip install '.[dask]'``).
+
+Faults: a task that raises gives a :class:`TaskResult` with ``error`` (the other
+tasks finish); a worker process that dies is retried once (process pool: in a fresh
+pool, alone, so that a second death is unambiguous; when several tasks were running as
+the pool broke, each is first rerun alone to find the culprit, which then gets its one
+retry; tasks that had not started are rerun uncharged; Dask: by the scheduler, which retries
+tasks whose worker died up to its ``distributed.scheduler.allowed-failures`` setting,
+plus ``retries=1`` for other failures), then reported as an error. ``KeyboardInterrupt``
+cancels pending tasks, kills the pool's workers and propagates. With a checkpoint
+file each finished value is appended (``fn``, ``key``, ``seed``, ``value``; flushed
+and fsynced) as it arrives, and ``resume=True`` reuses the entries whose
+``(fn, key, seed)`` match instead of recomputing them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import json
+import multiprocessing
+import os
+import re
+import signal
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "Task",
+    "TaskResult",
+    "SweepRunner",
+    "DaskUnavailableError",
+    "task_seed",
+    "resolve",
+    "run_tasks",
+    "values",
+    "default_jobs",
+]
+
+#: ``progress(name, done, total, result)``: called with ``done=0, result=None`` when a
+#: sweep starts and after every task that finishes (resumed ones included).
+Progress = Callable[[str, int, int, "TaskResult | None"], None]
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _canonical(obj: Any) -> str:
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
+def _json_default(obj: Any) -> Any:
+    # numpy scalars and arrays are the usual strays in a task's value.
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"value of type {type(obj).__name__} is not JSON-serialisable")
+
+
+def _normalise(value: Any) -> dict[str, Any]:
+    """The value as it reads back from JSON (tuples become lists, keys strings).
+
+    Every back-end and the checkpoint go through this, so a resumed value and a fresh
+    one are the same object. NaN and infinities survive (Python's JSON extension).
+    """
+    if not isinstance(value, dict):
+        raise TypeError(f"a task must return a dict, got {type(value).__name__}")
+    return json.loads(json.dumps(value, default=_json_default))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One unit of a sweep.
+
+    Attributes
+    ----------
+    fn : str
+        ``"package.module:function"``; the function is called ``fn(params, seed)``.
+    params : dict
+        JSON-safe parameters (they travel to worker processes and into checkpoints).
+    key : str
+        Unique within a sweep; defaults to the canonical JSON of the function's *name*
+        (not its module, so moving code never changes a task's seed) and ``params``.
+    """
+
+    fn: str
+    params: dict[str, Any] = field(default_factory=dict)
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.fn, str) or ":" not in self.fn:
+            raise ValueError(f"Task.fn must be 'module:function', got {self.fn!r}")
+        if not isinstance(self.params, dict):
+            raise TypeError(f"Task.params must be a dict, got {type(self.params).__name__}")
+        if not self.key:
+            object.__setattr__(self, "key", self._default_key())
+
+    def _default_key(self) -> str:
+        return _canonical({"fn": self.fn.rpartition(":")[2], "params": self.params})
+
+    @property
+    def label(self) -> str:
+        """A short human name: the key if one was given, else the scalar parameters."""
+        if self.key != self._default_key():
+            return self.key
+        scalars = " ".join(f"{k}={v}" for k, v in self.params.items()
+                           if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+        return f"{self.fn.rpartition(':')[2]} {scalars}".strip()
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    """What one task produced: its value, or the error it raised (never both).
+
+    ``resumed`` is true when the value was read from a checkpoint instead of computed.
+    """
+
+    task: Task
+    seed: int
+    value: dict[str, Any] | None = None
+    error: str | None = None
+    traceback: str | None = None
+    resumed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def describe(self) -> str:
+        """The task's key, parameters and seed (for error messages)."""
+        return f"task {self.task.label!r} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed {self.seed})"
+
+
+def task_seed(sweep_seed: int, key: str) -> int:
+    """A task's seed: a keyed derivation of the sweep seed (independent of execution order).
+
+    ``SeedSequence([sweep_seed, *sha256(key)[:16]])`` reduced to a non-negative 63-bit int.
+    """
+    if not isinstance(sweep_seed, (int, np.integer)) or isinstance(sweep_seed, bool) or sweep_seed < 0:
+        raise ValueError(f"sweep seed must be a non-negative int, got {sweep_seed!r}")
+    words = np.frombuffer(hashlib.sha256(key.encode()).digest()[:16], dtype="<u4")
+    ss = np.random.SeedSequence([int(sweep_seed), *map(int, words)])
+    return int(ss.generate_state(2, dtype=np.uint32).view("<u8")[0] >> 1)
+
+
+def resolve(fn: str) -> Callable[..., Any]:
+    """Import ``"module:function"`` (the function part may be dotted: ``"mod:Class.method"``)."""
+    mod, _, name = fn.partition(":")
+    obj: Any = importlib.import_module(mod)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+_BLAS = None  # threadpoolctl controller of the BLAS libraries, made on first use
+
+
+def _one_blas_thread():
+    """A context holding BLAS to one thread while a task runs.
+
+    OpenBLAS's results depend on its thread count (it picks other kernels and splits
+    for small products), so a task that ran on a whole machine in serial mode and in a
+    one-thread worker process would differ in the last bits. Every back-end runs every
+    task with one BLAS thread; parallelism comes from running tasks side by side.
+    """
+    global _BLAS
+    if _BLAS is None:
+        from threadpoolctl import ThreadpoolController
+
+        _BLAS = ThreadpoolController().select(user_api="blas")
+    return _BLAS.limit(limits=1)
+
+
+def _run_one(task: Task, seed: int) -> TaskResult:
+    try:
+        with _one_blas_thread():
+            value = _normalise(resolve(task.fn)(dict(task.params), seed))
+    except Exception as exc:  # a failing task is reported, the sweep goes on
+        return TaskResult(task, seed, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+    return TaskResult(task, seed, value=value)
+
+
+def _error(task: Task, seed: int, message: str) -> TaskResult:
+    return TaskResult(task, seed, error=message, traceback=None)
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use (the ``--jobs`` default)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+class DaskUnavailableError(ImportError):
+    """The Dask back-end was asked for but ``dask.distributed`` is not installed."""
+
+
+def _import_distributed():
+    try:
+        import distributed
+    except ImportError as exc:
+        raise DaskUnavailableError(
+            "the Dask back-end (--scheduler) needs dask.distributed, which is not installed: "
+            "pip install '.[dask]'  (or pip install 'dask[distributed]>=2024.1')"
+        ) from exc
+    return distributed
+
+
+# ------------------------------------------------------------------ process-pool worker side
+
+_STARTED = None  # the queue on which a pool worker announces the task it starts
+
+
+def _pool_init(started, blas_threads: int) -> None:
+    global _STARTED
+    _STARTED = started
+    # The parent owns Ctrl-C: it cancels and kills the workers; a worker that also
+    # caught SIGINT would send back a half-finished KeyboardInterrupt instead.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(blas_threads)  # N workers × all-core BLAS would oversubscribe
+    except Exception:  # pragma: no cover - threadpoolctl is a dependency
+        pass
+
+
+def _pool_call(token: str, index: int, task: Task, seed: int) -> TaskResult:
+    if _STARTED is not None:
+        _STARTED.put((token, index))  # SimpleQueue.put is synchronous: it survives os._exit
+    return _run_one(task, seed)
+
+
+#: What the forkserver imports before forking workers: what the report's tasks need.
+_PRELOAD = ["numpy", "tensorkv_check", "tensorkv_check.runner.sweep_runner", "tensorkv_check.index.sweeps",
+            "tensorkv_check.claims.registry"]
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":
+        # Imported once by the server, inherited by every forked worker (and by the
+        # fresh pools of retries). No effect if this process already started its
+        # forkserver. A module that does not import there is skipped silently.
+        ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
+# ------------------------------------------------------------------ the runner
+
+
+class SweepRunner:
+    """Runs sweeps (lists of :class:`Task`) on one back-end, with checkpoints and resume.
+
+    Parameters
+    ----------
+    jobs : int
+        1 = serial in this process; N > 1 = a pool of N worker processes (kept open
+        across sweeps until :meth:`close`). Ignored when ``scheduler`` is given.
+    scheduler : str or distributed.Client, optional
+        A Dask scheduler address (``"tcp://host:8786"``) or a connected client.
+    checkpoint_dir : path, optional
+        Where ``<name>.jsonl`` checkpoints go (one per sweep name).
+    resume : bool
+        Reuse checkpointed values whose ``(fn, key, seed)`` match.
+    progress : callable, optional
+        ``progress(name, done, total, result)``, see :data:`Progress`.
+
+    Examples
+    --------
+    >>> with SweepRunner(jobs=1) as runner:
+    ...     res = runner.run([Task("math:fsum", {})], seed=0, name="demo")  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        *,
+        jobs: int = 1,
+        scheduler: Any = None,
+        checkpoint_dir: str | os.PathLike | None = None,
+        resume: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
+            raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+        if scheduler is not None and not isinstance(scheduler, str) and not hasattr(scheduler, "submit"):
+            raise TypeError(f"scheduler must be an address string or a distributed.Client, got "
+                            f"{type(scheduler).__name__}")
+        if isinstance(scheduler, str) and not scheduler.strip():
+            raise ValueError("scheduler address must not be empty")
+        self.jobs = int(jobs)
+        self.scheduler = scheduler
+        self.checkpoint_dir = None if checkpoint_dir is None else Path(checkpoint_dir)
+        self.resume = bool(resume)
+        self.progress = progress
+        self._pool: ProcessPoolExecutor | None = None
+        self._started = None
+        self._client = None
+        self._own_client = False
+        self._runs = 0
+        if scheduler is not None:
+            _import_distributed()  # fail now, with the install hint, not after other work
+
+    # -- description for reports (goes into the timings section: it must not change data)
+    @property
+    def mode(self) -> str:
+        if self.scheduler is not None:
+            return "dask"
+        return "serial" if self.jobs == 1 else "processes"
+
+    def describe(self) -> dict[str, Any]:
+        sched = self.scheduler
+        if sched is not None and not isinstance(sched, str):
+            sched = getattr(sched, "scheduler_info", lambda: {})().get("address", "client")
+        return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched}
+
+    def __enter__(self) -> "SweepRunner":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def close(self, kill: bool = False) -> None:
+        """Shut the process pool down (``kill``: without waiting for running tasks) and
+        close a Dask client this runner opened."""
+        self._discard_pool(kill=kill)
+        if self._client is not None and self._own_client:
+            self._client.close()
+        self._client = None
+
+    def __call__(self, tasks: Iterable[Task], *, seed: int, name: str = "sweep",
+                 jobs: int | None = None) -> list[TaskResult]:
+        return self.run(tasks, seed=seed, name=name, jobs=jobs)
+
+    def run(self, tasks: Iterable[Task], *, seed: int, name: str = "sweep",
+            jobs: int | None = None) -> list[TaskResult]:
+        """Run one sweep and return its results in task order.
+
+        Parameters
+        ----------
+        tasks : iterable of Task
+            Keys must be unique.
+        seed : int
+            The sweep seed; task ``i`` gets ``task_seed(seed, tasks[i].key)``.
+        name : str
+            Names the checkpoint file and the progress display (letters, digits, ``._-``).
+        jobs : int, optional
+            Override: ``jobs=1`` runs this sweep serially in this process whatever the
+            back-end (timing sweeps, whose workers must not compete).
+        """
+        if not isinstance(name, str) or not _NAME.match(name):
+            raise ValueError(f"sweep name must match {_NAME.pattern}, got {name!r}")
+        ckpt = None if self.checkpoint_dir is None else self.checkpoint_dir / f"{name}.jsonl"
+        return self._run(list(tasks), seed, name, jobs, ckpt)
+
+    def _run(self, tasks: list[Task], seed: int, name: str, jobs: int | None,
+             ckpt: Path | None) -> list[TaskResult]:
+        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+            raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+        for t in tasks:
+            if not isinstance(t, Task):
+                raise TypeError(f"tasks must be Task objects, got {type(t).__name__}")
+        keys = [t.key for t in tasks]
+        if len(set(keys)) != len(keys):
+            dup = sorted({k for k in keys if keys.count(k) > 1})[0]
+            raise ValueError(f"task keys must be unique within a sweep; duplicated: {dup}")
+        seeds = [task_seed(seed, k) for k in keys]
+        results: list[TaskResult | None] = [None] * len(tasks)
+        total = len(tasks)
+        done = 0
+        if self.progress:
+            self.progress(name, 0, total, None)
+
+        if ckpt is not None:
+            ckpt.parent.mkdir(parents=True, exist_ok=True)
+            saved = _load_checkpoint(ckpt) if self.resume else {}
+            for i, (t, s) in enumerate(zip(tasks, seeds)):
+                v = saved.get((t.fn, t.key, s))
+                if v is not None:
+                    results[i] = TaskResult(t, s, value=v, resumed=True)
+            # Rewrite the file with what is kept, so stale or torn entries disappear.
+            _rewrite_checkpoint(ckpt, [r for r in results if r is not None])
+            fh = open(ckpt, "a", encoding="utf-8")
+        else:
+            fh = None
+
+        def finished(i: int, r: TaskResult) -> None:
+            nonlocal done
+            results[i] = r
+            done += 1
+            if fh is not None and r.ok:
+                fh.write(_record(r) + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            if self.progress:
+                self.progress(name, done, total, r)
+
+        try:
+            for i, r in enumerate(results):
+                if r is not None:
+                    done += 1
+                    if self.progress:
+                        self.progress(name, done, total, r)
+            todo = [i for i, r in enumerate(results) if r is None]
+            if todo:
+                j = self.jobs if jobs is None else jobs
+                if j == 1 and (jobs == 1 or self.scheduler is None):
+                    for i in todo:
+                        finished(i, _run_one(tasks[i], seeds[i]))
+                elif self.scheduler is not None:
+                    self._run_dask(todo, tasks, seeds, name, finished)
+                else:
+                    self._run_pool(todo, tasks, seeds, finished)
+        finally:
+            if fh is not None:
+                fh.close()
+        assert all(r is not None for r in results)
+        return results  # type: ignore[return-value]
+
+    def warm(self) -> None:
+        """Start the worker processes now, in the background (they boot while the caller
+        prepares its tasks). No-op for the serial and Dask back-ends."""
+        if self.scheduler is None and self.jobs > 1:
+            pool = self._get_pool()
+            for _ in range(self.jobs):
+                pool.submit(int)
+
+    # -- process pool
+
+    def _get_pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            ctx = _mp_context()
+            self._started = ctx.SimpleQueue()
+            blas = max(1, default_jobs() // self.jobs)
+            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_pool_init,
+                                             initargs=(self._started, blas))
+        return self._pool
+
+    def _discard_pool(self, kill: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if kill:
+            for p in list((getattr(pool, "_processes", None) or {}).values()):
+                try:
+                    p.kill()
+                except Exception:  # pragma: no cover - already gone
+                    pass
+        pool.shutdown(wait=True, cancel_futures=True)
+        if self._started is not None:
+            self._started.close()
+            self._started = None
+
+    def _drain_started(self, token: str) -> set[int]:
+        out: set[int] = set()
+        q = self._started
+        while q is not None and not q.empty():
+            tok, i = q.get()
+            if tok == token:
+                out.add(i)
+        return out
+
+    def _run_pool(self, todo: list[int], tasks: list[Task], seeds: list[int],
+                  finished: Callable[[int, TaskResult], None]) -> None:
+        suspects: list[int] = []
+        pending = list(todo)
+        while pending:
+            self._runs += 1
+            token = f"{os.getpid()}-{self._runs}"
+            pool = self._get_pool()
+            self._drain_started("")  # forget announcements of earlier sweeps
+            lost: list[int] = []
+            try:
+                futs = {pool.submit(_pool_call, token, i, tasks[i], seeds[i]): i for i in pending}
+                for fut in as_completed(futs):
+                    i = futs[fut]
+                    try:
+                        r = fut.result()
+                    except BrokenProcessPool:
+                        lost.append(i)
+                        continue
+                    except Exception as exc:  # e.g. a value that does not unpickle
+                        r = _error(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
+                    finished(i, r)
+            except BaseException:  # Ctrl-C or a bug: no worker may outlive the sweep
+                self._discard_pool(kill=True)
+                raise
+            if not lost:
+                break
+            started = self._drain_started(token)
+            self._discard_pool(kill=True)
+            culprits = [i for i in lost if i in started]
+            if not culprits:  # the pool broke with no task running: nothing to blame or retry
+                for i in sorted(lost):
+                    finished(i, _error(tasks[i], seeds[i], "the process pool broke before the task started"))
+                break
+            # One running task when the pool broke: it killed its worker. Several: the
+            # pool kills every worker when one dies, so which one did is unknown.
+            suspects += [(i, len(culprits) == 1) for i in culprits]
+            pending = [i for i in lost if i not in started]  # never ran: not charged
+        for i, definite in sorted(suspects):
+            r = self._retry_alone(tasks[i], seeds[i])
+            if r is None and not definite:  # its first death alone: now it has one retry left
+                r = self._retry_alone(tasks[i], seeds[i])
+            finished(i, r or _error(tasks[i], seeds[i], "worker process died while running the task, "
+                                    "twice (retried once, alone in a fresh process)"))
+
+    def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:
+        """Run a task alone in a fresh one-worker pool; ``None`` if its worker died."""
+        pool = ProcessPoolExecutor(1, mp_context=_mp_context(), initializer=_pool_init,
+                                   initargs=(None, max(1, default_jobs() // self.jobs)))
+        try:
+            return pool.submit(_pool_call, "", 0, task, seed).result()
+        except BrokenProcessPool:
+            return None
+        except BaseException:
+            for p in list((getattr(pool, "_processes", None) or {}).values()):
+                p.kill()
+            raise
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    # -- Dask
+
+    def _get_client(self):
+        distributed = _import_distributed()
+        if self._client is None:
+            if isinstance(self.scheduler, str):
+                self._client = distributed.Client(self.scheduler, set_as_default=False)
+                self._own_client = True
+            else:
+                self._client = self.scheduler
+        return self._client, distributed
+
+    def _run_dask(self, todo: list[int], tasks: list[Task], seeds: list[int], name: str,
+                  finished: Callable[[int, TaskResult], None]) -> None:
+        client, distributed = self._get_client()
+        self._runs += 1
+        token = hashlib.sha256(f"{os.getpid()}-{id(self)}-{self._runs}".encode()).hexdigest()[:12]
+        futs = {}
+        try:
+            for i in todo:
+                f = client.submit(_run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}",
+                                  pure=False, retries=1)
+                futs[f.key] = (i, f)
+            for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
+                i = futs[f.key][0]
+                try:
+                    r = f.result()
+                except Exception as exc:  # KilledWorker: the scheduler gave up on the task
+                    r = _error(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
+                finished(i, r)
+        except BaseException:
+            client.cancel([f for _, f in futs.values()])
+            raise
+
+
+def run_tasks(
+    tasks: Iterable[Task],
+    *,
+    seed: int = 0,
+    jobs: int = 1,
+    scheduler: Any = None,
+    checkpoint: str | os.PathLike | None = None,
+    resume: bool = False,
+    progress: Progress | None = None,
+    desc: str = "",
+    name: str = "",
+) -> list[TaskResult]:
+    """Run one sweep and return its results in task order.
+
+    Parameters
+    ----------
+    tasks : iterable of Task
+    seed : int
+        Sweep seed (task ``i`` runs with ``task_seed(seed, key_i)``).
+    jobs : int
+        1 serial; N > 1 a local pool of N processes.
+    scheduler : str or distributed.Client, optional
+        Run on Dask instead.
+    checkpoint : path, optional
+        A ``.jsonl`` file; each finished value is appended to it as it arrives.
+    resume : bool
+        Reuse the checkpoint's matching entries instead of recomputing them.
+    progress : callable, optional
+        ``progress(name, done, total, result)``.
+    desc : str
+        Name shown by ``progress`` (default: the checkpoint's stem, or ``"sweep"``).
+    name : str
+        The sweep's name, as :meth:`SweepRunner.run` takes it (so the two are
+        interchangeable as a section's ``run``): used as ``desc`` when that is not given.
+
+    Examples
+    --------
+    >>> from tensorkv_check.runner.sweep_runner import Task, run_tasks
+    >>> [r.value for r in run_tasks([Task("tensorkv_check.runner.sweep_runner:_echo", {"x": 1})], seed=0)]
+    [{'x': 1}]
+    """
+    ckpt = None if checkpoint is None else Path(checkpoint)
+    if ckpt is not None and ckpt.suffix != ".jsonl":
+        raise ValueError(f"checkpoint must be a .jsonl file, got {ckpt}")
+    name = _safe_name(desc or name or (ckpt.stem if ckpt is not None else "sweep"))
+    with SweepRunner(jobs=jobs, scheduler=scheduler, resume=resume, progress=progress) as runner:
+        return runner._run(list(tasks), seed, name, None, ckpt)
+
+
+def _safe_name(name: str) -> str:
+    s = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "sweep"
+    return s
+
+
+def _echo(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """A trivial task (doctests, smoke tests): returns its parameters."""
+    return dict(params)
+
+
+def values(results: Sequence[TaskResult]) -> list[dict[str, Any]]:
+    """The values of ``results``; raises ``RuntimeError`` naming the first failed task."""
+    for r in results:
+        if not r.ok:
+            raise RuntimeError(f"{r.describe()} failed: {r.error}")
+    return [r.value for r in results]  # type: ignore[misc]
+
+
+# ------------------------------------------------------------------ checkpoint files
+
+
+def _record(r: TaskResult) -> str:
+    # NaN allowed: a value with a NaN must checkpoint (and reload) like any other. Keys
+    # keep their order, so that a resumed value is the fresh one, order included.
+    return json.dumps({"fn": r.task.fn, "key": r.task.key, "seed": r.seed, "value": r.value},
+                      separators=(",", ":"))
+
+
+def _load_checkpoint(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
+    out: dict[tuple[str, str, int], dict[str, Any]] = {}
+    if not path.exists():
+        return out
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            try:
+                rec = json.loads(line)
+                out[(rec["fn"], rec["key"], int(rec["seed"]))] = rec["value"]
+            except (ValueError, KeyError, TypeError):
+                continue  # a line torn by a crash mid-write: recompute that task
+    return out
+
+
+def _rewrite_checkpoint(path: Path, kept: list[TaskResult]) -> None:
+    from tensorkv_check._util.io import atomic_write
+
+    atomic_write(path, "".join(_record(r) + "\n" for r in kept))

@@ -1,0 +1,9 @@
+"""Remark 3.9's time and memory trade-off between the four- and two-cache decoders.
+
+Names are re-exported lazily from the modules listed in ``__init__.pyi`` (which type
+checkers read); a module is imported on first use of one of its names.
+"""
+
+import lazy_loader as _lazy
+
+__getattr__, __dir__, __all__ = _lazy.attach_stub(__name__, __file__)
