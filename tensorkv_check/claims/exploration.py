@@ -558,7 +558,7 @@ def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
         # those of the in-process path.
         from tensorkv_check.runner.sweep_runner import Task
 
-        tasks = [Task("tensorkv_check.claims.exploration:explore_task", {"key": e.key, "budget": budget, "seed": seed},
+        tasks = [Task.of(explore_task, {"key": e.key, "budget": budget, "seed": seed},
                       key=e.key) for e in registry.explorers()]
         for exp, r in zip(registry.explorers(), run(tasks, seed=seed, name="explore")):
             res = dict(r.value) if r.ok else _crashed(exp, budget, seed, r.error or "task failed")

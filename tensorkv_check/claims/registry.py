@@ -532,7 +532,7 @@ class Registry:
 
     def run(self, ids: Iterable[str] | None = None, *, ctx: CheckContext | None = None,
             include_slow: bool = False, on_check: Callable[[Check], None] | None = None,
-            run: Callable[..., list] | None = None) -> dict[str, ClaimResult]:
+            runner: Callable[..., list] | None = None) -> dict[str, ClaimResult]:
         """Run the checks of the selected claims (and dependencies) in dependency order.
 
         Parameters
@@ -544,32 +544,32 @@ class Registry:
         include_slow : bool
             Also run checks marked slow.
         on_check : callable, optional
-            Called with each check before it runs (or, with ``run``, is submitted).
-        run : callable, optional
-            A sweep runner, ``run(tasks, seed=..., name=...)`` (see
+            Called with each check before it runs (or, with ``runner``, is submitted).
+        runner : callable, optional
+            A sweep runner, ``runner(tasks, seed=..., name=...)`` (see
             :class:`tensorkv_check.runner.sweep_runner.SweepRunner`). With it, and a registry that has
             a ``loader``, every check is one task of :func:`run_check_task` and may run
             in another process; a task that fails (or whose worker dies) becomes that
             check's outcome ``"error"``. Statuses are then derived here, in dependency
-            order, exactly as without ``run``. A registry without ``loader`` (built in
+            order, exactly as without ``runner``. A registry without ``loader`` (built in
             a test or a notebook) cannot be rebuilt elsewhere and runs in-process.
         """
         ctx = ctx or CheckContext()
         order = self.select(ids)
         todo = [ck for cid in order for ck in self._claims[cid].checks if include_slow or not ck.slow]
         done: dict[str, tuple[CheckResult, float]] = {}
-        if run is not None and self.loader is not None and todo:
+        if runner is not None and self.loader is not None and todo:
             from tensorkv_check.runner.sweep_runner import Task
 
             tasks = []
             for ck in todo:
                 if on_check is not None:
                     on_check(ck)
-                tasks.append(Task("tensorkv_check.claims.registry:run_check_task",
+                tasks.append(Task.of(run_check_task,
                                   {"loader": self.loader, "claim": ck.claim_id, "check": ck.name,
                                    "seed": ctx.seed, "profile": ctx.profile},
                                   key=f"{ctx.profile}:{ck.node_id}"))
-            for ck, res in zip(todo, run(tasks, seed=ctx.seed, name="claims")):
+            for ck, res in zip(todo, runner(tasks, seed=ctx.seed, name="claims")):
                 done[ck.node_id] = _check_result_of_task(res)
         else:
             for ck in todo:

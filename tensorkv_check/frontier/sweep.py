@@ -17,7 +17,7 @@ Also measured: on *benign* inputs (clusterable keys, low-rank values,
 :func:`tensorkv_check.subgen.data.clustered_stream`), the mean relative error
 ``‖z − Attn‖/‖Attn‖`` of every compressor against its measured ``M``.
 
-Structure: every grid point is a runner task ``Task("tensorkv_check.frontier.sweep:frontier_point",
+Structure: every grid point is a runner task ``Task.of(frontier_point,
 params)``; :func:`compute` builds the grid of a profile and runs it, :func:`figures` and
 :func:`findings` turn the data into the report section, and the checks
 (:func:`check_feasible`, :func:`check_lossless`, :func:`check_eviction`,
@@ -268,7 +268,7 @@ def build_tasks(profile: str, seed: int) -> list[Task]:
     bn = prof["benign"]
     for comp, budgets in bn["budgets"].items():
         for b in budgets:
-            tasks.append(Task("tensorkv_check.frontier.sweep:frontier_point", {
+            tasks.append(Task.of(frontier_point, {
                 "kind": "benign", "compressor": comp, "budget": b,
                 **{k: bn[k] for k in ("n", "d", "m", "delta", "rank", "r", "queries")},
                 "instance_seed": iseed("benign", bn["n"])}))
@@ -328,7 +328,7 @@ def index_task(model: str, n: int, compressor: str, budget: float, *, queries: i
                               "instance_seed": instance_seed}
     if compressor == "subgen":
         params.update({"delta": 2.0 if delta is None else delta, "t": t})
-    return Task("tensorkv_check.frontier.sweep:frontier_point", params)
+    return Task.of(frontier_point, params)
 
 
 # --------------------------------------------------------------------------- checks

@@ -50,7 +50,7 @@ of them fit in ``R^d``. Three measurements:
     ``n`` is far above that.
 
 The report's geometry section is :func:`compute` / :func:`figures` / :func:`findings`;
-every sweep is a list of runner tasks (``Task("tensorkv_check.geometry.lowdim:task_…", params)``)
+every sweep is a list of runner tasks (``Task.of(task_…, params)``)
 whose seeds the runner derives, so the same seed gives the same dict.
 """
 
@@ -566,19 +566,19 @@ def compute(profile: str, seed: int, run: Callable[..., Any] = run_tasks) -> dic
     for d in P["cover_ds"]:
         for delta in P["cover_deltas"]:
             for sphere in (True, False):
-                tasks.append(Task("tensorkv_check.geometry.lowdim:task_covering",
+                tasks.append(Task.of(task_covering,
                                   {"d": d, "delta": delta, "sphere": sphere, "samples": P["cover_samples"]}))
     for d in P["plateau_ds"]:
-        tasks.append(Task("tensorkv_check.geometry.lowdim:task_plateau",
+        tasks.append(Task.of(task_plateau,
                           {"d": d, "ns": P["plateau_ns"], "delta": P["plateau_delta"], "r": 1.0,
                            "holdout": P["holdout"]}))
     for d in P["collapse_ds"]:
-        tasks.append(Task("tensorkv_check.geometry.lowdim:task_collapse",
+        tasks.append(Task.of(task_collapse,
                           {"d": d, "eps": PACKING_EPS, "mults": P["mults"], "queries": P["queries"],
                            "n_candidates": P["n_candidates"], "restarts": P["restarts"],
                            "n_cap": P["n_cap"]}))
     for d in P["ball_ds"]:
-        tasks.append(Task("tensorkv_check.geometry.lowdim:task_ball_memory",
+        tasks.append(Task.of(task_ball_memory,
                           {"d": d, "ns": P["ball_ns"], "delta": P["ball_delta"], "r": 1.0,
                            "t": P["ball_t"], "s": P["ball_s"]}))
     vals = values(run(tasks, seed=seed, name="geometry"))

@@ -228,7 +228,7 @@ def sweep_dimension(
         dd.add(d_star)
         grid += [(n, d) for d in sorted(dd)]
     base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}
-    tasks = [Task("tensorkv_check.index.sweeps:index_point",
+    tasks = [Task.of(index_point,
                   {**base, "n": n, "d": d,
                    "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]}})
              for n, d in grid]
@@ -264,8 +264,8 @@ def sweep_C(
     Every factor runs on the base run's instance (its seed), so only ``C`` varies.
     """
     common = {"algorithm": algorithm, "model": model, "n": n, "d": d, "queries": queries}
-    (base,) = _run([Task("tensorkv_check.index.sweeps:index_point", common)], seed, "index-C-base", run, progress)
-    tasks = [Task("tensorkv_check.index.sweeps:index_point",
+    (base,) = _run([Task.of(index_point, common)], seed, "index-C-base", run, progress)
+    tasks = [Task.of(index_point,
                   {**common, "C": f * base["C"], "instance_seed": base["seed"], "extra": {"factor": f}})
              for f in factors if f != 1.0]
     others = iter(_run(tasks, seed, "index-C", run, progress))
@@ -308,7 +308,7 @@ def sweep_memory(
     still records Bob's success so that an ``M`` is only reported for a working
     algorithm.
     """
-    tasks = [Task("tensorkv_check.index.sweeps:index_point",
+    tasks = [Task.of(index_point,
                   {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25})
              for label, alg, model in MEMORY_SERIES for n in ns]
     pts = iter(_run(tasks, seed, "index-memory", run, progress))
@@ -334,7 +334,7 @@ def sweep_caveat(
     success ceiling for its measured ``M/N``. ``C`` from ``eps = 1/4``. The three
     runs of one ``n`` share one task (:func:`caveat_point`) and its seed: a paired comparison.
     """
-    tasks = [Task("tensorkv_check.index.sweeps:caveat_point", {"n": n, "d": d, "queries": queries})
+    tasks = [Task.of(caveat_point, {"n": n, "d": d, "queries": queries})
              for n in ns]
     rows = _run(tasks, seed, "index-caveat", run, progress)
     return {"d": d, "seed": seed, "queries": queries, "points": rows}

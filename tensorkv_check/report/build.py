@@ -315,7 +315,7 @@ def build_report(
         if on_stage:
             on_stage("claim checks")
         results = registry.run(claim_ids, ctx=ctx, include_slow=profile == "full",
-                               on_check=on_check, run=run)
+                               on_check=on_check, runner=run)
         wall = {"claims": time.perf_counter() - t0}
         claims = [r.to_dict() for r in results.values()]
         sweeps: dict[str, Any] = {}

@@ -124,6 +124,23 @@ class Task:
     def _default_key(self) -> str:
         return _canonical({"fn": self.fn.rpartition(":")[2], "params": self.params})
 
+    @classmethod
+    def of(cls, fn: Callable[[dict[str, Any], int], dict[str, Any]], params: dict[str, Any] | None = None,
+           *, key: str = "") -> Task:
+        """A task calling the top-level function ``fn`` (named by its module and qualified name,
+        so that worker processes can import it), checked here rather than at run time.
+
+        Raises
+        ------
+        TypeError
+            If ``fn`` is not a plain function defined at the top level of a module.
+        """
+        qualname = getattr(fn, "__qualname__", "")
+        module = getattr(fn, "__module__", None)
+        if not callable(fn) or not module or not qualname or "." in qualname or "<" in qualname:
+            raise TypeError(f"fn must be a top-level function of a module, got {fn!r}")
+        return cls(f"{module}:{qualname}", dict(params or {}), key=key)
+
     @property
     def label(self) -> str:
         """A short human name: the key if one was given, else the scalar parameters."""
@@ -621,7 +638,7 @@ def run_tasks(
     Examples
     --------
     >>> from tensorkv_check.runner.sweep_runner import Task, run_tasks
-    >>> [r.value for r in run_tasks([Task("tensorkv_check.runner.sweep_runner:_echo", {"x": 1})], seed=0)]
+    >>> [r.value for r in run_tasks([Task.of(_echo, {"x": 1})], seed=0)]
     [{'x': 1}]
     """
     ckpt = None if checkpoint is None else Path(checkpoint)

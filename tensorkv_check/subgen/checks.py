@@ -846,12 +846,11 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     seed = check_positive_int("seed", seed, minimum=0)
     run = run_tasks if run is None else run
     P = SECTION_PROFILES[profile]
-    mod = "tensorkv_check.subgen.checks"
-    tasks = [Task(f"{mod}:task_error_memory", {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),
-             Task(f"{mod}:task_memory_vs_n", {"ns": P["mv_ns"], "tensor_ns": P["mv_tensor_ns"]})]
+    tasks = [Task.of(task_error_memory, {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),
+             Task.of(task_memory_vs_n, {"ns": P["mv_ns"], "tensor_ns": P["mv_tensor_ns"]})]
     names = [f"{m}-derived" for m in MODELS]
-    tasks += [Task(f"{mod}:task_error_rate", {"setting": nm, "trials": P["trials"]}) for nm in names]
-    tasks += [Task(f"{mod}:task_kron_own", {"replica": j}) for j in range(P["kron_seeds"])]
+    tasks += [Task.of(task_error_rate, {"setting": nm, "trials": P["trials"]}) for nm in names]
+    tasks += [Task.of(task_kron_own, {"replica": j}) for j in range(P["kron_seeds"])]
     vals = values(run(tasks, seed=seed, name="subgen"))
     return _json_safe({"profile": profile, "seed": seed, "error_memory": vals[0], "memory_vs_n": vals[1],
                        "error_rates": vals[2 : 2 + len(names)], "kron_own": vals[2 + len(names):]})

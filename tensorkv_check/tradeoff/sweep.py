@@ -151,7 +151,7 @@ def tradeoff_sweep(
 
     d = check_positive_int("d", d)
     repeats = check_positive_int("repeats", repeats)
-    tasks = [Task("tensorkv_check.tradeoff.sweep:tradeoff_task",
+    tasks = [Task.of(tradeoff_task,
                   {"n": check_positive_int("n", n), "d": d, "repeats": repeats}) for n in ns]
     if run is None:
         res = run_tasks(tasks, seed=seed, desc="tradeoff")
