@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from pathlib import Path
+
 import pytest
 
 from tensorkv_check.cli import command as cli
@@ -134,10 +136,19 @@ def test_check_error_and_unknown_id(capsys, monkeypatch):
     assert code == 2 and "unknown claim id 'lem:missing'" in err
 
 
-def test_bench_passes_runner_options_through(capsys):
-    code, out, _ = run(capsys, "bench", "--list")
+def test_bench_passes_runner_options_through(capfd, monkeypatch):
+    # bench runs ``python -m benchmarks`` from a source checkout (the repository root).
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    code = cli.main(["bench", "--list"])
+    out = capfd.readouterr().out
     assert code == 0
     assert "four_cache_gemm" in out and "index" in out
+
+
+def test_bench_outside_a_checkout_is_a_usage_error(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "bench", "--list")
+    assert code == 2 and "source checkout" in err
 
 
 def test_unknown_options_rejected_outside_bench(capsys):

@@ -194,9 +194,3 @@ def _isatty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-if __name__ == "__main__":  # pragma: no cover
-    from tensorkv_check.cli.command import main
-
-    sys.exit(main(["claims", *sys.argv[1:]]))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from collections.abc import Sequence
 
 import numpy as np
@@ -331,9 +332,16 @@ def _run_check(args: argparse.Namespace) -> int:
 
 
 def _run_bench(args: argparse.Namespace) -> int:
-    from benchmarks.__main__ import main as bench_main
+    # The benchmarks live in the source checkout, not in the installed package: run them
+    # as ``python -m benchmarks`` from the current directory (a clone of the project).
+    import subprocess
 
-    return bench_main([a for a in args.bench_args if a != "--"])
+    if not (Path.cwd() / "benchmarks" / "__main__.py").is_file():
+        print("tensorkv-check bench: the benchmarks live in the project's source checkout; "
+              "run this command from the root of a clone (no benchmarks/ here)", file=sys.stderr)
+        return 2
+    cmd = [sys.executable, "-m", "benchmarks", *[a for a in args.bench_args if a != "--"]]
+    return subprocess.run(cmd, check=False).returncode
 
 
 def _indent(text: str, pad: str = "    ") -> str:
