@@ -43,12 +43,13 @@ Options
     of the checks that ran in this session; a claim none of whose checks ran is
     ``"not run"``). Written atomically (temporary file + ``os.replace``).
 
-The ini option ``claims_package`` (default ``proofs``) names the package holding the
-claim modules; it must have a ``registry`` submodule exposing ``REGISTRY`` and
-``load_all``. Only ``.py`` files directly inside that package's directory are
-collected (not ``__init__``, ``registry``, ``cli``, ``conftest`` or ``_private``
-modules), so the plugin does nothing in unrelated projects; it imports nothing
-heavy until such a file is collected or a ``--claims*`` option is given.
+The ini option ``claims_package`` names the package holding the claim modules (default:
+the first package registered under the ``tensorkv_check.claims`` entry-point group, this
+project's ``proofs``); the package exposes ``REGISTRY`` and ``load_all`` at its top. Only
+``.py`` files directly inside that package's directory are collected (not ``__init__``,
+``registry``, ``cli``, ``conftest`` or ``_private`` modules), so the plugin does nothing in
+unrelated projects; importing it imports nothing heavy (no numpy, no engine) until such a
+file is collected or a ``--claims*`` option is given.
 """
 
 from __future__ import annotations
