@@ -234,6 +234,11 @@ class Mutant:
         return True
 
 
+def _spy_into(original: Any, *, seen: set[str], current: list[str]) -> Any:
+    """A spy on ``original`` recording into ``seen`` the check named by ``current[0]``."""
+    return _spy(original, lambda: seen.add(current[0]))
+
+
 def _spy(original: Any, hit: Callable[[], None]) -> Any:
     """A behaviour-preserving wrapper of a function or property that calls ``hit()``."""
     if isinstance(original, property):
@@ -481,7 +486,7 @@ def run_checks(registry, ids: Iterable[str] | None = None, *, ctx=None, include_
     with ExitStack() as stack:
         for p in {p.key: p for p in spy_on}.values():
             seen = touched.setdefault(p.key, set()) if touched is not None else set()
-            p.enter(stack, lambda orig, seen=seen: _spy(orig, lambda: seen.add(current[0])))
+            p.enter(stack, functools.partial(_spy_into, seen=seen, current=current))
         stack.enter_context(warnings.catch_warnings())
         stack.enter_context(np.errstate(all="ignore"))
         warnings.simplefilter("ignore")

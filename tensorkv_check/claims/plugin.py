@@ -61,7 +61,7 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -87,7 +87,7 @@ class _State:
 
     package: str
     seed: int
-    profile: str
+    profile: Literal["quick", "full"]
     claim_ids: list[str] | None
     report_path: str | None
     _pkg_dir: Path | None = None
@@ -129,6 +129,14 @@ _STATE = pytest.StashKey[_State]()
 
 def _state(config: pytest.Config) -> _State | None:
     return config.stash.get(_STATE, None)
+
+
+def _active_state(config: pytest.Config) -> _State:
+    """The session state of a run that collected claim items (always configured then)."""
+    state = _state(config)
+    if state is None:
+        raise RuntimeError("the tensorkv claims plugin was not configured for this session")
+    return state
 
 
 # --------------------------------------------------------------------------- hooks
@@ -227,7 +235,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     if state.selected is None:
         return
     wanted = set(state.selected)
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for it in items:
         (keep if isinstance(it, ClaimItem) and it.claim.id in wanted else drop).append(it)
     if drop:
@@ -295,7 +304,7 @@ class ClaimModule(pytest.File):
     """A claim module of the proofs package: one :class:`ClaimNode` per claim."""
 
     def collect(self):
-        state = _state(self.config)
+        state = _active_state(self.config)
         modname = f"{state.package}.{self.path.stem}"
         importlib.import_module(modname)
         for claim in state.registry():
@@ -340,8 +349,8 @@ class ClaimItem(pytest.Item):
     def runtest(self) -> None:
         from tensorkv_check.claims.registry import CheckContext
 
-        state = _state(self.config)
-        ctx = CheckContext(seed=state.seed, profile=state.profile)  # type: ignore[arg-type]
+        state = _active_state(self.config)
+        ctx = CheckContext(seed=state.seed, profile=state.profile)
         result, seconds = self.check.run(ctx)
         state.results.setdefault(self.claim.id, {})[self.check.name] = result
         state.seconds.setdefault(self.claim.id, {})[self.check.name] = seconds
@@ -373,7 +382,7 @@ class ClaimItem(pytest.Item):
         return self.path, None, f"{self.claim.id}::{self.check.name} ({self.claim.paper_ref}, {self.check.kind})"
 
     def _render(self, result) -> str:
-        state = _state(self.config)
+        state = _active_state(self.config)
         c, ck = self.claim, self.check
         lines = [
             f"{c.id}::{ck.name}: {result.outcome} (expected {ck.expect}): {result.summary}",

@@ -29,8 +29,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check.engine._fastexp import exp_shifted_inplace
 from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
+from tensorkv_check.engine._fastexp import exp_shifted_inplace
 from tensorkv_check.engine.exact_attention import (
     DEFAULT_BLOCK_BYTES,
     _attention,
@@ -248,6 +248,13 @@ class _Decoder(HeadDimScale):
         self.last_step_flops = 0
 
 
+    @property
+    def _width(self) -> int:
+        """The head dimension, known from the constructor or the first token."""
+        if self._d is None:
+            raise ValueError("the head dimension d is not known yet: append a token first")
+        return self._d
+
     def _fix_d(self, d: int) -> None:
         if self._d is None:
             self._d = d
@@ -256,7 +263,7 @@ class _Decoder(HeadDimScale):
         if self.n_tokens == 0:
             raise ValueError("cannot query an empty cache: append at least one token first")
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._width, q=q)
         return q
 
     def _account(self, q: np.ndarray, per_query: int) -> None:
@@ -283,7 +290,8 @@ class _CacheDecoder(_Decoder):
     _NAMES: ClassVar[tuple[str, ...]] = ()
     _KIND: ClassVar[str] = ""
 
-    def __init__(self, d: int | None, scale: float | None, block_bytes: int) -> None:
+    def __init__(self, d: int | None = None, scale: float | None = None, *,
+                 block_bytes: int = DEFAULT_BLOCK_BYTES) -> None:
         super().__init__(d, scale)
         if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
             raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
@@ -329,7 +337,7 @@ class _CacheDecoder(_Decoder):
             if len(arrays) != len(cls._NAMES):
                 raise ValueError(f"a {cls._KIND} state holds {len(cls._NAMES)} arrays, got {len(arrays)}")
             if arrays[0].shape[0] > 0:
-                dec.append(*arrays)
+                dec._append(tuple(arrays))
         return dec
 
 
@@ -361,7 +369,7 @@ class FourCacheDecoder(_CacheDecoder):
     def __init__(
         self, d: int | None = None, scale: float | None = None, *, block_bytes: int = DEFAULT_BLOCK_BYTES
     ) -> None:
-        super().__init__(d, scale, block_bytes)
+        super().__init__(d, scale, block_bytes=block_bytes)
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append one token (each argument of shape (d,)) or a block of t tokens ((t, d))."""
@@ -372,7 +380,7 @@ class FourCacheDecoder(_CacheDecoder):
         q = self._check_query(q)
         K1, K2, V1, V2 = self.caches()
         out = _tensor_attention(q, K1, K2, V1, V2, self.scale, self._block_bytes)
-        self._account(q, four_cache_flops(self.n_tokens, self._d))
+        self._account(q, four_cache_flops(self.n_tokens, self._width))
         return out
 
     # -- cache-algorithm protocol (tensorkv_check.engine.protocol) ---------------------------
@@ -399,7 +407,7 @@ class NaiveFourCacheDecoder(FourCacheDecoder):
         q = self._check_query(q)
         K1, K2, V1, V2 = self.caches()
         out = _attention(q, _kron(K1, K2), _kron(V1, V2), self.scale)
-        self._account(q, naive_four_cache_flops(self.n_tokens, self._d))
+        self._account(q, naive_four_cache_flops(self.n_tokens, self._width))
         return out
 
     _KIND = "NaiveFourCacheDecoder"
@@ -438,7 +446,7 @@ class TwoCacheDecoder(_Decoder):
         self._factors = BufferGroup(FACTOR_NAMES)
         self._mode: str | None = None  # "factors" or "rows": the two feeds do not mix
 
-    def _ensure(self, d: int, mode: str) -> None:
+    def _ensure(self, d: int, mode: str) -> tuple[RowBuffer, RowBuffer]:
         if self._mode is not None and self._mode != mode:
             raise ValueError(
                 "this TwoCacheDecoder was fed with "
@@ -447,20 +455,22 @@ class TwoCacheDecoder(_Decoder):
             )
         self._mode = mode
         self._fix_d(d)
-        if self._kt is None:
+        if self._kt is None or self._vt is None:
             self._kt, self._vt = RowBuffer(d), RowBuffer(d)
+        return self._kt, self._vt
 
     def append(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append one token given by its factor rows, each of shape (d,)."""
         tok: dict[str, np.ndarray] = {}
-        d = self._d
+        width = self._d
         for name, value in zip(FACTOR_NAMES, (k1, k2, v1, v2)):
-            tok[name] = arr = _token_rows(name, value, d)
+            tok[name] = arr = _token_rows(name, value, width)
             if arr.shape[0] != 1:
                 raise ValueError(f"{name} must be a single token of shape (d,), got {arr.shape}")
-            d = arr.shape[1]
+            width = arr.shape[1]
         k1, k2, v1, v2 = tok.values()
-        self._ensure(d, "factors")
+        d = k1.shape[1]
+        kt_buf, vt_buf = self._ensure(d, "factors")
         empty = np.empty((0, d))
         K1, K2, V1, V2 = (empty,) * 4 if self._factors.empty else self._factors.views()
         # New pairs: (new, k) for all k including new, then (j, new) for older j.
@@ -475,8 +485,8 @@ class TwoCacheDecoder(_Decoder):
                     f"the new {name} product rows overflow float64 (entries of the two "
                     f"factors multiply past ~1.8e308); rescale the inputs")
         self._factors.append(tok)
-        self._kt.append(kt)
-        self._vt.append(vt)
+        kt_buf.append(kt)
+        vt_buf.append(vt)
 
     def append_rows(self, kt_rows: np.ndarray, vt_rows: np.ndarray) -> None:
         """Append free rows of ``K̃`` and ``Ṽ`` (shape (d,) or (t, d) each)."""
@@ -484,9 +494,9 @@ class TwoCacheDecoder(_Decoder):
         vt = _token_rows("vt_rows", vt_rows, kt.shape[1])
         if kt.shape[0] != vt.shape[0]:
             raise ValueError(f"kt_rows has {kt.shape[0]} rows but vt_rows has {vt.shape[0]}")
-        self._ensure(kt.shape[1], "rows")
-        self._kt.append(kt)
-        self._vt.append(vt)
+        kt_buf, vt_buf = self._ensure(kt.shape[1], "rows")
+        kt_buf.append(kt)
+        vt_buf.append(vt)
 
     @property
     def n_tokens(self) -> int:
@@ -500,14 +510,16 @@ class TwoCacheDecoder(_Decoder):
 
     def products(self) -> tuple[np.ndarray, np.ndarray]:
         """Views of (K̃, Ṽ), each of shape (n_rows, d), in append order."""
-        if self._kt is None:
+        if self._kt is None or self._vt is None:
             raise ValueError("the cache is empty")
         return self._kt.view, self._vt.view
 
     @property
     def memory_bytes(self) -> int:
         """Bytes of the live product caches: exactly ``2·i²·d·8`` (``2·rows·d·8``)."""
-        return 0 if self._kt is None else self._kt.view.nbytes + self._vt.view.nbytes
+        if self._kt is None or self._vt is None:
+            return 0
+        return self._kt.view.nbytes + self._vt.view.nbytes
 
     @property
     def factor_bytes(self) -> int:
@@ -517,14 +529,16 @@ class TwoCacheDecoder(_Decoder):
     @property
     def allocated_bytes(self) -> int:
         """All bytes allocated by the growable buffers, products and factors."""
-        products = 0 if self._kt is None else self._kt.allocated_bytes + self._vt.allocated_bytes
+        products = 0
+        if self._kt is not None and self._vt is not None:
+            products = self._kt.allocated_bytes + self._vt.allocated_bytes
         return products + self._factors.allocated_bytes
 
     def _check_query(self, q: object) -> np.ndarray:
         if self.n_rows == 0:
             raise ValueError("cannot query an empty cache: append at least one token first")
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._width, q=q)
         return q
 
     def query(self, q: np.ndarray) -> np.ndarray:
@@ -597,7 +611,8 @@ class TwoCacheDecoder(_Decoder):
         if mode is None:
             return dec
         dec._mode = mode
-        dec._kt, dec._vt = RowBuffer(d, len(arrays[0])), RowBuffer(d, len(arrays[1]))
+        width = arrays[0].shape[1]
+        dec._kt, dec._vt = RowBuffer(width, len(arrays[0])), RowBuffer(width, len(arrays[1]))
         dec._kt.append(arrays[0])
         dec._vt.append(arrays[1])
         if mode == "factors":
@@ -646,7 +661,7 @@ class StandardDecoder(_CacheDecoder):
     def __init__(
         self, d: int | None = None, scale: float | None = None, *, block_bytes: int = QUERY_BLOCK_BYTES
     ) -> None:
-        super().__init__(d, scale, block_bytes)
+        super().__init__(d, scale, block_bytes=block_bytes)
 
     def append(self, k: np.ndarray, v: np.ndarray) -> None:
         """Append one token (``k``, ``v`` of shape (d,)) or a block of t tokens ((t, d))."""
@@ -667,6 +682,6 @@ class StandardDecoder(_CacheDecoder):
             out = np.empty((q.shape[0], V.shape[1]))
             for s in range(0, q.shape[0], chunk):
                 out[s : s + chunk] = _attention_batch(q[s : s + chunk] * self.scale, K, V)
-        self._account(q, standard_flops(self.n_tokens, self._d))
+        self._account(q, standard_flops(self.n_tokens, self._width))
         return out
 

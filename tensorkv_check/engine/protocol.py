@@ -256,7 +256,7 @@ def pack_state(
     """
     code = KIND_CODES[kind]
     dd = 0 if d is None else int(d)
-    parts = [
+    parts: list[bytes | memoryview] = [
         _HEADER.pack(_MAGIC, _VERSION, code, int(flags), dd, len(arrays),
                      math.nan if scale is None else float(scale), int(param))
     ]
@@ -265,7 +265,7 @@ def pack_state(
         if a.ndim != 2 or a.shape[1] != dd:
             raise ValueError(f"array of shape {a.shape} does not have d = {dd} columns")
         # A byte view of the contiguous array: join copies each array exactly once.
-        parts.append(memoryview(np.ascontiguousarray(a, dtype="<f8").reshape(-1)).cast("B"))
+        parts.append(np.ascontiguousarray(a, dtype="<f8").reshape(-1).data.cast("B"))
     return b"".join(parts)
 
 

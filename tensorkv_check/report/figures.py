@@ -13,8 +13,7 @@ import matplotlib
 import networkx as nx
 from matplotlib.figure import Figure
 
-from tensorkv_check._util.svg import RC as _RC
-from tensorkv_check._util.svg import svg_of
+from tensorkv_check._util.svg import figure_style, svg_of
 
 __all__ = ["STATUS_COLOURS", "dependency_graph_svg", "tradeoff_svg"]
 
@@ -51,7 +50,7 @@ def dependency_graph_svg(claims: Iterable[dict]) -> str:
             pos[node] = (pos[node][0], y)
     n_layers = max(layers) + 1 if layers else 1
     tallest = max((len(v) for v in layers.values()), default=1)
-    with matplotlib.rc_context(_RC):
+    with figure_style():
         fig = Figure(figsize=(max(6.0, 2.4 * n_layers), max(3.0, 0.55 * tallest)))
         ax = fig.add_subplot()
         colours = [STATUS_COLOURS.get(g.nodes[n]["status"], "#000000") for n in g.nodes]
@@ -73,7 +72,7 @@ def dependency_graph_svg(claims: Iterable[dict]) -> str:
 
 def tradeoff_svg(points: list[dict], key: str, ylabel: str, title: str) -> str:
     """Log–log plot of ``point[key][decoder]`` against ``n`` for each decoder."""
-    with matplotlib.rc_context(_RC):
+    with figure_style():
         fig = Figure(figsize=(5.5, 3.6))
         ax = fig.add_subplot()
         names = list(points[0][key]) if points else []
