@@ -356,7 +356,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
 @kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
 @serial_blas
 def _(ctx):
-    from tensorkv_check.geometry import core as geometry
+    from tensorkv_check import geometry as geometry
     rng = ctx.rng("lem:kron-clusterable", "engine-bracket")
     trials = 1000 if ctx.profile == "full" else 200
     ok, first_bad, rows = 0, None, []

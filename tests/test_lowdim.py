@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import tensorkv_check.geometry.lowdim as L
-from tensorkv_check.geometry.core import greedy_net, sample_ball
+from tensorkv_check.geometry import greedy_net, sample_ball
 from tensorkv_check.subgen.algorithms import online_cluster_labels
 
 

@@ -14,7 +14,7 @@ of them fit in ``R^d``. Three measurements:
     plateau, measured as a rate rather than eyeballed.
 
 (b) :func:`collapse_sweep` -- the Index reduction of thm:ho25-lb run on keys built from
-    the best near-orthogonal packing found (:func:`~tensorkv_check.geometry.core.near_orthogonal_packing`,
+    the best near-orthogonal packing found (:func:`~tensorkv_check.geometry.packing.near_orthogonal_packing`,
     ``P(d)`` lines with pairwise ``|⟨u, v⟩| <= ε``). What the experiment does, exactly:
 
     * keys: for ``n <= P(d)`` the first ``n`` packing vectors; for ``n > P(d)`` all
@@ -66,14 +66,11 @@ from scipy.spatial import cKDTree
 
 from tensorkv_check._util.validation import check_positive_int
 from tensorkv_check.engine.caches import StandardDecoder
-from tensorkv_check.geometry.core import (
-    _plateau_from_counts,
-    covering_number_estimate,
-    greedy_net,
-    near_orthogonal_packing,
-    sample_ball,
-    sample_sphere,
-)
+from tensorkv_check.geometry.covering import covering_number_estimate
+from tensorkv_check.geometry.nets import greedy_net
+from tensorkv_check.geometry.packing import near_orthogonal_packing
+from tensorkv_check.geometry.plateau import fit_plateau
+from tensorkv_check.geometry.sampling import sample_ball, sample_sphere
 from tensorkv_check.index.reduction import (
     HarnessError,
     bob_decode,
@@ -377,8 +374,8 @@ def plateau_coverage(
     """Cluster counts of uniform keys in ``rB^d`` and the rate at which a fresh key opens one.
 
     One stream of ``max(ns)`` uniform keys is clustered online with centre radius
-    ``δ/2`` (cluster diameter ``<= δ``; :func:`~tensorkv_check.geometry.core.greedy_net`, as
-    :func:`~tensorkv_check.geometry.core.cluster_plateau`). After the whole stream, each of
+    ``δ/2`` (cluster diameter ``<= δ``; :func:`~tensorkv_check.geometry.nets.greedy_net`, as
+    :func:`~tensorkv_check.geometry.plateau.cluster_plateau`). After the whole stream, each of
     ``holdout`` fresh uniform keys is tested: it would open a new cluster iff its
     distance to every centre exceeds ``δ/2``. That rate, with a Clopper–Pearson
     interval, is the expected number of new clusters per further key: the plateau.
@@ -386,7 +383,7 @@ def plateau_coverage(
     Returns
     -------
     dict
-        :class:`~tensorkv_check.geometry.core.Plateau` fields (counts, fitted plateau,
+        :class:`~tensorkv_check.geometry.plateau.Plateau` fields (counts, fitted plateau,
         ``cover_lower = (2r/δ)^d``, ``cover_upper = (1 + 4r/δ)^d``), plus ``open_rate``
         (the estimate's dict) and ``seed``.
 
@@ -410,7 +407,7 @@ def plateau_coverage(
     X = sample_ball(ns[-1], d, np.random.default_rng(s_stream), float(r))
     net = greedy_net(X, delta / 2.0)
     counts = tuple(int(np.searchsorted(net.indices, n)) for n in ns)
-    plateau = _plateau_from_counts(d, float(delta), float(r), ns, counts)
+    plateau = fit_plateau(d, float(delta), float(r), ns, counts)
     H = sample_ball(holdout, d, np.random.default_rng(s_hold), float(r))
     dist, _ = cKDTree(X[net.indices]).query(H, k=1)
     # The tree's distance decides only clear cases; near δ/2 use the module's predicate.
@@ -511,7 +508,7 @@ def task_ball_memory(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 
 def task_covering(params: dict[str, Any], seed: int) -> dict[str, Any]:
-    """Runner task: :func:`~tensorkv_check.geometry.core.covering_number_estimate` for one (d, δ, set)."""
+    """Runner task: :func:`~tensorkv_check.geometry.covering.covering_number_estimate` for one (d, δ, set)."""
     e = covering_number_estimate(params["d"], params["delta"], sphere=params["sphere"],
                                  n_samples=params["samples"], n_holdout=500,
                                  rng=np.random.default_rng(seed))
