@@ -1043,7 +1043,7 @@ def _space_subgen(st, model, n_lo, n_hi, violate):
 @_memo
 def _subgen_rate(ex):
     """Violation rate over 30 seeded trials, data spread (1 + η)δ, compressor built for δ."""
-    from tensorkv_check.subgen.checks import BoundSetting, _build, error_bound_rate
+    from tensorkv_check.subgen import BoundSetting, build_compressor as _build, error_bound_rate
 
     data = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"] * (1 + ex["eta"]),
                         ex["radius"], ex["r"], 0.5, 0.1, "derived", 1.0, ex["query_kind"])

@@ -17,7 +17,7 @@ import pytest
 
 import tensorkv_check.geometry.lowdim as L
 from tensorkv_check.geometry import greedy_net, sample_ball
-from tensorkv_check.subgen.algorithms import online_cluster_labels
+from tensorkv_check.subgen import online_cluster_labels
 
 
 def test_packing_keys_prefix_then_unit_extras():

@@ -17,7 +17,11 @@ import numpy as np
 from tensorkv_check._util.validation import as_float_array, check_positive_int
 from tensorkv_check.engine.distances import diameter
 from tensorkv_check.geometry._checks import _check_eps, _check_positive_real, _readonly
-from tensorkv_check.geometry.clustering import EXACT_CLUSTER_LIMIT, ClusterBracket, cluster_bracket
+from tensorkv_check.geometry.clustering import (
+    EXACT_CLUSTER_LIMIT,
+    ClusterBracket,
+    cluster_bracket,
+)
 
 __all__ = [
     "KronClusterBracket",

@@ -443,7 +443,7 @@ def ball_memory(
 ) -> dict[str, Any]:
     """SubGen's message length as one stream of uniform keys in ``rB^d`` grows (5(c)).
 
-    One :class:`~tensorkv_check.subgen.algorithms.SubGen` (cluster radius ``δ``, ``t`` reservoir
+    One :class:`~tensorkv_check.subgen.standard.SubGen` (cluster radius ``δ``, ``t`` reservoir
     samples per cluster, ``s`` value samples, scale 1) ingests ``max(ns)`` keys uniform
     in ``rB^d`` with standard normal values; after each prefix ``n`` in ``ns`` the
     message ``len(to_bytes())`` and the cluster count are recorded. Centres are
@@ -462,7 +462,7 @@ def ball_memory(
     >>> b["clusters"][-1] <= b["cluster_bound"]
     True
     """
-    from tensorkv_check.subgen.algorithms import SubGen
+    from tensorkv_check.subgen.standard import SubGen
 
     d = check_positive_int("d", d)
     ns = [check_positive_int("ns", x) for x in ns]

@@ -14,7 +14,12 @@ from typing import Any
 import numpy as np
 
 from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import _check_positive_real, _check_rng, _pow, _side
+from tensorkv_check.geometry._checks import (
+    _check_positive_real,
+    _check_rng,
+    _pow,
+    _side,
+)
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.sampling import sample_ball
 
