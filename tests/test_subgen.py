@@ -592,19 +592,21 @@ def test_kron_cluster_diameters_replays_the_compressor():
 def test_subgen_section_is_deterministic(monkeypatch):
     import json
 
-    import tensorkv_check.subgen as sgc
+    import tensorkv_check.subgen.section as sgc
+    from tensorkv_check.runner.sweep_runner import run_tasks
     tiny = {"em_ns": [512], "em_tensor_ns": [16], "mv_ns": [256, 512], "mv_tensor_ns": [8, 16], "trials": 5,
             "kron_seeds": 1}
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
-    a = sgc.compute("tiny", 3)
+    a = sgc.SECTION.compute("tiny", 3, run_tasks)
     b = sgc.compute("tiny", 3)
     assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
-    assert [r["setting"]["model"] for r in a["error_rates"]] == list(sgc.MODELS)
+    assert [r["setting"]["model"] for r in a["error_rates"]] == ["subgen", "subgen2cache", "subgen4cache"]
     assert all(r["estimate"]["trials"] == 5 for r in a["error_rates"])
-    figs = sgc.figures(a)
+    figs = sgc.SECTION.figures(a)
     assert [f["file"] for f in figs] == ["subgen-error-memory.svg", "subgen-memory-vs-n.svg"]
     assert all(f["svg"].startswith("<svg") and f["alt"] for f in figs)
-    found = sgc.findings(a)
+    found = sgc.SECTION.findings(a)
+    assert found == sgc.findings(a)
     assert all(set(f) == {"claim", "kind", "text"} for f in found)
     assert {f["claim"] for f in found} >= {"thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
                                             "lem:kron-clusterable"}

@@ -17,7 +17,6 @@ from .kron_clusters import (
 )
 from .lowdim import (
     PACKING_EPS as PACKING_EPS,
-    PROFILES as PROFILES,
     packing_keys as packing_keys,
     packing_index_run as packing_index_run,
     collapse_sweep as collapse_sweep,
@@ -25,9 +24,6 @@ from .lowdim import (
     plateau_coverage as plateau_coverage,
     ball_memory as ball_memory,
     loglog_slope as loglog_slope,
-    compute as compute,
-    figures as figures,
-    findings as findings,
 )
 from .nets import (
     Net as Net,
@@ -56,4 +52,11 @@ from .plots import (
 from .sampling import (
     sample_sphere as sample_sphere,
     sample_ball as sample_ball,
+)
+from .section import (
+    PROFILES as PROFILES,
+    compute as compute,
+    figures as figures,
+    findings as findings,
+    SECTION as SECTION,
 )

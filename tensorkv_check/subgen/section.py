@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 
 from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.subgen.error_trials import MODELS, default_settings, error_bound_rate
-from tensorkv_check.subgen.kron_diameters import kron_cluster_diameters
-from tensorkv_check.subgen.memory_scaling import error_memory_data, memory_vs_n_data
-from tensorkv_check.subgen.plots import error_memory_svg, memory_vs_n_svg
+
+# The checks (scipy, the compressors) are imported where they run: the report imports
+# every section at start-up, and the command line imports the report for its list of
+# formats.
 
 __all__ = [
     "SECTION_PROFILES",
@@ -41,16 +41,22 @@ SECTION_PROFILES: dict[str, dict[str, Any]] = {
 
 def task_error_memory(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Runner task: :func:`error_memory_data` with ``params`` (ns, tensor_ns)."""
+    from tensorkv_check.subgen.memory_scaling import error_memory_data
+
     return error_memory_data(params["ns"], params["tensor_ns"], seed=seed)
 
 
 def task_memory_vs_n(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Runner task: :func:`memory_vs_n_data` with ``params`` (ns, tensor_ns)."""
+    from tensorkv_check.subgen.memory_scaling import memory_vs_n_data
+
     return memory_vs_n_data(params["ns"], params["tensor_ns"], seed=seed)
 
 
 def task_error_rate(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Runner task: :func:`error_bound_rate` for the default setting named ``params["setting"]``."""
+    from tensorkv_check.subgen.error_trials import default_settings, error_bound_rate
+
     S = {x.name: x for x in default_settings()}[params["setting"]]
     res = error_bound_rate(S, trials=params["trials"], seed=seed)
     return {"setting": S.to_dict(), "estimate": res.estimate.to_dict(), "holds": res.holds,
@@ -61,6 +67,8 @@ def task_error_rate(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
 def task_kron_own(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Runner task: :func:`kron_cluster_diameters` summarised (no per-pair records)."""
+    from tensorkv_check.subgen.kron_diameters import kron_cluster_diameters
+
     out = kron_cluster_diameters(seed=seed)
     return {k: v for k, v in out.items() if k != "pairs"}
 
@@ -100,6 +108,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
         clusters of SubGen4Cache's own clusters), ``profile``, ``seed``.
     """
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
+    from tensorkv_check.subgen.error_trials import MODELS
 
     if profile not in SECTION_PROFILES:
         raise ValueError(f"profile must be one of {sorted(SECTION_PROFILES)}, got {profile!r}")
@@ -118,6 +127,8 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
 
 def figures(data: dict[str, Any]) -> list[dict[str, str]]:
     """The SubGen section's figures as ``{"file", "title", "alt", "svg"}`` dicts."""
+    from tensorkv_check.subgen.plots import error_memory_svg, memory_vs_n_svg
+
     em, mv = data["error_memory"], data["memory_vs_n"]
     ns = sorted({p["n"] for p in em["points"] if p["model"] == "SubGen"})
     tns = sorted({p["n"] for p in em["points"] if p["model"] != "SubGen"})
