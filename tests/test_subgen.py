@@ -612,3 +612,13 @@ def test_subgen_section_is_deterministic(monkeypatch):
                                             "lem:kron-clusterable"}
     with pytest.raises(ValueError, match="profile"):
         sgc.compute("nope", 0)
+
+
+@pytest.mark.parametrize("name", ["data", "error_trials", "parameters", "sampler", "standard", "tensor_variants"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"tensorkv_check.subgen.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted > 0 and result.failed == 0
