@@ -156,7 +156,8 @@ class SubGen(_Base):
     """SubGen [ZHMK24] for standard attention: clustered keys + ℓ2-sampled values.
 
     Implements the cache-algorithm protocol (:mod:`tensorkv_check.engine.protocol`) for input
-    kind ``"kv"``. See the module docstring for the algorithm and its guarantee.
+    kind ``"kv"``. See the module docstring for the algorithm and
+    :mod:`tensorkv_check.subgen.parameters` for its guarantee.
 
     Parameters
     ----------
