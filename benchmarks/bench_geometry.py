@@ -1,4 +1,4 @@
-"""Benchmarks of :mod:`tensorkv_check.geometry.core` (spec thm:covering, thm:subgen).
+"""Benchmarks of :mod:`tensorkv_check.geometry` (spec thm:covering, thm:subgen).
 
 ``run(quick)`` returns a JSON-serialisable dict:
 
@@ -9,7 +9,7 @@
   speed-up ratio at equal n; the two must return the same centres), plus the
   brute-force-only variant (k-d trees disabled) for δ <= 0.3. The target is < 10 s
   for 100,000 points on 2 cores.
-* ``exact_clusters``: seconds of :func:`~tensorkv_check.geometry.core.cluster_bracket` with
+* ``exact_clusters``: seconds of :func:`~tensorkv_check.geometry.clustering.cluster_bracket` with
   the exact minimum at n = 60 on worst-ish instances: a sweep of random point sets
   and δ, points on a circle, and points whose "distance <= δ" graph is a random graph
   G(60, 1/2) (embedded through its Gram matrix; such graphs leave a gap between the
@@ -36,7 +36,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-import tensorkv_check.geometry.core as geo
+import tensorkv_check.geometry as geo
+import tensorkv_check.geometry.nets as geo_nets
 
 __all__ = ["run", "naive_greedy", "embed_within_graph"]
 
@@ -98,12 +99,12 @@ def _bench_net(quick: bool) -> dict[str, Any]:
                "speedup_vs_loop": round(float(np.median(ratios)), 1),
                "speedup_range": [round(min(ratios), 1), round(max(ratios), 1)]}
         if not quick and delta <= 0.3:
-            saved = geo._CentreIndex._PROBE_SECONDS
-            geo._CentreIndex._PROBE_SECONDS = math.inf  # never try k-d trees
+            saved = geo_nets._CentreIndex._PROBE_SECONDS
+            geo_nets._CentreIndex._PROBE_SECONDS = math.inf  # never try k-d trees
             try:
                 brute, brute_secs = _timed(geo.greedy_net, X, delta)
             finally:
-                geo._CentreIndex._PROBE_SECONDS = saved
+                geo_nets._CentreIndex._PROBE_SECONDS = saved
             assert np.array_equal(brute.indices, net.indices)
             row["brute_force_only_seconds"] = round(brute_secs, 3)
         rows.append(row)

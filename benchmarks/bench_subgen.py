@@ -30,7 +30,7 @@ from benchmarks._harness import BenchConfig, Check, CpuMonitor, interleaved, sta
 from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.engine.caches import FourCacheDecoder
 from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream
-from tensorkv_check.subgen.algorithms import SubGen, SubGen4Cache
+from tensorkv_check.subgen import SubGen, SubGen4Cache
 
 __all__ = ["run", "bench"]
 

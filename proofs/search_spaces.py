@@ -916,7 +916,7 @@ def _(ex):
 
 @_memo
 def _separated(ex):
-    from tensorkv_check.geometry.core import separated_set
+    from tensorkv_check.geometry import separated_set
 
     P = _points(ex["kind"], ex["n"], ex["d"], ex["seed"], ex["radius"])
     return int(separated_set(P, ex["delta"]).size), (1 + 2 / ex["delta"]) ** ex["d"]
@@ -965,7 +965,8 @@ def _space_kron_clusters(st):
 
 @_memo
 def _kron_bracket(ex):
-    from tensorkv_check.geometry.core import _diameter, kron_cluster_bracket
+    from tensorkv_check.engine.distances import diameter as _diameter
+    from tensorkv_check.geometry import kron_cluster_bracket
 
     K1, K2 = np.asarray(ex["K1"], float), np.asarray(ex["K2"], float)
     d1 = max(ex["t1"] * _diameter(K1), 1e-300)
@@ -997,7 +998,7 @@ def _(ex):
 
 
 def _kron_extra(budget: int, seed: int) -> dict:
-    from tensorkv_check.geometry.core import kron_tightness_search
+    from tensorkv_check.geometry import kron_tightness_search
 
     r = kron_tightness_search(alpha=0.5, max_examples=max(5, budget), seed=seed, n_max=4, d_max=3)
     return {"cluster_count_search": {k: v for k, v in r.to_dict().items()},
@@ -1015,7 +1016,7 @@ def _kron_extra(budget: int, seed: int) -> dict:
                    ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each")
 def _(ex):
     """With ℓ∞ factor diameters the product's ℓ2 diameter is still ≤ δ1∞·R2 + R1·δ2∞?"""
-    from tensorkv_check.geometry.core import _diameter
+    from tensorkv_check.engine.distances import diameter as _diameter
 
     K1 = np.asarray(ex["K1"], float)
     K2 = np.asarray(ex["b"][: K1.shape[1]], float)[None, :]
@@ -1042,7 +1043,7 @@ def _space_subgen(st, model, n_lo, n_hi, violate):
 @_memo
 def _subgen_rate(ex):
     """Violation rate over 30 seeded trials, data spread (1 + η)δ, compressor built for δ."""
-    from tensorkv_check.subgen.checks import BoundSetting, _build, error_bound_rate
+    from tensorkv_check.subgen import BoundSetting, build_compressor as _build, error_bound_rate
 
     data = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"] * (1 + ex["eta"]),
                         ex["radius"], ex["r"], 0.5, 0.1, "derived", 1.0, ex["query_kind"])

@@ -1,4 +1,5 @@
-"""Tests of :mod:`tensorkv_check.geometry.core` and :mod:`tensorkv_check.geometry.plots`.
+"""Tests of the geometry modules (nets, sampling, covering, packing, clustering, kron_clusters,
+plateau), :mod:`tensorkv_check.engine.distances` and :mod:`tensorkv_check.geometry.plots`.
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -31,6 +32,7 @@ packings in R^3 (Conway, Hardin, Sloane 1996): 5 lines have minimal angle at mos
 from __future__ import annotations
 
 import doctest
+import importlib
 import math
 
 import networkx as nx
@@ -42,10 +44,13 @@ from scipy import optimize as sopt
 from scipy import stats as sst
 from scipy.spatial import cKDTree
 
-import tensorkv_check.geometry.core as geo
+import tensorkv_check.geometry.covering as geo_covering
+import tensorkv_check.geometry.nets as geo_nets
 import tensorkv_check.geometry.plots as geo_plots
-from tensorkv_check.geometry.core import (
+from tensorkv_check.engine import distances
+from tensorkv_check.geometry import (
     EXACT_CLUSTER_LIMIT,
+    KISSING_NUMBERS,
     cluster_bracket,
     cluster_plateau,
     covering_bounds,
@@ -195,17 +200,17 @@ def test_greedy_net_is_the_sequential_greedy_net(X, delta, block):
 
 def test_greedy_net_tree_path_matches_the_loop(monkeypatch):
     """Force the k-d tree path (normally chosen only when measured cheaper)."""
-    monkeypatch.setattr(geo._CentreIndex, "_PENDING", 8)
-    monkeypatch.setattr(geo._CentreIndex, "_PROBE_SECONDS", 0.0)
-    monkeypatch.setattr(geo._CentreIndex, "_MIN_TIMED_PAIRS", 1)
+    monkeypatch.setattr(geo_nets._CentreIndex, "_PENDING", 8)
+    monkeypatch.setattr(geo_nets._CentreIndex, "_PROBE_SECONDS", 0.0)
+    monkeypatch.setattr(geo_nets._CentreIndex, "_MIN_TIMED_PAIRS", 1)
     used = []
-    original = geo._CentreIndex._tree_query
+    original = geo_nets._CentreIndex._tree_query
 
     def spy(self, *args):
         used.append(len(self.trees))
         return original(self, *args)
 
-    monkeypatch.setattr(geo._CentreIndex, "_tree_query", spy)
+    monkeypatch.setattr(geo_nets._CentreIndex, "_tree_query", spy)
     rng = np.random.default_rng(7)
     for n, d, delta, grid in [(1500, 2, 0.1, False), (1200, 3, 0.3, True), (900, 5, 0.8, False)]:
         X = rng.standard_normal((n, d))
@@ -300,7 +305,7 @@ def test_cap_measure_against_monte_carlo(d, theta):
     X = sample_sphere(200_000, d, np.random.default_rng(d))
     hits = int(np.count_nonzero(X[:, 0] >= math.cos(theta)))
     ci = sst.binomtest(hits, len(X)).proportion_ci(0.999, method="exact")
-    sigma = geo._cap_fraction(d, theta)
+    sigma = geo_covering._cap_fraction(d, theta)
     assert ci.low <= sigma <= ci.high
     if d == 3:
         assert sigma == pytest.approx((1 - math.cos(theta)) / 2, rel=1e-12)
@@ -362,7 +367,7 @@ def test_packing_never_beats_known_optima(d, eps, two_sided, optimum):
 def test_packing_kissing_in_dimension_8():
     p = near_orthogonal_packing(8, 0.5, np.random.default_rng(0), two_sided=False,
                                 n_candidates=4000, restarts=1)
-    assert geo.KISSING_NUMBERS[8] == 240 and 20 <= p.size <= 240
+    assert KISSING_NUMBERS[8] == 240 and 20 <= p.size <= 240
 
 
 def test_packing_grows_exponentially():
@@ -671,7 +676,30 @@ def test_plots_are_deterministic_svg():
         assert fn(as_dicts) == first  # the report can pass JSON back in
 
 
-@pytest.mark.parametrize("module", [geo, geo_plots], ids=lambda m: m.__name__)
-def test_doctests(module):
+GEOMETRY_MODULES = ["nets", "sampling", "covering", "packing", "clustering", "kron_clusters", "plateau", "plots"]
+
+
+@pytest.mark.parametrize("name", [f"tensorkv_check.geometry.{m}" for m in GEOMETRY_MODULES]
+                         + ["tensorkv_check.engine.distances"])
+def test_doctests(name):
+    module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     assert result.attempted > 0 and result.failed == 0
+
+
+# ------------------------------------------------------------ shared distances
+def test_sq_distances_is_the_per_pair_predicate():
+    rng = np.random.default_rng(11)
+    A, C = rng.standard_normal((7, 5)), rng.standard_normal((4, 5))
+    ref = np.array([[float(((a - c) * (a - c)).sum()) for c in C] for a in A])
+    assert np.array_equal(distances.sq_distances(A, C), ref)
+
+
+@pytest.mark.parametrize("s", [0, 1, 2, 40, 3000])
+def test_diameter_matches_brute_force_across_chunks(s):
+    # s = 3000 in d = 8 splits the rows into many chunks; the value must not depend on it.
+    from scipy.spatial.distance import pdist
+
+    P = np.random.default_rng(s).standard_normal((s, 8))
+    expected = float(pdist(P).max()) if s >= 2 else 0.0
+    assert distances.diameter(P) == pytest.approx(expected, rel=1e-12, abs=0.0)

@@ -1,4 +1,5 @@
-"""Tests of :mod:`tensorkv_check.geometry.lowdim` (spec thm:covering, issue 6 item 5) and its report section.
+"""Tests of :mod:`tensorkv_check.geometry.lowdim` (spec thm:covering, the low-dimensional regime) and of the
+report's geometry section (:mod:`tensorkv_check.geometry.section`).
 
 Independent facts used: with orthonormal keys and a large query norm the reduction of
 thm:ho25-lb decodes every bit; with a vanishing query norm the softmax is uniform and
@@ -16,8 +17,9 @@ import numpy as np
 import pytest
 
 import tensorkv_check.geometry.lowdim as L
-from tensorkv_check.geometry.core import greedy_net, sample_ball
-from tensorkv_check.subgen.algorithms import online_cluster_labels
+import tensorkv_check.geometry.section as GS
+from tensorkv_check.geometry import greedy_net, sample_ball
+from tensorkv_check.subgen import online_cluster_labels
 
 
 def test_packing_keys_prefix_then_unit_extras():
@@ -113,7 +115,7 @@ TINY = {"collapse_ds": [2, 3], "mults": [1, 2], "queries": 50, "n_candidates": 3
 
 
 def test_section_is_deterministic_and_json_safe(monkeypatch):
-    monkeypatch.setitem(L.PROFILES, "tiny", TINY)
+    monkeypatch.setitem(GS.PROFILES, "tiny", TINY)
     calls = []
 
     def runner(tasks, seed, name):
@@ -121,21 +123,21 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
         calls.append((name, len(tasks)))
         return run_tasks(tasks, seed=seed)
 
-    a = L.compute("tiny", 11, run=runner)
-    b = L.compute("tiny", 11)
+    a = GS.SECTION.compute("tiny", 11, runner)
+    b = GS.compute("tiny", 11)
     assert calls == [("geometry", 4 + 1 + 2 + 1)]
     assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
     assert a["packing"]["ds"] == [2, 3] and len(a["collapse"]) == 2
-    figs = L.figures(a)
+    figs = GS.SECTION.figures(a)
     assert [f["file"] for f in figs] == ["geometry-covering.svg", "geometry-plateau.svg", "geometry-packing.svg",
                                          "geometry-index-collapse.svg", "geometry-ball-memory.svg"]
     assert all(f["svg"].startswith("<svg") and f["alt"] and f["title"] for f in figs)
-    assert L.figures(a)[3]["svg"] == figs[3]["svg"]
-    found = L.findings(a)
+    assert GS.figures(a)[3]["svg"] == figs[3]["svg"]
+    found = GS.SECTION.findings(a)
     assert found and all(set(f) == {"claim", "kind", "text"} for f in found)
     assert any(f["kind"] == "finding" for f in found)
     with pytest.raises(ValueError, match="profile"):
-        L.compute("huge", 0)
+        GS.compute("huge", 0)
 
 
 def test_doctests():

@@ -1,4 +1,4 @@
-"""Tests of SubGen, SubGen2Cache, SubGen4Cache (tensorkv_check.subgen.algorithms) and their data/checks.
+"""Tests of SubGen, SubGen2Cache, SubGen4Cache (tensorkv_check.subgen) and their data, checks and section.
 
 Statistical tests use fixed seeds and state their confidence: a chi-square or binomial
 test at level α rejects a *correct* sampler with probability α, so with the fixed seeds
@@ -24,17 +24,16 @@ from tensorkv_check.subgen.data import (
     product_rows,
     queries,
 )
-from tensorkv_check.subgen.algorithms import (
+from tensorkv_check.subgen import (
     SubGen,
     SubGen2Cache,
     SubGen4Cache,
-    _OnlineClusters,
-    _WeightedReservoirs,
     bernstein_sample_size,
     online_cluster_labels,
     subgen4_parameters,
     subgen_parameters,
 )
+from tensorkv_check.subgen.sampler import _OnlineClusters, _WeightedReservoirs
 
 #: Level of every goodness-of-fit test below.
 ALPHA = 1e-3
@@ -533,7 +532,7 @@ def test_protocol_and_index_harness():
 
 
 def test_check_functions_small():
-    from tensorkv_check.subgen import checks as sc
+    import tensorkv_check.subgen as sc
     s = sc.BoundSetting("tiny", "subgen4cache", 24, 3, 2, 0.1, 1.0, 1.0, 0.5, 0.1)
     res = sc.error_bound_rate(s, trials=10, seed=2)
     assert res.estimate.trials == 10 and res.worst["ratio"] < 1
@@ -556,7 +555,7 @@ def test_check_functions_small():
 
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
-    from tensorkv_check.subgen import checks as sc
+    import tensorkv_check.subgen as sc
     s = sc.BoundSetting("u", "subgen", 512, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants="unit")
     res = sc.error_bound_rate(s, trials=30, seed=3)
     recount = sum(sc.trial_instance(s, 3, k)["error"] > sc.trial_instance(s, 3, k)["bound"] for k in range(30))
@@ -566,7 +565,7 @@ def test_error_bound_rate_counts_violations():
 
 
 def test_plots_are_deterministic_svg():
-    from tensorkv_check.subgen import checks as sc
+    import tensorkv_check.subgen as sc
     data = sc.error_memory_data(ns=(512,), tensor_ns=(12,), budgets=((2, 4), (4, 8)), d=4, n_queries=3)
     svg1, svg2 = sc.error_memory_svg(data), sc.error_memory_svg(data)
     assert svg1.startswith("<svg") and svg1 == svg2
@@ -576,7 +575,7 @@ def test_plots_are_deterministic_svg():
 
 # ----------------------------------------------------------- report section and own clusters
 def test_kron_cluster_diameters_replays_the_compressor():
-    from tensorkv_check.subgen.checks import kron_cluster_diameters
+    from tensorkv_check.subgen import kron_cluster_diameters
 
     out = kron_cluster_diameters(40, 3, seed=2, return_data=True)
     assert out["centres_match"] and out["sizes_match"]
@@ -593,21 +592,33 @@ def test_kron_cluster_diameters_replays_the_compressor():
 def test_subgen_section_is_deterministic(monkeypatch):
     import json
 
-    from tensorkv_check.subgen import checks as sgc
+    import tensorkv_check.subgen.section as sgc
+    from tensorkv_check.runner.sweep_runner import run_tasks
     tiny = {"em_ns": [512], "em_tensor_ns": [16], "mv_ns": [256, 512], "mv_tensor_ns": [8, 16], "trials": 5,
             "kron_seeds": 1}
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
-    a = sgc.compute("tiny", 3)
+    a = sgc.SECTION.compute("tiny", 3, run_tasks)
     b = sgc.compute("tiny", 3)
     assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
-    assert [r["setting"]["model"] for r in a["error_rates"]] == list(sgc.MODELS)
+    assert [r["setting"]["model"] for r in a["error_rates"]] == ["subgen", "subgen2cache", "subgen4cache"]
     assert all(r["estimate"]["trials"] == 5 for r in a["error_rates"])
-    figs = sgc.figures(a)
+    figs = sgc.SECTION.figures(a)
     assert [f["file"] for f in figs] == ["subgen-error-memory.svg", "subgen-memory-vs-n.svg"]
     assert all(f["svg"].startswith("<svg") and f["alt"] for f in figs)
-    found = sgc.findings(a)
+    found = sgc.SECTION.findings(a)
+    assert found == sgc.findings(a)
     assert all(set(f) == {"claim", "kind", "text"} for f in found)
     assert {f["claim"] for f in found} >= {"thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
                                             "lem:kron-clusterable"}
     with pytest.raises(ValueError, match="profile"):
         sgc.compute("nope", 0)
+
+
+@pytest.mark.parametrize("name", ["data", "error_trials", "parameters", "sampler", "standard", "tensor_variants"])
+def test_doctests(name):
+    import doctest
+    import importlib
+
+    module = importlib.import_module(f"tensorkv_check.subgen.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
+    assert result.attempted > 0 and result.failed == 0

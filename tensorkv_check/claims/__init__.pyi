@@ -66,3 +66,6 @@ from .registry import (
     load_all as load_all,
     run_check_task as run_check_task,
 )
+from .section import (
+    SECTION as SECTION,
+)

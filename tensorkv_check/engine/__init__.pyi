@@ -12,6 +12,10 @@ from .caches import (
     two_cache_flops as two_cache_flops,
     naive_four_cache_flops as naive_four_cache_flops,
 )
+from .distances import (
+    sq_distances as sq_distances,
+    diameter as diameter,
+)
 from .exact_attention import (
     kron as kron,
     softmax as softmax,

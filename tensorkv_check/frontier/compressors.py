@@ -1033,7 +1033,7 @@ def subgen_factory(mode: str, s: int, seed: int, scale: float | None = None, *, 
     ``s`` value samples, clustering radius ``delta`` (both factors in the factor mode),
     ``t`` samples per cluster, generator seeded by ``seed`` (:mod:`tensorkv_check.subgen.algorithms`).
     """
-    from tensorkv_check.subgen.algorithms import SubGen, SubGen2Cache, SubGen4Cache
+    from tensorkv_check.subgen import SubGen, SubGen2Cache, SubGen4Cache
 
     if mode not in MODES:
         raise ValueError(f"subgen: mode must be one of {sorted(MODES)}, got {mode!r}")

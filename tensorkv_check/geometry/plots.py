@@ -1,9 +1,11 @@
 """Figures for covering numbers, cluster plateaus and packings (spec thm:covering).
 
-Each function takes data computed by :mod:`tensorkv_check.geometry.core` (the result
+Each function takes data computed by :mod:`~tensorkv_check.geometry.covering`,
+:mod:`~tensorkv_check.geometry.plateau`, :mod:`~tensorkv_check.geometry.packing` and
+:mod:`~tensorkv_check.geometry.lowdim` (the result
 objects or their ``to_dict()`` form, so the report can pass JSON back in) and returns
 deterministic SVG text: matplotlib's object API (a :class:`~matplotlib.figure.Figure`,
-no pyplot state) serialised by :func:`tensorkv_check.report.figures.svg_of`, which
+no pyplot state) serialised by :func:`tensorkv_check._util.svg.svg_of`, which
 fixes ``svg.hashsalt`` and drops the date, so the same data always gives the same
 bytes. The figures draw what was computed; they compute no mathematics of their own
 beyond evaluating the closed-form bound curves they plot.
@@ -41,7 +43,7 @@ def covering_svg(estimates: Iterable[Any]) -> str:
     Parameters
     ----------
     estimates : iterable of CoveringEstimate or dict
-        Results of :func:`~tensorkv_check.geometry.core.covering_number_estimate`; one
+        Results of :func:`~tensorkv_check.geometry.covering.covering_number_estimate`; one
         series per (d, sphere, r), sorted by δ.
 
     Returns
@@ -55,7 +57,7 @@ def covering_svg(estimates: Iterable[Any]) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> from tensorkv_check.geometry.core import covering_number_estimate
+    >>> from tensorkv_check.geometry.covering import covering_number_estimate
     >>> rng = np.random.default_rng(0)
     >>> ests = [covering_number_estimate(2, t, n_samples=500, n_holdout=50, rng=rng)
     ...         for t in (0.2, 0.5)]
@@ -100,7 +102,7 @@ def plateau_svg(plateaus: Iterable[Any]) -> str:
     Parameters
     ----------
     plateaus : iterable of Plateau or dict
-        Results of :func:`~tensorkv_check.geometry.core.cluster_plateau`.
+        Results of :func:`~tensorkv_check.geometry.plateau.cluster_plateau`.
 
     Returns
     -------
@@ -111,7 +113,7 @@ def plateau_svg(plateaus: Iterable[Any]) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> from tensorkv_check.geometry.core import cluster_plateau
+    >>> from tensorkv_check.geometry.plateau import cluster_plateau
     >>> p = cluster_plateau(2, [100, 1000, 4000], 0.5, rng=np.random.default_rng(0))
     >>> plateau_svg([p]).startswith("<svg")
     True
@@ -142,7 +144,7 @@ def packing_svg(growth: Any) -> str:
     Parameters
     ----------
     growth : PackingGrowth or dict
-        Result of :func:`~tensorkv_check.geometry.core.packing_growth`.
+        Result of :func:`~tensorkv_check.geometry.packing.packing_growth`.
 
     Returns
     -------
@@ -152,7 +154,7 @@ def packing_svg(growth: Any) -> str:
     Examples
     --------
     >>> import numpy as np
-    >>> from tensorkv_check.geometry.core import packing_growth
+    >>> from tensorkv_check.geometry.packing import packing_growth
     >>> g = packing_growth([2, 3, 4], 0.5, np.random.default_rng(0), n_candidates=500)
     >>> packing_svg(g).startswith("<svg")
     True

@@ -30,7 +30,11 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from tensorkv_check.claims.section import SECTION as EXPLORE_SECTION
+from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
+from tensorkv_check.report.section import ReportSection
 from tensorkv_check.runner.sweep_runner import SweepRunner
+from tensorkv_check.subgen.section import SECTION as SUBGEN_SECTION
 from tensorkv_check.tradeoff.sweep import tradeoff_sweep
 
 __all__ = ["PROFILES", "SCHEMA", "SECTIONS", "Section", "build_report"]
@@ -237,14 +241,16 @@ def _module_section(name: str, module: str) -> Section:
     return Section(name, _late(module, "compute"), _late(module, "figures"), _late(module, "findings"))
 
 
-#: The report's sweeps, in the order they run and render. Add a section with one line.
-SECTIONS: list[Section] = [
+#: The report's sweeps, in the order they run and render: each a
+#: :class:`~tensorkv_check.report.section.ReportSection` (an area's ``section.SECTION``).
+#: Add a section with one line.
+SECTIONS: list[ReportSection] = [
     Section("tradeoff", _tradeoff_compute, _tradeoff_figures, _tradeoff_findings),
     Section("index", _index_compute, _index_figures, _no_findings),
-    _module_section("subgen", "tensorkv_check.subgen.checks"),
-    _module_section("geometry", "tensorkv_check.geometry.lowdim"),
+    SUBGEN_SECTION,
+    GEOMETRY_SECTION,
     _module_section("frontier", "tensorkv_check.frontier.sweep"),
-    _module_section("explore", "tensorkv_check.claims.exploration"),
+    EXPLORE_SECTION,
 ]
 
 

@@ -1,0 +1,54 @@
+"""Uniform samples of the sphere ``r S^{d-1}`` and the ball ``r B^d`` (thm:covering).
+
+Every random quantity comes from a :class:`numpy.random.Generator` passed in.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check.geometry._checks import _check_positive_real, _check_rng
+
+__all__ = [
+    "sample_sphere",
+    "sample_ball",
+]
+
+
+def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+    """``n`` points uniform on the sphere of radius ``r`` in R^d (normalised Gaussians).
+
+    Examples
+    --------
+    >>> X = sample_sphere(5, 3, np.random.default_rng(0))
+    >>> np.allclose(np.linalg.norm(X, axis=1), 1.0)
+    True
+    """
+    n = check_positive_int("n", n)
+    d = check_positive_int("d", d)
+    rng = _check_rng(rng)
+    r = _check_positive_real("r", r)
+    X = rng.standard_normal((n, d))
+    norms = np.linalg.norm(X, axis=1, keepdims=True)
+    while (norms == 0).any():  # probability zero, but never divide by zero
+        bad = norms[:, 0] == 0
+        X[bad] = rng.standard_normal((int(bad.sum()), d))
+        norms = np.linalg.norm(X, axis=1, keepdims=True)
+    return r * X / norms
+
+
+def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+    """``n`` points uniform in the closed ball of radius ``r`` in R^d.
+
+    A uniform direction times radius ``r U^{1/d}``, ``U`` uniform on [0, 1].
+
+    Examples
+    --------
+    >>> X = sample_ball(100, 4, np.random.default_rng(0), r=2.0)
+    >>> bool((np.linalg.norm(X, axis=1) <= 2.0).all())
+    True
+    """
+    S = sample_sphere(n, d, rng)
+    r = _check_positive_real("r", r)
+    return S * (r * rng.random(n) ** (1.0 / d))[:, None]

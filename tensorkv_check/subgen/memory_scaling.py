@@ -1,0 +1,266 @@
+"""Measured message length against ``n``, and the error-against-memory data (thm:subgen).
+
+* :func:`memory_scaling`: measured ``len(to_bytes())`` against ``n`` with a log–log
+  least-squares slope, for the compressors and the exact decoders.
+* :func:`error_memory_data`: the normalised error ``‖z − Attn‖/(‖softmax‖‖V‖_op)``
+  against message bytes for several budgets ``(t, s)``; :func:`memory_vs_n_data`: the
+  series of :func:`memory_scaling` the report plots.
+
+Paper items: spec thm:subgen ([ZHMK24] Theorem 1), alg:subgen2cache, alg:subgen4cache of
+Chen et al. 2025 (arXiv 2503.11108).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check.engine import protocol as _protocol
+from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
+from tensorkv_check.subgen.data import (
+    GROWTHS,
+    cluster_count,
+    clustered_stream,
+    clustered_tensor_stream,
+    product_rows,
+    queries,
+)
+from tensorkv_check.subgen.error_trials import MODELS
+from tensorkv_check.subgen.sampler import online_cluster_labels
+from tensorkv_check.subgen.standard import SubGen
+from tensorkv_check.subgen.tensor_variants import SubGen2Cache, SubGen4Cache
+
+__all__ = [
+    "MEMORY_MODELS",
+    "memory_scaling",
+    "error_memory_data",
+    "memory_vs_n_data",
+]
+
+
+def _slope(ns: Sequence[float], ys: Sequence[float]) -> float:
+    x, y = np.log(np.asarray(ns, float)), np.log(np.asarray(ys, float))
+    return float(np.polyfit(x, y, 1)[0])
+
+
+def _message_len(obj: Any) -> tuple[int, str]:
+    if hasattr(obj, "to_bytes"):
+        return len(obj.to_bytes()), "len(to_bytes())"
+    return int(obj.memory_bytes), "memory_bytes (decoder has no to_bytes yet)"
+
+
+#: Models :func:`memory_scaling` measures.
+MEMORY_MODELS = MODELS + ("exact-standard", "exact-four-cache", "exact-two-cache")
+
+
+def memory_scaling(
+    model: str,
+    ns: Sequence[int],
+    *,
+    d: int = 8,
+    growth: str = "constant",
+    growth_c: float = 4.0,
+    delta: float = 0.1,
+    radius: float = 1.0,
+    t: int = 32,
+    s: int = 64,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Measured message bytes against ``n`` and the fitted log–log slope.
+
+    ``n`` is the number of tokens (factor tokens for the tensor models, whose
+    SubGen2Cache sees ``n²`` product rows). Keys are (m, δ)-clusterable with
+    ``m = cluster_count(n, growth, growth_c)`` (per factor). Compressors use fixed
+    ``t``, ``s`` (SubGen2Cache's radius is the product radius ``2δR``). Exact decoders
+    are measured by ``len(to_bytes())`` when they have it.
+
+    Returns
+    -------
+    dict
+        ``model``, ``ns``, ``bytes``, ``clusters`` (per n; pairs for SubGen4Cache),
+        ``predicted_rows`` (``m·(t+1) + 2s`` for SubGen(2Cache) with ``m`` its clusters,
+        ``Σ_f m_f(t+1) + 4·s·d`` for SubGen4Cache's worst case, ``2n`` / ``4n`` / ``2n²``
+        for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the prediction is constant in n; else bytes vs
+        predicted rows, ≈ 1 when memory tracks it), ``measured_by``.
+    """
+    if model not in MEMORY_MODELS:
+        raise ValueError(f"model must be one of {MEMORY_MODELS}, got {model!r}")
+    if growth not in GROWTHS:
+        raise ValueError(f"growth must be one of {GROWTHS}, got {growth!r}")
+    ns = [check_positive_int("n", n) for n in ns]
+    out_bytes, clusters, predicted = [], [], []
+    measured_by = "len(to_bytes())"
+    for i, n in enumerate(ns):
+        g = np.random.SeedSequence([seed, i])
+        m = cluster_count(n, growth, growth_c)
+        if model in ("subgen", "exact-standard"):
+            st = clustered_stream(n, d, m=m, delta=delta, radius=radius, rng=g)
+            if model == "subgen":
+                obj = SubGen(d, 1.0, delta=delta, t=t, s=s, rng=g.spawn(1)[0])
+                for a in range(0, n, 4096):
+                    obj.ingest(st.K[a : a + 4096], st.V[a : a + 4096])
+                clusters.append(obj.n_clusters)
+                predicted.append(obj.n_clusters * (t + 1) + 2 * s)
+            else:
+                obj = _exact_standard(st.K, st.V, d)
+                clusters.append(m)
+                predicted.append(2 * n)
+        else:
+            ts = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, rng=g)
+            R = radius + delta / 2.0
+            if model == "subgen2cache":
+                obj = SubGen2Cache(d, 1.0, delta=2 * delta * R, t=t, s=s, rng=g.spawn(1)[0])
+                Kt, Vt = product_rows(ts.K1, ts.K2, ts.V1, ts.V2)
+                for a in range(0, Kt.shape[0], 8192):
+                    obj.ingest(Kt[a : a + 8192], Vt[a : a + 8192])
+                clusters.append(obj.n_clusters)
+                predicted.append(obj.n_clusters * (t + 1) + 2 * s)
+            elif model == "subgen4cache":
+                obj = SubGen4Cache(d, 1.0, delta1=delta, t1=t, s=s, rng=g.spawn(1)[0])
+                obj.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+                m1, m2 = obj.n_clusters
+                clusters.append([m1, m2])
+                predicted.append((m1 + m2) * (t + 1) + 4 * s * d)
+            else:
+                from tensorkv_check.engine.caches import FourCacheDecoder, TwoCacheDecoder
+
+                obj = FourCacheDecoder(d) if model == "exact-four-cache" else TwoCacheDecoder(d)
+                _feed_decoder(obj, ts.K1, ts.K2, ts.V1, ts.V2)
+                clusters.append(m)
+                predicted.append(4 * n if model == "exact-four-cache" else 2 * n * n)
+        nbytes, how = _message_len(obj)
+        if how != "len(to_bytes())":
+            measured_by = how
+        out_bytes.append(nbytes)
+    return {
+        "model": model, "ns": ns, "d": d, "growth": growth, "growth_c": growth_c, "t": t, "s": s,
+        "delta": delta, "bytes": out_bytes, "clusters": clusters, "predicted_rows": predicted,
+        "slope": _slope(ns, out_bytes) if len(ns) > 1 else float("nan"),
+        "slope_vs_predicted": _slope(predicted, out_bytes) if len(set(predicted)) > 1 else None,
+        "measured_by": measured_by,
+    }
+
+
+def _feed_decoder(obj: Any, K1, K2, V1, V2) -> None:
+    if hasattr(obj, "ingest") and "factors" in getattr(obj, "inputs", ()):
+        obj.ingest(K1, K2, V1, V2)
+    elif type(obj).__name__ == "TwoCacheDecoder":
+        for i in range(K1.shape[0]):
+            obj.append(K1[i], K2[i], V1[i], V2[i])
+    else:
+        obj.append(K1, K2, V1, V2)
+
+
+def _exact_standard(K: np.ndarray, V: np.ndarray, d: int) -> Any:
+    """The exact standard-attention decoder if the engine has one, else a byte-count stand-in."""
+    try:
+        from tensorkv_check.engine.caches import StandardDecoder  # type: ignore[attr-defined]
+    except ImportError:
+        class _Stand:  # the protocol's byte format for a K and a V array
+            def __init__(self, n: int) -> None:
+                self.n = n
+
+            def to_bytes(self) -> bytes:
+                return bytes(_protocol.state_size(d, [self.n, self.n]))
+
+        return _Stand(K.shape[0])
+    dec = StandardDecoder(d)
+    if hasattr(dec, "ingest"):
+        dec.ingest(K, V)
+    else:  # pragma: no cover - depends on the decoder's API
+        dec.append(K, V)
+    return dec
+
+
+def _norm_error(z: np.ndarray, exact: np.ndarray, logits: np.ndarray, op: float) -> np.ndarray:
+    """``‖z − Attn‖ / (‖softmax‖ ‖V‖_op)`` per query (rows)."""
+    e = np.exp(logits - logits.max(axis=1, keepdims=True))
+    sn = np.linalg.norm(e / e.sum(axis=1, keepdims=True), axis=1)
+    return np.linalg.norm(z - exact, axis=1) / (sn * op)
+
+
+def error_memory_data(
+    ns: Sequence[int] = (2048, 8192),
+    tensor_ns: Sequence[int] = (32, 64),
+    budgets: Sequence[tuple[int, int]] = ((4, 16), (16, 64), (64, 256)),
+    *,
+    d: int = 8,
+    m: int = 4,
+    delta: float = 0.1,
+    radius: float = 1.0,
+    r: float = 2.0,
+    n_queries: int = 16,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Normalised error ``‖z − Attn‖/(‖softmax‖‖V‖_op)`` against message bytes.
+
+    For each ``n`` and budget ``(t, s)``: SubGen (standard attention, ``n`` tokens) and
+    SubGen2Cache / SubGen4Cache (tensor attention, ``n`` factor tokens from
+    ``tensor_ns``), median and 90th percentile of the error over ``n_queries`` queries
+    aimed at cluster centres; the exact decoders' bytes (error 0). Scale 1.
+    """
+    points = []
+    exact = []
+    for i, n in enumerate(ns):
+        g = np.random.SeedSequence([seed, 0, i])
+        st = clustered_stream(n, d, m=m, delta=delta, radius=radius, rng=g)
+        Q = queries(n_queries, d, r, rng=g.spawn(1)[0], towards=st.centres)
+        A = _attention(Q, st.K, st.V, 1.0)
+        L = Q @ st.K.T
+        for t, s in budgets:
+            sg = SubGen(d, 1.0, delta=delta, t=t, s=s, rng=g.spawn(2)[1])
+            sg.ingest(st.K, st.V)
+            err = _norm_error(sg.query(Q), A, L, st.value_op_norm)
+            points.append({"model": "SubGen", "n": n, "t": t, "s": s, "bytes": len(sg.to_bytes()),
+                           "error_median": float(np.median(err)), "error_p90": float(np.quantile(err, 0.9))})
+        exact.append({"model": "exact standard", "n": n, "bytes": _message_len(_exact_standard(st.K, st.V, d))[0]})
+    for i, n in enumerate(tensor_ns):
+        g = np.random.SeedSequence([seed, 1, i])
+        ts = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, rng=g)
+        lab1, c1 = online_cluster_labels(ts.K1, delta)
+        lab2, c2 = online_cluster_labels(ts.K2, delta)
+        Q = queries(n_queries, d, r, rng=g.spawn(1)[0], towards=(c1[:, None] * c2[None]).reshape(-1, d))
+        A = _tensor_attention(Q, ts.K1, ts.K2, ts.V1, ts.V2, 1.0, DEFAULT_BLOCK_BYTES)
+        L = np.stack([((ts.K1 * q) @ ts.K2.T).ravel() for q in Q])
+        Kt, Vt = product_rows(ts.K1, ts.K2, ts.V1, ts.V2)
+        R = radius + delta / 2
+        for t, s in budgets:
+            s2 = SubGen2Cache(d, 1.0, delta=2 * delta * R, t=t, s=s, rng=g.spawn(2)[1])
+            s2.ingest(Kt, Vt)
+            s4 = SubGen4Cache(d, 1.0, delta1=delta, t1=t, s=s, rng=g.spawn(3)[2])
+            s4.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+            for name, obj in (("SubGen2Cache", s2), ("SubGen4Cache", s4)):
+                err = _norm_error(obj.query(Q), A, L, ts.value_op_norm)
+                points.append({"model": name, "n": n, "t": t, "s": s, "bytes": len(obj.to_bytes()),
+                               "error_median": float(np.median(err)),
+                               "error_p90": float(np.quantile(err, 0.9))})
+        from tensorkv_check.engine.caches import FourCacheDecoder, TwoCacheDecoder
+
+        for name, dec in (("exact four-cache", FourCacheDecoder(d, 1.0)), ("exact two-cache", TwoCacheDecoder(d, 1.0))):
+            _feed_decoder(dec, ts.K1, ts.K2, ts.V1, ts.V2)
+            exact.append({"model": name, "n": n, "bytes": _message_len(dec)[0]})
+    return {"points": points, "exact": exact, "d": d, "m": m, "delta": delta, "r": r, "seed": seed,
+            "metric": "||z - Attn|| / (||softmax|| ||V||_op)"}
+
+
+def memory_vs_n_data(ns: Sequence[int] = (1024, 4096, 16384), tensor_ns: Sequence[int] = (16, 32, 64),
+                     *, growths: Sequence[str] = ("constant", "sqrt"), d: int = 8, t: int = 16,
+                     s: int = 64, seed: int = 0) -> dict[str, Any]:
+    """:func:`memory_scaling` for every model and growth (the data of :func:`memory_vs_n_svg`).
+
+    SubGen and SubGen4Cache (whose ingestion is linear in ``n``) run at ``ns`` tokens;
+    SubGen2Cache and the exact tensor decoders (``n²`` rows) at ``tensor_ns``. Exact
+    decoders do not depend on the cluster growth and are measured once.
+    """
+    series = []
+    for i, growth in enumerate(growths):
+        for model, sizes in (("subgen", ns), ("subgen4cache", ns), ("subgen2cache", tensor_ns)):
+            series.append(memory_scaling(model, sizes, d=d, growth=growth, t=t, s=s, seed=seed))
+        if i == 0:
+            for model, sizes in (("exact-standard", ns), ("exact-four-cache", tensor_ns),
+                                 ("exact-two-cache", tensor_ns)):
+                series.append(memory_scaling(model, sizes, d=d, growth=growth, t=t, s=s, seed=seed))
+    return {"series": series, "d": d, "t": t, "s": s, "seed": seed}
