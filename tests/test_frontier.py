@@ -7,7 +7,8 @@ import json
 import numpy as np
 import pytest
 
-from tensorkv_check.frontier import compressors as cz
+from tensorkv_check import frontier as cz
+from tensorkv_check.frontier import eviction
 from tensorkv_check.frontier import sweep as fr
 from tensorkv_check.runner.sweep_runner import run_tasks
 
@@ -126,7 +127,7 @@ class _LeakyEviction(cz.RandomEviction):
     """Mutant: reports the random kept fraction but keeps every token (evicted bits decode)."""
 
     def _add(self, arrays):
-        u = cz._splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
+        u = eviction._splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
         self._claimed = getattr(self, "_claimed", 0) + int((u < self.fraction).sum())
         self._kept = self._merge(arrays)
 

@@ -42,7 +42,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from scipy import stats as _st
 
-from tensorkv_check.frontier import compressors as _cz
+from tensorkv_check.frontier import catalogue as _cz
 from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.subgen.data import clustered_stream, queries as _queries
 from tensorkv_check.index.reduction import HarnessError, fano_bound, fano_success_ceiling, run_index
