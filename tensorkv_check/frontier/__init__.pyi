@@ -21,8 +21,15 @@ from .eviction import (
 from .lowrank import (
     LowRankSVD as LowRankSVD,
 )
+from .plots import (
+    figures as figures,
+)
 from .quantization import (
     UniformQuantizer as UniformQuantizer,
+)
+from .section import (
+    FrontierSection as FrontierSection,
+    SECTION as SECTION,
 )
 from .sketch import (
     SignSketch as SignSketch,
@@ -36,7 +43,6 @@ from .sweep import (
     collect as collect,
     model_dimension as model_dimension,
     compute as compute,
-    figures as figures,
     findings as findings,
     gaps as gaps,
     check_feasible as check_feasible,

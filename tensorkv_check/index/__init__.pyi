@@ -19,6 +19,10 @@ from .reduction import (
     bob_decode as bob_decode,
     run_index as run_index,
 )
+from .section import (
+    IndexSection as IndexSection,
+    SECTION as SECTION,
+)
 from .sweeps import (
     QUICK as QUICK,
     FULL as FULL,
