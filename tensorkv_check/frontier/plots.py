@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from tensorkv_check._util.svg import svg_of
 from tensorkv_check.frontier.sweep import CONFIDENCE, GAP_P, MODEL_MODE, curves, index_points
-from tensorkv_check.index.reduction import fano_success_ceiling
+from tensorkv_check.index.bounds import fano_success_ceiling
 
 __all__ = ["figures"]
 
@@ -91,9 +91,9 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
         ``{"file", "title", "alt", "svg"}`` each.
     """
     out = []
-    curves = curves(index_points(data))
+    by_curve = curves(index_points(data))
     for model in MODEL_MODE:
-        cs = {name: pts for (m, name), pts in curves.items() if m == model}
+        cs = {name: pts for (m, name), pts in by_curve.items() if m == model}
         if not cs:
             continue
         info = data.get("models", {}).get(model, {})

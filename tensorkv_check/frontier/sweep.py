@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -44,7 +43,8 @@ from scipy import stats as _st
 from tensorkv_check.frontier import catalogue as _cz
 from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.subgen.data import clustered_stream, queries as _queries
-from tensorkv_check.index.reduction import HarnessError, fano_bound, fano_success_ceiling, run_index
+from tensorkv_check.index.bounds import fano_bound, fano_success_ceiling
+from tensorkv_check.index.reduction import HarnessError, run_index
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, task_seed

@@ -50,11 +50,8 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.index.reduction import (
-    IndexResult,
-    fano_success_ceiling,
-    run_index,
-)
+from tensorkv_check.index.bounds import fano_success_ceiling
+from tensorkv_check.index.reduction import IndexResult, run_index
 from tensorkv_check.index.algorithms import TruncatingRowCache
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check._util.svg import svg_of
