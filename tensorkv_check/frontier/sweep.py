@@ -93,7 +93,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "window": [0.25, 0.5, 0.9], "h2o": [0.25, 0.5, 0.9],
             "quant": [1, 2, 4, 8], "qjl": [0.25, 1.0, 4.0], "lowrank": [0.125, 0.5, 1.0],
         },
-        # SubGen as Alice (issue 5): (model, n, delta, t, s values).
+        # SubGen as Alice on the lower-bound instances: (model, n, delta, t, s values).
         "subgen": [
             ("standard", 4096, 2.0, 1, [1, 2, 4, 16, 256]), ("standard", 1024, 0.5, 1, [16, 256, 1024]),
             ("two-cache", 64, 2.0, 1, [1, 2, 4, 16, 256]), ("two-cache", 32, 0.5, 1, [16, 256, 1024]),
@@ -426,7 +426,7 @@ def check_eviction(data: dict[str, Any], alpha: float = EVICTION_ALPHA) -> dict[
 
 def check_subgen_adversarial(data: dict[str, Any], model: str, *, level: float = 0.75,
                              require_below: bool = True) -> dict[str, Any]:
-    """SubGen as Alice on the lower-bound instances of ``model`` (issue 5, adversarial inputs).
+    """SubGen as Alice on the lower-bound instances of ``model`` (adversarial inputs for SubGen).
 
     Criteria, on the SubGen points of ``model``:
 

@@ -1,4 +1,4 @@
-"""Sweeps of the Index reductions, with figures (issue 4, item 6).
+"""Sweeps of the Index reductions, with figures.
 
 Each sweep runs :func:`tensorkv_check.index.reduction.run_index` over a seeded grid and returns a
 JSON-serialisable dict; :func:`run_sweeps` runs all four, draws one SVG figure per
