@@ -426,7 +426,7 @@ def _(ex):
                    ranges="all four models, n = 2..7, d ≤ 8, all key families")
 def _(ex):
     """The harness's instance is an Index instance: N bits in {0,1}, one public key row per bit-row."""
-    from tensorkv_check.index.reduction import make_instance
+    from tensorkv_check.index.instances import make_instance
 
     inst = make_instance(ex["model"], ex["n"], ex["d"], seed=ex["seed"], key_family=ex["family"])
     n, d = ex["n"], ex["d"]
@@ -537,7 +537,8 @@ def _space_below(st, n_hi):
 
 
 def _reduction_below(ex, model):
-    from tensorkv_check.index.reduction import reduction_C, run_index
+    from tensorkv_check.index.bounds import reduction_C
+    from tensorkv_check.index.reduction import run_index
 
     n, d = ex["n"], ex["d"]
     C = reduction_C(n, _EPS0)
@@ -551,7 +552,8 @@ def _reduction_below(ex, model):
 
 def _dimension_scan(model: str, budget: int, seed: int) -> dict:
     """Smallest d at which Bob decodes every queried bit for 3 seeds, per n, against 64·ln n."""
-    from tensorkv_check.index.reduction import reduction_C, run_index
+    from tensorkv_check.index.bounds import reduction_C
+    from tensorkv_check.index.reduction import run_index
     from tensorkv_check.engine.jl import near_orthogonal_dimension
 
     ns = (8, 32, 128) if budget < 40 else (8, 32, 128, 512)

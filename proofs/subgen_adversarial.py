@@ -35,7 +35,7 @@ import proofs.subgen  # noqa: F401  (registers thm:subgen, alg:subgen2cache, alg
 from proofs._common import rate, serial_blas
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 from tensorkv_check.frontier import sweep as fr
-from tensorkv_check.index.reduction import fano_bound
+from tensorkv_check.index.bounds import fano_bound
 from tensorkv_check.runner.sweep_runner import run_tasks
 
 #: (model, n, delta, t, s values) per claim for the default (quick) run. One cluster

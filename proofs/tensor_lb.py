@@ -233,7 +233,7 @@ def _(ctx):
                               "truncating cache stays under Fano's success ceiling")
 @serial_blas
 def _(ctx):
-    index = importlib.import_module("tensorkv_check.index.reduction")
+    index = importlib.import_module("tensorkv_check.index")
     algs = importlib.import_module("tensorkv_check.index.algorithms")
     full = ctx.profile == "full"
     eps_target, delta = 0.4, 0.01

@@ -1,5 +1,6 @@
 from .engine import (
     attention as attention,
+    attention_batch as attention_batch,
     kron as kron,
     naive_tensor_attention as naive_tensor_attention,
     softmax as softmax,

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from tensorkv_check.cli import command as cli
+from tensorkv_check.tradeoff import section as tradeoff_section
+from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build
 
 
@@ -64,8 +66,8 @@ def test_report_unwritable_out_fails_before_work(capsys, tmp_path, monkeypatch):
     target = tmp_path / "a-file"
     target.write_text("x")
     called = []
-    monkeypatch.setattr(build, "tradeoff_sweep", lambda *a, **k: called.append(1) or {})
-    monkeypatch.setattr(build, "run_sweeps", lambda **k: called.append(1) or {})
+    monkeypatch.setattr(tradeoff_section, "tradeoff_sweep", lambda *a, **k: called.append(1) or {})
+    monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **k: called.append(1) or {})
     code, _, err = run(capsys, "report", "--out", str(target), "--quiet")
     assert code == 2 and "is not a directory" in err
     assert called == []
@@ -79,9 +81,9 @@ def test_report_unknown_claim_lists_valid_ids(capsys, tmp_path):
 
 
 def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
-    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
+    monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
-    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
+    monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7",
                          "--jobs", "1")
     assert code == 0, err
@@ -95,9 +97,9 @@ def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
 
 
 def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
-    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
+    monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
-    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
+    monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1")
     assert code == 1
     assert "check errored: lem:ok::fine" in err

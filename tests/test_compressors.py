@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.frontier.compressors: protocol, bytes, budgets, accuracy, bad input."""
+"""Tests of the frontier compressors (eviction, quantization, sketch, low rank, catalogue): protocol, bytes, budgets, accuracy, bad input."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tensorkv_check.frontier.compressors import (
+from tensorkv_check.frontier import (
     CATALOGUE,
     COMPRESSOR_KIND_CODES,
     MODES,
@@ -342,7 +342,10 @@ def test_side_effect_free_factories():
 def test_doctests():
     import doctest
 
-    import tensorkv_check.frontier.compressors as mod
+    import importlib
 
-    failed, attempted = doctest.testmod(mod)
+    failed = attempted = 0
+    for name in ("bitpack", "eviction", "quantization", "sketch", "lowrank", "catalogue", "_compressor"):
+        res = doctest.testmod(importlib.import_module(f"tensorkv_check.frontier.{name}"))
+        failed, attempted = failed + res.failed, attempted + res.attempted
     assert attempted >= 8 and failed == 0

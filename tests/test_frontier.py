@@ -7,8 +7,10 @@ import json
 import numpy as np
 import pytest
 
-from tensorkv_check.frontier import compressors as cz
+from tensorkv_check import frontier as cz
+from tensorkv_check.frontier import eviction
 from tensorkv_check.frontier import sweep as fr
+from tensorkv_check.frontier.section import SECTION as frontier_section
 from tensorkv_check.runner.sweep_runner import run_tasks
 
 #: A grid small enough for the default test run (seconds), with every kind of point.
@@ -71,7 +73,7 @@ def test_same_seed_same_data(mini_data):
 
 
 def test_figures_and_findings(mini_data):
-    figs = fr.figures(mini_data)
+    figs = frontier_section.figures(mini_data)
     assert [f["file"] for f in figs] == ["frontier_standard.svg", "frontier_four-cache.svg",
                                          "frontier_two-cache.svg", "frontier_benign.svg"]
     for f in figs:
@@ -81,7 +83,7 @@ def test_figures_and_findings(mini_data):
     assert all(set(x) == {"claim", "kind", "text"} for x in found)
     text = " ".join(x["text"] for x in found)
     assert "gap" in text and "Four-cache vs two-cache" in text and "Benign inputs" in text
-    assert fr.figures(mini_data)[0]["svg"] == figs[0]["svg"]  # deterministic SVG
+    assert frontier_section.figures(mini_data)[0]["svg"] == figs[0]["svg"]  # deterministic SVG
 
 
 def test_gaps_are_measured_against_the_bound(mini_data):
@@ -126,7 +128,7 @@ class _LeakyEviction(cz.RandomEviction):
     """Mutant: reports the random kept fraction but keeps every token (evicted bits decode)."""
 
     def _add(self, arrays):
-        u = cz._splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
+        u = eviction._splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
         self._claimed = getattr(self, "_claimed", 0) + int((u < self.fraction).sum())
         self._kept = self._merge(arrays)
 

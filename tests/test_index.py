@@ -1,4 +1,4 @@
-"""Tests of the Index reduction harness (:mod:`tensorkv_check.index.reduction`, issue 4).
+"""Tests of the Index reduction harness (:mod:`tensorkv_check.index.reduction`, with its instances and bounds).
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 
@@ -24,22 +24,14 @@ from functools import partial
 import numpy as np
 import pytest
 
+import tensorkv_check.index.instances as instances_mod
 import tensorkv_check.index.reduction as index_mod
 import tensorkv_check.index.sweeps as sweeps_mod
 from tensorkv_check import kron
 from tensorkv_check.engine.caches import StandardDecoder
-from tensorkv_check.index.reduction import (
-    MODELS,
-    HarnessError,
-    IndexResult,
-    bob_decode,
-    fano_bound,
-    fano_success_ceiling,
-    key_coherence,
-    make_instance,
-    reduction_C,
-    run_index,
-)
+from tensorkv_check.index.bounds import fano_bound, fano_success_ceiling, reduction_C
+from tensorkv_check.index.instances import MODELS, key_coherence, make_instance
+from tensorkv_check.index.reduction import HarnessError, IndexResult, bob_decode, run_index
 from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check.engine.stats import binary_entropy, clopper_pearson
@@ -499,7 +491,7 @@ def test_sweep_C_marks_the_formula():
 
 
 def test_module_constants():
-    assert set(index_mod.MODEL_INPUT) == set(MODELS)
+    assert set(instances_mod.MODEL_INPUT) == set(MODELS)
 
 
 def test_instance_arrays_are_read_only():

@@ -1,6 +1,6 @@
 """Tests of the cache-algorithm protocol (:mod:`tensorkv_check.engine.protocol`) and its byte format.
 
-Issue 4, item 1: every algorithm the Index harness runs ingests tokens, serialises its
+Every algorithm the Index harness runs ingests tokens, serialises its
 whole memory with ``to_bytes``, is rebuilt by ``from_bytes`` from those bytes alone, and
 answers batched queries. Checked here for every decoder of :mod:`tensorkv_check.engine.caches`
 and the two caveat algorithms of :mod:`tensorkv_check.index.algorithms`:

@@ -11,6 +11,8 @@ from html.parser import HTMLParser
 import pytest
 
 from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry
+from tensorkv_check.tradeoff import section as tradeoff_section
+from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build, build_report, render_json, write_report
 from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.engine.stats import clopper_pearson
@@ -28,8 +30,8 @@ def index_sweeps_once():
 def tiny_profile(monkeypatch, index_sweeps_once):
     # The real profiles time decoders up to n=256; the tests need the plumbing, not the sweep.
     # The SubGen, geometry, frontier and explore sections run for real in test_report_e2e.
-    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
-    monkeypatch.setattr(build, "run_sweeps", lambda **kw: copy.deepcopy(index_sweeps_once))
+    monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [4, 8], "d": 3, "repeats": 1})
+    monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: copy.deepcopy(index_sweeps_once))
     monkeypatch.setattr(build, "SECTIONS", [sec for sec in build.SECTIONS if sec.name in ("tradeoff", "index")])
 
 

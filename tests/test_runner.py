@@ -16,6 +16,8 @@ import pytest
 
 from tensorkv_check.runner import sweep_runner as runner
 from tensorkv_check.cli import command as cli
+from tensorkv_check.tradeoff import section as tradeoff_section
+from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build, render_json
 from tensorkv_check.runner.sweep_runner import (
     DaskUnavailableError,
@@ -143,7 +145,7 @@ def test_serial_pool_and_dask_give_the_same_bytes(dask_client):
 def test_report_json_is_identical_serial_jobs2_and_dask(dask_client, monkeypatch):
     from tensorkv_check.claims.registry import CheckContext, load_all
     from tensorkv_check.index import sweeps as index_sweeps
-    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [4, 8], "tradeoff_d": 3, "tradeoff_repeats": 1})
+    monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [4, 8], "d": 3, "repeats": 1})
     monkeypatch.setattr(index_sweeps, "QUICK", {
         "dimension": {"standard": {"ns": (8,), "ratios": (0.5, 4)}, "four-cache": {"ns": (4,), "ds": (2,)},
                       "two-cache": {"ns": (3,), "ds": (2,)}},
@@ -368,8 +370,8 @@ def _counting_from_env():
 def test_ctrl_c_in_the_runner_leaves_the_previous_report_intact(tmp_path, monkeypatch, capsys):
     # No loader: the checks run in-process; the sweeps go to the pool of 2.
     monkeypatch.setattr(cli, "_load_registry", lambda: counting_registry(tmp_path / "calls", loader=False))
-    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3, 4], "tradeoff_d": 2, "tradeoff_repeats": 1})
-    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
+    monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3, 4], "d": 2, "repeats": 1})
+    monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     out = tmp_path / "rep"
     argv = ["report", "--out", str(out), "--jobs", "2", "--quiet"]
     assert cli.main(argv) == 0

@@ -20,6 +20,7 @@ from .exact_attention import (
     kron as kron,
     softmax as softmax,
     attention as attention,
+    attention_batch as attention_batch,
     tensor_attention as tensor_attention,
     naive_tensor_attention as naive_tensor_attention,
     DEFAULT_BLOCK_BYTES as DEFAULT_BLOCK_BYTES,

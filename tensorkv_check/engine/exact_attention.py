@@ -46,6 +46,7 @@ __all__ = [
     "kron",
     "softmax",
     "attention",
+    "attention_batch",
     "tensor_attention",
     "naive_tensor_attention",
     "DEFAULT_BLOCK_BYTES",
@@ -162,6 +163,64 @@ def attention(
         raise ValueError(f"K and V must have the same number of rows, got {K.shape[0]} and {V.shape[0]}")
     c = check_positive_scale(scale, d)
     return _attention(q, K, V, c)
+
+
+#: Logits (float64 entries) held at once by :func:`attention_batch`: 32 MiB.
+BATCH_BLOCK_ENTRIES = 1 << 22
+
+
+def attention_batch(
+    Q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float | None = None
+) -> np.ndarray:
+    """Standard attention of a batch of queries, ``softmax(Q K^T * scale) V`` row by row.
+
+    Definition 3.2 (softmax) applied to each query's logits, as in the standard
+    attention of Haris and Onak 2025: row ``i`` of the result is
+    ``softmax(K q_i * scale)^T V``, exactly what :func:`attention` returns for ``q_i``.
+    The queries are taken in blocks of at most :data:`BATCH_BLOCK_ENTRIES` // ``n``
+    so that the ``(m, n)`` logit matrix is never held whole: the working memory is
+    ``O(n d + BATCH_BLOCK_ENTRIES)`` for any batch size ``m``. Every block goes through
+    the same unchecked kernel as :func:`attention` (max-shifted softmax), so both give
+    the same bits for the same query.
+
+    Parameters
+    ----------
+    Q : array_like, shape (m, d)
+        The batch of queries (``m >= 1``).
+    K, V : array_like, shape (n, d)
+        Keys and values, ``n >= 1``.
+    scale : float, optional
+        Logit scale; ``None`` means ``1/d``.
+
+    Returns
+    -------
+    ndarray, shape (m, d)
+
+    Raises
+    ------
+    TypeError, ValueError
+        For bad dtypes, shapes, non-finite entries, ``n`` mismatch or ``scale <= 0``;
+        ``ValueError`` when the logits or the output overflow float64.
+
+    Examples
+    --------
+    >>> attention_batch([[0.0, 0.0], [50.0, 0.0]], [[1.0, 0.0], [0.0, 1.0]],
+    ...                 [[2.0, 0.0], [0.0, 2.0]], scale=1.0).round(6).tolist()
+    [[1.0, 1.0], [2.0, 0.0]]
+    """
+    Q = as_float_array("Q", Q, (2,))
+    K = as_float_array("K", K, (2,))
+    V = as_float_array("V", V, (2,))
+    d = K.shape[1]
+    same_width(d, Q=Q, V=V)
+    if V.shape[0] != K.shape[0]:
+        raise ValueError(f"K and V must have the same number of rows, got {K.shape[0]} and {V.shape[0]}")
+    c = check_positive_scale(scale, d)
+    out = np.empty((Q.shape[0], V.shape[1]))
+    step = max(1, BATCH_BLOCK_ENTRIES // max(1, K.shape[0]))
+    for s in range(0, Q.shape[0], step):
+        out[s : s + step] = _attention(Q[s : s + step], K, V, c)
+    return out
 
 
 #: Work ``n * d`` from which one query of standard attention is streamed over row

@@ -88,7 +88,7 @@ KIND_CODES: dict[str, int] = {
     "TwoCacheDecoder": 4,
     "FactorKeepingTwoCache": 5,
     "TruncatingRowCache": 6,
-    # tensorkv_check.frontier.compressors (their byte payload is sectioned; see that module).
+    # the frontier compressors (their byte payload is sectioned; see tensorkv_check.frontier._compressor).
     "RandomEviction": 24,
     "KeyNormEviction": 25,
     "WindowEviction": 26,

@@ -1,21 +1,38 @@
-from .compressors import (
-    COMPRESSOR_KIND_CODES as COMPRESSOR_KIND_CODES,
-    MODES as MODES,
-    RandomEviction as RandomEviction,
-    KeyNormEviction as KeyNormEviction,
-    WindowEviction as WindowEviction,
-    AttentionScoreEviction as AttentionScoreEviction,
-    UniformQuantizer as UniformQuantizer,
-    SignSketch as SignSketch,
-    LowRankSVD as LowRankSVD,
-    CatalogueEntry as CatalogueEntry,
-    CATALOGUE as CATALOGUE,
-    make_factory as make_factory,
-    subgen_factory as subgen_factory,
+from .bitpack import (
     quantize_rows as quantize_rows,
     dequantize_rows as dequantize_rows,
     pack_codes as pack_codes,
     unpack_codes as unpack_codes,
+)
+from .catalogue import (
+    COMPRESSOR_KIND_CODES as COMPRESSOR_KIND_CODES,
+    MODES as MODES,
+    CatalogueEntry as CatalogueEntry,
+    CATALOGUE as CATALOGUE,
+    make_factory as make_factory,
+    subgen_factory as subgen_factory,
+)
+from .eviction import (
+    RandomEviction as RandomEviction,
+    KeyNormEviction as KeyNormEviction,
+    WindowEviction as WindowEviction,
+    AttentionScoreEviction as AttentionScoreEviction,
+)
+from .lowrank import (
+    LowRankSVD as LowRankSVD,
+)
+from .plots import (
+    figures as figures,
+)
+from .quantization import (
+    UniformQuantizer as UniformQuantizer,
+)
+from .section import (
+    FrontierSection as FrontierSection,
+    SECTION as SECTION,
+)
+from .sketch import (
+    SignSketch as SignSketch,
 )
 from .sweep import (
     PROFILES as PROFILES,
@@ -26,7 +43,6 @@ from .sweep import (
     collect as collect,
     model_dimension as model_dimension,
     compute as compute,
-    figures as figures,
     findings as findings,
     gaps as gaps,
     check_feasible as check_feasible,

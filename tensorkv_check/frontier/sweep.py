@@ -1,15 +1,15 @@
 """The compressibility frontier: practical compressors as Alice, against Fano's bound.
 
-Issue 9 (beyond the paper): Chen et al. 2025 (arXiv 2503.11108; thm:four-cache-lb,
+Beyond the paper: Chen et al. 2025 (arXiv 2503.11108; thm:four-cache-lb,
 thm:two-cache-lb) and Haris and Onak 2025 (thm:ho25-lb) prove by reduction from Index
 (thm:index-lb) that a cache answering the reduction's queries with average success
 ``p ≥ 1/2`` must send ``M ≥ (1 − h(p))·N`` bits. This module runs every compressor of
-:data:`tensorkv_check.frontier.compressors.CATALOGUE` at several budgets as Alice in
+:data:`tensorkv_check.frontier.catalogue.CATALOGUE` at several budgets as Alice in
 :func:`tensorkv_check.index.reduction.run_index` on the standard, four-cache and two-cache (free
 rows) models and records the measured ``M``, Bob's success with its Clopper–Pearson
 interval and ``N``. In the plane ``(M/N, p)`` the region ``p > fano_success_ceiling(M, N)``
-is infeasible for *every* protocol; it is drawn shaded. Issue 5's "adversarial inputs"
-item is the SubGen curve: SubGen, SubGen2Cache and SubGen4Cache run on the same
+is infeasible for *every* protocol; it is drawn shaded. SubGen on adversarial inputs is
+the SubGen curve: SubGen, SubGen2Cache and SubGen4Cache run on the same
 lower-bound instances (near-orthogonal keys, i.e. ``n`` clusters) with budgets that move
 ``M`` across the bound.
 
@@ -18,8 +18,9 @@ Also measured: on *benign* inputs (clusterable keys, low-rank values,
 ``‖z − Attn‖/‖Attn‖`` of every compressor against its measured ``M``.
 
 Structure: every grid point is a runner task ``Task.of(frontier_point,
-params)``; :func:`compute` builds the grid of a profile and runs it, :func:`figures` and
-:func:`findings` turn the data into the report section, and the checks
+params)``; :func:`compute` builds the grid of a profile and runs it,
+:func:`tensorkv_check.frontier.plots.figures` and :func:`findings` turn the data into the
+report section (:data:`tensorkv_check.frontier.section.SECTION`), and the checks
 (:func:`check_feasible`, :func:`check_lossless`, :func:`check_eviction`,
 :func:`check_subgen_adversarial`) are the checker's checkers: each returns a structured
 pass/fail that the tests assert and that can be broken on purpose.
@@ -31,23 +32,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import matplotlib
 import numpy as np
-from matplotlib.figure import Figure
 from scipy import stats as _st
 
-from tensorkv_check.frontier import compressors as _cz
+from tensorkv_check.frontier import catalogue as _cz
 from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.subgen.data import clustered_stream, queries as _queries
-from tensorkv_check.index.reduction import HarnessError, fano_bound, fano_success_ceiling, run_index
+from tensorkv_check.index.bounds import fano_bound, fano_success_ceiling
+from tensorkv_check.index.reduction import HarnessError, run_index
 from tensorkv_check.engine.jl import near_orthogonal_dimension
-from tensorkv_check._util.svg import svg_of
 from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, task_seed
 from tensorkv_check.engine.stats import binary_entropy
@@ -61,7 +59,6 @@ __all__ = [
     "collect",
     "model_dimension",
     "compute",
-    "figures",
     "findings",
     "gaps",
     "check_feasible",
@@ -96,7 +93,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "window": [0.25, 0.5, 0.9], "h2o": [0.25, 0.5, 0.9],
             "quant": [1, 2, 4, 8], "qjl": [0.25, 1.0, 4.0], "lowrank": [0.125, 0.5, 1.0],
         },
-        # SubGen as Alice (issue 5): (model, n, delta, t, s values).
+        # SubGen as Alice on the lower-bound instances: (model, n, delta, t, s values).
         "subgen": [
             ("standard", 4096, 2.0, 1, [1, 2, 4, 16, 256]), ("standard", 1024, 0.5, 1, [16, 256, 1024]),
             ("two-cache", 64, 2.0, 1, [1, 2, 4, 16, 256]), ("two-cache", 32, 0.5, 1, [16, 256, 1024]),
@@ -338,7 +335,8 @@ def _check(name: str, passed: bool, criterion: str, details: dict[str, Any]) -> 
     return {"name": name, "passed": bool(passed), "criterion": criterion, "details": details}
 
 
-def _index_points(data: dict[str, Any]) -> list[dict[str, Any]]:
+def index_points(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every Index point of the section's data: the catalogue's points, then SubGen's."""
     return list(data.get("points", [])) + list(data.get("subgen", []))
 
 
@@ -355,7 +353,7 @@ def check_feasible(data: dict[str, Any]) -> dict[str, Any]:
     raising would still be caught); no task failed.
     """
     bad, n = [], 0
-    for p in _index_points(data):
+    for p in index_points(data):
         n += 1
         if p.get("harness_error"):
             bad.append({"point": _label(p), "why": p["harness_error"]})
@@ -428,7 +426,7 @@ def check_eviction(data: dict[str, Any], alpha: float = EVICTION_ALPHA) -> dict[
 
 def check_subgen_adversarial(data: dict[str, Any], model: str, *, level: float = 0.75,
                              require_below: bool = True) -> dict[str, Any]:
-    """SubGen as Alice on the lower-bound instances of ``model`` (issue 5, adversarial inputs).
+    """SubGen as Alice on the lower-bound instances of ``model`` (adversarial inputs for SubGen).
 
     Criteria, on the SubGen points of ``model``:
 
@@ -475,16 +473,18 @@ def run_checks(data: dict[str, Any]) -> list[dict[str, Any]]:
 # --------------------------------------------------------------------------- gaps and findings
 
 
-def _curves(points: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    curves: dict[tuple[str, str], list[dict[str, Any]]] = {}
+def curves(points: list[dict[str, Any]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+    """Points by ``(model, compressor)`` (SubGen by its ``δ``), each curve sorted by ``M/N``;
+    points whose run failed in the harness are left out."""
+    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for p in points:
         if p.get("harness_error"):
             continue
         name = p["compressor"] if p["compressor"] != "subgen" else f"subgen δ={p['delta']}"
-        curves.setdefault((p["model"], name), []).append(p)
-    for v in curves.values():
+        out.setdefault((p["model"], name), []).append(p)
+    for v in out.values():
         v.sort(key=lambda p: p["bits_per_bit"])
-    return curves
+    return out
 
 
 def gaps(data: dict[str, Any], p_level: float = GAP_P) -> list[dict[str, Any]]:
@@ -496,7 +496,7 @@ def gaps(data: dict[str, Any], p_level: float = GAP_P) -> list[dict[str, Any]]:
     ``M / ((1 − h(p_level))·N)``. ``None`` when no budget reached ``p_level``.
     """
     out = []
-    for (model, name), pts in sorted(_curves(_index_points(data)).items()):
+    for (model, name), pts in sorted(curves(index_points(data)).items()):
         hit = [p for p in pts if p["rate"] >= p_level]
         N = pts[0]["N"]
         bound = (1.0 - binary_entropy(p_level)) * N
@@ -580,105 +580,6 @@ def _benign_summary(data: dict[str, Any], tol: float = 0.1) -> str:
             + "; not reached: " + (", ".join(sorted({p['compressor'] for p in pts} - set(best))) or "none") + ".")
 
 
-# --------------------------------------------------------------------------- figures
-
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "h", "<", ">")
-
-
-def _frontier_svg(model: str, curves: dict[str, list[dict[str, Any]]]) -> str:
-    with matplotlib.rc_context({"font.size": 8}):
-        fig = Figure(figsize=(7.0, 4.4))
-        ax = fig.add_subplot()
-        xs_all = [p["bits_per_bit"] for pts in curves.values() for p in pts]
-        lo = min(xs_all + [0.05]) / 2
-        hi = max(xs_all + [2.0]) * 2
-        grid = np.geomspace(lo, hi, 400)
-        ceil = np.array([fano_success_ceiling(x * 1e6, int(1e6)) for x in grid])
-        ax.fill_between(grid, ceil, 1.05, color="#D55E00", alpha=0.15, linewidth=0,
-                        label="infeasible: M < (1 − h(p))·N")
-        ax.plot(grid, ceil, color="#D55E00", linewidth=1.0)
-        cmap = matplotlib.colormaps["tab10"]
-        for i, (name, pts) in enumerate(sorted(curves.items())):
-            x = [p["bits_per_bit"] for p in pts]
-            y = [p["rate"] for p in pts]
-            err = [[p["rate"] - p["ci_low"] for p in pts], [p["ci_high"] - p["rate"] for p in pts]]
-            ns = sorted({p["n"] for p in pts})
-            ax.errorbar(x, y, yerr=err, marker=_MARKERS[i % len(_MARKERS)], markersize=3.5, linewidth=1,
-                        capsize=2, color=cmap(i % 10), label=f"{name} (n = {', '.join(map(str, ns))})")
-        ax.axhline(0.5, color="#999999", linewidth=0.6, linestyle=":")
-        ax.axhline(GAP_P, color="#999999", linewidth=0.6, linestyle="--")
-        ax.set_xscale("log")
-        ax.set_xlim(lo, hi)
-        ax.set_ylim(0.4, 1.03)
-        ax.set_xlabel("message bits per input bit, M / N (measured)")
-        ax.set_ylabel(f"Bob's success ({int(CONFIDENCE * 100)}% Clopper–Pearson)")
-        ax.set_title(f"Compressibility frontier, {model} model (Index instances); dashed: p = {GAP_P}")
-        ax.grid(True, which="both", alpha=0.25)
-        ax.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
-        return svg_of(fig)
-
-
-def _benign_svg(pts: list[dict[str, Any]]) -> str:
-    with matplotlib.rc_context({"font.size": 8}):
-        fig = Figure(figsize=(6.4, 4.0))
-        ax = fig.add_subplot()
-        by: dict[str, list[dict[str, Any]]] = {}
-        for p in pts:
-            by.setdefault(p["compressor"], []).append(p)
-        cmap = matplotlib.colormaps["tab10"]
-        floor = 1e-6  # lossless points (error ~1e-16) are drawn on this floor
-        for i, (name, ps) in enumerate(sorted(by.items())):
-            ps = sorted(ps, key=lambda p: p["M"])
-            ax.plot([p["M"] / p["M_float64"] for p in ps], [max(p["rel_error_mean"], floor) for p in ps],
-                    marker=_MARKERS[i % len(_MARKERS)], markersize=3.5, color=cmap(i % 10), label=name)
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("M / (float64 K and V), measured")
-        ax.set_ylabel("mean relative error ‖z − Attn‖ / ‖Attn‖ (floored at 1e-6)")
-        p0 = pts[0]
-        ax.set_title(f"Benign inputs: n = {p0['n']}, d = {p0['d']}, {p0['m']} key clusters, rank-{p0['rank']} values")
-        ax.grid(True, which="both", alpha=0.25)
-        ax.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
-        return svg_of(fig)
-
-
-def figures(data: dict[str, Any]) -> list[dict[str, str]]:
-    """One frontier figure per model and the benign error-versus-memory figure.
-
-    Returns
-    -------
-    list of dict
-        ``{"file", "title", "alt", "svg"}`` each.
-    """
-    out = []
-    curves = _curves(_index_points(data))
-    for model in MODEL_MODE:
-        cs = {name: pts for (m, name), pts in curves.items() if m == model}
-        if not cs:
-            continue
-        info = data.get("models", {}).get(model, {})
-        out.append({
-            "file": f"frontier_{model}.svg",
-            "title": f"Compressibility frontier: {model} model",
-            "alt": (f"Bob's success with 99% Clopper–Pearson bars against measured message bits per input bit (log "
-                    f"scale) for {len(cs)} compressors ({', '.join(sorted(cs))}) on {model} Index instances "
-                    f"(n = {info.get('n')}, d = {info.get('d')}; SubGen curves at their own n). The shaded region "
-                    "above the curve p = Fano ceiling of M/N is infeasible for any protocol; no point lies in it. "
-                    "Dotted line: chance; dashed line: p = 0.9."),
-            "svg": _frontier_svg(model, cs),
-        })
-    if data.get("benign"):
-        out.append({
-            "file": "frontier_benign.svg",
-            "title": "Benign inputs: relative attention error versus memory",
-            "alt": ("Mean relative attention-output error (log scale) against measured message bytes as a fraction "
-                    "of the float64 keys and values (log scale), one curve per compressor, on clusterable keys with "
-                    "low-rank values; errors below 1e-6 (the lossless exact cache) are drawn at 1e-6."),
-            "svg": _benign_svg(data["benign"]),
-        })
-    return out
-
-
 # --------------------------------------------------------------------------- command line
 
 
@@ -695,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     out = ensure_writable_dir(args.out)
     t0 = time.perf_counter()
     data = compute("full" if args.full else "quick", args.seed)
+    from tensorkv_check.frontier.plots import figures
+
     figs = figures(data)
     data_out = dict(data, findings=findings(data))
     text = json.dumps(data_out, indent=2, sort_keys=True, allow_nan=False) + "\n"

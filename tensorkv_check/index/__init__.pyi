@@ -2,22 +2,30 @@ from .algorithms import (
     FactorKeepingTwoCache as FactorKeepingTwoCache,
     TruncatingRowCache as TruncatingRowCache,
 )
-from .reduction import (
-    MODELS as MODELS,
-    MODEL_INPUT as MODEL_INPUT,
-    KEY_FAMILIES as KEY_FAMILIES,
-    ALGORITHMS as ALGORITHMS,
-    HarnessError as HarnessError,
-    IndexInstance as IndexInstance,
-    IndexResult as IndexResult,
-    make_instance as make_instance,
-    key_rows as key_rows,
-    key_coherence as key_coherence,
+from .bounds import (
     reduction_C as reduction_C,
     fano_bound as fano_bound,
     fano_success_ceiling as fano_success_ceiling,
+)
+from .instances import (
+    MODELS as MODELS,
+    MODEL_INPUT as MODEL_INPUT,
+    KEY_FAMILIES as KEY_FAMILIES,
+    IndexInstance as IndexInstance,
+    make_instance as make_instance,
+    key_rows as key_rows,
+    key_coherence as key_coherence,
+)
+from .reduction import (
+    ALGORITHMS as ALGORITHMS,
+    HarnessError as HarnessError,
+    IndexResult as IndexResult,
     bob_decode as bob_decode,
     run_index as run_index,
+)
+from .section import (
+    IndexSection as IndexSection,
+    SECTION as SECTION,
 )
 from .sweeps import (
     QUICK as QUICK,

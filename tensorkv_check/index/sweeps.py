@@ -1,4 +1,4 @@
-"""Sweeps of the Index reductions, with figures (issue 4, item 6).
+"""Sweeps of the Index reductions, with figures.
 
 Each sweep runs :func:`tensorkv_check.index.reduction.run_index` over a seeded grid and returns a
 JSON-serialisable dict; :func:`run_sweeps` runs all four, draws one SVG figure per
@@ -50,11 +50,8 @@ from matplotlib.figure import Figure
 from tqdm import tqdm
 
 from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.index.reduction import (
-    IndexResult,
-    fano_success_ceiling,
-    run_index,
-)
+from tensorkv_check.index.bounds import fano_success_ceiling
+from tensorkv_check.index.reduction import IndexResult, run_index
 from tensorkv_check.index.algorithms import TruncatingRowCache
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check._util.svg import svg_of

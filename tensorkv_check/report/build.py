@@ -18,7 +18,6 @@ deterministic part.
 
 from __future__ import annotations
 
-import importlib
 import math
 import os
 import platform
@@ -35,17 +34,17 @@ from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
 from tensorkv_check.report.section import ReportSection
 from tensorkv_check.runner.sweep_runner import SweepRunner
 from tensorkv_check.subgen.section import SECTION as SUBGEN_SECTION
-from tensorkv_check.tradeoff.sweep import tradeoff_sweep
+from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
+from tensorkv_check.index.section import SECTION as INDEX_SECTION
+from tensorkv_check.tradeoff.section import SECTION as TRADEOFF_SECTION
 
 __all__ = ["PROFILES", "SCHEMA", "SECTIONS", "Section", "build_report"]
 
 SCHEMA = "tensorkv-check-report/1"
 
-#: Sweep sizes per profile. The quick profile is the README's default job.
-PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"tradeoff_ns": [16, 32, 64, 128, 256], "tradeoff_d": 32, "tradeoff_repeats": 5},
-    "full": {"tradeoff_ns": [64, 128, 256, 512, 1024], "tradeoff_d": 64, "tradeoff_repeats": 7},
-}
+#: The report's profiles; each section keeps its own sizes per profile. The quick profile
+#: is the README's default job.
+PROFILES: tuple[str, ...] = ("quick", "full")
 
 PAPER = {
     "title": "Time and Memory Trade-off of KV-Cache Compression in Tensor Transformer Decoding",
@@ -59,7 +58,8 @@ _PACKAGES = ("numpy", "scipy", "sympy", "networkx", "hypothesis", "matplotlib", 
 
 @dataclass(frozen=True)
 class Section:
-    """One sweep of the report.
+    """A report section built from three functions (an ad-hoc
+    :class:`~tensorkv_check.report.section.ReportSection`, e.g. in tests).
 
     Attributes
     ----------
@@ -79,15 +79,6 @@ class Section:
     compute: Callable[[str, int, Callable[..., list]], dict[str, Any]]
     figures: Callable[[dict[str, Any]], list[dict[str, str]]]
     findings: Callable[[dict[str, Any]], list[dict[str, str]]]
-
-
-def run_sweeps(**kwargs: Any) -> dict[str, Any]:
-    """The Index sweeps of :mod:`tensorkv_check.index.sweeps` (imported late: that module
-    draws its figures with :mod:`tensorkv_check.report.figures`, so a top-level import
-    here would be circular)."""
-    from tensorkv_check.index.sweeps import run_sweeps as _run_sweeps
-
-    return _run_sweeps(**kwargs)
 
 
 def _versions() -> dict[str, str]:
@@ -148,108 +139,15 @@ def _claim_findings(claims: list[dict]) -> list[dict[str, str]]:
 # ------------------------------------------------------------------ sections
 
 
-def _tradeoff_compute(profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
-    conf = PROFILES[profile]
-    return tradeoff_sweep(conf["tradeoff_ns"], conf["tradeoff_d"], seed=seed,
-                          repeats=conf["tradeoff_repeats"], run=run)
-
-
-def _tradeoff_figures(data: dict[str, Any]) -> list[dict[str, str]]:
-    from tensorkv_check.report.figures import tradeoff_svg
-
-    tr = data.get("points") or []
-    if not tr:
-        return []
-    return [{
-        "file": "tradeoff-memory.svg",
-        "title": "Remark 3.9: memory held by each decoder",
-        "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
-        "the four-cache decoders linearly.",
-        "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
-    }, {
-        "file": "tradeoff-flops.svg",
-        "title": "Remark 3.9: flops of one decode step",
-        "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
-        "coincide near 4 n^2 d; the materialising four-cache step is above both.",
-        "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
-    }]
-
-
-def _tradeoff_findings(data: dict[str, Any]) -> list[dict[str, str]]:
-    tr = data.get("points") or []
-    if not tr:
-        return []
-    last = tr[-1]
-    f4, f2, fn = (last["flops"][k] for k in ("four-cache", "two-cache", "naive four-cache"))
-    m4, m2 = last["memory_bytes"]["four-cache"], last["memory_bytes"]["two-cache"]
-    return [{
-        "claim": "rem:tradeoff", "kind": "measurement",
-        "text": (f"At n={last['n']}, d={last['d']}: the four-cache step through the decode "
-                 f"identity performs {f4:,} flops and the two-cache step {f2:,} "
-                 f"(ratio {f4 / f2:.3f}); both are ~4·n²·d, so the two-cache scheme saves no "
-                 f"arithmetic against it, only against the materialising step ({fn:,} flops, "
-                 f"ratio {fn / f2:.3f}). Memory: two-cache holds {m2 / m4:.1f}× the four-cache "
-                 f"bytes (n/2 = {last['n'] / 2:g}). Step times are in the timings section."),
-    }]
-
-
-def _index_compute(profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
-    # Looked up at call time so that tests can stand in for the sweeps.
-    return run_sweeps(full=profile == "full", seed=seed, progress=False, run=run)
-
-
-def _index_figures(idx: dict[str, Any]) -> list[dict[str, str]]:
-    if not idx:
-        return []
-    from tensorkv_check.index import sweeps as isw
-    return [
-        {"file": "index-dimension.svg", "title": "Index reductions: decoding success versus dimension",
-         "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
-         "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
-         "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
-         "svg": isw.figure_dimension(idx["dimension"])},
-        {"file": "index-C.svg", "title": "Index reductions: decoding success versus the query scale C",
-         "alt": "Decoding success against the query scale C, with the formula's C marked.",
-         "svg": isw.figure_C(idx["C"])},
-        {"file": "index-memory.svg", "title": "Index reductions: message bits per Index bit (M/N)",
-         "alt": "Log-log plot of M/N against n for the exact algorithms of each model.",
-         "svg": isw.figure_memory(idx["memory"])},
-        {"file": "index-caveat.svg", "title": "thm:two-cache-lb caveat: structured versus free rows",
-         "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
-         "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
-         "svg": isw.figure_caveat(idx["caveat"])},
-    ]
-
-
-def _no_findings(data: dict[str, Any]) -> list[dict[str, str]]:
-    return []
-
-
-def _late(module: str, name: str) -> Callable[..., Any]:
-    """``module.name``, imported when first called: the sweep modules draw their figures
-    with :mod:`tensorkv_check.report.figures`, so importing them here would be circular."""
-
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args)
-
-    call.__qualname__ = f"{module}.{name}"
-    return call
-
-
-def _module_section(name: str, module: str) -> Section:
-    """A section whose module defines ``compute``, ``figures`` and ``findings``."""
-    return Section(name, _late(module, "compute"), _late(module, "figures"), _late(module, "findings"))
-
-
 #: The report's sweeps, in the order they run and render: each a
 #: :class:`~tensorkv_check.report.section.ReportSection` (an area's ``section.SECTION``).
 #: Add a section with one line.
 SECTIONS: list[ReportSection] = [
-    Section("tradeoff", _tradeoff_compute, _tradeoff_figures, _tradeoff_findings),
-    Section("index", _index_compute, _index_figures, _no_findings),
+    TRADEOFF_SECTION,
+    INDEX_SECTION,
     SUBGEN_SECTION,
     GEOMETRY_SECTION,
-    _module_section("frontier", "tensorkv_check.frontier.sweep"),
+    FRONTIER_SECTION,
     EXPLORE_SECTION,
 ]
 

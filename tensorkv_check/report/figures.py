@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from tensorkv_check._util.svg import figure_style, svg_of
 
-__all__ = ["STATUS_COLOURS", "dependency_graph_svg", "tradeoff_svg"]
+__all__ = ["STATUS_COLOURS", "dependency_graph_svg"]
 
 #: Node colour per claim status (colour-blind-safe Okabe–Ito palette).
 STATUS_COLOURS = {
@@ -67,24 +67,4 @@ def dependency_graph_svg(claims: Iterable[dict]) -> str:
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
         ax.set_title("Claim dependencies (edge: used by), coloured by status")
         ax.set_axis_off()
-        return svg_of(fig)
-
-
-def tradeoff_svg(points: list[dict], key: str, ylabel: str, title: str) -> str:
-    """Log–log plot of ``point[key][decoder]`` against ``n`` for each decoder."""
-    with figure_style():
-        fig = Figure(figsize=(5.5, 3.6))
-        ax = fig.add_subplot()
-        names = list(points[0][key]) if points else []
-        markers = ["o", "s", "^", "D"]
-        for i, name in enumerate(names):
-            ax.plot([p["n"] for p in points], [p[key][name] for p in points],
-                    marker=markers[i % len(markers)], label=name)
-        ax.set_xscale("log", base=2)
-        ax.set_yscale("log")
-        ax.set_xlabel("tokens n")
-        ax.set_ylabel(ylabel)
-        ax.set_title(title)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(frameon=False)
         return svg_of(fig)

@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from tensorkv_check.report import build as _build
-from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg, tradeoff_svg
+from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg
+from tensorkv_check.tradeoff.plots import tradeoff_svg
 
 __all__ = ["evidence_text", "exploration_text", "figures", "render_markdown", "render_html", "render_json"]
 
