@@ -154,3 +154,19 @@ def test_bench_outside_a_checkout_is_a_usage_error(capsys, monkeypatch, tmp_path
 def test_unknown_options_rejected_outside_bench(capsys):
     code, _, err = run(capsys, "demo", "--bogus")
     assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
+def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_code(capsys, tmp_path,
+                                                                                    monkeypatch):
+    # One truth: the claims list, the summary and the exit code agree on a crash.
+    crashed = {"claim": "lem:ok", "explorer": "boom", "region": "inside", "hypothesis": None,
+               "kind": "error", "tried": 1, "text": "the exploration crashed", "example": None,
+               "snippet": None}
+    monkeypatch.setattr(build, "SECTIONS", [build.Section("explore", lambda p, s, r: {"explorers": [crashed]},
+                                                          lambda d: [], lambda d: [])])
+    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1", "--format", "json")
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert code == 1 and "check errored: lem:ok::explore:boom" in err
+    assert data["claims"][0]["status"] == "failing"
+    assert data["summary"]["failing"] == 1 and data["summary"]["proved"] == 0

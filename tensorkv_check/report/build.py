@@ -253,8 +253,9 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
 
     A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
     with the shrunk instance and its snippet); one found outside shows a hypothesis is
-    necessary and leaves the status alone. Returns the explorers that crashed, which
-    count as errored checks.
+    necessary and leaves the status alone. An explorer that crashed makes the claim
+    ``failing`` (the report and the exit code agree) and is returned, counted as an
+    errored check.
     """
     from tensorkv_check.claims.exploration import claim_outcomes
 
@@ -271,7 +272,13 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
             c["reason"] = ("counterexample inside its hypotheses from explorer "
                            + ", ".join(e["explorer"] for e in inside)
                            + f" (was: {c['reason']})")
-        crashed += [f"{c['id']}::explore:{e['explorer']}" for e in entry["explorers"] if e["kind"] == "error"]
+        broken = [e["explorer"] for e in entry["explorers"] if e["kind"] == "error"]
+        if broken:
+            # A crash is an error of the tool: the claim is failing, as the exit code says.
+            c["status"] = "failing"
+            c["reason"] = ("explorer " + ", ".join(broken) + " crashed (a bug, not a finding)"
+                           + f" (was: {c['reason']})")
+        crashed += [f"{c['id']}::explore:{e}" for e in broken]
     return crashed
 
 
