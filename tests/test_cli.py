@@ -28,7 +28,7 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "bench"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore"])
 def test_help_is_accurate_and_has_an_example(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
@@ -170,3 +170,28 @@ def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_c
     assert code == 1 and "check errored: lem:ok::explore:boom" in err
     assert data["claims"][0]["status"] == "failing"
     assert data["summary"]["failing"] == 1 and data["summary"]["proved"] == 0
+
+
+@pytest.mark.parametrize("argv, size", [(["--d", "100000"], "7.3 GiB"), (["--n", "100000"], "4.7 TiB"),
+                                        (["--n", "100", "--d", "8", "--max-memory", "1MiB"], "2.5 MiB")])
+def test_demo_refuses_before_allocating_beyond_max_memory(capsys, monkeypatch, argv, size):
+    import tensorkv_check as tk
+
+    monkeypatch.setattr(tk, "TwoCacheDecoder", lambda *a: pytest.fail("allocated before the size check"))
+    code, out, err = run(capsys, "demo", *argv)
+    assert code == 2 and out == ""
+    assert f"needs about {size}" in err and "more than the limit --max-memory" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_bench_help_lists_the_benchmark_options_and_errors_are_signed_by_the_command(capfd, monkeypatch):
+    monkeypatch.chdir(Path(__file__).resolve().parents[1])
+    code = cli.main(["bench", "--help"])
+    out = capfd.readouterr().out
+    assert code == 0
+    assert out.startswith("usage: tensorkv-check bench") and "--only NAME" in out and "--quick" in out
+    assert "example: tensorkv-check bench" in out
+    code = cli.main(["bench", "--only", "nope"])
+    err = capfd.readouterr().err
+    assert code == 2 and "tensorkv-check bench: error: argument --only: invalid choice: 'nope'" in err
+    assert "python -m benchmarks" not in err

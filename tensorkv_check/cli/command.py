@@ -20,16 +20,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from tensorkv_check.cli.argtypes import positive_int
+from tensorkv_check.cli.argtypes import byte_size, format_bytes, positive_int
 from tensorkv_check.cli.argtypes import seed as seed_type
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "demo_peak_bytes"]
+
+#: Default ``demo --max-memory``: 2 GiB.
+DEMO_MAX_MEMORY = 2 * 2**30
+
+
+def demo_peak_bytes(n: int, d: int) -> int:
+    """Estimated peak memory of ``demo``: the two-cache decoder's ``2·n²·d`` float64 cache
+    (Definition 3.8) plus the naive four-cache query's ``K1⊘K2`` and ``V1⊘V2`` (``2·n²·d``),
+    plus the linear caches (``12·n·d``)."""
+    return 8 * d * (4 * n * n + 12 * n)
 
 
 def _formats(text: str) -> list[str]:
@@ -61,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--n", type=positive_int, default=48, help="tokens to stream (default 48)")
     demo.add_argument("--d", type=positive_int, default=16, help="head dimension (default 16)")
     demo.add_argument("--seed", type=seed_type, default=0, help="random seed (default 0)")
+    demo.add_argument("--max-memory", type=byte_size, default=DEMO_MAX_MEMORY, metavar="SIZE",
+                      help="refuse to start when the decoders' estimated peak memory, "
+                      "8*d*(4*n^2 + 12*n) bytes (the two-cache cache and the naive decoder's "
+                      "n^2 x d key and value products), exceeds SIZE, e.g. 512MiB or 8GiB "
+                      "(default 2GiB)")
     demo.set_defaults(func=_run_demo)
 
     claims = sub.add_parser(
@@ -122,10 +139,11 @@ def build_parser() -> argparse.ArgumentParser:
         "bench",
         help="run the benchmarks (ratios measured in one run, JSON written)",
         description="Run the speed and memory benchmarks; each measures its reference in "
-        "the same run and prints ratios. Extra arguments go to 'python -m benchmarks'.",
+        "the same run and prints ratios.",
         epilog="example: tensorkv-check bench --only four_cache_gemm",
+        add_help=False,  # --help reaches the benchmark runner, which lists its own options
     )
-    # The runner's own options (--only, --quick, ...) are passed through untouched.
+    # The runner's own options (--only, --quick, ..., --help) are passed through untouched.
     bench.set_defaults(func=_run_bench)
 
     from tensorkv_check.claims.exploration import DEFAULT_BUDGET, EXAMPLES_DIR
@@ -140,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
         "saved cases of the claim are replayed first. A search that finds nothing reports how many "
         "examples it tried over which ranges (never 'proved'). Exit 0 when the exploration ran "
         "(whatever it found), 1 when a property crashed (a bug), 2 for usage errors.",
-        epilog="examples:\n  tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
-        "  tensorkv-check explore def:softmax --replay",
+        epilog="example: tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
+        "also:    tensorkv-check explore def:softmax --replay",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
@@ -157,8 +175,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     from tensorkv_check import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
 
-    rng = np.random.default_rng(args.seed)
     n, d = args.n, args.d
+    need = demo_peak_bytes(n, d)
+    if need > args.max_memory:  # checked before any allocation, not after numpy runs out
+        print(f"tensorkv-check demo: error: n={n}, d={d} needs about {format_bytes(need)} "
+              f"(8*d*(4*n^2 + 12*n) bytes), more than the limit --max-memory "
+              f"{format_bytes(args.max_memory)}; lower --n or --d, or raise --max-memory", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
     decoders = {
         "four-cache": FourCacheDecoder(d),
         "two-cache": TwoCacheDecoder(d),
@@ -276,11 +300,12 @@ def _run_report(args: argparse.Namespace) -> int:
         with runner:
             report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
                                   claim_ids=ids, on_stage=progress.stage, runner=runner)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         progress.close()
-        print("tensorkv-check report: interrupted; the previous report is untouched. Finished tasks "
+        print(f"tensorkv-check report: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+              "the previous report is untouched. Finished tasks "
               f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
-        return 130
+        return interrupted_status(exc)
     except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
         progress.close()
         print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
@@ -334,6 +359,7 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     # The benchmarks live in the source checkout, not in the installed package: run them
     # as ``python -m benchmarks`` from the current directory (a clone of the project).
+    import signal
     import subprocess
 
     if not (Path.cwd() / "benchmarks" / "__main__.py").is_file():
@@ -341,7 +367,20 @@ def _run_bench(args: argparse.Namespace) -> int:
               "run this command from the root of a clone (no benchmarks/ here)", file=sys.stderr)
         return 2
     cmd = [sys.executable, "-m", "benchmarks", *[a for a in args.bench_args if a != "--"]]
-    return subprocess.run(cmd, check=False).returncode
+    env = dict(os.environ, TENSORKV_BENCH_PROG="tensorkv-check bench")
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt as exc:
+        # On a terminal Ctrl-C reached the benchmarks too; a signal sent to this process
+        # alone is passed on. Either way the child ends before this command does.
+        proc.send_signal(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
 
 
 def _indent(text: str, pad: str = "    ") -> str:
@@ -404,14 +443,65 @@ def _run_explore(args: argparse.Namespace) -> int:
     return 1 if crashed else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM.
+
+    A subclass of :class:`KeyboardInterrupt`, so that every clean-up path written for
+    Ctrl-C (worker pools killed, temporary files removed, the previous report left
+    untouched) runs for SIGTERM too; only the exit status differs (143, not 130).
+    """
+
+
+def interrupted_status(exc: BaseException) -> int:
+    """Exit status of an interruption: 143 for SIGTERM, 130 for SIGINT (128 + signal)."""
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    # The reader closed the pipe: later writes (and the interpreter's final flush) go
+    # to /dev/null instead of raising BrokenPipeError once more at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``tensorkv-check`` console script."""
+    """Entry point of the ``tensorkv-check`` console script.
+
+    SIGINT and SIGTERM end every sub-command with one line on stderr and exit status 130
+    or 143; files are only ever replaced atomically, so nothing is left half-written.
+    A reader that closes stdout early (``| head``) ends the command quietly, status 0.
+    """
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if rest and args.command != "bench":
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     args.bench_args = rest
-    return int(args.func(args) or 0)
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:
+        print(f"tensorkv-check {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+              "no file was left half-written", file=sys.stderr)
+        return interrupted_status(exc)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover
