@@ -195,3 +195,44 @@ def test_bench_help_lists_the_benchmark_options_and_errors_are_signed_by_the_com
     err = capfd.readouterr().err
     assert code == 2 and "tensorkv-check bench: error: argument --only: invalid choice: 'nope'" in err
     assert "python -m benchmarks" not in err
+
+
+def _tiny_report(monkeypatch):
+    monkeypatch.setitem(build.PROFILES, "quick", {"tradeoff_ns": [3], "tradeoff_d": 2, "tradeoff_repeats": 1})
+    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(build, "run_sweeps", lambda **kw: {})
+
+
+def test_a_narrower_rerun_replaces_the_whole_report_set(capsys, tmp_path, monkeypatch):
+    _tiny_report(monkeypatch)
+    out = tmp_path / "rep"
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1")
+    assert code == 0, err
+    assert (out / "report.html").exists() and (out / "figures").is_dir()
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--format", "json")
+    assert code == 0, err
+    assert sorted(p.name for p in out.iterdir()) == ["report.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["rep"]  # no sibling left over
+
+
+def test_a_folder_holding_other_files_is_refused_before_work(capsys, tmp_path, monkeypatch):
+    _tiny_report(monkeypatch)
+    (tmp_path / "notes.txt").write_text("mine")
+    monkeypatch.setattr(build, "tradeoff_sweep", lambda *a, **k: pytest.fail("work started"))
+    code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1")
+    assert code == 2 and "holds entries the report does not own (notes.txt)" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+
+
+@pytest.mark.parametrize("argv", [["--claims", "thm:nope"], ["--claims", ""], ["--claims", " , "],
+                                  ["--scheduler", ""]])
+def test_a_report_usage_error_creates_no_output_folder(capsys, tmp_path, argv):
+    out = tmp_path / "new" / "rep"
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", *argv)
+    assert code == 2, err
+    assert not (tmp_path / "new").exists()
+
+
+def test_claims_with_an_empty_selection_is_a_usage_error(capsys):
+    code, _, err = run(capsys, "claims", "--claims", "")
+    assert code == 2 and "expected comma-separated claim ids" in err

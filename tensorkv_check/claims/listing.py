@@ -33,9 +33,11 @@ _COLOURS = {
 _RESET = "\x1b[0m"
 
 
-def _parse_ids(raw: str | None) -> list[str] | None:
+def _parse_ids(raw: str | list[str] | None) -> list[str] | None:
     if raw is None:
         return None
+    if not isinstance(raw, str):  # already parsed by the command line's ``claim_ids`` type
+        return list(raw) or None
     ids = [s.strip() for s in raw.split(",") if s.strip()]
     return ids or None
 

@@ -10,7 +10,7 @@ import argparse
 import re
 from collections.abc import Callable
 
-__all__ = ["int_at_least", "positive_int", "non_negative_int", "seed", "byte_size", "format_bytes"]
+__all__ = ["int_at_least", "positive_int", "non_negative_int", "seed", "byte_size", "format_bytes", "claim_ids"]
 
 
 def int_at_least(minimum: int, rule: str) -> Callable[[str], int]:
@@ -69,3 +69,20 @@ def format_bytes(n: float) -> str:
         if n >= size:
             return f"{n / size:.1f} {unit}"
     return f"{int(n)} B"
+
+
+def claim_ids(text: str) -> list[str]:
+    """An argparse type for ``--claims``: comma-separated claim ids, at least one.
+
+    An empty value is a usage error (it would otherwise silently mean "every claim").
+
+    Examples
+    --------
+    >>> claim_ids(" def:softmax, thm:covering ")
+    ['def:softmax', 'thm:covering']
+    """
+    ids = [p.strip() for p in text.split(",")]
+    if not any(ids) or not all(ids):
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated claim ids such as def:softmax,thm:covering, got {text!r}")
+    return list(dict.fromkeys(ids))

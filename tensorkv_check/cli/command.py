@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check.cli.argtypes import byte_size, format_bytes, positive_int
+from tensorkv_check.cli.argtypes import byte_size, claim_ids, format_bytes, positive_int
 from tensorkv_check.cli.argtypes import seed as seed_type
 
 __all__ = ["main", "build_parser", "demo_peak_bytes"]
@@ -88,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="example: tensorkv-check claims --format json",
     )
     claims.add_argument("--format", choices=("table", "json"), default="table")
-    claims.add_argument("--claims", default=None, help="comma-separated claim ids (and their dependencies)")
+    claims.add_argument("--claims", type=claim_ids, default=None, help="comma-separated claim ids (and their dependencies)")
     claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
     claims.set_defaults(func=_run_claims)
 
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--format", default="html,md,json", type=_formats,
                         help="comma-separated subset of html,md,json (default all three)")
     report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
-    report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
+    report.add_argument("--claims", type=claim_ids, default=None, help="comma-separated claim ids (their dependencies are added)")
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="local worker processes for the sweeps and checks (default: the number "
@@ -262,7 +262,7 @@ def _run_report(args: argparse.Namespace) -> int:
     import time
 
     from tensorkv_check.claims.registry import CheckContext, RegistryError
-    from tensorkv_check.report import build_report, ensure_writable_dir, write_report
+    from tensorkv_check.report import build_report, check_out_dir, write_report
     from tensorkv_check.runner.sweep_runner import DaskUnavailableError, SweepRunner, default_jobs
 
     def usage(msg: str) -> int:
@@ -270,7 +270,10 @@ def _run_report(args: argparse.Namespace) -> int:
         return 2
 
     try:
-        out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
+        # Fail before any work, not after minutes of it; create nothing yet (a usage
+        # error must leave no folder behind).
+        check_out_dir(args.out)
+        out = Path(args.out)
     except ValueError as exc:
         return usage(str(exc))
     ckpt = out / ".checkpoint"
@@ -284,8 +287,8 @@ def _run_report(args: argparse.Namespace) -> int:
     ids = None
     try:
         registry = _load_registry()
-        if args.claims:
-            ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+        if args.claims is not None:
+            ids = list(args.claims)
             registry.select(ids)
     except RegistryError as exc:
         runner.close(kill=True)
