@@ -236,3 +236,60 @@ def test_a_report_usage_error_creates_no_output_folder(capsys, tmp_path, argv):
 def test_claims_with_an_empty_selection_is_a_usage_error(capsys):
     code, _, err = run(capsys, "claims", "--claims", "")
     assert code == 2 and "expected comma-separated claim ids" in err
+
+
+def _interrupted_run(capsys, monkeypatch, out, *argv):
+    """A report interrupted after its tradeoff sweep: its results stay checkpointed."""
+    _tiny_report(monkeypatch)
+
+    def stop(*a, **k):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(build, "run_sweeps", stop)
+        code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", *argv)
+    assert code == 130 and "--resume" in err
+    assert (out / ".checkpoint" / "tradeoff.jsonl").exists()
+
+
+@pytest.mark.parametrize("argv, named", [(["--seed", "1"], 'seed: checkpoint 0, now 1'),
+                                         (["--claims", "lem:ok"], 'claims: checkpoint null, now ["lem:ok"]'),
+                                         (["--profile", "full"], 'profile: checkpoint "quick", now "full"')])
+def test_resume_refuses_a_checkpoint_of_another_run_naming_the_difference(capsys, tmp_path, monkeypatch,
+                                                                          argv, named):
+    out = tmp_path / "rep"
+    _interrupted_run(capsys, monkeypatch, out)
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--resume", *argv)
+    assert code == 2 and named in err, err
+    assert (out / ".checkpoint" / "tradeoff.jsonl").exists()  # refused: nothing discarded
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--resume")
+    assert code == 0, err
+
+
+def test_resume_refuses_a_checkpoint_of_other_code(capsys, tmp_path, monkeypatch):
+    from tensorkv_check.runner import sweep_runner
+
+    out = tmp_path / "rep"
+    _interrupted_run(capsys, monkeypatch, out)
+    monkeypatch.setattr(sweep_runner, "code_version", lambda packages: {"version": "0.1.0", "source_sha256": "f00"})
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--resume")
+    assert code == 2 and "code source_sha256: checkpoint" in err and "now f00" in err
+
+
+def test_an_unreachable_scheduler_fails_fast_with_a_usage_error(capsys, tmp_path, monkeypatch):
+    import socket
+    import time
+
+    from tensorkv_check.runner import sweep_runner
+
+    pytest.importorskip("distributed")
+    monkeypatch.setattr(sweep_runner, "CONNECT_TIMEOUT", 1.0)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = tmp_path / "rep"
+    t0 = time.perf_counter()
+    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--scheduler", f"tcp://127.0.0.1:{port}")
+    assert code == 2 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
+    assert time.perf_counter() - t0 < 10
+    assert not out.exists()

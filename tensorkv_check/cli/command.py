@@ -263,7 +263,9 @@ def _run_report(args: argparse.Namespace) -> int:
 
     from tensorkv_check.claims.registry import CheckContext, RegistryError
     from tensorkv_check.report import build_report, check_out_dir, write_report
-    from tensorkv_check.runner.sweep_runner import DaskUnavailableError, SweepRunner, default_jobs
+    from tensorkv_check.claims.loader import claim_packages
+    from tensorkv_check.runner.sweep_runner import (DaskUnavailableError, SweepRunner, code_version, default_jobs,
+                                                    manifest_differences, write_manifest)
 
     def usage(msg: str) -> int:
         print(f"tensorkv-check report: error: {msg}", file=sys.stderr)
@@ -281,7 +283,8 @@ def _run_report(args: argparse.Namespace) -> int:
     try:
         runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
                              resume=args.resume, progress=progress)
-    except (DaskUnavailableError, ValueError, TypeError) as exc:
+        runner.connect()  # an unreachable scheduler fails now, before anything is created
+    except (DaskUnavailableError, ConnectionError, ValueError, TypeError) as exc:
         return usage(str(exc))
     runner.warm()  # workers boot while the claim registry loads
     ids = None
@@ -296,8 +299,22 @@ def _run_report(args: argparse.Namespace) -> int:
     except BaseException:
         runner.close(kill=True)
         raise
-    if args.resume and not ckpt.is_dir():
-        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
+    # What the checkpointed results belong to: a resumed run must match it exactly.
+    manifest = {"seed": args.seed, "profile": args.profile, "claims": None if ids is None else sorted(ids),
+                "code": code_version(["tensorkv_check", *claim_packages()])}
+    if args.resume:
+        if not ckpt.is_dir():
+            print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
+        else:
+            diff = manifest_differences(ckpt, manifest)
+            if diff:
+                runner.close(kill=True)
+                return usage(f"--resume: the checkpoint in {ckpt} was made by a different run; "
+                             + "; ".join(diff) + ". Rerun with the same options, or without --resume "
+                             "to start afresh")
+    else:
+        shutil.rmtree(ckpt, ignore_errors=True)  # a fresh run: never leave others' results to resume later
+    write_manifest(ckpt, manifest)
     t0 = time.perf_counter()
     try:
         with runner:
