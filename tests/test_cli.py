@@ -293,3 +293,94 @@ def test_an_unreachable_scheduler_fails_fast_with_a_usage_error(capsys, tmp_path
     assert code == 2 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
     assert time.perf_counter() - t0 < 10
     assert not out.exists()
+
+
+def test_claims_narrows_the_sweeps_and_explorers_and_the_command_says_what_ran(capsys, tmp_path, monkeypatch):
+    from tensorkv_check.claims import exploration
+
+    ran = []
+    monkeypatch.setattr(build, "SECTIONS", [
+        build.Section("tradeoff", lambda p, s, r: ran.append("tradeoff") or {}, lambda d: [], lambda d: []),
+        build.Section("geometry", lambda p, s, r: ran.append("geometry") or {}, lambda d: [], lambda d: []),
+        build._module_section("explore", "tensorkv_check.claims.exploration"),
+    ])
+    seen = []
+
+    def explore(exp, *, budget, seed):
+        seen.append(exp.claim_id)
+        return dict(exploration._crashed(exp, budget, seed, ""), outcome="none-found", kind="explored",
+                    text="stub", timings={})
+
+    monkeypatch.setattr(exploration, "explore", explore)
+    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--jobs", "1", "--format", "json",
+                         "--claims", "def:softmax")
+    assert code == 0, err
+    assert ran == [] and set(seen) == {"def:softmax"} and len(seen) == 2
+    data = json.loads((tmp_path / "report.json").read_text())
+    assert data["narrowed"] == {"sections": ["explore"], "skipped_sections": ["tradeoff", "geometry"]}
+    assert "--claims def:softmax: ran the checks of 1 claim (with dependencies), the sweeps explore and " \
+           "2 explorers; skipped the sweeps tradeoff, geometry" in out
+
+
+def _explore_registry():
+    import numpy as np
+
+    from tensorkv_check.claims.registry import Registry
+
+    reg = Registry()
+    reg.claim("x:toy", paper_ref="-", sources=("std",), statement="x < 2", cited_reason="-")
+    calls = reg.calls = []
+
+    @reg.explorer("x:toy", "holds", region="inside", ranges="x in [0, 1]", weight=3.0,
+                  space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 1)}),
+                  score=lambda ex: ex["x"], score_label="x")
+    def _(ex):
+        calls.append(ex["x"])
+        np.exp(np.array([1000.0]))  # overflows on purpose: no RuntimeWarning may reach the user
+        return None
+
+    @reg.explorer("x:toy", "fails", region="outside", hypothesis="x < 1", ranges="x in [0, 3]",
+                  space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 3)}),
+                  score=lambda ex: ex["x"], score_label="x")
+    def _(ex):
+        return None if ex["x"] < 2 else f"x = {ex['x']} >= 2"
+
+    return reg
+
+
+def test_explore_budget_is_the_number_of_examples_per_explorer(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "200")
+    reg = _explore_registry()
+    monkeypatch.setattr(cli, "_load_registry", lambda: reg)
+    code, out, err = run(capsys, "explore", "x:toy", "--budget", "7")
+    assert code == 0, err
+    assert len(reg.calls) == 7  # the explorer's weight (3) does not change it
+    assert "in 7 examples" in out
+    assert "RuntimeWarning" not in err and "overflow" not in err
+    # A closest approach is shown only for the explorer that found nothing.
+    assert out.count("closest approach") == 1
+    fails_block = out[out.index("x:toy::fails"):]
+    assert "closest approach" not in fails_block.split("\n\n")[0]
+    assert "x:toy: 2 explorers at up to 7 examples each (seed 0): 1 explored, 1 hypothesis-necessary" in out
+
+
+def test_explore_output_is_wrapped_to_the_terminal(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("COLUMNS", "60")
+    monkeypatch.setattr(cli, "_load_registry", _explore_registry)
+    code, out, _ = run(capsys, "explore", "x:toy", "--budget", "3")
+    assert code == 0
+    prose = [ln for ln in out.splitlines() if not ln.startswith("    ")]  # the snippet keeps its lines
+    assert max(len(ln) for ln in prose) <= 60, max(prose, key=len)
+
+
+def test_explorer_properties_raise_no_floating_point_warnings():
+    import warnings
+
+    from tensorkv_check.claims import exploration
+
+    exp = _explore_registry().explorers("x:toy")[0]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a warning reaching the user would raise here
+        assert exploration.evaluate(exp, {"x": 0.5}) == ("holds", None)

@@ -21,7 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +44,10 @@ def demo_peak_bytes(n: int, d: int) -> int:
     (Definition 3.8) plus the naive four-cache query's ``K1⊘K2`` and ``V1⊘V2`` (``2·n²·d``),
     plus the linear caches (``12·n·d``)."""
     return 8 * d * (4 * n * n + 12 * n)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _formats(text: str) -> list[str]:
@@ -163,8 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
-    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET,
-                         help=f"examples per explorer before its cost weight (default {DEFAULT_BUDGET})")
+    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="N",
+                         help=f"examples per explorer: hypothesis tries up to N (fewer when it finds a "
+                         f"failure first or runs out of distinct examples), then shrinks a failure "
+                         f"(default {DEFAULT_BUDGET})")
     explore.add_argument("--seed", type=seed_type, default=0, help="hypothesis seed (default 0)")
     explore.add_argument("--replay", action="store_true",
                          help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
@@ -258,7 +266,6 @@ def _load_registry():
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    import shutil
     import time
 
     from tensorkv_check.claims.registry import CheckContext, RegistryError
@@ -337,8 +344,14 @@ def _run_report(args: argparse.Namespace) -> int:
     shutil.rmtree(ckpt, ignore_errors=True)  # the report is complete: nothing left to resume
     if not args.quiet:
         summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
-        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s, "
+        print(f"{_plural(len(report['claims']), 'claim')}: {summary}  ({time.perf_counter() - t0:.1f} s, "
               f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})")
+        narrowed = report.get("narrowed")
+        if narrowed is not None:
+            n_exp = len((report["sweeps"].get("explore") or {}).get("explorers") or [])
+            print(f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
+                  f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
+                  f"{_plural(n_exp, 'explorer')}; skipped the sweeps {', '.join(narrowed['skipped_sections']) or '(none)'}")
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
@@ -403,6 +416,55 @@ def _run_bench(args: argparse.Namespace) -> int:
         raise
 
 
+class _bar:
+    """A tqdm bar on stderr when stderr is a terminal (else nothing); ``write`` prints a
+    line to stdout without breaking the bar."""
+
+    def __init__(self, total: int, desc: str, unit: str) -> None:
+        self.bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+
+    def __enter__(self) -> "_bar":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=refresh)
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stdout)
+        else:
+            print(line)
+
+
+def _width() -> int:
+    """The terminal's width for wrapped output (80 when unknown or reported as 0)."""
+    cols = shutil.get_terminal_size((80, 24)).columns
+    return cols if cols >= 20 else 80
+
+
+def _wrap(text: str, indent: str = "  ", sub: str | None = None) -> str:
+    """``text`` wrapped to the terminal width, first line indented by ``indent`` and the
+    others by ``sub`` (default ``indent`` + two spaces)."""
+    return textwrap.fill(text, width=_width(), initial_indent=indent,
+                         subsequent_indent=indent + "  " if sub is None else sub,
+                         break_long_words=False, break_on_hyphens=False)
+
+
 def _indent(text: str, pad: str = "    ") -> str:
     return "\n".join(pad + line if line else line for line in text.rstrip("\n").split("\n"))
 
@@ -438,28 +500,37 @@ def _run_explore(args: argparse.Namespace) -> int:
     if not explorers:
         print(f"{args.claim_id} has no explorers")
         return 0
-    for exp in explorers:
-        res = search.explore(exp, budget=args.budget, seed=args.seed)
-        where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
-        print(f"\n{exp.key}  [{where}]")
-        if exp.description:
-            print(f"  property: {exp.description}")
-        print(f"  {res['kind']}: {res['text']}")
-        if res["best"] is not None:
-            print(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
-        obs = res["observations"] or {}
-        if obs.get("summary"):
-            print(f"  side study: {obs['summary']}")
-        measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
-        if measured:
-            print(f"  measured (not deterministic): {json.dumps(measured, default=str)}")
-        if res["outcome"] == "error":
-            crashed = True
-        if res["example"] is not None:
-            path = search.save_case(res)
-            print(f"  minimal example saved to {path}")
-            print("  reproduce with:")
-            print(_indent(res["snippet"]))
+    counts: dict[str, int] = {}
+    with _bar(len(explorers), "explore", "explorer") as bar:
+        for exp in explorers:
+            bar.set_postfix_str(exp.name, refresh=False)
+            res = search.explore(exp, budget=args.budget, seed=args.seed, examples=args.budget)
+            bar.update(1)
+            counts[res["kind"]] = counts.get(res["kind"], 0) + 1
+            where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
+            bar.write("\n" + _wrap(f"{exp.key}  [{where}]", indent=""))
+            if exp.description:
+                bar.write(_wrap(f"property: {exp.description}"))
+            bar.write(_wrap(f"{res['kind']}: {res['text']}"))
+            # The closest approach to a failure only means something when none was found.
+            if res["best"] is not None and res["outcome"] == "none-found":
+                bar.write(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
+            obs = res["observations"] or {}
+            if obs.get("summary"):
+                bar.write(_wrap(f"side study: {obs['summary']}"))
+            measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
+            if measured:
+                bar.write(_wrap(f"measured (not deterministic): {json.dumps(measured, default=str)}"))
+            if res["outcome"] == "error":
+                crashed = True
+            if res["example"] is not None:
+                path = search.save_case(res)
+                bar.write(f"  minimal example saved to {path}")
+                bar.write("  reproduce with:")
+                bar.write(_indent(res["snippet"]))
+    print("\n" + _wrap(f"{args.claim_id}: {_plural(len(explorers), 'explorer')} at up to "
+                       f"{_plural(args.budget, 'example')} each (seed {args.seed}): "
+                       + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), indent=""))
     return 1 if crashed else 0
 
 

@@ -225,8 +225,8 @@ def _late(module: str, name: str) -> Callable[..., Any]:
     """``module.name``, imported when first called: the sweep modules draw their figures
     with :mod:`tensorkv_check.report.figures`, so importing them here would be circular."""
 
-    def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(module), name)(*args)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
 
     call.__qualname__ = f"{module}.{name}"
     return call
@@ -246,6 +246,20 @@ SECTIONS: list[Section] = [
     _module_section("frontier", "tensorkv_check.frontier.sweep"),
     _module_section("explore", "tensorkv_check.claims.exploration"),
 ]
+
+
+#: The claims each sweep serves (the claims its findings name). With ``claim_ids``, a
+#: sweep runs only when it serves one of the requested claims; ``None`` marks a per-claim
+#: section, whose ``compute`` takes ``claims=`` (the explorers of those claims run). A
+#: section missing here always runs.
+SECTION_CLAIMS: dict[str, tuple[str, ...] | None] = {
+    "tradeoff": ("rem:tradeoff",),
+    "index": ("thm:index-lb", "thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb", "lem:near-orthogonal"),
+    "subgen": ("thm:subgen", "alg:subgen2cache", "alg:subgen4cache", "lem:kron-clusterable"),
+    "geometry": ("thm:covering",),
+    "frontier": ("thm:index-lb", "thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb"),
+    "explore": None,
+}
 
 
 def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -> list[str]:
@@ -301,7 +315,9 @@ def build_report(
     ctx : tensorkv_check.claims.registry.CheckContext
         Seed and profile ("quick" or "full"); the seed also drives the sweeps.
     claim_ids : iterable of str, optional
-        Restrict to these claims and their dependencies.
+        Restrict to these claims: their checks and those of their dependencies run (for
+        the statuses), but only the sweeps serving them (:data:`SECTION_CLAIMS`) and
+        only their explorers; ``report["narrowed"]`` lists what ran and what did not.
     on_check, on_stage : callable, optional
         Progress callbacks (a check is submitted; a section starts).
     runner : SweepRunner or callable, optional
@@ -317,6 +333,11 @@ def build_report(
     own = runner is None
     run = SweepRunner(jobs=1) if own else runner
     sections = list(SECTIONS if sections is None else sections)
+    claim_ids = None if claim_ids is None else list(claim_ids)
+    wanted = None if claim_ids is None else set(claim_ids)
+    skipped = [sec.name for sec in sections if wanted is not None and SECTION_CLAIMS.get(sec.name) is not None
+               and not wanted & set(SECTION_CLAIMS[sec.name])]
+    sections = [sec for sec in sections if sec.name not in skipped]
     try:
         t0 = time.perf_counter()
         if on_stage:
@@ -331,7 +352,9 @@ def build_report(
             if on_stage:
                 on_stage(f"{sec.name} sweep")
             t1 = time.perf_counter()
-            data = dict(sec.compute(profile, seed, run))
+            per_claim = wanted is not None and sec.name in SECTION_CLAIMS and SECTION_CLAIMS[sec.name] is None
+            data = dict(sec.compute(profile, seed, run, claims=sorted(wanted)) if per_claim
+                        else sec.compute(profile, seed, run))
             if "timings" in data:
                 section_timings[sec.name] = data.pop("timings")
             sweeps[sec.name] = data
@@ -361,6 +384,8 @@ def build_report(
         )
     wall["total"] = time.perf_counter() - t0
     describe = getattr(run, "describe", None)
+    narrowed = {} if wanted is None else {"narrowed": {"sections": [sec.name for sec in sections],
+                                                       "skipped_sections": skipped}}
     return _json_safe({
         "schema": SCHEMA,
         "paper": PAPER,
@@ -369,6 +394,7 @@ def build_report(
         "selected_claims": None if claim_ids is None else sorted(claim_ids),
         "summary": summary,
         "errored_checks": errored,
+        **narrowed,
         "claims": claims,
         "sweeps": sweeps,
         "findings": findings,
