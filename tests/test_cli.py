@@ -125,7 +125,7 @@ def test_check_prints_claim_dependencies_and_evidence(capsys, monkeypatch):
     code, out, _ = run(capsys, "check", "lem:ok")
     assert code == 0
     assert "lem:ok [Lemma 1; std]: PROVED" in out
-    assert "- fine: pass: fine" in out
+    assert "- fine: pass\n      fine" in out
 
 
 def test_check_error_and_unknown_id(capsys, monkeypatch):
@@ -384,3 +384,34 @@ def test_explorer_properties_raise_no_floating_point_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning reaching the user would raise here
         assert exploration.evaluate(exp, {"x": 0.5}) == ("holds", None)
+
+
+def _check_registry():
+    from tensorkv_check.claims.registry import CheckResult, Registry
+    from tensorkv_check.engine.stats import BinomialEstimate
+
+    reg = Registry()
+    reg.claim("def:base", paper_ref="Def 1", sources=("std",), statement="base", cited_reason="a book")
+    c = reg.claim("lem:top", paper_ref="Lemma 2", sources=("paper",), statement="top " * 60,
+                  depends_on=("def:base",))
+
+    @c.empirical("rate")
+    def _(ctx):
+        est = BinomialEstimate(trials=400, successes=397, ci_low=0.9728, ci_high=0.9992, confidence=0.99,
+                               parameters={"n": 128, "note": "many words " * 20}, seed=ctx.seed)
+        return CheckResult.ok("397/400, 99% CI [0.9728, 0.9992]", scope="n = 128, d = 97", estimate=est)
+
+    return reg
+
+
+def test_check_prints_the_claim_first_then_dependencies_then_a_summary_wrapped(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "70")
+    monkeypatch.setattr(cli, "_load_registry", _check_registry)
+    code, out, _ = run(capsys, "check", "lem:top", "--seed", "2")
+    assert code == 0
+    assert out.startswith("lem:top [Lemma 2; paper]: CONFIRMED")
+    assert out.index("lem:top [") < out.index("def:base: CITED")
+    assert max(len(line) for line in out.splitlines()) <= 70
+    assert out.count("[0.9728, 0.9992]") == 1 and out.count("n = 128, d = 97") == 1
+    last = " ".join(out.strip().split("\n\n")[-1].split())
+    assert last == ("lem:top: confirmed; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile")

@@ -138,7 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
     check.add_argument("--seed", type=seed_type, default=0, help="seed of every check (default 0)")
-    check.add_argument("--profile", choices=("quick", "full"), default="quick")
+    check.add_argument("--profile", choices=("quick", "full"), default="quick",
+                       help="quick (default): the checks' quick sizes, slow checks skipped; full: "
+                       "the large sizes and the checks marked slow too")
     check.set_defaults(func=_run_check)
 
     bench = sub.add_parser(
@@ -360,32 +362,86 @@ def _run_report(args: argparse.Namespace) -> int:
     return 1 if report["errored_checks"] else 0
 
 
+def _check_lines(name: str, r: Any) -> list[str]:
+    """The evidence of one check result, wrapped: summary, then scope, interval and
+    parameters only where the summary does not already state them."""
+    d = r.to_dict()
+    lines = [_wrap(f"- {name}: {d['outcome']}", indent="  ", sub="      "),
+             _wrap(d["summary"], indent="      ")]
+    if d.get("scope") and d["scope"] not in d["summary"]:
+        lines.append(_wrap(f"scope: {d['scope']}", indent="      "))
+    est = d.get("estimate")
+    if est:
+        interval = f"[{est['ci_low']:.4f}, {est['ci_high']:.4f}]"
+        text = (f"seed {est['seed']}, parameters "
+                f"{json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}")
+        if interval not in d["summary"]:
+            text = (f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
+                    f"{100 * est['confidence']:g}% Clopper–Pearson {interval}, " + text)
+        lines.append(_wrap(text, indent="      "))
+    if d.get("counterexample"):
+        lines.append(_wrap("counterexample: " + json.dumps(d["counterexample"], sort_keys=True,
+                                                            ensure_ascii=False), indent="      "))
+    if d.get("reproduce"):
+        lines.append(_wrap(f"reproduce: {d['reproduce']}", indent="      "))
+    if d["outcome"] == "error":
+        lines.append(_indent(r.details.get("traceback", "").rstrip(), "      "))
+    return lines
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from tensorkv_check.claims.registry import CheckContext, RegistryError
-    from tensorkv_check.report.render import evidence_text
 
     registry = _load_registry()
     try:
-        registry.select([args.claim_id])
+        order = registry.select([args.claim_id])
     except RegistryError as exc:
         print(f"tensorkv-check check: error: {exc}", file=sys.stderr)
         return 2
+    include_slow = args.profile == "full"
     ctx = CheckContext(seed=args.seed, profile=args.profile)
-    results = registry.run([args.claim_id], ctx=ctx, include_slow=args.profile == "full")
-    errored = False
-    for cid, res in results.items():
-        c = res.claim
-        marker = "" if cid == args.claim_id else "  (dependency)"
-        print(f"{cid} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}{marker}")
-        print(f"  {c.statement}")
-        print(f"  why: {res.reason}")
-        for cav in c.caveats:
-            print(f"  caveat: {cav}")
-        for name, r in res.results.items():
-            errored |= r.outcome == "error"
-            print(f"  - {name}: {r.outcome}: {evidence_text(r.to_dict())}")
-            if r.outcome == "error":
-                print("    " + r.details.get("traceback", "").rstrip().replace("\n", "\n    "))
+    total = sum(1 for cid in order for ck in registry[cid].checks if include_slow or not ck.slow)
+    with _bar(total, "check", "check") as bar:
+        results = registry.run([args.claim_id], ctx=ctx, include_slow=include_slow,
+                               on_check=lambda ck: (bar.update(1), bar.set_postfix_str(ck.node_id, refresh=False)))
+    errored = [f"{cid}::{name}" for cid, res in results.items()
+               for name, r in res.results.items() if r.outcome == "error"]
+    # The requested claim first, in full; its dependencies after, one line each.
+    res = results[args.claim_id]
+    c = res.claim
+    print(_wrap(f"{args.claim_id} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}", indent=""))
+    print(_wrap(c.statement))
+    print(_wrap(f"why: {res.reason}"))
+    for cav in c.caveats:
+        print(_wrap(f"caveat: {cav}"))
+    for name, r in res.results.items():
+        print("\n".join(_check_lines(name, r)))
+    deps = [cid for cid in results if cid != args.claim_id]
+    if deps:
+        print("\n" + _wrap(f"dependencies ({len(deps)}, run first; 'tensorkv-check check ID' shows one "
+                           "in full):", indent=""))
+        for cid in deps:
+            dres = results[cid]
+            line = f"{cid}: {dres.status.upper()}"
+            if dres.status not in ("proved", "cited"):
+                line += f" ({dres.reason})"
+            print(_wrap(line, indent="  ", sub="      "))
+            for name, r in dres.results.items():
+                if r.outcome == "error":
+                    print("\n".join(_check_lines(name, r)))
+    outcomes: dict[str, int] = {}
+    for r in res.results.values():
+        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+    statuses: dict[str, int] = {}
+    for cid in deps:
+        statuses[results[cid].status] = statuses.get(results[cid].status, 0) + 1
+    summary = (f"{args.claim_id}: {res.status}; {_plural(len(res.results), 'check')} run"
+               + (" (" + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + ")" if outcomes else "")
+               + f"; {_plural(len(deps), 'dependency').replace('dependencys', 'dependencies')}"
+               + (" (" + ", ".join(f"{n} {st}" for st, n in sorted(statuses.items())) + ")" if statuses else "")
+               + f"; seed {args.seed}, {args.profile} profile"
+               + (f"; {_plural(len(errored), 'check')} errored: {', '.join(errored)}" if errored else ""))
+    print("\n" + _wrap(summary, indent=""))
     return 1 if errored else 0
 
 
