@@ -415,3 +415,36 @@ def test_check_prints_the_claim_first_then_dependencies_then_a_summary_wrapped(c
     assert out.count("[0.9728, 0.9992]") == 1 and out.count("n = 128, d = 97") == 1
     last = " ".join(out.strip().split("\n\n")[-1].split())
     assert last == ("lem:top: confirmed; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile")
+
+
+class _Terminal(__import__("io").StringIO):
+    """A stderr that says it is a terminal but reports no size (0 columns)."""
+
+    def isatty(self):
+        return True
+
+    def fileno(self):
+        return 2
+
+
+@pytest.mark.parametrize("argv, bar", [(["check", "lem:ok"], "check:"), (["claims"], "claims:"),
+                                       (["report", "--format", "json", "--jobs", "1"], "tradeoff:")])
+def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, monkeypatch, tmp_path, argv, bar):
+    import sys
+
+    _tiny_report(monkeypatch)
+    if argv[0] == "report":
+        argv = [*argv, "--out", str(tmp_path / "rep")]
+    if argv[0] == "claims":
+        from tensorkv_check.claims import listing
+
+        monkeypatch.setattr(listing, "load_all", _toy_registry)
+    import os
+
+    term = _Terminal()
+    monkeypatch.setattr(sys, "stderr", term)
+    monkeypatch.setattr(os, "get_terminal_size", lambda *a: os.terminal_size((0, 0)))
+    code = cli.main(argv)
+    assert code == 0
+    shown = term.getvalue()
+    assert bar in shown and "|" in shown and "0/1" in shown, shown

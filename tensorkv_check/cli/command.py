@@ -238,10 +238,9 @@ class _Progress:
         if result is None:
             self.close()
             if self.tty:
-                from tqdm import tqdm
+                from tensorkv_check.claims.listing import progress_bar
 
-                self.bar = tqdm(total=total, desc=name, unit="task", file=sys.stderr, dynamic_ncols=True,
-                                leave=False)
+                self.bar = progress_bar(total, name, "task")
             return
         what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
         state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
@@ -479,9 +478,9 @@ class _bar:
     def __init__(self, total: int, desc: str, unit: str) -> None:
         self.bar = None
         if sys.stderr.isatty():
-            from tqdm import tqdm
+            from tensorkv_check.claims.listing import progress_bar
 
-            self.bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, dynamic_ncols=True)
+            self.bar = progress_bar(total, desc, unit)
 
     def __enter__(self) -> "_bar":
         return self
