@@ -448,3 +448,27 @@ def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, mon
     assert code == 0
     shown = term.getvalue()
     assert bar in shown and "|" in shown and "0/1" in shown, shown
+
+
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore"])
+def test_help_is_wrapped_to_80_columns(capsys, monkeypatch, command):
+    monkeypatch.setenv("COLUMNS", "80")
+    code, out, _ = run(capsys, command, "--help")
+    assert code == 0
+    assert max(len(line) for line in out.splitlines()) <= 80
+    assert "a few minutes" not in out
+
+
+def test_claims_format_and_check_profile_are_documented(capsys):
+    _, out, _ = run(capsys, "claims", "--help")
+    assert "table (default): one row per claim" in " ".join(out.split())
+    _, out, _ = run(capsys, "check", "--help")
+    assert "the checks marked slow too" in " ".join(out.split())
+
+
+def test_the_claims_table_says_1_claim(capsys, monkeypatch):
+    from tensorkv_check.claims import listing
+
+    monkeypatch.setattr(listing, "load_all", _toy_registry)
+    code, out, _ = run(capsys, "claims")
+    assert code == 0 and "\n1 claim: 1 proved\n" in out

@@ -149,7 +149,7 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     id     paper ref  sources  status  checks  deps
     def:a  Def 1      std      cited   0/0     -
     <BLANKLINE>
-    1 claims: 1 cited
+    1 claim: 1 cited
     """
     header = ("id", "paper ref", "sources", "status", "checks", "deps")
     rows = []
@@ -172,7 +172,7 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     for r in results.values():
         counts[r.status] = counts.get(r.status, 0) + 1
     lines.append("")
-    lines.append(f"{len(results)} claims: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     if notes:
         lines.append("notes:")
         lines += notes

@@ -46,6 +46,12 @@ def demo_peak_bytes(n: int, d: int) -> int:
     return 8 * d * (4 * n * n + 12 * n)
 
 
+def _paragraphs(text: str, width: int = 79) -> str:
+    """Help text wrapped to ``width`` columns, paragraph by paragraph (blank-line separated),
+    for the raw-description formatter, which keeps the example lines of an epilog as typed."""
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), width) for p in text.split("\n\n"))
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -93,29 +99,43 @@ def build_parser() -> argparse.ArgumentParser:
         "and dependencies.",
         epilog="example: tensorkv-check claims --format json",
     )
-    claims.add_argument("--format", choices=("table", "json"), default="table")
-    claims.add_argument("--claims", type=claim_ids, default=None, help="comma-separated claim ids (and their dependencies)")
+    claims.add_argument("--format", choices=("table", "json"), default="table",
+                        help="table (default): one row per claim, then the reasons of refuted and failing "
+                        "claims and the caveats; json: every claim with its checks' evidence, seed and "
+                        "timings")
+    claims.add_argument("--claims", type=claim_ids, default=None,
+                        help="comma-separated claim ids (their dependencies are added)")
     claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
     claims.set_defaults(func=_run_claims)
 
     report = sub.add_parser(
         "report",
         help="run the claim checks and sweeps and write the verification report",
-        description="Run every claim check and sweep of a profile and write report.html "
-        "(self-contained), report.md (with figures/) and report.json into --out. Same seed and "
-        "profile give a byte-identical report.json outside its 'timings' section.",
+        description=_paragraphs(
+            "Run every claim check and sweep of a profile and write report.html (self-contained), "
+            "report.md (with figures/) and report.json into --out. Same seed and profile give a "
+            "byte-identical report.json outside its 'timings' section.\n\n"
+            "The report owns its folder's report.*, figures/ and .checkpoint/: a rerun replaces "
+            "them as a set, and a folder holding anything else is refused (exit 2).\n\n"
+            "Exit 0 when every check and explorer ran, 1 when one errored (its claim is then "
+            "'failing'), 2 for usage errors, 130/143 when interrupted (finished tasks stay "
+            "checkpointed for --resume)."),
         epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0\n"
         "also:    tensorkv-check report --jobs 2 --resume   (continue an interrupted run)\n"
-        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786   (a Dask cluster)",
+        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786\n"
+        "                                 (the sweeps on a Dask cluster)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--profile", choices=("quick", "full"), default="quick",
-                        help="quick (default, a few minutes) or full (large sweeps and slow checks)")
+                        help="quick (default; about 45 s on two cores) or full (large sweeps and slow "
+                        "checks)")
     report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     report.add_argument("--format", default="html,md,json", type=_formats,
                         help="comma-separated subset of html,md,json (default all three)")
     report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
-    report.add_argument("--claims", type=claim_ids, default=None, help="comma-separated claim ids (their dependencies are added)")
+    report.add_argument("--claims", type=claim_ids, default=None, metavar="IDS",
+                        help="comma-separated claim ids: the checks of these claims and their "
+                        "dependencies, and only the sweeps and explorers of these claims")
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="local worker processes for the sweeps and checks (default: the number "
@@ -125,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "pip install '.[dask]'); overrides --jobs")
     report.add_argument("--resume", action="store_true",
                         help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
-                        "(same seed and profile) and compute only the rest")
+                        "and compute only the rest; refused (exit 2) unless seed, profile, --claims "
+                        "and the code version all match")
     report.set_defaults(func=_run_report)
 
     check = sub.add_parser(
@@ -159,13 +180,16 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser(
         "explore",
         help="search for counterexamples to one claim (shrunk, saved, replayable)",
-        description="Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
-        "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a failure "
-        "shows that hypothesis is necessary). Failures are shrunk to a minimal example, saved as JSON "
-        f"under {EXAMPLES_DIR}/ (relative to the current directory) and printed as a Python snippet; "
-        "saved cases of the claim are replayed first. A search that finds nothing reports how many "
-        "examples it tried over which ranges (never 'proved'). Exit 0 when the exploration ran "
-        "(whatever it found), 1 when a property crashed (a bug), 2 for usage errors.",
+        description=_paragraphs(
+            "Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
+            "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a "
+            "failure shows that hypothesis is necessary).\n\n"
+            f"Failures are shrunk to a minimal example, saved as JSON under {EXAMPLES_DIR}/ "
+            "(relative to the current directory) and printed as a Python snippet; saved cases of "
+            "the claim are replayed first. A search that finds nothing reports how many examples "
+            "it tried over which ranges (never 'proved').\n\n"
+            "Exit 0 when the exploration ran (whatever it found), 1 when a property crashed (a "
+            "bug), 2 for usage errors."),
         epilog="example: tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
         "also:    tensorkv-check explore def:softmax --replay",
         formatter_class=argparse.RawDescriptionHelpFormatter,
