@@ -23,6 +23,19 @@ def _start(argv: list[str], *, cwd: Path, stdout=subprocess.PIPE) -> subprocess.
                             stdout=stdout, stderr=subprocess.PIPE, text=True)
 
 
+def _wait_until_running(proc: subprocess.Popen, timeout: float = 90.0) -> None:
+    """Wait until the command's main() runs: it has installed its SIGTERM handler (Linux
+    /proc shows the caught signals), then give it a moment to start working."""
+    deadline = time.monotonic() + timeout
+    status = Path(f"/proc/{proc.pid}/status")
+    while time.monotonic() < deadline and proc.poll() is None:
+        if status.exists():
+            caught = next((ln.split()[1] for ln in status.read_text().splitlines() if ln.startswith("SigCgt:")), "0")
+            if int(caught, 16) & (1 << (signal.SIGTERM - 1)):
+                return
+        time.sleep(0.1)
+
+
 def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
     # Each command runs for well over the few seconds it is given before the signal.
     jobs = {
@@ -34,7 +47,9 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
         "bench": (["bench", "--only", "geometry", "--out", str(tmp_path / "bench")], signal.SIGINT),
     }
     procs = {name: _start(argv, cwd=ROOT if name == "bench" else tmp_path) for name, (argv, _) in jobs.items()}
-    time.sleep(6)
+    for proc in procs.values():
+        _wait_until_running(proc)
+    time.sleep(3)
     for name, proc in procs.items():
         assert proc.poll() is None, f"{name} ended before it was interrupted"
         proc.send_signal(jobs[name][1])

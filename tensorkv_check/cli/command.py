@@ -471,7 +471,6 @@ def _run_check(args: argparse.Namespace) -> int:
 def _run_bench(args: argparse.Namespace) -> int:
     # The benchmarks live in the source checkout, not in the installed package: run them
     # as ``python -m benchmarks`` from the current directory (a clone of the project).
-    import signal
     import subprocess
 
     if not (Path.cwd() / "benchmarks" / "__main__.py").is_file():
@@ -483,10 +482,11 @@ def _run_bench(args: argparse.Namespace) -> int:
     proc = subprocess.Popen(cmd, env=env)
     try:
         return proc.wait()
-    except KeyboardInterrupt as exc:
+    except KeyboardInterrupt:
         # On a terminal Ctrl-C reached the benchmarks too; a signal sent to this process
-        # alone is passed on. Either way the child ends before this command does.
-        proc.send_signal(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        # alone is passed on as SIGTERM, which ends the child silently even while it is
+        # still starting. Either way the child ends before this command does.
+        proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -649,21 +649,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     or 143; files are only ever replaced atomically, so nothing is left half-written.
     A reader that closes stdout early (``| head``) ends the command quietly, status 0.
     """
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "bench":
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    args.bench_args = rest
     import signal
     import threading
 
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), "")  # named even before parsing
     try:
+        parser = build_parser()
+        args, rest = parser.parse_known_args(argv)
+        command = args.command
+        if rest and args.command != "bench":
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.bench_args = rest
         return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
-        print(f"tensorkv-check {args.command}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+        print(f"tensorkv-check{' ' + command if command else ''}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
               "no file was left half-written", file=sys.stderr)
         return interrupted_status(exc)
     except BrokenPipeError:
