@@ -172,7 +172,8 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     for r in results.values():
         counts[r.status] = counts.get(r.status, 0) + 1
     lines.append("")
-    lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: "
+                 + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     if notes:
         lines.append("notes:")
         lines += notes

@@ -376,7 +376,8 @@ def _run_report(args: argparse.Namespace) -> int:
             n_exp = len((report["sweeps"].get("explore") or {}).get("explorers") or [])
             print(f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
                   f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
-                  f"{_plural(n_exp, 'explorer')}; skipped the sweeps {', '.join(narrowed['skipped_sections']) or '(none)'}")
+                  f"{_plural(n_exp, 'explorer')}; skipped the sweeps "
+                  f"{', '.join(narrowed['skipped_sections']) or '(none)'}")
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
@@ -666,8 +667,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.bench_args = rest
         return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
-        print(f"tensorkv-check{' ' + command if command else ''}: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
-              "no file was left half-written", file=sys.stderr)
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"tensorkv-check{' ' + command if command else ''}: {what}; no file was left half-written",
+              file=sys.stderr)
         return interrupted_status(exc)
     except BrokenPipeError:
         _silence_stdout()
