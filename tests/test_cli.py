@@ -428,6 +428,7 @@ class _Terminal(__import__("io").StringIO):
 
 
 @pytest.mark.parametrize("argv, bar", [(["check", "lem:ok"], "check:"), (["claims"], "claims:"),
+                                       (["explore", "x:toy", "--budget", "2"], "explore:"),
                                        (["report", "--format", "json", "--jobs", "1"], "tradeoff:")])
 def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, monkeypatch, tmp_path, argv, bar):
     import sys
