@@ -37,9 +37,16 @@ SCHEMA = 1
 CONTENTION_WARN = 0.05
 
 
-def build_parser() -> argparse.ArgumentParser:
+#: Set by ``tensorkv-check bench`` (which runs this module in a subprocess) so that help
+#: and error messages are signed with the command the user typed.
+PROG_ENV = "TENSORKV_BENCH_PROG"
+
+
+def build_parser(prog: str | None = None) -> argparse.ArgumentParser:
+    prog = prog or os.environ.get(PROG_ENV) or "python -m benchmarks"
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks",
+        prog=prog,
+        epilog=f"example: {prog} --only four_cache_gemm --quick",
         description="Speed and memory benchmarks of the tensor-attention decoders. Every "
         "benchmark measures its reference in the same run, interleaved with the subject, "
         "and reports ratios (median and [min .. max] over the repetitions).",
@@ -82,6 +89,16 @@ def _header(info: dict) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        # Under ``tensorkv-check bench`` the parent prints the one line; alone, print it here.
+        if not os.environ.get(PROG_ENV):
+            print("python -m benchmarks: interrupted; no result file was written", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))

@@ -224,7 +224,7 @@ def _explore_data(kind: str) -> dict:
     ("refuted", "refuted", []),
     ("hypothesis-necessary", "confirmed", []),
     ("explored", "confirmed", []),
-    ("error", "confirmed", ["lem:b::explore:edge"]),
+    ("error", "failing", ["lem:b::explore:edge"]),
 ])
 def test_exploration_outcomes_are_attached_to_claims(kind, status, errored):
     claims = [r.to_dict() for r in toy_registry().run(ctx=CheckContext(seed=0)).values()]

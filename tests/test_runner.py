@@ -451,3 +451,18 @@ def test_every_task_runs_with_one_blas_thread(jobs):
     # serial mode (the whole machine) as in a worker process, or the modes' bytes differ.
     res = run_tasks([Task(f"{MOD}:blas_threads", {})], seed=0, jobs=jobs)
     assert res[0].value == {"threads": [1]}
+
+
+def test_code_version_changes_with_any_source_file(tmp_path, monkeypatch):
+    from tensorkv_check.runner.sweep_runner import code_version
+
+    pkg = tmp_path / "pkg_for_code_version"
+    (pkg / "sub").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "sub" / "m.py").write_text("x = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    before = code_version(["pkg_for_code_version"])
+    assert code_version(["pkg_for_code_version"]) == before
+    (pkg / "sub" / "m.py").write_text("x = 2\n")
+    after = code_version(["pkg_for_code_version"])
+    assert after["source_sha256"] != before["source_sha256"] and after["version"] == before["version"]

@@ -24,6 +24,7 @@ from .listing import (
     run_claims_command as run_claims_command,
     render_table as render_table,
     render_json as render_json,
+    progress_bar as progress_bar,
 )
 from .loader import (
     ENTRY_POINT_GROUP as ENTRY_POINT_GROUP,

@@ -47,6 +47,7 @@ import math
 import re
 import time
 import traceback
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +173,17 @@ def evaluate(explorer: Any, example: dict[str, Any]) -> tuple[str, str | None]:
 def _evaluate_scored(explorer: Any, example: dict[str, Any]) -> tuple[str, str | None, float | None]:
     """:func:`evaluate` plus the explorer's target score when the property holds.
 
-    A score that raises makes the example a crash (so search and replay agree)."""
+    A score that raises makes the example a crash (so search and replay agree).
+    Floating-point warnings are silenced: outside-hypothesis explorers overflow on
+    purpose, and their verdict is the property's return value, not a warning on the
+    user's terminal.
+    """
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _evaluate_quietly(explorer, example)
+
+
+def _evaluate_quietly(explorer: Any, example: dict[str, Any]) -> tuple[str, str | None, float | None]:
     try:
         out = explorer.fn(example)
     except AssertionError as exc:
@@ -250,7 +261,8 @@ def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
     return state
 
 
-def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0) -> dict[str, Any]:
+def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0,
+            examples: int | None = None) -> dict[str, Any]:
     """Search one explorer for a counterexample.
 
     Parameters
@@ -261,6 +273,10 @@ def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0) -> di
         ``weight`` reflects its cost), then shrinks a failure.
     seed : int, ``>= 0``
         The hypothesis seed (and the seed of the explorer's side study).
+    examples : int, optional
+        Exactly this many examples (hypothesis' ``max_examples``) instead of the
+        weighted budget: ``tensorkv-check explore --budget N`` passes ``N``. Fewer are
+        tried when the search stops at a failure or runs out of distinct examples.
 
     Returns
     -------
@@ -293,7 +309,8 @@ def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0) -> di
     budget = check_positive_int("budget", budget)
     seed = check_positive_int("seed", seed, minimum=0)
     t0 = time.perf_counter()
-    examples = _examples_for(explorer, budget)
+    examples = (_examples_for(explorer, budget) if examples is None
+                else check_positive_int("examples", examples))
     with _serial_blas():
         state = _search(explorer, examples, seed)
     search_seconds = time.perf_counter() - t0
@@ -352,18 +369,23 @@ def _kind(res: dict[str, Any]) -> str:
     return "explored"
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _text(res: dict[str, Any]) -> str:
     where = ("inside the hypotheses" if res["region"] == "inside"
              else f"outside the hypothesis '{res['hypothesis']}'")
     if res["kind"] == "refuted":
-        return (f"counterexample {where} after {res['tried']} examples (seed {res['seed']}), "
-                f"shrunk in {res['shrink_evaluations']} evaluations: {res['failure']}")
+        return (f"counterexample {where} after {_plural(res['tried'], 'example')} (seed {res['seed']}), "
+                f"shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: {res['failure']}")
     if res["kind"] == "hypothesis-necessary":
-        return (f"the conclusion fails {where} after {res['tried']} examples "
-                f"(seed {res['seed']}), shrunk in {res['shrink_evaluations']} evaluations: {res['failure']}")
+        return (f"the conclusion fails {where} after {_plural(res['tried'], 'example')} "
+                f"(seed {res['seed']}), shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: "
+                f"{res['failure']}")
     if res["kind"] == "error":
         return f"the exploration crashed (a bug, not a finding): {res['failure'] or res['observations']}"
-    return (f"no counterexample {where} in {res['tried']} examples over {res['ranges']} "
+    return (f"no counterexample {where} in {_plural(res['tried'], 'example')} over {res['ranges']} "
             f"(seed {res['seed']}); a bounded search, not a proof")
 
 
@@ -518,7 +540,7 @@ def saved_cases(claim_id: str, root: str | Path = EXAMPLES_DIR) -> list[Path]:
 # ----------------------------------------------------------------- report section
 
 
-def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
+def compute(profile: str, seed: int, run: Any = None, *, claims: Any = None) -> dict[str, Any]:
     """Explore every claim at a profile's budget (the report's exploration section).
 
     Parameters
@@ -531,6 +553,8 @@ def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
     run : tensorkv_check.claims.registry.Registry, optional
         The registry to explore; default :func:`tensorkv_check.claims.registry.load_all`. Anything
         else (e.g. claim-run results) is ignored.
+    claims : iterable of str, optional
+        Explore only these claims (``report --claims``); default every claim.
 
     Returns
     -------
@@ -552,6 +576,8 @@ def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
     t0 = time.perf_counter()
     budget = PROFILES[profile]
     results, timings = [], {}
+    wanted = None if claims is None else set(claims)
+    explorers = [e for e in registry.explorers() if wanted is None or e.claim_id in wanted]
     if registry is not None and run is not None and callable(run) and not hasattr(run, "explorers"):
         # Through the sweep runner: one task per explorer of the project's registry. Each
         # explorer searches with the run's seed (not its task seed), so the data equal
@@ -559,13 +585,13 @@ def compute(profile: str, seed: int, run: Any = None) -> dict[str, Any]:
         from tensorkv_check.runner.sweep_runner import Task
 
         tasks = [Task.of(explore_task, {"key": e.key, "budget": budget, "seed": seed},
-                      key=e.key) for e in registry.explorers()]
-        for exp, r in zip(registry.explorers(), run(tasks, seed=seed, name="explore")):
+                      key=e.key) for e in explorers]
+        for exp, r in zip(explorers, run(tasks, seed=seed, name="explore")):
             res = dict(r.value) if r.ok else _crashed(exp, budget, seed, r.error or "task failed")
             timings[exp.key] = res.pop("timings", None)
             results.append(res)
     else:
-        for exp in registry.explorers():
+        for exp in explorers:
             res = explore(exp, budget=budget, seed=seed)
             timings[exp.key] = res.pop("timings")
             results.append(res)

@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import traceback
 from typing import Any, TextIO
 
 from tensorkv_check.claims.registry import CheckContext, ClaimResult, Registry, load_all
 
-__all__ = ["run_claims_command", "render_table", "render_json"]
+__all__ = ["run_claims_command", "render_table", "render_json", "progress_bar"]
 
 _COLOURS = {
     "proved": "\x1b[32m",      # green
@@ -33,9 +34,33 @@ _COLOURS = {
 _RESET = "\x1b[0m"
 
 
-def _parse_ids(raw: str | None) -> list[str] | None:
+def progress_bar(total: int | None, desc: str, unit: str, stream: TextIO | None = None) -> Any:
+    """A tqdm bar on ``stream`` (default stderr), disabled unless it is a terminal.
+
+    A terminal that reports 0 columns or rows (some CI runners and serial consoles) gets
+    an 80-column bar: tqdm's own size detection would trim the bar to nothing.
+    """
+    from tqdm import tqdm
+
+    stream = sys.stderr if stream is None else stream
+    tty = _isatty(stream)
+    width: dict[str, Any] = {"dynamic_ncols": True}
+    if tty:
+        try:
+            size = os.get_terminal_size(stream.fileno())
+            cols, rows = size.columns, size.lines
+        except (OSError, ValueError, AttributeError):
+            cols = rows = 0
+        if cols <= 0 or rows <= 0:
+            width = {"ncols": 80, "nrows": 24}
+    return tqdm(total=total, desc=desc, unit=unit, file=stream, leave=False, disable=not tty, **width)
+
+
+def _parse_ids(raw: str | list[str] | None) -> list[str] | None:
     if raw is None:
         return None
+    if not isinstance(raw, str):  # already parsed by the command line's ``claim_ids`` type
+        return list(raw) or None
     ids = [s.strip() for s in raw.split(",") if s.strip()]
     return ids or None
 
@@ -84,10 +109,7 @@ def run_claims_command(args: argparse.Namespace, *, registry: Registry | None = 
     selected = registry.select(ids)
     total = sum(1 for cid in selected for ck in registry[cid].checks if include_slow or not ck.slow)
 
-    from tqdm import tqdm
-
-    bar = tqdm(total=total, file=err, unit="check", desc="claims", leave=False,
-               disable=not _isatty(err))
+    bar = progress_bar(total, "claims", "check", err)
     started = [0]
 
     def on_check(check) -> None:
@@ -127,7 +149,7 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     id     paper ref  sources  status  checks  deps
     def:a  Def 1      std      cited   0/0     -
     <BLANKLINE>
-    1 claims: 1 cited
+    1 claim: 1 cited
     """
     header = ("id", "paper ref", "sources", "status", "checks", "deps")
     rows = []
@@ -150,7 +172,8 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     for r in results.values():
         counts[r.status] = counts.get(r.status, 0) + 1
     lines.append("")
-    lines.append(f"{len(results)} claims: " + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: "
+                 + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     if notes:
         lines.append("notes:")
         lines += notes

@@ -24,12 +24,16 @@ class ExploreSection:
     """
 
     name: str = "explore"
+    #: Per claim: ``compute(..., claims=ids)`` runs the explorers of those claims only.
+    claims: tuple[str, ...] | None = None
 
-    def compute(self, profile: str, seed: int, run: Callable[..., Any]) -> dict[str, Any]:
-        """Every claim's explorers at ``profile``'s budget, seeded by ``seed``, through ``run``."""
+    def compute(self, profile: str, seed: int, run: Callable[..., Any], *,
+                claims: list[str] | None = None) -> dict[str, Any]:
+        """The explorers of ``claims`` (default: every claim) at ``profile``'s budget, seeded
+        by ``seed``, through ``run``."""
         from tensorkv_check.claims import exploration  # hypothesis: imported when the section runs
 
-        return exploration.compute(profile, seed, run)
+        return exploration.compute(profile, seed, run, claims=claims)
 
     def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """Examples tried per explorer, coloured by outcome."""

@@ -20,16 +20,40 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
+import textwrap
 from pathlib import Path
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from tensorkv_check.cli.argtypes import positive_int
+from tensorkv_check.cli.argtypes import byte_size, claim_ids, format_bytes, positive_int
 from tensorkv_check.cli.argtypes import seed as seed_type
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "demo_peak_bytes"]
+
+#: Default ``demo --max-memory``: 2 GiB.
+DEMO_MAX_MEMORY = 2 * 2**30
+
+
+def demo_peak_bytes(n: int, d: int) -> int:
+    """Estimated peak memory of ``demo``: the two-cache decoder's ``2·n²·d`` float64 cache
+    (Definition 3.8) plus the naive four-cache query's ``K1⊘K2`` and ``V1⊘V2`` (``2·n²·d``),
+    plus the linear caches (``12·n·d``)."""
+    return 8 * d * (4 * n * n + 12 * n)
+
+
+def _paragraphs(text: str, width: int = 79) -> str:
+    """Help text wrapped to ``width`` columns, paragraph by paragraph (blank-line separated),
+    for the raw-description formatter, which keeps the example lines of an epilog as typed."""
+    return "\n\n".join(textwrap.fill(" ".join(p.split()), width) for p in text.split("\n\n"))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _formats(text: str) -> list[str]:
@@ -61,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--n", type=positive_int, default=48, help="tokens to stream (default 48)")
     demo.add_argument("--d", type=positive_int, default=16, help="head dimension (default 16)")
     demo.add_argument("--seed", type=seed_type, default=0, help="random seed (default 0)")
+    demo.add_argument("--max-memory", type=byte_size, default=DEMO_MAX_MEMORY, metavar="SIZE",
+                      help="refuse to start when the decoders' estimated peak memory, "
+                      "8*d*(4*n^2 + 12*n) bytes (the two-cache cache and the naive decoder's "
+                      "n^2 x d key and value products), exceeds SIZE, e.g. 512MiB or 8GiB "
+                      "(default 2GiB)")
     demo.set_defaults(func=_run_demo)
 
     claims = sub.add_parser(
@@ -70,29 +99,43 @@ def build_parser() -> argparse.ArgumentParser:
         "and dependencies.",
         epilog="example: tensorkv-check claims --format json",
     )
-    claims.add_argument("--format", choices=("table", "json"), default="table")
-    claims.add_argument("--claims", default=None, help="comma-separated claim ids (and their dependencies)")
+    claims.add_argument("--format", choices=("table", "json"), default="table",
+                        help="table (default): one row per claim, then the reasons of refuted and failing "
+                        "claims and the caveats; json: every claim with its checks' evidence, seed and "
+                        "timings")
+    claims.add_argument("--claims", type=claim_ids, default=None,
+                        help="comma-separated claim ids (their dependencies are added)")
     claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
     claims.set_defaults(func=_run_claims)
 
     report = sub.add_parser(
         "report",
         help="run the claim checks and sweeps and write the verification report",
-        description="Run every claim check and sweep of a profile and write report.html "
-        "(self-contained), report.md (with figures/) and report.json into --out. Same seed and "
-        "profile give a byte-identical report.json outside its 'timings' section.",
+        description=_paragraphs(
+            "Run every claim check and sweep of a profile and write report.html (self-contained), "
+            "report.md (with figures/) and report.json into --out. Same seed and profile give a "
+            "byte-identical report.json outside its 'timings' section.\n\n"
+            "The report owns its folder's report.*, figures/ and .checkpoint/: a rerun replaces "
+            "them as a set, and a folder holding anything else is refused (exit 2).\n\n"
+            "Exit 0 when every check and explorer ran, 1 when one errored (its claim is then "
+            "'failing'), 2 for usage errors, 130/143 when interrupted (finished tasks stay "
+            "checkpointed for --resume)."),
         epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0\n"
         "also:    tensorkv-check report --jobs 2 --resume   (continue an interrupted run)\n"
-        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786   (a Dask cluster)",
+        "         tensorkv-check report --profile full --scheduler tcp://HOST:8786\n"
+        "                                 (the sweeps on a Dask cluster)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     report.add_argument("--profile", choices=("quick", "full"), default="quick",
-                        help="quick (default, a few minutes) or full (large sweeps and slow checks)")
+                        help="quick (default; about 45 s on two cores) or full (large sweeps and slow "
+                        "checks)")
     report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     report.add_argument("--format", default="html,md,json", type=_formats,
                         help="comma-separated subset of html,md,json (default all three)")
     report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
-    report.add_argument("--claims", default=None, help="comma-separated claim ids (their dependencies are added)")
+    report.add_argument("--claims", type=claim_ids, default=None, metavar="IDS",
+                        help="comma-separated claim ids: the checks of these claims and their "
+                        "dependencies, and only the sweeps and explorers of these claims")
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
                         help="local worker processes for the sweeps and checks (default: the number "
@@ -102,7 +145,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "pip install '.[dask]'); overrides --jobs")
     report.add_argument("--resume", action="store_true",
                         help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
-                        "(same seed and profile) and compute only the rest")
+                        "and compute only the rest; refused (exit 2) unless seed, profile, --claims "
+                        "and the code version all match")
     report.set_defaults(func=_run_report)
 
     check = sub.add_parser(
@@ -115,17 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
     check.add_argument("--seed", type=seed_type, default=0, help="seed of every check (default 0)")
-    check.add_argument("--profile", choices=("quick", "full"), default="quick")
+    check.add_argument("--profile", choices=("quick", "full"), default="quick",
+                       help="quick (default): the checks' quick sizes, slow checks skipped; full: "
+                       "the large sizes and the checks marked slow too")
     check.set_defaults(func=_run_check)
 
     bench = sub.add_parser(
         "bench",
         help="run the benchmarks (ratios measured in one run, JSON written)",
         description="Run the speed and memory benchmarks; each measures its reference in "
-        "the same run and prints ratios. Extra arguments go to 'python -m benchmarks'.",
+        "the same run and prints ratios.",
         epilog="example: tensorkv-check bench --only four_cache_gemm",
+        add_help=False,  # --help reaches the benchmark runner, which lists its own options
     )
-    # The runner's own options (--only, --quick, ...) are passed through untouched.
+    # The runner's own options (--only, --quick, ..., --help) are passed through untouched.
     bench.set_defaults(func=_run_bench)
 
     from tensorkv_check.claims.exploration import DEFAULT_BUDGET, EXAMPLES_DIR
@@ -133,20 +180,25 @@ def build_parser() -> argparse.ArgumentParser:
     explore = sub.add_parser(
         "explore",
         help="search for counterexamples to one claim (shrunk, saved, replayable)",
-        description="Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
-        "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a failure "
-        "shows that hypothesis is necessary). Failures are shrunk to a minimal example, saved as JSON "
-        f"under {EXAMPLES_DIR}/ (relative to the current directory) and printed as a Python snippet; "
-        "saved cases of the claim are replayed first. A search that finds nothing reports how many "
-        "examples it tried over which ranges (never 'proved'). Exit 0 when the exploration ran "
-        "(whatever it found), 1 when a property crashed (a bug), 2 for usage errors.",
-        epilog="examples:\n  tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
-        "  tensorkv-check explore def:softmax --replay",
+        description=_paragraphs(
+            "Run every explorer of claim ID: a seeded hypothesis search inside the claim's "
+            "hypotheses (a failure refutes it) or deliberately outside one named hypothesis (a "
+            "failure shows that hypothesis is necessary).\n\n"
+            f"Failures are shrunk to a minimal example, saved as JSON under {EXAMPLES_DIR}/ "
+            "(relative to the current directory) and printed as a Python snippet; saved cases of "
+            "the claim are replayed first. A search that finds nothing reports how many examples "
+            "it tried over which ranges (never 'proved').\n\n"
+            "Exit 0 when the exploration ran (whatever it found), 1 when a property crashed (a "
+            "bug), 2 for usage errors."),
+        epilog="example: tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
+        "also:    tensorkv-check explore def:softmax --replay",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
-    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET,
-                         help=f"examples per explorer before its cost weight (default {DEFAULT_BUDGET})")
+    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="N",
+                         help=f"examples per explorer: hypothesis tries up to N (fewer when it finds a "
+                         f"failure first or runs out of distinct examples), then shrinks a failure "
+                         f"(default {DEFAULT_BUDGET})")
     explore.add_argument("--seed", type=seed_type, default=0, help="hypothesis seed (default 0)")
     explore.add_argument("--replay", action="store_true",
                          help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
@@ -157,8 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
 def _run_demo(args: argparse.Namespace) -> int:
     from tensorkv_check import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
 
-    rng = np.random.default_rng(args.seed)
     n, d = args.n, args.d
+    need = demo_peak_bytes(n, d)
+    if need > args.max_memory:  # checked before any allocation, not after numpy runs out
+        print(f"tensorkv-check demo: error: n={n}, d={d} needs about {format_bytes(need)} "
+              f"(8*d*(4*n^2 + 12*n) bytes), more than the limit --max-memory "
+              f"{format_bytes(args.max_memory)}; lower --n or --d, or raise --max-memory", file=sys.stderr)
+        return 2
+    rng = np.random.default_rng(args.seed)
     decoders = {
         "four-cache": FourCacheDecoder(d),
         "two-cache": TwoCacheDecoder(d),
@@ -204,10 +262,9 @@ class _Progress:
         if result is None:
             self.close()
             if self.tty:
-                from tqdm import tqdm
+                from tensorkv_check.claims.listing import progress_bar
 
-                self.bar = tqdm(total=total, desc=name, unit="task", file=sys.stderr, dynamic_ncols=True,
-                                leave=False)
+                self.bar = progress_bar(total, name, "task")
             return
         what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
         state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
@@ -234,19 +291,23 @@ def _load_registry():
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    import shutil
     import time
 
     from tensorkv_check.claims.registry import CheckContext, RegistryError
-    from tensorkv_check.report import build_report, ensure_writable_dir, write_report
-    from tensorkv_check.runner.sweep_runner import DaskUnavailableError, SweepRunner, default_jobs
+    from tensorkv_check.report import build_report, check_out_dir, write_report
+    from tensorkv_check.claims.loader import claim_packages
+    from tensorkv_check.runner.sweep_runner import (DaskUnavailableError, SweepRunner, code_version, default_jobs,
+                                                    manifest_differences, write_manifest)
 
     def usage(msg: str) -> int:
         print(f"tensorkv-check report: error: {msg}", file=sys.stderr)
         return 2
 
     try:
-        out = ensure_writable_dir(args.out)  # fail before any work, not after minutes of it
+        # Fail before any work, not after minutes of it; create nothing yet (a usage
+        # error must leave no folder behind).
+        check_out_dir(args.out)
+        out = Path(args.out)
     except ValueError as exc:
         return usage(str(exc))
     ckpt = out / ".checkpoint"
@@ -254,14 +315,15 @@ def _run_report(args: argparse.Namespace) -> int:
     try:
         runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
                              resume=args.resume, progress=progress)
-    except (DaskUnavailableError, ValueError, TypeError) as exc:
+        runner.connect()  # an unreachable scheduler fails now, before anything is created
+    except (DaskUnavailableError, ConnectionError, ValueError, TypeError) as exc:
         return usage(str(exc))
     runner.warm()  # workers boot while the claim registry loads
     ids = None
     try:
         registry = _load_registry()
-        if args.claims:
-            ids = [i.strip() for i in args.claims.split(",") if i.strip()]
+        if args.claims is not None:
+            ids = list(args.claims)
             registry.select(ids)
     except RegistryError as exc:
         runner.close(kill=True)
@@ -269,18 +331,33 @@ def _run_report(args: argparse.Namespace) -> int:
     except BaseException:
         runner.close(kill=True)
         raise
-    if args.resume and not ckpt.is_dir():
-        print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
+    # What the checkpointed results belong to: a resumed run must match it exactly.
+    manifest = {"seed": args.seed, "profile": args.profile, "claims": None if ids is None else sorted(ids),
+                "code": code_version(["tensorkv_check", *claim_packages()])}
+    if args.resume:
+        if not ckpt.is_dir():
+            print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
+        else:
+            diff = manifest_differences(ckpt, manifest)
+            if diff:
+                runner.close(kill=True)
+                return usage(f"--resume: the checkpoint in {ckpt} was made by a different run; "
+                             + "; ".join(diff) + ". Rerun with the same options, or without --resume "
+                             "to start afresh")
+    else:
+        shutil.rmtree(ckpt, ignore_errors=True)  # a fresh run: never leave others' results to resume later
+    write_manifest(ckpt, manifest)
     t0 = time.perf_counter()
     try:
         with runner:
             report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
                                   claim_ids=ids, on_stage=progress.stage, runner=runner)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         progress.close()
-        print("tensorkv-check report: interrupted; the previous report is untouched. Finished tasks "
+        print(f"tensorkv-check report: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+              "the previous report is untouched. Finished tasks "
               f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
-        return 130
+        return interrupted_status(exc)
     except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
         progress.close()
         print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
@@ -292,8 +369,15 @@ def _run_report(args: argparse.Namespace) -> int:
     shutil.rmtree(ckpt, ignore_errors=True)  # the report is complete: nothing left to resume
     if not args.quiet:
         summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
-        print(f"{len(report['claims'])} claims: {summary}  ({time.perf_counter() - t0:.1f} s, "
+        print(f"{_plural(len(report['claims']), 'claim')}: {summary}  ({time.perf_counter() - t0:.1f} s, "
               f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})")
+        narrowed = report.get("narrowed")
+        if narrowed is not None:
+            n_exp = len((report["sweeps"].get("explore") or {}).get("explorers") or [])
+            print(f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
+                  f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
+                  f"{_plural(n_exp, 'explorer')}; skipped the sweeps "
+                  f"{', '.join(narrowed['skipped_sections']) or '(none)'}")
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
@@ -302,32 +386,86 @@ def _run_report(args: argparse.Namespace) -> int:
     return 1 if report["errored_checks"] else 0
 
 
+def _check_lines(name: str, r: Any) -> list[str]:
+    """The evidence of one check result, wrapped: summary, then scope, interval and
+    parameters only where the summary does not already state them."""
+    d = r.to_dict()
+    lines = [_wrap(f"- {name}: {d['outcome']}", indent="  ", sub="      "),
+             _wrap(d["summary"], indent="      ")]
+    if d.get("scope") and d["scope"] not in d["summary"]:
+        lines.append(_wrap(f"scope: {d['scope']}", indent="      "))
+    est = d.get("estimate")
+    if est:
+        interval = f"[{est['ci_low']:.4f}, {est['ci_high']:.4f}]"
+        text = (f"seed {est['seed']}, parameters "
+                f"{json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}")
+        if interval not in d["summary"]:
+            text = (f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
+                    f"{100 * est['confidence']:g}% Clopper–Pearson {interval}, " + text)
+        lines.append(_wrap(text, indent="      "))
+    if d.get("counterexample"):
+        lines.append(_wrap("counterexample: " + json.dumps(d["counterexample"], sort_keys=True,
+                                                            ensure_ascii=False), indent="      "))
+    if d.get("reproduce"):
+        lines.append(_wrap(f"reproduce: {d['reproduce']}", indent="      "))
+    if d["outcome"] == "error":
+        lines.append(_indent(r.details.get("traceback", "").rstrip(), "      "))
+    return lines
+
+
 def _run_check(args: argparse.Namespace) -> int:
     from tensorkv_check.claims.registry import CheckContext, RegistryError
-    from tensorkv_check.report.render import evidence_text
 
     registry = _load_registry()
     try:
-        registry.select([args.claim_id])
+        order = registry.select([args.claim_id])
     except RegistryError as exc:
         print(f"tensorkv-check check: error: {exc}", file=sys.stderr)
         return 2
+    include_slow = args.profile == "full"
     ctx = CheckContext(seed=args.seed, profile=args.profile)
-    results = registry.run([args.claim_id], ctx=ctx, include_slow=args.profile == "full")
-    errored = False
-    for cid, res in results.items():
-        c = res.claim
-        marker = "" if cid == args.claim_id else "  (dependency)"
-        print(f"{cid} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}{marker}")
-        print(f"  {c.statement}")
-        print(f"  why: {res.reason}")
-        for cav in c.caveats:
-            print(f"  caveat: {cav}")
-        for name, r in res.results.items():
-            errored |= r.outcome == "error"
-            print(f"  - {name}: {r.outcome}: {evidence_text(r.to_dict())}")
-            if r.outcome == "error":
-                print("    " + r.details.get("traceback", "").rstrip().replace("\n", "\n    "))
+    total = sum(1 for cid in order for ck in registry[cid].checks if include_slow or not ck.slow)
+    with _bar(total, "check", "check") as bar:
+        results = registry.run([args.claim_id], ctx=ctx, include_slow=include_slow,
+                               on_check=lambda ck: (bar.update(1), bar.set_postfix_str(ck.node_id, refresh=False)))
+    errored = [f"{cid}::{name}" for cid, res in results.items()
+               for name, r in res.results.items() if r.outcome == "error"]
+    # The requested claim first, in full; its dependencies after, one line each.
+    res = results[args.claim_id]
+    c = res.claim
+    print(_wrap(f"{args.claim_id} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}", indent=""))
+    print(_wrap(c.statement))
+    print(_wrap(f"why: {res.reason}"))
+    for cav in c.caveats:
+        print(_wrap(f"caveat: {cav}"))
+    for name, r in res.results.items():
+        print("\n".join(_check_lines(name, r)))
+    deps = [cid for cid in results if cid != args.claim_id]
+    if deps:
+        print("\n" + _wrap(f"dependencies ({len(deps)}, run first; 'tensorkv-check check ID' shows one "
+                           "in full):", indent=""))
+        for cid in deps:
+            dres = results[cid]
+            line = f"{cid}: {dres.status.upper()}"
+            if dres.status not in ("proved", "cited"):
+                line += f" ({dres.reason})"
+            print(_wrap(line, indent="  ", sub="      "))
+            for name, r in dres.results.items():
+                if r.outcome == "error":
+                    print("\n".join(_check_lines(name, r)))
+    outcomes: dict[str, int] = {}
+    for r in res.results.values():
+        outcomes[r.outcome] = outcomes.get(r.outcome, 0) + 1
+    statuses: dict[str, int] = {}
+    for cid in deps:
+        statuses[results[cid].status] = statuses.get(results[cid].status, 0) + 1
+    summary = (f"{args.claim_id}: {res.status}; {_plural(len(res.results), 'check')} run"
+               + (" (" + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + ")" if outcomes else "")
+               + f"; {_plural(len(deps), 'dependency').replace('dependencys', 'dependencies')}"
+               + (" (" + ", ".join(f"{n} {st}" for st, n in sorted(statuses.items())) + ")" if statuses else "")
+               + f"; seed {args.seed}, {args.profile} profile"
+               + (f"; {_plural(len(errored), 'check')} errored: {', '.join(errored)}" if errored else ""))
+    print("\n" + _wrap(summary, indent=""))
     return 1 if errored else 0
 
 
@@ -341,7 +479,70 @@ def _run_bench(args: argparse.Namespace) -> int:
               "run this command from the root of a clone (no benchmarks/ here)", file=sys.stderr)
         return 2
     cmd = [sys.executable, "-m", "benchmarks", *[a for a in args.bench_args if a != "--"]]
-    return subprocess.run(cmd, check=False).returncode
+    env = dict(os.environ, TENSORKV_BENCH_PROG="tensorkv-check bench")
+    proc = subprocess.Popen(cmd, env=env)
+    try:
+        return proc.wait()
+    except KeyboardInterrupt:
+        # On a terminal Ctrl-C reached the benchmarks too; a signal sent to this process
+        # alone is passed on as SIGTERM, which ends the child silently even while it is
+        # still starting. Either way the child ends before this command does.
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise
+
+
+class _bar:
+    """A tqdm bar on stderr when stderr is a terminal (else nothing); ``write`` prints a
+    line to stdout without breaking the bar."""
+
+    def __init__(self, total: int, desc: str, unit: str) -> None:
+        self.bar = None
+        if sys.stderr.isatty():
+            from tensorkv_check.claims.listing import progress_bar
+
+            self.bar = progress_bar(total, desc, unit)
+
+    def __enter__(self) -> "_bar":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def update(self, n: int = 1) -> None:
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        if self.bar is not None:
+            self.bar.set_postfix_str(text, refresh=refresh)
+
+    def write(self, line: str) -> None:
+        if self.bar is not None:
+            from tqdm import tqdm
+
+            tqdm.write(line, file=sys.stdout)
+        else:
+            print(line)
+
+
+def _width() -> int:
+    """The terminal's width for wrapped output (80 when unknown or reported as 0)."""
+    cols = shutil.get_terminal_size((80, 24)).columns
+    return cols if cols >= 20 else 80
+
+
+def _wrap(text: str, indent: str = "  ", sub: str | None = None) -> str:
+    """``text`` wrapped to the terminal width, first line indented by ``indent`` and the
+    others by ``sub`` (default ``indent`` + two spaces)."""
+    return textwrap.fill(text, width=_width(), initial_indent=indent,
+                         subsequent_indent=indent + "  " if sub is None else sub,
+                         break_long_words=False, break_on_hyphens=False)
 
 
 def _indent(text: str, pad: str = "    ") -> str:
@@ -379,39 +580,103 @@ def _run_explore(args: argparse.Namespace) -> int:
     if not explorers:
         print(f"{args.claim_id} has no explorers")
         return 0
-    for exp in explorers:
-        res = search.explore(exp, budget=args.budget, seed=args.seed)
-        where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
-        print(f"\n{exp.key}  [{where}]")
-        if exp.description:
-            print(f"  property: {exp.description}")
-        print(f"  {res['kind']}: {res['text']}")
-        if res["best"] is not None:
-            print(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
-        obs = res["observations"] or {}
-        if obs.get("summary"):
-            print(f"  side study: {obs['summary']}")
-        measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
-        if measured:
-            print(f"  measured (not deterministic): {json.dumps(measured, default=str)}")
-        if res["outcome"] == "error":
-            crashed = True
-        if res["example"] is not None:
-            path = search.save_case(res)
-            print(f"  minimal example saved to {path}")
-            print("  reproduce with:")
-            print(_indent(res["snippet"]))
+    counts: dict[str, int] = {}
+    with _bar(len(explorers), "explore", "explorer") as bar:
+        for exp in explorers:
+            bar.set_postfix_str(exp.name, refresh=False)
+            res = search.explore(exp, budget=args.budget, seed=args.seed, examples=args.budget)
+            bar.update(1)
+            counts[res["kind"]] = counts.get(res["kind"], 0) + 1
+            where = "inside its hypotheses" if exp.region == "inside" else f"outside: {exp.hypothesis}"
+            bar.write("\n" + _wrap(f"{exp.key}  [{where}]", indent=""))
+            if exp.description:
+                bar.write(_wrap(f"property: {exp.description}"))
+            bar.write(_wrap(f"{res['kind']}: {res['text']}"))
+            # The closest approach to a failure only means something when none was found.
+            if res["best"] is not None and res["outcome"] == "none-found":
+                bar.write(f"  closest approach: {res['best']['label']} = {res['best']['score']:.6g}")
+            obs = res["observations"] or {}
+            if obs.get("summary"):
+                bar.write(_wrap(f"side study: {obs['summary']}"))
+            measured = {k: v for k, v in res["timings"].items() if not k.endswith("_seconds")}
+            if measured:
+                bar.write(_wrap(f"measured (not deterministic): {json.dumps(measured, default=str)}"))
+            if res["outcome"] == "error":
+                crashed = True
+            if res["example"] is not None:
+                path = search.save_case(res)
+                bar.write(f"  minimal example saved to {path}")
+                bar.write("  reproduce with:")
+                bar.write(_indent(res["snippet"]))
+    print("\n" + _wrap(f"{args.claim_id}: {_plural(len(explorers), 'explorer')} at up to "
+                       f"{_plural(args.budget, 'example')} each (seed {args.seed}): "
+                       + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), indent=""))
     return 1 if crashed else 0
 
 
+class Terminated(KeyboardInterrupt):
+    """Raised in the main thread on SIGTERM.
+
+    A subclass of :class:`KeyboardInterrupt`, so that every clean-up path written for
+    Ctrl-C (worker pools killed, temporary files removed, the previous report left
+    untouched) runs for SIGTERM too; only the exit status differs (143, not 130).
+    """
+
+
+def interrupted_status(exc: BaseException) -> int:
+    """Exit status of an interruption: 143 for SIGTERM, 130 for SIGINT (128 + signal)."""
+    return 143 if isinstance(exc, Terminated) else 130
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _silence_stdout() -> None:
+    # The reader closed the pipe: later writes (and the interpreter's final flush) go
+    # to /dev/null instead of raising BrokenPipeError once more at exit.
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``tensorkv-check`` console script."""
-    parser = build_parser()
-    args, rest = parser.parse_known_args(argv)
-    if rest and args.command != "bench":
-        parser.error(f"unrecognized arguments: {' '.join(rest)}")
-    args.bench_args = rest
-    return int(args.func(args) or 0)
+    """Entry point of the ``tensorkv-check`` console script.
+
+    SIGINT and SIGTERM end every sub-command with one line on stderr and exit status 130
+    or 143; files are only ever replaced atomically, so nothing is left half-written.
+    A reader that closes stdout early (``| head``) ends the command quietly, status 0.
+    """
+    import signal
+    import threading
+
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    words = list(sys.argv[1:] if argv is None else argv)
+    command = next((w for w in words if not w.startswith("-")), "")  # named even before parsing
+    try:
+        parser = build_parser()
+        args, rest = parser.parse_known_args(argv)
+        command = args.command
+        if rest and args.command != "bench":
+            parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        args.bench_args = rest
+        return int(args.func(args) or 0)
+    except KeyboardInterrupt as exc:
+        what = "terminated" if isinstance(exc, Terminated) else "interrupted"
+        print(f"tensorkv-check{' ' + command if command else ''}: {what}; no file was left half-written",
+              file=sys.stderr)
+        return interrupted_status(exc)
+    except BrokenPipeError:
+        _silence_stdout()
+        return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -19,6 +19,8 @@ class FrontierSection:
     """Report section: the frontier sweep, one figure per model plus the benign one, findings."""
 
     name = "frontier"
+    #: The claims this section's sweep serves (``report --claims`` runs it only for them).
+    claims: tuple[str, ...] | None = ("thm:index-lb", "thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb")
 
     # The sweep pulls in scipy and matplotlib; it is imported when the section runs,
     # so that importing the report's section list stays cheap.

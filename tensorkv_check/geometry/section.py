@@ -270,6 +270,8 @@ class GeometrySection:
     """
 
     name: str = "geometry"
+    #: The claims this section's sweep serves (``report --claims`` runs it only for them).
+    claims: tuple[str, ...] | None = ("thm:covering",)
 
     def compute(self, profile: str, seed: int, run: Callable[..., Any]) -> dict[str, Any]:
         """The section's data: :func:`compute` run through the report's runner ``run``."""

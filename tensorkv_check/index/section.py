@@ -20,6 +20,9 @@ class IndexSection:
     """Report section: the Index sweeps and their four figures."""
 
     name = "index"
+    #: The claims this section's sweep serves (``report --claims`` runs it only for them).
+    claims: tuple[str, ...] | None = ("thm:index-lb", "thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb",
+                                       "lem:near-orthogonal")
 
     def compute(self, profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
         """``run_sweeps`` of the ``"full"`` profile, or its small default for any other."""

@@ -79,6 +79,8 @@ class Section:
     compute: Callable[[str, int, Callable[..., list]], dict[str, Any]]
     figures: Callable[[dict[str, Any]], list[dict[str, str]]]
     findings: Callable[[dict[str, Any]], list[dict[str, str]]]
+    #: Claims served; the default (none) means ``report --claims`` skips the section.
+    claims: tuple[str, ...] | None = ()
 
 
 def _versions() -> dict[str, str]:
@@ -157,8 +159,9 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
 
     A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
     with the shrunk instance and its snippet); one found outside shows a hypothesis is
-    necessary and leaves the status alone. Returns the explorers that crashed, which
-    count as errored checks.
+    necessary and leaves the status alone. An explorer that crashed makes the claim
+    ``failing`` (the report and the exit code agree) and is returned, counted as an
+    errored check.
     """
     from tensorkv_check.claims.exploration import claim_outcomes
 
@@ -175,7 +178,13 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
             c["reason"] = ("counterexample inside its hypotheses from explorer "
                            + ", ".join(e["explorer"] for e in inside)
                            + f" (was: {c['reason']})")
-        crashed += [f"{c['id']}::explore:{e['explorer']}" for e in entry["explorers"] if e["kind"] == "error"]
+        broken = [e["explorer"] for e in entry["explorers"] if e["kind"] == "error"]
+        if broken:
+            # A crash is an error of the tool: the claim is failing, as the exit code says.
+            c["status"] = "failing"
+            c["reason"] = ("explorer " + ", ".join(broken) + " crashed (a bug, not a finding)"
+                           + f" (was: {c['reason']})")
+        crashed += [f"{c['id']}::explore:{e}" for e in broken]
     return crashed
 
 
@@ -198,7 +207,9 @@ def build_report(
     ctx : tensorkv_check.claims.registry.CheckContext
         Seed and profile ("quick" or "full"); the seed also drives the sweeps.
     claim_ids : iterable of str, optional
-        Restrict to these claims and their dependencies.
+        Restrict to these claims: their checks and those of their dependencies run (for
+        the statuses), but only the sweeps serving them (each section's ``claims``) and
+        only their explorers; ``report["narrowed"]`` lists what ran and what did not.
     on_check, on_stage : callable, optional
         Progress callbacks (a check is submitted; a section starts).
     runner : SweepRunner or callable, optional
@@ -214,6 +225,11 @@ def build_report(
     own = runner is None
     run = SweepRunner(jobs=1) if own else runner
     sections = list(SECTIONS if sections is None else sections)
+    claim_ids = None if claim_ids is None else list(claim_ids)
+    wanted = None if claim_ids is None else set(claim_ids)
+    skipped = [sec.name for sec in sections
+               if wanted is not None and sec.claims is not None and not wanted & set(sec.claims)]
+    sections = [sec for sec in sections if sec.name not in skipped]
     try:
         t0 = time.perf_counter()
         if on_stage:
@@ -228,7 +244,9 @@ def build_report(
             if on_stage:
                 on_stage(f"{sec.name} sweep")
             t1 = time.perf_counter()
-            data = dict(sec.compute(profile, seed, run))
+            per_claim = wanted is not None and sec.claims is None
+            data = dict(sec.compute(profile, seed, run, claims=sorted(wanted)) if per_claim  # type: ignore[call-arg]
+                        else sec.compute(profile, seed, run))
             if "timings" in data:
                 section_timings[sec.name] = data.pop("timings")
             sweeps[sec.name] = data
@@ -258,6 +276,8 @@ def build_report(
         )
     wall["total"] = time.perf_counter() - t0
     describe = getattr(run, "describe", None)
+    narrowed = {} if wanted is None else {"narrowed": {"sections": [sec.name for sec in sections],
+                                                       "skipped_sections": skipped}}
     return _json_safe({
         "schema": SCHEMA,
         "paper": PAPER,
@@ -266,6 +286,7 @@ def build_report(
         "selected_claims": None if claim_ids is None else sorted(claim_ids),
         "summary": summary,
         "errored_checks": errored,
+        **narrowed,
         "claims": claims,
         "sweeps": sweeps,
         "findings": findings,

@@ -27,6 +27,11 @@ class ReportSection(Protocol):
     name : str
         Key of the section's data under ``report["sweeps"]`` and of its wall-clock
         timings under ``report["timings"]``; unique among the report's sections.
+    claims : tuple of str or None
+        The claim ids the section's sweep serves (the claims its findings name): with
+        ``report --claims``, the sweep runs only when one of them is requested. ``None``
+        marks a per-claim section whose ``compute`` also takes ``claims=`` (a list of ids)
+        and then works for those claims only (the exploration).
 
     Notes
     -----
@@ -44,6 +49,7 @@ class ReportSection(Protocol):
     """
 
     name: str
+    claims: tuple[str, ...] | None
 
     def compute(self, profile: str, seed: int, run: Callable[..., list[Any]]) -> dict[str, Any]:
         """The section's data for ``profile`` (``"quick"`` or ``"full"``) and ``seed`` (``>= 0``).

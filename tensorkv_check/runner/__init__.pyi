@@ -1,4 +1,7 @@
 from .sweep_runner import (
+    code_version as code_version,
+    manifest_differences as manifest_differences,
+    write_manifest as write_manifest,
     Task as Task,
     TaskResult as TaskResult,
     SweepRunner as SweepRunner,

@@ -52,6 +52,9 @@ from typing import Any
 import numpy as np
 
 __all__ = [
+    "code_version",
+    "manifest_differences",
+    "write_manifest",
     "Task",
     "TaskResult",
     "SweepRunner",
@@ -567,11 +570,29 @@ class SweepRunner:
 
     # -- Dask
 
-    def _get_client(self):
+    def connect(self, timeout: float | None = None) -> None:
+        """Connect to the Dask scheduler now (no-op for the other back-ends).
+
+        Raises ``ConnectionError`` naming the address when the scheduler cannot be reached
+        within ``timeout`` seconds (default :data:`CONNECT_TIMEOUT`), so that a wrong
+        address fails at once instead of when the first sweep starts.
+        """
+        if self.scheduler is None:
+            return
+        try:
+            self._get_client(CONNECT_TIMEOUT if timeout is None else timeout)
+        except (OSError, TimeoutError) as exc:
+            raise ConnectionError(f"cannot reach the Dask scheduler at {self.scheduler} within "
+                                  f"{CONNECT_TIMEOUT if timeout is None else timeout:g} s "
+                                  f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+                                  ) from None
+
+    def _get_client(self, timeout: float | None = None):
         distributed = _import_distributed()
         if self._client is None:
             if isinstance(self.scheduler, str):
-                self._client = distributed.Client(self.scheduler, set_as_default=False)
+                kw = {} if timeout is None else {"timeout": timeout}
+                self._client = distributed.Client(self.scheduler, set_as_default=False, **kw)
                 self._own_client = True
             else:
                 self._client = self.scheduler
@@ -668,6 +689,69 @@ def values(results: Sequence[TaskResult]) -> list[dict[str, Any]]:
 
 
 # ------------------------------------------------------------------ checkpoint files
+
+
+#: Seconds :meth:`SweepRunner.connect` waits for a Dask scheduler.
+CONNECT_TIMEOUT = 5.0
+#: The file of a checkpoint folder that records what its results belong to.
+MANIFEST = "manifest.json"
+
+
+def code_version(packages: Iterable[str] = ("tensorkv_check",)) -> dict[str, Any]:
+    """The installed version of tensorkv-check and a SHA-256 of the packages' source files.
+
+    A checkpoint records it: results computed by other code are never reused. The
+    packages (by default only this one; the command adds the claim packages) are found
+    with :func:`importlib.util.find_spec`, and every ``.py`` file below them is hashed
+    with its relative path, in sorted order.
+    """
+    from importlib import metadata, util
+
+    digest = hashlib.sha256()
+    for name in sorted(set(packages)):
+        spec = util.find_spec(name)
+        roots = list(spec.submodule_search_locations or []) if spec is not None else []
+        for root in roots:
+            for path in sorted(Path(root).rglob("*.py")):
+                digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
+                digest.update(path.read_bytes())
+    try:
+        version = metadata.version("tensorkv-check")
+    except metadata.PackageNotFoundError:
+        version = "not installed"
+    return {"version": version, "source_sha256": digest.hexdigest()}
+
+
+def manifest_differences(checkpoint_dir: str | os.PathLike, expected: dict[str, Any]) -> list[str]:
+    """How a checkpoint folder's manifest differs from ``expected`` (empty: it matches).
+
+    ``expected`` is what the new run would write (e.g. seed, profile, claims and
+    :func:`code_version`); a missing or unreadable manifest is one difference.
+    """
+    path = Path(checkpoint_dir) / MANIFEST
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return [f"{path} is missing or unreadable, so the checkpoint cannot be matched to this run"]
+    out = []
+    for key, want in expected.items():
+        have = saved.get(key, "(not recorded)")
+        if key == "code" and isinstance(want, dict) and isinstance(have, dict):
+            for k, w in want.items():
+                if have.get(k) != w:
+                    out.append(f"code {k}: checkpoint {have.get(k, '(not recorded)')}, now {w}")
+        elif have != want:
+            out.append(f"{key}: checkpoint {json.dumps(have)}, now {json.dumps(want)}")
+    return out
+
+
+def write_manifest(checkpoint_dir: str | os.PathLike, manifest: dict[str, Any]) -> Path:
+    """Write ``manifest`` (JSON) into the checkpoint folder, creating it; returns the file."""
+    from tensorkv_check._util.io import atomic_write
+
+    folder = Path(checkpoint_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    return atomic_write(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def _record(r: TaskResult) -> str:

@@ -197,6 +197,9 @@ class SubGenSection:
     """
 
     name: str = "subgen"
+    #: The claims this section's sweep serves (``report --claims`` runs it only for them).
+    claims: tuple[str, ...] | None = ("thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
+                                       "lem:kron-clusterable")
 
     def compute(self, profile: str, seed: int, run: Callable[..., Any]) -> dict[str, Any]:
         """The section's data: :func:`compute` run through the report's runner ``run``."""

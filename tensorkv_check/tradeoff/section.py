@@ -29,6 +29,8 @@ class TradeoffSection:
     """Report section: memory and flops of the three decoders against ``n`` (Remark 3.9)."""
 
     name = "tradeoff"
+    #: The claims this section's sweep serves (``report --claims`` runs it only for them).
+    claims: tuple[str, ...] | None = ("rem:tradeoff",)
 
     def compute(self, profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
         """Run the sweep of ``profile`` (``{"points": [...]}`` plus ``"timings"``)."""
