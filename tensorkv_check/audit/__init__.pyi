@@ -4,6 +4,12 @@ from .adapters import (
     codec as codec,
     tensor_codec as tensor_codec,
 )
+from .command import (
+    add_parser as add_parser,
+    run as run,
+    main as main,
+    list_lines as list_lines,
+)
 from .oracle import (
     ALPHA as ALPHA,
     GAP_P as GAP_P,
@@ -20,6 +26,15 @@ from .oracle import (
     m_over_n_at as m_over_n_at,
     replay_command as replay_command,
 )
+from .report import (
+    FORMATS as FORMATS,
+    audit_figures as audit_figures,
+    render_json as render_json,
+    render_markdown as render_markdown,
+    render_html as render_html,
+    write_audit as write_audit,
+    summary_lines as summary_lines,
+)
 from .target import (
     AuditUsageError as AuditUsageError,
     Target as Target,
@@ -30,4 +45,7 @@ from .target import (
     param_grid as param_grid,
     check_protocol as check_protocol,
     models_for as models_for,
+)
+from .testing import (
+    check_compressor as check_compressor,
 )

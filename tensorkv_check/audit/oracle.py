@@ -431,7 +431,7 @@ def _reference_targets(models: Sequence[str], plugins: bool) -> tuple[list[tuple
     return out, broken
 
 
-def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | None = None, *,
+def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | Sequence[dict[str, Any]] | None = None, *,
               models: Sequence[str] | None = None, profile: str = "quick", seed: int = 0, isolate: bool = False,
               reference: bool = True, plugins: bool = True, benign: bool = True,
               progress: Any = None) -> dict[str, Any]:
@@ -441,8 +441,9 @@ def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | None = No
     ----------
     target : Target or str
         The compressor (a spec string is resolved by :func:`load_target`).
-    params : dict, optional
-        Budget grid ``{name: values}``; default ``target.default_params``.
+    params : dict or list of dict, optional
+        Budget grid ``{name: values}`` (every combination is run) or an explicit list
+        of parameter dicts; default ``target.default_params``.
     models : sequence of str, optional
         Models to audit (default: every model the compressor ingests).
     profile : {"quick", "full"}
@@ -477,8 +478,12 @@ def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | None = No
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise AuditUsageError(f"seed must be a non-negative integer, got {seed!r}")
     prof = PROFILES[profile]
-    grid_spec = dict(target.default_params if params is None else params)
-    grid = param_grid(grid_spec)
+    if isinstance(params, (list, tuple)):  # explicit points instead of a grid
+        grid = [dict(p) for p in params] or [{}]
+        grid_spec: dict[str, Any] = {k: sorted({repr(p[k]) for p in grid}) for k in sorted({k for p in grid for k in p})}
+    else:
+        grid_spec = dict(target.default_params if params is None else params)
+        grid = param_grid(grid_spec)
     if models is None:
         models = target.models
     models = list(models)
