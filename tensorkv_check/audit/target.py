@@ -249,8 +249,7 @@ def _builtin(name: str) -> Target:
         return make_factory(name, _BUILTIN_MODE[model], params.get("budget", BUILTIN_GRIDS[name][0]),
                             seed=int(params.get("seed", 0)))
 
-    models = tuple(m for m in MODELS if not (name == "exact" and m == "two-cache-structured"))
-    return Target(spec=name, label=f"{name} ({entry.family})", kind="builtin", models=models,
+    return Target(spec=name, label=f"{name} ({entry.family})", kind="builtin", models=tuple(MODELS),
                   default_params={"budget": BUILTIN_GRIDS.get(name, (1,))}, make=make)
 
 
@@ -339,11 +338,11 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
     if kind not in set(obj.inputs):
         raise _fail(spec, f"inputs {sorted(obj.inputs)} do not include {kind!r} needed by model {model!r}")
     rng = np.random.default_rng(12345)
-    blocks = [rng.standard_normal((3, d)) for _ in INPUT_KINDS[kind]]
+    blocks = [rng.standard_normal((64, d)) for _ in INPUT_KINDS[kind]]
     try:
         obj.ingest(*blocks)
     except Exception as exc:
-        raise _fail(spec, f"ingest(*{len(blocks)} arrays of shape (3, {d})) raised {type(exc).__name__}: {exc}")
+        raise _fail(spec, f"ingest(*{len(blocks)} arrays of shape (64, {d})) raised {type(exc).__name__}: {exc}")
     try:
         data = obj.to_bytes()
     except Exception as exc:
