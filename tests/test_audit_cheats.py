@@ -251,3 +251,10 @@ def test_isolation_says_the_temp_file_cheat_still_decodes(tmp_path):
     audit = run_audit(f"{__file__}:FrameSnoop", models=["standard"], reference=False, benign=False, isolate=True)
     assert audit["isolation"]["still_decodes"] is False
     assert "no Alice" in audit["isolation"]["points"][0]["error"]
+
+
+def test_isolate_needs_a_loadable_target():
+    from tensorkv_check.audit import AuditUsageError
+
+    with pytest.raises(AuditUsageError, match="isolate needs a target a fresh process can load"):
+        run_audit(target_from_factory(HonestExact, "HonestExact"), models=["standard"], isolate=True)

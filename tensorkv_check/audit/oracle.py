@@ -385,7 +385,11 @@ def m_over_n_at(points: Sequence[dict[str, Any]], p_level: float = GAP_P) -> dic
 
 def verdict(points: Sequence[dict[str, Any]], protocol: Sequence[dict[str, Any]],
             isolation: dict[str, Any] | None = None) -> dict[str, Any]:
-    """``consistent``, ``impossible`` (some point beats Fano) or ``protocol-broken``, with the evidence."""
+    """``consistent``, ``impossible`` (some point beats Fano) or ``protocol-broken``, with the evidence.
+
+    The isolated run (``isolation``) is reported beside the verdict, not decided on: a
+    compressor that stops decoding in a fresh process has already been caught in Alice's.
+    """
     beats = [p for p in points if p.get("beats_fano")]
     violations = [dict(v, model=pp["model"], params=pp["params"]) for pp in protocol for v in pp["violations"]]
     violations += [{"check": "the message does not change after sending", "model": p["model"], "params": p["params"],
@@ -498,6 +502,9 @@ def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | Sequence[
                               + ")")
     if not models:
         raise AuditUsageError(f"{target.spec} supports no Index model")
+    if isolate and target.kind == "object" and ":" not in target.spec:
+        raise AuditUsageError(f"isolate needs a target a fresh process can load (MODULE:OBJECT, a plugin or a "
+                              f"built-in name), got {target.spec!r}")
     say = progress or (lambda _line: None)
     for model in models:
         for p in grid:

@@ -279,8 +279,7 @@ def load_target(spec: str) -> Target:
     scan = load_plugins()
     if spec in scan.plugins:
         p = scan.plugins[spec]
-        t = target_from_factory(p.factory, spec, kind="plugin", label=spec)
-        return t if t.default_params or not p.params else Target(**{**t.__dict__, "default_params": p.params})
+        return target_from_factory(p.factory, spec, kind="plugin", label=spec)
     if spec in scan.broken:
         raise AuditUsageError(f"plugin {spec!r} is broken: {scan.broken[spec]}")
     if spec in CATALOGUE:
