@@ -27,7 +27,7 @@ from tensorkv_check.audit import (
 from tensorkv_check.audit.command import add_parser, list_lines
 from tensorkv_check.engine.exact_attention import attention, tensor_attention
 from tensorkv_check.frontier import CATALOGUE
-from tensorkv_check.frontier.plugins import load_plugins, plugin_entries
+from tensorkv_check.frontier.plugins import load_plugins, plugin_entries, plugin_frontier
 from tensorkv_check.index import fano_bound, run_index
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -291,6 +291,8 @@ def test_an_installed_plugin_is_listed_audited_and_in_the_frontier_catalogue(tmp
     assert entry.family == "plugin"
     r = run_index(entry.build("kv", "f4", 0, None), "standard", 64, 128, queries=200, seed=0)
     assert r.successes == 200 and r.message_bits == 8 * (32 + 6 + 2 * 64 * 128 * 4)
+    fr = plugin_frontier(scan)
+    assert fr["halfcache"]["budgets"] == ["f2", "f4"] and fr["halfcache"]["inputs"] == ["kv", "rows"]
     # Audited by name; and drawn beside the audited compressor as a reference family.
     audit = run_audit("halfcache", models=["standard"], reference=True, benign=False)
     assert audit["verdict"]["status"] == "consistent"

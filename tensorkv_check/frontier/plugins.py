@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-__all__ = ["ENTRY_POINT_GROUP", "Plugin", "PluginScan", "load_plugins", "plugin_entries"]
+__all__ = ["ENTRY_POINT_GROUP", "Plugin", "PluginScan", "load_plugins", "plugin_entries", "plugin_frontier"]
 
 #: Entry-point group under which packages register compressors.
 ENTRY_POINT_GROUP = "tensorkv_check.compressors"
@@ -151,4 +151,30 @@ def plugin_entries(scan: PluginScan | None = None) -> dict[str, Any]:
             return lambda d: _f(d, scale, **{_k: budget})
 
         out[name] = CatalogueEntry(name, "plugin", f"{param} in {list(values)} (plugin {p.value})", build)
+    return out
+
+
+def plugin_frontier(scan: PluginScan | None = None, d: int = 8) -> dict[str, dict[str, Any]]:
+    """What the frontier sweep needs to run each plugin: entry, budgets and input kinds.
+
+    Returns
+    -------
+    dict
+        ``{name: {"entry": CatalogueEntry, "budgets": [...], "inputs": [...]}}`` for every
+        plugin of :func:`plugin_entries`; ``inputs`` are the input kinds of an object built
+        at the first budget (``obj(d)``), so a sweep adds a plugin only to the models whose
+        kind it ingests. A plugin whose object cannot be built lands in ``scan.broken``
+        (the returned scan is mutated in place) and is skipped.
+    """
+    scan = load_plugins() if scan is None else scan
+    out: dict[str, dict[str, Any]] = {}
+    for name, entry in plugin_entries(scan).items():
+        p = scan.plugins[name]
+        ((param, values),) = p.params.items()
+        try:
+            inputs = sorted(getattr(p.factory(d, **{param: values[0]}), "inputs"))
+        except Exception as exc:  # a plugin's fault must never crash the sweep
+            scan.broken[name] = f"{type(exc).__name__}: {exc}"
+            continue
+        out[name] = {"entry": entry, "budgets": list(values), "inputs": inputs}
     return out
