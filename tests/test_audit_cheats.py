@@ -181,6 +181,18 @@ class DropsLastToken(HonestExact):
 # --------------------------------------------------------------------------- tests
 
 
+@pytest.fixture(autouse=True)
+def _remove_cheat_files():
+    # The temporary-file cheat leaves its tails in the temp folder; remove new ones.
+    import glob
+
+    pattern = os.path.join(tempfile.gettempdir(), "tkv-cheat-*")
+    before = set(glob.glob(pattern))
+    yield
+    for f in set(glob.glob(pattern)) - before:
+        os.unlink(f)
+
+
 @pytest.mark.parametrize("cheat", CHEATS, ids=lambda c: c.__name__)
 def test_every_planted_cheat_is_impossible_with_evidence(cheat):
     audit = run_audit(target_from_factory(cheat, cheat.__name__), models=["standard"], reference=False,

@@ -110,7 +110,8 @@ def _gap_svg(audit: dict[str, Any]) -> str:
         ax.axvline(fano, color="#D55E00", linewidth=1.2, label=f"Fano: 1 − h(0.9) = {fano:.3f}")
         ax.set_yticks(ys, [r[0] for r in rows])
         ax.set_xscale("log")
-        ax.set_xlim(min(0.1, fano / 2), top)
+        vals = [r[1] for r in rows if r[1] is not None]
+        ax.set_xlim(min([0.1, fano / 2] + [v / 2 for v in vals]), top)
         ax.set_xlabel("smallest measured M / N with success ≥ 0.9")
         ax.set_title("M / N at p = 0.9 (no bar: never reached at the budgets tried)")
         ax.legend(frameon=False, fontsize=6, loc="lower right")
