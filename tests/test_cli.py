@@ -31,7 +31,7 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore", "audit"])
 def test_help_is_accurate_and_has_an_example(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
@@ -458,7 +458,7 @@ def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, mon
     assert bar in shown and "|" in shown and re.search(r" 0/[12] ", shown), shown
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore", "audit"])
 def test_help_is_wrapped_to_80_columns(capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run(capsys, command, "--help")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import textwrap
 from typing import Any
 
 __all__ = ["add_parser", "run", "main", "list_lines"]
@@ -23,11 +24,11 @@ __all__ = ["add_parser", "run", "main", "list_lines"]
 _EPILOG = """examples:
   tensorkv-check audit examples/int8_cache.py:TokenQuantizer --param bits=1,2,4
   tensorkv-check audit mypackage.cache:MyCache --models standard --isolate
-  tensorkv-check audit quant --param budget=1,2     (a built-in family)
-  tensorkv-check audit --list                       (built-ins and installed plugins)
+  tensorkv-check audit quant --param budget=1,2   (a built-in family)
+  tensorkv-check audit --list                     (built-ins and installed plugins)
 
-exit status: 0 consistent with the bounds, 1 impossible (beats Fano) or protocol broken,
-2 usage error (including an object that does not implement the protocol)."""
+exit status: 0 consistent with the bounds, 1 impossible (beats Fano) or protocol
+broken, 2 usage error (including an object that does not implement the protocol)."""
 
 
 def _seed(text: str) -> int:
@@ -69,9 +70,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "audit",
         help="audit a KV-cache compressor against the lower bounds (exit 1 if it beats Fano)",
-        description="Run a compressor as Alice on the adversarial Index instances of every model it supports and on "
-                    "benign inputs, over its budget grid; decide whether its measured memory is consistent with "
-                    "Fano's bound M >= (1 - h(p))·N, and write audit.html, audit.md and audit.json into --out.",
+        description=textwrap.fill(
+            "Run a compressor as Alice on the adversarial Index instances of every model it supports and on "
+            "benign inputs, over its budget grid; decide whether its measured memory is consistent with "
+            "Fano's bound M >= (1 - h(p))·N, and write audit.html, audit.md and audit.json into --out.", 79),
         epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     _configure(p)
     p.set_defaults(func=run)

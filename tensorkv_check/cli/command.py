@@ -11,6 +11,9 @@ Sub-commands:
 * ``explore ID``: hypothesis searches for counterexamples to one claim, inside its
   hypotheses and outside named ones, shrunk, saved under ``.tensorkv/examples/`` and
   replayed first on the next run (:mod:`tensorkv_check.claims.exploration`).
+* ``audit MODULE:OBJECT``: audit an outside compressor against the lower bounds
+  (:mod:`tensorkv_check.audit`): exit 1 when it beats Fano's bound, which no honest
+  compressor can.
 
 Exit codes: 0 when every requested check ran, 1 when a check errored, 2 for usage
 errors (argparse's convention).
@@ -203,6 +206,11 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--replay", action="store_true",
                          help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
     explore.set_defaults(func=_run_explore)
+
+    # The audit of an outside compressor against the lower bounds (tensorkv_check.audit).
+    from tensorkv_check.audit.command import add_parser as add_audit_parser
+
+    add_audit_parser(sub)
     return parser
 
 
