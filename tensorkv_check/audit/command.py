@@ -25,10 +25,11 @@ _EPILOG = """examples:
   tensorkv-check audit examples/int8_cache.py:TokenQuantizer --param bits=1,2,4
   tensorkv-check audit mypackage.cache:MyCache --models standard --isolate
   tensorkv-check audit quant --param budget=1,2   (a built-in family)
-  tensorkv-check audit --list                     (built-ins and installed plugins)
+  tensorkv-check audit --list                     (built-ins and plugins)
 
-exit status: 0 consistent with the bounds, 1 impossible (beats Fano) or protocol
-broken, 2 usage error (including an object that does not implement the protocol)."""
+exit status: 0 consistent with the bounds, 1 impossible (beats Fano) or
+protocol broken, 2 usage error (including an object that does not implement
+the protocol)."""
 
 
 def _seed(text: str) -> int:
