@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 _d = sp.Symbol("d", positive=True)
@@ -375,3 +376,72 @@ def _(ctx):
               "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
               "len(to_bytes())",
         details={"rows": rows})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _points(kind: str, n: int, d: int, seed: int, radius: float) -> np.ndarray:
+    g = np.random.default_rng(seed)
+    x = g.standard_normal((n, d))
+    if kind == "sphere":
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+    elif kind == "ball":
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        x *= g.random((n, 1)) ** (1.0 / d)
+    elif kind == "clustered":
+        c = g.standard_normal((3, d))
+        c /= np.linalg.norm(c, axis=1, keepdims=True)
+        x = 0.9 * c[g.integers(0, 3, n)] + 0.05 * x / math.sqrt(d)
+    elif kind == "grid":
+        side = max(2, round(n ** (1.0 / d)))
+        axes = np.linspace(-1, 1, side)
+        x = np.stack(np.meshgrid(*([axes] * d)), -1).reshape(-1, d)
+        x = x[np.linalg.norm(x, axis=1) <= 1.0]
+    else:  # near-duplicate
+        x = np.tile(g.standard_normal(d) / (2 * math.sqrt(d)), (n, 1)) + 1e-12 * x
+    return x * radius
+
+
+def _space_points(st, radius):
+    return st.fixed_dictionaries({
+        "kind": st.sampled_from(("sphere", "ball", "clustered", "grid", "near-duplicate")),
+        "n": st.integers(1, 300), "d": st.integers(1, 4), "delta": finite_floats(st, 0.1, 2.0), "seed": seeds(st),
+        "radius": radius})
+
+
+@REGISTRY.explorer("thm:covering", "separated-sets-below-volumetric", region="inside",
+                   space=lambda st: _space_points(st, st.just(1.0)),
+                   ranges="≤ 300 points in the unit ball of R^d, d ≤ 4 (sphere, ball, clusters, grids, duplicates), "
+                          "δ ∈ [0.1, 2]",
+                   score=lambda ex: (lambda sb: sb[0] / sb[1])(_separated(ex)),
+                   score_label="|δ-separated subset| / (1 + 2/δ)^d")
+def _(ex):
+    """A δ-separated subset of the unit ball has at most (1 + 2/δ)^d points (volumetric bound)."""
+    size, bound = _separated(ex)
+    if size > bound:
+        return f"a δ-separated subset of {size} points > (1 + 2/δ)^d = {bound:.4g} (d = {ex['d']}, δ = {ex['delta']!r})"
+    return None
+
+
+@memo_last
+def _separated(ex):
+    from tensorkv_check.geometry import separated_set
+
+    P = _points(ex["kind"], ex["n"], ex["d"], ex["seed"], ex["radius"])
+    return int(separated_set(P, ex["delta"]).size), (1 + 2 / ex["delta"]) ** ex["d"]
+
+
+@REGISTRY.explorer("thm:covering", "points-outside-unit-ball", region="outside",
+                   space=lambda st: _space_points(st, finite_floats(st, 1.5, 20.0)),
+                   hypothesis="keys of norm ≤ r (here r = 1: the unit ball's bound)",
+                   ranges="as separated-sets-below-volumetric with the points scaled to radius 1.5..20")
+def _(ex):
+    """Points of norm up to R > 1 still obey the unit ball's (1 + 2/δ)^d?"""
+    size, bound = _separated(ex)
+    if size > bound:
+        return (f"{size} δ-separated points of norm ≤ {ex['radius']:.3g} > (1 + 2/δ)^d = {bound:.4g} "
+                f"(d = {ex['d']}, δ = {ex['delta']!r}): the radius enters as (1 + 2r/δ)^d")
+    return None

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 
 import mpmath
 import numpy as np
@@ -28,6 +29,9 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
+from proofs._explore_common import (
+    ADV, KINDS, TINY, U, adversarial_matrix, attention_tol, finite_floats, seeds, short_repr,
+)
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 # ``import tensorkv_check.engine.exact_attention as att`` would bind the *function* ``attention`` that
@@ -643,3 +647,295 @@ def _(ctx):
     res = CheckResult.ok if ok == trials else CheckResult.fail
     return res(f"TwoCacheDecoder matches the definition after every append in {est}",
                scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"first_failure": bad})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _space_kron(st):
+    return st.fixed_dictionaries({
+        "n1": st.integers(1, 6), "n2": st.integers(1, 6), "d": st.integers(1, 5),
+        "kind_a": st.sampled_from(KINDS), "kind_b": st.sampled_from(KINDS),
+        "seed_a": seeds(st), "seed_b": seeds(st)})
+
+
+@REGISTRY.explorer("def:kron", "rows-are-hadamard-products", weight=3, region="inside", space=_space_kron,
+                   ranges=f"n1, n2 ≤ 6, d ≤ 5, {ADV} (|entries| up to 1e100)")
+def _(ex):
+    """kron(A, B) row j·n2 + k equals A_j ∘ B_k bitwise (scipy's Khatri–Rao product), or reports overflow."""
+    import scipy.linalg
+
+    A = adversarial_matrix(ex["kind_a"], ex["n1"], ex["d"], ex["seed_a"])
+    B = adversarial_matrix(ex["kind_b"], ex["n2"], ex["d"], ex["seed_b"])
+    with np.errstate(over="ignore"):
+        ref = scipy.linalg.khatri_rao(A, B)
+    if not np.isfinite(ref).all():
+        try:
+            att.kron(A, B)
+        except ValueError:
+            return None  # documented: overflow is reported, never returned as inf
+        return "kron returned a result although A_j ∘ B_k overflows float64"
+    K = att.kron(A, B)
+    if K.shape != (ex["n1"] * ex["n2"], ex["d"]) or not np.array_equal(K, ref):
+        return f"kron differs from scipy.linalg.khatri_rao: shape {K.shape}, max diff {np.max(np.abs(K - ref)):.3e}"
+    return None
+
+
+_LOGIT_KINDS = ("spread", "offset", "ties", "subnormal", "gap", "single")
+
+
+def _logits(kind: str, n: int, seed: int, size: float) -> np.ndarray:
+    g = np.random.default_rng(seed)
+    if kind == "spread":
+        return g.uniform(-abs(size), abs(size), n)
+    if kind == "offset":  # a huge common offset plus O(1) differences
+        return size + g.standard_normal(n)
+    if kind == "ties":
+        return np.full(n, size) - (g.random(n) < 0.5) * g.integers(0, 3, n)
+    if kind == "subnormal":
+        return g.integers(-4, 5, n) * TINY
+    if kind == "gap":  # one winner, the rest far below
+        z = np.full(n, -size)
+        z[g.integers(0, n)] = size
+        return z
+    return np.array([size] * n)
+
+
+def _space_softmax(st):
+    return st.fixed_dictionaries({
+        "z": st.builds(_logits, st.sampled_from(_LOGIT_KINDS), st.integers(1, 40), seeds(st),
+                       st.sampled_from([0.0, 1.0, 1e2, 1e4, 1e5, 1e6, -1e6]))})
+
+
+@REGISTRY.explorer("def:softmax", "probability-vector", weight=3, region="inside", space=_space_softmax,
+                   ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
+                   snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())")
+def _(ex):
+    """softmax(z) is finite, in [0, 1], sums to 1 and matches a 50-digit mpmath softmax to 1e-12."""
+    import mpmath
+
+    z = np.asarray(ex["z"], dtype=np.float64)
+    p = att.softmax(z)
+    if not np.isfinite(p).all() or p.min() < 0 or p.max() > 1:
+        return f"softmax of {short_repr(z)} is not a probability vector: {short_repr(p)}"
+    with mpmath.workdps(50):
+        zmax = max(mpmath.mpf(float(x)) for x in z)
+        e = [mpmath.exp(mpmath.mpf(float(x)) - zmax) for x in z]
+        tot = mpmath.fsum(e)
+        ref = np.array([float(v / tot) for v in e])
+    err = float(np.abs(p - ref).max())
+    # exp(z_i − max) has relative error ≤ 2u(1 + |z_i − max|) and p_i e^{...}·|z_i − max| ≤ 1/e:
+    # absolute error ≤ (n + 3)u per entry, far below 1e-12 for n ≤ 40.
+    if err > 1e-12 or abs(float(p.sum()) - 1.0) > 1e-12:
+        return f"|softmax − mpmath| = {err:.3e}, Σ = {float(p.sum())!r} for z = {short_repr(z)}"
+    return None
+
+
+def _space_softmax_nonfinite(st):
+    return st.fixed_dictionaries({
+        "z": st.builds(lambda n, i, v: np.where(np.arange(n) == i % n, v, 0.0), st.integers(1, 8),
+                       st.integers(0, 7), st.sampled_from([math.inf, -math.inf, math.nan]))})
+
+
+@REGISTRY.explorer("def:softmax", "non-finite-logits", region="outside", space=_space_softmax_nonfinite,
+                   hypothesis="z ∈ R^n finite", ranges="n ≤ 8 logits, one of them +inf, −inf or NaN")
+def _(ex):
+    """With a non-finite logit there is no probability vector (the engine refuses it)."""
+    z = np.asarray(ex["z"], dtype=np.float64)
+    try:
+        p = att.softmax(z)
+    except ValueError as exc:
+        return f"no probability vector for z = {short_repr(z)}: the engine raises ValueError ({exc})"
+    if not np.isfinite(p).all() or abs(float(p.sum()) - 1.0) > 1e-12:
+        return f"softmax({short_repr(z)}) = {short_repr(p)} is not a probability vector"
+    return None
+
+
+def _space_jlt(st):
+    return st.fixed_dictionaries({
+        "d": st.integers(1, 6), "k": st.integers(1, 6),
+        "s_kind": st.sampled_from(("gaussian", "shear", "rank-deficient", "lattice", "near-duplicate")),
+        "tau": st.sampled_from([0.5, 0.1, 0.01]),
+        "x_kind": st.sampled_from(("gaussian", "basis", "near-duplicate", "lattice", "aligned")),
+        "x_scale": st.sampled_from([1.0, 1e-100, 1e100]), "y_scale": st.sampled_from([1.0, 1e-3, 1e3, 1e-100]),
+        "seed": seeds(st)})
+
+
+def _jlt_case(ex):
+    d, k = ex["d"], ex["k"]
+    if ex["s_kind"] == "shear":  # a near-isometry I + τ·(strictly upper {−1,0,1}), k = d
+        S = np.eye(d) + ex["tau"] * np.triu(adversarial_matrix("lattice", d, d, ex["seed"]), 1)
+    else:
+        S = adversarial_matrix(ex["s_kind"], k, d, ex["seed"]) / math.sqrt(k)
+    if ex["x_kind"] == "basis":  # two coordinate vectors e_i, e_j
+        i, j = np.random.default_rng(ex["seed"] + 1).integers(0, d, 2)
+        X = np.eye(d)[[i, j]]
+    else:
+        X = adversarial_matrix(ex["x_kind"], 2, d, ex["seed"] + 1)
+    x, y = X[0] * ex["x_scale"], X[1] * ex["y_scale"]
+    return S, x, y
+
+
+def _distortion(S, v):
+    nv = float(v @ v)
+    return abs(float((S @ v) @ (S @ v)) - nv) / nv if nv > 0 else 0.0
+
+
+@REGISTRY.explorer("def:jlt", "polarization", weight=3, region="inside", space=_space_jlt,
+                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+def _(ex):
+    """Norm form on x̂ ± ŷ with distortion ε < 1 ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖."""
+    S, x, y = _jlt_case(ex)
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0 or ny == 0:
+        return None
+    xh, yh = x / nx, y / ny
+    eps = max(_distortion(S, xh + yh), _distortion(S, xh - yh))
+    if not eps < 1:
+        return None  # the definition's ε ∈ (0, 1): vacuous
+    err = abs(float((S @ xh) @ (S @ yh)) - float(xh @ yh))
+    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2)
+    if err > eps + slack:
+        return f"|⟨Sx̂,Sŷ⟩ − ⟨x̂,ŷ⟩| = {err:.6g} > ε = {eps:.6g} (norm form on x̂ ± ŷ)"
+    return None
+
+
+@REGISTRY.explorer("def:jlt", "differences-only", weight=8, region="outside", space=_space_jlt,
+                   hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
+                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+def _(ex):
+    """Norm form only on {x, y, x − y} with distortion ε ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ ?"""
+    S, x, y = _jlt_case(ex)
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0 or ny == 0 or not (nx < 1e150 and ny < 1e150 and nx > 1e-150 and ny > 1e-150):
+        return None
+    eps = max(_distortion(S, x), _distortion(S, y), _distortion(S, x - y))
+    if not eps < 1:
+        return None
+    err = abs(float((S @ x) @ (S @ y)) - float(x @ y))
+    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2) * nx * ny
+    if err > eps * nx * ny + slack:
+        return (f"with distortion ε = {eps:.4g} on x, y, x − y: |⟨Sx,Sy⟩ − ⟨x,y⟩| = {err:.4g} > "
+                f"ε‖x‖‖y‖ = {eps * nx * ny:.4g}")
+    return None
+
+
+def _tensor_case(ex, *, nonpositive=False):
+    n1, n2, d, m = ex["n1"], ex["n2"], ex["d"], ex["m"]
+    s = ex["seed"]
+    g = np.random.default_rng(s)
+    Q = g.standard_normal((m, d))
+    K1 = adversarial_matrix(ex["k_kind"], n1, d, s + 1, huge=1e60, direction=Q[0])
+    K2 = adversarial_matrix(ex["k_kind2"], n2, d, s + 2, huge=1e60, direction=Q[0])
+    V1 = adversarial_matrix(ex["v_kind"], n1, d, s + 3, huge=1e150)
+    V2 = adversarial_matrix(ex["v_kind2"], n2, d, s + 4, huge=1e150)
+    scale = ex["scale"] if ex["scale"] is not None else 1.0 / d
+    L = ex["logit"]
+    if L is not None:  # rescale Q so that the largest |logit| is L (logits 1e4–1e6)
+        with np.errstate(all="ignore"):
+            cur = float(np.abs(np.einsum("ml,jl,kl->mjk", Q * abs(scale), K1, K2)).max())
+        if cur > 0 and math.isfinite(cur):
+            Q = Q * (L / cur)
+    return Q, K1, K2, V1, V2, scale
+
+
+
+
+
+def _space_tensor(st, scale_strategy=None):
+    return st.fixed_dictionaries({
+        "n1": st.integers(1, 7), "n2": st.integers(1, 7), "d": st.integers(1, 5), "m": st.integers(1, 2),
+        "k_kind": st.sampled_from(KINDS), "k_kind2": st.sampled_from(KINDS),
+        "v_kind": st.sampled_from(KINDS), "v_kind2": st.sampled_from(KINDS),
+        "logit": st.sampled_from([None, 1e4, 1e5, 1e6]),
+        "scale": scale_strategy if scale_strategy is not None else st.one_of(st.none(), finite_floats(st, 1e-3, 10.0)),
+        "seed": seeds(st)})
+
+
+@REGISTRY.explorer("def:tensor-attention", "engine-edge-cases", region="inside", space=_space_tensor, weight=2.0,
+                   ranges=f"n1, n2 ≤ 7 (n = 1 included), d ≤ 5, 1–2 queries, logits up to 1e4–1e6, scale 1/d or "
+                          f"[1e-3, 10], {ADV} (keys up to 1e60, values up to 1e150, subnormal)",
+                   snippet=lambda ex: "out = tk.tensor_attention(Q, K1, K2, V1, V2, scale)  # rebuilt by run_case")
+def _(ex):
+    """Engine tensor_attention equals the literal triple sum within the float64 forward-error bound."""
+    Q, K1, K2, V1, V2, scale = _tensor_case(ex)
+    try:
+        out = att.tensor_attention(Q, K1, K2, V1, V2, scale)
+    except Exception as exc:
+        with np.errstate(all="ignore"):
+            logits = np.einsum("ml,jl,kl->mjk", Q * scale, K1, K2)
+        if isinstance(exc, ValueError) and not np.isfinite(logits).all():
+            return None  # documented: logits that overflow float64 are refused
+        return f"engine raised on finite input: {type(exc).__name__}: {exc}"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    if not np.isfinite(out).all():
+        return f"engine output not finite: {short_repr(out)}"
+    err = float(np.abs(out - ref).max())
+    tol = attention_tol(Q, K1, K2, V1, V2, scale)
+    if err > tol:
+        return f"|engine − definition| = {err:.3e} > forward-error bound {tol:.3e}"
+    return None
+
+
+@REGISTRY.explorer("def:tensor-attention", "non-positive-scale", region="outside", weight=0.5,
+                   space=lambda st: _space_tensor(st, finite_floats(st, -10.0, 0.0)),
+                   hypothesis="scale > 0 (default 1/d)",
+                   ranges="as engine-edge-cases with scale in [−10, 0]")
+def _(ex):
+    """For scale ≤ 0 the engine still returns the literal definition's value?"""
+    Q, K1, K2, V1, V2, scale = _tensor_case(ex)
+    try:
+        out = att.tensor_attention(Q, K1, K2, V1, V2, scale)
+    except ValueError as exc:
+        return f"scale = {scale!r}: the engine refuses (ValueError: {exc})"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    if float(np.abs(out - ref).max()) > attention_tol(Q, K1, K2, V1, V2, scale):
+        return f"scale = {scale!r}: engine differs from the definition"
+    return None
+
+
+def _space_stream(st):
+    return st.fixed_dictionaries({
+        "n": st.integers(1, 8), "d": st.integers(1, 5), "k_kind": st.sampled_from(KINDS),
+        "v_kind": st.sampled_from(KINDS), "logit": st.sampled_from([None, 1e4, 1e6]), "seed": seeds(st)})
+
+
+def _stream_check(ex, make, numbers):
+    n, d = ex["n"], ex["d"]
+    case = {"n1": n, "n2": n, "d": d, "m": 2, "k_kind": ex["k_kind"], "k_kind2": ex["k_kind"],
+            "v_kind": ex["v_kind"], "v_kind2": ex["v_kind"], "logit": ex["logit"], "scale": None,
+            "seed": ex["seed"]}
+    Q, K1, K2, V1, V2, scale = _tensor_case(case)
+    dec = make(d)
+    try:  # valid input: any exception of the decoder is a failure of the claim, not of this property
+        for i in range(n):  # tokens arrive one at a time (n ≤ 8)
+            dec.append(K1[i], K2[i], V1[i], V2[i])
+            if dec.memory_bytes != 8 * numbers(i + 1, d):
+                return f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected {8 * numbers(i + 1, d)}"
+        out = dec.query(Q)
+    except Exception as exc:
+        return f"the decoder raised on valid input (n = {n}, d = {d}): {type(exc).__name__}: {exc}"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    err = float(np.abs(out - ref).max())
+    tol = attention_tol(Q, K1, K2, V1, V2, scale)
+    if err > tol:
+        return f"|decoder − definition| = {err:.3e} > forward-error bound {tol:.3e} after {n} tokens"
+    return None
+
+
+@REGISTRY.explorer("def:four-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
+                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+def _(ex):
+    """FourCacheDecoder holds 4·i·d numbers after i tokens and answers Definition 3.6."""
+    return _stream_check(ex, lambda d: caches.FourCacheDecoder(d), lambda i, d: 4 * i * d)
+
+
+@REGISTRY.explorer("def:two-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
+                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+def _(ex):
+    """TwoCacheDecoder holds 2·i²·d numbers after i tokens and answers Definition 3.6."""
+    return _stream_check(ex, lambda d: caches.TwoCacheDecoder(d), lambda i, d: 2 * i * i * d)
