@@ -67,7 +67,7 @@ cover = REGISTRY.claim(
 
 
 @cover.symbolic("volumetric-algebra", description="(1+δ/2)^d/(δ/2)^d = (1+2/δ)^d, its log, the ball lower bound, rescaling to radius r")
-def _(ctx):
+def check_volumetric_algebra(ctx):
     eps, n = sp.Symbol("epsilon", positive=True), sp.Symbol("n", positive=True)
     steps = [
         ("packing: disjoint radius-δ/2 balls inside the radius-(1 + δ/2) ball, volume ratio = (1 + 2/δ)^d",
@@ -113,7 +113,7 @@ _KISSING = {2: 6, 3: 12}
 
 @cover.empirical("greedy-nets", description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing values")
 @serial_blas
-def _(ctx):
+def check_greedy_nets(ctx):
     rng = ctx.rng("thm:covering", "greedy")
     m = 6000 if ctx.profile == "full" else 2500
     deltas = (0.25, 0.5, 0.75, 1.0, 1.5)
@@ -142,7 +142,7 @@ def _(ctx):
 
 
 @cover.empirical("sphere-below-ball-bound", description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16")
-def _(ctx):
+def check_sphere_below_ball_bound(ctx):
     # Demonstrates the caveat: the (1/δ)^d lower bound is for the ball, not the sphere.
     delta, k = 0.25, 13
     centres = np.exp(2j * np.pi * np.arange(k) / k)
@@ -169,7 +169,7 @@ def _circle_covering_number(delta: float) -> int:
 @cover.empirical("engine-covering-within-bounds",
                  description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
 @serial_blas
-def _(ctx):
+def check_engine_covering_within_bounds(ctx):
     geometry = __import__("tensorkv_check.geometry.core", fromlist=["covering_number_estimate"])
     rng = ctx.rng("thm:covering", "engine-covering")
     full = ctx.profile == "full"
@@ -219,7 +219,7 @@ def _(ctx):
 @cover.empirical("engine-packing-below-kissing",
                  description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
 @serial_blas
-def _(ctx):
+def check_engine_packing_below_kissing(ctx):
     geometry = __import__("tensorkv_check.geometry.core", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
     full = ctx.profile == "full"
@@ -254,7 +254,7 @@ def _(ctx):
                  description="5(a): online clusters of uniform keys in the unit ball stop opening: a fresh key opens "
                              "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d")
 @serial_blas
-def _(ctx):
+def check_lowdim_plateau_rate(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
@@ -293,7 +293,7 @@ def _(ctx):
                  description="5(b): Index reduction on the best packing found, d = 2..10: every guaranteed run "
                              "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured")
 @serial_blas
-def _(ctx):
+def check_lowdim_index_packing(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     rows, bad = [], []
@@ -347,7 +347,7 @@ def _(ctx):
                  description="5(c): SubGen's message length for keys uniform in the unit ball (no planted clusters): "
                              "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d")
 @serial_blas
-def _(ctx):
+def check_lowdim_ball_memory(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
@@ -418,7 +418,7 @@ def _space_points(st, radius):
                           "δ ∈ [0.1, 2]",
                    score=lambda ex: (lambda sb: sb[0] / sb[1])(_separated(ex)),
                    score_label="|δ-separated subset| / (1 + 2/δ)^d")
-def _(ex):
+def explore_separated_sets_below_volumetric(ex):
     """A δ-separated subset of the unit ball has at most (1 + 2/δ)^d points (volumetric bound)."""
     size, bound = _separated(ex)
     if size > bound:
@@ -438,7 +438,7 @@ def _separated(ex):
                    space=lambda st: _space_points(st, finite_floats(st, 1.5, 20.0)),
                    hypothesis="keys of norm ≤ r (here r = 1: the unit ball's bound)",
                    ranges="as separated-sets-below-volumetric with the points scaled to radius 1.5..20")
-def _(ex):
+def explore_points_outside_unit_ball(ex):
     """Points of norm up to R > 1 still obey the unit ball's (1 + 2/δ)^d?"""
     size, bound = _separated(ex)
     if size > bound:

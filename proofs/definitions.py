@@ -79,7 +79,7 @@ kron = REGISTRY.claim(
 
 
 @kron.symbolic("score-layout-small", description="(A⊘B)q reshaped row-major equals A diag(q) Bᵀ, symbolic entries")
-def _(ctx):
+def check_score_layout_small(ctx):
     steps = []
     for n1, n2, d in itertools.product(range(1, 4), repeat=3):
         A, B = _sym_matrix("a", n1, d), _sym_matrix("b", n2, d)
@@ -92,7 +92,7 @@ def _(ctx):
 
 
 @kron.symbolic("row-order-general", description="row-major index enumerates 1..n1·n2 once; score entry identity in index form")
-def _(ctx):
+def check_row_order_general(ctx):
     r = lambda j, k: (j - 1) * _n2 + k  # noqa: E731 - the row index of pair (j, k)
     entry = sp.Sum(_K1[_j, _l] * _K2[_k, _l] * _q[_l], (_l, 1, _d))        # ((A⊘B) q)_{r(j,k)}
     matrix = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d))       # (A diag(q) Bᵀ)_{jk}
@@ -109,7 +109,7 @@ def _(ctx):
 
 @kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly")
 @serial_blas
-def _(ctx):
+def check_engine_vs_khatri_rao(ctx):
     rng = ctx.rng("def:kron", "khatri-rao")
     trials = 200 if ctx.profile == "full" else 50
     ok, worst = 0, None
@@ -145,7 +145,7 @@ softmax = REGISTRY.claim(
 
 
 @softmax.symbolic("shift-invariance-general", description="softmax(z − c) = softmax(z) and Σ softmax = 1, symbolic n")
-def _(ctx):
+def check_shift_invariance_general(ctx):
     c = sp.Symbol("c", real=True)
     S0 = sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))
     # Step: exp(z_j − c) = e^{−c} e^{z_j}; the constant e^{−c} leaves the sum (factor_sum).
@@ -164,7 +164,7 @@ def _(ctx):
 
 @softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4")
 @serial_blas
-def _(ctx):
+def check_engine_vs_mpmath(ctx):
     rng = ctx.rng("def:softmax", "mpmath")
     mpmath.mp.dps = 50
     cases = [np.array([1e4, 1e4 - np.log(3.0)]), np.full(7, -1e4), np.array([1e4, -1e4, 0.0]),
@@ -215,7 +215,7 @@ jlt = REGISTRY.claim(
 
 
 @jlt.symbolic("polarization-general", description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension")
-def _(ctx):
+def check_polarization_general(ctx):
     u, v = sp.IndexedBase("u"), sp.IndexedBase("v")  # u = Sx̂, v = Sŷ (S linear: S(x̂ ± ŷ) = u ± v)
     k = sp.Symbol("k", integer=True, positive=True)
     sq = lambda w: sp.Sum(sp.expand(w ** 2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
@@ -245,7 +245,7 @@ def _(ctx):
 
 
 @jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖")
-def _(ctx):
+def check_differences_only_is_weaker(ctx):
     # Demonstrates the caveat (passes when the instance behaves as stated).
     eps = sp.Rational(1, 4)
     S = sp.Matrix([[1, sp.Rational(1, 2)], [0, 1]])
@@ -285,7 +285,7 @@ tensor = REGISTRY.claim(
 
 
 @tensor.symbolic("decode-identity-small", description="⟨q,a∘b⟩ = aᵀdiag(q)b and Σ P_jk V1_j∘V2_k = 1ᵀ((PV2)∘V1), symbolic entries")
-def _(ctx):
+def check_decode_identity_small(ctx):
     steps = []
     for d in range(1, 4):
         a, b, q = (_sym_matrix(s, d, 1) for s in ("a", "b", "q"))
@@ -318,7 +318,7 @@ def _(ctx):
 
 
 @tensor.symbolic("decode-identity-general", description="index form with symbolic n, d: pairs sum = iterated sum, factor V1 out of the inner sum")
-def _(ctx):
+def check_decode_identity_general(ctx):
     c = sp.Symbol("c", positive=True)
     E = sp.IndexedBase("E")  # E_jk = exp(score(j,k)); P_jk = E_jk / Z
     score_def = sp.Sum(_q[_l] * _K1[_j, _l] * _K2[_k, _l], (_l, 1, _d)) * c
@@ -345,7 +345,7 @@ def _(ctx):
 
 
 @tensor.symbolic("collapse-general", description="K2 = V2 = 1: tensor attention = standard attention for all n")
-def _(ctx):
+def check_collapse_general(ctx):
     c = sp.Symbol("c", positive=True)
     s = c * sp.Sum(_q[_l] * _K1[_j, _l] * 1, (_l, 1, _d))  # score(j, k) with K2_k = 1: no k in it
     num = sp.Sum(sp.Sum(sp.exp(s) * _V1[_j, _l] * 1, (_k, 1, _n)), (_j, 1, _n)).doit()
@@ -383,7 +383,7 @@ def _decoder_outputs(Q, K1, K2, V1, V2, scale):
 
 @tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12")
 @serial_blas
-def _(ctx):
+def check_engine_vs_einsum(ctx):
     rng = ctx.rng("def:tensor-attention", "einsum")
     trials = 150 if ctx.profile == "full" else 40
     ok, worst, first_bad = 0, 0.0, None
@@ -422,7 +422,7 @@ def _(ctx):
 
 @tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k")
 @serial_blas
-def _(ctx):
+def check_huge_logits(ctx):
     rng = ctx.rng("def:tensor-attention", "huge")
     trials = 60 if ctx.profile == "full" else 20
     ok, skipped, first_bad = 0, 0, None
@@ -467,7 +467,7 @@ def _(ctx):
 
 @tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention")
 @serial_blas
-def _(ctx):
+def check_collapse_engine(ctx):
     rng = ctx.rng("def:tensor-attention", "collapse")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst = 0, 0.0
@@ -491,7 +491,7 @@ def _(ctx):
 
 @tensor.empirical("row-order-invariance", description="permuting the rows of K1⊘K2 and V1⊘V2 together leaves the output unchanged")
 @serial_blas
-def _(ctx):
+def check_row_order_invariance(ctx):
     rng = ctx.rng("def:tensor-attention", "row-order")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst, min_control = 0, 0.0, np.inf
@@ -560,7 +560,7 @@ four = REGISTRY.claim(
 
 
 @four.symbolic("memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token")
-def _(ctx):
+def check_four_cache_memory_count(ctx):
     i, d, t = sp.symbols("i d t", integer=True, positive=True)
     stored = sum(i * d for _cache in ("K1", "K2", "V1", "V2"))  # each cache is an i×d matrix
     steps = [
@@ -574,7 +574,7 @@ def _(ctx):
 
 @four.empirical("streaming-decoders", description="after each append: memory 4id·8 bytes and output = reference over all tokens so far")
 @serial_blas
-def _(ctx):
+def check_streaming_decoders(ctx):
     found = {}
     for name in ("FourCacheDecoder", "NaiveFourCacheDecoder"):
         found[name] = _streaming_check(ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d),
@@ -609,7 +609,7 @@ two = REGISTRY.claim(
 
 
 @two.symbolic("memory-count", description="2·i²·d numbers; (i+1)² − i² = 2i+1 new rows; Σ(2t+1) = i²")
-def _(ctx):
+def check_two_cache_memory_count(ctx):
     i, d, t = sp.symbols("i d t", integer=True, positive=True)
     rows = i * i  # def:kron: A⊘B has n1·n2 rows, here n1 = n2 = i
     steps = [
@@ -640,7 +640,7 @@ def _two_cache_extra(dec, i, K1, K2, V1, V2):
 
 @two.empirical("streaming-decoder", description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference")
 @serial_blas
-def _(ctx):
+def check_streaming_decoder(ctx):
     ok, trials, bad = _streaming_check(ctx, "def:two-cache", lambda d: caches.TwoCacheDecoder(d),
                                        lambda i, d: 2 * i * i * d, _two_cache_extra)
     est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6"}, ctx.seed)
@@ -663,7 +663,7 @@ def _space_kron(st):
 
 @REGISTRY.explorer("def:kron", "rows-are-hadamard-products", weight=3, region="inside", space=_space_kron,
                    ranges=f"n1, n2 ≤ 6, d ≤ 5, {ADV} (|entries| up to 1e100)")
-def _(ex):
+def explore_rows_are_hadamard_products(ex):
     """kron(A, B) row j·n2 + k equals A_j ∘ B_k bitwise (scipy's Khatri–Rao product), or reports overflow."""
     import scipy.linalg
 
@@ -712,7 +712,7 @@ def _space_softmax(st):
 @REGISTRY.explorer("def:softmax", "probability-vector", weight=3, region="inside", space=_space_softmax,
                    ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
                    snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())")
-def _(ex):
+def explore_probability_vector(ex):
     """softmax(z) is finite, in [0, 1], sums to 1 and matches a 50-digit mpmath softmax to 1e-12."""
     import mpmath
 
@@ -741,7 +741,7 @@ def _space_softmax_nonfinite(st):
 
 @REGISTRY.explorer("def:softmax", "non-finite-logits", region="outside", space=_space_softmax_nonfinite,
                    hypothesis="z ∈ R^n finite", ranges="n ≤ 8 logits, one of them +inf, −inf or NaN")
-def _(ex):
+def explore_non_finite_logits(ex):
     """With a non-finite logit there is no probability vector (the engine refuses it)."""
     z = np.asarray(ex["z"], dtype=np.float64)
     try:
@@ -786,7 +786,7 @@ def _distortion(S, v):
 @REGISTRY.explorer("def:jlt", "polarization", weight=3, region="inside", space=_space_jlt,
                    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
                           "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
-def _(ex):
+def explore_polarization(ex):
     """Norm form on x̂ ± ŷ with distortion ε < 1 ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖."""
     S, x, y = _jlt_case(ex)
     nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
@@ -807,7 +807,7 @@ def _(ex):
                    hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
                    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
                           "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
-def _(ex):
+def explore_differences_only(ex):
     """Norm form only on {x, y, x − y} with distortion ε ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ ?"""
     S, x, y = _jlt_case(ex)
     nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
@@ -860,7 +860,7 @@ def _space_tensor(st, scale_strategy=None):
                    ranges=f"n1, n2 ≤ 7 (n = 1 included), d ≤ 5, 1–2 queries, logits up to 1e4–1e6, scale 1/d or "
                           f"[1e-3, 10], {ADV} (keys up to 1e60, values up to 1e150, subnormal)",
                    snippet=lambda ex: "out = tk.tensor_attention(Q, K1, K2, V1, V2, scale)  # rebuilt by run_case")
-def _(ex):
+def explore_engine_edge_cases(ex):
     """Engine tensor_attention equals the literal triple sum within the float64 forward-error bound."""
     Q, K1, K2, V1, V2, scale = _tensor_case(ex)
     try:
@@ -885,7 +885,7 @@ def _(ex):
                    space=lambda st: _space_tensor(st, finite_floats(st, -10.0, 0.0)),
                    hypothesis="scale > 0 (default 1/d)",
                    ranges="as engine-edge-cases with scale in [−10, 0]")
-def _(ex):
+def explore_non_positive_scale(ex):
     """For scale ≤ 0 the engine still returns the literal definition's value?"""
     Q, K1, K2, V1, V2, scale = _tensor_case(ex)
     try:
@@ -929,13 +929,13 @@ def _stream_check(ex, make, numbers):
 
 @REGISTRY.explorer("def:four-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
                    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
-def _(ex):
+def explore_four_cache_streaming_memory_and_output(ex):
     """FourCacheDecoder holds 4·i·d numbers after i tokens and answers Definition 3.6."""
     return _stream_check(ex, lambda d: caches.FourCacheDecoder(d), lambda i, d: 4 * i * d)
 
 
 @REGISTRY.explorer("def:two-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
                    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
-def _(ex):
+def explore_two_cache_streaming_memory_and_output(ex):
     """TwoCacheDecoder holds 2·i²·d numbers after i tokens and answers Definition 3.6."""
     return _stream_check(ex, lambda d: caches.TwoCacheDecoder(d), lambda i, d: 2 * i * i * d)

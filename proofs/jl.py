@@ -79,7 +79,7 @@ gauss = REGISTRY.claim(
 
 
 @gauss.symbolic("chi2-tail-chain", description="Chernoff for χ²_k at the optimal t, then ln(1±ε) bounds, give 2exp(−k(ε²/2−ε³/3)/2)")
-def _(ctx):
+def check_chi2_tail_chain(ctx):
     k, e = _k, _eps
     t_up = e / (2 * (1 + e))
     t_lo = e / (2 * (1 - e))
@@ -116,7 +116,7 @@ def _(ctx):
 
 
 @gauss.symbolic("dimension-algebra", description="2f·exp(−k a/2) ≤ δ ⇔ k ≥ 2ln(2f/δ)/a, and a ≥ ε²/3 for ε ≤ 1/2")
-def _(ctx):
+def check_dimension_algebra(ctx):
     bound = 2 * _f * sp.exp(-_k * _a / 2)
     e_half = 1 / (2 * (1 + _s))       # ε ∈ (0, 1/2)
     e_in01 = 1 / (1 + _s)             # ε ∈ (0, 1)
@@ -141,7 +141,7 @@ def _(ctx):
 
 @gauss.empirical("chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid")
 @serial_blas
-def _(ctx):
+def check_chi2_exact_tail(ctx):
     ks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
     if ctx.profile == "full":
         ks += [7, 30, 70, 300, 700, 10000, 20000]
@@ -185,7 +185,7 @@ def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
 
 @gauss.empirical("jl-trials", description="engine gaussian_jl at k = jl_dimension keeps all f norms: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_jl_trials(ctx):
     eps, delta, f, d = 0.5, 0.1, 20, 400
     est, worst, k = _jl_trials(ctx, "lem:jl-gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, False)
     # The engine's k must be the proved formula, rounded up (exact sympy ceiling).
@@ -216,7 +216,7 @@ proj = REGISTRY.claim(
 
 
 @proj.symbolic("union-over-pairs", description="f + 2·C(f,2) = f² vectors; ln(2f²/δ) ≤ 2 ln(2f/δ)")
-def _(ctx):
+def check_union_over_pairs(ctx):
     fi = sp.Symbol("f", integer=True, positive=True)
     d_in01 = 1 / (1 + _s)  # δ ∈ (0, 1)
     steps = [
@@ -232,7 +232,7 @@ def _(ctx):
 
 @proj.empirical("inner-products-gaussian", description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products")
 @serial_blas
-def _(ctx):
+def check_inner_products_gaussian(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
     est, worst, k = _jl_trials(ctx, "lem:jl-projection:gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r),
                                eps, delta, f, d, True)
@@ -244,7 +244,7 @@ def _(ctx):
 
 @proj.empirical("inner-products-sign", description="sign_jl (±1/√k, Achlioptas) at the same k keeps all inner products")
 @serial_blas
-def _(ctx):
+def check_inner_products_sign(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
     est, worst, k = _jl_trials(ctx, "lem:jl-projection:sign", lambda k, d, r: jl.sign_jl(k, d, r),
                                eps, delta, f, d, True)
@@ -274,7 +274,7 @@ near = REGISTRY.claim(
 
 
 @near.symbolic("hoeffding-union", description="Hoeffding at t = εd gives 2e^{−dε²/2}; (n²/2)·2e^{−dε²/2} ≤ δ ⇔ d ≥ 2ln(n²/δ)/ε²")
-def _(ctx):
+def check_hoeffding_union(ctx):
     t = sp.Symbol("t", positive=True)
     ni = sp.Symbol("n", integer=True, positive=True)
     hoeff = 2 * sp.exp(-2 * t**2 / (_d * (1 - (-1)) ** 2))  # Σ of d terms in [−1, 1] [std]
@@ -297,7 +297,7 @@ def _(ctx):
 
 @near.empirical("exact-pair-tails", description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)")
 @serial_blas
-def _(ctx):
+def check_exact_pair_tails(ctx):
     dmax = 1000 if ctx.profile == "full" else 400
     D, E = np.meshgrid(np.arange(2, dmax, dtype=float), np.linspace(0.01, 0.99, 50), indexing="ij")
     log_bound = np.log(2.0) - D * E**2 / 2  # compared in log space (tails underflow for large d)
@@ -335,13 +335,13 @@ def _near_rate(ctx, kind):
 
 @near.empirical("rate-rademacher", description="±1/√d keys at d = near_orthogonal_dimension: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_rate_rademacher(ctx):
     return _near_rate(ctx, "rademacher")
 
 
 @near.empirical("rate-gaussian", description="normalised Gaussian keys at the same d: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_rate_gaussian(ctx):
     return _near_rate(ctx, "gaussian")
 
 
@@ -373,7 +373,7 @@ def _jl_log_bound(k: int, eps: float) -> float:
                    score=lambda ex: _chi2_log_tail(ex["k"], ex["eps"]) - _jl_log_bound(ex["k"], ex["eps"]),
                    score_label="log(exact tail) − log(2exp(−k(ε²/2 − ε³/3)/2)) (≤ 0 by the lemma)",
                    snippet=lambda ex: "from scipy.stats import chi2\nprint(chi2.sf(k * (1 + eps), k) + chi2.cdf(k * (1 - eps), k))")
-def _(ex):
+def explore_exact_chi2_tail(ex):
     """P(|‖Sx‖² − ‖x‖²| > ε‖x‖²) = P(|χ²_k/k − 1| > ε) ≤ 2exp(−k(ε²/2 − ε³/3)/2)."""
     k, eps = ex["k"], ex["eps"]
     lt, lb = _chi2_log_tail(k, eps), _jl_log_bound(k, eps)
@@ -387,7 +387,7 @@ def _(ex):
                                                            "seed": seeds(st)}),
                    ranges="k = 1..400, d = 1..60, seeded gaussian_jl; two-sided χ² test at level 1e-6 per example",
                    snippet=lambda ex: "S = tk.gaussian_jl(k, d, np.random.default_rng(seed)); print(k * (S**2).sum(), k * d)")
-def _(ex):
+def explore_engine_entry_variance(ex):
     """gaussian_jl has N(0, 1/k) entries: k‖S‖_F² ~ χ²_{kd} lies in its central 1 − 1e-6 interval.
 
     A statistical property: a true engine fails it with probability 1e-6 per example."""
@@ -420,7 +420,7 @@ def _space_jl_below(st):
 @REGISTRY.explorer("lem:jl-gaussian", "below-jl-dimension", region="outside", space=_space_jl_below,
                    hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)",
                    ranges="f = 1, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ k < jl_dimension(ε, δ, 1)")
-def _(ex):
+def explore_below_jl_dimension(ex):
     """Below the JL dimension, one fixed vector is still preserved with probability ≥ 1 − δ?"""
     tail = _chi2_tail(ex["k"], ex["eps"])
     if tail > ex["delta"]:
@@ -439,7 +439,7 @@ def _space_projection(st):
 @REGISTRY.explorer("lem:jl-projection", "inner-products-given-norms", weight=2, region="inside", space=_space_projection,
                    ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
                           "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S")
-def _(ex):
+def explore_inner_products_given_norms(ex):
     """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products are within ε‖x‖‖y‖."""
     from tensorkv_check.engine.jl import gaussian_jl, jl_dimension
 
@@ -487,7 +487,7 @@ def _rademacher_tail(d: int, eps: float) -> float:
                    ranges="d = 1..3000, ε ∈ [0.001, 0.999], exact binomial tails",
                    score=lambda ex: _rademacher_log_tail(ex["d"], ex["eps"]) - (math.log(2) - ex["d"] * ex["eps"] ** 2 / 2),
                    score_label="log(exact pair tail) − log(2exp(−dε²/2)) (≤ 0 by Hoeffding)")
-def _(ex):
+def explore_exact_pair_tail(ex):
     """Per pair of ±1/√d vectors: P(|⟨u, v⟩| > ε) ≤ 2exp(−dε²/2) (Hoeffding), exactly."""
     lt = _rademacher_log_tail(ex["d"], ex["eps"])
     lb = math.log(2) - ex["d"] * ex["eps"] ** 2 / 2
@@ -513,7 +513,7 @@ def _space_near_below(st):
 @REGISTRY.explorer("lem:near-orthogonal", "below-dimension", region="outside", space=_space_near_below,
                    hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
                    ranges="n = 2..1000, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ d < near_orthogonal_dimension")
-def _(ex):
+def explore_below_dimension(ex):
     """Below the dimension, n ±1/√d keys are still ε-near-orthogonal w.p. ≥ 1 − δ?
 
     A single pair's exact tail lower-bounds the failure probability, so tail > δ refutes

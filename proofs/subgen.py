@@ -83,7 +83,7 @@ kc = REGISTRY.claim(
 
 
 @kc.symbolic("hadamard-split", description="a∘b − a'∘b' = (a−a')∘b + a'∘(b−b'): symbolic d ≤ 4 and per coordinate for all d")
-def _(ctx):
+def check_hadamard_split(ctx):
     steps = []
     for d in range(1, 5):
         a, a2, b, b2 = (sp.Matrix(sp.symbols(f"{s}1:{d + 1}", real=True)) for s in ("a", "c", "b", "e"))
@@ -99,7 +99,7 @@ def _(ctx):
 
 
 @kc.symbolic("norm-pairing", description="‖u∘w‖₂² ≤ ‖w‖_∞²‖u‖₂² termwise; ‖u∘w‖₂ ≤ ‖u‖_∞‖w‖_∞ fails")
-def _(ctx):
+def check_norm_pairing(ctx):
     l = sp.Symbol("l", integer=True, positive=True)
     d = sp.Symbol("d", integer=True, positive=True)
     u, w = sp.IndexedBase("u"), sp.IndexedBase("w")
@@ -138,7 +138,7 @@ def _diameters(C: np.ndarray) -> np.ndarray:
 
 @kc.empirical("random-clusters", description="product clusters' ℓ2 diameters ≤ δ1(c1)R2(c2) + R1(c1)δ2(c2) on random clustered K1, K2")
 @serial_blas
-def _(ctx):
+def check_random_clusters(ctx):
     rng = ctx.rng("lem:kron-clusterable", "random")
     trials = 2000 if ctx.profile == "full" else 400
     ok, worst = 0, 0.0
@@ -165,7 +165,7 @@ def _(ctx):
 
 
 @kc.empirical("near-tight-family", description="a = R1, a' = R1 − δ1, b = R2, b' = R2 − δ2: diameter = δ1R2 + R1δ2 − δ1δ2")
-def _(ctx):
+def check_near_tight_family(ctx):
     # The bound's constant cannot be improved: this family reaches ratio 1 − δ1δ2/(δ1R2 + R1δ2) → 1.
     rng = ctx.rng("lem:kron-clusterable", "tight")
     rows, ok = [], 0
@@ -272,55 +272,55 @@ def _memory_check(model: str, ns: tuple[int, ...], note: str) -> CheckResult:
 
 @REGISTRY["thm:subgen"].empirical("error-bound-derived", description="SubGen with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen_error_bound_derived(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", QUICK_TRIALS, with_unit=True)
 
 
 @REGISTRY["thm:subgen"].empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", SLOW_TRIALS, with_unit=False)
 
 
 @REGISTRY["thm:subgen"].empirical("memory-constant-m", description="SubGen's message length vs n for constant m: log–log slope ≤ 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen_memory_constant_m(ctx):
     return _memory_check("subgen", (2048, 8192, 32768), "n ≫ m·t so every reservoir is full")
 
 
 @sg2.empirical("error-bound-derived", description="SubGen2Cache with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", QUICK_TRIALS, with_unit=True)
 
 
 @sg2.empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", SLOW_TRIALS, with_unit=False)
 
 
 @sg2.empirical("memory-constant-m", description="SubGen2Cache's message length vs n (n² product rows), constant m: slope ≤ 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_memory_constant_m(ctx):
     return _memory_check("subgen2cache", (64, 128, 256), "n² product rows ≫ clusters·t")
 
 
 @sg4.empirical("error-bound-derived", description="SubGen4Cache with derived t1, t2, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", QUICK_TRIALS, with_unit=True)
 
 
 @sg4.empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", SLOW_TRIALS, with_unit=False)
 
 
 @sg4.empirical("memory-constant-m", description="SubGen4Cache's message length vs n, constant m per factor: slope ≤ 0.1 once saturated")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_memory_constant_m(ctx):
     # Below saturation (n ≲ 2048 here) the pair sampler's storage still fills towards its
     # 4·s·d worst case (slope 0.22 on 256..4096); the scaling claim is about large n.
     return _memory_check("subgen4cache", (4096, 16384, 65536),
@@ -356,7 +356,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
 
 @kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
 @serial_blas
-def _(ctx):
+def check_engine_cluster_bracket(ctx):
     from tensorkv_check.geometry import core as geometry
     rng = ctx.rng("lem:kron-clusterable", "engine-bracket")
     trials = 1000 if ctx.profile == "full" else 200
@@ -435,7 +435,7 @@ def _space_kron_clusters(st):
 @memo_last
 def _kron_bracket(ex):
     from tensorkv_check.geometry import kron_cluster_bracket
-    from tensorkv_check.geometry import _diameter
+    from tensorkv_check.geometry.core import _diameter
 
     K1, K2 = np.asarray(ex["K1"], float), np.asarray(ex["K2"], float)
     d1 = max(ex["t1"] * _diameter(K1), 1e-300)
@@ -456,7 +456,7 @@ def _kron_score(ex):
                    score=_kron_score, score_label="max product-cluster diameter / (δ1·R2 + R1·δ2)",
                    extra=lambda budget, seed: _kron_extra(budget, seed),
                    snippet=lambda ex: "kb = tk.kron_cluster_bracket(K1, K2, delta1, delta2, exact=True)  # δ_i = t_i·diam(K_i)")
-def _(ex):
+def explore_product_diameter_bound(ex):
     """Every product cluster of K1⊘K2 has ℓ2 diameter ≤ diam(C1)‖C2‖_∞ + ‖C1‖_∞diam(C2) ≤ δ1R2 + R1δ2."""
     kb = _kron_bracket(ex)
     slack = 1e-12 * kb.delta_bound + 1e-300
@@ -483,9 +483,9 @@ def _kron_extra(budget: int, seed: int) -> dict:
                        "b": st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=3, max_size=3)}),
                    hypothesis="K1, K2 (m, δ)-clusterable with diameters in ℓ2 (here measured in ℓ∞)",
                    ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each")
-def _(ex):
+def explore_linf_diameters(ex):
     """With ℓ∞ factor diameters the product's ℓ2 diameter is still ≤ δ1∞·R2 + R1·δ2∞?"""
-    from tensorkv_check.geometry import _diameter
+    from tensorkv_check.geometry.core import _diameter
 
     K1 = np.asarray(ex["K1"], float)
     K2 = np.asarray(ex["b"][: K1.shape[1]], float)[None, :]
@@ -519,7 +519,8 @@ def _subgen_rate(ex):
     return error_bound_rate(data, trials=30, seed=ex["seed"], factory=lambda _s, ss: _build(algo, ss))
 
 
-def _subgen_prop(ex):
+def explore_subgen_error_bound(ex):
+    """The SubGen variant's violation rate over 30 trials is not refuted above the stated 0.1."""
     res = _subgen_rate(ex)
     if res.refuted:
         e = res.estimate
@@ -541,11 +542,11 @@ for _model, _lo, _hi, _cid in (("subgen", 128, 1024, "thm:subgen"), ("subgen2cac
                       space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, False),
                       ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
                       score=_subgen_score, score_label="worst error / bound over the trials",
-                      description=f"{_model} inside (m, δ)-clusterability: the violation rate is not above 0.1")(_subgen_prop)
+                      description=f"{_model} inside (m, δ)-clusterability: the violation rate is not above 0.1")(explore_subgen_error_bound)
     REGISTRY.explorer(_cid, "error-bound-just-unclusterable", region="outside", weight=0.5,
                       space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, True),
                       hypothesis="keys (m, δ)-clusterable (here groups of diameter (1 + η)δ, η ∈ [0.01, 1], "
                                  "while the compressor is built for δ)",
                       ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
                       score=_subgen_score, score_label="worst error / bound over the trials",
-                      description=f"{_model} with keys just violating (m, δ)-clusterability")(_subgen_prop)
+                      description=f"{_model} with keys just violating (m, δ)-clusterability")(explore_subgen_error_bound)

@@ -73,7 +73,7 @@ four_lb = REGISTRY.claim(
 
 
 @four_lb.symbolic("collapse-keeps-weights", description="with K2 = V2 = 1 each key's total softmax weight equals its standard weight (all n)")
-def _(ctx):
+def check_collapse_keeps_weights(ctx):
     n = sp.Symbol("n", integer=True, positive=True)
     j, k, l, i = sp.symbols("j k l i", integer=True, positive=True)
     s, q, K1 = sp.IndexedBase("s"), sp.IndexedBase("q"), sp.IndexedBase("K1")
@@ -99,7 +99,7 @@ def _(ctx):
 
 @four_lb.empirical("reduction-four-cache", description="Index → FourCacheDecoder (K2 = V2 = 1) streamed token by token: all bits, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_reduction_four_cache(ctx):
     # n = 16 in the quick profile: the decoder answers its n queries one by one, and 600
     # trials are needed for a 99% lower bound above 0.99.
     n, eps_target, delta = (32, 0.4, 0.01) if ctx.profile == "full" else (16, 0.4, 0.01)
@@ -119,7 +119,7 @@ def _(ctx):
 
 @four_lb.empirical("harness-four-cache", description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for each n")
 @serial_blas
-def _(ctx):
+def check_harness_four_cache(ctx):
     ns = (16, 32, 64) if ctx.profile == "full" else (16, 32)
     return harness_check(ctx, "thm:four-cache-lb", "four-cache", ns,
                          queries=3000 if ctx.profile == "full" else 1000,
@@ -157,7 +157,7 @@ two_lb = REGISTRY.claim(
 
 
 @two_lb.symbolic("substitution", description="N = n² tokens: N·d = n²d; the d threshold for n² keys is at most twice that for n")
-def _(ctx):
+def check_substitution(ctx):
     n, d, eps, delta = (sp.Symbol(s, positive=True) for s in ("n", "d", "epsilon", "delta"))
     thr = lambda N: 2 * sp.log(N**2 / delta) / eps**2  # noqa: E731 - lem:near-orthogonal for N keys
     s = sp.Symbol("s", positive=True)
@@ -175,7 +175,7 @@ def _(ctx):
 
 @two_lb.empirical("free-rows-reduction", description="Index → TwoCacheDecoder.append_rows with n² near-orthogonal rows: all bits, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_free_rows_reduction(ctx):
     n, eps_target, delta = (12, 0.4, 0.01) if ctx.profile == "full" else (8, 0.4, 0.01)
     rows = n * n
     d = jl.near_orthogonal_dimension(rows, eps_target, delta)
@@ -194,7 +194,7 @@ def _(ctx):
 
 @two_lb.empirical("caveat-factor-keeping", description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly")
 @serial_blas
-def _(ctx):
+def check_caveat_factor_keeping(ctx):
     # Demonstrates the caveat: passes when the factor-keeping algorithm matches the two-cache
     # decoder on Kronecker-structured inputs with less memory.
     rng = ctx.rng("thm:two-cache-lb", "factor-keeping")
@@ -225,7 +225,7 @@ def _(ctx):
 
 @two_lb.empirical("harness-two-cache", description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_harness_two_cache(ctx):
     ns = (8, 12, 16, 24) if ctx.profile == "full" else (8, 12)
     return harness_check(ctx, "thm:two-cache-lb", "two-cache", ns, rows_of=lambda n: n * n,
                          queries=3000 if ctx.profile == "full" else 1000,
@@ -237,7 +237,7 @@ def _(ctx):
                   description="Kronecker model: factor keeping decodes (CP low ≥ 0.99) with M = O(nd); free rows: a 2n-row "
                               "truncating cache stays under Fano's success ceiling")
 @serial_blas
-def _(ctx):
+def check_harness_caveat_structured_vs_truncating(ctx):
     index = importlib.import_module("tensorkv_check.index.reduction")
     algs = importlib.import_module("tensorkv_check.index.algorithms")
     full = ctx.profile == "full"
@@ -304,7 +304,7 @@ def _(ctx):
 @REGISTRY.explorer("thm:four-cache-lb", "reduction-decodes", region="inside", weight=0.5,
                    space=lambda st: space_reduction(st, 12),
                    ranges="n = 2..12, ε ∈ [0.2, 0.45], δ ∈ [0.05, 0.5], d = ⌈2 ln(n²/δ)/ε²⌉, all key families, 64 queries")
-def _(ex):
+def explore_reduction_decodes(ex):
     """Four-cache reduction (K2 = V2 = 1): with the guaranteed margin Bob decodes every bit."""
     return reduction_inside(ex, "four-cache", lambda n: n)
 
@@ -314,7 +314,7 @@ def _(ex):
                    hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
                    ranges="n = 2..32, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
                    extra=lambda budget, seed: dimension_scan("four-cache", budget, seed))
-def _(ex):
+def explore_below_dimension_threshold(ex):
     """Four-cache reduction below the dimension threshold: Bob still decodes every bit?"""
     return reduction_below(ex, "four-cache")
 
@@ -325,7 +325,7 @@ def _(ex):
                        "budget_rows": st.one_of(st.none(), st.integers(1, 25)), "seed": st.integers(0, 2**20)}),
                    ranges="free-rows model, n = 2..5 (n² rows), ε ∈ [0.3, 0.45], δ ∈ [0.05, 0.5], "
                           "d = ⌈2 ln(n⁴/δ)/ε²⌉, exact decoder or TruncatingRowCache(budget 1..25 rows)")
-def _(ex):
+def explore_free_rows_fano(ex):
     """Free rows: the message M respects (1 − h(p))·n²·d, and the exact decoder decodes every bit."""
     import functools
 
@@ -370,7 +370,7 @@ def _structured_snippet(ex):
                           "hypothesis), rows K̃ = K1⊘K2, Ṽ = V1⊘V2 with ±1 factors; only messages shorter than "
                           "n²d bits are queried",
                    score=lambda ex: ex["n"] / 256.0, score_label="n / 256 (M < n²d needs n > 256)")
-def _(ex):
+def explore_structured_rows_factor_keeping(ex):
     """Rows forced to be Kronecker products: an exact two-cache answerer still needs M ≥ n²·d bits?"""
     from tensorkv_check.index import FactorKeepingTwoCache
     from tensorkv_check.engine.jl import near_orthogonal_dimension

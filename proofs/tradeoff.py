@@ -56,7 +56,7 @@ trade = REGISTRY.claim(
 
 
 @trade.symbolic("flop-leading-terms", description="engine flop formulas: four ~ two ~ 4i²d, naive ~ 6i²d, naive − two = 2i²d")
-def _(ctx):
+def check_flop_leading_terms(ctx):
     n, d = sp.symbols("n d", integer=True, positive=True)
     four = caches.four_cache_flops(n, d)    # the engine's own formulas, on symbols
     two = caches.two_cache_flops(n, d)
@@ -78,7 +78,7 @@ def _(ctx):
 
 @trade.empirical("measured-flops-and-memory", description="decoders' last_step_flops and memory_bytes after i tokens")
 @serial_blas
-def _(ctx):
+def check_measured_flops_and_memory(ctx):
     rng = ctx.rng("rem:tradeoff", "measure")
     grid = [(i, d) for i in (4, 8, 16, 32) for d in (8, 32, 64)]
     if ctx.profile == "full":
@@ -145,7 +145,7 @@ def _step_flops(i, d, seed):
 @REGISTRY.explorer("rem:tradeoff", "flop-and-memory-counts", region="inside", space=_space_tradeoff,
                    ranges="i = 1..24 tokens, d = 1..16, random tokens",
                    extra=lambda budget, seed: _timing_search(budget, seed))
-def _(ex):
+def explore_flop_and_memory_counts(ex):
     """Measured per-step flops: four − two = i² + 3id, naive − two = 2i²d; memory two/four = i/2."""
     i, d = ex["i"], ex["d"]
     try:
@@ -163,7 +163,7 @@ def _(ex):
 @REGISTRY.explorer("rem:tradeoff", "saving-against-identity", region="outside", space=_space_tradeoff,
                    hypothesis="the four-cache baseline materialises K1⊘K2 and V1⊘V2 each step",
                    ranges="i = 1..24 tokens, d = 1..16; baseline: the decode-identity four-cache step")
-def _(ex):
+def explore_saving_against_identity(ex):
     """Against the decode-identity four-cache step the two-cache step still saves ≥ i²·d flops (the Ω(i²d) saving)?"""
     i, d = ex["i"], ex["d"]
     decs = _step_flops(i, d, ex["seed"])
