@@ -384,6 +384,12 @@ def check_lowdim_ball_memory(ctx):
 
 
 def _points(kind: str, n: int, d: int, seed: int, radius: float) -> np.ndarray:
+    """At least one point of the ball of ``radius`` in R^d (the hypothesis "keys of norm ≤ r").
+
+    ``sphere``/``ball``: n uniform points; ``clustered``: n points near 3 unit
+    directions; ``near-duplicate``: n copies of one point up to 1e-12; ``grid``: the
+    points of the regular grid of side ≈ n^(1/d) on [−1, 1]^d that lie in the ball.
+    """
     g = np.random.default_rng(seed)
     x = g.standard_normal((n, d))
     if kind == "sphere":
@@ -396,12 +402,18 @@ def _points(kind: str, n: int, d: int, seed: int, radius: float) -> np.ndarray:
         c /= np.linalg.norm(c, axis=1, keepdims=True)
         x = 0.9 * c[g.integers(0, 3, n)] + 0.05 * x / math.sqrt(d)
     elif kind == "grid":
-        side = max(2, round(n ** (1.0 / d)))
+        # A side-2 grid is only the corners {−1, 1}^d, outside the ball for d ≥ 2; from side 3
+        # on it holds a point within √d/(side − 1) ≤ 1 of the origin (d ≤ 4 here).
+        side = max(2 if d == 1 else 3, round(n ** (1.0 / d)))
         axes = np.linspace(-1, 1, side)
         x = np.stack(np.meshgrid(*([axes] * d)), -1).reshape(-1, d)
         x = x[np.linalg.norm(x, axis=1) <= 1.0]
     else:  # near-duplicate
         x = np.tile(g.standard_normal(d) / (2 * math.sqrt(d)), (n, 1)) + 1e-12 * x
+    if kind in ("clustered", "near-duplicate"):
+        # Gaussian offsets can leave the unit ball: pull those points back onto its sphere.
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = np.where(norms > 1.0, x / norms, x)
     return x * radius
 
 
