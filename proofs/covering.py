@@ -10,7 +10,7 @@ SubGen's memory is then independent of n; the lower bound is Ω(d·e^{Θ(d)}) bi
 The volume algebra is checked in sympy for symbolic d; greedy δ-nets of dense samples
 of the circle and the 2-sphere are checked against the volumetric bound and against
 known packing values (kissing numbers 6 and 12; the exact circle packing count).
-The ``engine-*`` checks do the same through :mod:`tensorkv_check.geometry.core`: its
+The ``engine-*`` checks do the same through :mod:`tensorkv_check.geometry`: its
 covering estimates never exceed the rigorous bounds of ``covering_bounds``, and its
 near-orthogonal packings never exceed ``KISSING_NUMBERS``.
 """
@@ -170,7 +170,7 @@ def _circle_covering_number(delta: float) -> int:
                  description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
 @serial_blas
 def check_engine_covering_within_bounds(ctx):
-    geometry = __import__("tensorkv_check.geometry.core", fromlist=["covering_number_estimate"])
+    geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
     rng = ctx.rng("thm:covering", "engine-covering")
     full = ctx.profile == "full"
     m = 20000 if full else 4000
@@ -220,7 +220,7 @@ def check_engine_covering_within_bounds(ctx):
                  description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
 @serial_blas
 def check_engine_packing_below_kissing(ctx):
-    geometry = __import__("tensorkv_check.geometry.core", fromlist=["near_orthogonal_packing"])
+    geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
     full = ctx.profile == "full"
     rows, bad = [], []

@@ -7,8 +7,8 @@ alg:subgen2cache), and our reconstruction of the paper's "clusterability propert
 (lem:kron-clusterable [inferred]).
 
 thm:subgen and the two algorithms are confirmed empirically through
-:mod:`tensorkv_check.subgen.checks`: the error guarantee with the *derived* constants
-(:func:`~tensorkv_check.subgen.algorithms.subgen_parameters`, ``constants="derived"``) holds with a
+:mod:`tensorkv_check.subgen.error_trials`: the error guarantee with the *derived* constants
+(:func:`~tensorkv_check.subgen.parameters.subgen_parameters`, ``constants="derived"``) holds with a
 Clopper–Pearson upper bound on the violation rate below the stated failure probability,
 and the message length does not grow with n for a constant number of clusters. The
 "unit constants" setting (every O(·) constant set to 1) violates the bound in about a
@@ -28,7 +28,7 @@ import sympy as sp
 from proofs._common import chain, is_zero, rate, serial_blas
 from proofs._explore_common import ADV, KINDS, adversarial_matrix, finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
-from tensorkv_check.subgen import checks as sgc
+import tensorkv_check.subgen as sgc
 # ------------------------------------------------------------------------------ thm:subgen
 REGISTRY.claim(
     "thm:subgen",
@@ -357,7 +357,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
 @kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
 @serial_blas
 def check_engine_cluster_bracket(ctx):
-    from tensorkv_check.geometry import core as geometry
+    from tensorkv_check import geometry as geometry
     rng = ctx.rng("lem:kron-clusterable", "engine-bracket")
     trials = 1000 if ctx.profile == "full" else 200
     ok, first_bad, rows = 0, None, []

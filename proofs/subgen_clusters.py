@@ -15,7 +15,7 @@ import numpy as np
 
 from proofs._common import rate, serial_blas
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
-from tensorkv_check.subgen import checks as sgc
+import tensorkv_check.subgen as sgc
 #: (n, d, m1, m2, delta1, delta2, radius1, radius2) of the instances; each runs with several seeds.
 _SETTINGS = (
     (60, 4, 3, 4, 0.2, 0.3, 1.0, 1.0),
