@@ -20,8 +20,7 @@ from __future__ import annotations
 
 import pytest
 
-from tensorkv_check.claims import evaluate, explore
-from tensorkv_check.claims.registry import load_all
+from tensorkv_check.claims import evaluate, explore, load_all
 
 #: Seeds of the default run and of the slow run.
 SEEDS = range(25)
