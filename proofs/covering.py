@@ -23,6 +23,7 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 _d = sp.Symbol("d", positive=True)
@@ -66,7 +67,7 @@ cover = REGISTRY.claim(
 
 
 @cover.symbolic("volumetric-algebra", description="(1+δ/2)^d/(δ/2)^d = (1+2/δ)^d, its log, the ball lower bound, rescaling to radius r")
-def _(ctx):
+def check_volumetric_algebra(ctx):
     eps, n = sp.Symbol("epsilon", positive=True), sp.Symbol("n", positive=True)
     steps = [
         ("packing: disjoint radius-δ/2 balls inside the radius-(1 + δ/2) ball, volume ratio = (1 + 2/δ)^d",
@@ -112,7 +113,7 @@ _KISSING = {2: 6, 3: 12}
 
 @cover.empirical("greedy-nets", description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing values")
 @serial_blas
-def _(ctx):
+def check_greedy_nets(ctx):
     rng = ctx.rng("thm:covering", "greedy")
     m = 6000 if ctx.profile == "full" else 2500
     deltas = (0.25, 0.5, 0.75, 1.0, 1.5)
@@ -141,7 +142,7 @@ def _(ctx):
 
 
 @cover.empirical("sphere-below-ball-bound", description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16")
-def _(ctx):
+def check_sphere_below_ball_bound(ctx):
     # Demonstrates the caveat: the (1/δ)^d lower bound is for the ball, not the sphere.
     delta, k = 0.25, 13
     centres = np.exp(2j * np.pi * np.arange(k) / k)
@@ -168,7 +169,7 @@ def _circle_covering_number(delta: float) -> int:
 @cover.empirical("engine-covering-within-bounds",
                  description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
 @serial_blas
-def _(ctx):
+def check_engine_covering_within_bounds(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
     rng = ctx.rng("thm:covering", "engine-covering")
     full = ctx.profile == "full"
@@ -218,7 +219,7 @@ def _(ctx):
 @cover.empirical("engine-packing-below-kissing",
                  description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
 @serial_blas
-def _(ctx):
+def check_engine_packing_below_kissing(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
     full = ctx.profile == "full"
@@ -253,7 +254,7 @@ def _(ctx):
                  description="5(a): online clusters of uniform keys in the unit ball stop opening: a fresh key opens "
                              "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d")
 @serial_blas
-def _(ctx):
+def check_lowdim_plateau_rate(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
@@ -292,7 +293,7 @@ def _(ctx):
                  description="5(b): Index reduction on the best packing found, d = 2..10: every guaranteed run "
                              "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured")
 @serial_blas
-def _(ctx):
+def check_lowdim_index_packing(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     rows, bad = [], []
@@ -346,7 +347,7 @@ def _(ctx):
                  description="5(c): SubGen's message length for keys uniform in the unit ball (no planted clusters): "
                              "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d")
 @serial_blas
-def _(ctx):
+def check_lowdim_ball_memory(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
@@ -375,3 +376,84 @@ def _(ctx):
               "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
               "len(to_bytes())",
         details={"rows": rows})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _points(kind: str, n: int, d: int, seed: int, radius: float) -> np.ndarray:
+    """At least one point of the ball of ``radius`` in R^d (the hypothesis "keys of norm ≤ r").
+
+    ``sphere``/``ball``: n uniform points; ``clustered``: n points near 3 unit
+    directions; ``near-duplicate``: n copies of one point up to 1e-12; ``grid``: the
+    points of the regular grid of side ≈ n^(1/d) on [−1, 1]^d that lie in the ball.
+    """
+    g = np.random.default_rng(seed)
+    x = g.standard_normal((n, d))
+    if kind == "sphere":
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+    elif kind == "ball":
+        x /= np.linalg.norm(x, axis=1, keepdims=True)
+        x *= g.random((n, 1)) ** (1.0 / d)
+    elif kind == "clustered":
+        c = g.standard_normal((3, d))
+        c /= np.linalg.norm(c, axis=1, keepdims=True)
+        x = 0.9 * c[g.integers(0, 3, n)] + 0.05 * x / math.sqrt(d)
+    elif kind == "grid":
+        # A side-2 grid is only the corners {−1, 1}^d, outside the ball for d ≥ 2; from side 3
+        # on it holds a point within √d/(side − 1) ≤ 1 of the origin (d ≤ 4 here).
+        side = max(2 if d == 1 else 3, round(n ** (1.0 / d)))
+        axes = np.linspace(-1, 1, side)
+        x = np.stack(np.meshgrid(*([axes] * d)), -1).reshape(-1, d)
+        x = x[np.linalg.norm(x, axis=1) <= 1.0]
+    else:  # near-duplicate
+        x = np.tile(g.standard_normal(d) / (2 * math.sqrt(d)), (n, 1)) + 1e-12 * x
+    if kind in ("clustered", "near-duplicate"):
+        # Gaussian offsets can leave the unit ball: pull those points back onto its sphere.
+        norms = np.linalg.norm(x, axis=1, keepdims=True)
+        x = np.where(norms > 1.0, x / norms, x)
+    return x * radius
+
+
+def _space_points(st, radius):
+    return st.fixed_dictionaries({
+        "kind": st.sampled_from(("sphere", "ball", "clustered", "grid", "near-duplicate")),
+        "n": st.integers(1, 300), "d": st.integers(1, 4), "delta": finite_floats(st, 0.1, 2.0), "seed": seeds(st),
+        "radius": radius})
+
+
+@REGISTRY.explorer("thm:covering", "separated-sets-below-volumetric", region="inside",
+                   space=lambda st: _space_points(st, st.just(1.0)),
+                   ranges="≤ 300 points in the unit ball of R^d, d ≤ 4 (sphere, ball, clusters, grids, duplicates), "
+                          "δ ∈ [0.1, 2]",
+                   score=lambda ex: (lambda sb: sb[0] / sb[1])(_separated(ex)),
+                   score_label="|δ-separated subset| / (1 + 2/δ)^d")
+def explore_separated_sets_below_volumetric(ex):
+    """A δ-separated subset of the unit ball has at most (1 + 2/δ)^d points (volumetric bound)."""
+    size, bound = _separated(ex)
+    if size > bound:
+        return f"a δ-separated subset of {size} points > (1 + 2/δ)^d = {bound:.4g} (d = {ex['d']}, δ = {ex['delta']!r})"
+    return None
+
+
+@memo_last
+def _separated(ex):
+    from tensorkv_check.geometry import separated_set
+
+    P = _points(ex["kind"], ex["n"], ex["d"], ex["seed"], ex["radius"])
+    return int(separated_set(P, ex["delta"]).size), (1 + 2 / ex["delta"]) ** ex["d"]
+
+
+@REGISTRY.explorer("thm:covering", "points-outside-unit-ball", region="outside",
+                   space=lambda st: _space_points(st, finite_floats(st, 1.5, 20.0)),
+                   hypothesis="keys of norm ≤ r (here r = 1: the unit ball's bound)",
+                   ranges="as separated-sets-below-volumetric with the points scaled to radius 1.5..20")
+def explore_points_outside_unit_ball(ex):
+    """Points of norm up to R > 1 still obey the unit ball's (1 + 2/δ)^d?"""
+    size, bound = _separated(ex)
+    if size > bound:
+        return (f"{size} δ-separated points of norm ≤ {ex['radius']:.3g} > (1 + 2/δ)^d = {bound:.4g} "
+                f"(d = {ex['d']}, δ = {ex['delta']!r}): the radius enters as (1 + 2r/δ)^d")
+    return None

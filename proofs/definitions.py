@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import importlib
 import itertools
+import math
 
 import mpmath
 import numpy as np
@@ -28,6 +29,9 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
+from proofs._explore_common import (
+    ADV, KINDS, TINY, U, adversarial_matrix, attention_tol, finite_floats, seeds, short_repr,
+)
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 # ``import tensorkv_check.engine.exact_attention as att`` would bind the *function* ``attention`` that
@@ -75,7 +79,7 @@ kron = REGISTRY.claim(
 
 
 @kron.symbolic("score-layout-small", description="(A⊘B)q reshaped row-major equals A diag(q) Bᵀ, symbolic entries")
-def _(ctx):
+def check_score_layout_small(ctx):
     steps = []
     for n1, n2, d in itertools.product(range(1, 4), repeat=3):
         A, B = _sym_matrix("a", n1, d), _sym_matrix("b", n2, d)
@@ -88,7 +92,7 @@ def _(ctx):
 
 
 @kron.symbolic("row-order-general", description="row-major index enumerates 1..n1·n2 once; score entry identity in index form")
-def _(ctx):
+def check_row_order_general(ctx):
     r = lambda j, k: (j - 1) * _n2 + k  # noqa: E731 - the row index of pair (j, k)
     entry = sp.Sum(_K1[_j, _l] * _K2[_k, _l] * _q[_l], (_l, 1, _d))        # ((A⊘B) q)_{r(j,k)}
     matrix = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d))       # (A diag(q) Bᵀ)_{jk}
@@ -105,7 +109,7 @@ def _(ctx):
 
 @kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly")
 @serial_blas
-def _(ctx):
+def check_engine_vs_khatri_rao(ctx):
     rng = ctx.rng("def:kron", "khatri-rao")
     trials = 200 if ctx.profile == "full" else 50
     ok, worst = 0, None
@@ -141,7 +145,7 @@ softmax = REGISTRY.claim(
 
 
 @softmax.symbolic("shift-invariance-general", description="softmax(z − c) = softmax(z) and Σ softmax = 1, symbolic n")
-def _(ctx):
+def check_shift_invariance_general(ctx):
     c = sp.Symbol("c", real=True)
     S0 = sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))
     # Step: exp(z_j − c) = e^{−c} e^{z_j}; the constant e^{−c} leaves the sum (factor_sum).
@@ -160,7 +164,7 @@ def _(ctx):
 
 @softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4")
 @serial_blas
-def _(ctx):
+def check_engine_vs_mpmath(ctx):
     rng = ctx.rng("def:softmax", "mpmath")
     mpmath.mp.dps = 50
     cases = [np.array([1e4, 1e4 - np.log(3.0)]), np.full(7, -1e4), np.array([1e4, -1e4, 0.0]),
@@ -211,7 +215,7 @@ jlt = REGISTRY.claim(
 
 
 @jlt.symbolic("polarization-general", description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension")
-def _(ctx):
+def check_polarization_general(ctx):
     u, v = sp.IndexedBase("u"), sp.IndexedBase("v")  # u = Sx̂, v = Sŷ (S linear: S(x̂ ± ŷ) = u ± v)
     k = sp.Symbol("k", integer=True, positive=True)
     sq = lambda w: sp.Sum(sp.expand(w ** 2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
@@ -241,7 +245,7 @@ def _(ctx):
 
 
 @jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖")
-def _(ctx):
+def check_differences_only_is_weaker(ctx):
     # Demonstrates the caveat (passes when the instance behaves as stated).
     eps = sp.Rational(1, 4)
     S = sp.Matrix([[1, sp.Rational(1, 2)], [0, 1]])
@@ -281,7 +285,7 @@ tensor = REGISTRY.claim(
 
 
 @tensor.symbolic("decode-identity-small", description="⟨q,a∘b⟩ = aᵀdiag(q)b and Σ P_jk V1_j∘V2_k = 1ᵀ((PV2)∘V1), symbolic entries")
-def _(ctx):
+def check_decode_identity_small(ctx):
     steps = []
     for d in range(1, 4):
         a, b, q = (_sym_matrix(s, d, 1) for s in ("a", "b", "q"))
@@ -314,7 +318,7 @@ def _(ctx):
 
 
 @tensor.symbolic("decode-identity-general", description="index form with symbolic n, d: pairs sum = iterated sum, factor V1 out of the inner sum")
-def _(ctx):
+def check_decode_identity_general(ctx):
     c = sp.Symbol("c", positive=True)
     E = sp.IndexedBase("E")  # E_jk = exp(score(j,k)); P_jk = E_jk / Z
     score_def = sp.Sum(_q[_l] * _K1[_j, _l] * _K2[_k, _l], (_l, 1, _d)) * c
@@ -341,7 +345,7 @@ def _(ctx):
 
 
 @tensor.symbolic("collapse-general", description="K2 = V2 = 1: tensor attention = standard attention for all n")
-def _(ctx):
+def check_collapse_general(ctx):
     c = sp.Symbol("c", positive=True)
     s = c * sp.Sum(_q[_l] * _K1[_j, _l] * 1, (_l, 1, _d))  # score(j, k) with K2_k = 1: no k in it
     num = sp.Sum(sp.Sum(sp.exp(s) * _V1[_j, _l] * 1, (_k, 1, _n)), (_j, 1, _n)).doit()
@@ -379,7 +383,7 @@ def _decoder_outputs(Q, K1, K2, V1, V2, scale):
 
 @tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12")
 @serial_blas
-def _(ctx):
+def check_engine_vs_einsum(ctx):
     rng = ctx.rng("def:tensor-attention", "einsum")
     trials = 150 if ctx.profile == "full" else 40
     ok, worst, first_bad = 0, 0.0, None
@@ -418,7 +422,7 @@ def _(ctx):
 
 @tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k")
 @serial_blas
-def _(ctx):
+def check_huge_logits(ctx):
     rng = ctx.rng("def:tensor-attention", "huge")
     trials = 60 if ctx.profile == "full" else 20
     ok, skipped, first_bad = 0, 0, None
@@ -463,7 +467,7 @@ def _(ctx):
 
 @tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention")
 @serial_blas
-def _(ctx):
+def check_collapse_engine(ctx):
     rng = ctx.rng("def:tensor-attention", "collapse")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst = 0, 0.0
@@ -487,7 +491,7 @@ def _(ctx):
 
 @tensor.empirical("row-order-invariance", description="permuting the rows of K1⊘K2 and V1⊘V2 together leaves the output unchanged")
 @serial_blas
-def _(ctx):
+def check_row_order_invariance(ctx):
     rng = ctx.rng("def:tensor-attention", "row-order")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst, min_control = 0, 0.0, np.inf
@@ -556,7 +560,7 @@ four = REGISTRY.claim(
 
 
 @four.symbolic("memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token")
-def _(ctx):
+def check_four_cache_memory_count(ctx):
     i, d, t = sp.symbols("i d t", integer=True, positive=True)
     stored = sum(i * d for _cache in ("K1", "K2", "V1", "V2"))  # each cache is an i×d matrix
     steps = [
@@ -570,7 +574,7 @@ def _(ctx):
 
 @four.empirical("streaming-decoders", description="after each append: memory 4id·8 bytes and output = reference over all tokens so far")
 @serial_blas
-def _(ctx):
+def check_streaming_decoders(ctx):
     found = {}
     for name in ("FourCacheDecoder", "NaiveFourCacheDecoder"):
         found[name] = _streaming_check(ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d),
@@ -605,7 +609,7 @@ two = REGISTRY.claim(
 
 
 @two.symbolic("memory-count", description="2·i²·d numbers; (i+1)² − i² = 2i+1 new rows; Σ(2t+1) = i²")
-def _(ctx):
+def check_two_cache_memory_count(ctx):
     i, d, t = sp.symbols("i d t", integer=True, positive=True)
     rows = i * i  # def:kron: A⊘B has n1·n2 rows, here n1 = n2 = i
     steps = [
@@ -636,10 +640,302 @@ def _two_cache_extra(dec, i, K1, K2, V1, V2):
 
 @two.empirical("streaming-decoder", description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference")
 @serial_blas
-def _(ctx):
+def check_streaming_decoder(ctx):
     ok, trials, bad = _streaming_check(ctx, "def:two-cache", lambda d: caches.TwoCacheDecoder(d),
                                        lambda i, d: 2 * i * i * d, _two_cache_extra)
     est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
     return res(f"TwoCacheDecoder matches the definition after every append in {est}",
                scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"first_failure": bad})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _space_kron(st):
+    return st.fixed_dictionaries({
+        "n1": st.integers(1, 6), "n2": st.integers(1, 6), "d": st.integers(1, 5),
+        "kind_a": st.sampled_from(KINDS), "kind_b": st.sampled_from(KINDS),
+        "seed_a": seeds(st), "seed_b": seeds(st)})
+
+
+@REGISTRY.explorer("def:kron", "rows-are-hadamard-products", weight=3, region="inside", space=_space_kron,
+                   ranges=f"n1, n2 ≤ 6, d ≤ 5, {ADV} (|entries| up to 1e100)")
+def explore_rows_are_hadamard_products(ex):
+    """kron(A, B) row j·n2 + k equals A_j ∘ B_k bitwise (scipy's Khatri–Rao product), or reports overflow."""
+    import scipy.linalg
+
+    A = adversarial_matrix(ex["kind_a"], ex["n1"], ex["d"], ex["seed_a"])
+    B = adversarial_matrix(ex["kind_b"], ex["n2"], ex["d"], ex["seed_b"])
+    with np.errstate(over="ignore"):
+        ref = scipy.linalg.khatri_rao(A, B)
+    if not np.isfinite(ref).all():
+        try:
+            att.kron(A, B)
+        except ValueError:
+            return None  # documented: overflow is reported, never returned as inf
+        return "kron returned a result although A_j ∘ B_k overflows float64"
+    K = att.kron(A, B)
+    if K.shape != (ex["n1"] * ex["n2"], ex["d"]) or not np.array_equal(K, ref):
+        return f"kron differs from scipy.linalg.khatri_rao: shape {K.shape}, max diff {np.max(np.abs(K - ref)):.3e}"
+    return None
+
+
+_LOGIT_KINDS = ("spread", "offset", "ties", "subnormal", "gap", "single")
+
+
+def _logits(kind: str, n: int, seed: int, size: float) -> np.ndarray:
+    g = np.random.default_rng(seed)
+    if kind == "spread":
+        return g.uniform(-abs(size), abs(size), n)
+    if kind == "offset":  # a huge common offset plus O(1) differences
+        return size + g.standard_normal(n)
+    if kind == "ties":
+        return np.full(n, size) - (g.random(n) < 0.5) * g.integers(0, 3, n)
+    if kind == "subnormal":
+        return g.integers(-4, 5, n) * TINY
+    if kind == "gap":  # one winner, the rest far below
+        z = np.full(n, -size)
+        z[g.integers(0, n)] = size
+        return z
+    return np.array([size] * n)
+
+
+def _space_softmax(st):
+    return st.fixed_dictionaries({
+        "z": st.builds(_logits, st.sampled_from(_LOGIT_KINDS), st.integers(1, 40), seeds(st),
+                       st.sampled_from([0.0, 1.0, 1e2, 1e4, 1e5, 1e6, -1e6]))})
+
+
+@REGISTRY.explorer("def:softmax", "probability-vector", weight=3, region="inside", space=_space_softmax,
+                   ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
+                   snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())")
+def explore_probability_vector(ex):
+    """softmax(z) is finite, in [0, 1], sums to 1 and matches a 50-digit mpmath softmax to 1e-12."""
+    import mpmath
+
+    z = np.asarray(ex["z"], dtype=np.float64)
+    p = att.softmax(z)
+    if not np.isfinite(p).all() or p.min() < 0 or p.max() > 1:
+        return f"softmax of {short_repr(z)} is not a probability vector: {short_repr(p)}"
+    with mpmath.workdps(50):
+        zmax = max(mpmath.mpf(float(x)) for x in z)
+        e = [mpmath.exp(mpmath.mpf(float(x)) - zmax) for x in z]
+        tot = mpmath.fsum(e)
+        ref = np.array([float(v / tot) for v in e])
+    err = float(np.abs(p - ref).max())
+    # exp(z_i − max) has relative error ≤ 2u(1 + |z_i − max|) and p_i e^{...}·|z_i − max| ≤ 1/e:
+    # absolute error ≤ (n + 3)u per entry, far below 1e-12 for n ≤ 40.
+    if err > 1e-12 or abs(float(p.sum()) - 1.0) > 1e-12:
+        return f"|softmax − mpmath| = {err:.3e}, Σ = {float(p.sum())!r} for z = {short_repr(z)}"
+    return None
+
+
+def _space_softmax_nonfinite(st):
+    return st.fixed_dictionaries({
+        "z": st.builds(lambda n, i, v: np.where(np.arange(n) == i % n, v, 0.0), st.integers(1, 8),
+                       st.integers(0, 7), st.sampled_from([math.inf, -math.inf, math.nan]))})
+
+
+@REGISTRY.explorer("def:softmax", "non-finite-logits", region="outside", space=_space_softmax_nonfinite,
+                   hypothesis="z ∈ R^n finite", ranges="n ≤ 8 logits, one of them +inf, −inf or NaN")
+def explore_non_finite_logits(ex):
+    """With a non-finite logit there is no probability vector (the engine refuses it)."""
+    z = np.asarray(ex["z"], dtype=np.float64)
+    try:
+        p = att.softmax(z)
+    except ValueError as exc:
+        return f"no probability vector for z = {short_repr(z)}: the engine raises ValueError ({exc})"
+    if not np.isfinite(p).all() or abs(float(p.sum()) - 1.0) > 1e-12:
+        return f"softmax({short_repr(z)}) = {short_repr(p)} is not a probability vector"
+    return None
+
+
+def _space_jlt(st):
+    return st.fixed_dictionaries({
+        "d": st.integers(1, 6), "k": st.integers(1, 6),
+        "s_kind": st.sampled_from(("gaussian", "shear", "rank-deficient", "lattice", "near-duplicate")),
+        "tau": st.sampled_from([0.5, 0.1, 0.01]),
+        "x_kind": st.sampled_from(("gaussian", "basis", "near-duplicate", "lattice", "aligned")),
+        "x_scale": st.sampled_from([1.0, 1e-100, 1e100]), "y_scale": st.sampled_from([1.0, 1e-3, 1e3, 1e-100]),
+        "seed": seeds(st)})
+
+
+def _jlt_case(ex):
+    d, k = ex["d"], ex["k"]
+    if ex["s_kind"] == "shear":  # a near-isometry I + τ·(strictly upper {−1,0,1}), k = d
+        S = np.eye(d) + ex["tau"] * np.triu(adversarial_matrix("lattice", d, d, ex["seed"]), 1)
+    else:
+        S = adversarial_matrix(ex["s_kind"], k, d, ex["seed"]) / math.sqrt(k)
+    if ex["x_kind"] == "basis":  # two coordinate vectors e_i, e_j
+        i, j = np.random.default_rng(ex["seed"] + 1).integers(0, d, 2)
+        X = np.eye(d)[[i, j]]
+    else:
+        X = adversarial_matrix(ex["x_kind"], 2, d, ex["seed"] + 1)
+    x, y = X[0] * ex["x_scale"], X[1] * ex["y_scale"]
+    return S, x, y
+
+
+def _distortion(S, v):
+    nv = float(v @ v)
+    return abs(float((S @ v) @ (S @ v)) - nv) / nv if nv > 0 else 0.0
+
+
+@REGISTRY.explorer("def:jlt", "polarization", weight=3, region="inside", space=_space_jlt,
+                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+def explore_polarization(ex):
+    """Norm form on x̂ ± ŷ with distortion ε < 1 ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖."""
+    S, x, y = _jlt_case(ex)
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0 or ny == 0:
+        return None
+    xh, yh = x / nx, y / ny
+    eps = max(_distortion(S, xh + yh), _distortion(S, xh - yh))
+    if not eps < 1:
+        return None  # the definition's ε ∈ (0, 1): vacuous
+    err = abs(float((S @ xh) @ (S @ yh)) - float(xh @ yh))
+    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2)
+    if err > eps + slack:
+        return f"|⟨Sx̂,Sŷ⟩ − ⟨x̂,ŷ⟩| = {err:.6g} > ε = {eps:.6g} (norm form on x̂ ± ŷ)"
+    return None
+
+
+@REGISTRY.explorer("def:jlt", "differences-only", weight=8, region="outside", space=_space_jlt,
+                   hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
+                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+def explore_differences_only(ex):
+    """Norm form only on {x, y, x − y} with distortion ε ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ ?"""
+    S, x, y = _jlt_case(ex)
+    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
+    if nx == 0 or ny == 0 or not (nx < 1e150 and ny < 1e150 and nx > 1e-150 and ny > 1e-150):
+        return None
+    eps = max(_distortion(S, x), _distortion(S, y), _distortion(S, x - y))
+    if not eps < 1:
+        return None
+    err = abs(float((S @ x) @ (S @ y)) - float(x @ y))
+    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2) * nx * ny
+    if err > eps * nx * ny + slack:
+        return (f"with distortion ε = {eps:.4g} on x, y, x − y: |⟨Sx,Sy⟩ − ⟨x,y⟩| = {err:.4g} > "
+                f"ε‖x‖‖y‖ = {eps * nx * ny:.4g}")
+    return None
+
+
+def _tensor_case(ex, *, nonpositive=False):
+    n1, n2, d, m = ex["n1"], ex["n2"], ex["d"], ex["m"]
+    s = ex["seed"]
+    g = np.random.default_rng(s)
+    Q = g.standard_normal((m, d))
+    K1 = adversarial_matrix(ex["k_kind"], n1, d, s + 1, huge=1e60, direction=Q[0])
+    K2 = adversarial_matrix(ex["k_kind2"], n2, d, s + 2, huge=1e60, direction=Q[0])
+    V1 = adversarial_matrix(ex["v_kind"], n1, d, s + 3, huge=1e150)
+    V2 = adversarial_matrix(ex["v_kind2"], n2, d, s + 4, huge=1e150)
+    scale = ex["scale"] if ex["scale"] is not None else 1.0 / d
+    L = ex["logit"]
+    if L is not None:  # rescale Q so that the largest |logit| is L (logits 1e4–1e6)
+        with np.errstate(all="ignore"):
+            cur = float(np.abs(np.einsum("ml,jl,kl->mjk", Q * abs(scale), K1, K2)).max())
+        if cur > 0 and math.isfinite(cur):
+            Q = Q * (L / cur)
+    return Q, K1, K2, V1, V2, scale
+
+
+
+
+
+def _space_tensor(st, scale_strategy=None):
+    return st.fixed_dictionaries({
+        "n1": st.integers(1, 7), "n2": st.integers(1, 7), "d": st.integers(1, 5), "m": st.integers(1, 2),
+        "k_kind": st.sampled_from(KINDS), "k_kind2": st.sampled_from(KINDS),
+        "v_kind": st.sampled_from(KINDS), "v_kind2": st.sampled_from(KINDS),
+        "logit": st.sampled_from([None, 1e4, 1e5, 1e6]),
+        "scale": scale_strategy if scale_strategy is not None else st.one_of(st.none(), finite_floats(st, 1e-3, 10.0)),
+        "seed": seeds(st)})
+
+
+@REGISTRY.explorer("def:tensor-attention", "engine-edge-cases", region="inside", space=_space_tensor, weight=2.0,
+                   ranges=f"n1, n2 ≤ 7 (n = 1 included), d ≤ 5, 1–2 queries, logits up to 1e4–1e6, scale 1/d or "
+                          f"[1e-3, 10], {ADV} (keys up to 1e60, values up to 1e150, subnormal)",
+                   snippet=lambda ex: "out = tk.tensor_attention(Q, K1, K2, V1, V2, scale)  # rebuilt by run_case")
+def explore_engine_edge_cases(ex):
+    """Engine tensor_attention equals the literal triple sum within the float64 forward-error bound."""
+    Q, K1, K2, V1, V2, scale = _tensor_case(ex)
+    try:
+        out = att.tensor_attention(Q, K1, K2, V1, V2, scale)
+    except Exception as exc:
+        with np.errstate(all="ignore"):
+            logits = np.einsum("ml,jl,kl->mjk", Q * scale, K1, K2)
+        if isinstance(exc, ValueError) and not np.isfinite(logits).all():
+            return None  # documented: logits that overflow float64 are refused
+        return f"engine raised on finite input: {type(exc).__name__}: {exc}"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    if not np.isfinite(out).all():
+        return f"engine output not finite: {short_repr(out)}"
+    err = float(np.abs(out - ref).max())
+    tol = attention_tol(Q, K1, K2, V1, V2, scale)
+    if err > tol:
+        return f"|engine − definition| = {err:.3e} > forward-error bound {tol:.3e}"
+    return None
+
+
+@REGISTRY.explorer("def:tensor-attention", "non-positive-scale", region="outside", weight=0.5,
+                   space=lambda st: _space_tensor(st, finite_floats(st, -10.0, 0.0)),
+                   hypothesis="scale > 0 (default 1/d)",
+                   ranges="as engine-edge-cases with scale in [−10, 0]")
+def explore_non_positive_scale(ex):
+    """For scale ≤ 0 the engine still returns the literal definition's value?"""
+    Q, K1, K2, V1, V2, scale = _tensor_case(ex)
+    try:
+        out = att.tensor_attention(Q, K1, K2, V1, V2, scale)
+    except ValueError as exc:
+        return f"scale = {scale!r}: the engine refuses (ValueError: {exc})"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    if float(np.abs(out - ref).max()) > attention_tol(Q, K1, K2, V1, V2, scale):
+        return f"scale = {scale!r}: engine differs from the definition"
+    return None
+
+
+def _space_stream(st):
+    return st.fixed_dictionaries({
+        "n": st.integers(1, 8), "d": st.integers(1, 5), "k_kind": st.sampled_from(KINDS),
+        "v_kind": st.sampled_from(KINDS), "logit": st.sampled_from([None, 1e4, 1e6]), "seed": seeds(st)})
+
+
+def _stream_check(ex, make, numbers):
+    n, d = ex["n"], ex["d"]
+    case = {"n1": n, "n2": n, "d": d, "m": 2, "k_kind": ex["k_kind"], "k_kind2": ex["k_kind"],
+            "v_kind": ex["v_kind"], "v_kind2": ex["v_kind"], "logit": ex["logit"], "scale": None,
+            "seed": ex["seed"]}
+    Q, K1, K2, V1, V2, scale = _tensor_case(case)
+    dec = make(d)
+    try:  # valid input: any exception of the decoder is a failure of the claim, not of this property
+        for i in range(n):  # tokens arrive one at a time (n ≤ 8)
+            dec.append(K1[i], K2[i], V1[i], V2[i])
+            if dec.memory_bytes != 8 * numbers(i + 1, d):
+                return f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected {8 * numbers(i + 1, d)}"
+        out = dec.query(Q)
+    except Exception as exc:
+        return f"the decoder raised on valid input (n = {n}, d = {d}): {type(exc).__name__}: {exc}"
+    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
+    err = float(np.abs(out - ref).max())
+    tol = attention_tol(Q, K1, K2, V1, V2, scale)
+    if err > tol:
+        return f"|decoder − definition| = {err:.3e} > forward-error bound {tol:.3e} after {n} tokens"
+    return None
+
+
+@REGISTRY.explorer("def:four-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
+                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+def explore_four_cache_streaming_memory_and_output(ex):
+    """FourCacheDecoder holds 4·i·d numbers after i tokens and answers Definition 3.6."""
+    return _stream_check(ex, lambda d: caches.FourCacheDecoder(d), lambda i, d: 4 * i * d)
+
+
+@REGISTRY.explorer("def:two-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
+                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+def explore_two_cache_streaming_memory_and_output(ex):
+    """TwoCacheDecoder holds 2·i²·d numbers after i tokens and answers Definition 3.6."""
+    return _stream_check(ex, lambda d: caches.TwoCacheDecoder(d), lambda i, d: 2 * i * i * d)

@@ -38,6 +38,9 @@ import sympy as sp
 from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import (
+    dimension_scan, reduction_below, reduction_inside, seeds, space_below, space_reduction,
+)
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 from tensorkv_check.engine.stats import binary_entropy
 
@@ -90,7 +93,7 @@ index_lb = REGISTRY.claim(
 
 
 @index_lb.symbolic("fano-chain", description="per-coordinate Fano for a bit, I(X_k;Msg) ≥ 1 − h(p_k), summed")
-def _(ctx):
+def check_fano_chain(ctx):
     pe = sp.Symbol("P_e", positive=True)
     pk = sp.IndexedBase("p")
     k = sp.Symbol("k", integer=True, positive=True)
@@ -109,7 +112,7 @@ def _(ctx):
 
 
 @index_lb.symbolic("concavity-monotonicity", description="h'' < 0 on (0,1); h' < 0 on (1/2,1); 1 − h(2/3) = 5/3 − log2 3 > 0")
-def _(ctx):
+def check_concavity_monotonicity(ctx):
     p01 = 1 / (1 + _s)                          # p ∈ (0, 1)
     phalf1 = (_s + 2) / (2 * _s + 2)            # p ∈ (1/2, 1)
     h2 = sp.simplify(sp.diff(_h(_p), _p, 2))
@@ -146,7 +149,7 @@ def _best_protocol(N: int, M: int) -> tuple[int, int]:
 
 @index_lb.empirical("exhaustive-protocols", description="optimal success of every deterministic protocol, N ≤ 4: M ≥ (1 − h(p*))N")
 @serial_blas
-def _(ctx):
+def check_exhaustive_protocols(ctx):
     cases = [(1, 1), (2, 1), (2, 2), (3, 1), (3, 2), (4, 1)]
     rows, ok = [], 0
     for N, M in cases:
@@ -257,7 +260,7 @@ ho25 = REGISTRY.claim(
 
 
 @ho25.symbolic("softmax-tail-margin", description="mass off i ≤ φ((n−1)e^{−C(1−2ε)}); C = ln(4(n−1))/(1−2ε) ⇒ ≤ 1/5; coordinate error ≤ mass")
-def _(ctx):
+def check_softmax_tail_margin(ctx):
     x, G, C = sp.symbols("x G C", positive=True)
     n = sp.Symbol("n", integer=True, positive=True)
     eps_half = 1 / (2 * (1 + _s))                  # ε ∈ (0, 1/2)
@@ -295,7 +298,7 @@ def _(ctx):
 
 
 @ho25.symbolic("bound-assembly", description="existence of keys, h(1) = 0 ⇒ M ≥ nd, and the e^{dε²/4} key budget")
-def _(ctx):
+def check_bound_assembly(ctx):
     n, d, eps, delta = (sp.Symbol(s, positive=True) for s in ("n", "d", "epsilon", "delta"))
     steps = [
         ("h(1) = 0 (limit p log p → 0), so a protocol that always succeeds needs M ≥ (1 − 0)·nd = nd",
@@ -314,7 +317,7 @@ def _(ctx):
 
 @ho25.empirical("reduction-standard-attention", description="Index → standard attention end to end: all n·d bits recovered, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_reduction_standard_attention(ctx):
     n, eps_target, delta = (64, 0.4, 0.01) if ctx.profile == "full" else (32, 0.4, 0.01)
     d = jl.near_orthogonal_dimension(n, eps_target, delta)
 
@@ -376,8 +379,110 @@ def harness_check(ctx, claim_key: str, model: str, ns: tuple[int, ...], *, eps_t
 
 @ho25.empirical("harness-standard", description="tensorkv_check.index.run_index('exact', 'standard'): guaranteed, CP lower ≥ 0.99 for each n")
 @serial_blas
-def _(ctx):
+def check_harness_standard(ctx):
     ns = (32, 64, 128, 256) if ctx.profile == "full" else (32, 64)
     return harness_check(ctx, "thm:ho25-lb", "standard", ns,
                          queries=3000 if ctx.profile == "full" else 1000,
                          scope_note="n tokens (k_i, x_i), exact StandardDecoder, message serialised")
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+@REGISTRY.explorer("def:index", "instances-are-index", region="inside",
+                   space=lambda st: st.fixed_dictionaries({
+                       "model": st.sampled_from(("standard", "four-cache", "two-cache", "two-cache-structured")),
+                       "n": st.integers(2, 7), "d": st.integers(1, 8),
+                       "family": st.sampled_from(("rademacher", "gaussian", "jl", "jl-sign")), "seed": seeds(st)}),
+                   ranges="all four models, n = 2..7, d ≤ 8, all key families")
+def explore_instances_are_index(ex):
+    """The harness's instance is an Index instance: N bits in {0,1}, one public key row per bit-row."""
+    from tensorkv_check.index import make_instance
+
+    inst = make_instance(ex["model"], ex["n"], ex["d"], seed=ex["seed"], key_family=ex["family"])
+    n, d = ex["n"], ex["d"]
+    expected = {"standard": n * d, "four-cache": n * d, "two-cache": n * n * d,
+                "two-cache-structured": 2 * (n - 1) * d}[ex["model"]]
+    if inst.N != expected or not np.isin(inst.bits, (0, 1)).all():
+        return f"N = {inst.N} (expected {expected}) or bits outside {{0,1}}"
+    if inst.bob_rows.shape[0] != inst.bits.shape[0] or inst.bob_rows.min() < 0 or inst.bob_rows.max() >= inst.rows:
+        return "Bob's key rows do not index the public keys one per bit-row"
+    return None
+
+
+def _protocol_success(N: int, M: int, enc: np.ndarray, w: np.ndarray) -> float:
+    """Best average success of Bob over x ~ w, k uniform, given Alice's encoding ``enc``."""
+    X = (np.arange(2**N)[:, None] >> np.arange(N)[None, :]) & 1  # x as rows of bits
+    ones = np.zeros((2**M, N))
+    tot = np.zeros(2**M)
+    np.add.at(ones, enc, w[:, None] * X)
+    np.add.at(tot, enc, w)
+    return float(np.maximum(ones, tot[:, None] - ones).sum() / N)
+
+
+def _entropy_bits(p: float) -> float:
+    from tensorkv_check.engine.stats import binary_entropy
+
+    return binary_entropy(min(max(p, 0.0), 1.0))
+
+
+def _space_protocols(st, weights: bool):
+    @st.composite
+    def s(draw):
+        N = draw(st.integers(1, 4))
+        M = draw(st.integers(0, N))
+        enc = draw(st.lists(st.integers(0, 2**M - 1), min_size=2**N, max_size=2**N))
+        out = {"N": N, "M": M, "enc": enc}
+        if weights:
+            out["w"] = draw(st.lists(st.integers(0, 9), min_size=2**N, max_size=2**N).filter(any))
+        return out
+
+    return s()
+
+
+@REGISTRY.explorer("thm:index-lb", "fano-deterministic-protocols", weight=3, region="inside",
+                   space=lambda st: _space_protocols(st, False),
+                   ranges="N ≤ 4 bits, M ≤ N message bits, every encoding table, Bob's optimal decoder")
+def explore_fano_deterministic_protocols(ex):
+    """Every deterministic protocol with success p ≥ 1/2 has M ≥ (1 − h(p))·N (exact rational success)."""
+    N, M = ex["N"], ex["M"]
+    w = np.full(2**N, 1.0 / 2**N)
+    p = _protocol_success(N, M, np.asarray(ex["enc"], dtype=np.int64), w)
+    if p >= 0.5 and M < (1 - _entropy_bits(p)) * N - 1e-12:
+        return f"M = {M} < (1 − h({p:.6f}))·{N} = {(1 - _entropy_bits(p)) * N:.6f}"
+    return None
+
+
+@REGISTRY.explorer("thm:index-lb", "non-uniform-inputs", region="outside",
+                   space=lambda st: _space_protocols(st, True),
+                   hypothesis="x uniform on {0,1}^N, k uniform on [N]",
+                   ranges="N ≤ 4, M ≤ N, every encoding table, x drawn from integer weights 0..9")
+def explore_non_uniform_inputs(ex):
+    """Fano's bound with x from a non-uniform distribution?"""
+    N, M = ex["N"], ex["M"]
+    w = np.asarray(ex["w"], dtype=np.float64)
+    w = w / w.sum()
+    p = _protocol_success(N, M, np.asarray(ex["enc"], dtype=np.int64), w)
+    if p >= 0.5 and M < (1 - _entropy_bits(p)) * N - 1e-12:
+        return f"x non-uniform: M = {M} bits reach success p = {p:.6f} > the Fano bound (1 − h(p))·N = {(1 - _entropy_bits(p)) * N:.4f}"
+    return None
+
+
+@REGISTRY.explorer("thm:ho25-lb", "reduction-decodes", region="inside", weight=0.5,
+                   space=lambda st: space_reduction(st, 16),
+                   ranges="n = 2..16, ε ∈ [0.2, 0.45], δ ∈ [0.05, 0.5], d = ⌈2 ln(n²/δ)/ε²⌉, all key families, 64 queries")
+def explore_reduction_decodes(ex):
+    """Standard-attention reduction: with the guaranteed margin Bob decodes every bit."""
+    return reduction_inside(ex, "standard", lambda n: n)
+
+
+@REGISTRY.explorer("thm:ho25-lb", "below-dimension-threshold", region="outside", weight=1.5,
+                   space=lambda st: space_below(st, 64),
+                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
+                   ranges="n = 2..64, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
+                   extra=lambda budget, seed: dimension_scan("standard", budget, seed))
+def explore_below_dimension_threshold(ex):
+    """Below the dimension threshold Bob still decodes every bit?"""
+    return reduction_below(ex, "standard")

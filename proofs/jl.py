@@ -18,12 +18,14 @@ planted mutant (e.g. N(0, 1/d) entries instead of N(0, 1/k)) is what the checks 
 from __future__ import annotations
 
 import importlib
+import math
 
 import numpy as np
 import sympy as sp
 from scipy import stats
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import U, adversarial_matrix, finite_floats, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 jl = importlib.import_module("tensorkv_check.engine.jl")
@@ -77,7 +79,7 @@ gauss = REGISTRY.claim(
 
 
 @gauss.symbolic("chi2-tail-chain", description="Chernoff for χ²_k at the optimal t, then ln(1±ε) bounds, give 2exp(−k(ε²/2−ε³/3)/2)")
-def _(ctx):
+def check_chi2_tail_chain(ctx):
     k, e = _k, _eps
     t_up = e / (2 * (1 + e))
     t_lo = e / (2 * (1 - e))
@@ -114,7 +116,7 @@ def _(ctx):
 
 
 @gauss.symbolic("dimension-algebra", description="2f·exp(−k a/2) ≤ δ ⇔ k ≥ 2ln(2f/δ)/a, and a ≥ ε²/3 for ε ≤ 1/2")
-def _(ctx):
+def check_dimension_algebra(ctx):
     bound = 2 * _f * sp.exp(-_k * _a / 2)
     e_half = 1 / (2 * (1 + _s))       # ε ∈ (0, 1/2)
     e_in01 = 1 / (1 + _s)             # ε ∈ (0, 1)
@@ -139,7 +141,7 @@ def _(ctx):
 
 @gauss.empirical("chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid")
 @serial_blas
-def _(ctx):
+def check_chi2_exact_tail(ctx):
     ks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
     if ctx.profile == "full":
         ks += [7, 30, 70, 300, 700, 10000, 20000]
@@ -183,7 +185,7 @@ def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
 
 @gauss.empirical("jl-trials", description="engine gaussian_jl at k = jl_dimension keeps all f norms: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_jl_trials(ctx):
     eps, delta, f, d = 0.5, 0.1, 20, 400
     est, worst, k = _jl_trials(ctx, "lem:jl-gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, False)
     # The engine's k must be the proved formula, rounded up (exact sympy ceiling).
@@ -214,7 +216,7 @@ proj = REGISTRY.claim(
 
 
 @proj.symbolic("union-over-pairs", description="f + 2·C(f,2) = f² vectors; ln(2f²/δ) ≤ 2 ln(2f/δ)")
-def _(ctx):
+def check_union_over_pairs(ctx):
     fi = sp.Symbol("f", integer=True, positive=True)
     d_in01 = 1 / (1 + _s)  # δ ∈ (0, 1)
     steps = [
@@ -230,7 +232,7 @@ def _(ctx):
 
 @proj.empirical("inner-products-gaussian", description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products")
 @serial_blas
-def _(ctx):
+def check_inner_products_gaussian(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
     est, worst, k = _jl_trials(ctx, "lem:jl-projection:gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r),
                                eps, delta, f, d, True)
@@ -242,7 +244,7 @@ def _(ctx):
 
 @proj.empirical("inner-products-sign", description="sign_jl (±1/√k, Achlioptas) at the same k keeps all inner products")
 @serial_blas
-def _(ctx):
+def check_inner_products_sign(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
     est, worst, k = _jl_trials(ctx, "lem:jl-projection:sign", lambda k, d, r: jl.sign_jl(k, d, r),
                                eps, delta, f, d, True)
@@ -272,7 +274,7 @@ near = REGISTRY.claim(
 
 
 @near.symbolic("hoeffding-union", description="Hoeffding at t = εd gives 2e^{−dε²/2}; (n²/2)·2e^{−dε²/2} ≤ δ ⇔ d ≥ 2ln(n²/δ)/ε²")
-def _(ctx):
+def check_hoeffding_union(ctx):
     t = sp.Symbol("t", positive=True)
     ni = sp.Symbol("n", integer=True, positive=True)
     hoeff = 2 * sp.exp(-2 * t**2 / (_d * (1 - (-1)) ** 2))  # Σ of d terms in [−1, 1] [std]
@@ -295,7 +297,7 @@ def _(ctx):
 
 @near.empirical("exact-pair-tails", description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)")
 @serial_blas
-def _(ctx):
+def check_exact_pair_tails(ctx):
     dmax = 1000 if ctx.profile == "full" else 400
     D, E = np.meshgrid(np.arange(2, dmax, dtype=float), np.linspace(0.01, 0.99, 50), indexing="ij")
     log_bound = np.log(2.0) - D * E**2 / 2  # compared in log space (tails underflow for large d)
@@ -333,11 +335,191 @@ def _near_rate(ctx, kind):
 
 @near.empirical("rate-rademacher", description="±1/√d keys at d = near_orthogonal_dimension: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_rate_rademacher(ctx):
     return _near_rate(ctx, "rademacher")
 
 
 @near.empirical("rate-gaussian", description="normalised Gaussian keys at the same d: CP lower bound ≥ 1 − δ")
 @serial_blas
-def _(ctx):
+def check_rate_gaussian(ctx):
     return _near_rate(ctx, "gaussian")
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _chi2_log_tail(k: int, eps: float) -> float:
+    """log P(|χ²_k/k − 1| > ε), exact (scipy log-tails: no underflow for large k)."""
+    from scipy.stats import chi2
+
+    up = float(chi2.logsf(k * (1 + eps), k))
+    return float(np.logaddexp(up, chi2.logcdf(k * (1 - eps), k))) if eps < 1 else up
+
+
+def _chi2_tail(k: int, eps: float) -> float:
+    return math.exp(_chi2_log_tail(k, eps))
+
+
+def _jl_log_bound(k: int, eps: float) -> float:
+    """log of 2exp(−k(ε²/2 − ε³/3)/2)."""
+    return math.log(2.0) - k * (eps**2 / 2 - eps**3 / 3) / 2
+
+
+@REGISTRY.explorer("lem:jl-gaussian", "exact-chi2-tail", weight=3, region="inside",
+                   space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 5000), "eps": finite_floats(st, 1e-3, 0.999)}),
+                   ranges="k = 1..5000, ε ∈ [0.001, 0.999], exact χ² tails (scipy)",
+                   score=lambda ex: _chi2_log_tail(ex["k"], ex["eps"]) - _jl_log_bound(ex["k"], ex["eps"]),
+                   score_label="log(exact tail) − log(2exp(−k(ε²/2 − ε³/3)/2)) (≤ 0 by the lemma)",
+                   snippet=lambda ex: "from scipy.stats import chi2\nprint(chi2.sf(k * (1 + eps), k) + chi2.cdf(k * (1 - eps), k))")
+def explore_exact_chi2_tail(ex):
+    """P(|‖Sx‖² − ‖x‖²| > ε‖x‖²) = P(|χ²_k/k − 1| > ε) ≤ 2exp(−k(ε²/2 − ε³/3)/2)."""
+    k, eps = ex["k"], ex["eps"]
+    lt, lb = _chi2_log_tail(k, eps), _jl_log_bound(k, eps)
+    if lt > lb + 1e-9:
+        return f"exact tail e^{lt:.6g} > bound e^{lb:.6g} at k = {k}, ε = {eps!r}"
+    return None
+
+
+@REGISTRY.explorer("lem:jl-gaussian", "engine-entry-variance", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 400), "d": st.integers(1, 60),
+                                                           "seed": seeds(st)}),
+                   ranges="k = 1..400, d = 1..60, seeded gaussian_jl; two-sided χ² test at level 1e-6 per example",
+                   snippet=lambda ex: "S = tk.gaussian_jl(k, d, np.random.default_rng(seed)); print(k * (S**2).sum(), k * d)")
+def explore_engine_entry_variance(ex):
+    """gaussian_jl has N(0, 1/k) entries: k‖S‖_F² ~ χ²_{kd} lies in its central 1 − 1e-6 interval.
+
+    A statistical property: a true engine fails it with probability 1e-6 per example."""
+    from scipy.stats import chi2
+
+    from tensorkv_check.engine.jl import gaussian_jl
+
+    k, d = ex["k"], ex["d"]
+    S = gaussian_jl(k, d, np.random.default_rng(ex["seed"]))
+    stat = k * float((S * S).sum())
+    lo, hi = float(chi2.ppf(5e-7, k * d)), float(chi2.isf(5e-7, k * d))
+    if not lo <= stat <= hi:
+        return f"k‖S‖_F² = {stat:.6g} outside the χ²_{{{k * d}}} interval [{lo:.6g}, {hi:.6g}] (level 1e-6)"
+    return None
+
+
+def _space_jl_below(st):
+    @st.composite
+    def s(draw):
+        from tensorkv_check.engine.jl import jl_dimension
+
+        eps = draw(finite_floats(st, 0.05, 0.95))
+        delta = draw(finite_floats(st, 0.01, 0.5))
+        k_hi = jl_dimension(eps, delta, 1) - 1
+        return {"eps": eps, "delta": delta, "k": draw(st.integers(1, max(1, k_hi)))}
+
+    return s()
+
+
+@REGISTRY.explorer("lem:jl-gaussian", "below-jl-dimension", region="outside", space=_space_jl_below,
+                   hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)",
+                   ranges="f = 1, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ k < jl_dimension(ε, δ, 1)")
+def explore_below_jl_dimension(ex):
+    """Below the JL dimension, one fixed vector is still preserved with probability ≥ 1 − δ?"""
+    tail = _chi2_tail(ex["k"], ex["eps"])
+    if tail > ex["delta"]:
+        return (f"k = {ex['k']}, ε = {ex['eps']!r}: exact failure probability {tail:.4g} > δ = {ex['delta']!r} "
+                "for a single vector")
+    return None
+
+
+def _space_projection(st):
+    return st.fixed_dictionaries({
+        "f": st.integers(2, 4), "d": st.integers(2, 6), "eps": finite_floats(st, 0.3, 0.9), "delta": finite_floats(st, 0.05, 0.5),
+        "x_kind": st.sampled_from(("gaussian", "near-duplicate", "rank-deficient", "lattice", "aligned")),
+        "x_scale": st.sampled_from([1.0, 1e-50, 1e50]), "seed": seeds(st)})
+
+
+@REGISTRY.explorer("lem:jl-projection", "inner-products-given-norms", weight=2, region="inside", space=_space_projection,
+                   ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
+                          "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S")
+def explore_inner_products_given_norms(ex):
+    """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products are within ε‖x‖‖y‖."""
+    from tensorkv_check.engine.jl import gaussian_jl, jl_dimension
+
+    f, d, eps = ex["f"], ex["d"], ex["eps"]
+    k = jl_dimension(eps, ex["delta"], f * f)
+    S = gaussian_jl(k, d, np.random.default_rng(ex["seed"]))
+    X = adversarial_matrix(ex["x_kind"], f, d, ex["seed"] + 1) * ex["x_scale"]
+    norms = np.linalg.norm(X, axis=1)
+    if not (norms > 0).all():
+        return None
+    Xh = X / norms[:, None]
+    vecs = np.concatenate([Xh, (Xh[:, None, :] + Xh[None, :, :]).reshape(-1, d),
+                           (Xh[:, None, :] - Xh[None, :, :]).reshape(-1, d)])
+    vecs = vecs[np.einsum("ij,ij->i", vecs, vecs) > 0]
+    SV = vecs @ S.T
+    dist = np.abs(np.einsum("ij,ij->i", SV, SV) / np.einsum("ij,ij->i", vecs, vecs) - 1)
+    if dist.max() > eps:
+        return None  # the δ-probability bad event of lem:jl-gaussian: nothing to check
+    G = (Xh @ S.T) @ (Xh @ S.T).T - Xh @ Xh.T
+    err = float(np.abs(G).max())
+    slack = 64 * (k + d) * U * (1 + float(np.linalg.norm(S, 2)) ** 2)
+    if err > eps + slack:
+        return f"inner-product error {err:.6g} > ε = {eps!r} although every norm is kept (k = {k})"
+    return None
+
+
+def _rademacher_log_tail(d: int, eps: float) -> float:
+    """log P(|⟨u, v⟩| > ε) for independent u, v ∈ {±1/√d}^d: ⟨u,v⟩ = (d − 2H)/d, H ~ Bin(d, 1/2).
+
+    Exact up to the rounding of d(1 ± ε)/2 (scipy log-tails, no underflow)."""
+    from scipy.stats import binom
+
+    lo = math.ceil(d * (1 - eps) / 2) - 1  # H ≤ lo  ⇔  d − 2H > εd
+    hi = math.floor(d * (1 + eps) / 2)     # H > hi  ⇔  2H − d > εd
+    up = float(binom.logsf(hi, d, 0.5))
+    return float(np.logaddexp(binom.logcdf(lo, d, 0.5), up)) if lo >= 0 else up
+
+
+def _rademacher_tail(d: int, eps: float) -> float:
+    return math.exp(_rademacher_log_tail(d, eps))
+
+
+@REGISTRY.explorer("lem:near-orthogonal", "exact-pair-tail", weight=3, region="inside",
+                   space=lambda st: st.fixed_dictionaries({"d": st.integers(1, 3000), "eps": finite_floats(st, 1e-3, 0.999)}),
+                   ranges="d = 1..3000, ε ∈ [0.001, 0.999], exact binomial tails",
+                   score=lambda ex: _rademacher_log_tail(ex["d"], ex["eps"]) - (math.log(2) - ex["d"] * ex["eps"] ** 2 / 2),
+                   score_label="log(exact pair tail) − log(2exp(−dε²/2)) (≤ 0 by Hoeffding)")
+def explore_exact_pair_tail(ex):
+    """Per pair of ±1/√d vectors: P(|⟨u, v⟩| > ε) ≤ 2exp(−dε²/2) (Hoeffding), exactly."""
+    lt = _rademacher_log_tail(ex["d"], ex["eps"])
+    lb = math.log(2) - ex["d"] * ex["eps"] ** 2 / 2
+    if lt > lb + 1e-9:
+        return f"exact tail e^{lt:.6g} > 2exp(−dε²/2) = e^{lb:.6g} at d = {ex['d']}, ε = {ex['eps']!r}"
+    return None
+
+
+def _space_near_below(st):
+    @st.composite
+    def s(draw):
+        from tensorkv_check.engine.jl import near_orthogonal_dimension
+
+        n = draw(st.integers(2, 1000))
+        eps = draw(finite_floats(st, 0.05, 0.95))
+        delta = draw(finite_floats(st, 0.01, 0.5))
+        d_hi = near_orthogonal_dimension(n, eps, delta) - 1
+        return {"n": n, "eps": eps, "delta": delta, "d": draw(st.integers(1, max(1, d_hi)))}
+
+    return s()
+
+
+@REGISTRY.explorer("lem:near-orthogonal", "below-dimension", region="outside", space=_space_near_below,
+                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
+                   ranges="n = 2..1000, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ d < near_orthogonal_dimension")
+def explore_below_dimension(ex):
+    """Below the dimension, n ±1/√d keys are still ε-near-orthogonal w.p. ≥ 1 − δ?
+
+    A single pair's exact tail lower-bounds the failure probability, so tail > δ refutes
+    the conclusion for that (n, d, ε, δ) exactly."""
+    tail = _rademacher_tail(ex["d"], ex["eps"])
+    if tail > ex["delta"]:
+        return (f"d = {ex['d']}, ε = {ex['eps']!r}: one pair alone fails with probability {tail:.4g} > "
+                f"δ = {ex['delta']!r}")
+    return None

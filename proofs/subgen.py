@@ -26,6 +26,7 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import ADV, KINDS, adversarial_matrix, finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 import tensorkv_check.subgen as sgc
 # ------------------------------------------------------------------------------ thm:subgen
@@ -82,7 +83,7 @@ kc = REGISTRY.claim(
 
 
 @kc.symbolic("hadamard-split", description="a∘b − a'∘b' = (a−a')∘b + a'∘(b−b'): symbolic d ≤ 4 and per coordinate for all d")
-def _(ctx):
+def check_hadamard_split(ctx):
     steps = []
     for d in range(1, 5):
         a, a2, b, b2 = (sp.Matrix(sp.symbols(f"{s}1:{d + 1}", real=True)) for s in ("a", "c", "b", "e"))
@@ -98,7 +99,7 @@ def _(ctx):
 
 
 @kc.symbolic("norm-pairing", description="‖u∘w‖₂² ≤ ‖w‖_∞²‖u‖₂² termwise; ‖u∘w‖₂ ≤ ‖u‖_∞‖w‖_∞ fails")
-def _(ctx):
+def check_norm_pairing(ctx):
     l = sp.Symbol("l", integer=True, positive=True)
     d = sp.Symbol("d", integer=True, positive=True)
     u, w = sp.IndexedBase("u"), sp.IndexedBase("w")
@@ -137,7 +138,7 @@ def _diameters(C: np.ndarray) -> np.ndarray:
 
 @kc.empirical("random-clusters", description="product clusters' ℓ2 diameters ≤ δ1(c1)R2(c2) + R1(c1)δ2(c2) on random clustered K1, K2")
 @serial_blas
-def _(ctx):
+def check_random_clusters(ctx):
     rng = ctx.rng("lem:kron-clusterable", "random")
     trials = 2000 if ctx.profile == "full" else 400
     ok, worst = 0, 0.0
@@ -164,7 +165,7 @@ def _(ctx):
 
 
 @kc.empirical("near-tight-family", description="a = R1, a' = R1 − δ1, b = R2, b' = R2 − δ2: diameter = δ1R2 + R1δ2 − δ1δ2")
-def _(ctx):
+def check_near_tight_family(ctx):
     # The bound's constant cannot be improved: this family reaches ratio 1 − δ1δ2/(δ1R2 + R1δ2) → 1.
     rng = ctx.rng("lem:kron-clusterable", "tight")
     rows, ok = [], 0
@@ -271,55 +272,55 @@ def _memory_check(model: str, ns: tuple[int, ...], note: str) -> CheckResult:
 
 @REGISTRY["thm:subgen"].empirical("error-bound-derived", description="SubGen with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen_error_bound_derived(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", QUICK_TRIALS, with_unit=True)
 
 
 @REGISTRY["thm:subgen"].empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", SLOW_TRIALS, with_unit=False)
 
 
 @REGISTRY["thm:subgen"].empirical("memory-constant-m", description="SubGen's message length vs n for constant m: log–log slope ≤ 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen_memory_constant_m(ctx):
     return _memory_check("subgen", (2048, 8192, 32768), "n ≫ m·t so every reservoir is full")
 
 
 @sg2.empirical("error-bound-derived", description="SubGen2Cache with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", QUICK_TRIALS, with_unit=True)
 
 
 @sg2.empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", SLOW_TRIALS, with_unit=False)
 
 
 @sg2.empirical("memory-constant-m", description="SubGen2Cache's message length vs n (n² product rows), constant m: slope ≤ 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen2cache_memory_constant_m(ctx):
     return _memory_check("subgen2cache", (64, 128, 256), "n² product rows ≫ clusters·t")
 
 
 @sg4.empirical("error-bound-derived", description="SubGen4Cache with derived t1, t2, s: CP upper of the violation rate (300 trials) < 0.1")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", QUICK_TRIALS, with_unit=True)
 
 
 @sg4.empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", SLOW_TRIALS, with_unit=False)
 
 
 @sg4.empirical("memory-constant-m", description="SubGen4Cache's message length vs n, constant m per factor: slope ≤ 0.1 once saturated")
 @serial_blas
-def _(ctx):
+def check_subgen4cache_memory_constant_m(ctx):
     # Below saturation (n ≲ 2048 here) the pair sampler's storage still fills towards its
     # 4·s·d worst case (slope 0.22 on 256..4096); the scaling claim is about large n.
     return _memory_check("subgen4cache", (4096, 16384, 65536),
@@ -355,7 +356,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
 
 @kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
 @serial_blas
-def _(ctx):
+def check_engine_cluster_bracket(ctx):
     from tensorkv_check import geometry as geometry
     rng = ctx.rng("lem:kron-clusterable", "engine-bracket")
     trials = 1000 if ctx.profile == "full" else 200
@@ -399,3 +400,153 @@ def _(ctx):
                scope="random Gaussian keys, n ≤ 8 (all set partitions enumerated), d ≤ 3; kron_cluster_bracket on "
                      "clustered factors (δ1 = 0.3, δ2 = 0.4), d ≤ 4",
                estimate=est, details={"first_failure": first_bad, "kron": kron})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _space_kron_clusters(st):
+    @st.composite
+    def s(draw):
+        d = draw(st.integers(1, 4))
+        n1, n2 = draw(st.integers(1, 6)), draw(st.integers(1, 6))
+        kind = draw(st.sampled_from(("lattice-entries", "float-entries", "boundary-pairs") + KINDS))
+        if kind == "boundary-pairs":  # rows at the sup-norm bound and just inside it, same signs
+            r1, r2 = draw(finite_floats(st, 0.5, 4.0)), draw(finite_floats(st, 0.5, 4.0))
+            g1, g2 = draw(finite_floats(st, 1e-3, 0.5)), draw(finite_floats(st, 1e-3, 0.5))
+            sign = np.array(draw(st.lists(st.sampled_from([-1.0, 1.0]), min_size=d, max_size=d)))
+            K1 = np.array([r1 * sign, r1 * (1 - g1) * sign])
+            K2 = np.array([r2 * sign, r2 * (1 - g2) * sign])
+        elif kind in ("lattice-entries", "float-entries"):
+            e = st.sampled_from([-1.0, 0.0, 1.0]) if kind == "lattice-entries" else finite_floats(st, -1.0, 1.0)
+            K1 = draw(st.lists(e, min_size=n1 * d, max_size=n1 * d))
+            K2 = draw(st.lists(e, min_size=n2 * d, max_size=n2 * d))
+            K1, K2 = np.array(K1).reshape(n1, d), np.array(K2).reshape(n2, d)
+        else:
+            sd = draw(seeds(st))
+            K1, K2 = adversarial_matrix(kind, n1, d, sd, huge=1e50), adversarial_matrix(kind, n2, d, sd + 1, huge=1e50)
+        return {"K1": K1, "K2": K2, "t1": draw(finite_floats(st, 0.05, 1.0)), "t2": draw(finite_floats(st, 0.05, 1.0))}
+
+    return s()
+
+
+@memo_last
+def _kron_bracket(ex):
+    from tensorkv_check.geometry import kron_cluster_bracket
+    from tensorkv_check.engine import diameter as _diameter
+
+    K1, K2 = np.asarray(ex["K1"], float), np.asarray(ex["K2"], float)
+    d1 = max(ex["t1"] * _diameter(K1), 1e-300)
+    d2 = max(ex["t2"] * _diameter(K2), 1e-300)
+    return kron_cluster_bracket(K1, K2, d1, d2, exact=True, product_bracket=False)
+
+
+def _kron_score(ex):
+    kb = _kron_bracket(ex)
+    return kb.max_diameter / kb.delta_bound if kb.delta_bound > 0 else 0.0
+
+
+@REGISTRY.explorer("lem:kron-clusterable", "product-diameter-bound", region="inside", space=_space_kron_clusters,
+                   weight=2,
+                   ranges=f"n1, n2 ≤ 6, d ≤ 4, entries from {{−1, 0, 1}}, [−1, 1], pairs of rows at and just inside "
+                          f"the sup-norm bound, or {ADV} (up to 1e50); "
+                          "δ_i = fraction 0.05..1 of each factor's diameter, exact factor clusterings",
+                   score=_kron_score, score_label="max product-cluster diameter / (δ1·R2 + R1·δ2)",
+                   extra=lambda budget, seed: _kron_extra(budget, seed),
+                   snippet=lambda ex: "kb = tk.kron_cluster_bracket(K1, K2, delta1, delta2, exact=True)  # δ_i = t_i·diam(K_i)")
+def explore_product_diameter_bound(ex):
+    """Every product cluster of K1⊘K2 has ℓ2 diameter ≤ diam(C1)‖C2‖_∞ + ‖C1‖_∞diam(C2) ≤ δ1R2 + R1δ2."""
+    kb = _kron_bracket(ex)
+    slack = 1e-12 * kb.delta_bound + 1e-300
+    if kb.worst_ratio > 1 + 1e-12 or kb.max_diameter > kb.delta_bound + slack:
+        return (f"product-cluster diameter {kb.max_diameter:.6g} exceeds its bound (worst ratio {kb.worst_ratio:.6g}, "
+                f"δ1R2 + R1δ2 = {kb.delta_bound:.6g})")
+    return None
+
+
+def _kron_extra(budget: int, seed: int) -> dict:
+    from tensorkv_check.geometry import kron_tightness_search
+
+    r = kron_tightness_search(alpha=0.5, max_examples=max(5, budget), seed=seed, n_max=4, d_max=3)
+    return {"cluster_count_search": {k: v for k, v in r.to_dict().items()},
+            "summary": (f"kron_tightness_search ({r.examples} examples): at half the lemma's δ the product needed "
+                        f"{r.needed} clusters vs m1·m2 = {r.m1 * r.m2} (ratio {r.ratio:.3g}); "
+                        f"largest diameter/per-pair bound {r.max_worst_ratio:.6g}")}
+
+
+@REGISTRY.explorer("lem:kron-clusterable", "linf-diameters", region="outside",
+                   space=lambda st: st.fixed_dictionaries({
+                       "K1": st.builds(lambda n, d, e: np.array(e[: n * d]).reshape(n, d), st.integers(2, 4),
+                                       st.integers(1, 3), st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=12, max_size=12)),
+                       "b": st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=3, max_size=3)}),
+                   hypothesis="K1, K2 (m, δ)-clusterable with diameters in ℓ2 (here measured in ℓ∞)",
+                   ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each")
+def explore_linf_diameters(ex):
+    """With ℓ∞ factor diameters the product's ℓ2 diameter is still ≤ δ1∞·R2 + R1·δ2∞?"""
+    from tensorkv_check.engine import diameter as _diameter
+
+    K1 = np.asarray(ex["K1"], float)
+    K2 = np.asarray(ex["b"][: K1.shape[1]], float)[None, :]
+    d1 = float(np.abs(K1[:, None, :] - K1[None, :, :]).max())  # ℓ∞ diameter
+    R2 = float(np.abs(K2).max())
+    P = np.einsum("jl,kl->jkl", K1, K2).reshape(-1, K1.shape[1])
+    diam = _diameter(P)
+    if diam > d1 * R2 + 1e-12:
+        return f"ℓ2 diameter of the product cluster {diam:.6g} > δ1∞·R2 + R1·δ2∞ = {d1 * R2:.6g} (δ2∞ = 0)"
+    return None
+
+
+def _space_subgen(st, model, n_lo, n_hi, violate):
+    return st.fixed_dictionaries({
+        "model": st.just(model), "n": st.integers(n_lo, n_hi), "d": st.integers(2, 4), "m": st.integers(1, 4),
+        "delta": finite_floats(st, 0.02, 0.2), "radius": finite_floats(st, 0.5, 2.0), "r": finite_floats(st, 0.5, 2.0),
+        "query_kind": st.sampled_from(("towards", "uniform")),
+        "eta": finite_floats(st, 0.01, 1.0) if violate else st.just(0.0), "seed": st.integers(0, 2**20)})
+
+
+@memo_last
+def _subgen_rate(ex):
+    """Violation rate over 30 seeded trials, data spread (1 + η)δ, compressor built for δ."""
+    from tensorkv_check.subgen import BoundSetting, error_bound_rate
+    from tensorkv_check.subgen import build_compressor as _build
+
+    data = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"] * (1 + ex["eta"]),
+                        ex["radius"], ex["r"], 0.5, 0.1, "derived", 1.0, ex["query_kind"])
+    algo = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"], ex["radius"], ex["r"],
+                        0.5, 0.1, "derived", 1.0, ex["query_kind"])
+    return error_bound_rate(data, trials=30, seed=ex["seed"], factory=lambda _s, ss: _build(algo, ss))
+
+
+def explore_subgen_error_bound(ex):
+    """The SubGen variant's violation rate over 30 trials is not refuted above the stated 0.1."""
+    res = _subgen_rate(ex)
+    if res.refuted:
+        e = res.estimate
+        return (f"{ex['model']}: the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op failed in {e.successes}/{e.trials} trials, "
+                f"99% CI [{e.ci_low:.3f}, {e.ci_high:.3f}] above the stated 0.1 (worst ratio {res.worst['ratio']:.3g})")
+    return None
+
+
+def _subgen_score(ex):
+    return float(_subgen_rate(ex).ratio_quantiles["q100"])
+
+
+_SG_RANGES = ("d = 2..4, m ≤ 4 groups, δ ∈ [0.02, 0.2], centre radius and ‖q‖ in [0.5, 2], ε = 1/2, stated "
+              "failure 0.1, derived t and s, 30 seeded trials per example (refuted only if the 99% CI lies above 0.1)")
+
+for _model, _lo, _hi, _cid in (("subgen", 128, 1024, "thm:subgen"), ("subgen2cache", 8, 24, "alg:subgen2cache"),
+                               ("subgen4cache", 8, 32, "alg:subgen4cache")):
+    REGISTRY.explorer(_cid, "error-bound-clusterable", region="inside", weight=0.5,
+                      space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, False),
+                      ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
+                      score=_subgen_score, score_label="worst error / bound over the trials",
+                      description=f"{_model} inside (m, δ)-clusterability: the violation rate is not above 0.1")(explore_subgen_error_bound)
+    REGISTRY.explorer(_cid, "error-bound-just-unclusterable", region="outside", weight=0.5,
+                      space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, True),
+                      hypothesis="keys (m, δ)-clusterable (here groups of diameter (1 + η)δ, η ∈ [0.01, 1], "
+                                 "while the compressor is built for δ)",
+                      ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
+                      score=_subgen_score, score_label="worst error / bound over the trials",
+                      description=f"{_model} with keys just violating (m, δ)-clusterability")(explore_subgen_error_bound)

@@ -1,4 +1,4 @@
-"""lem:kron-clusterable on the compressor's own clusters (issue 5, claim checks).
+"""lem:kron-clusterable checked on the clusters SubGen4Cache itself forms.
 
 Chen et al. 2025 (arXiv 2503.11108), the clusterability of Kronecker products
 (spec lem:kron-clusterable [inferred]): product clusters of a (m1, δ1)- and a
@@ -47,7 +47,7 @@ def _independent(data: dict, pairs: list[dict]) -> float:
                 "≤ diam(A)·R_B + R_A·diam(B), ≤ δ1'·R2 + R1·δ2' (measured factor diameters) and ≤ 2δ1·R2 + R1·2δ2 "
                 "(compressor radii); SubGen2Cache at the product radius opens ≤ m1·m2 clusters")
 @serial_blas
-def _(ctx):
+def check_compressor_own_clusters(ctx):
     seeds = 10 if ctx.profile == "full" else 4
     ok, rows, first_bad = 0, [], None
     tol = 1 + 1e-12

@@ -33,9 +33,14 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas, value_scale
+from proofs._explore_common import (
+    attention_tol, dimension_scan, finite_floats, reduction_below, reduction_inside, space_below,
+    space_reduction,
+)
 from proofs.index_lb import harness_check, harness_seed, reduction_result, reduction_trials, run_reduction
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
+att = importlib.import_module("tensorkv_check.engine.exact_attention")
 caches = importlib.import_module("tensorkv_check.engine.caches")
 jl = importlib.import_module("tensorkv_check.engine.jl")
 
@@ -68,7 +73,7 @@ four_lb = REGISTRY.claim(
 
 
 @four_lb.symbolic("collapse-keeps-weights", description="with K2 = V2 = 1 each key's total softmax weight equals its standard weight (all n)")
-def _(ctx):
+def check_collapse_keeps_weights(ctx):
     n = sp.Symbol("n", integer=True, positive=True)
     j, k, l, i = sp.symbols("j k l i", integer=True, positive=True)
     s, q, K1 = sp.IndexedBase("s"), sp.IndexedBase("q"), sp.IndexedBase("K1")
@@ -94,7 +99,7 @@ def _(ctx):
 
 @four_lb.empirical("reduction-four-cache", description="Index → FourCacheDecoder (K2 = V2 = 1) streamed token by token: all bits, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_reduction_four_cache(ctx):
     # n = 16 in the quick profile: the decoder answers its n queries one by one, and 600
     # trials are needed for a 99% lower bound above 0.99.
     n, eps_target, delta = (32, 0.4, 0.01) if ctx.profile == "full" else (16, 0.4, 0.01)
@@ -114,7 +119,7 @@ def _(ctx):
 
 @four_lb.empirical("harness-four-cache", description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for each n")
 @serial_blas
-def _(ctx):
+def check_harness_four_cache(ctx):
     ns = (16, 32, 64) if ctx.profile == "full" else (16, 32)
     return harness_check(ctx, "thm:four-cache-lb", "four-cache", ns,
                          queries=3000 if ctx.profile == "full" else 1000,
@@ -152,7 +157,7 @@ two_lb = REGISTRY.claim(
 
 
 @two_lb.symbolic("substitution", description="N = n² tokens: N·d = n²d; the d threshold for n² keys is at most twice that for n")
-def _(ctx):
+def check_substitution(ctx):
     n, d, eps, delta = (sp.Symbol(s, positive=True) for s in ("n", "d", "epsilon", "delta"))
     thr = lambda N: 2 * sp.log(N**2 / delta) / eps**2  # noqa: E731 - lem:near-orthogonal for N keys
     s = sp.Symbol("s", positive=True)
@@ -170,7 +175,7 @@ def _(ctx):
 
 @two_lb.empirical("free-rows-reduction", description="Index → TwoCacheDecoder.append_rows with n² near-orthogonal rows: all bits, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_free_rows_reduction(ctx):
     n, eps_target, delta = (12, 0.4, 0.01) if ctx.profile == "full" else (8, 0.4, 0.01)
     rows = n * n
     d = jl.near_orthogonal_dimension(rows, eps_target, delta)
@@ -189,7 +194,7 @@ def _(ctx):
 
 @two_lb.empirical("caveat-factor-keeping", description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly")
 @serial_blas
-def _(ctx):
+def check_caveat_factor_keeping(ctx):
     # Demonstrates the caveat: passes when the factor-keeping algorithm matches the two-cache
     # decoder on Kronecker-structured inputs with less memory.
     rng = ctx.rng("thm:two-cache-lb", "factor-keeping")
@@ -220,7 +225,7 @@ def _(ctx):
 
 @two_lb.empirical("harness-two-cache", description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP lower ≥ 0.99")
 @serial_blas
-def _(ctx):
+def check_harness_two_cache(ctx):
     ns = (8, 12, 16, 24) if ctx.profile == "full" else (8, 12)
     return harness_check(ctx, "thm:two-cache-lb", "two-cache", ns, rows_of=lambda n: n * n,
                          queries=3000 if ctx.profile == "full" else 1000,
@@ -232,7 +237,7 @@ def _(ctx):
                   description="Kronecker model: factor keeping decodes (CP low ≥ 0.99) with M = O(nd); free rows: a 2n-row "
                               "truncating cache stays under Fano's success ceiling")
 @serial_blas
-def _(ctx):
+def check_harness_caveat_structured_vs_truncating(ctx):
     index = importlib.import_module("tensorkv_check.index")
     algs = importlib.import_module("tensorkv_check.index.algorithms")
     full = ctx.profile == "full"
@@ -289,3 +294,104 @@ def _(ctx):
                "TruncatingRowCache(budget_rows=2n)) of tensorkv_check.index; d = near_orthogonal_dimension(n², ε, δ=0.01), "
                "ε = 0.4 (0.45 for n ≥ 300), C from the measured ε; the Fano ceiling is non-vacuous only for n > 256"),
         estimate=est, details={"structured": structured, "truncating": free, "first_failure": bad[0] if bad else None})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+@REGISTRY.explorer("thm:four-cache-lb", "reduction-decodes", region="inside", weight=0.5,
+                   space=lambda st: space_reduction(st, 12),
+                   ranges="n = 2..12, ε ∈ [0.2, 0.45], δ ∈ [0.05, 0.5], d = ⌈2 ln(n²/δ)/ε²⌉, all key families, 64 queries")
+def explore_reduction_decodes(ex):
+    """Four-cache reduction (K2 = V2 = 1): with the guaranteed margin Bob decodes every bit."""
+    return reduction_inside(ex, "four-cache", lambda n: n)
+
+
+@REGISTRY.explorer("thm:four-cache-lb", "below-dimension-threshold", region="outside", weight=1.5,
+                   space=lambda st: space_below(st, 32),
+                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
+                   ranges="n = 2..32, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
+                   extra=lambda budget, seed: dimension_scan("four-cache", budget, seed))
+def explore_below_dimension_threshold(ex):
+    """Four-cache reduction below the dimension threshold: Bob still decodes every bit?"""
+    return reduction_below(ex, "four-cache")
+
+
+@REGISTRY.explorer("thm:two-cache-lb", "free-rows-fano", region="inside", weight=0.5,
+                   space=lambda st: st.fixed_dictionaries({
+                       "n": st.integers(2, 5), "eps": finite_floats(st, 0.3, 0.45), "delta": finite_floats(st, 0.05, 0.5),
+                       "budget_rows": st.one_of(st.none(), st.integers(1, 25)), "seed": st.integers(0, 2**20)}),
+                   ranges="free-rows model, n = 2..5 (n² rows), ε ∈ [0.3, 0.45], δ ∈ [0.05, 0.5], "
+                          "d = ⌈2 ln(n⁴/δ)/ε²⌉, exact decoder or TruncatingRowCache(budget 1..25 rows)")
+def explore_free_rows_fano(ex):
+    """Free rows: the message M respects (1 − h(p))·n²·d, and the exact decoder decodes every bit."""
+    import functools
+
+    from tensorkv_check.index import HarnessError, run_index
+    from tensorkv_check.index import TruncatingRowCache
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
+
+    n = ex["n"]
+    d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
+    alg = "exact" if ex["budget_rows"] is None else functools.partial(TruncatingRowCache, budget_rows=ex["budget_rows"])
+    try:
+        r = run_index(alg, "two-cache", n, d, queries=64, seed=ex["seed"])
+    except HarnessError as exc:
+        return f"Fano violated: {exc}"
+    except ValueError as exc:
+        if "measured eps" in str(exc):
+            return None
+        raise
+    if ex["budget_rows"] is None and r.guaranteed and r.successes != r.queries:
+        return f"exact two-cache decoder failed {r.queries - r.successes} guaranteed queries (n = {n}, d = {d})"
+    return None
+
+
+def _space_structured(st):
+    return st.fixed_dictionaries({
+        "n": st.integers(2, 512), "eps": st.just(0.49), "delta": st.just(0.9), "seed": st.integers(0, 2**20)})
+
+
+def _structured_snippet(ex):
+    return ("from tensorkv_check import near_orthogonal_dimension\n"
+            "d = near_orthogonal_dimension(n * n, eps, delta)\n"
+            "g = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))\n"
+            "alg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\n"
+            "bob = tk.FactorKeepingTwoCache.from_bytes(alg.to_bytes()); q = g.standard_normal(d)\n"
+            "print(8 * len(alg.to_bytes()), '<', n * n * d, np.abs(bob.query(q) - tk.tensor_attention(q, K1, K2, V1, V2)).max())")
+
+
+@REGISTRY.explorer("thm:two-cache-lb", "structured-rows-factor-keeping", region="outside", weight=2.0,
+                   space=_space_structured, snippet=_structured_snippet,
+                   hypothesis="free-rows model: the n² rows of K̃, Ṽ are arbitrary",
+                   ranges="n = 2..512, ε = 0.49, δ = 0.9, d = ⌈2 ln(n⁴/δ)/ε²⌉ (inside the dimension "
+                          "hypothesis), rows K̃ = K1⊘K2, Ṽ = V1⊘V2 with ±1 factors; only messages shorter than "
+                          "n²d bits are queried",
+                   score=lambda ex: ex["n"] / 256.0, score_label="n / 256 (M < n²d needs n > 256)")
+def explore_structured_rows_factor_keeping(ex):
+    """Rows forced to be Kronecker products: an exact two-cache answerer still needs M ≥ n²·d bits?"""
+    from tensorkv_check.index import FactorKeepingTwoCache
+    from tensorkv_check.engine.jl import near_orthogonal_dimension
+
+    n = ex["n"]
+    d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
+    g = np.random.default_rng(ex["seed"])
+    K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))
+    alg = FactorKeepingTwoCache(d)
+    alg.ingest(K1, K2, V1, V2)
+    message = alg.to_bytes()
+    M = 8 * len(message)
+    if M >= n * n * d:
+        return None  # the bound holds for this message whatever the answers (skip the O(n²d) query)
+    bob = FactorKeepingTwoCache.from_bytes(message)
+    q = g.standard_normal(d)
+    out = bob.query(q)
+    ref = att.tensor_attention(q, K1, K2, V1, V2)
+    err = float(np.abs(out - ref).max())
+    exact = err <= attention_tol(q[None, :], K1, K2, V1, V2, 1.0 / d)
+    if exact and M < n * n * d:
+        return (f"FactorKeepingTwoCache answers the two-cache query exactly (|error| = {err:.1e}) from "
+                f"M = {M} bits < n²·d = {n * n * d} bits (n = {n}, d = {d}): the Ω(n²d) bound needs free rows")
+    return None

@@ -21,6 +21,7 @@ import numpy as np
 import sympy as sp
 
 from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._explore_common import seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 caches = importlib.import_module("tensorkv_check.engine.caches")
@@ -55,7 +56,7 @@ trade = REGISTRY.claim(
 
 
 @trade.symbolic("flop-leading-terms", description="engine flop formulas: four ~ two ~ 4i²d, naive ~ 6i²d, naive − two = 2i²d")
-def _(ctx):
+def check_flop_leading_terms(ctx):
     n, d = sp.symbols("n d", integer=True, positive=True)
     four = caches.four_cache_flops(n, d)    # the engine's own formulas, on symbols
     two = caches.two_cache_flops(n, d)
@@ -77,7 +78,7 @@ def _(ctx):
 
 @trade.empirical("measured-flops-and-memory", description="decoders' last_step_flops and memory_bytes after i tokens")
 @serial_blas
-def _(ctx):
+def check_measured_flops_and_memory(ctx):
     rng = ctx.rng("rem:tradeoff", "measure")
     grid = [(i, d) for i in (4, 8, 16, 32) for d in (8, 32, 64)]
     if ctx.profile == "full":
@@ -114,3 +115,95 @@ def _(ctx):
                f"four {big['four/4i²d']}, two {big['two/4i²d']}, naive {big['naive/4i²d']} × 4i²d",
                scope="i ≤ 32 (128 in full), d ≤ 64; flop counts reported by the decoders",
                estimate=est, details={"rows": rows})
+
+
+# ====================================================================== explorers
+# Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
+# shared helpers in proofs._explore_common).
+
+
+def _space_tradeoff(st):
+    return st.fixed_dictionaries({"i": st.integers(1, 24), "d": st.integers(1, 16), "seed": seeds(st)})
+
+
+def _step_flops(i, d, seed):
+    g = np.random.default_rng(seed)
+    K1, K2, V1, V2 = g.standard_normal((4, i, d))
+    q = g.standard_normal(d)
+    decs = {"four": caches.FourCacheDecoder(d), "two": caches.TwoCacheDecoder(d),
+            "naive": caches.NaiveFourCacheDecoder(d)}
+    for name, dec in decs.items():
+        if name == "two":
+            for t in range(i):
+                dec.append(K1[t], K2[t], V1[t], V2[t])
+        else:
+            dec.append(K1, K2, V1, V2)
+        dec.query(q)
+    return decs
+
+
+@REGISTRY.explorer("rem:tradeoff", "flop-and-memory-counts", region="inside", space=_space_tradeoff,
+                   ranges="i = 1..24 tokens, d = 1..16, random tokens",
+                   extra=lambda budget, seed: _timing_search(budget, seed))
+def explore_flop_and_memory_counts(ex):
+    """Measured per-step flops: four − two = i² + 3id, naive − two = 2i²d; memory two/four = i/2."""
+    i, d = ex["i"], ex["d"]
+    try:
+        decs = _step_flops(i, d, ex["seed"])
+    except Exception as exc:  # valid input: a decoder that raises fails the remark's measurement
+        return f"a decoder raised on valid input (i = {i}, d = {d}): {type(exc).__name__}: {exc}"
+    f4, f2, fn = (decs[k].last_step_flops for k in ("four", "two", "naive"))
+    if f4 - f2 != i * i + 3 * i * d or fn - f2 != 2 * i * i * d:
+        return f"i = {i}, d = {d}: four − two = {f4 - f2} (claimed {i * i + 3 * i * d}), naive − two = {fn - f2}"
+    if 2 * decs["two"].memory_bytes != i * decs["four"].memory_bytes:
+        return f"memory two/four = {decs['two'].memory_bytes}/{decs['four'].memory_bytes} ≠ i/2"
+    return None
+
+
+@REGISTRY.explorer("rem:tradeoff", "saving-against-identity", region="outside", space=_space_tradeoff,
+                   hypothesis="the four-cache baseline materialises K1⊘K2 and V1⊘V2 each step",
+                   ranges="i = 1..24 tokens, d = 1..16; baseline: the decode-identity four-cache step")
+def explore_saving_against_identity(ex):
+    """Against the decode-identity four-cache step the two-cache step still saves ≥ i²·d flops (the Ω(i²d) saving)?"""
+    i, d = ex["i"], ex["d"]
+    decs = _step_flops(i, d, ex["seed"])
+    saving = decs["four"].last_step_flops - decs["two"].last_step_flops
+    if saving < i * i * d:
+        return (f"i = {i}, d = {d}: the two-cache step saves {saving} flops = i² + 3id over the identity four-cache "
+                f"step, less than i²·d = {i * i * d}")
+    return None
+
+
+def _timing_search(budget: int, seed: int) -> dict:
+    """Sizes where the two-cache step is not faster than the identity four-cache step (timed)."""
+    import time
+
+    sizes = [(64, 16), (128, 32), (256, 32)] if budget < 40 else [(64, 16), (128, 32), (256, 32), (384, 32), (256, 64)]
+    repeats = 7 if budget < 40 else 21
+    det, timed = [], []
+    for i, d in sizes:
+        decs = _step_flops(i, d, seed)
+        g = np.random.default_rng([seed, i, d])
+        q = g.standard_normal(d)
+        det.append({"i": i, "d": d, "flops_four": decs["four"].last_step_flops,
+                    "flops_two": decs["two"].last_step_flops, "flops_naive": decs["naive"].last_step_flops,
+                    "flop_ratio_four_over_two": decs["four"].last_step_flops / decs["two"].last_step_flops,
+                    "memory_ratio_two_over_four": decs["two"].memory_bytes / decs["four"].memory_bytes})
+        ratios = []
+        for _ in range(repeats):  # interleaved, so load changes hit both decoders alike
+            t0 = time.perf_counter()
+            decs["four"].query(q)
+            t1 = time.perf_counter()
+            decs["two"].query(q)
+            t2 = time.perf_counter()
+            ratios.append((t2 - t1) / (t1 - t0))
+        med = float(np.median(ratios))
+        timed.append({"i": i, "d": d, "ratio_two_over_four_median": med, "min": float(min(ratios)),
+                      "max": float(max(ratios)), "repeats": repeats, "two_not_faster": med >= 1.0})
+    not_faster = [f"(i={t['i']}, d={t['d']})" for t in timed if t["two_not_faster"]]
+    return {"sizes": det,
+            "summary": ("timing search over (i, d) = " + ", ".join(f"({s['i']}, {s['d']})" for s in det)
+                        + ": flop ratio four/two " + ", ".join(f"{s['flop_ratio_four_over_two']:.3f}" for s in det)
+                        + "; measured step-time ratios are in the report's timings"),
+            "timings": {"step_time_ratio_two_over_four": timed, "two_not_faster_at": not_faster,
+                        "blas_threads": 1}}
