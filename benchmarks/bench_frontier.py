@@ -1,4 +1,4 @@
-"""Benchmark of the compressibility frontier sweep (issue 9, "Performance").
+"""Benchmark of the compressibility frontier sweep .
 
 * ``frontier_quick``: wall time of :func:`tensorkv_check.frontier.sweep.compute` on the quick
   profile (target: under 60 s on this machine's 2 cores; the whole report has 3

@@ -1,6 +1,6 @@
-"""Benchmark of the Index reduction harness at the scales of issue 4.
+"""Benchmark of the Index reduction harness at the harness's target scales.
 
-Targets (issue 4, "Scale and speed", 2 cores), each a whole :func:`run_index` call
+Targets (2 cores), each a whole :func:`run_index` call
 (instance, Alice's ingest, serialisation, Bob's rebuild, the ε measurement and Bob's
 batched queries):
 
@@ -70,7 +70,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     Parameters
     ----------
     quick : bool
-        Small sizes (seconds, no targets) instead of the issue's scales.
+        Small sizes (seconds, no targets) instead of the target scales.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Scaling of the sweep runner (issue 10, item 4): one fixed sweep, three back-ends, one run.
+"""Scaling of the sweep runner: one fixed sweep, three back-ends, one run.
 
 The sweep is 16 Index tasks (:func:`tensorkv_check.index.sweeps.index_point`, standard
 model, n = 8192, d = 64, 600 queries: about 0.3 s each on one idle core), each with its

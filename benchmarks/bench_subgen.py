@@ -1,4 +1,4 @@
-"""Benchmarks of the SubGen compressors (issue 5, "Performance").
+"""Benchmarks of the SubGen compressors.
 
 * ``subgen_ingest``: one pass of SubGen over ``n = 100,000`` tokens with ``d = 64``
   ((m, δ)-clusterable keys, m = 32), fed in blocks of 4,096; target under 10 s on the
@@ -62,7 +62,7 @@ def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
     times = [time_call(ingest) for _ in range(max(1, cfg.reps // 2))]
     contention = mon.stop()
     sg = sgs[-1]
-    target = 10.0 * n / 100_000  # the issue's 10 s for 100k tokens, scaled in quick mode
+    target = 10.0 * n / 100_000  # the target of 10 s for 100k tokens, scaled in quick mode
     checks.append(Check("subgen_ingest", {"n": n, "d": d, "m": m}, stats(times),
                         f"seconds to ingest (t={t}, s={s}, blocks {block})", ("<=", target),
                         extra={"clusters": sg.n_clusters, "message_bytes": len(sg.to_bytes()),

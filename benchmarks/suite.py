@@ -298,7 +298,7 @@ def four_cache_peak_memory(cfg: BenchConfig) -> Result:
 
 
 def index(cfg: BenchConfig) -> Result:
-    """Index harness (issue 4): whole run_index calls at the issue's scales, seconds vs targets."""
+    """Index harness: whole run_index calls at the target scales, seconds vs targets."""
     from benchmarks.bench_index import run
 
     out = run(quick=cfg.quick)
@@ -312,7 +312,7 @@ def index(cfg: BenchConfig) -> Result:
 
 
 def geometry(cfg: BenchConfig) -> Result:
-    """Geometry (issue 6): greedy δ-net of 100k points in d=8 (< 10 s), exact clusters n=60 (< 30 s)."""
+    """Geometry: greedy δ-net of 100k points in d=8 (< 10 s), exact clusters n=60 (< 30 s)."""
     from benchmarks.bench_geometry import run
 
     out = run(quick=cfg.quick)
@@ -327,21 +327,28 @@ def geometry(cfg: BenchConfig) -> Result:
 
 
 def subgen(cfg: BenchConfig) -> Result:
-    """SubGen (issue 5): ingest time and query time against the exact decoders."""
+    """SubGen: ingest time and query time against the exact decoders."""
     from benchmarks.bench_subgen import bench
 
     return bench(cfg)
 
 
 def frontier(cfg: BenchConfig) -> Result:
-    """Compressibility frontier (issue 9): quick (and full) sweep wall time vs exact run_index."""
+    """Compressibility frontier: quick (and full) sweep wall time vs exact run_index."""
     from benchmarks.bench_frontier import bench
 
     return bench(cfg)
 
 
+def audit(cfg: BenchConfig) -> Result:
+    """Audit of the worked example compressor on the quick profile: wall time against 60 s."""
+    from benchmarks.bench_audit import bench
+
+    return bench(cfg)
+
+
 def runner_scaling(cfg: BenchConfig) -> Result:
-    """Sweep runner (issue 10): 16 Index tasks serially, on 2 processes and a 2-worker LocalCluster."""
+    """Sweep runner: 16 Index tasks serially, on 2 processes and a 2-worker LocalCluster."""
     from benchmarks.bench_runner import run
 
     out = run(quick=cfg.quick, reps=min(cfg.reps, 3))
@@ -367,6 +374,7 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "subgen": subgen,
     "geometry": geometry,
     "frontier": frontier,
+    "audit": audit,
     "runner_scaling": runner_scaling,
 }
 

@@ -293,6 +293,21 @@ def test_an_installed_plugin_is_listed_audited_and_in_the_frontier_catalogue(tmp
     assert r.successes == 200 and r.message_bits == 8 * (32 + 6 + 2 * 64 * 128 * 4)
     fr = plugin_frontier(scan)
     assert fr["halfcache"]["budgets"] == ["f2", "f4"] and fr["halfcache"]["inputs"] == ["kv", "rows"]
+    # In the frontier sweep: its points on the models whose input kind it ingests, the
+    # built-in points (and their seeds) unchanged, and a point that runs in a fresh lookup.
+    from tensorkv_check.frontier import sweep as frontier_sweep
+
+    plain = frontier_sweep.build_tasks("quick", 0)
+    with_plugin = frontier_sweep.build_tasks("quick", 0, fr)
+    mine = [t for t in with_plugin if t.params.get("compressor") == "halfcache"]
+    assert {t.params["model"] for t in mine} == {"standard", "two-cache"}
+    assert {t.params["budget"] for t in mine} == {"f2", "f4"}
+    assert [t.key for t in with_plugin if t not in mine] == [t.key for t in plain]
+    point = frontier_sweep.frontier_point(next(t.params for t in mine if t.params["model"] == "standard"), 0)
+    assert point["family"] == "plugin" and point["rate"] > 0.9
+    found = frontier_sweep.findings({"points": [], "benign": [], "gaps": [],
+                                     "plugins": {"loaded": ["halfcache"], "broken": dict(scan.broken)}})
+    assert any(f["kind"] == "plugin-broken" and "'broken'" in f["text"] for f in found)
     # Audited by name; and drawn beside the audited compressor as a reference family.
     audit = run_audit("halfcache", models=["standard"], reference=True, benign=False)
     assert audit["verdict"]["status"] == "consistent"

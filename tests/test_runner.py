@@ -1,4 +1,4 @@
-"""Tests of the sweep runner (tensorkv_check.runner.sweep_runner, issue 10): the three back-ends give the
+"""Tests of the sweep runner (tensorkv_check.runner.sweep_runner: the three back-ends give the
 same bytes, failing and dying tasks are reported, checkpoints resume without recomputing,
 Ctrl-C leaves the previous report intact, and a missing Dask says how to install it."""
 

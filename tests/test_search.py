@@ -1,4 +1,4 @@
-"""Tests of tensorkv_check.claims.exploration (counterexample exploration, issue 8) and the explore CLI."""
+"""Tests of tensorkv_check.claims.exploration (counterexample exploration) and the explore CLI."""
 
 from __future__ import annotations
 
@@ -148,7 +148,7 @@ def test_every_registered_claim_has_an_explorer():
         assert e.region in ("inside", "outside") and e.ranges
         if e.region == "outside":
             assert e.hypothesis
-    # every target of issue 8 is explored
+    # every claim is explored
     keys = {e.key for e in reg.explorers()}
     for key in ("thm:two-cache-lb::structured-rows-factor-keeping", "lem:kron-clusterable::product-diameter-bound",
                 "thm:ho25-lb::below-dimension-threshold", "thm:subgen::error-bound-just-unclusterable",

@@ -1,9 +1,9 @@
 """Counterexample exploration: hypothesis searches against each claim, shrunk and replayable.
 
-Issue 8 of tensorkv-check. Every claim of the proof suite (Chen et al. 2025, arXiv
+Every claim of the proof suite (Chen et al. 2025, arXiv
 2503.11108, and the results it builds on; ids of ``shared/spec/paper-math.md``) has one
 or more *explorers* (:class:`tensorkv_check.claims.registry.Explorer`, declared in
-:mod:`proofs.search_spaces`): a hypothesis strategy over the claim's parameters and
+the claim modules of ``proofs/``, beside the claims): a hypothesis strategy over the claim's parameters and
 inputs (n, d, ε, δ, C, scale, seeds, adversarial matrices) and a property of a drawn
 example. An explorer searches either
 

@@ -24,6 +24,14 @@ from .lowrank import (
 from .plots import (
     figures as figures,
 )
+from .plugins import (
+    ENTRY_POINT_GROUP as ENTRY_POINT_GROUP,
+    Plugin as Plugin,
+    PluginScan as PluginScan,
+    load_plugins as load_plugins,
+    plugin_entries as plugin_entries,
+    plugin_frontier as plugin_frontier,
+)
 from .quantization import (
     UniformQuantizer as UniformQuantizer,
 )

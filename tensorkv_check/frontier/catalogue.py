@@ -124,8 +124,28 @@ def make_factory(name: str, mode: str, budget: float, *, seed: int = 0,
         Unknown name or mode; the budget is validated when the factory is called
         (the compressor's constructor names the parameter).
     """
-    if name not in CATALOGUE:
-        raise ValueError(f"compressor must be one of {sorted(CATALOGUE)}, got {name!r}")
+    entry = catalogue_entry(name)
     if mode not in MODES:
         raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
-    return CATALOGUE[name].build(mode, budget, seed, scale)
+    return entry.build(mode, budget, seed, scale)
+
+
+def catalogue_entry(name: str) -> CatalogueEntry:
+    """The built-in family ``name`` of :data:`CATALOGUE`, else the installed plugin of that
+    name (:mod:`tensorkv_check.frontier.plugins`, looked up when asked, so a worker process
+    finds the same plugins as the process that planned the sweep).
+
+    Raises
+    ------
+    ValueError
+        If ``name`` is neither a built-in family nor a working plugin.
+    """
+    if name in CATALOGUE:
+        return CATALOGUE[name]
+    from tensorkv_check.frontier.plugins import plugin_entries
+
+    plugins = plugin_entries()
+    if name in plugins:
+        return plugins[name]
+    raise ValueError(f"compressor must be one of {sorted(CATALOGUE)} or an installed plugin "
+                     f"({', '.join(sorted(plugins)) or 'none installed'}), got {name!r}")

@@ -163,7 +163,7 @@ def _index_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
         return obj
 
     out: dict[str, Any] = {k: params[k] for k in sorted(params)}
-    out.update({"family": "subgen" if params["compressor"] == "subgen" else _cz.CATALOGUE[params["compressor"]].family,
+    out.update({"family": "subgen" if params["compressor"] == "subgen" else _cz.catalogue_entry(params["compressor"]).family,
                 "harness_error": None})
     try:
         # ε over Bob's queried rows against all keys: what his decoding depends on, and
@@ -204,7 +204,7 @@ def _benign_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     a = attention(Q, st.K, st.V, 1.0)
     rel = np.linalg.norm(z - a, axis=1) / np.linalg.norm(a, axis=1)
     out = {k: params[k] for k in sorted(params)}
-    out.update({"family": "subgen" if params["compressor"] == "subgen" else _cz.CATALOGUE[params["compressor"]].family,
+    out.update({"family": "subgen" if params["compressor"] == "subgen" else _cz.catalogue_entry(params["compressor"]).family,
                 "M": 8 * len(data), "M_float64": 2 * n * d * 64, "rel_error_mean": float(rel.mean()),
                 "rel_error_max": float(rel.max()), "rel_error_median": float(np.median(rel))})
     return out
@@ -243,8 +243,13 @@ def frontier_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the grid
 
 
-def build_tasks(profile: str, seed: int) -> list[Task]:
-    """Every grid point of ``profile`` (``"quick"`` or ``"full"``) as a runner task."""
+def build_tasks(profile: str, seed: int, plugins: dict[str, dict[str, Any]] | None = None) -> list[Task]:
+    """Every grid point of ``profile`` (``"quick"`` or ``"full"``) as a runner task.
+
+    ``plugins`` (:func:`tensorkv_check.frontier.plugins.plugin_frontier`) adds each installed
+    compressor plugin at its budgets on the models whose input kind it ingests; the
+    built-in points and their seeds do not depend on which plugins are installed.
+    """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
     prof = PROFILES[profile]
@@ -258,6 +263,12 @@ def build_tasks(profile: str, seed: int) -> list[Task]:
         for comp, budgets in prof["budgets"].items():
             for b in budgets:
                 tasks.append(index_task(model, n, comp, b, queries=q, instance_seed=iseed(model, n)))
+    for name, plug in sorted((plugins or {}).items()):
+        for model, n in prof["models"].items():
+            if MODEL_MODE[model] in plug["inputs"]:
+                q = prof.get("model_queries", {}).get(model, prof["queries"])
+                tasks += [index_task(model, n, name, b, queries=q, instance_seed=iseed(model, n))
+                          for b in plug["budgets"]]
     for model, n, delta, t, ss in prof["subgen"]:
         for s in ss:
             tasks.append(index_task(model, n, "subgen", s, queries=prof["queries"], instance_seed=iseed(model, n),
@@ -289,8 +300,14 @@ def compute(profile: str, seed: int, run: Callable[..., list[TaskResult]] = run_
         ``{"profile", "seed", "models", "points", "subgen", "benign", "task_errors",
         "checks", "gaps"}``.
     """
-    tasks = build_tasks(profile, seed)
+    from tensorkv_check.frontier.plugins import load_plugins, plugin_frontier
+
+    scan = load_plugins()
+    plugins = plugin_frontier(scan)
+    tasks = build_tasks(profile, seed, plugins)
     data = collect(run(tasks, seed=seed, name="frontier"))
+    if scan.plugins or scan.broken:  # only then: the report of a plain install is unchanged
+        data["plugins"] = {"loaded": sorted(plugins), "broken": dict(sorted(scan.broken.items()))}
     prof = PROFILES[profile]
     models = {m: {"n": n, "d": model_dimension(m, n), "rows": _rows(m, n), "N": _rows(m, n) * model_dimension(m, n)}
               for m, n in prof["models"].items()}
@@ -556,6 +573,9 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             "numbers each (K2 = V2 = 1 are sent too, hence a factor near 2 for per-token compressors); the "
             f"two-cache instance (n = {two[both[0]]['n']}) carries N = n²·d bits in its n² free rows, so at equal n "
             "every budget in bits is n times larger on the two-cache model, while the ratio to the bound is not.")})
+    for name, err in (data.get("plugins") or {}).get("broken", {}).items():
+        out.append({"claim": "", "kind": "plugin-broken",
+                    "text": f"Compressor plugin {name!r} is broken and was skipped: {err}"})
     for ck in data.get("checks", []):
         out.append({"claim": "thm:index-lb", "kind": "check" if ck["passed"] else "failing",
                     "text": f"Frontier check {ck['name']}: {'passed' if ck['passed'] else 'FAILED'} ({ck['criterion']})."})

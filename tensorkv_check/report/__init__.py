@@ -1,4 +1,4 @@
-"""The verification report: claim statuses, evidence, figures, findings (issue: report).
+"""The verification report: claim statuses, evidence, figures, findings.
 
 :func:`build_report` runs a loaded claim registry and the sweeps of a profile into one
 JSON-serialisable dict; :func:`write_report` renders it as ``report.json``,

@@ -155,7 +155,7 @@ SECTIONS: list[ReportSection] = [
 
 
 def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -> list[str]:
-    """Record each claim's exploration outcome on it (issue 8).
+    """Record each claim's exploration outcome on it.
 
     A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
     with the shrunk instance and its snippet); one found outside shows a hypothesis is

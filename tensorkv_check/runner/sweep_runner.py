@@ -1,4 +1,4 @@
-"""The sweep runner: every sweep of the project is a list of pure, seeded tasks (issue 10).
+"""The sweep runner: every sweep of the project is a list of pure, seeded tasks.
 
 A :class:`Task` names a top-level function by ``"module:function"`` and carries
 JSON-safe parameters; the function is called as ``fn(params, seed)`` and returns a
