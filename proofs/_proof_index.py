@@ -20,7 +20,7 @@ from __future__ import annotations
 import sympy as sp
 
 from tensorkv_check.claims.axioms import H2, Every, Exp
-from tensorkv_check.claims.obligations import Dependency, Proof, Step
+from tensorkv_check.claims.obligations import Dependency, Pointwise, Proof, Step
 
 __all__ = ["proofs", "index_lb_proof", "ho25_margin_proof"]
 
@@ -55,6 +55,7 @@ def index_lb_proof() -> Proof:
 def ho25_margin_proof() -> Proof:
     """thm:ho25-lb's decoding margin, exact and approximate (each coordinate within 1/4)."""
     n, eps, C, Cs, nrm, x, Poff, o, a, b = sp.symbols("n epsilon C Cstar nrm x P_off o a b", real=True)
+    d, M, pbar, N = sp.symbols("d M pbar N", real=True)
     j = sp.Symbol("j", integer=True)
     k = sp.Symbol("k", integer=True)
     g, w, q, c, ip = (sp.IndexedBase(s) for s in ("g", "w", "q", "c", "ip"))
@@ -77,8 +78,17 @@ def ho25_margin_proof() -> Proof:
         "bit_i": sp.Or(sp.Eq(b, 0), sp.Eq(b, 1)),
         "bits_off": Every(sp.And(sp.Ge(c[j], 0), sp.Le(c[j], 1)), *off),
         "approx": sp.Le(sp.Abs(a - o), R(1, 4)),
+        "d_ge1": sp.Ge(d, 1),
     }
-    statement = sp.And(sp.Implies(sp.Eq(b, 1), sp.Gt(a, R(1, 2))), sp.Implies(sp.Eq(b, 0), sp.Lt(a, R(1, 2))))
+    decoded = sp.And(sp.Implies(sp.Eq(b, 1), sp.Gt(a, R(1, 2))), sp.Implies(sp.Eq(b, 0), sp.Lt(a, R(1, 2))))
+    # Bob's average success over the N = n d bits is 1 when every decoded bit is right (the
+    # coordinate (i, l) above is arbitrary): the definition of the success probability.
+    hyps["success"] = sp.Implies(decoded, sp.Eq(pbar, 1))
+    statement = sp.And(decoded, sp.Ge(M, n * d))
+    index = index_lb_proof()
+    index_subs = {N: n * d}
+    index_dep = Dependency("thm:index-lb", tuple(h.xreplace(index_subs) for h in index.hypotheses.values()),
+                           index.statement.xreplace(index_subs), index_subs)
     u, v, hi, t_a = (sp.Symbol(s, real=True) for s in ("a", "b", "hi", "a"))
     t = sp.IndexedBase("t")
     xb = sp.IndexedBase("x")
@@ -89,8 +99,10 @@ def ho25_margin_proof() -> Proof:
         Step("score_gap", (), Every(sp.Ge(g[j], gap), *off), "smt",
              ("gap_def", "near_orth", "norm_i", "C_ge_Cstar", "Cstar_pos"),
              note="s_i - s_j = C(<k_i,k_i> - <k_i,k_j>) >= C(1 - 2 eps)"),
-        Step("off_weight_le", (), Every(sp.Le(w[j], E_C), *off), "smt", ("score_gap", "w_def", "exp_mono")),
-        Step("off_weight_pos", (), Every(sp.Ge(w[j], 0), *off), "smt", ("w_def", "exp_pos")),
+        Step("off_weight_le", (), Every(sp.Le(w[j], E_C), *off), "smt", ("score_gap", "w_def", "exp_mono"),
+             {"exp_mono": (Pointwise({u: -g[j], v: -gap}, j, 1, n - 1),)}),
+        Step("off_weight_pos", (), Every(sp.Ge(w[j], 0), *off), "smt", ("w_def", "exp_pos"),
+             {"exp_pos": (Pointwise({u: -g[j]}, j, 1, n - 1),)}),
         Step("x_le_count", (), sp.Le(x, (n - 1) * E_C), "smt", ("off_weight_le", "n_ge2", "x_def", "sum_le_count"),
              {"sum_le_count": ({t: w, t_a: E_C, hi: n - 1},)},
              note="n - 1 off terms, each <= e^{-C(1-2 eps)} (lemma over a symbolic count)"),
@@ -112,10 +124,14 @@ def ho25_margin_proof() -> Proof:
              {"sum_mono": ({t: lam(j, -q[j]), xb: lam(j, q[j] * (c[j] - b)), hi: n - 1},)}),
         Step("neg_sum", (), sp.Eq(sp.Sum(-q[j], off), -Poff), "identity", ("Poff_def",)),
         Step("coord_err", (), sp.Le(sp.Abs(o - b), Poff), "smt", ("out_minus_bit", "sum_up", "sum_lo", "neg_sum")),
-        Step("decode", (), statement, "smt", ("coord_err", "Poff_le_fifth", "approx", "bit_i"),
+        Step("decode", (), decoded, "smt", ("coord_err", "Poff_le_fifth", "approx", "bit_i"),
              note="|a - b| <= 1/5 + 1/4 < 1/2, so thresholding a at 1/2 returns b"),
+        Step("success_one", (), sp.Eq(pbar, 1), "smt", ("decode", "success")),
+        Step("memory_lb", (), sp.Ge(M, n * d), "smt", ("thm:index-lb", "success_one", "h_one", "n_ge2", "d_ge1"),
+             note="Alice's message is the algorithm's M-bit memory; Index on N = n d bits"),
+        Step("assemble", (), statement, "smt", ("decode", "memory_lb")),
     )
-    return Proof("thm:ho25-lb", hyps, statement, steps)
+    return Proof("thm:ho25-lb", hyps, statement, steps, (index_dep,))
 
 
 def proofs() -> dict[str, Proof]:

@@ -122,6 +122,12 @@ class Axiom:
         Names of functions or indexed bases the statement is schematic in (e.g. the
         summand of a finite sum); such an axiom is only usable through instances.
 
+    Notes
+    -----
+    Free symbols of ``statement`` that are not in ``variables`` name the particular
+    quantities the fact is about (``I_X`` for I(X; Msg), ``M`` for the message length);
+    a proof refers to the same quantities by the same real symbols.
+
     Raises
     ------
     ValueError
@@ -190,6 +196,10 @@ class Axiom:
 def _catalogue() -> dict[str, Axiom]:
     a, b, u, v, p, q = sp.symbols("a b u v p q", real=True)
     _vol = sp.Function("vol_ball")
+
+    def _S(name: str) -> sp.Symbol:
+        return sp.Symbol(name, real=True)
+
     m, hi = sp.symbols("m hi", real=True)
     j = sp.Symbol("j", integer=True)
     t, x = sp.IndexedBase("t"), sp.IndexedBase("x")
@@ -228,46 +238,46 @@ def _catalogue() -> dict[str, Axiom]:
               "termwise <= implies <= of the finite sums", "std", (hi,), ("t", "x")),
         # Hoeffding for a sum of d independent +-1/d terms, two-sided: Pr[|<u, v>| > eps] <= 2 exp(-d eps^2 / 2).
         Axiom("hoeffding_pm1",
-              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0)), sp.Le(sp.Symbol("P_dev"), 2 * Exp(-u * v ** 2 / 2))),
+              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0)), sp.Le(_S("P_dev"), 2 * Exp(-u * v ** 2 / 2))),
               "Hoeffding: for u_i, u_j uniform in {+-1/sqrt(d)}^d, P_dev = Pr[|<u_i,u_j>| > eps] <= "
               "2 exp(-d eps^2/2) (u = d, v = eps); Hoeffding 1963, Thm 2", "std", (u, v)),
         Axiom("union_bound",
-              sp.Implies(sp.And(sp.Ge(m, 0), sp.Ge(sp.Symbol("P_each"), 0)),
-                         sp.Le(sp.Symbol("P_any"), m * sp.Symbol("P_each"))),
+              sp.Implies(sp.And(sp.Ge(m, 0), sp.Ge(_S("P_each"), 0)),
+                         sp.Le(_S("P_any"), m * _S("P_each"))),
               "union bound: Pr[any of m events] <= m * (bound on each)", "std", (m,)),
         # Chi-squared MGF / JL tail for one vector (Woodruff 2014, Thm 4; Dasgupta-Gupta 2003).
         Axiom("jl_chi2_tail",
               sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Lt(v, 1)),
-                         sp.Le(sp.Symbol("P_jl"), 2 * Exp(-u * (v ** 2 / 2 - v ** 3 / 3) / 2))),
+                         sp.Le(_S("P_jl"), 2 * Exp(-u * (v ** 2 / 2 - v ** 3 / 3) / 2))),
               "JL tail from the chi-squared MGF: for S with N(0,1/k) entries and a fixed x, "
               "P_jl = Pr[| |Sx|^2 - |x|^2 | > eps |x|^2] <= 2 exp(-k(eps^2/2 - eps^3/3)/2) (u = k, v = eps); "
               "Woodruff 2014, Thm 4", "std", (u, v)),
         # Cover-Thomas: entropy of an M-bit message and mutual information.
-        Axiom("info_le_bits", sp.Le(sp.Symbol("I_X"), sp.Symbol("M")),
+        Axiom("info_le_bits", sp.Le(_S("I_X"), _S("M")),
               "I(X; Msg) <= H(Msg) <= M for an M-bit message (Cover-Thomas Thm 2.6.4, 2.4)", "std"),
         Axiom("chain_rule_indep",
-              sp.Ge(sp.Symbol("I_X"), sp.Sum(sp.IndexedBase("I")[j], (j, 1, sp.Symbol("N")))),
+              sp.Ge(_S("I_X"), sp.Sum(sp.IndexedBase("I")[j], (j, 1, _S("N")))),
               "I(X; Msg) >= sum_k I(X_k; Msg) for independent X_1..X_N (chain rule, Cover-Thomas Thm 2.5.2)",
               "std"),
         Axiom("fano_bit",
-              Every(sp.Ge(sp.IndexedBase("I")[j], 1 - H2(sp.IndexedBase("p")[j])), j, 1, sp.Symbol("N")),
+              Every(sp.Ge(sp.IndexedBase("I")[j], 1 - H2(sp.IndexedBase("p")[j])), j, 1, _S("N")),
               "Fano for a uniform bit X_k decoded with success p_k: I(X_k; Msg) >= 1 - h(p_k) "
               "(Cover-Thomas Thm 2.10.1 with |X| = 2)", "std"),
         Axiom("jensen_entropy",
-              sp.Le(sp.Sum(H2(sp.IndexedBase("p")[j]), (j, 1, sp.Symbol("N"))), sp.Symbol("N") * H2(sp.Symbol("pbar"))),
+              sp.Le(sp.Sum(H2(sp.IndexedBase("p")[j]), (j, 1, _S("N"))), _S("N") * H2(_S("pbar"))),
               "Jensen for the concave h: sum_k h(p_k) <= N h(pbar), pbar the mean of the p_k "
               "(Cover-Thomas Thm 2.6.2)", "std"),
         # Volumetric covering bound (Vershynin 2018, Cor. 4.2.13): balls of radius delta/2 around a
         # maximal delta-separated set are disjoint and lie in (1 + delta/2) B.
         Axiom("volume_scaling",
-              sp.Implies(sp.Gt(u, 0), sp.Eq(_vol(u), u ** sp.Symbol("d") * _vol(1))),
+              sp.Implies(sp.Gt(u, 0), sp.Eq(_vol(u), u ** _S("d") * _vol(1))),
               "vol(u B^d) = u^d vol(B^d) for u > 0 (scaling of Lebesgue measure)", "std", (u,)),
         Axiom("packing_volume",
-              sp.Le(sp.Symbol("N_pack") * _vol(sp.Symbol("delta") / 2),
-                    _vol(1 + sp.Symbol("delta") / 2)),
+              sp.Le(_S("N_pack") * _vol(_S("delta") / 2),
+                    _vol(1 + _S("delta") / 2)),
               "N disjoint balls of radius delta/2 centred in B^d lie in (1 + delta/2)B^d, so "
               "N vol((delta/2)B) <= vol((1 + delta/2)B) (Vershynin 2018, proof of Cor. 4.2.13)", "std"),
-        Axiom("maximal_packing_covers", sp.Le(sp.Symbol("N_cover"), sp.Symbol("N_pack")),
+        Axiom("maximal_packing_covers", sp.Le(_S("N_cover"), _S("N_pack")),
               "a maximal delta-separated subset of B^d is a delta-net: N(delta) <= its size "
               "(Vershynin 2018, Lemma 4.2.6)", "std"),
     ]

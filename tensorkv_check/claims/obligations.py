@@ -37,12 +37,13 @@ from typing import Any, Literal
 import sympy as sp
 
 from tensorkv_check.claims.axioms import STANDARD_AXIOMS, Axiom, Every
-from tensorkv_check.claims.smt import Forall, SmtError, obligation_script, run_smtlib2, vacuity_script
+from tensorkv_check.claims.smt import Forall, SmtError, normalize_sums, obligation_script, run_smtlib2, vacuity_script
 
 __all__ = [
     "BACKENDS",
     "PROOF_STATUSES",
     "Step",
+    "Pointwise",
     "Dependency",
     "Proof",
     "StepResult",
@@ -63,6 +64,20 @@ def _conj(items: Sequence[Any]) -> Any:
 
 def _implication(hyps: Sequence[Any], concl: Any) -> Any:
     return sp.Implies(_conj(hyps), concl, evaluate=False) if hyps else concl
+
+
+@dataclass(frozen=True)
+class Pointwise:
+    """An axiom instance asserted at every index of a range: ``Every(instance, index, lo, hi)``.
+
+    Use it in :attr:`Step.instances` when the substituted terms depend on an index
+    (``exp_mono`` at ``a = -g[j]`` for every off token j).
+    """
+
+    subs: Mapping[Any, Any]
+    index: sp.Symbol
+    lo: Any
+    hi: Any
 
 
 @dataclass(frozen=True)
@@ -198,8 +213,9 @@ def decide_identity(expr: Any) -> bool:
     1, m)) - (m a - Sum(w[j], (j, 1, m)))``) are decided for every ``m``.
     """
     expr = sp.sympify(expr)
-    attempts = (lambda e: e, sp.expand, lambda e: sp.expand(e.doit()), sp.simplify,
-                lambda e: sp.simplify(e.doit()))
+    attempts = (lambda e: e, sp.expand, lambda e: sp.expand(normalize_sums(e)),
+                lambda e: sp.simplify(normalize_sums(sp.together(normalize_sums(e)))),
+                sp.simplify, lambda e: sp.simplify(e.doit()))
     for f in attempts:
         if f(expr) == 0:
             return True
@@ -259,7 +275,7 @@ class Proof:
     steps: tuple[Step, ...]
     dependencies: tuple[Dependency, ...] = ()
     axiom_catalogue: Mapping[str, Axiom] = field(default_factory=lambda: dict(STANDARD_AXIOMS))
-    timeout_ms: int = 20_000
+    timeout_ms: int = 10_000
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
@@ -290,7 +306,11 @@ class Proof:
                 insts = step.instances.get(name)
                 if insts:
                     for k, subs in enumerate(insts):
-                        facts.append((f"axiom {name} [{ax.source_tag}] instance {k + 1}", ax.instance(subs)))
+                        label = f"axiom {name} [{ax.source_tag}] instance {k + 1}"
+                        if isinstance(subs, Pointwise):
+                            facts.append((label, Every(ax.instance(subs.subs), subs.index, subs.lo, subs.hi)))
+                        else:
+                            facts.append((label, ax.instance(subs)))
                 elif ax.schematic:
                     missing.append(f"{name} (schematic axiom used without instances)")
                 else:

@@ -36,7 +36,7 @@ from sympy.core.function import AppliedUndef
 
 from tensorkv_check.claims.axioms import H2, Every, Exp, Ln
 
-__all__ = ["SmtError", "Forall", "SmtPrinter", "obligation_script", "vacuity_script", "run_smtlib2"]
+__all__ = ["SmtError", "Forall", "SmtPrinter", "canonical_sums", "normalize_sums", "obligation_script", "vacuity_script", "run_smtlib2"]
 
 _RESERVED = {"exp", "ln", "h", "and", "or", "not", "ite", "forall", "exists", "let", "true", "false",
              "assert", "distinct", "abs", "div", "mod", "to_real", "to_int", "is_int"}
@@ -45,6 +45,51 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 class SmtError(ValueError):
     """A formula the SMT translation refuses (sympy's exp/log, a non-integer power over a bound variable, ...)."""
+
+
+def _level(e: Any) -> int:
+    """1 + the deepest nesting of sums inside ``e`` (0 when there is none)."""
+    inner = [x for x in sp.preorder_traversal(e) if isinstance(x, sp.Sum) and x is not e]
+    return max((_level(x) + 1 for x in inner), default=0)
+
+
+def canonical_sums(expr: Any) -> Any:
+    """Rename every single-limit sum's index by its nesting level (``_i0`` innermost).
+
+    Alpha-equivalent sums (``Sum(w[j], (j, 1, m))`` and ``Sum(w[k], (k, 1, m))``) become
+    the same sympy term, so they get one SMT constant and sympy can cancel them.
+    """
+    def rename(s: sp.Sum) -> sp.Sum:
+        if len(s.limits) != 1:
+            return s
+        k, a, b = s.limits[0]
+        new = sp.Symbol(f"_i{_level(s)}", integer=True)
+        if new == k:
+            return s
+        return sp.Sum(s.function.xreplace({k: new}), (new, a, b))
+
+    return sp.sympify(expr).replace(lambda e: isinstance(e, sp.Sum), rename)
+
+
+def normalize_sums(expr: Any) -> Any:
+    """Linear normal form of single-limit sums: summands expanded, split over ``+``, factors
+    free of the index pulled out, constant summands counted, indices canonical.
+
+    Exact rewriting (linearity of finite sums, valid for every symbolic bound); used by the
+    ``identity`` backend before ``simplify``.
+    """
+    def lin(s: sp.Sum) -> Any:
+        if len(s.limits) != 1:
+            return s
+        k, a, b = s.limits[0]
+        out = sp.Integer(0)
+        for term in sp.Add.make_args(sp.expand(s.function)):
+            indep = [f for f in sp.Mul.make_args(term) if k not in f.free_symbols]
+            dep = [f for f in sp.Mul.make_args(term) if k in f.free_symbols]
+            out += sp.Mul(*indep) * (sp.Sum(sp.Mul(*dep), (k, a, b)) if dep else (b - a + 1))
+        return out
+
+    return canonical_sums(sp.sympify(expr).replace(lambda e: isinstance(e, sp.Sum), lin))
 
 
 @dataclass(frozen=True)
@@ -68,6 +113,8 @@ class SmtPrinter:
     opaque: dict[sp.Basic, str] = field(default_factory=dict)        # sympy term -> constant name
     _names: dict[Any, str] = field(default_factory=dict)
     _bound: dict[sp.Symbol, str] = field(default_factory=dict)
+    quantified: bool = False
+    integers: bool = False
 
     # -- names ------------------------------------------------------------------------------------
     def _name_of(self, key: Any, base: str) -> str:
@@ -150,12 +197,14 @@ class SmtPrinter:
             name = self._function(type(e).__name__, len(e.args))
             return f"({name} " + " ".join(self.term(a) for a in e.args) + ")"
         if isinstance(e, sp.Indexed):
+            self.integers = True
             name = self._function(str(e.base), len(e.indices), "Int")
             return f"({name} " + " ".join(self._index(i) for i in e.indices) + ")"
         if isinstance(e, Every):
             body, j, lo, hi = e.args
             if j in self._bound:
                 raise SmtError(f"index {j} bound twice in {e}")
+            self.quantified = self.integers = True
             name = self._name_of(("bound", j, len(self._bound)), "i_" + j.name)
             self._bound[j] = name
             try:
@@ -198,6 +247,7 @@ class SmtPrinter:
                 del self._bound[v]
         if not names:
             return inner
+        self.quantified = True
         return "(forall (" + " ".join(f"({n} Real)" for n in names) + ") " + inner + ")"
 
     def _index(self, i: Any) -> str:
@@ -212,11 +262,18 @@ class SmtPrinter:
         bound = set(self._bound)
         if e.free_symbols & bound:
             raise SmtError(f"{e} depends on a bound index and cannot be abstracted as a constant")
+        e = canonical_sums(e)
         if e not in self.opaque:
             name = self._name_of(("opaque", e), f"o{len(self.opaque) + 1}")
             self.opaque[e] = name
             self.constants[name] = "Real"
         return self.opaque[e]
+
+    def logic(self) -> str:
+        """The SMT-LIB logic of what was printed: uninterpreted functions and non-linear
+        real (or mixed integer-real) arithmetic, quantified only if needed. Naming it,
+        rather than ``ALL``, lets z3 pick its non-linear decision procedure."""
+        return ("" if self.quantified else "QF_") + "UF" + ("NIRA" if self.integers else "NRA")
 
     def declarations(self) -> list[str]:
         """``declare-fun`` lines for everything the printed terms used."""
@@ -243,7 +300,7 @@ def _script(title: str, facts: Sequence[tuple[str, Any]], goal: Any | None) -> s
     if goal is not None:
         body.append(_comment("negated conclusion: the obligation holds iff this script is unsat"))
         body.append(f"(assert (not {printer.term(goal)}))")
-    head = [_comment(title), "(set-logic ALL)"] + printer.declarations()
+    head = [_comment(title), f"(set-logic {printer.logic()})"] + printer.declarations()
     return "\n".join(head + body + ["(check-sat)", ""])
 
 
