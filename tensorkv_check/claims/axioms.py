@@ -176,8 +176,11 @@ class Axiom:
                 raise ValueError(f"axiom {self.name}: {key} is not one of its variables "
                                  f"{[str(v) for v in self.variables]} or schematic parts {list(self.schematic)}")
         out = self.statement
+        named = {str(sym): sym for sym in self.statement.free_symbols}
         for base, value in schematic.items():
-            if isinstance(value, sp.Lambda):
+            if base in named and not isinstance(value, sp.IndexedBase):
+                out = out.xreplace({named[base]: sp.sympify(value)})   # a named quantity renamed
+            elif isinstance(value, sp.Lambda):
                 out = out.replace(lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
                                   lambda e, f=value: f(*e.indices))
             else:
@@ -242,9 +245,9 @@ def _catalogue() -> dict[str, Axiom]:
               "Hoeffding: for u_i, u_j uniform in {+-1/sqrt(d)}^d, P_dev = Pr[|<u_i,u_j>| > eps] <= "
               "2 exp(-d eps^2/2) (u = d, v = eps); Hoeffding 1963, Thm 2", "std", (u, v)),
         Axiom("union_bound",
-              sp.Implies(sp.And(sp.Ge(m, 0), sp.Ge(_S("P_each"), 0)),
-                         sp.Le(_S("P_any"), m * _S("P_each"))),
-              "union bound: Pr[any of m events] <= m * (bound on each)", "std", (m,)),
+              sp.Implies(sp.Ge(m, 0), sp.Le(_S("P_any"), m * _S("P_each"))),
+              "union bound: P_any = Pr[any of m events] <= m * P_each when each event has probability "
+              "<= P_each", "std", (m,), ("P_any", "P_each")),
         # Chi-squared MGF / JL tail for one vector (Woodruff 2014, Thm 4; Dasgupta-Gupta 2003).
         Axiom("jl_chi2_tail",
               sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Lt(v, 1)),
@@ -277,6 +280,9 @@ def _catalogue() -> dict[str, Axiom]:
                     _vol(1 + _S("delta") / 2)),
               "N disjoint balls of radius delta/2 centred in B^d lie in (1 + delta/2)B^d, so "
               "N vol((delta/2)B) <= vol((1 + delta/2)B) (Vershynin 2018, proof of Cor. 4.2.13)", "std"),
+        Axiom("ball_volume_pos", sp.Gt(_vol(1), 0), "the unit ball of R^d has positive volume", "std"),
+        Axiom("rpow_pos", sp.Implies(sp.Gt(u, 0), sp.Gt(u ** _S("d"), 0)),
+              "u^d > 0 for u > 0 and real d", "std", (u,)),
         Axiom("maximal_packing_covers", sp.Le(_S("N_cover"), _S("N_pack")),
               "a maximal delta-separated subset of B^d is a delta-net: N(delta) <= its size "
               "(Vershynin 2018, Lemma 4.2.6)", "std"),
