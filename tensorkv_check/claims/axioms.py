@@ -178,14 +178,16 @@ class Axiom:
         out = self.statement
         named = {str(sym): sym for sym in self.statement.free_symbols}
         for base, value in schematic.items():
-            if base in named and not isinstance(value, sp.IndexedBase):
-                out = out.xreplace({named[base]: sp.sympify(value)})   # a named quantity renamed
-            elif isinstance(value, sp.Lambda):
+            if isinstance(value, sp.Lambda):
                 out = out.replace(lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
                                   lambda e, f=value: f(*e.indices))
-            else:
+            elif isinstance(value, sp.IndexedBase):
                 out = out.replace(lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
                                   lambda e, v=value: sp.IndexedBase(str(v))[e.indices])
+            elif base in named:
+                out = out.xreplace({named[base]: sp.sympify(value)})   # a named quantity renamed
+            else:
+                raise ValueError(f"axiom {self.name}: schematic part {base} needs an IndexedBase or a Lambda")
         return out.xreplace(plain)
 
     def latex(self) -> str:

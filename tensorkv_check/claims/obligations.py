@@ -244,6 +244,19 @@ def _unfold_indexed(expr: Any, ev: Any) -> Any:
     return expr.replace(lambda e: isinstance(e, sp.Sum), unfold)
 
 
+def _positive_symbols(facts: Sequence[Any]) -> dict[sp.Symbol, sp.Symbol]:
+    """Symbols that a used fact (``s > 0``, or a conjunct of one) makes positive, mapped to a
+    positive-assumption twin of the same name, so that sympy may apply (a b)^d = a^d b^d etc."""
+    out = {}
+    for f in facts:
+        for c in (f.args if isinstance(f, sp.And) else (f,)):
+            if isinstance(c, sp.StrictGreaterThan) and isinstance(c.lhs, sp.Symbol) and c.rhs == 0:
+                out[c.lhs] = sp.Symbol(c.lhs.name, positive=True)
+            elif isinstance(c, sp.StrictLessThan) and isinstance(c.rhs, sp.Symbol) and c.lhs == 0:
+                out[c.rhs] = sp.Symbol(c.rhs.name, positive=True)
+    return out
+
+
 def _is_definition(fact: Any) -> bool:
     return (isinstance(fact, sp.Eq) and
             isinstance(fact.lhs, (sp.Symbol, sp.Indexed, sp.core.function.AppliedUndef)))
@@ -332,6 +345,9 @@ class Proof:
             elif isinstance(f, Every) and _is_definition(f.args[0]) and isinstance(f.args[0].lhs, sp.Indexed):
                 indexed.append(f)
         lhs, rhs = step.conclusion.lhs, step.conclusion.rhs
+        positive = _positive_symbols([f for _, f in facts if not isinstance(f, tuple)] + list(step.hypotheses))
+        lhs, rhs = lhs.xreplace(positive), rhs.xreplace(positive)
+        subs = {k.xreplace(positive): v.xreplace(positive) for k, v in subs.items()}
         for _ in range(len(subs) + len(indexed) + 1):        # definitions may refer to each other
             lhs, rhs = lhs.xreplace(subs), rhs.xreplace(subs)
             for ev in indexed:

@@ -187,6 +187,9 @@ class SmtPrinter:
             base = self.term(e.base)
             prod = base if abs(k) == 1 else "(* " + " ".join([base] * abs(k)) + ")"
             return prod if k > 0 else f"(/ 1.0 {prod})"
+        if isinstance(e, sp.Pow) and e.base is not sp.E and e.exp.could_extract_minus_sign():
+            # b^(-t) with a symbolic t is 1 / b^t, so that b^t keeps one opaque constant
+            return f"(/ 1.0 {self.term(sp.Pow(e.base, -e.exp))})"
         if isinstance(e, (sp.exp, sp.log)) or (isinstance(e, sp.Pow) and e.base is sp.E):
             raise SmtError(f"{e}: use the uninterpreted Exp/Ln of tensorkv_check.claims.axioms, "
                            "whose laws come from named axioms")
