@@ -30,7 +30,7 @@ statement this proof uses; ``partial`` (k of m discharged, the rest listed with 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -208,17 +208,20 @@ class ProofResult:
 def decide_identity(expr: Any) -> bool:
     """Whether sympy shows ``expr == 0`` identically (exact; never a float comparison).
 
-    Tries ``expand``, then ``doit`` + ``expand``, then ``simplify`` and ``simplify`` of
+    A simplifier that raises decides nothing (the next one is tried). Tries ``expand``, then ``doit`` + ``expand``, then ``simplify`` and ``simplify`` of
     the ``doit`` form, so that index-form sums over a symbolic bound (``Sum(a - w[j], (j,
     1, m)) - (m a - Sum(w[j], (j, 1, m)))``) are decided for every ``m``.
     """
     expr = sp.sympify(expr)
-    attempts = (lambda e: e, sp.expand, lambda e: sp.expand(normalize_sums(e)),
+    attempts: tuple[Callable[[Any], Any], ...] = (lambda e: e, sp.expand, lambda e: sp.expand(normalize_sums(e)),
                 lambda e: sp.simplify(normalize_sums(sp.together(normalize_sums(e)))),
                 sp.simplify, lambda e: sp.simplify(e.doit()))
     for f in attempts:
-        if f(expr) == 0:
-            return True
+        try:
+            if f(expr) == 0:
+                return True
+        except Exception:  # noqa: BLE001 - a simplifier crash decides nothing; try the next one
+            continue
     return False
 
 
