@@ -22,7 +22,7 @@ from tensorkv_check.claims.smt import SmtError, SmtPrinter
 from proofs._proofs import all_proofs, attach_proofs
 
 PROVED = ("thm:index-lb", "thm:ho25-lb", "lem:near-orthogonal", "lem:jl-gaussian", "lem:jl-projection",
-          "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering")
+          "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering", "lem:kron-clusterable")
 
 
 @pytest.fixture(scope="module")

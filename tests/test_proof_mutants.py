@@ -119,6 +119,12 @@ MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
      lambda p: _uses(p, "ordering", drop="d_ge2")),
     ("thm:covering", "constant changed: (1 + 1/delta)^d",
      lambda p: _conclusion(p, "ratio", lambda c: sp.Eq(c.lhs, (1 + 1 / delta) ** d, evaluate=False))),
+    ("lem:kron-clusterable", "sup-norm hypothesis on b dropped",
+     lambda p: _hyp(p, "sup_b")),
+    ("lem:kron-clusterable", "constant changed in the statement: delta1 R2 + R1 delta2 / 2",
+     lambda p: dataclasses.replace(p, statement=sp.Le(S("D"), S("delta1") * S("R2") + S("R1") * S("delta2") / 2))),
+    ("lem:kron-clusterable", "Minkowski's inequality removed",
+     lambda p: _uses(p, "triangle", drop="minkowski")),
     ("thm:covering", "volume-scaling axiom removed",
      lambda p: _uses(p, "packing_bound", drop="volume_scaling")),
 ]

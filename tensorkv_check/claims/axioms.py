@@ -238,6 +238,16 @@ def _catalogue() -> dict[str, Axiom]:
         Axiom("sum_nonneg",
               sp.Implies(Every(sp.Ge(t[j], 0), j, 1, hi), sp.Ge(sp.Sum(t[j], (j, 1, hi)), 0)),
               "a finite sum of non-negative terms is non-negative", "std", (hi,), ("t",)),
+        # Minkowski's inequality in R^hi, for norms given by their squares.
+        Axiom("minkowski",
+              sp.Implies(sp.And(sp.Ge(_S("D"), 0), sp.Ge(_S("E1"), 0), sp.Ge(_S("E2"), 0),
+                                sp.Eq(_S("D") ** 2, sp.Sum((t[j] + x[j]) ** 2, (j, 1, hi))),
+                                sp.Eq(_S("E1") ** 2, sp.Sum(t[j] ** 2, (j, 1, hi))),
+                                sp.Eq(_S("E2") ** 2, sp.Sum(x[j] ** 2, (j, 1, hi)))),
+                         sp.Le(_S("D"), _S("E1") + _S("E2"))),
+              "Minkowski (triangle) inequality for the Euclidean norm: |t + x| <= |t| + |x| with "
+              "D = |t + x|, E1 = |t|, E2 = |x| given by their squares", "std",
+              (_S("D"), _S("E1"), _S("E2"), hi), ("t", "x")),
         Axiom("sum_mono",
               sp.Implies(Every(sp.Le(t[j], x[j]), j, 1, hi), sp.Le(sp.Sum(t[j], (j, 1, hi)), sp.Sum(x[j], (j, 1, hi)))),
               "termwise <= implies <= of the finite sums", "std", (hi,), ("t", "x")),
