@@ -16,7 +16,7 @@ import sympy as sp
 import z3
 
 from tensorkv_check.claims.axioms import STANDARD_AXIOMS, Axiom, Every, Exp
-from tensorkv_check.claims.obligations import Dependency, Proof, Step, axioms, check_proofs, decide_identity
+from tensorkv_check.claims.obligations import Dependency, Proof, Step, axiom_ledger, check_proofs, decide_identity
 from tensorkv_check.claims.smt import SmtError, SmtPrinter
 
 from proofs._proofs import all_proofs, attach_proofs
@@ -82,12 +82,12 @@ def test_exported_obligations_carry_latex_and_uses(checked):
 
 def test_axiom_ledger_is_transitive():
     proofs = all_proofs()
-    alone = {a.name for a in axioms(proofs["thm:ho25-lb"])}
-    through = {a.name for a in axioms(proofs["thm:four-cache-lb"], proofs)}
+    alone = {a.name for a in axiom_ledger(proofs["thm:ho25-lb"])}
+    through = {a.name for a in axiom_ledger(proofs["thm:four-cache-lb"], proofs)}
     assert "fano_bit" not in alone                            # without dependency proofs: local axioms only
-    assert "fano_bit" in {a.name for a in axioms(proofs["thm:ho25-lb"], proofs)}   # through thm:index-lb
+    assert "fano_bit" in {a.name for a in axiom_ledger(proofs["thm:ho25-lb"], proofs)}   # through thm:index-lb
     assert {"exp_mono", "sum_le_count", "fano_bit", "jensen_entropy"} <= through
-    assert not {a.name for a in axioms(proofs["thm:four-cache-lb"])} & {"fano_bit"}
+    assert not {a.name for a in axiom_ledger(proofs["thm:four-cache-lb"])} & {"fano_bit"}
     assert all(a.source_tag in ("std", "HO25", "ZHMK24") for a in STANDARD_AXIOMS.values())
 
 
@@ -203,3 +203,18 @@ def test_dependency_statement_must_match_its_proof():
     res = check_proofs([base, user])
     assert res["t:dep"].status == "proved"
     assert res["t:user"].status == "partial" and "not the one its proof proves" in res["t:user"].reason
+
+
+def test_text_and_json_rendering(checked):
+    from tensorkv_check.claims.proof_text import format_proof, proof_json
+
+    results, _ = checked
+    proofs = all_proofs()
+    ledger = axiom_ledger(proofs["thm:ho25-lb"], proofs)
+    text = format_proof(proofs["thm:ho25-lb"], results["thm:ho25-lb"], ledger)
+    assert "[discharged] x_le_count  (smt" in text
+    assert "x <= (n - 1)*Exp(-C*(1 - 2*epsilon))" in text             # the formula decided, not a label
+    assert "fano_bit [std]" in text and "dependency thm:index-lb: proved" in text
+    js = proof_json(results["thm:ho25-lb"], ledger)
+    assert {a["name"] for a in js["axioms"]} == {a.name for a in ledger}
+    assert all(o["latex"] for o in js["obligations"])

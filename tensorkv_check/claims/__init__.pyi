@@ -62,7 +62,7 @@ from .obligations import (
     Proof as Proof,
     StepResult as StepResult,
     ProofResult as ProofResult,
-    axioms as axioms,
+    axiom_ledger as axiom_ledger,
     check_proofs as check_proofs,
     decide_identity as decide_identity,
 )
@@ -71,6 +71,10 @@ from .plugin import (
     ClaimNode as ClaimNode,
     ClaimItem as ClaimItem,
     ClaimCheckFailed as ClaimCheckFailed,
+)
+from .proof_text import (
+    format_proof as format_proof,
+    proof_json as proof_json,
 )
 from .registry import (
     STATUSES as STATUSES,

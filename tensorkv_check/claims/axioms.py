@@ -190,6 +190,10 @@ class Axiom:
                 raise ValueError(f"axiom {self.name}: schematic part {base} needs an IndexedBase or a Lambda")
         return out.xreplace(plain)
 
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: name, source tag, reference and the LaTeX of the statement."""
+        return {"name": self.name, "source": self.source_tag, "reference": self.reference, "latex": self.latex()}
+
     def latex(self) -> str:
         """LaTeX of the statement with its quantifier prefix."""
         body = sp.latex(self.statement)

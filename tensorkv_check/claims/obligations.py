@@ -24,7 +24,7 @@ that is not available fails the step. Backends:
 discharged, the last step's conclusion is the claim's statement under (a subset of) its
 hypotheses, the hypotheses are satisfiable and every supplied dependency proof proves the
 statement this proof uses; ``partial`` (k of m discharged, the rest listed with reasons);
-``unproved``. :func:`axioms` is the transitive axiom ledger, like Lean's ``#print axioms``.
+``unproved``. :func:`axiom_ledger` is the transitive axiom ledger, like Lean's ``#print axioms``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ __all__ = [
     "Proof",
     "StepResult",
     "ProofResult",
-    "axioms",
+    "axiom_ledger",
     "check_proofs",
     "decide_identity",
 ]
@@ -430,7 +430,7 @@ class Proof:
             reason = f"{k} of {m} obligations discharged" + "".join(
                 f"; {r.id}: {r.reason}" for r in failed) + "".join(f"; {p}" for p in problems)
         return ProofResult(self.claim_id, status, reason, tuple(results),
-                           tuple(a.name for a in axioms(self, dependency_proofs)), dep_state,
+                           tuple(a.name for a in axiom_ledger(self, dependency_proofs)), dep_state,
                            time.perf_counter() - start, sp.latex(_implication(tuple(self.hypotheses.values()),
                                                                               self.statement)))
 
@@ -496,7 +496,7 @@ def _quantified(f: Any) -> Any:
     return f
 
 
-def axioms(proof: Proof, dependency_proofs: Mapping[str, Proof] | None = None) -> tuple[Axiom, ...]:
+def axiom_ledger(proof: Proof, dependency_proofs: Mapping[str, Proof] | None = None) -> tuple[Axiom, ...]:
     """The transitive axiom ledger of ``proof`` (like Lean's ``#print axioms``).
 
     Parameters
