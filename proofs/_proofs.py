@@ -1,7 +1,7 @@
 """The machine-checked proofs of the paper's claims, collected, and how they attach to claims.
 
 The proof modules (``_proof_index``, ``_proof_jl``, ``_proof_tensor``, ``_proof_covering``,
-``_proof_geometry``)
+``_proof_geometry``, ``_proof_subgen``)
 are private, so that :func:`tensorkv_check.claims.registry.load_all` does not load them as
 claim definitions; :func:`all_proofs` gathers them and :func:`attach_proofs` sets each
 claim's ``proof`` attribute.
@@ -18,7 +18,7 @@ __all__ = ["PROOF_MODULES", "all_proofs", "attach_proofs"]
 
 #: The modules holding proofs, each with ``proofs() -> dict[claim id, Proof]``.
 PROOF_MODULES = ("proofs._proof_index", "proofs._proof_jl", "proofs._proof_tensor", "proofs._proof_covering",
-                 "proofs._proof_geometry")
+                 "proofs._proof_geometry", "proofs._proof_subgen")
 
 
 def all_proofs() -> dict[str, Proof]:

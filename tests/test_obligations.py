@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import pytest
 import sympy as sp
 import z3
@@ -22,7 +23,8 @@ from tensorkv_check.claims.smt import SmtError, SmtPrinter
 from proofs._proofs import all_proofs, attach_proofs
 
 PROVED = ("thm:index-lb", "thm:ho25-lb", "lem:near-orthogonal", "lem:jl-gaussian", "lem:jl-projection",
-          "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering", "lem:kron-clusterable")
+          "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering", "lem:kron-clusterable",
+          "thm:subgen")
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +112,25 @@ def test_tradeoff_counts_match_the_engine():
     for name, fn in (("four_flops", caches.four_cache_flops), ("two_flops", caches.two_cache_flops),
                      ("naive_flops", caches.naive_four_cache_flops)):
         assert sp.expand(h[name].rhs - fn(n, d)) == 0, name
+
+
+@pytest.mark.parametrize("ratio, eps, p, n, sr", [(1.5, 0.3, 0.1, 100, 8.0), (7.0, 0.9, 0.01, 4096, 64.0),
+                                                  (1.01, 0.05, 0.5, 2, 1.0)])
+def test_subgen_sample_sizes_satisfy_the_proved_conditions(ratio, eps, p, n, sr):
+    # The engine's sample sizes (floats, rounded up) meet the hypotheses t_choice and s_choice.
+    from tensorkv_check.subgen.algorithms import bernstein_sample_size
+
+    proof = all_proofs()["thm:subgen"]
+    ptau = min(p / 2, 1 / n)
+    t = bernstein_sample_size(ratio, eps / 3, ptau)
+    vals = {sp.Symbol(k, real=True): v for k, v in
+            {"ratio": ratio, "epsilon": eps, "p_tau": ptau, "p": p, "sr": sr, "t": t}.items()}
+    t_needed = proof.hypotheses["t_choice"].rhs
+    from tensorkv_check.claims.axioms import Ln
+    t_needed = t_needed.replace(lambda e: isinstance(e, Ln), lambda e: sp.log(e.args[0]))
+    assert t >= float(t_needed.xreplace(vals)) - 1e-9
+    s_needed = proof.hypotheses["s_choice"].rhs.xreplace(vals)
+    assert max(1, int(np.ceil(18.0 * sr / (eps * eps * p) - 1e-9))) >= float(s_needed) - 1e-9
 
 
 # ----------------------------------------------------------------------------- the engine's refusals

@@ -125,6 +125,12 @@ MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
      lambda p: dataclasses.replace(p, statement=sp.Le(S("D"), S("delta1") * S("R2") + S("R1") * S("delta2") / 2))),
     ("lem:kron-clusterable", "Minkowski's inequality removed",
      lambda p: _uses(p, "triangle", drop="minkowski")),
+    ("thm:subgen", "constant changed: s >= 9 sr/(eps^2 p)",
+     lambda p: _hyp(p, "s_choice", sp.Ge(S("s"), 9 * S("sr") / (eps ** 2 * S("p"))))),
+    ("thm:subgen", "constant changed: denominator within eps/2 instead of eps/3",
+     lambda p: _hyp(p, "den_ok", sp.And(sp.Gt(S("Z"), 0), sp.Le(sp.Abs(S("tau") - S("Z")), eps / 2 * S("Z"))))),
+    ("thm:subgen", "Bernstein removed",
+     lambda p: _uses(p, "denominator_fails", drop="bernstein_mean")),
     ("thm:covering", "volume-scaling axiom removed",
      lambda p: _uses(p, "packing_bound", drop="volume_scaling")),
 ]

@@ -264,6 +264,31 @@ def _catalogue() -> dict[str, Axiom]:
               sp.Implies(sp.Ge(m, 0), sp.Le(_S("P_any"), m * _S("P_each"))),
               "union bound: P_any = Pr[any of m events] <= m * P_each when each event has probability "
               "<= P_each", "std", (m,), ("P_any", "P_each")),
+        Axiom("union_two", sp.Le(_S("P_any"), _S("P_A") + _S("P_B")),
+              "union bound for two events: Pr[A or B] <= Pr[A] + Pr[B]", "std", (), ("P_any", "P_A", "P_B")),
+        # Bernstein for a mean of t samples in [mu_lo, mu_lo * ratio] (variance <= mu^2 (ratio - 1),
+        # range <= mu (ratio - 1)); without replacement by Hoeffding 1963, Thm 4.
+        Axiom("bernstein_mean",
+              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("ratio"), 1)),
+                         sp.Le(_S("P_bern"), 2 * Exp(-v ** 2 * u / (2 * (_S("ratio") - 1) * (1 + v / 3))))),
+              "Bernstein: the mean of u samples with values in [m, m*ratio] has relative error > v with "
+              "probability P_bern <= 2 exp(-v^2 u / (2 (ratio - 1)(1 + v/3))) (Boucheron-Lugosi-Massart "
+              "2013, Cor. 2.11; without replacement: Hoeffding 1963, Thm 4)", "std", (u, v, _S("ratio")),
+              ("P_bern",)),
+        # Chebyshev for the l2-sampling estimator of sum_j e_j v_j with s samples [ZHMK24]:
+        # E|N^ - N|^2 <= |e|^2 |V|_F^2 / s and |V|_F^2 = sr |V|_op^2.
+        Axiom("chebyshev_l2_sampling",
+              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("sr"), 0)),
+                         sp.Le(_S("P_cheb"), _S("sr") / (v ** 2 * u))),
+              "Chebyshev with the variance of l2 sampling: with u samples, Pr[|N^ - N| > v |e| |V|_op] = "
+              "P_cheb <= sr/(v^2 u), sr the stable rank of V (ZHMK24, Sec. 3; Chebyshev)", "ZHMK24",
+              (u, v, _S("sr")), ("P_cheb",)),
+        # The quotient estimate's error: N^/tau^ - N/Z = (N^ - N)/tau^ + N (1/tau^ - 1/Z).
+        Axiom("quotient_triangle",
+              sp.Implies(sp.And(sp.Gt(_S("tau"), 0), sp.Gt(_S("Z"), 0)),
+                         sp.Le(_S("Err"), _S("E_N") / _S("tau") + _S("N_norm") * sp.Abs(1 / _S("tau") - 1 / _S("Z")))),
+              "triangle inequality and homogeneity of the norm: Err = |N^/tau - N/Z| <= |N^ - N|/tau + "
+              "|N| |1/tau - 1/Z| with E_N = |N^ - N|, N_norm = |N|", "std"),
         # Chi-squared MGF / JL tail for one vector (Woodruff 2014, Thm 4; Dasgupta-Gupta 2003).
         Axiom("jl_chi2_tail",
               sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Lt(v, 1)),
