@@ -11,8 +11,14 @@ claim id:
   every exact output coordinate is within 1/5 of Alice's bit, so an algorithm whose output
   is within 1/4 per coordinate still decodes every bit (1/5 + 1/4 < 1/2).
 
+The hypotheses name what the reduction sets up: the definition of C*, the near-orthogonal
+key set (|<k_i, k_j>| <= eps, |k_i|^2 >= 1 - eps), the score gaps g_j = s_i - s_j of the query
+C k_i, the softmax weights relative to token i (w_j = e^{-g_j}, q_j = w_j/(1 + x)), the output
+coordinate o, Alice's bits b (token i) and c_j (the others), and an algorithm whose output a
+is within 1/4 of o; Alice's message is the algorithm's M-bit memory.
+
 Private module: not loaded as claim definitions; attached to claims by
-:func:`proofs._proof_all.attach_proofs`.
+:func:`proofs._proofs.attach_proofs`.
 """
 
 from __future__ import annotations
@@ -114,7 +120,7 @@ def ho25_margin_proof() -> Proof:
         Step("Poff_closed", (), sp.Eq(Poff, x / (1 + x)), "identity", ("Poff_def", "q_def", "x_def")),
         Step("Poff_le_fifth", (), sp.Le(Poff, R(1, 5)), "smt", ("Poff_closed", "x_le_quarter", "x_nonneg")),
         Step("out_minus_bit", (), sp.Eq(o - b, sp.Sum(q[j] * (c[j] - b), off)), "identity",
-             ("out_def", "q_def", "x_def"), note="P_i = 1/(1+x) = 1 - sum_j q_j"),
+             ("out_def", "q_def", "x_def"), note="index form, every n"),
         Step("q_nonneg", (), Every(sp.Ge(q[j], 0), *off), "smt", ("q_def", "off_weight_pos", "x_nonneg")),
         Step("term_up", (), Every(sp.Le(q[j] * (c[j] - b), q[j]), *off), "smt", ("q_nonneg", "bits_off", "bit_i")),
         Step("term_lo", (), Every(sp.Le(-q[j], q[j] * (c[j] - b)), *off), "smt", ("q_nonneg", "bits_off", "bit_i")),
@@ -128,7 +134,7 @@ def ho25_margin_proof() -> Proof:
              note="|a - b| <= 1/5 + 1/4 < 1/2, so thresholding a at 1/2 returns b"),
         Step("success_one", (), sp.Eq(pbar, 1), "smt", ("decode", "success")),
         Step("memory_lb", (), sp.Ge(M, n * d), "smt", ("thm:index-lb", "success_one", "h_one", "n_ge2", "d_ge1"),
-             note="Alice's message is the algorithm's M-bit memory; Index on N = n d bits"),
+             note="thm:index-lb at N = n d with average success 1"),
         Step("assemble", (), statement, "smt", ("decode", "memory_lb")),
     )
     return Proof("thm:ho25-lb", hyps, statement, steps, (index_dep,))

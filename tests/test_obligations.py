@@ -239,3 +239,10 @@ def test_text_and_json_rendering(checked):
     js = proof_json(results["thm:ho25-lb"], ledger)
     assert {a["name"] for a in js["axioms"]} == {a.name for a in ledger}
     assert all(o["latex"] for o in js["obligations"])
+
+
+def test_names_may_not_shadow_each_other_or_axioms():
+    with pytest.raises(ValueError, match=r"names two things \(axiom and step\)"):
+        _proof((Step("exp_mono", (), sp.Gt(x + 1, 1), "smt", ("x_pos",)),))
+    with pytest.raises(ValueError, match=r"names two things \(hypothesis and step\)"):
+        _proof((Step("x_pos", (), sp.Gt(x + 1, 1), "smt", ()),))

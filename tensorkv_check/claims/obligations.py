@@ -301,8 +301,9 @@ class Proof:
                   ("dependency", [d.claim_id for d in self.dependencies]))
         for kind, items in groups:
             for n in items:
-                if n in names:
-                    raise ValueError(f"proof of {self.claim_id}: name {n!r} is both a {names[n]} and a {kind}")
+                if n in names or n in self.axiom_catalogue:
+                    other = names.get(n, "axiom")
+                    raise ValueError(f"proof of {self.claim_id}: name {n!r} names two things ({other} and {kind})")
                 names[n] = kind
 
     # -- the facts a step may name -----------------------------------------------------------------
