@@ -19,7 +19,7 @@ import sympy as sp
 from tensorkv_check.claims.axioms import Exp, Ln
 from tensorkv_check.claims.obligations import Proof, Step
 
-__all__ = ["proofs", "subgen_parameters_proof"]
+__all__ = ["proofs", "subgen_parameters_proof", "subgen4cache_proof"]
 
 R_ = sp.Rational
 
@@ -76,6 +76,56 @@ def subgen_parameters_proof() -> Proof:
     return Proof("thm:subgen", hyps, statement, steps)
 
 
+
+
+def subgen4cache_proof() -> Proof:
+    """thm:subgen4cache: thm:subgen's guarantee on the product clusters, with the spread bounded
+    through lem:kron-clusterable, and the factor memory below the two-cache memory."""
+    from tensorkv_check.claims.obligations import Dependency
+
+    from proofs._proof_geometry import kron_clusterable_proof
+
+    S = lambda name: sp.Symbol(name, real=True)  # noqa: E731
+    kron, sub = kron_clusterable_proof(), subgen_parameters_proof()
+    kron_dep = Dependency("lem:kron-clusterable", tuple(kron.hypotheses.values()), kron.statement)
+    sub_dep = Dependency("thm:subgen", tuple(sub.hypotheses.values()), sub.statement)
+    eps, ptau, R, Rbar, t = (S(x) for x in ("epsilon", "p_tau", "ratio", "ratio_bar", "t"))
+    c, r, D, d1, d2, R1, R2 = (S(x) for x in ("c", "r", "D", "delta1", "delta2", "R1", "R2"))
+    d, m1, m2, s = (S(x) for x in ("d", "m1", "m2", "s"))
+    e1 = eps / 3
+    rate = lambda q: e1 ** 2 / (2 * (q - 1) * (1 + e1 / 3))  # noqa: E731
+    y = 2 / ptau
+    hyps = dict(kron.hypotheses)
+    hyps.update((k, v) for k, v in sub.hypotheses.items() if k != "t_choice")
+    hyps.update({
+        "scale_norm": sp.And(sp.Ge(c, 0), sp.Ge(r, 0)),
+        # Logits c<q, k> with |q| <= r differ by at most 2 c r D inside a product cluster of diameter D.
+        "spread_def": sp.Le(R, Exp(2 * c * r * D)),
+        "spread_bar": sp.Eq(Rbar, Exp(2 * c * r * (d1 * R2 + R1 * d2))),
+        "t_choice_bar": sp.Ge(t, Ln(y) / rate(Rbar)),
+        "clusters": sp.And(sp.Ge(m1, 2), sp.Ge(m2, 2), sp.Ge(s, 0)),
+    })
+    memory = sp.Le(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))
+    statement = sp.And(sub.statement, memory)
+    a, b = S("a"), S("b")
+    steps = (
+        Step("product_diameter", (), sp.Le(D, d1 * R2 + R1 * d2), "smt", ("lem:kron-clusterable",) + tuple(kron.hypotheses)),
+        Step("exp_spread", (), sp.Le(Exp(2 * c * r * D), Rbar), "smt",
+             ("product_diameter", "scale_norm", "spread_bar", "exp_mono"),
+             {"exp_mono": ({a: 2 * c * r * D, b: 2 * c * r * (d1 * R2 + R1 * d2)},)}),
+        Step("t_requirement_monotone", (), sp.Ge(t, Ln(y) / rate(R)), "smt",
+             ("t_choice_bar", "spread_def", "exp_spread", "spread", "eps_range", "ptau_range", "p_range", "ln_pos"),
+             {"ln_pos": ({a: y},)}, note="the Bernstein sample size grows with the spread"),
+        Step("guarantee", (), sub.statement, "smt",
+             ("thm:subgen", "t_requirement_monotone") + tuple(k for k in sub.hypotheses if k != "t_choice")),
+        Step("memory", (), memory, "smt", ("clusters", "t_requirement_monotone", "d_ge1", "eps_range", "spread",
+                                           "ptau_range", "p_range", "ln_pos"),
+             {"ln_pos": ({a: y},)}, note="m1 t + m2 t <= m1 m2 t for m1, m2 >= 2, t >= 0"),
+        Step("assemble", (), statement, "smt", ("guarantee", "memory")),
+    )
+    return Proof("thm:subgen4cache", hyps, statement, steps, (kron_dep, sub_dep))
+
+
 def proofs() -> dict[str, Proof]:
     """The proofs of this module, keyed by claim id."""
-    return {p.claim_id: p for p in (subgen_parameters_proof(),)}
+    return {p.claim_id: p for p in (subgen_parameters_proof(), subgen4cache_proof())}

@@ -131,6 +131,10 @@ MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
      lambda p: _hyp(p, "den_ok", sp.And(sp.Gt(S("Z"), 0), sp.Le(sp.Abs(S("tau") - S("Z")), eps / 2 * S("Z"))))),
     ("thm:subgen", "Bernstein removed",
      lambda p: _uses(p, "denominator_fails", drop="bernstein_mean")),
+    ("thm:subgen4cache", "constant changed: clusters m1, m2 >= 1 (memory comparison)",
+     lambda p: _hyp(p, "clusters", sp.And(sp.Ge(S("m1"), 1), sp.Ge(S("m2"), 1), sp.Ge(S("s"), 0)))),
+    ("thm:subgen4cache", "spread bound uses delta1 R2 only (R1 delta2 dropped)",
+     lambda p: _hyp(p, "spread_bar", sp.Eq(S("ratio_bar"), Exp(2 * S("c") * S("r") * S("delta1") * S("R2"))))),
     ("thm:covering", "volume-scaling axiom removed",
      lambda p: _uses(p, "packing_bound", drop="volume_scaling")),
 ]
