@@ -9,6 +9,9 @@ claim id:
 - ``thm:two-cache-lb`` in the free-rows model: thm:ho25-lb's statement at n^2 tokens (the
   dependency instantiated with n -> n^2) gives M >= n^2 d, and the dimension threshold for
   n^2 keys is at most twice the one for n keys;
+- ``thm:lowdim-tensor-lb``: in every regime of d, with T = Omega(min{n, e^{d eps^2/4}}) tokens,
+  near-orthogonal keys exist (lem:near-orthogonal at delta = 1/2) and thm:four-cache-lb gives
+  M >= T d;
 - ``rem:tradeoff``: the per-step flop counts and memories as identities in n, d, and the
   ordering two <= four (identity) <= naive four-cache for n, d >= 2.
 
@@ -19,12 +22,12 @@ from __future__ import annotations
 
 import sympy as sp
 
-from tensorkv_check.claims.axioms import Ln
+from tensorkv_check.claims.axioms import Exp, Ln
 from tensorkv_check.claims.obligations import Dependency, Proof, Step
 
 from proofs._proof_index import ho25_margin_proof
 
-__all__ = ["proofs", "four_cache_proof", "two_cache_proof", "tradeoff_proof"]
+__all__ = ["proofs", "four_cache_proof", "two_cache_proof", "tradeoff_proof", "lowdim_tensor_proof"]
 
 R = sp.Rational
 
@@ -112,6 +115,41 @@ def tradeoff_proof() -> Proof:
     return Proof("rem:tradeoff", hyps, statement, steps)
 
 
+def lowdim_tensor_proof() -> Proof:
+    """thm:lowdim-tensor-lb: with T <= n tokens and 2T^2 <= e^{d eps^2/2} (T = Omega(min{n, e^{d eps^2/4}})),
+    a near-orthogonal key set of T keys exists and the four-cache bound gives M >= T d."""
+    from proofs._proof_jl import near_orthogonal_proof
+
+    n, T, d, eps, delta, m, Pany, M = sp.symbols("n T d epsilon delta m P_any M", real=True)
+    four = four_cache_proof()
+    four_dep = Dependency("thm:four-cache-lb", tuple(h.xreplace({n: T}) for h in four.hypotheses.values()),
+                          four.statement.xreplace({n: T}), {n: T})
+    near = near_orthogonal_proof()
+    near_subs = {n: T, delta: R(1, 2)}
+    near_dep = Dependency("lem:near-orthogonal", tuple(h.xreplace(near_subs) for h in near.hypotheses.values()),
+                          near.statement.xreplace(near_subs), near_subs)
+    hyps = dict(zip(four.hypotheses, four_dep.hypotheses))
+    hyps.update({
+        "tokens": sp.Le(T, n),
+        "budget": sp.Le(2 * T ** 2, Exp(d * eps ** 2 / 2)),
+        "pairs": sp.Eq(m, T * (T - 1) / 2),
+    })
+    # P_any < 1: the T random keys are near-orthogonal with positive probability, so the fixed key
+    # set the four-cache hypotheses name exists (probabilistic method).
+    statement = sp.And(sp.Lt(Pany, 1), sp.Ge(M, T * d))
+    a_, b_ = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
+    steps = (
+        Step("ln_budget", (), sp.Le(Ln(2 * T ** 2), d * eps ** 2 / 2), "smt", ("budget", "ln_mono", "ln_exp", "n_ge2"),
+             {"ln_mono": ({a_: 2 * T ** 2, b_: Exp(d * eps ** 2 / 2)},), "ln_exp": ({a_: d * eps ** 2 / 2},)}),
+        Step("d_threshold", (), sp.Ge(d, 2 * Ln(2 * T ** 2) / eps ** 2), "smt", ("ln_budget", "eps_range")),
+        Step("keys_exist", (), sp.Lt(Pany, 1), "smt",
+             ("lem:near-orthogonal", "n_ge2", "eps_range", "d_threshold", "pairs"), note="delta = 1/2"),
+        Step("memory", (), sp.Ge(M, T * d), "smt", ("thm:four-cache-lb",) + tuple(four.hypotheses)),
+        Step("assemble", (), statement, "smt", ("keys_exist", "memory")),
+    )
+    return Proof("thm:lowdim-tensor-lb", hyps, statement, steps, (four_dep, near_dep))
+
+
 def proofs() -> dict[str, Proof]:
     """The proofs of this module, keyed by claim id."""
-    return {p.claim_id: p for p in (four_cache_proof(), two_cache_proof(), tradeoff_proof())}
+    return {p.claim_id: p for p in (four_cache_proof(), two_cache_proof(), tradeoff_proof(), lowdim_tensor_proof())}

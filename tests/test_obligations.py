@@ -24,7 +24,7 @@ from proofs._proofs import all_proofs, attach_proofs
 
 PROVED = ("thm:index-lb", "thm:ho25-lb", "lem:near-orthogonal", "lem:jl-gaussian", "lem:jl-projection",
           "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering", "lem:kron-clusterable",
-          "thm:subgen", "thm:subgen4cache")
+          "thm:subgen", "thm:subgen4cache", "thm:lowdim-tensor-lb")
 
 
 @pytest.fixture(scope="module")

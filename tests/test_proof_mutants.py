@@ -135,6 +135,8 @@ MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
      lambda p: _hyp(p, "clusters", sp.And(sp.Ge(S("m1"), 1), sp.Ge(S("m2"), 1), sp.Ge(S("s"), 0)))),
     ("thm:subgen4cache", "spread bound uses delta1 R2 only (R1 delta2 dropped)",
      lambda p: _hyp(p, "spread_bar", sp.Eq(S("ratio_bar"), Exp(2 * S("c") * S("r") * S("delta1") * S("R2"))))),
+    ("thm:lowdim-tensor-lb", "constant changed: key budget 2T^2 <= e^{d eps^2} (exponent doubled)",
+     lambda p: _hyp(p, "budget", sp.Le(2 * S("T") ** 2, Exp(d * eps ** 2)))),
     ("thm:covering", "volume-scaling axiom removed",
      lambda p: _uses(p, "packing_bound", drop="volume_scaling")),
 ]

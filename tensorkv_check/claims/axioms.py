@@ -222,6 +222,7 @@ def _catalogue() -> dict[str, Axiom]:
         Axiom("exp_zero", sp.Eq(Exp(0), 1), "exp(0) = 1", "std"),
         Axiom("exp_ln", sp.Implies(sp.Gt(a, 0), sp.Eq(Exp(Ln(a)), a)),
               "exp(ln a) = a for a > 0", "std", (a,)),
+        Axiom("ln_exp", sp.Eq(Ln(Exp(a)), a), "ln(exp(a)) = a for real a", "std", (a,)),
         Axiom("ln_mono", sp.Implies(sp.And(sp.Gt(a, 0), sp.Le(a, b)), sp.Le(Ln(a), Ln(b))),
               "ln is non-decreasing on (0, inf)", "std", (a, b)),
         Axiom("ln_mul", sp.Implies(sp.And(sp.Gt(a, 0), sp.Gt(b, 0)), sp.Eq(Ln(a * b), Ln(a) + Ln(b))),
