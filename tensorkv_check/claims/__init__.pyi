@@ -1,3 +1,13 @@
+from .axioms import (
+    AXIOM_SOURCES as AXIOM_SOURCES,
+    Exp as Exp,
+    Ln as Ln,
+    H2 as H2,
+    Every as Every,
+    Axiom as Axiom,
+    STANDARD_AXIOMS as STANDARD_AXIOMS,
+    axiom as axiom,
+)
 from .exploration import (
     PROFILES as PROFILES,
     DEFAULT_BUDGET as DEFAULT_BUDGET,
@@ -44,11 +54,28 @@ from .mutants import (
     run_mutants as run_mutants,
     format_mutant_table as format_mutant_table,
 )
+from .obligations import (
+    BACKENDS as BACKENDS,
+    PROOF_STATUSES as PROOF_STATUSES,
+    Step as Step,
+    Pointwise as Pointwise,
+    Dependency as Dependency,
+    Proof as Proof,
+    StepResult as StepResult,
+    ProofResult as ProofResult,
+    axiom_ledger as axiom_ledger,
+    check_proofs as check_proofs,
+    decide_identity as decide_identity,
+)
 from .plugin import (
     ClaimModule as ClaimModule,
     ClaimNode as ClaimNode,
     ClaimItem as ClaimItem,
     ClaimCheckFailed as ClaimCheckFailed,
+)
+from .proof_text import (
+    format_proof as format_proof,
+    proof_json as proof_json,
 )
 from .registry import (
     STATUSES as STATUSES,
@@ -69,4 +96,14 @@ from .registry import (
 )
 from .section import (
     SECTION as SECTION,
+)
+from .smt import (
+    SmtError as SmtError,
+    Forall as Forall,
+    SmtPrinter as SmtPrinter,
+    canonical_sums as canonical_sums,
+    normalize_sums as normalize_sums,
+    obligation_script as obligation_script,
+    vacuity_script as vacuity_script,
+    run_smtlib2 as run_smtlib2,
 )

@@ -231,6 +231,9 @@ class Claim:
         Why a claim without checks is taken from the literature.
     caveats : tuple of str
         Modelling caveats and findings the report must show next to the status.
+    proof : tensorkv_check.claims.obligations.Proof, optional
+        The machine-checked proof (named steps discharged by sympy or an SMT solver), when
+        one is attached; it does not enter :func:`claim_status`.
     """
 
     id: str
@@ -244,6 +247,7 @@ class Claim:
     cited_reason: str | None = None
     caveats: tuple[str, ...] = ()
     checks: list[Check] = field(default_factory=list)
+    proof: Any = None
 
     def _add(self, name: str, kind: CheckKind, *, description: str = "", slow: bool = False,
              expect: str = "pass", scope: str = "") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
