@@ -5,7 +5,7 @@ the spread of exp within a cluster, p_tau <= p/2) and s >= 18 sr/(eps^2 p) l2 sa
 (Chebyshev), the two estimates fail together with probability <= p; and when neither fails
 (|tau - Z| <= eps1 Z, |N^ - N| <= eps2 |e| |V|_op with eps1 = eps2 = eps/3), the output is within
 eps |softmax| |V|_op of attention. These are the constants of
-:func:`tensorkv_check.subgen.algorithms.subgen_parameters` (``constants="derived"``).
+:func:`tensorkv_check.subgen.subgen_parameters` (``constants="derived"``).
 The probabilistic inputs (Bernstein, Chebyshev with the l2-sampling variance, the union bound,
 the triangle inequality for the quotient) are cited axioms; the algebra is checked.
 

@@ -118,7 +118,7 @@ def test_tradeoff_counts_match_the_engine():
                                                   (1.01, 0.05, 0.5, 2, 1.0)])
 def test_subgen_sample_sizes_satisfy_the_proved_conditions(ratio, eps, p, n, sr):
     # The engine's sample sizes (floats, rounded up) meet the hypotheses t_choice and s_choice.
-    from tensorkv_check.subgen.algorithms import bernstein_sample_size
+    from tensorkv_check.subgen.parameters import bernstein_sample_size
 
     proof = all_proofs()["thm:subgen"]
     ptau = min(p / 2, 1 / n)
