@@ -214,4 +214,6 @@ def check_positive_scale(scale: object, d: int) -> float:
     """Return the softmax scale: ``1/d`` for ``None``, else a finite real ``> 0``."""
     if scale is None:
         return 1.0 / d
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a real number or None, got {_type_name(scale)}")
     return check_real("scale", scale, low=0.0)

@@ -16,9 +16,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array
+from tensorkv_check._util.validation import as_float_array, check_real
 from tensorkv_check.engine.distances import sq_distances
-from tensorkv_check.geometry._checks import _check_positive_real, _readonly
+from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.nets import greedy_net
 
 __all__ = [
@@ -240,7 +240,7 @@ def cluster_bracket(K: np.ndarray, delta: float, *, exact: bool | None = None) -
     (DSatur); spec thm:subgen.
     """
     X = as_float_array("K", K, (2,))
-    delta = _check_positive_real("delta", delta)
+    delta = check_real("delta", delta, low=0.0)
     if exact is not None and not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool or None, got {type(exact).__name__}")
     n = X.shape[0]

@@ -22,9 +22,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 from threadpoolctl import threadpool_limits
 
-from tensorkv_check._util.validation import as_float_array, check_positive_int
+from tensorkv_check._util.validation import as_float_array, check_int, check_real
 from tensorkv_check.engine.distances import sq_distances
-from tensorkv_check.geometry._checks import _check_positive_real, _readonly
+from tensorkv_check.geometry._checks import _readonly
 
 __all__ = [
     "Net",
@@ -367,8 +367,8 @@ def greedy_net(points: np.ndarray, delta: float, *, block: int = 512) -> Net:
     sets are nets); spec thm:covering.
     """
     X = as_float_array("points", points, (2,))
-    delta = _check_positive_real("delta", delta)
-    block = check_positive_int("block", block)
+    delta = check_real("delta", delta, low=0.0)
+    block = check_int("block", block, minimum=1)
     if X.shape[0] >= _LIMIT_THREADS_FROM:
         with threadpool_limits(_BLAS_THREADS):
             idx, assignment = _leader(X, delta, block)

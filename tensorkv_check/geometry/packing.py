@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import _check_eps, _check_rng, _readonly
+from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.validation import check_int, check_probability
+from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.nets import _lex_first_independent
 
 __all__ = [
@@ -157,16 +158,16 @@ def near_orthogonal_packing(
     Haris and Onak 2025 (near-orthogonal keys); Conway, Hardin and Sloane 1996,
     "Packing lines, planes, etc."; spec lem:near-orthogonal, thm:covering.
     """
-    d = check_positive_int("d", d)
-    eps = _check_eps(eps)
-    rng = _check_rng(rng)
+    d = check_int("d", d, minimum=1)
+    eps = check_probability("eps", eps)
+    rng = as_generator(rng)
     if not isinstance(two_sided, (bool, np.bool_)):
         raise TypeError(f"two_sided must be a bool, got {type(two_sided).__name__}")
-    n_candidates = check_positive_int("n_candidates", n_candidates)
-    restarts = check_positive_int("restarts", restarts)
-    batch = check_positive_int("batch", batch)
+    n_candidates = check_int("n_candidates", n_candidates, minimum=1)
+    restarts = check_int("restarts", restarts, minimum=1)
+    batch = check_int("batch", batch, minimum=1)
     if max_size is not None:
-        max_size = check_positive_int("max_size", max_size)
+        max_size = check_int("max_size", max_size, minimum=1)
     best = None
     sizes = []
     for _ in range(restarts):
@@ -233,11 +234,11 @@ def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> P
     >>> g.sizes[0] <= 3 and g.c > 0
     True
     """
-    ds = tuple(check_positive_int("ds", x) for x in ds)
+    ds = tuple(check_int("ds", x, minimum=1) for x in ds)
     if len(set(ds)) < 2:
         raise ValueError(f"ds must hold at least two distinct dimensions, got {ds}")
-    eps = _check_eps(eps)
-    rng = _check_rng(rng)
+    eps = check_probability("eps", eps)
+    rng = as_generator(rng)
     sizes = tuple(near_orthogonal_packing(x, eps, rng, **kwargs).size for x in ds)
     c, a = np.polyfit(np.asarray(ds, float), np.log(np.asarray(sizes, float)), 1)
     return PackingGrowth(ds=ds, sizes=sizes, eps=eps,

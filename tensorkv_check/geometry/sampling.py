@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import _check_positive_real, _check_rng
+from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.validation import check_int, check_real
 
 __all__ = [
     "sample_sphere",
@@ -25,10 +25,10 @@ def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> n
     >>> np.allclose(np.linalg.norm(X, axis=1), 1.0)
     True
     """
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
-    rng = _check_rng(rng)
-    r = _check_positive_real("r", r)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
+    rng = as_generator(rng)
+    r = check_real("r", r, low=0.0)
     X = rng.standard_normal((n, d))
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     while (norms == 0).any():  # probability zero, but never divide by zero
@@ -50,5 +50,5 @@ def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.
     True
     """
     S = sample_sphere(n, d, rng)
-    r = _check_positive_real("r", r)
+    r = check_real("r", r, low=0.0)
     return S * (r * rng.random(n) ** (1.0 / d))[:, None]

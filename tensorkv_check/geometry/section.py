@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 
 # The measurements (scipy, the Index harness) are imported where they run: the report
 # imports every section at start-up, and the command line imports the report for its
@@ -130,7 +130,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     """
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
-    seed = check_positive_int("seed", seed, 0)
+    seed = check_int("seed", seed, minimum=0)
     from tensorkv_check.geometry.lowdim import PACKING_EPS, fit_exponent
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream, product_rows, queries
@@ -298,8 +298,8 @@ def error_bound_rate(
     (20, 0)
     """
     _check_setting(setting)
-    trials = check_positive_int("trials", trials)
-    seed = check_positive_int("seed", seed, minimum=0)
+    trials = check_int("trials", trials, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
     fails = 0
     ratios = np.empty(trials)
     worst: dict[str, Any] = {}

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.subgen.data import (
@@ -90,7 +90,7 @@ def memory_scaling(
         raise ValueError(f"model must be one of {MEMORY_MODELS}, got {model!r}")
     if growth not in GROWTHS:
         raise ValueError(f"growth must be one of {GROWTHS}, got {growth!r}")
-    ns = [check_positive_int("n", n) for n in ns]
+    ns = [check_int("n", n, minimum=1) for n in ns]
     out_bytes, clusters, predicted = [], [], []
     measured_by = "len(to_bytes())"
     for i, n in enumerate(ns):

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 
 # The checks (scipy, the compressors) are imported where they run: the report imports
 # every section at start-up, and the command line imports the report for its list of
@@ -112,7 +112,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
 
     if profile not in SECTION_PROFILES:
         raise ValueError(f"profile must be one of {sorted(SECTION_PROFILES)}, got {profile!r}")
-    seed = check_positive_int("seed", seed, minimum=0)
+    seed = check_int("seed", seed, minimum=0)
     run = run_tasks if run is None else run
     P = SECTION_PROFILES[profile]
     tasks = [Task.of(task_error_memory, {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),

@@ -78,14 +78,16 @@ from typing import ClassVar
 
 import numpy as np
 
+from tensorkv_check._util.rng import as_generator
 from tensorkv_check._util.validation import (
     as_float_array,
-    check_positive_int,
+    check_int,
     check_positive_scale,
+    check_real,
     same_width,
 )
 from tensorkv_check.engine import protocol as _protocol
-from tensorkv_check.subgen._checks import _as_rng, _check_d, _check_delta, _rows
+from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen_parameters
 from tensorkv_check.subgen.sampler import (
     _check_weights,
@@ -112,12 +114,19 @@ class _Base(_protocol.HeadDimScale):
     _kind: ClassVar[str]
 
     def __init__(self, d: int | None, scale: float | None, rng: object) -> None:
-        self._d = _check_d(d)
+        self._d = None if d is None else check_int("d", d, minimum=1)
         if scale is not None:
             check_positive_scale(scale, 1)
             scale = float(scale)
         self._scale_arg = scale
-        self._rng = _as_rng(rng)
+        self._rng = as_generator(rng)
+        if not isinstance(self._rng.bit_generator, np.random.PCG64):
+            # The state is serialised as PCG64's (see to_bytes); another bit generator
+            # would not round-trip.
+            raise TypeError(
+                "rng must use the PCG64 bit generator (np.random.default_rng) so that its "
+                f"state can be serialised, got {type(self._rng.bit_generator).__name__}"
+            )
 
 
     @property
@@ -202,9 +211,9 @@ class SubGen(_Base):
     def __init__(self, d: int | None = None, scale: float | None = None, *,
                  delta: float, t: int, s: int, rng: object) -> None:
         super().__init__(d, scale, rng)
-        self.delta = _check_delta("delta", delta)
-        self.t = check_positive_int("t", t)
-        self.s = check_positive_int("s", s)
+        self.delta = check_real("delta", delta, low=0.0)
+        self.t = check_int("t", t, minimum=1)
+        self.s = check_int("s", s, minimum=1)
         self.n_tokens = 0
         self._clusters: _OnlineClusters | None = None
         self._res: _WeightedReservoirs | None = None

@@ -38,8 +38,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.subgen._checks import _check_delta, _rows
+from tensorkv_check._util.validation import check_int, check_real
+from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen4_parameters
 from tensorkv_check.subgen.sampler import (
     _check_weights,
@@ -127,11 +127,11 @@ class SubGen4Cache(_Base):
                  delta1: float, delta2: float | None = None, t1: int, t2: int | None = None,
                  s: int, rng: object) -> None:
         super().__init__(d, scale, rng)
-        self.delta1 = _check_delta("delta1", delta1)
-        self.delta2 = self.delta1 if delta2 is None else _check_delta("delta2", delta2)
-        self.t1 = check_positive_int("t1", t1)
-        self.t2 = self.t1 if t2 is None else check_positive_int("t2", t2)
-        self.s = check_positive_int("s", s)
+        self.delta1 = check_real("delta1", delta1, low=0.0)
+        self.delta2 = self.delta1 if delta2 is None else check_real("delta2", delta2, low=0.0)
+        self.t1 = check_int("t1", t1, minimum=1)
+        self.t2 = self.t1 if t2 is None else check_int("t2", t2, minimum=1)
+        self.s = check_int("s", s, minimum=1)
         # Coordinate choice of each pair sample: inverse CDF of a∘b/μ at u_i.
         self._u = self._rng.random(self.s)
         self.n_tokens = 0
