@@ -36,13 +36,12 @@ from typing import Any
 
 import numpy as np
 
+from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.frontier._compressor import (
     BLOCK_ENTRIES,
     KEY_ARRAYS,
     MODES,
     Compressor,
-    check_fraction,
-    check_int,
     meta_int,
 )
 from tensorkv_check.frontier.bitpack import read_f64
@@ -70,9 +69,8 @@ class _Eviction(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  max_tokens: int | None = None, mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        name = type(self).__name__
-        self.fraction = check_fraction(name, fraction)
-        self.max_tokens = None if max_tokens is None else check_int(name, "max_tokens", max_tokens, 1)
+        self.fraction = check_real("fraction", fraction, low=0.0, high=1.0, high_open=False)
+        self.max_tokens = None if max_tokens is None else check_int("max_tokens", max_tokens, minimum=1)
         self._kept: list[np.ndarray] | None = None  # one (kept, d) array per mode array
         self._extra: np.ndarray = np.zeros(0)  # per-kept-token statistic (scores)
 
@@ -155,7 +153,7 @@ class RandomEviction(_Eviction):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  seed: int = 0, mode: str = "kv") -> None:
         super().__init__(d, scale, fraction=fraction, mode=mode)
-        self.seed = check_int("RandomEviction", "seed", seed, 0, (1 << 53) - 1)
+        self.seed = check_int("seed", seed, minimum=0, maximum=(1 << 53) - 1)
 
     def _add(self, arrays: list[np.ndarray]) -> None:
         u = _splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
@@ -206,7 +204,7 @@ class WindowEviction(_Eviction):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  sinks: int = 4, max_tokens: int | None = None, mode: str = "kv") -> None:
         super().__init__(d, scale, fraction=fraction, max_tokens=max_tokens, mode=mode)
-        self.sinks = check_int("WindowEviction", "sinks", sinks, 0)
+        self.sinks = check_int("sinks", sinks, minimum=0)
 
     @classmethod
     def _kwargs_from_meta(cls, meta):

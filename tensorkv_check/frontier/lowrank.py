@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check.frontier._compressor import MODES, Compressor, check_int, meta_int
+from tensorkv_check._util.validation import check_int
+from tensorkv_check.frontier._compressor import MODES, Compressor, meta_int
 from tensorkv_check.frontier.bitpack import read_f64
 
 __all__ = ["LowRankSVD"]
@@ -45,15 +46,13 @@ class LowRankSVD(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, rank: int,
                  mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        self.rank = check_int("LowRankSVD", "rank", rank, 1)
-        if self._d is not None and self.rank > self._d:
-            raise ValueError(f"LowRankSVD: rank must be in 1…d = {self._d}, got {self.rank}")
+        self.rank = check_int("rank", rank, minimum=1, maximum=self._d)
         self._A: list[np.ndarray] | None = None
         self._B: list[np.ndarray] | None = None
 
     def _add(self, arrays: list[np.ndarray]) -> None:
-        if self.rank > self._d:
-            raise ValueError(f"LowRankSVD: rank must be in 1…d = {self._d}, got {self.rank}")
+        # d was unknown at construction: the rank's upper end is checked on first data.
+        check_int("rank", self.rank, minimum=1, maximum=self._d)
         if self._A is None:
             self._A = [np.zeros((0, 0)) for _ in arrays]
             self._B = [np.zeros((0, self._d)) for _ in arrays]

@@ -19,7 +19,8 @@ import math
 
 import numpy as np
 
-from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, check_int, meta_int
+from tensorkv_check._util.validation import check_int
+from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, meta_int
 from tensorkv_check.frontier.bitpack import RowCodes, packed_len, read_f32
 
 __all__ = ["SignSketch"]
@@ -51,10 +52,9 @@ class SignSketch(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, sketch_dim: int,
                  value_bits: int = 8, seed: int = 0, mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        o = "SignSketch"
-        self.sketch_dim = check_int(o, "sketch_dim", sketch_dim, 1, 1 << 20)
-        self.value_bits = check_int(o, "value_bits", value_bits, 1, 16)
-        self.seed = check_int(o, "seed", seed, 0, (1 << 53) - 1)
+        self.sketch_dim = check_int("sketch_dim", sketch_dim, minimum=1, maximum=1 << 20)
+        self.value_bits = check_int("value_bits", value_bits, minimum=1, maximum=16)
+        self.seed = check_int("seed", seed, minimum=0, maximum=(1 << 53) - 1)
         self._signs: dict[int, list[np.ndarray]] = {i: [] for i in KEY_ARRAYS[mode]}
         self._norms: dict[int, list[np.ndarray]] = {i: [] for i in KEY_ARRAYS[mode]}
         self._vals = {i: RowCodes() for i in range(len(MODES[mode])) if i not in KEY_ARRAYS[mode]}

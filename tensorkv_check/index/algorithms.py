@@ -23,7 +23,6 @@ Both implement the protocol of :mod:`tensorkv_check.engine.protocol`.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 

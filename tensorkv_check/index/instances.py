@@ -50,7 +50,6 @@ within ``ε`` of ``δ_ij``, its norms are not exactly 1) and ``"jl-sign"`` (the 
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np

@@ -25,7 +25,6 @@ scale ``C`` and Fano's bound in :mod:`tensorkv_check.index.bounds`.
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
