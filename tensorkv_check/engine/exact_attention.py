@@ -40,7 +40,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 import numpy as np
 
 from tensorkv_check.engine._fastexp import add_weighted_rows, exp_shifted_inplace, row_dots_into
-from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
+from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
 
 __all__ = [
     "kron",
@@ -332,8 +332,7 @@ def tensor_attention(
     if V2.shape[0] != K2.shape[0]:
         raise ValueError(f"K2 and V2 must have the same number of rows, got {K2.shape[0]} and {V2.shape[0]}")
     c = check_positive_scale(scale, d)
-    if not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
-        raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+    block_bytes = check_int("block_bytes", block_bytes, minimum=1)
     return _tensor_attention(Q, K1, K2, V1, V2, c, int(block_bytes))
 
 

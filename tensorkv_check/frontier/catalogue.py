@@ -31,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tensorkv_check._util.validation import check_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.frontier._compressor import COMPRESSOR_KIND_CODES, MODES
 from tensorkv_check.frontier.eviction import AttentionScoreEviction, KeyNormEviction, RandomEviction, WindowEviction
 from tensorkv_check.frontier.lowrank import LowRankSVD
@@ -126,8 +126,7 @@ def make_factory(name: str, mode: str, budget: float, *, seed: int = 0,
         (the compressor's constructor names the parameter).
     """
     entry = catalogue_entry(name)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
+    check_choice("mode", mode, MODES)
     return entry.build(mode, budget, seed, scale)
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream, product_rows, queries
@@ -113,8 +113,7 @@ def default_settings() -> list[BoundSetting]:
 def _check_setting(setting: BoundSetting) -> None:
     if not isinstance(setting, BoundSetting):
         raise TypeError(f"setting must be a BoundSetting, got {type(setting).__name__}")
-    if setting.model not in MODELS:
-        raise ValueError(f"setting.model must be one of {MODELS}, got {setting.model!r}")
+    check_choice("setting.model", setting.model, MODELS)
     if setting.query_kind not in ("towards", "uniform"):
         raise ValueError(f"setting.query_kind must be 'towards' or 'uniform', got {setting.query_kind!r}")
 

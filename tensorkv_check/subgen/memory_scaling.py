@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.subgen.data import (
@@ -86,10 +86,8 @@ def memory_scaling(
         for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the prediction is constant in n; else bytes vs
         predicted rows, ≈ 1 when memory tracks it), ``measured_by``.
     """
-    if model not in MEMORY_MODELS:
-        raise ValueError(f"model must be one of {MEMORY_MODELS}, got {model!r}")
-    if growth not in GROWTHS:
-        raise ValueError(f"growth must be one of {GROWTHS}, got {growth!r}")
+    check_choice("model", model, MEMORY_MODELS)
+    check_choice("growth", growth, GROWTHS)
     ns = [check_int("n", n, minimum=1) for n in ns]
     out_bytes, clusters, predicted = [], [], []
     measured_by = "len(to_bytes())"
