@@ -11,6 +11,7 @@ from .rng import (
 from .svg import (
     RC as RC,
     figure_style as figure_style,
+    rc_context as rc_context,
     svg_of as svg_of,
 )
 from .validation import (

@@ -173,7 +173,8 @@ def trial_instance(setting: BoundSetting, seed: int, trial: int,
     _check_setting(setting)
     S = setting
     s_data, s_query, s_comp = np.random.SeedSequence([int(seed), int(trial)]).spawn(3)
-    comp = (factory or build_compressor)(S, s_comp)
+    # A factory may return any compressor with the model's ingest/query (test doubles, mutants).
+    comp: Any = (factory or build_compressor)(S, s_comp)
     if S.model == "subgen":
         st = clustered_stream(S.n, S.d, m=S.m, delta=S.delta, radius=S.radius, rng=s_data)
         q = queries(1, S.d, S.r, rng=s_query, towards=st.centres if S.query_kind == "towards" else None)[0]

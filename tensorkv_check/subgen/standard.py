@@ -112,6 +112,7 @@ class _Base(_protocol.HeadDimScale):
     """Shared plumbing: ``d``, ``scale`` (``None`` -> 1/d) and the generator."""
 
     _kind: ClassVar[str]
+    n_tokens: int
 
     def __init__(self, d: int | None, scale: float | None, rng: object) -> None:
         self._d = None if d is None else check_int("d", d, minimum=1)
@@ -129,13 +130,16 @@ class _Base(_protocol.HeadDimScale):
             )
 
 
+    def to_bytes(self) -> bytes:  # pragma: no cover - every concrete compressor overrides it
+        raise NotImplementedError
+
     @property
     def memory_bytes(self) -> int:
         """``len(self.to_bytes())``: the message length the Index harness measures."""
         return len(self.to_bytes())
 
     def _query_rows(self, q: object) -> tuple[np.ndarray, bool]:
-        if self.n_tokens == 0:
+        if self.n_tokens == 0 or self._d is None:
             raise ValueError("cannot query an empty compressor: ingest at least one token first")
         q = as_float_array("q", q, (1, 2))
         same_width(self._d, q=q)
@@ -236,6 +240,12 @@ class SubGen(_Base):
         self._clusters = _OnlineClusters(d, self.delta, self.t)
         self._res = _WeightedReservoirs(d, self.s, 1)
 
+    def _state(self) -> tuple[int, _OnlineClusters, _WeightedReservoirs]:
+        """``(d, clusters, reservoirs)``, which exist once ``d`` is known."""
+        if self._d is None or self._clusters is None or self._res is None:
+            raise ValueError("the compressor is empty: ingest at least one token first")
+        return self._d, self._clusters, self._res
+
     # -- streaming -------------------------------------------------------------------
 
     def ingest(self, k: np.ndarray, v: np.ndarray) -> None:
@@ -250,8 +260,9 @@ class SubGen(_Base):
         _check_weights(nv, w, self._res)
         if self._clusters is None:
             self._init_state(K.shape[1])
-        self._clusters.ingest(K, self._rng)
-        self._res.ingest(w, K, V, self._rng)
+        _, clusters, res = self._state()
+        clusters.ingest(K, self._rng)
+        res.ingest(w, K, V, self._rng)
         self.n_tokens += K.shape[0]
         self._cache = None
 
@@ -261,14 +272,14 @@ class SubGen(_Base):
 
     def _prepared(self) -> tuple:
         if self._cache is None:
-            X, w = self._clusters.stacked()
-            res = self._res
+            d, clusters, res = self._state()
+            X, w = clusters.stacked()
             ref = res.refs[:, 0]
             if res.total[0] > 0:
                 Ks, Vs = res.keys[ref], res.values[ref]
                 coef = res.total[0] / (self.s * np.einsum("ij,ij->i", Vs, Vs))
             else:  # every value so far is zero: the numerator is exactly 0
-                Ks, Vs, coef = np.zeros((0, self._d)), np.zeros((0, self._d)), np.zeros(0)
+                Ks, Vs, coef = np.zeros((0, d)), np.zeros((0, d)), np.zeros(0)
             self._cache = (X, w, Ks, Vs, coef)
         return self._cache
 
@@ -285,7 +296,7 @@ class SubGen(_Base):
     def partition_estimate(self, q: np.ndarray) -> float:
         """``τ̂(q) = Σ_C |C| · mean_{x∈samples(C)} exp(c⟨q,x⟩)`` (no max shift: may overflow)."""
         Q, _ = self._query_rows(q)
-        X, w = self._clusters.stacked()
+        X, w = self._state()[1].stacked()
         return float(np.exp((Q[0] * self.scale) @ X.T) @ w)
 
     # -- introspection ---------------------------------------------------------------
@@ -306,8 +317,9 @@ class SubGen(_Base):
         """Rows of ``d`` numbers held: centres, cluster samples, distinct sampled (k, v) rows."""
         if self._clusters is None:
             return 0
-        self._res.compact()
-        return self._clusters.m + self._clusters.sample_rows() + 2 * self._res.keys.shape[0]
+        _, clusters, res = self._state()
+        res.compact()
+        return clusters.m + clusters.sample_rows() + 2 * res.keys.shape[0]
 
     def sampled_values(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``s`` ℓ2-sampled ``(keys, values)`` (rows may repeat), for tests."""
@@ -325,8 +337,9 @@ class SubGen(_Base):
             vec.put(0)
             return _pack(self._kind, self._d, self._scale_arg, [vec.array(1)])
         vec.put(1)
-        arrays = self._clusters.put(vec) + self._res.put(vec)
-        return _pack(self._kind, self._d, self._scale_arg, [vec.array(self._d)] + arrays)
+        d, clusters, res = self._state()
+        arrays = clusters.put(vec) + res.put(vec)
+        return _pack(self._kind, d, self._scale_arg, [vec.array(d)] + arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SubGen:
