@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
 
 import numpy as np
 
-from tensorkv_check.engine._fastexp import add_weighted_rows, exp_shifted_inplace, row_dots_into
 from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
+from tensorkv_check.engine._fastexp import add_weighted_rows, exp_shifted_inplace, row_dots_into
 
 __all__ = [
     "kron",
@@ -570,7 +572,7 @@ class _ParallelBlocks:
             self._blas_threads_before = min(lib.num_threads for lib in blas.lib_controllers)
             try:
                 with blas.limit(limits=1):
-                    futures = [
+                    futures = [] if pool is None else [
                         pool.submit(_with_errstate, errstate, f, args) for f, args in tasks[1:]
                     ]
                     try:
@@ -591,7 +593,7 @@ class _ParallelBlocks:
         return self._pool
 
 
-def _with_errstate(errstate: dict, f, args: tuple):
+def _with_errstate(errstate: Mapping[str, Any], f: Callable[..., Any], args: tuple) -> Any:
     with np.errstate(**errstate):
         return f(*args)
 

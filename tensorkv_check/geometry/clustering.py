@@ -77,21 +77,22 @@ def _dsatur_exact(adj: list[list[int]], n: int, lower: int, best: int, best_colo
 
     for c, v in enumerate(clique):
         paint(v, c)
-    state = {"best": best, "colour": list(best_colour), "nodes": 0}
+    best_k, best_col, nodes = best, list(best_colour), 0
 
     def search(k: int) -> bool:
-        state["nodes"] += 1
+        nonlocal best_k, best_col, nodes
+        nodes += 1
         if not uncoloured:
-            state["best"] = k
-            state["colour"] = list(colour)
+            best_k = k
+            best_col = list(colour)
             return k <= lower
         v = max(uncoloured, key=key.__getitem__)
         cv = count[v]
         options = [c for c in range(k) if cv[c] == 0]
-        if k + 1 < state["best"]:
+        if k + 1 < best_k:
             options.append(k)
         for c in options:
-            if max(k, c + 1) >= state["best"]:
+            if max(k, c + 1) >= best_k:
                 break
             paint(v, c)
             done = search(max(k, c + 1))
@@ -100,9 +101,9 @@ def _dsatur_exact(adj: list[list[int]], n: int, lower: int, best: int, best_colo
                 return True
         return False
 
-    if state["best"] > lower:
+    if best_k > lower:
         search(len(clique))
-    return state["best"], state["colour"], state["nodes"]
+    return best_k, best_col, nodes
 
 
 def _exact_min_clusters(X: np.ndarray, delta: float) -> tuple[int, np.ndarray, str]:

@@ -231,7 +231,8 @@ class _CentreIndex:
                 self.trees = [(cKDTree(self.X[self.ids[: self.m]]), 0)]
                 self.n_tree = self.m
                 self._tree_query(rows, best, arg)
-                if self.tree_cost * b < predicted:
+                # _tree_query has just timed the tree, so tree_cost is set.
+                if self.tree_cost is not None and self.tree_cost * b < predicted:
                     self.tree_mode = True
                 else:
                     self._leave_tree_mode()
@@ -241,7 +242,8 @@ class _CentreIndex:
         self._brute(rows, self.n_tree, self.m, best, arg)
         self._tree_query(rows, best, arg)
         # leave tree mode only if brute force is predicted to be clearly cheaper
-        if self.pair_cost is not None and 2.0 * self.pair_cost * self.n_tree < self.tree_cost:
+        if (self.pair_cost is not None and self.tree_cost is not None
+                and 2.0 * self.pair_cost * self.n_tree < self.tree_cost):
             self._leave_tree_mode()
         return best, arg
 

@@ -168,13 +168,14 @@ def near_orthogonal_packing(
     batch = check_int("batch", batch, minimum=1)
     if max_size is not None:
         max_size = check_int("max_size", max_size, minimum=1)
-    best = None
+    best: np.ndarray | None = None
     sizes = []
     for _ in range(restarts):
         A = _greedy_code(d, eps, bool(two_sided), rng, n_candidates, batch, max_size)
         sizes.append(int(A.shape[0]))
         if best is None or A.shape[0] > best.shape[0]:
             best = A
+    assert best is not None  # restarts >= 1
     if best.shape[0] >= 2:
         G = best @ best.T
         G = np.abs(G) if two_sided else G

@@ -214,7 +214,8 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
         + ", ".join(f"{s} (d={d})" for d, s in zip(pk["ds"], pk["sizes"]))
         + f"; fit P(d) ≈ e^({pk['a']:.2f} + {pk['c']:.3f}·d), i.e. c = {pk['c']:.3f}; lem:near-orthogonal "
         f"guarantees only e^(ε²d/4) = e^({pk['eps'] ** 2 / 4:.4f}·d).")})
-    fixed_sat, growing = [], []
+    fixed_sat: list[int] = []  # dimensions whose info ratio saturates at a fixed C
+    growing: list[int] = []
     for c in data["collapse"]:
         sf, sg = c["summary"]["fixed"], c["summary"]["formula"]
         (fixed_sat if sf["info_ratio_last"] <= 2.0 else growing).append(c["d"])
