@@ -73,6 +73,7 @@ class AdapterBase(HeadDimScale):
     """
 
     inputs: ClassVar[frozenset[str]] = frozenset()
+    _d: int  # required by the constructor, never None
     _KIND: ClassVar[str] = ""
     _ARRAYS: ClassVar[int] = 2
 

@@ -172,7 +172,7 @@ class Compressor(_protocol.HeadDimScale):
         if self.n_tokens == 0:
             raise ValueError(f"{owner}: cannot query an empty compressor; ingest at least one token first")
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._known_d(), q=q)
         single = q.ndim == 1
         Q = q.reshape(1, -1) if single else q
         arrs = self._reconstructed()

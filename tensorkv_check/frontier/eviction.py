@@ -88,11 +88,17 @@ class _Eviction(Compressor):
         k = math.ceil(self.fraction * n - 1e-12)
         return k if self.max_tokens is None else min(k, self.max_tokens)
 
-    def _reconstruct(self) -> list[np.ndarray]:
+    def _kept_arrays(self) -> list[np.ndarray]:
+        """The kept rows per array; empty arrays before the first token."""
+        if self._kept is None:
+            return [np.zeros((0, self._known_d()))] * len(MODES[self.mode])
         return list(self._kept)
 
+    def _reconstruct(self) -> list[np.ndarray]:
+        return self._kept_arrays()
+
     def _sections(self) -> list[bytes]:
-        arrs = self._kept if self._kept is not None else [np.zeros((0, self._d))] * len(MODES[self.mode])
+        arrs = self._kept_arrays()
         return [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrs] + [
             np.ascontiguousarray(self._extra, dtype="<f8").tobytes()]
 
@@ -114,7 +120,7 @@ class _Eviction(Compressor):
         kept = meta_int(type(self).__name__, "kept", meta[2], 0, n)
         if len(sections) != len(names) + 1:
             raise ValueError(f"expected {len(names) + 1} data sections, got {len(sections)}")
-        self._kept = [read_f64(s, kept, self._d, nm) for s, nm in zip(sections, names)]
+        self._kept = [read_f64(s, kept, self._known_d(), nm) for s, nm in zip(sections, names)]
         extra = sections[-1]
         if len(extra) not in (0, 8 * kept):
             raise ValueError(f"score section is {len(extra)} bytes, expected 0 or {8 * kept}")

@@ -62,7 +62,7 @@ class UniformQuantizer(Compressor):
             self._rows[i].add(a, self._bits_of(i))
 
     def _reconstruct(self) -> list[np.ndarray]:
-        return [r.decode(self._d) for r in self._rows]
+        return [r.decode(self._known_d()) for r in self._rows]
 
     def _meta(self) -> list[float]:
         return [float(self.bits), float(self.key_bits)]
@@ -70,7 +70,7 @@ class UniformQuantizer(Compressor):
     def _sections(self) -> list[bytes]:
         out: list[bytes] = []
         for i, r in enumerate(self._rows):
-            out += r.sections(self._d, self._bits_of(i))
+            out += r.sections(self._known_d(), self._bits_of(i))
         return out
 
     @classmethod

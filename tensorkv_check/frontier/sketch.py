@@ -62,7 +62,7 @@ class SignSketch(Compressor):
 
     def _matrix(self) -> np.ndarray:
         if self._S is None:
-            self._S = np.random.default_rng(self.seed).standard_normal((self.sketch_dim, self._d))
+            self._S = np.random.default_rng(self.seed).standard_normal((self.sketch_dim, self._known_d()))
         return self._S
 
     def _add(self, arrays: list[np.ndarray]) -> None:
@@ -91,7 +91,7 @@ class SignSketch(Compressor):
                 signs = np.where(sg, 1.0, -1.0)
                 out.append((nr.astype(np.float64) * math.sqrt(math.pi / 2) / m)[:, None] * (signs @ S))
             else:
-                out.append(self._vals[i].decode(self._d))
+                out.append(self._vals[i].decode(self._known_d()))
         return out
 
     def _meta(self) -> list[float]:
@@ -104,7 +104,7 @@ class SignSketch(Compressor):
                 sg, nr = self._key_state(i)
                 out += [np.packbits(sg.reshape(-1), bitorder="little").tobytes(), nr.astype("<f4").tobytes()]
             else:
-                out += self._vals[i].sections(self._d, self.value_bits)
+                out += self._vals[i].sections(self._known_d(), self.value_bits)
         return out
 
     @classmethod

@@ -51,7 +51,7 @@ class _RowAlgorithm(HeadDimScale):
 
     def _queries(self, q: object) -> np.ndarray:
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._known_d(), q=q)
         return q
 
 
