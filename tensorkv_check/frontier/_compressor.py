@@ -180,7 +180,8 @@ class Compressor(_protocol.HeadDimScale):
             raise ValueError(f"{owner}: every token was evicted; nothing to attend over")
         c = self.scale
         if self.mode == "factors":
-            out = tensor_attention(Q, *arrs, scale=c)
+            K1, K2, V1, V2 = arrs
+            out = tensor_attention(Q, K1, K2, V1, V2, scale=c)
         else:
             out = attention_batch(Q, arrs[0], arrs[1], c)
         return out[0] if single else out

@@ -325,6 +325,7 @@ def collect(results: Sequence[TaskResult]) -> dict[str, Any]:
             out["task_errors"].append({"key": res.task.key, "seed": res.seed, "error": res.error})
             continue
         v = res.value
+        assert v is not None  # an ok result always carries the task's dict
         if v["kind"] == "benign":
             out["benign"].append(v)
         elif v.get("sweep") == "subgen-adversarial":

@@ -351,7 +351,8 @@ class SweepRunner:
     def describe(self) -> dict[str, Any]:
         sched = self.scheduler
         if sched is not None and not isinstance(sched, str):
-            sched = getattr(sched, "scheduler_info", lambda: {})().get("address", "client")
+            info: dict[str, Any] = getattr(sched, "scheduler_info", dict)()
+            sched = info.get("address", "client")
         return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched}
 
     def __enter__(self) -> "SweepRunner":
@@ -502,7 +503,7 @@ class SweepRunner:
 
     def _run_pool(self, todo: list[int], tasks: list[Task], seeds: list[int],
                   finished: Callable[[int, TaskResult], None]) -> None:
-        suspects: list[int] = []
+        suspects: list[tuple[int, bool]] = []  # (task index, died alone in the pool)
         pending = list(todo)
         while pending:
             self._runs += 1
@@ -539,10 +540,10 @@ class SweepRunner:
             suspects += [(i, len(culprits) == 1) for i in culprits]
             pending = [i for i in lost if i not in started]  # never ran: not charged
         for i, definite in sorted(suspects):
-            r = self._retry_alone(tasks[i], seeds[i])
-            if r is None and not definite:  # its first death alone: now it has one retry left
-                r = self._retry_alone(tasks[i], seeds[i])
-            finished(i, r or _error(tasks[i], seeds[i], "worker process died while running the task, "
+            retried = self._retry_alone(tasks[i], seeds[i])
+            if retried is None and not definite:  # its first death alone: now it has one retry left
+                retried = self._retry_alone(tasks[i], seeds[i])
+            finished(i, retried or _error(tasks[i], seeds[i], "worker process died while running the task, "
                                     "twice (retried once, alone in a fresh process)"))
 
     def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:

@@ -87,7 +87,8 @@ def measure_tradeoff(
         rng = np.random.default_rng(np.random.SeedSequence([seed, n, d]))
         K1, K2, V1, V2 = rng.standard_normal((4, n, d))
         q = rng.standard_normal(d)
-        decs = {"four-cache": FourCacheDecoder(d), "two-cache": TwoCacheDecoder(d),
+        decs: dict[str, FourCacheDecoder | TwoCacheDecoder | NaiveFourCacheDecoder] = {
+                "four-cache": FourCacheDecoder(d), "two-cache": TwoCacheDecoder(d),
                 "naive four-cache": NaiveFourCacheDecoder(d)}
         decs["four-cache"].append(K1, K2, V1, V2)
         decs["naive four-cache"].append(K1, K2, V1, V2)
