@@ -24,7 +24,7 @@ import math
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import as_float_array, check_choice, check_int, check_probability
 
 __all__ = [
@@ -41,7 +41,7 @@ __all__ = [
 _GRAM_BLOCK_BYTES = 8 * 1024 * 1024
 
 
-def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
+def gaussian_jl(k: int, d: int, rng: RngLike) -> np.ndarray:
     """A Gaussian JL matrix ``S ∈ R^{k×d}`` with i.i.d. ``N(0, 1/k)`` entries.
 
     ``E‖Sx‖² = ‖x‖²`` because each of the ``k`` coordinates of ``Sx`` has variance
@@ -53,7 +53,7 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
         Target dimension, ``>= 1``.
     d : int
         Source dimension, ``>= 1``.
-    rng : numpy.random.Generator or int
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
         Source of randomness (an int is used as a seed).
 
     Returns
@@ -63,7 +63,7 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``k`` or ``d`` is not an integer or ``rng`` is not a Generator/int.
+        If ``k`` or ``d`` is not an integer or ``rng`` is not an int seed, a SeedSequence or a Generator.
     ValueError
         If ``k < 1`` or ``d < 1``.
 
@@ -87,7 +87,7 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
     return rng.standard_normal((k, d)) * std
 
 
-def sign_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
+def sign_jl(k: int, d: int, rng: RngLike) -> np.ndarray:
     """A random-sign JL matrix with i.i.d. entries ``±1/√k`` (Achlioptas 2003).
 
     Parameters and errors as :func:`gaussian_jl`.
@@ -183,7 +183,7 @@ def near_orthogonal_dimension(n: int, eps: float, delta: float) -> int:
 
 
 def near_orthogonal_keys(
-    n: int, d: int, rng: np.random.Generator | int, kind: str = "rademacher"
+    n: int, d: int, rng: RngLike, kind: str = "rademacher"
 ) -> np.ndarray:
     """``n`` random unit keys in ``R^d`` with small pairwise inner products.
 
@@ -191,7 +191,7 @@ def near_orthogonal_keys(
     ----------
     n, d : int
         Number of keys and their dimension, each ``>= 1``.
-    rng : numpy.random.Generator or int
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     kind : {"rademacher", "gaussian"}
         ``"rademacher"``: i.i.d. entries ``±1/√d`` (exactly unit norm);
         ``"gaussian"``: i.i.d. normal rows normalised to the unit sphere.

@@ -18,7 +18,7 @@ import numpy as np
 from scipy import special as _special
 from scipy.spatial import cKDTree
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.geometry._checks import _pow, _side
@@ -236,7 +236,7 @@ def covering_number_estimate(
     *,
     n_samples: int = 20_000,
     n_holdout: int = 2_000,
-    rng: np.random.Generator,
+    rng: RngLike,
 ) -> CoveringEstimate:
     """Estimate ``N(S, δ)`` for the sphere ``r S^{d-1}`` or ball ``r B^d`` (thm:covering).
 
@@ -267,7 +267,7 @@ def covering_number_estimate(
     n_samples : int, keyword-only, default 20000
     n_holdout : int, keyword-only, default 2000
         Fresh points for ``holdout``.
-    rng : numpy.random.Generator, keyword-only
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
 
     Returns
     -------
@@ -277,7 +277,7 @@ def covering_number_estimate(
     ------
     TypeError, ValueError
         For ``d < 1``, ``delta <= 0``, ``r <= 0``, non-positive sample sizes or an
-        ``rng`` that is not a Generator.
+        ``rng`` that is not an int seed, a SeedSequence or a Generator.
 
     Examples
     --------

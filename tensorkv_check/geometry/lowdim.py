@@ -62,6 +62,7 @@ from typing import Any
 import numpy as np
 from scipy.spatial import cKDTree
 
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_probability, check_real
 from tensorkv_check.engine.caches import StandardDecoder
 from tensorkv_check.geometry.nets import greedy_net
@@ -127,7 +128,7 @@ def fit_exponent(ds: Sequence[int], sizes: Sequence[int]) -> tuple[float, float]
 
 
 # ------------------------------------------------------------------ (b) Index at the packing
-def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def packing_keys(packing: np.ndarray, n: int, rng: RngLike) -> np.ndarray:
     """``n`` unit keys: the packing's first ``min(n, P)`` rows, then uniform unit vectors.
 
     Parameters
@@ -135,7 +136,7 @@ def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     packing : ndarray, shape (P, d)
         Unit rows (e.g. ``near_orthogonal_packing(...).vectors``).
     n : int, ``>= 1``
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
         Draws the ``n − P`` extra keys (none when ``n <= P``).
 
     Examples
@@ -148,6 +149,7 @@ def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     if A.ndim != 2 or A.shape[0] < 1 or not np.isfinite(A).all():
         raise ValueError("packing must be a non-empty finite 2-D array of unit rows")
     n = check_int("n", n, minimum=1)
+    rng = as_generator(rng)
     if n <= A.shape[0]:
         return A[:n].copy()
     return np.vstack([A, sample_sphere(n - A.shape[0], A.shape[1], rng)])

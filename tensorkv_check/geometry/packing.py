@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_probability
 from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.nets import _lex_first_independent
@@ -96,7 +96,7 @@ def _greedy_code(d: int, eps: float, two_sided: bool, rng: np.random.Generator,
 def near_orthogonal_packing(
     d: int,
     eps: float,
-    rng: np.random.Generator,
+    rng: RngLike,
     *,
     two_sided: bool = True,
     n_candidates: int = 20_000,
@@ -127,7 +127,7 @@ def near_orthogonal_packing(
     ----------
     d : int, ``>= 1``
     eps : float in (0, 1)
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     two_sided : bool, keyword-only, default True
     n_candidates : int, keyword-only, default 20000
         Candidates drawn per restart.
@@ -215,7 +215,7 @@ class PackingGrowth:
         return dict(self.__dict__)
 
 
-def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> PackingGrowth:
+def packing_growth(ds, eps: float, rng: RngLike, **kwargs: Any) -> PackingGrowth:
     """Run :func:`near_orthogonal_packing` for each ``d`` in ``ds`` and fit ``e^{a + c d}``.
 
     thm:covering: packings of size ``e^{Θ(d)}`` with pairwise ``|<u,v>| <= eps`` exist.
@@ -225,7 +225,7 @@ def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> P
     ds : sequence of int
         At least two distinct dimensions.
     eps : float in (0, 1)
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     **kwargs
         Passed to :func:`near_orthogonal_packing`.
 

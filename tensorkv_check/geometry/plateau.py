@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.geometry._checks import _pow, _side
 from tensorkv_check.geometry.nets import greedy_net
@@ -68,7 +68,7 @@ class Plateau:
 
 
 def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
-                    rng: np.random.Generator) -> Plateau:
+                    rng: RngLike) -> Plateau:
     """Online cluster counts of ``n`` uniform keys in ``r B^d`` for each ``n`` in ``ns``.
 
     thm:covering (low-dimensional regime): keys of norm ``<= r`` are
@@ -85,7 +85,7 @@ def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
     delta : float, ``> 0``
         Cluster diameter.
     r : float, default 1.0
-    rng : numpy.random.Generator, keyword-only
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
 
     Returns
     -------

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_real
 
 __all__ = [
@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 
-def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+def sample_sphere(n: int, d: int, rng: RngLike, r: float = 1.0) -> np.ndarray:
     """``n`` points uniform on the sphere of radius ``r`` in R^d (normalised Gaussians).
 
     Examples
@@ -38,7 +38,7 @@ def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> n
     return r * X / norms
 
 
-def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+def sample_ball(n: int, d: int, rng: RngLike, r: float = 1.0) -> np.ndarray:
     """``n`` points uniform in the closed ball of radius ``r`` in R^d.
 
     A uniform direction times radius ``r U^{1/d}``, ``U`` uniform on [0, 1].
@@ -49,6 +49,7 @@ def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.
     >>> bool((np.linalg.norm(X, axis=1) <= 2.0).all())
     True
     """
+    rng = as_generator(rng)  # once: the directions and the radii share one stream
     S = sample_sphere(n, d, rng)
     r = check_real("r", r, low=0.0)
     return S * (r * rng.random(n) ** (1.0 / d))[:, None]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_real
 
 __all__ = [
@@ -137,7 +137,7 @@ def clustered_stream(
     radius: float = 1.0,
     value_op_norm: float = 1.0,
     value_rank: int | None = None,
-    rng: object,
+    rng: RngLike,
 ) -> ClusteredStream:
     """``n`` tokens whose keys are (m, δ)-clusterable by construction.
 
@@ -214,7 +214,7 @@ def clustered_tensor_stream(
     radius1: float = 1.0,
     radius2: float | None = None,
     value_rank: int | None = None,
-    rng: object,
+    rng: RngLike,
 ) -> ClusteredTensorStream:
     """``n`` four-cache tokens ``(K1, K2, V1, V2)`` with clusterable factor keys.
 
@@ -250,7 +250,7 @@ def product_rows(K1: np.ndarray, K2: np.ndarray, V1: np.ndarray, V2: np.ndarray)
     return K1[j] * K2[k], V1[j] * V2[k]
 
 
-def queries(n: int, d: int, r: float, *, rng: object, towards: np.ndarray | None = None) -> np.ndarray:
+def queries(n: int, d: int, r: float, *, rng: RngLike, towards: np.ndarray | None = None) -> np.ndarray:
     """``n`` queries of norm exactly ``r``.
 
     Uniform directions, or (with ``towards``, rows of target vectors) the direction of

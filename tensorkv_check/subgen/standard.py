@@ -78,7 +78,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.rng import as_generator
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import (
     as_float_array,
     check_int,
@@ -114,7 +114,7 @@ class _Base(_protocol.HeadDimScale):
     _kind: ClassVar[str]
     n_tokens: int
 
-    def __init__(self, d: int | None, scale: float | None, rng: object) -> None:
+    def __init__(self, d: int | None, scale: float | None, rng: RngLike) -> None:
         self._d = None if d is None else check_int("d", d, minimum=1)
         if scale is not None:
             check_positive_scale(scale, 1)
@@ -213,7 +213,7 @@ class SubGen(_Base):
     _block_names: ClassVar[tuple[str, str]] = ("k", "v")
 
     def __init__(self, d: int | None = None, scale: float | None = None, *,
-                 delta: float, t: int, s: int, rng: object) -> None:
+                 delta: float, t: int, s: int, rng: RngLike) -> None:
         super().__init__(d, scale, rng)
         self.delta = check_real("delta", delta, low=0.0)
         self.t = check_int("t", t, minimum=1)
@@ -229,7 +229,7 @@ class SubGen(_Base):
     def for_guarantee(cls, eps: float, delta: float, r: float, n: int, d: int, *,
                       scale: float | None = None, failure_probability: float = 0.05,
                       stable_rank: float | None = None, constants: str = "derived",
-                      rng: object) -> SubGen:
+                      rng: RngLike) -> SubGen:
         """A SubGen with ``t``, ``s`` from :func:`subgen_parameters`."""
         p = subgen_parameters(eps, delta, r, n, d, scale=scale, failure_probability=failure_probability,
                               stable_rank=stable_rank, constants=constants)

@@ -38,6 +38,7 @@ from typing import ClassVar
 
 import numpy as np
 
+from tensorkv_check._util.rng import RngLike
 from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen4_parameters
@@ -125,7 +126,7 @@ class SubGen4Cache(_Base):
 
     def __init__(self, d: int | None = None, scale: float | None = None, *,
                  delta1: float, delta2: float | None = None, t1: int, t2: int | None = None,
-                 s: int, rng: object) -> None:
+                 s: int, rng: RngLike) -> None:
         super().__init__(d, scale, rng)
         self.delta1 = check_real("delta1", delta1, low=0.0)
         self.delta2 = self.delta1 if delta2 is None else check_real("delta2", delta2, low=0.0)
@@ -145,7 +146,7 @@ class SubGen4Cache(_Base):
     def for_guarantee(cls, eps: float, delta1: float, delta2: float, R1: float, R2: float,
                       r: float, n: int, d: int, *, scale: float | None = None,
                       failure_probability: float = 0.05, stable_rank: float | None = None,
-                      constants: str = "derived", rng: object) -> SubGen4Cache:
+                      constants: str = "derived", rng: RngLike) -> SubGen4Cache:
         """A SubGen4Cache with ``t1``, ``t2``, ``s`` from :func:`subgen4_parameters`."""
         p = subgen4_parameters(eps, delta1, delta2, R1, R2, r, n, d, scale=scale,
                                failure_probability=failure_probability, stable_rank=stable_rank,
