@@ -633,7 +633,10 @@ def test_other_bad_arguments():
     with pytest.raises(TypeError, match=r"\brng\b"):
         covering_number_estimate(3, 0.5, rng=None)
     with pytest.raises(TypeError, match=r"\brng\b"):
-        near_orthogonal_packing(3, 0.5, 42)
+        near_orthogonal_packing(3, 0.5, 4.2)
+    # The one rng policy: an int seed means default_rng(seed).
+    assert (near_orthogonal_packing(3, 0.5, 42).vectors
+            == near_orthogonal_packing(3, 0.5, np.random.default_rng(42)).vectors).all()
     with pytest.raises(ValueError, match=r"\bn_samples\b"):
         covering_number_estimate(3, 0.5, n_samples=0, rng=rng)
     with pytest.raises(ValueError, match=r"\br\b"):

@@ -164,10 +164,10 @@ def test_jl_matrix_validation(make):
 
 
 @pytest.mark.parametrize("bad, exc, match", [
-    (dict(eps=0.0), ValueError, "eps must be in the open interval"),
-    (dict(eps=1.0), ValueError, "eps must be in the open interval"),
+    (dict(eps=0.0), ValueError, "eps must be in \\(0, 1\\)"),
+    (dict(eps=1.0), ValueError, "eps must be in \\(0, 1\\)"),
     (dict(eps="0.5"), TypeError, "eps must be a real number"),
-    (dict(delta=1.5), ValueError, "delta must be in the open interval"),
+    (dict(delta=1.5), ValueError, "delta must be in \\(0, 1\\)"),
     (dict(delta=True), TypeError, "delta must be a real number"),
     (dict(f=0), ValueError, "f must be >= 1"),
     (dict(f=2.0), TypeError, "f must be an integer"),
@@ -181,7 +181,7 @@ def test_jl_dimension_validation(bad, exc, match):
 def test_near_orthogonal_validation():
     with pytest.raises(ValueError, match="n must be >= 1"):
         near_orthogonal_dimension(0, 0.5, 0.1)
-    with pytest.raises(ValueError, match="eps must be in the open interval"):
+    with pytest.raises(ValueError, match="eps must be in \\(0, 1\\)"):
         near_orthogonal_dimension(5, 1.2, 0.1)
     with pytest.raises(ValueError, match="kind must be"):
         near_orthogonal_keys(3, 3, 0, kind="uniform")

@@ -121,7 +121,7 @@ def dask_client():
 def test_task_seed_depends_on_seed_and_key_only():
     assert task_seed(3, "a") == task_seed(3, "a")
     assert len({task_seed(3, "a"), task_seed(3, "b"), task_seed(4, "a")}) == 3
-    with pytest.raises(ValueError, match="non-negative int"):
+    with pytest.raises(ValueError, match="seed must be >= 0, got -1"):
         task_seed(-1, "a")
 
 
@@ -425,7 +425,7 @@ def test_report_jobs_usage_errors(capsys, argv, message):
 
 
 def test_runner_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="jobs must be a positive integer"):
+    with pytest.raises(ValueError, match="jobs must be >= 1"):
         SweepRunner(jobs=0)
     with pytest.raises(TypeError, match="scheduler must be an address string"):
         SweepRunner(scheduler=8786)

@@ -22,6 +22,7 @@ failure that asks for the mark to be removed.
 
 from __future__ import annotations
 
+import importlib
 import re
 
 import numpy as np
@@ -194,12 +195,12 @@ def _token(rng=None):
 @pytest.mark.parametrize("cls", DECODERS)
 def test_decoder_constructor_rejects_bad_d_and_scale(cls):
     for d in (0, -2):
-        with pytest.raises(ValueError, match=r"^d must be a positive integer"):
+        with pytest.raises(ValueError, match=r"^d must be >= 1, got "):
             cls(d)
     for d in (2.5, True, "3"):
         with pytest.raises(TypeError, match=r"^d must be an integer"):
             cls(d)
-    with pytest.raises(ValueError, match=r"^d must be a positive integer"):
+    with pytest.raises(ValueError, match=r"^d must be >= 1, got "):
         cls(0)
     for scale in BAD_SCALES_VALUE:
         with pytest.raises(ValueError, match=r"^scale"):
@@ -345,3 +346,129 @@ def test_overflowing_value_products_raise(case):
             dec = {c.__name__: c for c in DECODERS}[case](D)
             dec.append(one[0], one[0], big[0], big[0])  # may raise here or at the query
             dec.query(q)
+
+
+# --------------------------------------------------- one rule, one exception, one wording
+#
+# The same bad argument must get the same exception type and the same message from
+# every area's public functions (engine, index, geometry, SubGen, frontier, JL).
+
+def _boundaries():
+    """``name -> call(d=..., n=..., eps=...)``: public entry points of several areas."""
+    import tensorkv_check as tk
+    from tensorkv_check.frontier import UniformQuantizer
+
+    g = np.random.default_rng(0)
+    return {
+        "FourCacheDecoder": lambda d=4, **_: tk.FourCacheDecoder(d=d),
+        "TwoCacheDecoder": lambda d=4, **_: tk.TwoCacheDecoder(d=d),
+        "run_index": lambda d=4, n=8, eps=0.25, **_: tk.run_index("exact", "standard", n, d, queries=4,
+                                                                 seed=0, eps=eps),
+        "covering_number_estimate": lambda d=2, n=100, **_: tk.covering_number_estimate(
+            d, 0.5, n_samples=n, n_holdout=10, rng=g),
+        "SubGen": lambda d=4, n=2, **_: tk.SubGen(d=d, delta=1.0, t=n, s=2, rng=0),
+        "UniformQuantizer": lambda d=4, **_: UniformQuantizer(d, bits=4),
+        "gaussian_jl": lambda d=4, n=2, **_: tk.gaussian_jl(n, d, g),
+        "jl_dimension": lambda eps=0.5, n=10, **_: tk.jl_dimension(eps, 0.1, n),
+        "near_orthogonal_packing": lambda d=3, eps=0.5, **_: tk.near_orthogonal_packing(d, eps, g),
+    }
+
+
+TAKES_D = ["FourCacheDecoder", "TwoCacheDecoder", "run_index", "covering_number_estimate",
+           "SubGen", "UniformQuantizer", "gaussian_jl", "near_orthogonal_packing"]
+
+
+@pytest.mark.parametrize("where", TAKES_D)
+@pytest.mark.parametrize("bad, exc, message", [
+    (2.5, TypeError, "d must be an integer, got float"),
+    (4.0, TypeError, "d must be an integer, got float"),
+    (True, TypeError, "d must be an integer, got bool"),
+    ("3", TypeError, "d must be an integer, got str"),
+    (-2, ValueError, "d must be >= "),
+])
+def test_bad_d_reads_the_same_in_every_area(where, bad, exc, message):
+    with pytest.raises(exc) as info:
+        _boundaries()[where](d=bad)
+    assert str(info.value).startswith(message), (where, str(info.value))
+
+
+@pytest.mark.parametrize("where", ["run_index", "covering_number_estimate", "SubGen", "gaussian_jl",
+                                   "jl_dimension"])
+@pytest.mark.parametrize("bad, exc, message", [
+    (-1, ValueError, "must be >= "),
+    (1.5, TypeError, "must be an integer, got float"),
+    (False, TypeError, "must be an integer, got bool"),
+])
+def test_bad_count_reads_the_same_in_every_area(where, bad, exc, message):
+    with pytest.raises(exc, match=r"^\w+ " + re.escape(message)):
+        _boundaries()[where](n=bad)
+
+
+@pytest.mark.parametrize("where, upper", [("run_index", "0.5"), ("jl_dimension", "1"),
+                                          ("near_orthogonal_packing", "1")])
+@pytest.mark.parametrize("bad", [float("nan"), 1.5, -0.1, float("inf")])
+def test_bad_eps_reads_the_same_in_every_area(where, upper, bad):
+    with pytest.raises(ValueError, match=rf"^eps must be in \(0, {upper}\), got {re.escape(str(bad))}$"):
+        _boundaries()[where](eps=bad)
+
+
+@pytest.mark.parametrize("where", ["run_index", "jl_dimension", "near_orthogonal_packing"])
+@pytest.mark.parametrize("bad, got", [("0.1", "str"), (True, "bool"), (1j, "complex")])
+def test_non_real_eps_is_a_type_error_everywhere(where, bad, got):
+    with pytest.raises(TypeError, match=rf"^eps must be a real number, got {got}$"):
+        _boundaries()[where](eps=bad)
+
+
+def test_shared_rules_directly():
+    from tensorkv_check._util.validation import check_choice, check_int, check_probability, check_real
+
+    assert check_int("n", np.int64(3), minimum=1) == 3 and type(check_int("n", np.int64(3))) is int
+    with pytest.raises(ValueError, match=r"^n must be in \[1, 4\], got 5$"):
+        check_int("n", 5, minimum=1, maximum=4)
+    assert check_real("r", 0, low=0.0, low_open=False) == 0.0
+    with pytest.raises(ValueError, match=r"^r must be finite and > 0, got 0.0$"):
+        check_real("r", 0, low=0.0)
+    with pytest.raises(ValueError, match=r"^x must be finite, got inf$"):
+        check_real("x", np.inf)
+    with pytest.raises(ValueError, match=r"^p must be in \(0, 1\), got 0.0$"):
+        check_probability("p", 0.0)
+    with pytest.raises(ValueError, match=r"^mode must be one of \['a', 'b'\], got 'c'$"):
+        check_choice("mode", "c", ("b", "a"))
+    with pytest.raises(ValueError, match=r"^mode must be one of"):
+        check_choice("mode", [], ("b", "a"))  # unhashable: not a choice, not a crash
+
+
+# ------------------------------------------------------------------- the one rng policy
+
+def test_as_generator_policy():
+    from tensorkv_check._util.rng import as_generator
+
+    g = np.random.default_rng(5)
+    assert as_generator(g) is g
+    assert as_generator(7).random() == np.random.default_rng(7).random()
+    assert as_generator(np.int64(7)).random() == np.random.default_rng(7).random()
+    ss = np.random.SeedSequence(3)
+    assert as_generator(ss).random() == np.random.default_rng(np.random.SeedSequence(3)).random()
+    for bad in (None, True, 1.0, "0", np.random.RandomState(0)):
+        with pytest.raises(TypeError, match=r"^seed must be an integer seed, a numpy SeedSequence or a numpy "
+                                            r"Generator, got \w+$"):
+            as_generator(bad, "seed")
+    with pytest.raises(ValueError, match=r"^rng must be >= 0, got -1$"):
+        as_generator(-1)
+
+
+@pytest.mark.parametrize("call", [
+    lambda tk, rng: tk.gaussian_jl(3, 4, rng),
+    lambda tk, rng: importlib.import_module("tensorkv_check.geometry").sample_sphere(3, 4, rng),
+    lambda tk, rng: tk.covering_number_estimate(2, 0.5, n_samples=50, n_holdout=10, rng=rng),
+    lambda tk, rng: tk.near_orthogonal_packing(3, 0.5, rng, n_candidates=50),
+    lambda tk, rng: tk.SubGen(d=2, delta=1.0, t=1, s=1, rng=rng),
+])
+def test_every_rng_parameter_follows_the_policy(call):
+    import tensorkv_check as tk
+
+    for ok in (0, np.random.SeedSequence(0), np.random.default_rng(0)):
+        call(tk, ok)
+    for bad in (None, 0.5, True):
+        with pytest.raises(TypeError, match=r"^rng must be an integer seed, a numpy SeedSequence"):
+            call(tk, bad)

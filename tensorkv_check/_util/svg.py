@@ -7,22 +7,31 @@ data always gives the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from contextlib import AbstractContextManager
 from typing import Any, cast
 
 import matplotlib
 from matplotlib.figure import Figure
 
-__all__ = ["RC", "figure_style", "svg_of"]
+__all__ = ["RC", "figure_style", "rc_context", "svg_of"]
 
 #: matplotlib settings under which every figure is drawn and saved.
 RC: dict[str, Any] = {"svg.hashsalt": "tensorkv-check", "svg.fonttype": "none", "font.size": 9}
 
 
+def rc_context(settings: Mapping[str, Any]) -> AbstractContextManager[None]:
+    """:func:`matplotlib.rc_context` for a settings dict typed ``dict[str, Any]``.
+
+    matplotlib's stubs type the keys as a ``Literal`` union of every rc name, which a
+    module-level settings dict cannot satisfy; an unknown key still fails at run time.
+    """
+    return matplotlib.rc_context(cast(Any, dict(settings)))
+
+
 def figure_style() -> AbstractContextManager[None]:
     """The matplotlib settings of :data:`RC`, as a context to draw and save a figure in."""
-    # matplotlib types rc keys as a Literal union; RC holds valid keys only.
-    return matplotlib.rc_context(cast(Any, RC))
+    return rc_context(RC)
 
 
 def svg_of(fig: Figure) -> str:

@@ -46,13 +46,13 @@ followed by the payload, and the header counts in ``M`` like everything else.
 from __future__ import annotations
 
 import math
-import numbers
 import struct
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
 
+from tensorkv_check._util.validation import check_int, check_positive_scale, check_real
 from tensorkv_check.engine.exact_attention import attention, tensor_attention
 from tensorkv_check.engine.protocol import HeadDimScale
 
@@ -65,22 +65,6 @@ _HEADER = struct.Struct("<4sBBHIIdQ")
 _KINDS = {"eviction": 1, "codec": 2, "tensor": 3}
 
 
-def _check_d(owner: str, d: object) -> int:
-    if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral) or int(d) < 1:
-        raise ValueError(f"{owner}: d must be a positive integer, got {d!r}")
-    return int(d)
-
-
-def _check_scale(owner: str, scale: object) -> float | None:
-    if scale is None:
-        return None
-    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-        raise TypeError(f"{owner}: scale must be a real number or None, got {type(scale).__name__}")
-    if not (math.isfinite(float(scale)) and float(scale) > 0):
-        raise ValueError(f"{owner}: scale must be finite and > 0, got {scale!r}")
-    return float(scale)
-
-
 class AdapterBase(HeadDimScale):
     """Shared plumbing of the adapters: ``d``, ``scale``, block checks and the header.
 
@@ -89,13 +73,13 @@ class AdapterBase(HeadDimScale):
     """
 
     inputs: ClassVar[frozenset[str]] = frozenset()
+    _d: int  # required by the constructor, never None
     _KIND: ClassVar[str] = ""
     _ARRAYS: ClassVar[int] = 2
 
     def __init__(self, d: int, scale: float | None = None) -> None:
-        owner = type(self).__name__
-        self._d = _check_d(owner, d)
-        self._scale_arg = _check_scale(owner, scale)
+        self._d = check_int("d", d, minimum=1)
+        self._scale_arg = None if scale is None else check_positive_scale(scale, 1)
         self.n_tokens = 0
 
     # -- protocol ---------------------------------------------------------------
@@ -179,12 +163,7 @@ class _Eviction(AdapterBase):
 
     def __init__(self, d: int, scale: float | None = None, *, keep: float = 0.5) -> None:
         super().__init__(d, scale)
-        owner = type(self).__name__
-        if isinstance(keep, (bool, np.bool_)) or not isinstance(keep, numbers.Real):
-            raise TypeError(f"{owner}: keep must be a fraction in (0, 1], got {type(keep).__name__}")
-        if not 0.0 < float(keep) <= 1.0:
-            raise ValueError(f"{owner}: keep must be a fraction in (0, 1], got {keep!r}")
-        self.keep = float(keep)
+        self.keep = check_real("keep", keep, low=0.0, high=1.0, high_open=False)
         self._K = np.zeros((0, self._d))
         self._V = np.zeros((0, self._d))
 

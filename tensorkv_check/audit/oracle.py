@@ -41,7 +41,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -350,7 +350,12 @@ def benign_point(target: Target, model: str, params: dict[str, Any], kind: str, 
     except Exception as exc:
         out["error"] = f"{type(exc).__name__}: {exc}"
         return out
-    ref = tensor_attention(Q, *stream, scale) if input_kind == "factors" else attention(Q, *stream, scale)
+    if input_kind == "factors":
+        K1, K2, V1, V2 = stream
+        ref = tensor_attention(Q, K1, K2, V1, V2, scale=scale)
+    else:
+        K, V = stream
+        ref = attention(Q, K, V, scale=scale)
     rel = np.linalg.norm(z - ref, axis=1) / np.linalg.norm(ref, axis=1)
     out.update({"M": 8 * len(data), "M_float64": 64 * len(stream) * n * d,
                 "rel_error_mean": float(np.mean(rel)) if np.all(np.isfinite(rel)) else None,
@@ -435,7 +440,7 @@ def _reference_targets(models: Sequence[str], plugins: bool) -> tuple[list[tuple
     return out, broken
 
 
-def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | Sequence[dict[str, Any]] | None = None, *,
+def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None, *,
               models: Sequence[str] | None = None, profile: str = "quick", seed: int = 0, isolate: bool = False,
               reference: bool = True, plugins: bool = True, benign: bool = True,
               progress: Any = None) -> dict[str, Any]:
@@ -482,12 +487,13 @@ def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | Sequence[
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise AuditUsageError(f"seed must be a non-negative integer, got {seed!r}")
     prof = PROFILES[profile]
-    if isinstance(params, (list, tuple)):  # explicit points instead of a grid
-        grid = [dict(p) for p in params] or [{}]
-        grid_spec: dict[str, Any] = {k: sorted({repr(p[k]) for p in grid}) for k in sorted({k for p in grid for k in p})}
-    else:
+    grid_spec: dict[str, Any]
+    if params is None or isinstance(params, Mapping):
         grid_spec = dict(target.default_params if params is None else params)
         grid = param_grid(grid_spec)
+    else:  # explicit points instead of a grid
+        grid = [dict(p) for p in params] or [{}]
+        grid_spec = {k: sorted({repr(p[k]) for p in grid}) for k in sorted({k for p in grid for k in p})}
     if models is None:
         models = target.models
     models = list(models)
@@ -570,7 +576,7 @@ def run_audit(target: Target | str, params: dict[str, Sequence[Any]] | Sequence[
     benign_pts: list[dict[str, Any]] = []
     if benign:
         bn = prof["benign"]
-        bench_models = []
+        bench_models: list[tuple[str, str]] = []  # (model, input kind)
         for m in models:  # one model per input kind: kv-like inputs share their benign data
             kind = "factors" if MODEL_INPUT[m] == "factors" else "kv"
             if kind not in [k for _, k in bench_models]:

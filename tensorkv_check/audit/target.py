@@ -25,7 +25,7 @@ import inspect
 import itertools
 import math
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -142,7 +142,7 @@ def parse_param(text: str) -> tuple[str, tuple[Any, ...]]:
     return name, tuple(_value(p) for p in parts)
 
 
-def param_grid(params: dict[str, Sequence[Any]]) -> list[dict[str, Any]]:
+def param_grid(params: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     """Cartesian product of the parameter values, names in sorted order (``[{}]`` if none)."""
     names = sorted(params)
     return [dict(zip(names, combo)) for combo in itertools.product(*(params[n] for n in names))]

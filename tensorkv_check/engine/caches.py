@@ -29,7 +29,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
+from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
 from tensorkv_check.engine._fastexp import exp_shifted_inplace
 from tensorkv_check.engine.exact_attention import (
     DEFAULT_BLOCK_BYTES,
@@ -234,13 +234,7 @@ class _Decoder(HeadDimScale):
     """Shared plumbing: head dimension, scale, query validation and flop accounting."""
 
     def __init__(self, d: int | None = None, scale: float | None = None) -> None:
-        if d is not None:
-            if isinstance(d, bool) or not isinstance(d, (int, np.integer)):
-                raise TypeError(f"d must be an integer, got {type(d).__name__}")
-            if d < 1:
-                raise ValueError(f"d must be a positive integer, got {d!r}")
-            d = int(d)
-        self._d = d
+        self._d = None if d is None else check_int("d", d, minimum=1)
         self._scale_arg = scale
         if scale is not None:
             check_positive_scale(scale, 1)
@@ -293,8 +287,7 @@ class _CacheDecoder(_Decoder):
     def __init__(self, d: int | None = None, scale: float | None = None, *,
                  block_bytes: int = DEFAULT_BLOCK_BYTES) -> None:
         super().__init__(d, scale)
-        if isinstance(block_bytes, bool) or not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
-            raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+        block_bytes = check_int("block_bytes", block_bytes, minimum=1)
         self._block_bytes = int(block_bytes)
         self._bufs = BufferGroup(self._NAMES)
 

@@ -35,12 +35,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any
 
 import numpy as np
 
+from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
 from tensorkv_check.engine._fastexp import add_weighted_rows, exp_shifted_inplace, row_dots_into
-from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
 
 __all__ = [
     "kron",
@@ -332,8 +334,7 @@ def tensor_attention(
     if V2.shape[0] != K2.shape[0]:
         raise ValueError(f"K2 and V2 must have the same number of rows, got {K2.shape[0]} and {V2.shape[0]}")
     c = check_positive_scale(scale, d)
-    if not isinstance(block_bytes, (int, np.integer)) or block_bytes < 1:
-        raise ValueError(f"block_bytes must be a positive integer, got {block_bytes!r}")
+    block_bytes = check_int("block_bytes", block_bytes, minimum=1)
     return _tensor_attention(Q, K1, K2, V1, V2, c, int(block_bytes))
 
 
@@ -571,7 +572,7 @@ class _ParallelBlocks:
             self._blas_threads_before = min(lib.num_threads for lib in blas.lib_controllers)
             try:
                 with blas.limit(limits=1):
-                    futures = [
+                    futures = [] if pool is None else [
                         pool.submit(_with_errstate, errstate, f, args) for f, args in tasks[1:]
                     ]
                     try:
@@ -592,7 +593,7 @@ class _ParallelBlocks:
         return self._pool
 
 
-def _with_errstate(errstate: dict, f, args: tuple):
+def _with_errstate(errstate: Mapping[str, Any], f: Callable[..., Any], args: tuple) -> Any:
     with np.errstate(**errstate):
         return f(*args)
 

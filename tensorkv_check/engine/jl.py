@@ -21,11 +21,11 @@ by one.
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_positive_int
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import as_float_array, check_choice, check_int, check_probability
 
 __all__ = [
     "gaussian_jl",
@@ -41,27 +41,7 @@ __all__ = [
 _GRAM_BLOCK_BYTES = 8 * 1024 * 1024
 
 
-def _check_rng(rng: object) -> np.random.Generator:
-    # Only a Generator (or an explicit integer seed) keeps results reproducible; the
-    # legacy global RandomState and None (fresh entropy) are refused on purpose.
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy Generator or an integer seed, got {type(rng).__name__}")
-
-
-def _check_open_unit(name: str, value: object) -> float:
-    """``value`` as a float strictly between 0 and 1."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be in the open interval (0, 1), got {value}")
-    return value
-
-
-def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
+def gaussian_jl(k: int, d: int, rng: RngLike) -> np.ndarray:
     """A Gaussian JL matrix ``S ∈ R^{k×d}`` with i.i.d. ``N(0, 1/k)`` entries.
 
     ``E‖Sx‖² = ‖x‖²`` because each of the ``k`` coordinates of ``Sx`` has variance
@@ -73,7 +53,7 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
         Target dimension, ``>= 1``.
     d : int
         Source dimension, ``>= 1``.
-    rng : numpy.random.Generator or int
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
         Source of randomness (an int is used as a seed).
 
     Returns
@@ -83,7 +63,7 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
     Raises
     ------
     TypeError
-        If ``k`` or ``d`` is not an integer or ``rng`` is not a Generator/int.
+        If ``k`` or ``d`` is not an integer or ``rng`` is not an int seed, a SeedSequence or a Generator.
     ValueError
         If ``k < 1`` or ``d < 1``.
 
@@ -98,16 +78,16 @@ def gaussian_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
     Chen et al. 2025, Lemma 3.4; Woodruff, "Sketching as a Tool for Numerical Linear
     Algebra", Theorem 4.
     """
-    k = check_positive_int("k", k)
-    d = check_positive_int("d", d)
-    rng = _check_rng(rng)
+    k = check_int("k", k, minimum=1)
+    d = check_int("d", d, minimum=1)
+    rng = as_generator(rng)
     # The 1/sqrt(k) standard deviation is what makes E‖Sx‖² = ‖x‖²; the proof suite's
     # JL checks fail if it is changed (e.g. to 1/sqrt(d)).
     std = 1.0 / math.sqrt(k)
     return rng.standard_normal((k, d)) * std
 
 
-def sign_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
+def sign_jl(k: int, d: int, rng: RngLike) -> np.ndarray:
     """A random-sign JL matrix with i.i.d. entries ``±1/√k`` (Achlioptas 2003).
 
     Parameters and errors as :func:`gaussian_jl`.
@@ -123,9 +103,9 @@ def sign_jl(k: int, d: int, rng: np.random.Generator | int) -> np.ndarray:
     Chen et al. 2025, Lemma 3.5 (random projections); Achlioptas, "Database-friendly
     random projections", JCSS 2003.
     """
-    k = check_positive_int("k", k)
-    d = check_positive_int("d", d)
-    rng = _check_rng(rng)
+    k = check_int("k", k, minimum=1)
+    d = check_int("d", d, minimum=1)
+    rng = as_generator(rng)
     signs = rng.integers(0, 2, size=(k, d), dtype=np.int8) * 2 - 1
     return signs * (1.0 / math.sqrt(k))
 
@@ -165,9 +145,9 @@ def jl_dimension(eps: float, delta: float, f: int) -> int:
     ----------
     Chen et al. 2025, Lemma 3.4 (k = Ω(ε⁻² log(f/δ))); Dasgupta and Gupta 2003.
     """
-    eps = _check_open_unit("eps", eps)
-    delta = _check_open_unit("delta", delta)
-    f = check_positive_int("f", f)
+    eps = check_probability("eps", eps)
+    delta = check_probability("delta", delta)
+    f = check_int("f", f, minimum=1)
     return math.ceil(2.0 * math.log(2.0 * f / delta) / (eps**2 / 2.0 - eps**3 / 3.0))
 
 
@@ -196,14 +176,14 @@ def near_orthogonal_dimension(n: int, eps: float, delta: float) -> int:
     ----------
     Haris and Onak 2025 (the reduction's key set); Hoeffding 1963.
     """
-    n = check_positive_int("n", n)
-    eps = _check_open_unit("eps", eps)
-    delta = _check_open_unit("delta", delta)
+    n = check_int("n", n, minimum=1)
+    eps = check_probability("eps", eps)
+    delta = check_probability("delta", delta)
     return math.ceil(2.0 * math.log(n * n / delta) / eps**2)
 
 
 def near_orthogonal_keys(
-    n: int, d: int, rng: np.random.Generator | int, kind: str = "rademacher"
+    n: int, d: int, rng: RngLike, kind: str = "rademacher"
 ) -> np.ndarray:
     """``n`` random unit keys in ``R^d`` with small pairwise inner products.
 
@@ -211,7 +191,7 @@ def near_orthogonal_keys(
     ----------
     n, d : int
         Number of keys and their dimension, each ``>= 1``.
-    rng : numpy.random.Generator or int
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     kind : {"rademacher", "gaussian"}
         ``"rademacher"``: i.i.d. entries ``±1/√d`` (exactly unit norm);
         ``"gaussian"``: i.i.d. normal rows normalised to the unit sphere.
@@ -228,17 +208,16 @@ def near_orthogonal_keys(
     >>> np.allclose((K**2).sum(axis=1), 1.0)
     True
     """
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
-    rng = _check_rng(rng)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
+    rng = as_generator(rng)
+    check_choice("kind", kind, ("rademacher", "gaussian"))
     if kind == "rademacher":
         signs = rng.integers(0, 2, size=(n, d), dtype=np.int8) * 2 - 1
         return signs * (1.0 / math.sqrt(d))
-    if kind == "gaussian":
-        G = rng.standard_normal((n, d))
-        # A standard normal row is zero with probability 0; norms are > 0 in practice.
-        return G / np.linalg.norm(G, axis=1, keepdims=True)
-    raise ValueError(f"kind must be 'rademacher' or 'gaussian', got {kind!r}")
+    G = rng.standard_normal((n, d))
+    # A standard normal row is zero with probability 0; norms are > 0 in practice.
+    return G / np.linalg.norm(G, axis=1, keepdims=True)
 
 
 def max_abs_inner(K: np.ndarray) -> float:

@@ -132,6 +132,13 @@ class HeadDimScale:
                              "give a token first")
         return check_positive_scale(self._scale_arg, self._d)
 
+    def _known_d(self) -> int:
+        """``d`` once known (constructor or first token); ``ValueError`` before that."""
+        if self._d is None:
+            raise ValueError(f"{type(self).__name__}: d is undefined until the first token; "
+                             "give a token first")
+        return self._d
+
 
 @runtime_checkable
 class CacheAlgorithm(Protocol):

@@ -14,7 +14,7 @@ from typing import Any
 
 from scipy import stats as _st
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int, check_probability
 
 __all__ = ["BinomialEstimate", "clopper_pearson", "binary_entropy"]
 
@@ -92,11 +92,9 @@ def clopper_pearson(
     >>> round(est.ci_low, 4), est.ci_high
     (0.9638, 1.0)
     """
-    trials = check_positive_int("trials", trials)
-    if isinstance(successes, bool) or not isinstance(successes, int) or not 0 <= successes <= trials:
-        raise ValueError(f"successes must be an integer in [0, trials={trials}], got {successes!r}")
-    if not isinstance(confidence, (int, float)) or not 0 < confidence < 1:
-        raise ValueError(f"confidence must be in (0, 1), got {confidence!r}")
+    trials = check_int("trials", trials, minimum=1)
+    successes = check_int("successes", successes, minimum=0, maximum=trials)
+    confidence = check_probability("confidence", confidence)
     ci = _st.binomtest(successes, trials).proportion_ci(confidence_level=confidence, method="exact")
     return BinomialEstimate(
         trials=trials,

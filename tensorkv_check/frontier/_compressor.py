@@ -46,13 +46,12 @@ parameter, and raises ``ValueError`` naming the compressor.
 from __future__ import annotations
 
 import math
-import numbers
 import struct
 from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
+from tensorkv_check._util.validation import as_float_array, check_choice, check_int, check_positive_scale, same_width
 from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import attention_batch, tensor_attention
 
@@ -87,26 +86,6 @@ _HEADER = struct.Struct("<4sBBHIIdQ")
 BLOCK_ENTRIES = 1 << 22
 
 
-def check_int(owner: str, name: str, value: object, lo: int, hi: int | None = None) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{owner}: {name} must be an integer, got {type(value).__name__}")
-    v = int(value)
-    if v < lo or (hi is not None and v > hi):
-        rng = f"in {lo}…{hi}" if hi is not None else f">= {lo}"
-        raise ValueError(f"{owner}: {name} must be {rng}, got {v}")
-    return v
-
-
-def check_fraction(owner: str, value: object) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{owner}: fraction must be a real number, got {type(value).__name__}")
-    f = float(value)
-    if not (math.isfinite(f) and 0.0 < f <= 1.0):
-        raise ValueError(f"{owner}: fraction must be in (0, 1], got {value!r}")
-    return f
-
-
-
 class Compressor(_protocol.HeadDimScale):
     """Shared plumbing: mode, ``d``, scale, block validation, queries and the byte format.
 
@@ -121,16 +100,11 @@ class Compressor(_protocol.HeadDimScale):
     _META_LEN: ClassVar[int] = 0
 
     def __init__(self, d: int | None = None, scale: float | None = None, *, mode: str = "kv") -> None:
-        name = type(self).__name__
         if d is not None:
-            d = check_int(name, "d", d, 1)
+            d = check_int("d", d, minimum=1)
         if scale is not None:
-            if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
-                raise TypeError(f"{name}: scale must be a real number, got {type(scale).__name__}")
-            check_positive_scale(float(scale), 1)
-            scale = float(scale)
-        if mode not in MODES:
-            raise ValueError(f"{name}: mode must be one of {sorted(MODES)}, got {mode!r}")
+            scale = check_positive_scale(scale, 1)
+        check_choice("mode", mode, MODES)
         self._d = d
         self._scale_arg = scale
         self.mode = mode
@@ -198,7 +172,7 @@ class Compressor(_protocol.HeadDimScale):
         if self.n_tokens == 0:
             raise ValueError(f"{owner}: cannot query an empty compressor; ingest at least one token first")
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._known_d(), q=q)
         single = q.ndim == 1
         Q = q.reshape(1, -1) if single else q
         arrs = self._reconstructed()
@@ -206,7 +180,8 @@ class Compressor(_protocol.HeadDimScale):
             raise ValueError(f"{owner}: every token was evicted; nothing to attend over")
         c = self.scale
         if self.mode == "factors":
-            out = tensor_attention(Q, *arrs, scale=c)
+            K1, K2, V1, V2 = arrs
+            out = tensor_attention(Q, K1, K2, V1, V2, scale=c)
         else:
             out = attention_batch(Q, arrs[0], arrs[1], c)
         return out[0] if single else out
@@ -289,5 +264,8 @@ class Compressor(_protocol.HeadDimScale):
 def meta_int(owner: str, name: str, x: float, lo: int, hi: int | None = None) -> int:
     if not (math.isfinite(x) and x == int(x)):
         raise ValueError(f"{owner}: data is corrupt: {name} = {x} is not an integer")
-    return check_int(owner, name, int(x), lo, hi)
+    try:
+        return check_int(name, int(x), minimum=lo, maximum=hi)
+    except ValueError as exc:
+        raise ValueError(f"{owner}: data is corrupt: {exc}") from None
 

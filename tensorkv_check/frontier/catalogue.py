@@ -31,7 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tensorkv_check.frontier._compressor import COMPRESSOR_KIND_CODES, MODES, check_int
+from tensorkv_check._util.validation import check_choice, check_int
+from tensorkv_check.frontier._compressor import COMPRESSOR_KIND_CODES, MODES
 from tensorkv_check.frontier.eviction import AttentionScoreEviction, KeyNormEviction, RandomEviction, WindowEviction
 from tensorkv_check.frontier.lowrank import LowRankSVD
 from tensorkv_check.frontier.quantization import UniformQuantizer
@@ -81,7 +82,7 @@ def subgen_factory(mode: str, s: int, seed: int, scale: float | None = None, *, 
 
     if mode not in MODES:
         raise ValueError(f"subgen: mode must be one of {sorted(MODES)}, got {mode!r}")
-    s = check_int("subgen", "s", s, 1)
+    s = check_int("s", s, minimum=1)
     if mode == "factors":
         return lambda d: SubGen4Cache(d, scale, delta1=delta, t1=t, s=s, rng=seed)
     cls = SubGen if mode == "kv" else SubGen2Cache
@@ -125,8 +126,7 @@ def make_factory(name: str, mode: str, budget: float, *, seed: int = 0,
         (the compressor's constructor names the parameter).
     """
     entry = catalogue_entry(name)
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {sorted(MODES)}, got {mode!r}")
+    check_choice("mode", mode, MODES)
     return entry.build(mode, budget, seed, scale)
 
 

@@ -36,13 +36,12 @@ from typing import Any
 
 import numpy as np
 
+from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.frontier._compressor import (
     BLOCK_ENTRIES,
     KEY_ARRAYS,
     MODES,
     Compressor,
-    check_fraction,
-    check_int,
     meta_int,
 )
 from tensorkv_check.frontier.bitpack import read_f64
@@ -70,9 +69,8 @@ class _Eviction(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  max_tokens: int | None = None, mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        name = type(self).__name__
-        self.fraction = check_fraction(name, fraction)
-        self.max_tokens = None if max_tokens is None else check_int(name, "max_tokens", max_tokens, 1)
+        self.fraction = check_real("fraction", fraction, low=0.0, high=1.0, high_open=False)
+        self.max_tokens = None if max_tokens is None else check_int("max_tokens", max_tokens, minimum=1)
         self._kept: list[np.ndarray] | None = None  # one (kept, d) array per mode array
         self._extra: np.ndarray = np.zeros(0)  # per-kept-token statistic (scores)
 
@@ -90,11 +88,17 @@ class _Eviction(Compressor):
         k = math.ceil(self.fraction * n - 1e-12)
         return k if self.max_tokens is None else min(k, self.max_tokens)
 
-    def _reconstruct(self) -> list[np.ndarray]:
+    def _kept_arrays(self) -> list[np.ndarray]:
+        """The kept rows per array; empty arrays before the first token."""
+        if self._kept is None:
+            return [np.zeros((0, self._known_d()))] * len(MODES[self.mode])
         return list(self._kept)
 
+    def _reconstruct(self) -> list[np.ndarray]:
+        return self._kept_arrays()
+
     def _sections(self) -> list[bytes]:
-        arrs = self._kept if self._kept is not None else [np.zeros((0, self._d))] * len(MODES[self.mode])
+        arrs = self._kept_arrays()
         return [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrs] + [
             np.ascontiguousarray(self._extra, dtype="<f8").tobytes()]
 
@@ -116,7 +120,7 @@ class _Eviction(Compressor):
         kept = meta_int(type(self).__name__, "kept", meta[2], 0, n)
         if len(sections) != len(names) + 1:
             raise ValueError(f"expected {len(names) + 1} data sections, got {len(sections)}")
-        self._kept = [read_f64(s, kept, self._d, nm) for s, nm in zip(sections, names)]
+        self._kept = [read_f64(s, kept, self._known_d(), nm) for s, nm in zip(sections, names)]
         extra = sections[-1]
         if len(extra) not in (0, 8 * kept):
             raise ValueError(f"score section is {len(extra)} bytes, expected 0 or {8 * kept}")
@@ -155,7 +159,7 @@ class RandomEviction(_Eviction):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  seed: int = 0, mode: str = "kv") -> None:
         super().__init__(d, scale, fraction=fraction, mode=mode)
-        self.seed = check_int("RandomEviction", "seed", seed, 0, (1 << 53) - 1)
+        self.seed = check_int("seed", seed, minimum=0, maximum=(1 << 53) - 1)
 
     def _add(self, arrays: list[np.ndarray]) -> None:
         u = _splitmix_uniform(self.seed, self.n_tokens, arrays[0].shape[0])
@@ -206,7 +210,7 @@ class WindowEviction(_Eviction):
     def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
                  sinks: int = 4, max_tokens: int | None = None, mode: str = "kv") -> None:
         super().__init__(d, scale, fraction=fraction, max_tokens=max_tokens, mode=mode)
-        self.sinks = check_int("WindowEviction", "sinks", sinks, 0)
+        self.sinks = check_int("sinks", sinks, minimum=0)
 
     @classmethod
     def _kwargs_from_meta(cls, meta):

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check.frontier._compressor import MODES, Compressor, check_int, meta_int
+from tensorkv_check._util.validation import check_int
+from tensorkv_check.frontier._compressor import MODES, Compressor, meta_int
 from tensorkv_check.frontier.bitpack import read_f64
 
 __all__ = ["LowRankSVD"]
@@ -45,21 +46,22 @@ class LowRankSVD(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, rank: int,
                  mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        self.rank = check_int("LowRankSVD", "rank", rank, 1)
-        if self._d is not None and self.rank > self._d:
-            raise ValueError(f"LowRankSVD: rank must be in 1…d = {self._d}, got {self.rank}")
-        self._A: list[np.ndarray] | None = None
-        self._B: list[np.ndarray] | None = None
+        self.rank = check_int("rank", rank, minimum=1, maximum=self._d)
+        # Per array: the factors A (tokens × r) and B (r × d) of the rank-r reconstruction;
+        # empty lists until the first block fixes how many arrays the mode has.
+        self._A: list[np.ndarray] = []
+        self._B: list[np.ndarray] = []
 
     def _add(self, arrays: list[np.ndarray]) -> None:
-        if self.rank > self._d:
-            raise ValueError(f"LowRankSVD: rank must be in 1…d = {self._d}, got {self.rank}")
-        if self._A is None:
+        # d was unknown at construction: the rank's upper end is checked on first data.
+        d = self._known_d()
+        check_int("rank", self.rank, minimum=1, maximum=d)
+        if not self._A:
             self._A = [np.zeros((0, 0)) for _ in arrays]
-            self._B = [np.zeros((0, self._d)) for _ in arrays]
+            self._B = [np.zeros((0, d)) for _ in arrays]
         for i, X in enumerate(arrays):
             A, B = self._A[i], self._B[i]
-            G = (A @ B).T @ (A @ B) if A.size else np.zeros((self._d, self._d))
+            G = (A @ B).T @ (A @ B) if A.size else np.zeros((d, d))
             G = G + X.T @ X
             w, U = np.linalg.eigh(G)
             r = min(self.rank, A.shape[0] + X.shape[0])
@@ -73,7 +75,7 @@ class LowRankSVD(Compressor):
 
     @property
     def stored_rank(self) -> int:
-        return 0 if self._B is None else int(self._B[0].shape[0])
+        return int(self._B[0].shape[0]) if self._B else 0
 
     def _reconstruct(self) -> list[np.ndarray]:
         return [A @ B for A, B in zip(self._A, self._B)]
@@ -82,8 +84,6 @@ class LowRankSVD(Compressor):
         return [float(self.rank), float(self.stored_rank)]
 
     def _sections(self) -> list[bytes]:
-        if self._A is None:
-            return []
         out: list[bytes] = []
         for A, B in zip(self._A, self._B):
             out += [np.ascontiguousarray(A, "<f8").tobytes(), np.ascontiguousarray(B, "<f8").tobytes()]

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, check_int, meta_int
+from tensorkv_check._util.validation import check_int
+from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, meta_int
 from tensorkv_check.frontier.bitpack import RowCodes
 
 __all__ = ["UniformQuantizer"]
@@ -49,8 +50,8 @@ class UniformQuantizer(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, bits: int,
                  key_bits: int | None = None, mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        self.bits = check_int("UniformQuantizer", "bits", bits, 1, 16)
-        self.key_bits = self.bits if key_bits is None else check_int("UniformQuantizer", "key_bits", key_bits, 1, 16)
+        self.bits = check_int("bits", bits, minimum=1, maximum=16)
+        self.key_bits = self.bits if key_bits is None else check_int("key_bits", key_bits, minimum=1, maximum=16)
         self._rows = [RowCodes() for _ in MODES[mode]]
 
     def _bits_of(self, i: int) -> int:
@@ -61,7 +62,7 @@ class UniformQuantizer(Compressor):
             self._rows[i].add(a, self._bits_of(i))
 
     def _reconstruct(self) -> list[np.ndarray]:
-        return [r.decode(self._d) for r in self._rows]
+        return [r.decode(self._known_d()) for r in self._rows]
 
     def _meta(self) -> list[float]:
         return [float(self.bits), float(self.key_bits)]
@@ -69,7 +70,7 @@ class UniformQuantizer(Compressor):
     def _sections(self) -> list[bytes]:
         out: list[bytes] = []
         for i, r in enumerate(self._rows):
-            out += r.sections(self._d, self._bits_of(i))
+            out += r.sections(self._known_d(), self._bits_of(i))
         return out
 
     @classmethod

@@ -19,7 +19,8 @@ import math
 
 import numpy as np
 
-from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, check_int, meta_int
+from tensorkv_check._util.validation import check_int
+from tensorkv_check.frontier._compressor import KEY_ARRAYS, MODES, Compressor, meta_int
 from tensorkv_check.frontier.bitpack import RowCodes, packed_len, read_f32
 
 __all__ = ["SignSketch"]
@@ -51,10 +52,9 @@ class SignSketch(Compressor):
     def __init__(self, d: int | None = None, scale: float | None = None, *, sketch_dim: int,
                  value_bits: int = 8, seed: int = 0, mode: str = "kv") -> None:
         super().__init__(d, scale, mode=mode)
-        o = "SignSketch"
-        self.sketch_dim = check_int(o, "sketch_dim", sketch_dim, 1, 1 << 20)
-        self.value_bits = check_int(o, "value_bits", value_bits, 1, 16)
-        self.seed = check_int(o, "seed", seed, 0, (1 << 53) - 1)
+        self.sketch_dim = check_int("sketch_dim", sketch_dim, minimum=1, maximum=1 << 20)
+        self.value_bits = check_int("value_bits", value_bits, minimum=1, maximum=16)
+        self.seed = check_int("seed", seed, minimum=0, maximum=(1 << 53) - 1)
         self._signs: dict[int, list[np.ndarray]] = {i: [] for i in KEY_ARRAYS[mode]}
         self._norms: dict[int, list[np.ndarray]] = {i: [] for i in KEY_ARRAYS[mode]}
         self._vals = {i: RowCodes() for i in range(len(MODES[mode])) if i not in KEY_ARRAYS[mode]}
@@ -62,7 +62,7 @@ class SignSketch(Compressor):
 
     def _matrix(self) -> np.ndarray:
         if self._S is None:
-            self._S = np.random.default_rng(self.seed).standard_normal((self.sketch_dim, self._d))
+            self._S = np.random.default_rng(self.seed).standard_normal((self.sketch_dim, self._known_d()))
         return self._S
 
     def _add(self, arrays: list[np.ndarray]) -> None:
@@ -91,7 +91,7 @@ class SignSketch(Compressor):
                 signs = np.where(sg, 1.0, -1.0)
                 out.append((nr.astype(np.float64) * math.sqrt(math.pi / 2) / m)[:, None] * (signs @ S))
             else:
-                out.append(self._vals[i].decode(self._d))
+                out.append(self._vals[i].decode(self._known_d()))
         return out
 
     def _meta(self) -> list[float]:
@@ -104,7 +104,7 @@ class SignSketch(Compressor):
                 sg, nr = self._key_state(i)
                 out += [np.packbits(sg.reshape(-1), bitorder="little").tobytes(), nr.astype("<f4").tobytes()]
             else:
-                out += self._vals[i].sections(self._d, self.value_bits)
+                out += self._vals[i].sections(self._known_d(), self.value_bits)
         return out
 
     @classmethod

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 from scipy import stats as _st
 
+from tensorkv_check._util.validation import check_choice
 from tensorkv_check.frontier import catalogue as _cz
 from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.subgen.data import clustered_stream, queries as _queries
@@ -250,8 +251,7 @@ def build_tasks(profile: str, seed: int, plugins: dict[str, dict[str, Any]] | No
     compressor plugin at its budgets on the models whose input kind it ingests; the
     built-in points and their seeds do not depend on which plugins are installed.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
+    check_choice("profile", profile, PROFILES)
     prof = PROFILES[profile]
     tasks: list[Task] = []
 
@@ -325,6 +325,7 @@ def collect(results: Sequence[TaskResult]) -> dict[str, Any]:
             out["task_errors"].append({"key": res.task.key, "seed": res.seed, "error": res.error})
             continue
         v = res.value
+        assert v is not None  # an ok result always carries the task's dict
         if v["kind"] == "benign":
             out["benign"].append(v)
         elif v.get("sweep") == "subgen-adversarial":

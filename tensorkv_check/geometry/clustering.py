@@ -16,9 +16,9 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array
+from tensorkv_check._util.validation import as_float_array, check_real
 from tensorkv_check.engine.distances import sq_distances
-from tensorkv_check.geometry._checks import _check_positive_real, _readonly
+from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.nets import greedy_net
 
 __all__ = [
@@ -77,21 +77,22 @@ def _dsatur_exact(adj: list[list[int]], n: int, lower: int, best: int, best_colo
 
     for c, v in enumerate(clique):
         paint(v, c)
-    state = {"best": best, "colour": list(best_colour), "nodes": 0}
+    best_k, best_col, nodes = best, list(best_colour), 0
 
     def search(k: int) -> bool:
-        state["nodes"] += 1
+        nonlocal best_k, best_col, nodes
+        nodes += 1
         if not uncoloured:
-            state["best"] = k
-            state["colour"] = list(colour)
+            best_k = k
+            best_col = list(colour)
             return k <= lower
         v = max(uncoloured, key=key.__getitem__)
         cv = count[v]
         options = [c for c in range(k) if cv[c] == 0]
-        if k + 1 < state["best"]:
+        if k + 1 < best_k:
             options.append(k)
         for c in options:
-            if max(k, c + 1) >= state["best"]:
+            if max(k, c + 1) >= best_k:
                 break
             paint(v, c)
             done = search(max(k, c + 1))
@@ -100,9 +101,9 @@ def _dsatur_exact(adj: list[list[int]], n: int, lower: int, best: int, best_colo
                 return True
         return False
 
-    if state["best"] > lower:
+    if best_k > lower:
         search(len(clique))
-    return state["best"], state["colour"], state["nodes"]
+    return best_k, best_col, nodes
 
 
 def _exact_min_clusters(X: np.ndarray, delta: float) -> tuple[int, np.ndarray, str]:
@@ -240,7 +241,7 @@ def cluster_bracket(K: np.ndarray, delta: float, *, exact: bool | None = None) -
     (DSatur); spec thm:subgen.
     """
     X = as_float_array("K", K, (2,))
-    delta = _check_positive_real("delta", delta)
+    delta = check_real("delta", delta, low=0.0)
     if exact is not None and not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be a bool or None, got {type(exact).__name__}")
     n = X.shape[0]

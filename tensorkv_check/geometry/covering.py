@@ -18,14 +18,10 @@ import numpy as np
 from scipy import special as _special
 from scipy.spatial import cKDTree
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_real
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
-from tensorkv_check.geometry._checks import (
-    _check_positive_real,
-    _check_rng,
-    _pow,
-    _side,
-)
+from tensorkv_check.geometry._checks import _pow, _side
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.sampling import sample_ball, sample_sphere
 
@@ -152,9 +148,9 @@ def covering_bounds(d: int, delta: float, r: float = 1.0, sphere: bool = True) -
     ----------
     Vershynin (2018), Proposition 4.2.12 and Corollary 4.2.13; spec thm:covering.
     """
-    d = check_positive_int("d", d)
-    delta = _check_positive_real("delta", delta)
-    r = _check_positive_real("r", r)
+    d = check_int("d", d, minimum=1)
+    delta = check_real("delta", delta, low=0.0)
+    r = check_real("r", r, low=0.0)
     if not isinstance(sphere, (bool, np.bool_)):
         raise TypeError(f"sphere must be a bool, got {type(sphere).__name__}")
     sphere = bool(sphere)
@@ -240,7 +236,7 @@ def covering_number_estimate(
     *,
     n_samples: int = 20_000,
     n_holdout: int = 2_000,
-    rng: np.random.Generator,
+    rng: RngLike,
 ) -> CoveringEstimate:
     """Estimate ``N(S, δ)`` for the sphere ``r S^{d-1}`` or ball ``r B^d`` (thm:covering).
 
@@ -271,7 +267,7 @@ def covering_number_estimate(
     n_samples : int, keyword-only, default 20000
     n_holdout : int, keyword-only, default 2000
         Fresh points for ``holdout``.
-    rng : numpy.random.Generator, keyword-only
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
 
     Returns
     -------
@@ -281,7 +277,7 @@ def covering_number_estimate(
     ------
     TypeError, ValueError
         For ``d < 1``, ``delta <= 0``, ``r <= 0``, non-positive sample sizes or an
-        ``rng`` that is not a Generator.
+        ``rng`` that is not an int seed, a SeedSequence or a Generator.
 
     Examples
     --------
@@ -296,9 +292,9 @@ def covering_number_estimate(
     Vershynin (2018), Section 4.2; spec thm:covering.
     """
     bounds = covering_bounds(d, delta, r, sphere)
-    n_samples = check_positive_int("n_samples", n_samples)
-    n_holdout = check_positive_int("n_holdout", n_holdout)
-    rng = _check_rng(rng)
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    n_holdout = check_int("n_holdout", n_holdout, minimum=1)
+    rng = as_generator(rng)
     draw = sample_sphere if bounds.sphere else sample_ball
     X = draw(n_samples, bounds.d, rng, bounds.r)
     net = greedy_net(X, bounds.delta)

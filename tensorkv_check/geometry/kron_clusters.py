@@ -14,9 +14,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_positive_int
+from tensorkv_check._util.validation import as_float_array, check_int, check_probability, check_real
 from tensorkv_check.engine.distances import diameter
-from tensorkv_check.geometry._checks import _check_eps, _check_positive_real, _readonly
+from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.clustering import (
     EXACT_CLUSTER_LIMIT,
     ClusterBracket,
@@ -144,9 +144,9 @@ def kron_cluster_bracket(
     B = as_float_array("K2", K2, (2,))
     if A.shape[1] != B.shape[1]:
         raise ValueError(f"K1 and K2 must have the same width d, got {A.shape[1]} and {B.shape[1]}")
-    delta1 = _check_positive_real("delta1", delta1)
-    delta2 = _check_positive_real("delta2", delta2)
-    max_cluster_rows = check_positive_int("max_cluster_rows", max_cluster_rows)
+    delta1 = check_real("delta1", delta1, low=0.0)
+    delta2 = check_real("delta2", delta2, low=0.0)
+    max_cluster_rows = check_int("max_cluster_rows", max_cluster_rows, minimum=1)
     f1 = cluster_bracket(A, delta1, exact=exact)
     f2 = cluster_bracket(B, delta2, exact=exact)
     lab1, lab2 = f1.best_labels, f2.best_labels
@@ -268,11 +268,11 @@ def kron_tightness_search(
     >>> res.ratio >= 1.0 / (res.m1 * res.m2) and res.max_worst_ratio <= 1 + 1e-12
     True
     """
-    alpha = _check_eps(alpha, "alpha")
-    max_examples = check_positive_int("max_examples", max_examples)
-    seed = check_positive_int("seed", seed, minimum=0)
-    n_max = check_positive_int("n_max", n_max)
-    d_max = check_positive_int("d_max", d_max)
+    alpha = check_probability("alpha", alpha)
+    max_examples = check_int("max_examples", max_examples, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    n_max = check_int("n_max", n_max, minimum=1)
+    d_max = check_int("d_max", d_max, minimum=1)
     if n_max * n_max > EXACT_CLUSTER_LIMIT:
         raise ValueError(f"n_max = {n_max} gives n_max^2 > EXACT_CLUSTER_LIMIT = "
                          f"{EXACT_CLUSTER_LIMIT}; use n_max <= 7")

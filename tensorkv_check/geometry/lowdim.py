@@ -56,14 +56,14 @@ measurements as runner tasks whose seeds the runner derives.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from scipy.spatial import cKDTree
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_probability, check_real
 from tensorkv_check.engine.caches import StandardDecoder
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.packing import near_orthogonal_packing
@@ -98,15 +98,6 @@ PACKING_EPS = 0.45
 _CONFIDENCE = 0.99
 
 
-def _check_real_in(name: str, value: object, lo: float, hi: float) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not lo < value < hi:
-        raise ValueError(f"{name} must lie in the open interval ({lo}, {hi}), got {value}")
-    return value
-
-
 def loglog_slope(xs: Sequence[float], ys: Sequence[float]) -> float:
     """Least-squares slope of ``log y`` against ``log x``.
 
@@ -137,7 +128,7 @@ def fit_exponent(ds: Sequence[int], sizes: Sequence[int]) -> tuple[float, float]
 
 
 # ------------------------------------------------------------------ (b) Index at the packing
-def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+def packing_keys(packing: np.ndarray, n: int, rng: RngLike) -> np.ndarray:
     """``n`` unit keys: the packing's first ``min(n, P)`` rows, then uniform unit vectors.
 
     Parameters
@@ -145,7 +136,7 @@ def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     packing : ndarray, shape (P, d)
         Unit rows (e.g. ``near_orthogonal_packing(...).vectors``).
     n : int, ``>= 1``
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
         Draws the ``n − P`` extra keys (none when ``n <= P``).
 
     Examples
@@ -157,7 +148,8 @@ def packing_keys(packing: np.ndarray, n: int, rng: np.random.Generator) -> np.nd
     A = np.asarray(packing, dtype=np.float64)
     if A.ndim != 2 or A.shape[0] < 1 or not np.isfinite(A).all():
         raise ValueError("packing must be a non-empty finite 2-D array of unit rows")
-    n = check_positive_int("n", n)
+    n = check_int("n", n, minimum=1)
+    rng = as_generator(rng)
     if n <= A.shape[0]:
         return A[:n].copy()
     return np.vstack([A, sample_sphere(n - A.shape[0], A.shape[1], rng)])
@@ -213,12 +205,11 @@ def packing_index_run(
     (1.0, True, 16.0)
     """
     A = np.asarray(packing, dtype=np.float64)
-    n = check_positive_int("n", n, 2)
-    queries = check_positive_int("queries", queries)
-    seed = check_positive_int("seed", seed, 0)
-    if isinstance(C, (bool, np.bool_)) or not isinstance(C, numbers.Real) or not math.isfinite(C) or C <= 0:
-        raise ValueError(f"C must be a finite real > 0, got {C!r}")
-    confidence = _check_real_in("confidence", confidence, 0.0, 1.0)
+    n = check_int("n", n, minimum=2)
+    queries = check_int("queries", queries, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    check_real("C", C, low=0.0)
+    confidence = check_probability("confidence", confidence)
     key_ss, bit_ss, bob_ss = np.random.SeedSequence(seed).spawn(3)
     K = packing_keys(A, n, np.random.default_rng(key_ss))
     d = K.shape[1]
@@ -289,9 +280,9 @@ def collapse_sweep(
     >>> s["P"] >= 2 and s["summary"]["fixed"]["guaranteed_all_decoded"]
     True
     """
-    d = check_positive_int("d", d, 2)
-    eps = _check_real_in("eps", eps, 0.0, 0.5)
-    seed = check_positive_int("seed", seed, 0)
+    d = check_int("d", d, minimum=2)
+    eps = check_real("eps", eps, low=0.0, high=0.5)
+    seed = check_int("seed", seed, minimum=0)
     mults = [float(m) for m in mults]
     if not mults or any(not math.isfinite(m) or m <= 0 for m in mults):
         raise ValueError(f"mults must be a non-empty list of positive multipliers, got {mults}")
@@ -305,7 +296,7 @@ def collapse_sweep(
     eps_p = max(inner, normdev)
     C_star = reduction_C(P, eps_p)
     if n_cap is not None:
-        n_cap = check_positive_int("n_cap", n_cap, 2)
+        n_cap = check_int("n_cap", n_cap, minimum=2)
         while round(2 * mults[-1] * P) <= n_cap:
             mults.append(2 * mults[-1])
     ns = sorted({max(2, int(round(m * P))) for m in mults})
@@ -365,16 +356,14 @@ def plateau_coverage(
     >>> p["counts"][1] <= p["cover_upper"], p["open_rate"]["trials"]
     (True, 500)
     """
-    d = check_positive_int("d", d)
-    ns = tuple(check_positive_int("ns", x) for x in ns)
+    d = check_int("d", d, minimum=1)
+    ns = tuple(check_int("ns", x, minimum=1) for x in ns)
     if len(ns) < 2 or any(b <= a for a, b in zip(ns, ns[1:])):
         raise ValueError(f"ns must be at least two strictly increasing lengths, got {ns}")
-    if isinstance(delta, (bool, np.bool_)) or not isinstance(delta, numbers.Real) or not 0 < delta < math.inf:
-        raise ValueError(f"delta must be a finite real > 0, got {delta!r}")
-    if isinstance(r, (bool, np.bool_)) or not isinstance(r, numbers.Real) or not 0 < r < math.inf:
-        raise ValueError(f"r must be a finite real > 0, got {r!r}")
-    holdout = check_positive_int("holdout", holdout)
-    seed = check_positive_int("seed", seed, 0)
+    check_real("delta", delta, low=0.0)
+    check_real("r", r, low=0.0)
+    holdout = check_int("holdout", holdout, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
     s_stream, s_hold = np.random.SeedSequence(seed).spawn(2)
     X = sample_ball(ns[-1], d, np.random.default_rng(s_stream), float(r))
     net = greedy_net(X, delta / 2.0)
@@ -436,12 +425,12 @@ def ball_memory(
     """
     from tensorkv_check.subgen.standard import SubGen
 
-    d = check_positive_int("d", d)
-    ns = [check_positive_int("ns", x) for x in ns]
+    d = check_int("d", d, minimum=1)
+    ns = [check_int("ns", x, minimum=1) for x in ns]
     if len(ns) < 2 or any(b <= a for a, b in zip(ns, ns[1:])):
         raise ValueError(f"ns must be at least two strictly increasing lengths, got {ns}")
-    tail = check_positive_int("tail", tail, 2)
-    seed = check_positive_int("seed", seed, 0)
+    tail = check_int("tail", tail, minimum=2)
+    seed = check_int("seed", seed, minimum=0)
     s_keys, s_vals, s_comp = np.random.SeedSequence(seed).spawn(3)
     K = sample_ball(ns[-1], d, np.random.default_rng(s_keys), float(r))
     V = np.random.default_rng(s_vals).standard_normal((ns[-1], d))

@@ -22,9 +22,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 from threadpoolctl import threadpool_limits
 
-from tensorkv_check._util.validation import as_float_array, check_positive_int
+from tensorkv_check._util.validation import as_float_array, check_int, check_real
 from tensorkv_check.engine.distances import sq_distances
-from tensorkv_check.geometry._checks import _check_positive_real, _readonly
+from tensorkv_check.geometry._checks import _readonly
 
 __all__ = [
     "Net",
@@ -231,7 +231,8 @@ class _CentreIndex:
                 self.trees = [(cKDTree(self.X[self.ids[: self.m]]), 0)]
                 self.n_tree = self.m
                 self._tree_query(rows, best, arg)
-                if self.tree_cost * b < predicted:
+                # _tree_query has just timed the tree, so tree_cost is set.
+                if self.tree_cost is not None and self.tree_cost * b < predicted:
                     self.tree_mode = True
                 else:
                     self._leave_tree_mode()
@@ -241,7 +242,8 @@ class _CentreIndex:
         self._brute(rows, self.n_tree, self.m, best, arg)
         self._tree_query(rows, best, arg)
         # leave tree mode only if brute force is predicted to be clearly cheaper
-        if self.pair_cost is not None and 2.0 * self.pair_cost * self.n_tree < self.tree_cost:
+        if (self.pair_cost is not None and self.tree_cost is not None
+                and 2.0 * self.pair_cost * self.n_tree < self.tree_cost):
             self._leave_tree_mode()
         return best, arg
 
@@ -367,8 +369,8 @@ def greedy_net(points: np.ndarray, delta: float, *, block: int = 512) -> Net:
     sets are nets); spec thm:covering.
     """
     X = as_float_array("points", points, (2,))
-    delta = _check_positive_real("delta", delta)
-    block = check_positive_int("block", block)
+    delta = check_real("delta", delta, low=0.0)
+    block = check_int("block", block, minimum=1)
     if X.shape[0] >= _LIMIT_THREADS_FROM:
         with threadpool_limits(_BLAS_THREADS):
             idx, assignment = _leader(X, delta, block)

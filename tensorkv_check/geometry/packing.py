@@ -13,8 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import _check_eps, _check_rng, _readonly
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_probability
+from tensorkv_check.geometry._checks import _readonly
 from tensorkv_check.geometry.nets import _lex_first_independent
 
 __all__ = [
@@ -95,7 +96,7 @@ def _greedy_code(d: int, eps: float, two_sided: bool, rng: np.random.Generator,
 def near_orthogonal_packing(
     d: int,
     eps: float,
-    rng: np.random.Generator,
+    rng: RngLike,
     *,
     two_sided: bool = True,
     n_candidates: int = 20_000,
@@ -126,7 +127,7 @@ def near_orthogonal_packing(
     ----------
     d : int, ``>= 1``
     eps : float in (0, 1)
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     two_sided : bool, keyword-only, default True
     n_candidates : int, keyword-only, default 20000
         Candidates drawn per restart.
@@ -157,23 +158,24 @@ def near_orthogonal_packing(
     Haris and Onak 2025 (near-orthogonal keys); Conway, Hardin and Sloane 1996,
     "Packing lines, planes, etc."; spec lem:near-orthogonal, thm:covering.
     """
-    d = check_positive_int("d", d)
-    eps = _check_eps(eps)
-    rng = _check_rng(rng)
+    d = check_int("d", d, minimum=1)
+    eps = check_probability("eps", eps)
+    rng = as_generator(rng)
     if not isinstance(two_sided, (bool, np.bool_)):
         raise TypeError(f"two_sided must be a bool, got {type(two_sided).__name__}")
-    n_candidates = check_positive_int("n_candidates", n_candidates)
-    restarts = check_positive_int("restarts", restarts)
-    batch = check_positive_int("batch", batch)
+    n_candidates = check_int("n_candidates", n_candidates, minimum=1)
+    restarts = check_int("restarts", restarts, minimum=1)
+    batch = check_int("batch", batch, minimum=1)
     if max_size is not None:
-        max_size = check_positive_int("max_size", max_size)
-    best = None
+        max_size = check_int("max_size", max_size, minimum=1)
+    best: np.ndarray | None = None
     sizes = []
     for _ in range(restarts):
         A = _greedy_code(d, eps, bool(two_sided), rng, n_candidates, batch, max_size)
         sizes.append(int(A.shape[0]))
         if best is None or A.shape[0] > best.shape[0]:
             best = A
+    assert best is not None  # restarts >= 1
     if best.shape[0] >= 2:
         G = best @ best.T
         G = np.abs(G) if two_sided else G
@@ -213,7 +215,7 @@ class PackingGrowth:
         return dict(self.__dict__)
 
 
-def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> PackingGrowth:
+def packing_growth(ds, eps: float, rng: RngLike, **kwargs: Any) -> PackingGrowth:
     """Run :func:`near_orthogonal_packing` for each ``d`` in ``ds`` and fit ``e^{a + c d}``.
 
     thm:covering: packings of size ``e^{Θ(d)}`` with pairwise ``|<u,v>| <= eps`` exist.
@@ -223,7 +225,7 @@ def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> P
     ds : sequence of int
         At least two distinct dimensions.
     eps : float in (0, 1)
-    rng : numpy.random.Generator
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator
     **kwargs
         Passed to :func:`near_orthogonal_packing`.
 
@@ -233,11 +235,11 @@ def packing_growth(ds, eps: float, rng: np.random.Generator, **kwargs: Any) -> P
     >>> g.sizes[0] <= 3 and g.c > 0
     True
     """
-    ds = tuple(check_positive_int("ds", x) for x in ds)
+    ds = tuple(check_int("ds", x, minimum=1) for x in ds)
     if len(set(ds)) < 2:
         raise ValueError(f"ds must hold at least two distinct dimensions, got {ds}")
-    eps = _check_eps(eps)
-    rng = _check_rng(rng)
+    eps = check_probability("eps", eps)
+    rng = as_generator(rng)
     sizes = tuple(near_orthogonal_packing(x, eps, rng, **kwargs).size for x in ds)
     c, a = np.polyfit(np.asarray(ds, float), np.log(np.asarray(sizes, float)), 1)
     return PackingGrowth(ds=ds, sizes=sizes, eps=eps,

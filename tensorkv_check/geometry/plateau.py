@@ -13,13 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import (
-    _check_positive_real,
-    _check_rng,
-    _pow,
-    _side,
-)
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_real
+from tensorkv_check.geometry._checks import _pow, _side
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.sampling import sample_ball
 
@@ -72,7 +68,7 @@ class Plateau:
 
 
 def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
-                    rng: np.random.Generator) -> Plateau:
+                    rng: RngLike) -> Plateau:
     """Online cluster counts of ``n`` uniform keys in ``r B^d`` for each ``n`` in ``ns``.
 
     thm:covering (low-dimensional regime): keys of norm ``<= r`` are
@@ -89,7 +85,7 @@ def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
     delta : float, ``> 0``
         Cluster diameter.
     r : float, default 1.0
-    rng : numpy.random.Generator, keyword-only
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
 
     Returns
     -------
@@ -101,13 +97,13 @@ def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
     >>> p.counts[0] <= p.counts[1] <= p.counts[2] <= p.cover_upper
     True
     """
-    d = check_positive_int("d", d)
-    ns = tuple(check_positive_int("ns", x) for x in ns)
+    d = check_int("d", d, minimum=1)
+    ns = tuple(check_int("ns", x, minimum=1) for x in ns)
     if len(ns) < 2 or any(b <= a for a, b in zip(ns, ns[1:])):
         raise ValueError(f"ns must be at least two strictly increasing lengths, got {ns}")
-    delta = _check_positive_real("delta", delta)
-    r = _check_positive_real("r", r)
-    rng = _check_rng(rng)
+    delta = check_real("delta", delta, low=0.0)
+    r = check_real("r", r, low=0.0)
+    rng = as_generator(rng)
     X = sample_ball(ns[-1], d, rng, r)
     centres = greedy_net(X, delta / 2.0).indices
     counts = tuple(int(np.searchsorted(centres, n)) for n in ns)

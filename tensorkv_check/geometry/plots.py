@@ -17,11 +17,10 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-import matplotlib
 import numpy as np
 from matplotlib.figure import Figure
 
-from tensorkv_check._util.svg import svg_of
+from tensorkv_check._util.svg import rc_context, svg_of
 
 __all__ = ["covering_svg", "plateau_svg", "packing_svg", "collapse_svg", "ball_memory_svg"]
 
@@ -67,7 +66,7 @@ def covering_svg(estimates: Iterable[Any]) -> str:
     groups: dict[tuple, list[Mapping[str, Any]]] = {}
     for e in map(_as_dict, estimates):
         groups.setdefault((e["d"], e["sphere"], e["r"]), []).append(e)
-    with matplotlib.rc_context(_FONT):
+    with rc_context(_FONT):
         fig = Figure(figsize=(6.0, 4.0))
         ax = fig.add_subplot()
         for i, (key, items) in enumerate(sorted(groups.items())):
@@ -118,7 +117,7 @@ def plateau_svg(plateaus: Iterable[Any]) -> str:
     >>> plateau_svg([p]).startswith("<svg")
     True
     """
-    with matplotlib.rc_context(_FONT):
+    with rc_context(_FONT):
         fig = Figure(figsize=(6.0, 4.0))
         ax = fig.add_subplot()
         for i, p in enumerate(map(_as_dict, plateaus)):
@@ -161,7 +160,7 @@ def packing_svg(growth: Any) -> str:
     """
     g = _as_dict(growth)
     ds = np.asarray(g["ds"], float)
-    with matplotlib.rc_context(_FONT):
+    with rc_context(_FONT):
         fig = Figure(figsize=(5.5, 3.6))
         ax = fig.add_subplot()
         kind = "|<u,v>|" if g["two_sided"] else "<u,v>"
@@ -203,7 +202,7 @@ def collapse_svg(sweeps: Iterable[Mapping[str, Any]]) -> str:
     True
     """
     sweeps = list(sweeps)
-    with matplotlib.rc_context(_FONT):
+    with rc_context(_FONT):
         fig = Figure(figsize=(6.4, 4.2))
         ax = fig.add_subplot()
         lo = min(min(r["n"] for r in s["runs"]["fixed"]) / s["P"] for s in sweeps)
@@ -245,7 +244,7 @@ def ball_memory_svg(series: Iterable[Mapping[str, Any]]) -> str:
     >>> ball_memory_svg([ball_memory(2, [1000, 2000], seed=0)]).startswith("<svg")
     True
     """
-    with matplotlib.rc_context(_FONT):
+    with rc_context(_FONT):
         fig = Figure(figsize=(6.0, 4.0))
         ax = fig.add_subplot()
         for i, b in enumerate(series):

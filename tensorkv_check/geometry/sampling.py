@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.geometry._checks import _check_positive_real, _check_rng
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_real
 
 __all__ = [
     "sample_sphere",
@@ -16,7 +16,7 @@ __all__ = [
 ]
 
 
-def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+def sample_sphere(n: int, d: int, rng: RngLike, r: float = 1.0) -> np.ndarray:
     """``n`` points uniform on the sphere of radius ``r`` in R^d (normalised Gaussians).
 
     Examples
@@ -25,10 +25,10 @@ def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> n
     >>> np.allclose(np.linalg.norm(X, axis=1), 1.0)
     True
     """
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
-    rng = _check_rng(rng)
-    r = _check_positive_real("r", r)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
+    rng = as_generator(rng)
+    r = check_real("r", r, low=0.0)
     X = rng.standard_normal((n, d))
     norms = np.linalg.norm(X, axis=1, keepdims=True)
     while (norms == 0).any():  # probability zero, but never divide by zero
@@ -38,7 +38,7 @@ def sample_sphere(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> n
     return r * X / norms
 
 
-def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.ndarray:
+def sample_ball(n: int, d: int, rng: RngLike, r: float = 1.0) -> np.ndarray:
     """``n`` points uniform in the closed ball of radius ``r`` in R^d.
 
     A uniform direction times radius ``r U^{1/d}``, ``U`` uniform on [0, 1].
@@ -49,6 +49,7 @@ def sample_ball(n: int, d: int, rng: np.random.Generator, r: float = 1.0) -> np.
     >>> bool((np.linalg.norm(X, axis=1) <= 2.0).all())
     True
     """
+    rng = as_generator(rng)  # once: the directions and the radii share one stream
     S = sample_sphere(n, d, rng)
-    r = _check_positive_real("r", r)
+    r = check_real("r", r, low=0.0)
     return S * (r * rng.random(n) ** (1.0 / d))[:, None]

@@ -14,13 +14,13 @@ measured numbers. Paper items: thm:covering, lem:near-orthogonal of Chen et al. 
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.io import json_safe
+from tensorkv_check._util.validation import check_choice, check_int
 
 # The measurements (scipy, the Index harness) are imported where they run: the report
 # imports every section at start-up, and the command line imports the report for its
@@ -85,27 +85,7 @@ def task_covering(params: dict[str, Any], seed: int) -> dict[str, Any]:
     e = covering_number_estimate(params["d"], params["delta"], sphere=params["sphere"],
                                  n_samples=params["samples"], n_holdout=500,
                                  rng=np.random.default_rng(seed))
-    return _jsonable(e.to_dict())
-
-
-def _jsonable(obj: Any) -> Any:
-    """Plain JSON types (floats, ints, lists, dicts); ±inf and NaN become None."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (numbers.Integral,)):
-        return int(obj)
-    if isinstance(obj, (numbers.Real,)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if hasattr(obj, "to_dict"):
-        return _jsonable(obj.to_dict())
-    return obj
+    return json_safe(e.to_dict())
 
 
 def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> dict[str, Any]:
@@ -128,9 +108,8 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
         ``seed``. The same arguments give the same
         dict.
     """
-    if profile not in PROFILES:
-        raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
-    seed = check_positive_int("seed", seed, 0)
+    check_choice("profile", profile, PROFILES)
+    seed = check_int("seed", seed, minimum=0)
     from tensorkv_check.geometry.lowdim import PACKING_EPS, fit_exponent
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
 
@@ -165,7 +144,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     c_fit, a_fit = fit_exponent(ds, sizes)
     packing = {"ds": ds, "sizes": sizes, "eps": PACKING_EPS, "two_sided": True, "c": c_fit, "a": a_fit,
                "lemma_sizes": [math.exp(PACKING_EPS ** 2 * d / 4) for d in ds]}
-    return _jsonable({"profile": profile, "seed": seed, "covering": by_fn["task_covering"],
+    return json_safe({"profile": profile, "seed": seed, "covering": by_fn["task_covering"],
                       "plateaus": by_fn["task_plateau"], "collapse": collapse, "packing": packing,
                       "ball_memory": by_fn["task_ball_memory"]})
 
@@ -235,7 +214,8 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
         + ", ".join(f"{s} (d={d})" for d, s in zip(pk["ds"], pk["sizes"]))
         + f"; fit P(d) ≈ e^({pk['a']:.2f} + {pk['c']:.3f}·d), i.e. c = {pk['c']:.3f}; lem:near-orthogonal "
         f"guarantees only e^(ε²d/4) = e^({pk['eps'] ** 2 / 4:.4f}·d).")})
-    fixed_sat, growing = [], []
+    fixed_sat: list[int] = []  # dimensions whose info ratio saturates at a fixed C
+    growing: list[int] = []
     for c in data["collapse"]:
         sf, sg = c["summary"]["fixed"], c["summary"]["formula"]
         (fixed_sat if sf["info_ratio_last"] <= 2.0 else growing).append(c["d"])

@@ -23,11 +23,10 @@ Both implement the protocol of :mod:`tensorkv_check.engine.protocol`.
 
 from __future__ import annotations
 
-import numbers
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_positive_scale, same_width
+from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
 from tensorkv_check.engine.caches import FACTOR_NAMES, BufferGroup, token_blocks
 from tensorkv_check.engine.protocol import HeadDimScale, pack_state, unpack_param, unpack_state
 
@@ -37,19 +36,11 @@ __all__ = ["FactorKeepingTwoCache", "TruncatingRowCache"]
 _BLOCK_ENTRIES = 1 << 22
 
 
-def _check_d(d: object) -> int | None:
-    if d is None:
-        return None
-    if isinstance(d, (bool, np.bool_)) or not isinstance(d, numbers.Integral) or d < 1:
-        raise ValueError(f"d must be a positive integer, got {d!r}")
-    return int(d)
-
-
 class _RowAlgorithm(HeadDimScale):
     """Shared plumbing: ``d``, ``scale``, query validation."""
 
     def __init__(self, d: int | None, scale: float | None) -> None:
-        self._d = _check_d(d)
+        self._d = None if d is None else check_int("d", d, minimum=1)
         if scale is not None:
             check_positive_scale(scale, 1)
         self._scale_arg = scale
@@ -60,7 +51,7 @@ class _RowAlgorithm(HeadDimScale):
 
     def _queries(self, q: object) -> np.ndarray:
         q = as_float_array("q", q, (1, 2))
-        same_width(self._d, q=q)
+        same_width(self._known_d(), q=q)
         return q
 
 
@@ -210,11 +201,7 @@ class TruncatingRowCache(_RowAlgorithm):
 
     def __init__(self, d: int | None = None, budget_rows: int = 1, scale: float | None = None) -> None:
         super().__init__(d, scale)
-        if isinstance(budget_rows, (bool, np.bool_)) or not isinstance(budget_rows, numbers.Integral):
-            raise TypeError(f"budget_rows must be an integer, got {type(budget_rows).__name__}")
-        if budget_rows < 1:
-            raise ValueError(f"budget_rows must be >= 1, got {budget_rows}")
-        self.budget_rows = int(budget_rows)
+        self.budget_rows = check_int("budget_rows", budget_rows, minimum=1)
         self._rows = BufferGroup(("kt", "vt"))
         self.dropped_rows = 0
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 from tensorkv_check.engine.stats import binary_entropy
 
 __all__ = ["reduction_C", "fano_bound", "fano_success_ceiling"]
@@ -45,7 +45,7 @@ def reduction_C(rows: int, eps: float) -> float:
     ----------
     Haris and Onak 2025; spec thm:ho25-lb.
     """
-    rows = check_positive_int("rows", rows, 2)
+    rows = check_int("rows", rows, minimum=2)
     if not 0 <= eps < 0.5:
         raise ValueError(f"eps must be in [0, 1/2) for the reduction's C, got {eps}")
     return math.log(4.0 * (rows - 1)) / (1.0 - 2.0 * eps)

@@ -50,12 +50,11 @@ within ``ε`` of ``δ_ij``, its norms are not exactly 1) and ``"jl-sign"`` (the 
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine.jl import gaussian_jl, max_abs_inner, near_orthogonal_keys, sign_jl
 
 __all__ = ["MODELS", "MODEL_INPUT", "KEY_FAMILIES", "IndexInstance", "make_instance", "key_rows", "key_coherence"]
@@ -252,14 +251,9 @@ def key_coherence(keys: np.ndarray, rows: np.ndarray | None = None) -> tuple[flo
 
 
 def check_instance_args(model: object, n: object, d: object, seed: object, key_family: object):
-    if not isinstance(model, str) or model not in MODELS:
-        raise ValueError(f"model must be one of {MODELS}, got {model!r}")
-    n = check_positive_int("n", n, 2)
-    d = check_positive_int("d", d, 1)
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral):
-        raise TypeError(f"seed must be a non-negative integer, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed}")
-    if not isinstance(key_family, str) or key_family not in KEY_FAMILIES:
-        raise ValueError(f"key_family must be one of {KEY_FAMILIES}, got {key_family!r}")
-    return model, n, d, int(seed), key_family
+    check_choice("model", model, MODELS)
+    n = check_int("n", n, minimum=2)
+    d = check_int("d", d, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    check_choice("key_family", key_family, KEY_FAMILIES)
+    return model, n, d, seed, key_family

@@ -25,8 +25,6 @@ scale ``C`` and Fano's bound in :mod:`tensorkv_check.index.bounds`.
 
 from __future__ import annotations
 
-import math
-import numbers
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,7 +32,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_choice, check_int, check_probability, check_real
 from tensorkv_check.engine.caches import FourCacheDecoder, StandardDecoder, TwoCacheDecoder
 from tensorkv_check.index.algorithms import FactorKeepingTwoCache
 from tensorkv_check.engine.protocol import (
@@ -269,12 +267,6 @@ class IndexResult:
 
 
 
-def _check_real(name: str, value: object) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    return float(value)
-
-
 def _resolve_factory(algorithm: object, model: str) -> Callable[[int], Any]:
     if isinstance(algorithm, str):
         if algorithm not in ALGORITHMS:
@@ -372,22 +364,15 @@ def run_index(
     """
     t_start = time.perf_counter()
     model, n, d, seed, key_family = check_instance_args(model, n, d, seed, key_family)
-    queries = check_positive_int("queries", queries, 1)
+    queries = check_int("queries", queries, minimum=1)
     if eps is not None and C is not None:
         raise ValueError("pass at most one of eps and C: C is computed from eps")
     if eps is not None:
-        eps = _check_real("eps", eps)
-        if not 0.0 < eps < 0.5:
-            raise ValueError(f"eps must be in the open interval (0, 1/2), got {eps}")
+        eps = check_real("eps", eps, low=0.0, high=0.5)
     if C is not None:
-        C = _check_real("C", C)
-        if not math.isfinite(C) or C <= 0:
-            raise ValueError(f"C must be finite and > 0, got {C}")
-    confidence = _check_real("confidence", confidence)
-    if not 0.0 < confidence < 1.0:
-        raise ValueError(f"confidence must be in the open interval (0, 1), got {confidence}")
-    if eps_scope not in ("auto", "all", "queried"):
-        raise ValueError(f"eps_scope must be 'auto', 'all' or 'queried', got {eps_scope!r}")
+        C = check_real("C", C, low=0.0)
+    confidence = check_probability("confidence", confidence)
+    check_choice("eps_scope", eps_scope, ("auto", "all", "queried"))
     factory = _resolve_factory(algorithm, model)
     timings: dict[str, float] = {}
 

@@ -49,7 +49,7 @@ import matplotlib
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 from tensorkv_check.index.bounds import fano_success_ceiling
 from tensorkv_check.index.reduction import IndexResult, run_index
 from tensorkv_check.index.algorithms import TruncatingRowCache
@@ -208,20 +208,20 @@ def sweep_dimension(
         ``d_over_ln_n``. ``seed`` is the sweep seed; each point's ``seed`` is its
         task's (``run=``: see the module docstring).
     """
-    queries = check_positive_int("queries", queries)
+    queries = check_int("queries", queries, minimum=1)
     if (ratios is None) == (ds is None):
         raise ValueError("pass exactly one of ratios and ds")
     rows_of = (lambda n: n) if model in ("standard", "four-cache") else (lambda n: n * n)
     grid: list[tuple[int, int]] = []
     thresholds: dict[int, int] = {}
     for n in ns:
-        n = check_positive_int("n", n, 2)
+        n = check_int("n", n, minimum=2)
         d_star = near_orthogonal_dimension(rows_of(n), eps_target, delta)
         thresholds[n] = d_star
         if ratios is not None:
             dd = {max(1, round(r * math.log(n))) for r in ratios}
         else:
-            dd = {check_positive_int("d", d) for d in ds}  # type: ignore[union-attr]
+            dd = {check_int("d", d, minimum=1) for d in ds}  # type: ignore[union-attr]
         dd.add(d_star)
         grid += [(n, d) for d in sorted(dd)]
     base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}

@@ -51,6 +51,9 @@ from typing import Any
 
 import numpy as np
 
+from tensorkv_check._util.io import json_default
+from tensorkv_check._util.validation import check_int
+
 __all__ = [
     "code_version",
     "manifest_differences",
@@ -77,15 +80,6 @@ def _canonical(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
-def _json_default(obj: Any) -> Any:
-    # numpy scalars and arrays are the usual strays in a task's value.
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    raise TypeError(f"value of type {type(obj).__name__} is not JSON-serialisable")
-
-
 def _normalise(value: Any) -> dict[str, Any]:
     """The value as it reads back from JSON (tuples become lists, keys strings).
 
@@ -94,7 +88,7 @@ def _normalise(value: Any) -> dict[str, Any]:
     """
     if not isinstance(value, dict):
         raise TypeError(f"a task must return a dict, got {type(value).__name__}")
-    return json.loads(json.dumps(value, default=_json_default))
+    return json.loads(json.dumps(value, default=json_default))
 
 
 @dataclass(frozen=True)
@@ -182,8 +176,7 @@ def task_seed(sweep_seed: int, key: str) -> int:
 
     ``SeedSequence([sweep_seed, *sha256(key)[:16]])`` reduced to a non-negative 63-bit int.
     """
-    if not isinstance(sweep_seed, (int, np.integer)) or isinstance(sweep_seed, bool) or sweep_seed < 0:
-        raise ValueError(f"sweep seed must be a non-negative int, got {sweep_seed!r}")
+    sweep_seed = check_int("seed", sweep_seed, minimum=0)
     words = np.frombuffer(hashlib.sha256(key.encode()).digest()[:16], dtype="<u4")
     ss = np.random.SeedSequence([int(sweep_seed), *map(int, words)])
     return int(ss.generate_state(2, dtype=np.uint32).view("<u8")[0] >> 1)
@@ -329,8 +322,7 @@ class SweepRunner:
         resume: bool = False,
         progress: Progress | None = None,
     ) -> None:
-        if isinstance(jobs, bool) or not isinstance(jobs, (int, np.integer)) or jobs < 1:
-            raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+        jobs = check_int("jobs", jobs, minimum=1)
         if scheduler is not None and not isinstance(scheduler, str) and not hasattr(scheduler, "submit"):
             raise TypeError(f"scheduler must be an address string or a distributed.Client, got "
                             f"{type(scheduler).__name__}")
@@ -359,7 +351,8 @@ class SweepRunner:
     def describe(self) -> dict[str, Any]:
         sched = self.scheduler
         if sched is not None and not isinstance(sched, str):
-            sched = getattr(sched, "scheduler_info", lambda: {})().get("address", "client")
+            info: dict[str, Any] = getattr(sched, "scheduler_info", dict)()
+            sched = info.get("address", "client")
         return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched}
 
     def __enter__(self) -> "SweepRunner":
@@ -403,8 +396,8 @@ class SweepRunner:
 
     def _run(self, tasks: list[Task], seed: int, name: str, jobs: int | None,
              ckpt: Path | None) -> list[TaskResult]:
-        if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
-            raise ValueError(f"jobs must be a positive integer, got {jobs!r}")
+        if jobs is not None:
+            jobs = check_int("jobs", jobs, minimum=1)
         for t in tasks:
             if not isinstance(t, Task):
                 raise TypeError(f"tasks must be Task objects, got {type(t).__name__}")
@@ -510,7 +503,7 @@ class SweepRunner:
 
     def _run_pool(self, todo: list[int], tasks: list[Task], seeds: list[int],
                   finished: Callable[[int, TaskResult], None]) -> None:
-        suspects: list[int] = []
+        suspects: list[tuple[int, bool]] = []  # (task index, died alone in the pool)
         pending = list(todo)
         while pending:
             self._runs += 1
@@ -547,10 +540,10 @@ class SweepRunner:
             suspects += [(i, len(culprits) == 1) for i in culprits]
             pending = [i for i in lost if i not in started]  # never ran: not charged
         for i, definite in sorted(suspects):
-            r = self._retry_alone(tasks[i], seeds[i])
-            if r is None and not definite:  # its first death alone: now it has one retry left
-                r = self._retry_alone(tasks[i], seeds[i])
-            finished(i, r or _error(tasks[i], seeds[i], "worker process died while running the task, "
+            retried = self._retry_alone(tasks[i], seeds[i])
+            if retried is None and not definite:  # its first death alone: now it has one retry left
+                retried = self._retry_alone(tasks[i], seeds[i])
+            finished(i, retried or _error(tasks[i], seeds[i], "worker process died while running the task, "
                                     "twice (retried once, alone in a fresh process)"))
 
     def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:

@@ -14,12 +14,12 @@ All randomness comes from a numpy Generator passed in (or built from an int seed
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.rng import RngLike, as_generator
+from tensorkv_check._util.validation import check_int, check_real
 
 __all__ = [
     "GROWTHS",
@@ -38,23 +38,6 @@ __all__ = [
 GROWTHS = ("constant", "log", "sqrt", "linear")
 
 
-def _rng(rng: object) -> np.random.Generator:
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, (numbers.Integral, np.random.SeedSequence)):
-        raise TypeError(f"rng must be an integer seed, a SeedSequence or a numpy Generator, got {type(rng).__name__}")
-    return np.random.default_rng(rng)
-
-
-def _positive(name: str, value: object) -> float:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a real number, got {type(value).__name__}")
-    value = float(value)
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be finite and > 0, got {value}")
-    return value
-
-
 def cluster_count(n: int, growth: str = "constant", c: float = 8.0) -> int:
     """Number of clusters for ``n`` tokens: ``c``, ``c·ln n``, ``c·√n`` or ``n`` (rounded up, in [1, n]).
 
@@ -63,8 +46,8 @@ def cluster_count(n: int, growth: str = "constant", c: float = 8.0) -> int:
     >>> [cluster_count(10_000, g, 2.0) for g in GROWTHS]
     [2, 19, 200, 10000]
     """
-    n = check_positive_int("n", n)
-    c = _positive("c", c)
+    n = check_int("n", n, minimum=1)
+    c = check_real("c", c, low=0.0)
     if growth == "constant":
         m = c
     elif growth == "log":
@@ -92,7 +75,7 @@ def _values(rng: np.random.Generator, n: int, d: int, op_norm: float, rank: int 
     if rank is None:
         G = rng.standard_normal((n, d))
     else:
-        rank = check_positive_int("value_rank", rank)
+        rank = check_int("value_rank", rank, minimum=1)
         G = rng.standard_normal((n, rank)) @ rng.standard_normal((rank, d))
     top = np.linalg.norm(G, 2)
     if top == 0:  # pragma: no cover - probability zero
@@ -154,7 +137,7 @@ def clustered_stream(
     radius: float = 1.0,
     value_op_norm: float = 1.0,
     value_rank: int | None = None,
-    rng: object,
+    rng: RngLike,
 ) -> ClusteredStream:
     """``n`` tokens whose keys are (m, δ)-clusterable by construction.
 
@@ -182,13 +165,13 @@ def clustered_stream(
     >>> st.K.shape, st.m, bool(np.all(np.linalg.norm(st.K - st.centres[st.labels], axis=1) <= 0.1))
     ((100, 3), 4, True)
     """
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
-    delta = _positive("delta", delta)
-    radius = _positive("radius", radius)
-    value_op_norm = _positive("value_op_norm", value_op_norm)
-    m = cluster_count(n, growth, growth_c) if m is None else check_positive_int("m", m)
-    g = _rng(rng)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
+    delta = check_real("delta", delta, low=0.0)
+    radius = check_real("radius", radius, low=0.0)
+    value_op_norm = check_real("value_op_norm", value_op_norm, low=0.0)
+    m = cluster_count(n, growth, growth_c) if m is None else check_int("m", m, minimum=1)
+    g = as_generator(rng)
     centres = radius * _sphere(g, m, d)
     labels = g.integers(0, m, size=n)
     K = centres[labels] + _ball(g, n, d, delta / 2.0)
@@ -231,14 +214,14 @@ def clustered_tensor_stream(
     radius1: float = 1.0,
     radius2: float | None = None,
     value_rank: int | None = None,
-    rng: object,
+    rng: RngLike,
 ) -> ClusteredTensorStream:
     """``n`` four-cache tokens ``(K1, K2, V1, V2)`` with clusterable factor keys.
 
     Each factor is an independent :func:`clustered_stream`; ``V1`` and ``V2`` get
     ``‖V_i‖_op = 1`` and the product's ``‖V1 ⊘ V2‖_op`` is reported.
     """
-    g = _rng(rng)
+    g = as_generator(rng)
     m2 = m1 if m2 is None else m2
     delta2 = delta1 if delta2 is None else delta2
     radius2 = radius1 if radius2 is None else radius2
@@ -267,16 +250,16 @@ def product_rows(K1: np.ndarray, K2: np.ndarray, V1: np.ndarray, V2: np.ndarray)
     return K1[j] * K2[k], V1[j] * V2[k]
 
 
-def queries(n: int, d: int, r: float, *, rng: object, towards: np.ndarray | None = None) -> np.ndarray:
+def queries(n: int, d: int, r: float, *, rng: RngLike, towards: np.ndarray | None = None) -> np.ndarray:
     """``n`` queries of norm exactly ``r``.
 
     Uniform directions, or (with ``towards``, rows of target vectors) the direction of
     a random target plus isotropic noise of the same norm, so the softmax is peaked.
     """
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
     r = float(r)
-    g = _rng(rng)
+    g = as_generator(rng)
     x = g.standard_normal((n, d))
     if towards is not None:
         T = np.asarray(towards, dtype=np.float64)

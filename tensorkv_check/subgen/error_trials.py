@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream, product_rows, queries
@@ -113,8 +113,7 @@ def default_settings() -> list[BoundSetting]:
 def _check_setting(setting: BoundSetting) -> None:
     if not isinstance(setting, BoundSetting):
         raise TypeError(f"setting must be a BoundSetting, got {type(setting).__name__}")
-    if setting.model not in MODELS:
-        raise ValueError(f"setting.model must be one of {MODELS}, got {setting.model!r}")
+    check_choice("setting.model", setting.model, MODELS)
     if setting.query_kind not in ("towards", "uniform"):
         raise ValueError(f"setting.query_kind must be 'towards' or 'uniform', got {setting.query_kind!r}")
 
@@ -174,7 +173,8 @@ def trial_instance(setting: BoundSetting, seed: int, trial: int,
     _check_setting(setting)
     S = setting
     s_data, s_query, s_comp = np.random.SeedSequence([int(seed), int(trial)]).spawn(3)
-    comp = (factory or build_compressor)(S, s_comp)
+    # A factory may return any compressor with the model's ingest/query (test doubles, mutants).
+    comp: Any = (factory or build_compressor)(S, s_comp)
     if S.model == "subgen":
         st = clustered_stream(S.n, S.d, m=S.m, delta=S.delta, radius=S.radius, rng=s_data)
         q = queries(1, S.d, S.r, rng=s_query, towards=st.centres if S.query_kind == "towards" else None)[0]
@@ -298,8 +298,8 @@ def error_bound_rate(
     (20, 0)
     """
     _check_setting(setting)
-    trials = check_positive_int("trials", trials)
-    seed = check_positive_int("seed", seed, minimum=0)
+    trials = check_int("trials", trials, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
     fails = 0
     ratios = np.empty(trials)
     worst: dict[str, Any] = {}

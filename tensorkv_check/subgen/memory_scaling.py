@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.subgen.data import (
@@ -86,12 +86,13 @@ def memory_scaling(
         for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the prediction is constant in n; else bytes vs
         predicted rows, ≈ 1 when memory tracks it), ``measured_by``.
     """
-    if model not in MEMORY_MODELS:
-        raise ValueError(f"model must be one of {MEMORY_MODELS}, got {model!r}")
-    if growth not in GROWTHS:
-        raise ValueError(f"growth must be one of {GROWTHS}, got {growth!r}")
-    ns = [check_positive_int("n", n) for n in ns]
-    out_bytes, clusters, predicted = [], [], []
+    check_choice("model", model, MEMORY_MODELS)
+    check_choice("growth", growth, GROWTHS)
+    ns = [check_int("n", n, minimum=1) for n in ns]
+    out_bytes: list[int] = []
+    clusters: list[int | list[int]] = []  # per n: cluster count (two per factor for SubGen4Cache)
+    predicted: list[int] = []
+    obj: object  # the compressor or decoder whose message is measured
     measured_by = "len(to_bytes())"
     for i, n in enumerate(ns):
         g = np.random.SeedSequence([seed, i])
@@ -99,11 +100,12 @@ def memory_scaling(
         if model in ("subgen", "exact-standard"):
             st = clustered_stream(n, d, m=m, delta=delta, radius=radius, rng=g)
             if model == "subgen":
-                obj = SubGen(d, 1.0, delta=delta, t=t, s=s, rng=g.spawn(1)[0])
+                sg = SubGen(d, 1.0, delta=delta, t=t, s=s, rng=g.spawn(1)[0])
                 for a in range(0, n, 4096):
-                    obj.ingest(st.K[a : a + 4096], st.V[a : a + 4096])
-                clusters.append(obj.n_clusters)
-                predicted.append(obj.n_clusters * (t + 1) + 2 * s)
+                    sg.ingest(st.K[a : a + 4096], st.V[a : a + 4096])
+                clusters.append(sg.n_clusters)
+                predicted.append(sg.n_clusters * (t + 1) + 2 * s)
+                obj = sg
             else:
                 obj = _exact_standard(st.K, st.V, d)
                 clusters.append(m)
@@ -112,16 +114,18 @@ def memory_scaling(
             ts = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, rng=g)
             R = radius + delta / 2.0
             if model == "subgen2cache":
-                obj = SubGen2Cache(d, 1.0, delta=2 * delta * R, t=t, s=s, rng=g.spawn(1)[0])
+                sg2 = SubGen2Cache(d, 1.0, delta=2 * delta * R, t=t, s=s, rng=g.spawn(1)[0])
                 Kt, Vt = product_rows(ts.K1, ts.K2, ts.V1, ts.V2)
                 for a in range(0, Kt.shape[0], 8192):
-                    obj.ingest(Kt[a : a + 8192], Vt[a : a + 8192])
-                clusters.append(obj.n_clusters)
-                predicted.append(obj.n_clusters * (t + 1) + 2 * s)
+                    sg2.ingest(Kt[a : a + 8192], Vt[a : a + 8192])
+                clusters.append(sg2.n_clusters)
+                predicted.append(sg2.n_clusters * (t + 1) + 2 * s)
+                obj = sg2
             elif model == "subgen4cache":
-                obj = SubGen4Cache(d, 1.0, delta1=delta, t1=t, s=s, rng=g.spawn(1)[0])
-                obj.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
-                m1, m2 = obj.n_clusters
+                sg4 = SubGen4Cache(d, 1.0, delta1=delta, t1=t, s=s, rng=g.spawn(1)[0])
+                sg4.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+                m1, m2 = sg4.n_clusters
+                obj = sg4
                 clusters.append([m1, m2])
                 predicted.append((m1 + m2) * (t + 1) + 4 * s * d)
             else:
@@ -157,7 +161,7 @@ def _feed_decoder(obj: Any, K1, K2, V1, V2) -> None:
 def _exact_standard(K: np.ndarray, V: np.ndarray, d: int) -> Any:
     """The exact standard-attention decoder if the engine has one, else a byte-count stand-in."""
     try:
-        from tensorkv_check.engine.caches import StandardDecoder  # type: ignore[attr-defined]
+        from tensorkv_check.engine.caches import StandardDecoder
     except ImportError:
         class _Stand:  # the protocol's byte format for a K and a V array
             def __init__(self, n: int) -> None:

@@ -34,14 +34,7 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from tensorkv_check._util.validation import check_positive_int, check_positive_scale
-from tensorkv_check.subgen._checks import (
-    _check_delta,
-    _check_eps,
-    _check_nonneg,
-    _check_prob,
-    _check_real,
-)
+from tensorkv_check._util.validation import check_int, check_positive_scale, check_probability, check_real
 
 __all__ = [
     "SubGenParameters",
@@ -66,11 +59,11 @@ def bernstein_sample_size(ratio: float, rel_error: float, failure: float) -> int
     >>> bernstein_sample_size(math.e, 0.5, 0.05)  # 2(e-1)(7/6)ln(40)/0.25 = 59.2
     60
     """
-    ratio = _check_real("ratio", ratio)
+    ratio = check_real("ratio", ratio)
     if ratio < 1:
         raise ValueError(f"ratio must be >= 1, got {ratio}")
-    a = _check_prob("rel_error", rel_error)
-    p = _check_prob("failure", failure)
+    a = check_probability("rel_error", rel_error)
+    p = check_probability("failure", failure)
     t = 2.0 * (ratio - 1.0) * (1.0 + a / 3.0) * math.log(2.0 / p) / (a * a)
     return max(1, math.ceil(t - 1e-9))
 
@@ -166,14 +159,14 @@ def subgen_parameters(
     >>> subgen_parameters(0.5, 0.05, 2.0, 8192, 4, scale=1.0, constants="unit").s
     16
     """
-    eps = _check_eps(eps)
-    delta = _check_delta("delta", delta)
-    r = _check_nonneg("r", r)
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
+    eps = check_probability("eps", eps)
+    delta = check_real("delta", delta, low=0.0)
+    r = check_real("r", r, low=0.0, low_open=False)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
     c = check_positive_scale(scale, d)
-    p = _check_prob("failure_probability", failure_probability)
-    sr = float(d) if stable_rank is None else _check_real("stable_rank", stable_rank)
+    p = check_probability("failure_probability", failure_probability)
+    sr = float(d) if stable_rank is None else check_real("stable_rank", stable_rank)
     if not 0 < sr <= d:
         raise ValueError(f"stable_rank must be in (0, d={d}], got {sr}")
     constants = _check_constants(constants)
@@ -245,17 +238,17 @@ def subgen4_parameters(
     SubGen (``sr`` of ``V1⊘V2``, at most ``d``). Unit constants:
     ``t1 = t2 = ⌈e^{2cr(δ1R2 + R1δ2)} ln(n²)/ε²⌉``, ``s = ⌈d/ε²⌉``.
     """
-    eps = _check_eps(eps)
-    delta1 = _check_delta("delta1", delta1)
-    delta2 = _check_delta("delta2", delta2)
-    R1 = _check_nonneg("R1", R1)
-    R2 = _check_nonneg("R2", R2)
-    r = _check_nonneg("r", r)
-    n = check_positive_int("n", n)
-    d = check_positive_int("d", d)
+    eps = check_probability("eps", eps)
+    delta1 = check_real("delta1", delta1, low=0.0)
+    delta2 = check_real("delta2", delta2, low=0.0)
+    R1 = check_real("R1", R1, low=0.0, low_open=False)
+    R2 = check_real("R2", R2, low=0.0, low_open=False)
+    r = check_real("r", r, low=0.0, low_open=False)
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
     c = check_positive_scale(scale, d)
-    p = _check_prob("failure_probability", failure_probability)
-    sr = float(d) if stable_rank is None else _check_real("stable_rank", stable_rank)
+    p = check_probability("failure_probability", failure_probability)
+    sr = float(d) if stable_rank is None else check_real("stable_rank", stable_rank)
     if not 0 < sr <= d:
         raise ValueError(f"stable_rank must be in (0, d={d}], got {sr}")
     constants = _check_constants(constants)

@@ -18,13 +18,12 @@ __all__ = [
 
 def error_memory_svg(data: dict[str, Any]) -> str:
     """Error against message bytes (log–log), one marker per model, exact decoders as lines."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from tensorkv_check._util.svg import RC as _RC, svg_of
+    from tensorkv_check._util.svg import figure_style, svg_of
 
     markers = {"SubGen": "o", "SubGen2Cache": "s", "SubGen4Cache": "^"}
-    with matplotlib.rc_context(_RC):
+    with figure_style():
         fig = Figure(figsize=(6.4, 4.0))
         ax = fig.add_subplot()
         for model, mk in markers.items():
@@ -50,12 +49,11 @@ def error_memory_svg(data: dict[str, Any]) -> str:
 
 def memory_vs_n_svg(data: dict[str, Any]) -> str:
     """Message bytes against tokens ``n`` (log–log), one line per model and cluster growth."""
-    import matplotlib
     from matplotlib.figure import Figure
 
-    from tensorkv_check._util.svg import RC as _RC, svg_of
+    from tensorkv_check._util.svg import figure_style, svg_of
 
-    with matplotlib.rc_context(_RC):
+    with figure_style():
         fig = Figure(figsize=(6.4, 4.0))
         ax = fig.add_subplot()
         colours = {"subgen": "#0072B2", "subgen2cache": "#D55E00", "subgen4cache": "#009E73",

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tensorkv_check.subgen._checks import _check_delta, _rows
+from tensorkv_check._util.validation import check_real
+from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.state import _Vec
 
 __all__ = [
@@ -103,7 +104,7 @@ def online_cluster_labels(K: np.ndarray, delta: float) -> tuple[np.ndarray, np.n
     array([0, 0, 1, 0])
     """
     K = _rows("K", K, None)
-    delta = _check_delta("delta", delta)
+    delta = check_real("delta", delta, low=0.0)
     k2 = np.einsum("ij,ij->i", K, K)
     labels, opened = _assign(K, k2, np.zeros((0, K.shape[1])), np.zeros(0), delta)
     return labels, K[opened].copy()

@@ -10,13 +10,12 @@ thm:subgen, alg:subgen2cache, alg:subgen4cache, lem:kron-clusterable.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.io import json_safe
+from tensorkv_check._util.validation import check_choice, check_int
 
 # The checks (scipy, the compressors) are imported where they run: the report imports
 # every section at start-up, and the command line imports the report for its list of
@@ -73,21 +72,6 @@ def task_kron_own(params: dict[str, Any], seed: int) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k != "pairs"}
 
 
-def _json_safe(obj: Any) -> Any:
-    if isinstance(obj, dict):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        v = float(obj)
-        return v if math.isfinite(v) else None
-    return obj
-
-
 def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Data of the report's SubGen section (thm:subgen, alg:subgen2cache, alg:subgen4cache).
 
@@ -110,9 +94,8 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
     from tensorkv_check.subgen.error_trials import MODELS
 
-    if profile not in SECTION_PROFILES:
-        raise ValueError(f"profile must be one of {sorted(SECTION_PROFILES)}, got {profile!r}")
-    seed = check_positive_int("seed", seed, minimum=0)
+    check_choice("profile", profile, SECTION_PROFILES)
+    seed = check_int("seed", seed, minimum=0)
     run = run_tasks if run is None else run
     P = SECTION_PROFILES[profile]
     tasks = [Task.of(task_error_memory, {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),
@@ -121,7 +104,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     tasks += [Task.of(task_error_rate, {"setting": nm, "trials": P["trials"]}) for nm in names]
     tasks += [Task.of(task_kron_own, {"replica": j}) for j in range(P["kron_seeds"])]
     vals = values(run(tasks, seed=seed, name="subgen"))
-    return _json_safe({"profile": profile, "seed": seed, "error_memory": vals[0], "memory_vs_n": vals[1],
+    return json_safe({"profile": profile, "seed": seed, "error_memory": vals[0], "memory_vs_n": vals[1],
                        "error_rates": vals[2 : 2 + len(names)], "kron_own": vals[2 + len(names):]})
 
 

@@ -78,14 +78,16 @@ from typing import ClassVar
 
 import numpy as np
 
+from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import (
     as_float_array,
-    check_positive_int,
+    check_int,
     check_positive_scale,
+    check_real,
     same_width,
 )
 from tensorkv_check.engine import protocol as _protocol
-from tensorkv_check.subgen._checks import _as_rng, _check_d, _check_delta, _rows
+from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen_parameters
 from tensorkv_check.subgen.sampler import (
     _check_weights,
@@ -110,15 +112,26 @@ class _Base(_protocol.HeadDimScale):
     """Shared plumbing: ``d``, ``scale`` (``None`` -> 1/d) and the generator."""
 
     _kind: ClassVar[str]
+    n_tokens: int
 
-    def __init__(self, d: int | None, scale: float | None, rng: object) -> None:
-        self._d = _check_d(d)
+    def __init__(self, d: int | None, scale: float | None, rng: RngLike) -> None:
+        self._d = None if d is None else check_int("d", d, minimum=1)
         if scale is not None:
             check_positive_scale(scale, 1)
             scale = float(scale)
         self._scale_arg = scale
-        self._rng = _as_rng(rng)
+        self._rng = as_generator(rng)
+        if not isinstance(self._rng.bit_generator, np.random.PCG64):
+            # The state is serialised as PCG64's (see to_bytes); another bit generator
+            # would not round-trip.
+            raise TypeError(
+                "rng must use the PCG64 bit generator (np.random.default_rng) so that its "
+                f"state can be serialised, got {type(self._rng.bit_generator).__name__}"
+            )
 
+
+    def to_bytes(self) -> bytes:  # pragma: no cover - every concrete compressor overrides it
+        raise NotImplementedError
 
     @property
     def memory_bytes(self) -> int:
@@ -126,7 +139,7 @@ class _Base(_protocol.HeadDimScale):
         return len(self.to_bytes())
 
     def _query_rows(self, q: object) -> tuple[np.ndarray, bool]:
-        if self.n_tokens == 0:
+        if self.n_tokens == 0 or self._d is None:
             raise ValueError("cannot query an empty compressor: ingest at least one token first")
         q = as_float_array("q", q, (1, 2))
         same_width(self._d, q=q)
@@ -200,11 +213,11 @@ class SubGen(_Base):
     _block_names: ClassVar[tuple[str, str]] = ("k", "v")
 
     def __init__(self, d: int | None = None, scale: float | None = None, *,
-                 delta: float, t: int, s: int, rng: object) -> None:
+                 delta: float, t: int, s: int, rng: RngLike) -> None:
         super().__init__(d, scale, rng)
-        self.delta = _check_delta("delta", delta)
-        self.t = check_positive_int("t", t)
-        self.s = check_positive_int("s", s)
+        self.delta = check_real("delta", delta, low=0.0)
+        self.t = check_int("t", t, minimum=1)
+        self.s = check_int("s", s, minimum=1)
         self.n_tokens = 0
         self._clusters: _OnlineClusters | None = None
         self._res: _WeightedReservoirs | None = None
@@ -216,7 +229,7 @@ class SubGen(_Base):
     def for_guarantee(cls, eps: float, delta: float, r: float, n: int, d: int, *,
                       scale: float | None = None, failure_probability: float = 0.05,
                       stable_rank: float | None = None, constants: str = "derived",
-                      rng: object) -> SubGen:
+                      rng: RngLike) -> SubGen:
         """A SubGen with ``t``, ``s`` from :func:`subgen_parameters`."""
         p = subgen_parameters(eps, delta, r, n, d, scale=scale, failure_probability=failure_probability,
                               stable_rank=stable_rank, constants=constants)
@@ -226,6 +239,12 @@ class SubGen(_Base):
         self._d = d
         self._clusters = _OnlineClusters(d, self.delta, self.t)
         self._res = _WeightedReservoirs(d, self.s, 1)
+
+    def _state(self) -> tuple[int, _OnlineClusters, _WeightedReservoirs]:
+        """``(d, clusters, reservoirs)``, which exist once ``d`` is known."""
+        if self._d is None or self._clusters is None or self._res is None:
+            raise ValueError("the compressor is empty: ingest at least one token first")
+        return self._d, self._clusters, self._res
 
     # -- streaming -------------------------------------------------------------------
 
@@ -241,8 +260,9 @@ class SubGen(_Base):
         _check_weights(nv, w, self._res)
         if self._clusters is None:
             self._init_state(K.shape[1])
-        self._clusters.ingest(K, self._rng)
-        self._res.ingest(w, K, V, self._rng)
+        _, clusters, res = self._state()
+        clusters.ingest(K, self._rng)
+        res.ingest(w, K, V, self._rng)
         self.n_tokens += K.shape[0]
         self._cache = None
 
@@ -252,14 +272,14 @@ class SubGen(_Base):
 
     def _prepared(self) -> tuple:
         if self._cache is None:
-            X, w = self._clusters.stacked()
-            res = self._res
+            d, clusters, res = self._state()
+            X, w = clusters.stacked()
             ref = res.refs[:, 0]
             if res.total[0] > 0:
                 Ks, Vs = res.keys[ref], res.values[ref]
                 coef = res.total[0] / (self.s * np.einsum("ij,ij->i", Vs, Vs))
             else:  # every value so far is zero: the numerator is exactly 0
-                Ks, Vs, coef = np.zeros((0, self._d)), np.zeros((0, self._d)), np.zeros(0)
+                Ks, Vs, coef = np.zeros((0, d)), np.zeros((0, d)), np.zeros(0)
             self._cache = (X, w, Ks, Vs, coef)
         return self._cache
 
@@ -276,7 +296,7 @@ class SubGen(_Base):
     def partition_estimate(self, q: np.ndarray) -> float:
         """``τ̂(q) = Σ_C |C| · mean_{x∈samples(C)} exp(c⟨q,x⟩)`` (no max shift: may overflow)."""
         Q, _ = self._query_rows(q)
-        X, w = self._clusters.stacked()
+        X, w = self._state()[1].stacked()
         return float(np.exp((Q[0] * self.scale) @ X.T) @ w)
 
     # -- introspection ---------------------------------------------------------------
@@ -297,8 +317,9 @@ class SubGen(_Base):
         """Rows of ``d`` numbers held: centres, cluster samples, distinct sampled (k, v) rows."""
         if self._clusters is None:
             return 0
-        self._res.compact()
-        return self._clusters.m + self._clusters.sample_rows() + 2 * self._res.keys.shape[0]
+        _, clusters, res = self._state()
+        res.compact()
+        return clusters.m + clusters.sample_rows() + 2 * res.keys.shape[0]
 
     def sampled_values(self) -> tuple[np.ndarray, np.ndarray]:
         """The ``s`` ℓ2-sampled ``(keys, values)`` (rows may repeat), for tests."""
@@ -316,8 +337,9 @@ class SubGen(_Base):
             vec.put(0)
             return _pack(self._kind, self._d, self._scale_arg, [vec.array(1)])
         vec.put(1)
-        arrays = self._clusters.put(vec) + self._res.put(vec)
-        return _pack(self._kind, self._d, self._scale_arg, [vec.array(self._d)] + arrays)
+        d, clusters, res = self._state()
+        arrays = clusters.put(vec) + res.put(vec)
+        return _pack(self._kind, d, self._scale_arg, [vec.array(d)] + arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SubGen:

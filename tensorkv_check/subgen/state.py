@@ -41,7 +41,8 @@ class _Vec:
 
     def __init__(self, data: np.ndarray | None = None) -> None:
         self.parts: list[np.ndarray] = []
-        self.data = data
+        # A writer has no data to read: an empty vector makes take() fail as on short data.
+        self.data: np.ndarray = np.zeros(0) if data is None else data
         self.pos = 0
 
     def put(self, *values: Any) -> None:

@@ -38,8 +38,9 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
-from tensorkv_check.subgen._checks import _check_delta, _rows
+from tensorkv_check._util.rng import RngLike
+from tensorkv_check._util.validation import check_int, check_real
+from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen4_parameters
 from tensorkv_check.subgen.sampler import (
     _check_weights,
@@ -125,13 +126,13 @@ class SubGen4Cache(_Base):
 
     def __init__(self, d: int | None = None, scale: float | None = None, *,
                  delta1: float, delta2: float | None = None, t1: int, t2: int | None = None,
-                 s: int, rng: object) -> None:
+                 s: int, rng: RngLike) -> None:
         super().__init__(d, scale, rng)
-        self.delta1 = _check_delta("delta1", delta1)
-        self.delta2 = self.delta1 if delta2 is None else _check_delta("delta2", delta2)
-        self.t1 = check_positive_int("t1", t1)
-        self.t2 = self.t1 if t2 is None else check_positive_int("t2", t2)
-        self.s = check_positive_int("s", s)
+        self.delta1 = check_real("delta1", delta1, low=0.0)
+        self.delta2 = self.delta1 if delta2 is None else check_real("delta2", delta2, low=0.0)
+        self.t1 = check_int("t1", t1, minimum=1)
+        self.t2 = self.t1 if t2 is None else check_int("t2", t2, minimum=1)
+        self.s = check_int("s", s, minimum=1)
         # Coordinate choice of each pair sample: inverse CDF of a∘b/μ at u_i.
         self._u = self._rng.random(self.s)
         self.n_tokens = 0
@@ -145,7 +146,7 @@ class SubGen4Cache(_Base):
     def for_guarantee(cls, eps: float, delta1: float, delta2: float, R1: float, R2: float,
                       r: float, n: int, d: int, *, scale: float | None = None,
                       failure_probability: float = 0.05, stable_rank: float | None = None,
-                      constants: str = "derived", rng: object) -> SubGen4Cache:
+                      constants: str = "derived", rng: RngLike) -> SubGen4Cache:
         """A SubGen4Cache with ``t1``, ``t2``, ``s`` from :func:`subgen4_parameters`."""
         p = subgen4_parameters(eps, delta1, delta2, R1, R2, r, n, d, scale=scale,
                                failure_probability=failure_probability, stable_rank=stable_rank,
@@ -156,6 +157,12 @@ class SubGen4Cache(_Base):
         self._d = d
         self._cl = [_OnlineClusters(d, self.delta1, self.t1), _OnlineClusters(d, self.delta2, self.t2)]
         self._res = [_WeightedReservoirs(d, self.s, d), _WeightedReservoirs(d, self.s, d)]
+
+    def _state(self) -> tuple[int, list[_OnlineClusters], list[_WeightedReservoirs]]:
+        """``(d, [clusters of factor 1, 2], [reservoirs of factor 1, 2])`` once ``d`` is known."""
+        if self._d is None or self._cl is None or self._res is None:
+            raise ValueError("the compressor is empty: ingest at least one token first")
+        return self._d, self._cl, self._res
 
     def ingest(self, k1: np.ndarray, k2: np.ndarray, v1: np.ndarray, v2: np.ndarray) -> None:
         """Append a block of tokens, each argument ``(d,)`` or ``(b, d)``."""
@@ -178,9 +185,10 @@ class SubGen4Cache(_Base):
             raise ValueError("v1, v2: the ℓ2 mass Σ_l a_l b_l of V1 ⊘ V2 would overflow float64; rescale the values")
         if self._cl is None:
             self._init_state(d)
+        _, cls_, res_ = self._state()
         for f, (K, W, V) in enumerate(((K1, W1, V1), (K2, W2, V2))):
-            self._cl[f].ingest(K, self._rng)
-            self._res[f].ingest(W, K, V, self._rng)
+            cls_[f].ingest(K, self._rng)
+            res_[f].ingest(W, K, V, self._rng)
         self.n_tokens += K1.shape[0]
         self._cache = None
 
@@ -188,7 +196,8 @@ class SubGen4Cache(_Base):
 
     def _pair_refs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Coordinates ``l_i`` and pool rows ``(j_i, k_i)`` of the ``s`` pair samples, and μ."""
-        a, b = self._res[0].total, self._res[1].total
+        res = self._state()[2]
+        a, b = res[0].total, res[1].total
         ab = a * b
         mu = float(ab.sum())
         if mu <= 0:
@@ -202,19 +211,20 @@ class SubGen4Cache(_Base):
         if bad.any():
             ls[bad] = pos[np.minimum(np.searchsorted(pos, ls[bad]), pos.size - 1)]
         idx = np.arange(self.s)
-        return ls, self._res[0].refs[idx, ls], self._res[1].refs[idx, ls], mu
+        return ls, res[0].refs[idx, ls], res[1].refs[idx, ls], mu
 
     def _prepared(self) -> tuple:
         if self._cache is None:
-            X1, w1 = self._cl[0].stacked()
-            X2, w2 = self._cl[1].stacked()
+            d, cl, res = self._state()
+            X1, w1 = cl[0].stacked()
+            X2, w2 = cl[1].stacked()
             _, j, k, mu = self._pair_refs()
             if mu > 0:
-                Kp = self._res[0].keys[j] * self._res[1].keys[k]
-                Vp = self._res[0].values[j] * self._res[1].values[k]
+                Kp = res[0].keys[j] * res[1].keys[k]
+                Vp = res[0].values[j] * res[1].values[k]
                 coef = mu / (self.s * np.einsum("ij,ij->i", Vp, Vp))
             else:
-                Kp = Vp = np.zeros((0, self._d))
+                Kp = Vp = np.zeros((0, d))
                 coef = np.zeros(0)
             self._cache = (X1, w1, X2, w2, Kp, Vp, coef)
         return self._cache
@@ -235,7 +245,7 @@ class SubGen4Cache(_Base):
             np.exp(S, out=S)
             tau = w1 @ S @ w2
             if coef.size == 0:
-                outs.append(np.zeros(self._d))
+                outs.append(np.zeros(Q.shape[1]))
                 continue
             LN = Kp @ qi - top
             if not np.isfinite(LN).all() or LN.max() > 700:
@@ -271,7 +281,8 @@ class SubGen4Cache(_Base):
         if self._cl is None:
             return 0
         rows = 0
-        for cl, res in zip(self._cl, self._res):
+        _, cls_, res_ = self._state()
+        for cl, res in zip(cls_, res_):
             res.compact()
             rows += cl.m + cl.sample_rows() + 2 * res.keys.shape[0]
         return rows
@@ -283,7 +294,8 @@ class SubGen4Cache(_Base):
 
     def pools(self) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
         """The sampled factor rows ``((K1 rows, V1 rows), (K2 rows, V2 rows))``, for tests."""
-        return ((self._res[0].keys, self._res[0].values), (self._res[1].keys, self._res[1].values))
+        res = self._state()[2]
+        return ((res[0].keys, res[0].values), (res[1].keys, res[1].values))
 
     # -- bytes -----------------------------------------------------------------------
 
@@ -296,11 +308,12 @@ class SubGen4Cache(_Base):
             vec.put(0)
             return _pack(self._kind, self._d, self._scale_arg, [vec.array(1)])
         vec.put(1)
+        d, cl, res = self._state()
         arrays: list[np.ndarray] = []
         for f in range(2):
-            arrays += self._cl[f].put(vec)
-            arrays += self._res[f].put(vec)
-        return _pack(self._kind, self._d, self._scale_arg, [vec.array(self._d)] + arrays)
+            arrays += cl[f].put(vec)
+            arrays += res[f].put(vec)
+        return _pack(self._kind, d, self._scale_arg, [vec.array(d)] + arrays)
 
     @classmethod
     def from_bytes(cls, data: bytes) -> SubGen4Cache:
@@ -320,12 +333,11 @@ class SubGen4Cache(_Base):
         if vec.int() == 1:
             if d is None or len(arrays) != 9:
                 raise ValueError("data is corrupt: wrong number of arrays")
-            obj._cl = [
-                _OnlineClusters.take(vec, d, delta1, t1, arrays[1], arrays[2]),
-                None,
-            ]
+            # The fields are read in to_bytes' order: clusters 1, reservoirs 1, clusters 2, ...
+            cl1 = _OnlineClusters.take(vec, d, delta1, t1, arrays[1], arrays[2])
             res1 = _WeightedReservoirs.take(vec, d, s, d, arrays[3], arrays[4])
-            obj._cl[1] = _OnlineClusters.take(vec, d, delta2, t2, arrays[5], arrays[6])
+            cl2 = _OnlineClusters.take(vec, d, delta2, t2, arrays[5], arrays[6])
             res2 = _WeightedReservoirs.take(vec, d, s, d, arrays[7], arrays[8])
+            obj._cl = [cl1, cl2]
             obj._res = [res1, res2]
         return obj

@@ -6,18 +6,16 @@ Drawn with matplotlib's object API and saved through :func:`tensorkv_check._util
 
 from __future__ import annotations
 
-import matplotlib
 from matplotlib.figure import Figure
 
-from tensorkv_check._util.svg import RC as _RC
-from tensorkv_check._util.svg import svg_of
+from tensorkv_check._util.svg import figure_style, svg_of
 
 __all__ = ["tradeoff_svg"]
 
 
 def tradeoff_svg(points: list[dict], key: str, ylabel: str, title: str) -> str:
     """Log–log plot of ``point[key][decoder]`` against ``n`` for each decoder."""
-    with matplotlib.rc_context(_RC):
+    with figure_style():
         fig = Figure(figsize=(5.5, 3.6))
         ax = fig.add_subplot()
         names = list(points[0][key]) if points else []

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from tensorkv_check._util.validation import check_choice
 from tensorkv_check.tradeoff.sweep import tradeoff_sweep
 
 __all__ = ["PROFILES", "TradeoffSection", "SECTION"]
@@ -34,8 +35,7 @@ class TradeoffSection:
 
     def compute(self, profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
         """Run the sweep of ``profile`` (``{"points": [...]}`` plus ``"timings"``)."""
-        if profile not in PROFILES:
-            raise ValueError(f"profile must be one of {sorted(PROFILES)}, got {profile!r}")
+        check_choice("profile", profile, PROFILES)
         conf = PROFILES[profile]
         return tradeoff_sweep(conf["ns"], conf["d"], seed=seed, repeats=conf["repeats"], run=run)
 

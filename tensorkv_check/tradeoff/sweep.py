@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_positive_int
+from tensorkv_check._util.validation import check_int
 from tensorkv_check.engine.caches import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
 
 __all__ = ["TradeoffPoint", "measure_tradeoff", "tradeoff_task", "tradeoff_sweep", "DECODERS"]
@@ -79,15 +79,16 @@ def measure_tradeoff(
     repeats : int
         Timed repetitions per decoder and size (the median is kept).
     """
-    d = check_positive_int("d", d)
-    repeats = check_positive_int("repeats", repeats)
-    ns = [check_positive_int("n", n) for n in ns]
+    d = check_int("d", d, minimum=1)
+    repeats = check_int("repeats", repeats, minimum=1)
+    ns = [check_int("n", n, minimum=1) for n in ns]
     points = []
     for n in ns:
         rng = np.random.default_rng(np.random.SeedSequence([seed, n, d]))
         K1, K2, V1, V2 = rng.standard_normal((4, n, d))
         q = rng.standard_normal(d)
-        decs = {"four-cache": FourCacheDecoder(d), "two-cache": TwoCacheDecoder(d),
+        decs: dict[str, FourCacheDecoder | TwoCacheDecoder | NaiveFourCacheDecoder] = {
+                "four-cache": FourCacheDecoder(d), "two-cache": TwoCacheDecoder(d),
                 "naive four-cache": NaiveFourCacheDecoder(d)}
         decs["four-cache"].append(K1, K2, V1, V2)
         decs["naive four-cache"].append(K1, K2, V1, V2)
@@ -149,10 +150,10 @@ def tradeoff_sweep(
     """
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
 
-    d = check_positive_int("d", d)
-    repeats = check_positive_int("repeats", repeats)
+    d = check_int("d", d, minimum=1)
+    repeats = check_int("repeats", repeats, minimum=1)
     tasks = [Task.of(tradeoff_task,
-                  {"n": check_positive_int("n", n), "d": d, "repeats": repeats}) for n in ns]
+                  {"n": check_int("n", n, minimum=1), "d": d, "repeats": repeats}) for n in ns]
     if run is None:
         res = run_tasks(tasks, seed=seed, desc="tradeoff")
     else:
