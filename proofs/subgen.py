@@ -25,7 +25,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._common import rate, serial_blas
 from proofs._explore_common import ADV, KINDS, adversarial_matrix, finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 import tensorkv_check.subgen as sgc
@@ -80,46 +80,6 @@ kc = REGISTRY.claim(
                         "clusters": "m1·m2"},
     depends_on=("def:kron",),
 )
-
-
-@kc.symbolic("hadamard-split", description="a∘b − a'∘b' = (a−a')∘b + a'∘(b−b'): symbolic d ≤ 4 and per coordinate for all d")
-def check_hadamard_split(ctx):
-    steps = []
-    for d in range(1, 5):
-        a, a2, b, b2 = (sp.Matrix(sp.symbols(f"{s}1:{d + 1}", real=True)) for s in ("a", "c", "b", "e"))
-        lhs = a.multiply_elementwise(b) - a2.multiply_elementwise(b2)
-        rhs = (a - a2).multiply_elementwise(b) + a2.multiply_elementwise(b - b2)
-        steps.append((f"vectors of dimension d = {d}", (lhs - rhs).expand() == sp.zeros(d, 1)))
-    l = sp.Symbol("l", integer=True, positive=True)
-    A, A2, B, B2 = (sp.IndexedBase(s) for s in ("a", "a'", "b", "b'"))
-    steps.append(("coordinate l, any l and d: a_l b_l − a'_l b'_l = (a_l − a'_l) b_l + a'_l (b_l − b'_l)",
-                  is_zero(A[l] * B[l] - A2[l] * B2[l] - ((A[l] - A2[l]) * B[l] + A2[l] * (B[l] - B2[l])))))
-    return chain(steps, "the Hadamard split holds coordinatewise, hence for every d",
-                 scope="all d (coordinatewise index form); d ≤ 4 with symbolic vectors")
-
-
-@kc.symbolic("norm-pairing", description="‖u∘w‖₂² ≤ ‖w‖_∞²‖u‖₂² termwise; ‖u∘w‖₂ ≤ ‖u‖_∞‖w‖_∞ fails")
-def check_norm_pairing(ctx):
-    l = sp.Symbol("l", integer=True, positive=True)
-    d = sp.Symbol("d", integer=True, positive=True)
-    u, w = sp.IndexedBase("u"), sp.IndexedBase("w")
-    Mx = sp.Symbol("M", nonnegative=True)  # M = max_l w_l² = ‖w‖_∞²
-    ur, tn = sp.Symbol("u_l", real=True), sp.Symbol("t_l", nonnegative=True)
-    slack = Mx * sp.Sum(u[l] ** 2, (l, 1, d)) - sp.Sum(u[l] ** 2 * w[l] ** 2, (l, 1, d))
-    steps = [
-        ("M Σ u_l² − Σ u_l² w_l² = Σ u_l² (M − w_l²) (linearity, any d)",
-         is_zero(sp.Sum(u[l] ** 2 * (Mx - w[l] ** 2), (l, 1, d)) - slack)),
-        ("each term u_l²·t_l with t_l = M − w_l² ≥ 0 is ≥ 0, so ‖u∘w‖₂² ≤ ‖w‖_∞² ‖u‖₂²",
-         (ur**2 * tn).is_nonnegative),
-        ("square roots (monotone) and the triangle inequality [std] give "
-         "‖a∘b − a'∘b'‖₂ ≤ ‖a − a'‖₂‖b‖_∞ + ‖a'‖_∞‖b − b'‖₂ ≤ δ1 R2 + R1 δ2",
-         is_zero(sp.Symbol("delta1") * sp.Symbol("R2") + sp.Symbol("R1") * sp.Symbol("delta2")
-                 - (sp.Symbol("R2") * sp.Symbol("delta1") + sp.Symbol("delta2") * sp.Symbol("R1")))),
-        ("the (ℓ∞, ℓ∞) pairing is wrong: u = w = (1, 1) gives ‖u∘w‖₂ = √2 > 1 = ‖u‖_∞‖w‖_∞",
-         sp.sqrt(sum(x**2 for x in (1 * 1, 1 * 1))) > 1),
-    ]
-    return chain(steps, "the product cluster diameter is ≤ δ1·R2 + R1·δ2 with ℓ2 diameters and ℓ∞ row bounds",
-                 scope="all d (index form); square-root monotonicity and the triangle inequality are [std]")
 
 
 def _clusters(rng, m: int, s: int, d: int, delta: float) -> np.ndarray:
@@ -214,6 +174,21 @@ sg2 = REGISTRY.claim(
     statement="SubGen2Cache runs SubGen on the i² rows of (K̃, Ṽ).",
     hypotheses=("K̃ = K1⊘K2 clusterable",),
     depends_on=("thm:subgen", "def:two-cache"),
+)
+
+REGISTRY.claim(
+    "thm:subgen4cache",
+    paper_ref="SubGen4Cache guarantee (the paper's near-optimal trade-off claim, reconstructed)",
+    sources=("paper", "ZHMK24", "inferred"),
+    statement=(
+        "If K1, K2 are (m1, δ1)-, (m2, δ2)-clusterable with row sup-norms R1, R2 and ‖scale·q‖ ≤ r, "
+        "SubGen4Cache with t1, t2 = O(ε⁻² e^{2δr} log n), δ = δ1·R2 + R1·δ2 (lem:kron-clusterable), and "
+        "s = O(ε⁻² d) pair samples meets thm:subgen's error bound w.h.p. while holding "
+        "d(m1·t + m2·t + s) ≤ d(m1·m2·t + s) numbers (SubGen2Cache's count on the n² rows)."
+    ),
+    hypotheses=("K1, K2 clusterable with factor diameters δ1, δ2 and sup-norms R1, R2", "‖scale·q‖ ≤ r",
+                "m1, m2 ≥ 2"),
+    depends_on=("lem:kron-clusterable", "thm:subgen", "alg:subgen4cache"),
 )
 
 
@@ -354,7 +329,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
     return best
 
 
-@kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
+@kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2", role="engine")
 @serial_blas
 def check_engine_cluster_bracket(ctx):
     from tensorkv_check import geometry as geometry
