@@ -185,8 +185,9 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
     axes = [("proof", [r.proof_status for r in results.values()]),
             ("evidence", [r.evidence_status for r in results.values()])]
-    lines.append("; ".join(f"{name}: " + ", ".join(f"{vals.count(v)} {v}" for v in sorted(set(vals)))
-                           for name, vals in axes))
+    if results:
+        lines.append("; ".join(f"{name}: " + ", ".join(f"{vals.count(v)} {v}" for v in sorted(set(vals)))
+                               for name, vals in axes))
     if notes:
         lines.append("notes:")
         lines += notes

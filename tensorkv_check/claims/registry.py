@@ -435,7 +435,8 @@ def claim_axes(claim: Claim, results: dict[str, CheckResult], dep_proof_status: 
     ``limits`` and ``engine`` checks never enter either axis (see :func:`summary_status`).
     """
     ran = [c for c in claim.checks if c.name in results and c.role == "supports"]
-    refuting = [c.name for c in ran if results[c.name].outcome == "counterexample" and c.expect != "counterexample"]
+    # A recorded finding (expect="counterexample") that still reproduces refutes the statement too.
+    refuting = [c.name for c in ran if results[c.name].outcome == "counterexample"]
     contra = refuting + [c.name for c in ran if results[c.name].outcome == "fail"]
     if contra:
         evidence = "contradicted"
@@ -771,15 +772,16 @@ class Registry:
 
         def visit(cid: str, stack: tuple[str, ...] = ()) -> Any:
             proof = by_id[cid]
-            hit = cache.get(cid)
-            if hit is not None and hit[0] is proof:
-                return hit[1]
             if cid in stack:
                 raise RegistryError(f"proof dependency cycle through {cid}")
             dep_results = {d.claim_id: visit(d.claim_id, stack + (cid,))
                            for d in proof.dependencies if d.claim_id in by_id}
+            key = (proof, *(dep_results[d] for d in sorted(dep_results)))
+            hit = cache.get(cid)
+            if hit is not None and len(hit[0]) == len(key) and all(a is b for a, b in zip(hit[0], key)):
+                return hit[1]
             res = proof.check(by_id, dep_results)
-            cache[cid] = (proof, res)
+            cache[cid] = (key, res)
             return res
 
         for cid in (self.select(ids) if ids is not None else self.ids):
