@@ -286,6 +286,9 @@ class Claim:
     caveats: tuple[str, ...] = ()
     checks: list[Check] = field(default_factory=list)
     proof: Any = None
+    #: The module that declared the claim (set by :meth:`Registry.claim`); the pytest
+    #: plugin collects the claim's proof item there.
+    module: str = ""
 
     def _add(self, name: str, kind: CheckKind, *, description: str = "", slow: bool = False,
              expect: str = "pass", scope: str = "",
@@ -597,6 +600,10 @@ class Registry:
         for tag in fields.get("sources", ()):
             if tag not in SOURCE_TAGS:
                 raise RegistryError(f"claim {id}: unknown source tag {tag!r}; valid: {', '.join(SOURCE_TAGS)}")
+        if "module" not in fields:
+            import sys
+
+            fields["module"] = str(sys._getframe(1).f_globals.get("__name__", ""))
         c = Claim(id=id, **fields)
         self._claims[id] = c
         return c
