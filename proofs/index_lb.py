@@ -7,15 +7,15 @@ tensor attention (see :mod:`proofs.tensor_lb`).
 
 What is checked:
 
-* thm:index-lb: the Fano algebra M ≥ (1 − h(p))·N symbolically (per-coordinate Fano
-  for a binary variable, concavity and monotonicity of h, the explicit constant
-  1 − h(2/3) = 5/3 − log2 3 > 0); the information-theoretic chain rule and Fano's
-  inequality themselves are [std] and cited in the scope. Independently, an exhaustive
-  search over all deterministic protocols for tiny N finds the best achievable average
-  success and confirms the bound there (by Yao's principle, public-coin protocols
-  cannot do better on the uniform distribution than the best deterministic one).
-* thm:ho25-lb: the softmax tail and margin algebra of the reduction symbolically, and
-  the reduction itself run end to end.
+* thm:index-lb: the Fano algebra M ≥ (1 − h(p))·N is a machine-checked proof
+  (``proofs/_proof_index.py``: per-coordinate Fano and Jensen for h are cited axioms);
+  independently, an exhaustive search over all deterministic protocols for tiny N finds
+  the best achievable average success and corroborates the bound there (by Yao's
+  principle, public-coin protocols cannot do better on the uniform distribution than the
+  best deterministic one). The check ``frontier-checks`` tests the frontier harness
+  itself (role ``engine``).
+* thm:ho25-lb: the softmax tail and margin algebra of the reduction is a machine-checked
+  proof (``proofs/_proof_index.py``), and the reduction itself is run end to end.
 
 The reduction harness here (:func:`run_reduction`) is deliberately small: Alice's bits
 x ∈ {0,1}^{rows×d}, near-orthogonal public keys (``tensorkv_check.engine.jl``), an exact

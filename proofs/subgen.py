@@ -6,16 +6,19 @@ SubGen2Cache of Chen et al. 2025 (arXiv 2503.11108; alg:subgen4cache,
 alg:subgen2cache), and our reconstruction of the paper's "clusterability properties"
 (lem:kron-clusterable [inferred]).
 
-thm:subgen and the two algorithms are confirmed empirically through
+thm:subgen's parameter algebra and lem:kron-clusterable have machine-checked proofs
+(``proofs/_proof_subgen.py``, ``proofs/_proof_geometry.py``); thm:subgen and the two
+algorithms are corroborated empirically through
 :mod:`tensorkv_check.subgen.error_trials`: the error guarantee with the *derived* constants
 (:func:`~tensorkv_check.subgen.parameters.subgen_parameters`, ``constants="derived"``) holds with a
 Clopper–Pearson upper bound on the violation rate below the stated failure probability,
 and the message length does not grow with n for a constant number of clusters. The
 "unit constants" setting (every O(·) constant set to 1) violates the bound in about a
 third of the trials; the spec states t and s only up to O(·), so that is recorded as a
-caveat and in check details, not as a counterexample. lem:kron-clusterable is proved symbolically
-(the Hadamard split and the ℓ2/ℓ∞ norm pairing, for all d) and confirmed numerically
-on seeded clustered inputs, including a near-tight family that pins the constant.
+caveat and in check details, not as a counterexample. lem:kron-clusterable is corroborated
+numerically on seeded clustered inputs, including a near-tight family that pins the
+constant. The SubGen ``index-adversarial`` checks (``subgen_adversarial.py``) run outside
+the clusterability hypothesis and are ``limits``, never support.
 """
 
 from __future__ import annotations
