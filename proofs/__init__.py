@@ -20,8 +20,21 @@ def load_all():
     return _load_all([__name__])
 
 
+_ATTACHED: dict[int, list[str]] = {}
+
+
 def attach_proofs(registry):
-    """Set ``claim.proof`` for every claim of ``registry`` that has a proof; returns their ids."""
+    """Set ``claim.proof`` for every claim of ``registry`` that has a proof; returns their ids.
+
+    Building the proofs costs about half a second, and :func:`load_all` runs again in every
+    process that rebuilds the registry (each runner task), so a registry whose claims
+    already carry their proofs is left as it is: the same proof objects keep the
+    registry's cache of checked proofs valid.
+    """
+    ids = _ATTACHED.get(id(registry))
+    if ids is not None and all(cid in registry and registry[cid].proof is not None for cid in ids):
+        return list(ids)
     from proofs._proofs import attach_proofs as _attach
 
-    return _attach(registry)
+    _ATTACHED[id(registry)] = _attach(registry)
+    return list(_ATTACHED[id(registry)])
