@@ -528,3 +528,16 @@ for _model, _lo, _hi, _cid in (("subgen", 128, 1024, "thm:subgen"), ("subgen2cac
                       ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
                       score=_subgen_score, score_label="worst error / bound over the trials",
                       description=f"{_model} with keys just violating (m, δ)-clusterability")(explore_subgen_error_bound)
+
+
+@REGISTRY.explorer("thm:subgen4cache", "factor-memory-below-product", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"m1": st.integers(2, 10**4), "m2": st.integers(2, 10**4),
+                                                           "t": st.integers(0, 10**6), "s": st.integers(0, 10**6),
+                                                           "d": st.integers(1, 1024)}),
+                   ranges="m1, m2 = 2..10⁴ clusters, t = 0..10⁶ samples per cluster, s = 0..10⁶ pair samples, d = 1..1024",
+                   snippet=lambda ex: "print(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))")
+def explore_factor_memory_below_product(ex):
+    """SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s) (exact integers)."""
+    m1, m2, t, s, d = ex["m1"], ex["m2"], ex["t"], ex["s"], ex["d"]
+    four, two = d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s)
+    return None if four <= two else f"four-cache count {four} > two-cache count {two}"

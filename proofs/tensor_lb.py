@@ -369,3 +369,26 @@ REGISTRY.claim(
     explicit_constants={"Ω(d·min{n, e^{Θ(d)}})": "M ≥ T·d for every T ≤ n with 2T² ≤ e^{dε²/2}"},
     depends_on=("thm:four-cache-lb", "lem:near-orthogonal"),
 )
+
+
+def _lowdim_tokens(ex: dict) -> tuple[int, int]:
+    """(T, d) of an example: d = ceil(4.2/ε²) + extra (so that T ≥ 2) and the largest T with 2T² ≤ e^{dε²/2}."""
+    eps = ex["eps"]
+    d = int(np.ceil(4.2 / eps**2)) + ex["extra"]
+    return int(np.floor(np.sqrt(np.exp(d * eps**2 / 2) / 2))), d
+
+
+@REGISTRY.explorer("thm:lowdim-tensor-lb", "key-budget-fits-engine-dimension", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"eps": finite_floats(st, 0.05, 0.499),
+                                                           "extra": st.integers(0, 200)}),
+                   ranges="ε ∈ [0.05, 0.499], d = ceil(4.2/ε²) + 0..200, T = the largest count with 2T² ≤ e^{dε²/2}",
+                   snippet=lambda ex: "from tensorkv_check.engine.jl import near_orthogonal_dimension\n"
+                                      "print(near_orthogonal_dimension(T, eps, 0.5), d)")
+def explore_key_budget_fits_engine_dimension(ex):
+    """The proof's budget 2T² ≤ e^{dε²/2} is the engine's near-orthogonal dimension at δ = 1/2:
+    near_orthogonal_dimension(T, ε, 1/2) ≤ d, so T keys for the K2 = V2 = 1 reduction exist in dimension d."""
+    T, d = _lowdim_tokens(ex)
+    need = jl.near_orthogonal_dimension(T, ex["eps"], 0.5)
+    if T < 2 or need > d:
+        return f"T = {T} keys within the budget at d = {d}, ε = {ex['eps']!r} need d = {need}"
+    return None
