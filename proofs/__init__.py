@@ -3,15 +3,38 @@
 Each module declares claims (``REGISTRY.claim(...)``), their checks and the explorers
 that search for counterexamples, with the claim framework of :mod:`tensorkv_check.claims`.
 The framework finds this package through the ``tensorkv_check.claims`` entry point of
-``pyproject.toml``; modules whose names start with ``_`` hold shared helpers.
+``pyproject.toml``; modules whose names start with ``_`` hold shared helpers. The
+machine-checked proofs live in the private ``_proof_*`` modules; :func:`attach_proofs`
+(called by :func:`tensorkv_check.claims.registry.load_all` after the claim modules load)
+gives each claim its proof.
 """
 
 from tensorkv_check.claims.registry import REGISTRY
 from tensorkv_check.claims.registry import load_all as _load_all
 
-__all__ = ["REGISTRY", "load_all"]
+__all__ = ["REGISTRY", "attach_proofs", "load_all"]
 
 
 def load_all():
     """Import every claim module of this package into :data:`REGISTRY` and return it."""
     return _load_all([__name__])
+
+
+_ATTACHED: dict[int, list[str]] = {}
+
+
+def attach_proofs(registry):
+    """Set ``claim.proof`` for every claim of ``registry`` that has a proof; returns their ids.
+
+    Building the proofs costs about half a second, and :func:`load_all` runs again in every
+    process that rebuilds the registry (each runner task), so a registry whose claims
+    already carry their proofs is left as it is: the same proof objects keep the
+    registry's cache of checked proofs valid.
+    """
+    ids = _ATTACHED.get(id(registry))
+    if ids is not None and all(cid in registry and registry[cid].proof is not None for cid in ids):
+        return list(ids)
+    from proofs._proofs import attach_proofs as _attach
+
+    _ATTACHED[id(registry)] = _attach(registry)
+    return list(_ATTACHED[id(registry)])

@@ -22,7 +22,7 @@ import math
 import numpy as np
 import sympy as sp
 
-from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._common import rate, serial_blas
 from proofs._explore_common import finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
@@ -64,30 +64,6 @@ cover = REGISTRY.claim(
         "on memory, not a prediction of what the exact decoder carries; the measured figures are in the check.",
     ),
 )
-
-
-@cover.symbolic("volumetric-algebra", description="(1+δ/2)^d/(δ/2)^d = (1+2/δ)^d, its log, the ball lower bound, rescaling to radius r")
-def check_volumetric_algebra(ctx):
-    eps, n = sp.Symbol("epsilon", positive=True), sp.Symbol("n", positive=True)
-    steps = [
-        ("packing: disjoint radius-δ/2 balls inside the radius-(1 + δ/2) ball, volume ratio = (1 + 2/δ)^d",
-         is_zero(sp.powsimp(((1 + _delta / 2) / (_delta / 2)) ** _d) - (1 + 2 / _delta) ** _d)
-         and is_zero(sp.powsimp((1 + _delta / 2) ** _d / (_delta / 2) ** _d, force=False) - (1 + 2 / _delta) ** _d)),
-        ("log form: ln (1 + 2/δ)^d = d ln(1 + 2/δ)", is_zero(sp.expand_log(sp.log((1 + 2 / _delta) ** _d)) - _d * sp.log(1 + 2 / _delta))),
-        ("ball lower bound: N balls of radius δ cover volume 1^d, N δ^d ≥ 1 ⇒ N ≥ (1/δ)^d",
-         is_zero(sp.powsimp(1**_d / _delta**_d) - (1 / _delta) ** _d)),
-        ("radius r at scale δ/2 (diameter δ) = unit ball at scale δ/(2r): (1 + 2/(δ/(2r)))^d = (1 + 4r/δ)^d, no n",
-         is_zero((1 + 2 / (_delta / (2 * _r))) ** _d - (1 + 4 * _r / _delta) ** _d) and n not in (1 + 4 * _r / _delta).free_symbols),
-        ("e^{Θ(d)} packings: n² e^{−dε²/2} = 1 at n = e^{dε²/4}, and ln n = dε²/4 is linear in d",
-         is_zero(sp.simplify((n**2 * sp.exp(-_d * eps**2 / 2)).subs(n, sp.exp(_d * eps**2 / 4))) - 1)
-         and is_zero(sp.log(sp.exp(_d * eps**2 / 4)) - _d * eps**2 / 4)),
-        ("product structure: N1·N2 = (1 + 4r1/δ1)^d (1 + 4r2/δ2)^d = ((1 + 4r1/δ1)(1 + 4r2/δ2))^d",
-         is_zero(sp.powsimp((1 + 4 * _r / _delta) ** _d * (1 + 4 * sp.Symbol("r2", positive=True) / sp.Symbol("delta2", positive=True)) ** _d)
-                 - ((1 + 4 * _r / _delta) * (1 + 4 * sp.Symbol("r2", positive=True) / sp.Symbol("delta2", positive=True))) ** _d)),
-    ]
-    return chain(steps, "N(δ) ≤ (1 + 2/δ)^d = e^{d ln(1+2/δ)}, ball N(δ) ≥ (1/δ)^d, norm-r keys need (1 + 4r/δ)^d "
-                 "clusters independent of n", scope="symbolic d, δ, r, ε > 0; 'a maximal packing is a net' and "
-                 "volume scaling r^d are [std]")
 
 
 def _sphere_sample(rng, d: int, m: int) -> np.ndarray:
@@ -141,7 +117,7 @@ def check_greedy_nets(ctx):
                scope=f"S^1 and S^2, {m} sample points, δ ∈ {deltas}", estimate=est, details={"rows": rows})
 
 
-@cover.empirical("sphere-below-ball-bound", description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16")
+@cover.empirical("sphere-below-ball-bound", description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16", role="limits")
 def check_sphere_below_ball_bound(ctx):
     # Demonstrates the caveat: the (1/δ)^d lower bound is for the ball, not the sphere.
     delta, k = 0.25, 13
@@ -167,7 +143,7 @@ def _circle_covering_number(delta: float) -> int:
 
 
 @cover.empirical("engine-covering-within-bounds",
-                 description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound")
+                 description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound", role="engine")
 @serial_blas
 def check_engine_covering_within_bounds(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
@@ -217,7 +193,7 @@ def check_engine_covering_within_bounds(ctx):
 
 
 @cover.empirical("engine-packing-below-kissing",
-                 description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)")
+                 description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)", role="engine")
 @serial_blas
 def check_engine_packing_below_kissing(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])

@@ -107,7 +107,7 @@ def check_row_order_general(ctx):
                  "and row r(j,k) of (A⊘B)q is (A diag(q) Bᵀ)_{jk}", scope="all n1, n2, d (index form)")
 
 
-@kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly")
+@kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly", role="engine")
 @serial_blas
 def check_engine_vs_khatri_rao(ctx):
     rng = ctx.rng("def:kron", "khatri-rao")
@@ -162,7 +162,7 @@ def check_shift_invariance_general(ctx):
                  "probability vector", scope="all n (index form, symbolic z and c)")
 
 
-@softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4")
+@softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4", role="engine")
 @serial_blas
 def check_engine_vs_mpmath(ctx):
     rng = ctx.rng("def:softmax", "mpmath")
@@ -244,7 +244,7 @@ def check_polarization_general(ctx):
                  scope="all dimensions k, d (index form); the triangle inequality |a − b| ≤ |a| + |b| is [std]")
 
 
-@jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖")
+@jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖", role="limits")
 def check_differences_only_is_weaker(ctx):
     # Demonstrates the caveat (passes when the instance behaves as stated).
     eps = sp.Rational(1, 4)
@@ -381,7 +381,7 @@ def _decoder_outputs(Q, K1, K2, V1, V2, scale):
             "TwoCacheDecoder": two.query(Q)}
 
 
-@tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12")
+@tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12", role="engine")
 @serial_blas
 def check_engine_vs_einsum(ctx):
     rng = ctx.rng("def:tensor-attention", "einsum")
@@ -420,7 +420,7 @@ def check_engine_vs_einsum(ctx):
                details={"worst_relative_error": worst, "first_failure": first_bad})
 
 
-@tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k")
+@tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k", role="engine")
 @serial_blas
 def check_huge_logits(ctx):
     rng = ctx.rng("def:tensor-attention", "huge")
@@ -465,7 +465,7 @@ def check_huge_logits(ctx):
                estimate=est, details={"skipped_small_gap": skipped, "first_failure": first_bad})
 
 
-@tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention")
+@tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention", role="engine")
 @serial_blas
 def check_collapse_engine(ctx):
     rng = ctx.rng("def:tensor-attention", "collapse")
@@ -841,9 +841,6 @@ def _tensor_case(ex, *, nonpositive=False):
         if cur > 0 and math.isfinite(cur):
             Q = Q * (L / cur)
     return Q, K1, K2, V1, V2, scale
-
-
-
 
 
 def _space_tensor(st, scale_strategy=None):

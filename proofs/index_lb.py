@@ -7,15 +7,15 @@ tensor attention (see :mod:`proofs.tensor_lb`).
 
 What is checked:
 
-* thm:index-lb: the Fano algebra M ≥ (1 − h(p))·N symbolically (per-coordinate Fano
-  for a binary variable, concavity and monotonicity of h, the explicit constant
-  1 − h(2/3) = 5/3 − log2 3 > 0); the information-theoretic chain rule and Fano's
-  inequality themselves are [std] and cited in the scope. Independently, an exhaustive
-  search over all deterministic protocols for tiny N finds the best achievable average
-  success and confirms the bound there (by Yao's principle, public-coin protocols
-  cannot do better on the uniform distribution than the best deterministic one).
-* thm:ho25-lb: the softmax tail and margin algebra of the reduction symbolically, and
-  the reduction itself run end to end.
+* thm:index-lb: the Fano algebra M ≥ (1 − h(p))·N is a machine-checked proof
+  (``proofs/_proof_index.py``: per-coordinate Fano and Jensen for h are cited axioms);
+  independently, an exhaustive search over all deterministic protocols for tiny N finds
+  the best achievable average success and corroborates the bound there (by Yao's
+  principle, public-coin protocols cannot do better on the uniform distribution than the
+  best deterministic one). The check ``frontier-checks`` tests the frontier harness
+  itself (role ``engine``).
+* thm:ho25-lb: the softmax tail and margin algebra of the reduction is a machine-checked
+  proof (``proofs/_proof_index.py``), and the reduction itself is run end to end.
 
 The reduction harness here (:func:`run_reduction`) is deliberately small: Alice's bits
 x ∈ {0,1}^{rows×d}, near-orthogonal public keys (``tensorkv_check.engine.jl``), an exact
@@ -35,9 +35,8 @@ from collections.abc import Callable
 
 import numpy as np
 import sympy as sp
-from sympy.simplify.simplify import factor_sum
 
-from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._common import rate, serial_blas
 from proofs._explore_common import (
     dimension_scan, reduction_below, reduction_inside, seeds, space_below, space_reduction,
 )
@@ -90,45 +89,6 @@ index_lb = REGISTRY.claim(
     explicit_constants={"Ω(N)": "M ≥ (1 − h(p))·N; for p ≥ 2/3: M ≥ (5/3 − log2 3)·N ≥ 0.0817·N"},
     depends_on=("def:index",),
 )
-
-
-@index_lb.symbolic("fano-chain", description="per-coordinate Fano for a bit, I(X_k;Msg) ≥ 1 − h(p_k), summed")
-def check_fano_chain(ctx):
-    pe = sp.Symbol("P_e", positive=True)
-    pk = sp.IndexedBase("p")
-    k = sp.Symbol("k", integer=True, positive=True)
-    steps = [
-        ("Fano for a binary X_k: the term P_e·log2(|X| − 1) vanishes for |X| = 2", is_zero(pe * sp.log(2 - 1, 2))),
-        ("h is symmetric: h(1 − p) = h(p), so h(P_e) = h(p_k) for P_e = 1 − p_k", is_zero(_h(1 - _p) - _h(_p))),
-        ("a uniform bit has H(X_k) = 1", is_zero(-2 * sp.Rational(1, 2) * sp.log(sp.Rational(1, 2), 2) - 1)),
-        ("I(X_k; Msg) = H(X_k) − H(X_k | Msg) ≥ 1 − h(p_k); summed: Σ_k (1 − h(p_k)) = N − Σ_k h(p_k)",
-         is_zero(sp.Sum(1 - _h(pk[k]), (k, 1, _N)) - (sp.Sum(1, (k, 1, _N)).doit() - sp.Sum(_h(pk[k]), (k, 1, _N))))),
-        ("Jensen (h concave, see concavity-monotonicity): Σ_k h(p_k) ≤ N h(p̄), hence M ≥ N(1 − h(p̄))",
-         is_zero(_N * (1 - _h(_p)) - (_N - _N * _h(_p)))),
-    ]
-    return chain(steps, "M ≥ H(Msg) ≥ I(X; Msg) ≥ Σ_k I(X_k; Msg) ≥ Σ_k (1 − h(p_k)) ≥ N(1 − h(p̄))",
-                 scope="all N, p; cited [std]: M ≥ H(Msg) for M-bit messages, the chain rule with independent "
-                       "X_k (I(X; Msg) ≥ Σ I(X_k; Msg)), Fano's inequality, Jensen's inequality")
-
-
-@index_lb.symbolic("concavity-monotonicity", description="h'' < 0 on (0,1); h' < 0 on (1/2,1); 1 − h(2/3) = 5/3 − log2 3 > 0")
-def check_concavity_monotonicity(ctx):
-    p01 = 1 / (1 + _s)                          # p ∈ (0, 1)
-    phalf1 = (_s + 2) / (2 * _s + 2)            # p ∈ (1/2, 1)
-    h2 = sp.simplify(sp.diff(_h(_p), _p, 2))
-    h1 = sp.simplify(sp.diff(_h(_p), _p))
-    ratio = ((1 - _p) / _p).subs(_p, phalf1)
-    steps = [
-        ("h''(p) = −1/(p(1−p) ln 2)", is_zero(h2 + 1 / (_p * (1 - _p) * sp.log(2)))),
-        ("h''(p) < 0 on (0, 1): h is concave (Jensen applies)", sp.simplify(h2.subs(_p, p01)).is_negative),
-        ("h'(p) = log2((1−p)/p)", is_zero(sp.expand_log(h1 - sp.log((1 - _p) / _p, 2)))),
-        ("on (1/2, 1): 0 < (1−p)/p < 1, so h' < 0 and h decreases: p ≥ 2/3 ⇒ h(p) ≤ h(2/3)",
-         sp.simplify(ratio).is_positive and sp.simplify(ratio - 1).is_negative),
-        ("h(2/3) = log2 3 − 2/3", is_zero(sp.expand_log(_h(sp.Rational(2, 3)) - (sp.log(3, 2) - sp.Rational(2, 3))))),
-        ("1 − h(2/3) > 0 ⇔ 3 log2 3 < 5 ⇔ 3³ < 2⁵ (27 < 32)", 3**3 < 2**5),
-    ]
-    return chain(steps, "h is concave and decreasing on [1/2, 1]; the Ω(N) constant is 5/3 − log2 3 > 0",
-                 scope="all p ∈ (0, 1) (reparametrised p = 1/(1+s), s > 0)")
 
 
 def _best_protocol(N: int, M: int) -> tuple[int, int]:
@@ -257,62 +217,6 @@ ho25 = REGISTRY.claim(
              "The relative-ℓ2 (η < 1/2) variant is [inferred] and not checked here; the checks use the "
              "per-coordinate margin."),
 )
-
-
-@ho25.symbolic("softmax-tail-margin", description="mass off i ≤ φ((n−1)e^{−C(1−2ε)}); C = ln(4(n−1))/(1−2ε) ⇒ ≤ 1/5; coordinate error ≤ mass")
-def check_softmax_tail_margin(ctx):
-    x, G, C = sp.symbols("x G C", positive=True)
-    n = sp.Symbol("n", integer=True, positive=True)
-    eps_half = 1 / (2 * (1 + _s))                  # ε ∈ (0, 1/2)
-    eps = sp.Symbol("epsilon", positive=True)
-    phi = x / (1 + x)
-    C_star = sp.log(4 * (n - 1)) / (1 - 2 * eps)
-    j, i, l = sp.symbols("j i l", integer=True, positive=True)
-    P, xb = sp.IndexedBase("P"), sp.IndexedBase("x")
-    out = sp.Sum(P[j] * xb[j, l], (j, 1, n))
-    steps = [
-        ("P_i = 1/(1 + x) with x = Σ_{j≠i} e^{−(s_i − s_j)}, so 1 − P_i = x/(1 + x)", is_zero(1 - 1 / (1 + x) - phi)),
-        ("φ(x) = x/(1 + x) is increasing: φ' = 1/(1+x)² > 0",
-         is_zero(sp.diff(phi, x) - 1 / (1 + x) ** 2) and (1 / (1 + x) ** 2).is_positive),
-        ("each gap ≥ G: e^{−gap} = e^{−G}·e^{−(gap − G)} ≤ e^{−G} (e^{−u} ≤ 1 for u ≥ 0 [std]) ⇒ "
-         "x ≤ (n−1)e^{−G}; with G = C(1−2ε) and φ increasing, mass ≤ (n−1)e^{−C(1−2ε)}/(1 + (n−1)e^{−C(1−2ε)})",
-         is_zero(sp.exp(-(G + C)) - sp.exp(-G) * sp.exp(-C))),
-        ("gap from the keys: C(1 − ε) − Cε = C(1 − 2ε), and C(1 − ε) − C(1 − 2ε) = Cε ≥ 0 (unit keys)",
-         is_zero(C * (1 - eps) - C * eps - C * (1 - 2 * eps)) and (C * eps).is_nonnegative),
-        ("C* = ln(4(n−1))/(1−2ε) > 0 for n ≥ 2, ε < 1/2",
-         sp.log(4 * (1 + sp.Symbol("t", nonnegative=True))).is_positive      # ln(4(n−1)), n − 1 = 1 + t ≥ 1
-         and sp.simplify(1 - 2 * eps_half).is_positive),                     # 1 − 2ε > 0
-        ("at C = C*: (n−1)e^{−C(1−2ε)} = 1/4 exactly", is_zero(sp.simplify((n - 1) * sp.exp(-C_star * (1 - 2 * eps)))
-                                                            - sp.Rational(1, 4))),
-        ("so the mass off token i is ≤ φ(1/4) = 1/5 < 1/4", phi.subs(x, sp.Rational(1, 4)) == sp.Rational(1, 5)
-         and sp.Rational(1, 5) < sp.Rational(1, 4)),
-        ("out_l − x_il = Σ_j P_j (x_jl − x_il) because Σ_j P_j = 1 (general n)",
-         is_zero(factor_sum(sp.Sum(P[j] * (xb[j, l] - xb[i, l]), (j, 1, n)).expand())
-                 - (out - xb[i, l] * sp.Sum(P[j], (j, 1, n))))),
-        ("the j = i term is 0 and |x_jl − x_il| ≤ 1 for bits, so |out_l − x_il| ≤ Σ_{j≠i} P_j = 1 − P_i ≤ 1/5",
-         all(abs(a - b) <= 1 for a in (0, 1) for b in (0, 1))),
-        ("1/5 < 1/2: thresholding at 1/2 returns x_il", sp.Rational(1, 5) < sp.Rational(1, 2)),
-    ]
-    return chain(steps, "with C ≥ ln(4(n−1))/(1−2ε), every output coordinate is within 1/5 of Alice's bit",
-                 scope="all n ≥ 2, 0 < ε < 1/2, all d (index form); monotonicity of exp is [std]")
-
-
-@ho25.symbolic("bound-assembly", description="existence of keys, h(1) = 0 ⇒ M ≥ nd, and the e^{dε²/4} key budget")
-def check_bound_assembly(ctx):
-    n, d, eps, delta = (sp.Symbol(s, positive=True) for s in ("n", "d", "epsilon", "delta"))
-    steps = [
-        ("h(1) = 0 (limit p log p → 0), so a protocol that always succeeds needs M ≥ (1 − 0)·nd = nd",
-         sp.limit(_h(_p), _p, 1, "-") == 0),
-        ("a fixed ε-near-orthogonal key set exists when n² e^{−dε²/2} < 1 ⇔ d > 4 ln n/ε²: at d = 4 ln n/ε² "
-         "the union bound is exactly 1", is_zero(sp.simplify((n**2 * sp.exp(-d * eps**2 / 2)).subs(d, 4 * sp.log(n) / eps**2)) - 1)),
-        ("key budget: n² e^{−dε²/2} = δ ⇔ n = √δ·e^{dε²/4}", is_zero(sp.simplify(
-            (n**2 * sp.exp(-d * eps**2 / 2)).subs(n, sp.sqrt(delta) * sp.exp(d * eps**2 / 4))) - delta)),
-        ("d threshold in log form: 2 ln(n²/δ)/ε² = (4 ln n + 2 ln(1/δ))/ε²",
-         is_zero(sp.expand_log(2 * sp.log(n**2 / delta) / eps**2 - (4 * sp.log(n) + 2 * sp.log(1 / delta)) / eps**2))),
-    ]
-    return chain(steps, "with near-orthogonal keys and exact decoding the reduction gives M ≥ n·d bits for "
-                 "n ≤ e^{dε²/4} keys, i.e. Ω(d·min{n, e^{dε²/4}})",
-                 scope="all n, d, ε, δ > 0; uses thm:index-lb (Fano) with p = 1")
 
 
 @ho25.empirical("reduction-standard-attention", description="Index → standard attention end to end: all n·d bits recovered, CP lower ≥ 0.99")

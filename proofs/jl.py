@@ -24,7 +24,7 @@ import numpy as np
 import sympy as sp
 from scipy import stats
 
-from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._common import rate, serial_blas
 from proofs._explore_common import U, adversarial_matrix, finite_floats, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
@@ -76,67 +76,6 @@ gauss = REGISTRY.claim(
     },
     depends_on=("def:jlt",),
 )
-
-
-@gauss.symbolic("chi2-tail-chain", description="Chernoff for χ²_k at the optimal t, then ln(1±ε) bounds, give 2exp(−k(ε²/2−ε³/3)/2)")
-def check_chi2_tail_chain(ctx):
-    k, e = _k, _eps
-    t_up = e / (2 * (1 + e))
-    t_lo = e / (2 * (1 - e))
-    # log of the Chernoff bounds (1−2t)^{−k/2} e^{−t(1+ε)k} and (1+2t)^{−k/2} e^{t(1−ε)k} [std: χ² MGF]
-    log_up = -k / 2 * sp.log(1 - 2 * t_up) - t_up * (1 + e) * k
-    log_lo = -k / 2 * sp.log(1 + 2 * t_lo) + t_lo * (1 - e) * k
-    f_up = e - e**2 / 2 + e**3 / 3 - sp.log(1 + e)      # ≥ 0: ln(1+ε) ≤ ε − ε²/2 + ε³/3
-    g_lo = sp.log(1 - e) + e + e**2 / 2                  # ≤ 0: ln(1−ε) ≤ −ε − ε²/2 on (0, 1)
-    e_in01 = 1 / (1 + _s)                                # ε ∈ (0, 1)
-    steps = [
-        ("t* = ε/(2(1+ε)) lies in (0, 1/2)", (sp.Rational(1, 2) - t_up).is_positive and t_up.is_positive),
-        ("upper tail at t*: log bound = (k/2)(ln(1+ε) − ε)",
-         is_zero(sp.expand_log(log_up - k / 2 * (sp.log(1 + e) - e)))),
-        ("f(ε) = ε − ε²/2 + ε³/3 − ln(1+ε) has f(0) = 0", is_zero(f_up.subs(e, 0))),
-        ("f'(ε) = ε³/(1+ε) ≥ 0, so f ≥ 0 on ε ≥ 0 (monotonicity)",
-         is_zero(sp.diff(f_up, e) - e**3 / (1 + e)) and (e**3 / (1 + e)).is_nonnegative),
-        ("hence upper log bound ≤ (k/2)(−ε²/2 + ε³/3) = −k(ε²/2 − ε³/3)/2",
-         is_zero(k / 2 * ((e - e**2 / 2 + e**3 / 3) - e) + k * _a / 2)),
-        # ε = 1/(1+s) keeps ε ∈ (0, 1) so that sympy may split the logarithms.
-        ("lower tail at t** = ε/(2(1−ε)) > 0: log bound = (k/2)(ln(1−ε) + ε)",
-         t_lo.subs(e, e_in01).is_positive and
-         is_zero(sp.expand_log(sp.simplify((log_lo - k / 2 * (sp.log(1 - e) + e)).subs(e, e_in01))))),
-        ("g(ε) = ln(1−ε) + ε + ε²/2 has g(0) = 0", is_zero(g_lo.subs(e, 0))),
-        ("g'(ε) = −ε²/(1−ε) ≤ 0 on (0, 1), so g ≤ 0",
-         is_zero(sp.diff(g_lo, e) + e**2 / (1 - e)) and sp.simplify((-e**2 / (1 - e)).subs(e, e_in01)).is_negative),
-        ("hence lower log bound ≤ −kε²/4 ≤ −k(ε²/2 − ε³/3)/2 (difference kε³/6 ≥ 0)",
-         is_zero((-k * e**2 / 4) - (-k * _a / 2) + k * e**3 / 6) and (k * e**3 / 6).is_nonnegative),
-        ("two tails: e^{−ka/2} + e^{−ka/2} = 2 e^{−ka/2}",
-         is_zero(sp.exp(-k * _a / 2) * 2 - 2 * sp.exp(-k * _a / 2))),
-    ]
-    return chain(steps, "Pr[|‖Sx‖² − ‖x‖²| > ε‖x‖²] ≤ 2 exp(−k(ε²/2 − ε³/3)/2) for all k > 0, 0 < ε < 1",
-                 scope="all k > 0, 0 < ε < 1; the χ² moment generating function, Markov's inequality and "
-                       "'f(0) = 0, f' ≥ 0 ⇒ f ≥ 0' are [std]")
-
-
-@gauss.symbolic("dimension-algebra", description="2f·exp(−k a/2) ≤ δ ⇔ k ≥ 2ln(2f/δ)/a, and a ≥ ε²/3 for ε ≤ 1/2")
-def check_dimension_algebra(ctx):
-    bound = 2 * _f * sp.exp(-_k * _a / 2)
-    e_half = 1 / (2 * (1 + _s))       # ε ∈ (0, 1/2)
-    e_in01 = 1 / (1 + _s)             # ε ∈ (0, 1)
-    steps = [
-        ("a(ε) = ε²(3 − 2ε)/6 > 0 on (0, 1)", is_zero(_a - _eps**2 * (3 - 2 * _eps) / 6)
-         and sp.simplify(_a.subs(_eps, e_in01)).is_positive),
-        ("at k0 = 2 ln(2f/δ)/a the union bound equals δ", is_zero(sp.simplify(bound.subs(_k, _K_JL)) - _delta)),
-        ("the union bound is strictly decreasing in k (derivative −a f e^{−ka/2} < 0), so ≤ δ ⇔ k ≥ k0",
-         is_zero(sp.diff(bound, _k) + _a * _f * sp.exp(-_k * _a / 2))
-         and sp.simplify((-_a * _f * sp.exp(-_k * _a / 2)).subs(_eps, e_in01)).is_negative),
-        ("ε ≤ 1/2 ⇒ a − ε²/3 = ε²(1 − 2ε)/6 ≥ 0", is_zero(_a - _eps**2 / 3 - _eps**2 * (1 - 2 * _eps) / 6)
-         and sp.simplify((_a - _eps**2 / 3).subs(_eps, e_half)).is_nonnegative),
-        ("so k0 ≤ 6 ln(2f/δ)/ε² (k0 = 2L/a with a ≥ ε²/3) and ⌈k0⌉ < 6 ln(2f/δ)/ε² + 1",
-         is_zero(2 / (_eps**2 / 3) - 6 / _eps**2)),
-        ("ln(2f/δ) ≤ 2 ln(f/δ) ⇔ ln 2 ≤ ln(f/δ): with f/δ = 2 + s the difference is ln((2+s)/2) ≥ 0",
-         sp.simplify(sp.expand_log(2 * sp.log(2 + _s) - sp.log(2 * (2 + _s)))
-                     - sp.log((2 + _s) / 2)) == 0 and ((2 + _s) / 2 - 1).is_positive),
-    ]
-    return chain(steps, "k = ⌈2 ln(2f/δ)/(ε²/2 − ε³/3)⌉ makes the union bound ≤ δ, and k ≤ 12 ln(f/δ)/ε² + 1 "
-                 "for ε ≤ 1/2, f/δ ≥ 2", scope="all f ≥ 1, 0 < δ < 1, 0 < ε < 1 (the O-constant for ε ≤ 1/2)")
 
 
 @gauss.empirical("chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid")
@@ -215,21 +154,6 @@ proj = REGISTRY.claim(
 )
 
 
-@proj.symbolic("union-over-pairs", description="f + 2·C(f,2) = f² vectors; ln(2f²/δ) ≤ 2 ln(2f/δ)")
-def check_union_over_pairs(ctx):
-    fi = sp.Symbol("f", integer=True, positive=True)
-    d_in01 = 1 / (1 + _s)  # δ ∈ (0, 1)
-    steps = [
-        ("f originals + 2 per pair (x̂ + ŷ, x̂ − ŷ) over f(f−1)/2 pairs = f²",
-         is_zero(fi + 2 * (fi * (fi - 1) / 2) - fi**2)),
-        ("2 ln(2f/δ) − ln(2f²/δ) = ln(2/δ)",
-         is_zero(sp.expand_log(2 * sp.log(2 * _f / _delta) - sp.log(2 * _f**2 / _delta) - sp.log(2 / _delta)))),
-        ("ln(2/δ) > 0 for δ ∈ (0, 1), so k(f²) ≤ 2·k(f)", sp.log(2 / d_in01).is_positive),
-    ]
-    return chain(steps, "the inner-product JL dimension is at most twice the norm JL dimension: still "
-                 "O(ε⁻² log(f/δ))", scope="all f ≥ 1, 0 < δ < 1")
-
-
 @proj.empirical("inner-products-gaussian", description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products")
 @serial_blas
 def check_inner_products_gaussian(ctx):
@@ -271,28 +195,6 @@ near = REGISTRY.claim(
                         "per-pair tail": "2 exp(−dε²/2) (Hoeffding with ranges [−1, 1])"},
     depends_on=(),
 )
-
-
-@near.symbolic("hoeffding-union", description="Hoeffding at t = εd gives 2e^{−dε²/2}; (n²/2)·2e^{−dε²/2} ≤ δ ⇔ d ≥ 2ln(n²/δ)/ε²")
-def check_hoeffding_union(ctx):
-    t = sp.Symbol("t", positive=True)
-    ni = sp.Symbol("n", integer=True, positive=True)
-    hoeff = 2 * sp.exp(-2 * t**2 / (_d * (1 - (-1)) ** 2))  # Σ of d terms in [−1, 1] [std]
-    union = (_n**2 / 2) * 2 * sp.exp(-_d * _eps**2 / 2)
-    steps = [
-        ("⟨u_i, u_j⟩ = (1/d)Σ_l s_l, so |⟨u_i,u_j⟩| > ε ⇔ |Σ s_l| > εd; Hoeffding at t = εd is 2exp(−dε²/2)",
-         is_zero(hoeff.subs(t, _eps * _d) - 2 * sp.exp(-_d * _eps**2 / 2))),
-        ("pairs: n²/2 − n(n−1)/2 = n/2 > 0, so fewer than n²/2 pairs",
-         is_zero(ni**2 / 2 - ni * (ni - 1) / 2 - ni / 2) and (ni / 2).is_positive),
-        ("union bound (n²/2)·2e^{−dε²/2} = n² e^{−dε²/2}", is_zero(union - _n**2 * sp.exp(-_d * _eps**2 / 2))),
-        ("at d0 = 2 ln(n²/δ)/ε² it equals δ exactly", is_zero(sp.simplify(union.subs(_d, _D_NO)) - _delta)),
-        ("it is strictly decreasing in d, so ≤ δ ⇔ d ≥ d0",
-         sp.simplify(sp.diff(union, _d)).is_negative),
-        ("explicit: d0 = (4 ln n + 2 ln(1/δ))/ε²",
-         is_zero(sp.expand_log(_D_NO - (4 * sp.log(_n) + 2 * sp.log(1 / _delta)) / _eps**2))),
-    ]
-    return chain(steps, "d ≥ 2 ln(n²/δ)/ε² makes the union bound over all pairs ≤ δ (exactly δ at equality)",
-                 scope="all n, ε, δ > 0; Hoeffding's inequality and the independence of the s_l are [std]")
 
 
 @near.empirical("exact-pair-tails", description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)")

@@ -6,16 +6,19 @@ SubGen2Cache of Chen et al. 2025 (arXiv 2503.11108; alg:subgen4cache,
 alg:subgen2cache), and our reconstruction of the paper's "clusterability properties"
 (lem:kron-clusterable [inferred]).
 
-thm:subgen and the two algorithms are confirmed empirically through
+thm:subgen's parameter algebra and lem:kron-clusterable have machine-checked proofs
+(``proofs/_proof_subgen.py``, ``proofs/_proof_geometry.py``); thm:subgen and the two
+algorithms are corroborated empirically through
 :mod:`tensorkv_check.subgen.error_trials`: the error guarantee with the *derived* constants
 (:func:`~tensorkv_check.subgen.parameters.subgen_parameters`, ``constants="derived"``) holds with a
 Clopper–Pearson upper bound on the violation rate below the stated failure probability,
 and the message length does not grow with n for a constant number of clusters. The
 "unit constants" setting (every O(·) constant set to 1) violates the bound in about a
 third of the trials; the spec states t and s only up to O(·), so that is recorded as a
-caveat and in check details, not as a counterexample. lem:kron-clusterable is proved symbolically
-(the Hadamard split and the ℓ2/ℓ∞ norm pairing, for all d) and confirmed numerically
-on seeded clustered inputs, including a near-tight family that pins the constant.
+caveat and in check details, not as a counterexample. lem:kron-clusterable is corroborated
+numerically on seeded clustered inputs, including a near-tight family that pins the
+constant. The SubGen ``index-adversarial`` checks (``subgen_adversarial.py``) run outside
+the clusterability hypothesis and are ``limits``, never support.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import itertools
 import numpy as np
 import sympy as sp
 
-from proofs._common import chain, is_zero, rate, serial_blas
+from proofs._common import rate, serial_blas
 from proofs._explore_common import ADV, KINDS, adversarial_matrix, finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 import tensorkv_check.subgen as sgc
@@ -80,46 +83,6 @@ kc = REGISTRY.claim(
                         "clusters": "m1·m2"},
     depends_on=("def:kron",),
 )
-
-
-@kc.symbolic("hadamard-split", description="a∘b − a'∘b' = (a−a')∘b + a'∘(b−b'): symbolic d ≤ 4 and per coordinate for all d")
-def check_hadamard_split(ctx):
-    steps = []
-    for d in range(1, 5):
-        a, a2, b, b2 = (sp.Matrix(sp.symbols(f"{s}1:{d + 1}", real=True)) for s in ("a", "c", "b", "e"))
-        lhs = a.multiply_elementwise(b) - a2.multiply_elementwise(b2)
-        rhs = (a - a2).multiply_elementwise(b) + a2.multiply_elementwise(b - b2)
-        steps.append((f"vectors of dimension d = {d}", (lhs - rhs).expand() == sp.zeros(d, 1)))
-    l = sp.Symbol("l", integer=True, positive=True)
-    A, A2, B, B2 = (sp.IndexedBase(s) for s in ("a", "a'", "b", "b'"))
-    steps.append(("coordinate l, any l and d: a_l b_l − a'_l b'_l = (a_l − a'_l) b_l + a'_l (b_l − b'_l)",
-                  is_zero(A[l] * B[l] - A2[l] * B2[l] - ((A[l] - A2[l]) * B[l] + A2[l] * (B[l] - B2[l])))))
-    return chain(steps, "the Hadamard split holds coordinatewise, hence for every d",
-                 scope="all d (coordinatewise index form); d ≤ 4 with symbolic vectors")
-
-
-@kc.symbolic("norm-pairing", description="‖u∘w‖₂² ≤ ‖w‖_∞²‖u‖₂² termwise; ‖u∘w‖₂ ≤ ‖u‖_∞‖w‖_∞ fails")
-def check_norm_pairing(ctx):
-    l = sp.Symbol("l", integer=True, positive=True)
-    d = sp.Symbol("d", integer=True, positive=True)
-    u, w = sp.IndexedBase("u"), sp.IndexedBase("w")
-    Mx = sp.Symbol("M", nonnegative=True)  # M = max_l w_l² = ‖w‖_∞²
-    ur, tn = sp.Symbol("u_l", real=True), sp.Symbol("t_l", nonnegative=True)
-    slack = Mx * sp.Sum(u[l] ** 2, (l, 1, d)) - sp.Sum(u[l] ** 2 * w[l] ** 2, (l, 1, d))
-    steps = [
-        ("M Σ u_l² − Σ u_l² w_l² = Σ u_l² (M − w_l²) (linearity, any d)",
-         is_zero(sp.Sum(u[l] ** 2 * (Mx - w[l] ** 2), (l, 1, d)) - slack)),
-        ("each term u_l²·t_l with t_l = M − w_l² ≥ 0 is ≥ 0, so ‖u∘w‖₂² ≤ ‖w‖_∞² ‖u‖₂²",
-         (ur**2 * tn).is_nonnegative),
-        ("square roots (monotone) and the triangle inequality [std] give "
-         "‖a∘b − a'∘b'‖₂ ≤ ‖a − a'‖₂‖b‖_∞ + ‖a'‖_∞‖b − b'‖₂ ≤ δ1 R2 + R1 δ2",
-         is_zero(sp.Symbol("delta1") * sp.Symbol("R2") + sp.Symbol("R1") * sp.Symbol("delta2")
-                 - (sp.Symbol("R2") * sp.Symbol("delta1") + sp.Symbol("delta2") * sp.Symbol("R1")))),
-        ("the (ℓ∞, ℓ∞) pairing is wrong: u = w = (1, 1) gives ‖u∘w‖₂ = √2 > 1 = ‖u‖_∞‖w‖_∞",
-         sp.sqrt(sum(x**2 for x in (1 * 1, 1 * 1))) > 1),
-    ]
-    return chain(steps, "the product cluster diameter is ≤ δ1·R2 + R1·δ2 with ℓ2 diameters and ℓ∞ row bounds",
-                 scope="all d (index form); square-root monotonicity and the triangle inequality are [std]")
 
 
 def _clusters(rng, m: int, s: int, d: int, delta: float) -> np.ndarray:
@@ -214,6 +177,21 @@ sg2 = REGISTRY.claim(
     statement="SubGen2Cache runs SubGen on the i² rows of (K̃, Ṽ).",
     hypotheses=("K̃ = K1⊘K2 clusterable",),
     depends_on=("thm:subgen", "def:two-cache"),
+)
+
+REGISTRY.claim(
+    "thm:subgen4cache",
+    paper_ref="SubGen4Cache guarantee (the paper's near-optimal trade-off claim, reconstructed)",
+    sources=("paper", "ZHMK24", "inferred"),
+    statement=(
+        "If K1, K2 are (m1, δ1)-, (m2, δ2)-clusterable with row sup-norms R1, R2 and ‖scale·q‖ ≤ r, "
+        "SubGen4Cache with t1, t2 = O(ε⁻² e^{2δr} log n), δ = δ1·R2 + R1·δ2 (lem:kron-clusterable), and "
+        "s = O(ε⁻² d) pair samples meets thm:subgen's error bound w.h.p. while holding "
+        "d(m1·t + m2·t + s) ≤ d(m1·m2·t + s) numbers (SubGen2Cache's count on the n² rows)."
+    ),
+    hypotheses=("K1, K2 clusterable with factor diameters δ1, δ2 and sup-norms R1, R2", "‖scale·q‖ ≤ r",
+                "m1, m2 ≥ 2"),
+    depends_on=("lem:kron-clusterable", "thm:subgen", "alg:subgen4cache"),
 )
 
 
@@ -354,7 +332,7 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
     return best
 
 
-@kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2")
+@kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2", role="engine")
 @serial_blas
 def check_engine_cluster_bracket(ctx):
     from tensorkv_check import geometry as geometry
@@ -550,3 +528,16 @@ for _model, _lo, _hi, _cid in (("subgen", 128, 1024, "thm:subgen"), ("subgen2cac
                       ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
                       score=_subgen_score, score_label="worst error / bound over the trials",
                       description=f"{_model} with keys just violating (m, δ)-clusterability")(explore_subgen_error_bound)
+
+
+@REGISTRY.explorer("thm:subgen4cache", "factor-memory-below-product", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"m1": st.integers(2, 10**4), "m2": st.integers(2, 10**4),
+                                                           "t": st.integers(0, 10**6), "s": st.integers(0, 10**6),
+                                                           "d": st.integers(1, 1024)}),
+                   ranges="m1, m2 = 2..10⁴ clusters, t = 0..10⁶ samples per cluster, s = 0..10⁶ pair samples, d = 1..1024",
+                   snippet=lambda ex: "print(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))")
+def explore_factor_memory_below_product(ex):
+    """SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s) (exact integers)."""
+    m1, m2, t, s, d = ex["m1"], ex["m2"], ex["t"], ex["s"], ex["d"]
+    four, two = d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s)
+    return None if four <= two else f"four-cache count {four} > two-cache count {two}"

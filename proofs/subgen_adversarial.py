@@ -84,14 +84,14 @@ def adversarial(ctx, claim_id: str, grid: list[tuple[str, int, float, int, list[
 
 
 @REGISTRY["thm:subgen"].empirical(
-    "index-adversarial", description="SubGen as Alice on Index instances: chance below the Fano bound, rising above")
+    "index-adversarial", description="SubGen as Alice on Index instances: chance below the Fano bound, rising above", role="limits")
 @serial_blas
 def check_subgen_index_adversarial(ctx):
     return adversarial(ctx, "thm:subgen", QUICK_GRID["thm:subgen"])
 
 
 @REGISTRY["alg:subgen2cache"].empirical(
-    "index-adversarial", description="SubGen2Cache as Alice on free-row Index instances: chance below the Fano bound")
+    "index-adversarial", description="SubGen2Cache as Alice on free-row Index instances: chance below the Fano bound", role="limits")
 @serial_blas
 def check_subgen2cache_index_adversarial(ctx):
     return adversarial(ctx, "alg:subgen2cache", QUICK_GRID["alg:subgen2cache"])
@@ -99,7 +99,7 @@ def check_subgen2cache_index_adversarial(ctx):
 
 @REGISTRY["alg:subgen4cache"].empirical(
     "index-adversarial", description="SubGen4Cache as Alice on four-cache Index instances: Fano ceiling respected, "
-                                     "success rises with M")
+                                     "success rises with M", role="limits")
 @serial_blas
 def check_subgen4cache_index_adversarial(ctx):
     return adversarial(ctx, "alg:subgen4cache", QUICK_GRID["alg:subgen4cache"])
@@ -112,7 +112,7 @@ CHECKER_GRID = {"exact": [0], "lowrank": [1.0], "random": [0.25, 0.5], "knorm": 
 
 @REGISTRY["thm:index-lb"].empirical(
     "frontier-checks", description="practical compressors as Alice: no point in the infeasible region, lossless "
-                                   "reach p≈1, eviction at f succeeds at f+(1−f)/2")
+                                   "reach p≈1, eviction at f succeeds at f+(1−f)/2", role="engine")
 @serial_blas
 def check_frontier_checks(ctx):
     n = 512

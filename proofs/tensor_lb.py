@@ -32,7 +32,7 @@ import importlib
 import numpy as np
 import sympy as sp
 
-from proofs._common import chain, is_zero, rate, serial_blas, value_scale
+from proofs._common import rate, serial_blas, value_scale
 from proofs._explore_common import (
     attention_tol, dimension_scan, finite_floats, reduction_below, reduction_inside, space_below,
     space_reduction,
@@ -70,31 +70,6 @@ four_lb = REGISTRY.claim(
     },
     depends_on=("thm:ho25-lb", "def:four-cache", "def:tensor-attention"),
 )
-
-
-@four_lb.symbolic("collapse-keeps-weights", description="with K2 = V2 = 1 each key's total softmax weight equals its standard weight (all n)")
-def check_collapse_keeps_weights(ctx):
-    n = sp.Symbol("n", integer=True, positive=True)
-    j, k, l, i = sp.symbols("j k l i", integer=True, positive=True)
-    s, q, K1 = sp.IndexedBase("s"), sp.IndexedBase("q"), sp.IndexedBase("K1")
-    c = sp.Symbol("c", positive=True)
-    Z = sp.Sum(sp.exp(s[j]), (j, 1, n))
-    tensor_w = sp.exp(s[j]) / (n * Z)            # weight of pair (j, k): denominator Σ_{j,k} = n Z
-    d = sp.Symbol("d", integer=True, positive=True)
-    steps = [
-        ("score(j, k) with K2_k = 1: c Σ_l q_l K1_jl · 1 = c⟨q, K1_j⟩ (the standard score at the same scale)",
-         is_zero(c * sp.Sum(q[l] * K1[j, l] * 1, (l, 1, d)) - c * sp.Sum(q[l] * K1[j, l], (l, 1, d)))),
-        ("the pair denominator: Σ_j Σ_k e^{s_j} = n Σ_j e^{s_j}",
-         is_zero(sp.Sum(sp.Sum(sp.exp(s[j]), (k, 1, n)), (j, 1, n)).doit() - n * Z)),
-        ("key j's total weight Σ_k e^{s_j}/(nZ) = e^{s_j}/Z, its standard-attention weight",
-         is_zero(sp.Sum(tensor_w, (k, 1, n)).doit() - sp.exp(s[j]) / Z)),
-        ("so the mass off token i is the same, and thm:ho25-lb's margin 1/5 carries over verbatim",
-         is_zero(1 - sp.exp(s[i]) / Z - (1 - sp.Sum(tensor_w.subs(j, i), (k, 1, n)).doit()))),
-        ("upper bound 4nd float64 numbers against the nd-bit lower bound: ratio 4·64 = 256, a constant",
-         is_zero(4 * n * d * 64 / (n * d) - 256)),
-    ]
-    return chain(steps, "the four-cache reduction is the standard one with the same per-key weights; "
-                 "lower bound n·d bits vs. 4·n·d stored numbers", scope="all n, d (index form)")
 
 
 @four_lb.empirical("reduction-four-cache", description="Index → FourCacheDecoder (K2 = V2 = 1) streamed token by token: all bits, CP lower ≥ 0.99")
@@ -156,23 +131,6 @@ two_lb = REGISTRY.claim(
 )
 
 
-@two_lb.symbolic("substitution", description="N = n² tokens: N·d = n²d; the d threshold for n² keys is at most twice that for n")
-def check_substitution(ctx):
-    n, d, eps, delta = (sp.Symbol(s, positive=True) for s in ("n", "d", "epsilon", "delta"))
-    thr = lambda N: 2 * sp.log(N**2 / delta) / eps**2  # noqa: E731 - lem:near-orthogonal for N keys
-    s = sp.Symbol("s", positive=True)
-    steps = [
-        ("N = n² keys carry N·d = n²·d bits", is_zero((n**2) * d - n**2 * d)),
-        ("log n² = 2 log n", is_zero(sp.expand_log(sp.log(n**2)) - 2 * sp.log(n))),
-        ("thr(n²) = (8 ln n + 2 ln(1/δ))/ε²", is_zero(sp.expand_log(thr(n**2) - (8 * sp.log(n) + 2 * sp.log(1 / delta)) / eps**2))),
-        ("2·thr(n) − thr(n²) = 2 ln(1/δ)/ε² ≥ 0 for δ = 1/(1+s) ≤ 1, so d = O(log n) still suffices",
-         is_zero(sp.expand_log(2 * thr(n) - thr(n**2) - 2 * sp.log(1 / delta) / eps**2))
-         and (2 * sp.log(1 + s) / eps**2).is_positive),
-    ]
-    return chain(steps, "thm:ho25-lb with n² free rows gives Ω(n²d) bits at d = O(log n)",
-                 scope="all n, d, ε, δ > 0 (free-rows model)")
-
-
 @two_lb.empirical("free-rows-reduction", description="Index → TwoCacheDecoder.append_rows with n² near-orthogonal rows: all bits, CP lower ≥ 0.99")
 @serial_blas
 def check_free_rows_reduction(ctx):
@@ -192,7 +150,7 @@ def check_free_rows_reduction(ctx):
                              "trials": res["trials"]})
 
 
-@two_lb.empirical("caveat-factor-keeping", description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly")
+@two_lb.empirical("caveat-factor-keeping", description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly", role="limits")
 @serial_blas
 def check_caveat_factor_keeping(ctx):
     # Demonstrates the caveat: passes when the factor-keeping algorithm matches the two-cache
@@ -235,7 +193,7 @@ def check_harness_two_cache(ctx):
 
 @two_lb.empirical("harness-caveat-structured-vs-truncating",
                   description="Kronecker model: factor keeping decodes (CP low ≥ 0.99) with M = O(nd); free rows: a 2n-row "
-                              "truncating cache stays under Fano's success ceiling")
+                              "truncating cache stays under Fano's success ceiling", role="limits")
 @serial_blas
 def check_harness_caveat_structured_vs_truncating(ctx):
     index = importlib.import_module("tensorkv_check.index")
@@ -394,4 +352,43 @@ def explore_structured_rows_factor_keeping(ex):
     if exact and M < n * n * d:
         return (f"FactorKeepingTwoCache answers the two-cache query exactly (|error| = {err:.1e}) from "
                 f"M = {M} bits < n²·d = {n * n * d} bits (n = {n}, d = {d}): the Ω(n²d) bound needs free rows")
+    return None
+
+
+# ------------------------------------------------------------------ thm:lowdim-tensor-lb
+REGISTRY.claim(
+    "thm:lowdim-tensor-lb",
+    paper_ref="low-dimensional tensor lower bound (the v1 abstract's d = o(log n) analysis)",
+    sources=("paper", "HO25", "inferred"),
+    statement=(
+        "Tensor attention with the four caches needs Ω(d·min{n, e^{Θ(d)}}) bits in every regime of d: the "
+        "K2 = V2 = 1 reduction of thm:four-cache-lb applied to T ≤ n tokens whose keys are near-orthogonal "
+        "(lem:near-orthogonal) as long as 2T² ≤ e^{dε²/2}. For d = Ω(log n) it is thm:four-cache-lb."
+    ),
+    hypotheses=("T ≤ n tokens", "2T² ≤ e^{dε²/2}", "the hypotheses of thm:four-cache-lb with n = T"),
+    explicit_constants={"Ω(d·min{n, e^{Θ(d)}})": "M ≥ T·d for every T ≤ n with 2T² ≤ e^{dε²/2}"},
+    depends_on=("thm:four-cache-lb", "lem:near-orthogonal"),
+)
+
+
+def _lowdim_tokens(ex: dict) -> tuple[int, int]:
+    """(T, d) of an example: d = ceil(4.2/ε²) + extra (so that T ≥ 2) and the largest T with 2T² ≤ e^{dε²/2}."""
+    eps = ex["eps"]
+    d = int(np.ceil(4.2 / eps**2)) + ex["extra"]
+    return int(np.floor(np.sqrt(np.exp(d * eps**2 / 2) / 2))), d
+
+
+@REGISTRY.explorer("thm:lowdim-tensor-lb", "key-budget-fits-engine-dimension", region="inside",
+                   space=lambda st: st.fixed_dictionaries({"eps": finite_floats(st, 0.05, 0.499),
+                                                           "extra": st.integers(0, 200)}),
+                   ranges="ε ∈ [0.05, 0.499], d = ceil(4.2/ε²) + 0..200, T = the largest count with 2T² ≤ e^{dε²/2}",
+                   snippet=lambda ex: "from tensorkv_check.engine.jl import near_orthogonal_dimension\n"
+                                      "print(near_orthogonal_dimension(T, eps, 0.5), d)")
+def explore_key_budget_fits_engine_dimension(ex):
+    """The proof's budget 2T² ≤ e^{dε²/2} is the engine's near-orthogonal dimension at δ = 1/2:
+    near_orthogonal_dimension(T, ε, 1/2) ≤ d, so T keys for the K2 = V2 = 1 reduction exist in dimension d."""
+    T, d = _lowdim_tokens(ex)
+    need = jl.near_orthogonal_dimension(T, ex["eps"], 0.5)
+    if T < 2 or need > d:
+        return f"T = {T} keys within the budget at d = {d}, ε = {ex['eps']!r} need d = {need}"
     return None

@@ -55,7 +55,7 @@ trade = REGISTRY.claim(
 )
 
 
-@trade.symbolic("flop-leading-terms", description="engine flop formulas: four ~ two ~ 4i²d, naive ~ 6i²d, naive − two = 2i²d")
+@trade.symbolic("flop-leading-terms", description="engine flop formulas: four ~ two ~ 4i²d, naive ~ 6i²d, naive − two = 2i²d", role="engine")
 def check_flop_leading_terms(ctx):
     n, d = sp.symbols("n d", integer=True, positive=True)
     four = caches.four_cache_flops(n, d)    # the engine's own formulas, on symbols

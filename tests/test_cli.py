@@ -31,11 +31,12 @@ def run(capsys, *argv):
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore", "audit"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "proof", "report", "explore", "audit"])
 def test_help_is_accurate_and_has_an_example(capsys, command):
     code, out, _ = run(capsys, command, "--help")
     assert code == 0
-    assert "example: tensorkv-check " + command in out
+    # "example: tensorkv-check CMD ..." or a list, "examples:" then "  tensorkv-check CMD ..."
+    assert re.search(r"examples?:\s+tensorkv-check " + re.escape(command) + r"\b", out), out
 
 
 def test_demo_reports_agreement_and_exact_memory(capsys):
@@ -127,7 +128,8 @@ def test_check_prints_claim_dependencies_and_evidence(capsys, monkeypatch):
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
     code, out, _ = run(capsys, "check", "lem:ok")
     assert code == 0
-    assert "lem:ok [Lemma 1; std]: PROVED" in out
+    assert "lem:ok [Lemma 1; std]: CORROBORATED" in out
+    assert "  proof: unproved; evidence: corroborated" in out
     assert "- fine: pass\n      fine" in out
 
 
@@ -413,12 +415,12 @@ def test_check_prints_the_claim_first_then_dependencies_then_a_summary_wrapped(c
     monkeypatch.setattr(cli, "_load_registry", _check_registry)
     code, out, _ = run(capsys, "check", "lem:top", "--seed", "2")
     assert code == 0
-    assert out.startswith("lem:top [Lemma 2; paper]: CONFIRMED")
+    assert out.startswith("lem:top [Lemma 2; paper]: CORROBORATED")
     assert out.index("lem:top [") < out.index("def:base: CITED")
     assert max(len(line) for line in out.splitlines()) <= 70
     assert out.count("[0.9728, 0.9992]") == 1 and out.count("n = 128, d = 97") == 1
     last = " ".join(out.strip().split("\n\n")[-1].split())
-    assert last == ("lem:top: confirmed; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile")
+    assert last == ("lem:top: corroborated; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile")
 
 
 class _Terminal(__import__("io").StringIO):
@@ -458,7 +460,7 @@ def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, mon
     assert bar in shown and "|" in shown and re.search(r" 0/[12] ", shown), shown
 
 
-@pytest.mark.parametrize("command", ["demo", "claims", "check", "report", "explore", "audit"])
+@pytest.mark.parametrize("command", ["demo", "claims", "check", "proof", "report", "explore", "audit"])
 def test_help_is_wrapped_to_80_columns(capsys, monkeypatch, command):
     monkeypatch.setenv("COLUMNS", "80")
     code, out, _ = run(capsys, command, "--help")
@@ -479,4 +481,4 @@ def test_the_claims_table_says_1_claim(capsys, monkeypatch):
 
     monkeypatch.setattr(listing, "load_all", _toy_registry)
     code, out, _ = run(capsys, "claims")
-    assert code == 0 and "\n1 claim: 1 proved\n" in out
+    assert code == 0 and "\n1 claim: 1 corroborated\n" in out

@@ -238,16 +238,18 @@ def test_claims_report_json(project):
     claims = {c["id"]: c for c in doc["claims"]}
     assert list(claims) == ["def:base", "lem:alpha", "lem:beta", "lem:jl-toy", "thm:top"]  # dependency order
     status = {k: v["status"] for k, v in claims.items()}
-    assert status == {"def:base": "cited", "lem:alpha": "failing", "lem:beta": "confirmed",
-                      "lem:jl-toy": "refuted", "thm:top": "confirmed"}
-    assert "lem:alpha (failing)" in claims["lem:beta"]["reason"]
+    # lem:alpha's supporting check failed (evidence contradicted); lem:jl-toy's boom raised.
+    assert status == {"def:base": "cited", "lem:alpha": "refuted", "lem:beta": "corroborated",
+                      "lem:jl-toy": "failing", "thm:top": "corroborated"}
+    assert claims["lem:alpha"]["evidence"]["status"] == "contradicted"
+    assert claims["lem:jl-toy"]["proof"]["status"] == "refuted" and "boom" in claims["lem:jl-toy"]["reason"]
     alpha = claims["lem:alpha"]
     assert alpha["checks_not_run"] == ["sweep"]
     assert alpha["checks"]["rate"]["estimate"]["successes"] == 3
     assert alpha["checks"]["rate"]["estimate"]["seed"] == 5
     assert claims["lem:jl-toy"]["checks"]["finding"]["counterexample"] == {"x": [1, 2], "seed": 5}
     assert claims["lem:jl-toy"]["checks"]["boom"]["outcome"] == "error"
-    assert doc["counts"] == {"cited": 1, "failing": 1, "confirmed": 2, "refuted": 1}
+    assert doc["counts"] == {"cited": 1, "failing": 1, "corroborated": 2, "refuted": 1}
     assert sorted(p.name for p in report.parent.iterdir()) == ["claims.json"]  # no temp file left
 
 
@@ -257,9 +259,9 @@ def test_claims_report_marks_deselected_claims_not_run(project):
     claims = {c["id"]: c for c in json.loads(report.read_text())["claims"]}
     assert claims["lem:alpha"]["status"] == "not run"
     assert claims["lem:jl-toy"]["status"] == "not run"
-    # symbolic checks passed but lem:beta rests on a claim that did not run: not proved
-    assert claims["lem:beta"]["status"] == "confirmed"
-    assert "lem:alpha (not run)" in claims["lem:beta"]["reason"]
+    # a passing symbolic check is evidence, never a proof
+    assert claims["lem:beta"]["status"] == "corroborated"
+    assert claims["lem:beta"]["proof"]["status"] == "unproved"
 
 
 def test_claims_report_proved_chain(project):
@@ -267,7 +269,7 @@ def test_claims_report_proved_chain(project):
     project.runpytest(*QUIET, "--claims-report", str(report), "-m", "symbolic", "--claims", "lem:beta",
                       "-k", "not rate")
     claims = {c["id"]: c for c in json.loads(report.read_text())["claims"]}
-    assert claims["lem:alpha"]["status"] == "confirmed"  # its empirical check did not run
+    assert claims["lem:alpha"]["status"] == "corroborated"  # its failing empirical check did not run
     assert claims["thm:top"]["status"] == "not run"
 
 
@@ -368,3 +370,39 @@ def test_report_option_without_a_claims_package_is_a_usage_error(pytester):
     result = pytester.runpytest(*QUIET, "--claims-report", "r.json")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*claims package 'no_such_package_here' is not importable*"])
+
+
+PROVED_PY = '''
+import sympy as sp
+from claimpkg.registry import REGISTRY
+from tensorkv_check.claims.obligations import Proof, Step
+
+x = sp.Symbol("x", real=True)
+c = REGISTRY.claim("thm:proved", paper_ref="Theorem 5", sources=("std",), statement="x > 0 => 3x > 0")
+c.proof = Proof("thm:proved", {"pos": sp.Gt(x, 0)}, sp.Gt(3 * x, 0),
+                (Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",)),
+                 Step("final", (), sp.Gt(3 * x, 0), "smt", ("double", "pos"))))
+'''
+
+
+def test_a_proof_is_one_more_symbolic_item_that_passes_iff_proved(project):
+    (project.path / "claimpkg" / "proved.py").write_text(PROVED_PY)
+    report = project.path / "r.json"
+    result = project.runpytest(*QUIET, "-m", "symbolic", "-k", "proved", "--claims-report", str(report), "-v")
+    result.stdout.fnmatch_lines(["*claimpkg/proved.py::thm:proved::proof PASSED*"])
+    assert result.ret == pytest.ExitCode.OK
+    claims = {c["id"]: c for c in json.loads(report.read_text())["claims"]}
+    assert (claims["thm:proved"]["status"], claims["thm:proved"]["proof"]["status"]) == ("proved", "proved")
+    assert [o["id"] for o in claims["thm:proved"]["proof"]["obligations"]] == ["double", "final"]
+
+
+def test_a_broken_proof_fails_its_item_and_prints_the_proof(project):
+    broken = PROVED_PY.replace('Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",))',
+                               'Step("double", (), sp.Gt(2 * x, 1), "smt", ("pos",))')
+    assert broken != PROVED_PY
+    (project.path / "claimpkg" / "proved.py").write_text(broken)
+    result = project.runpytest(*QUIET, "-k", "proved")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*thm:proved::proof: partial (1 of 2 obligations discharged; double: z3 answered sat*",
+                                 "*[[]failed] double  (smt, * ms)*", "*2*x > 1*",
+                                 "*reproduce: tensorkv-check proof thm:proved*"])

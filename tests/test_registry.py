@@ -10,6 +10,7 @@ tests, never the project's :data:`~tensorkv_check.claims.registry.REGISTRY` (exc
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import doctest
 import hashlib
 import io
@@ -17,6 +18,7 @@ import json
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import tensorkv_check.claims.listing
 import tensorkv_check.claims.registry
@@ -30,9 +32,12 @@ from tensorkv_check.claims.registry import (
     Claim,
     Registry,
     RegistryError,
+    claim_axes,
     claim_status,
     load_all,
+    summary_status,
 )
+from tensorkv_check.claims.obligations import Dependency, Proof, Step
 from tensorkv_check.engine.stats import clopper_pearson
 
 OK = CheckResult.ok("holds")
@@ -53,12 +58,32 @@ def claim(*kinds: str, deps: tuple[str, ...] = (), cited: str | None = None, slo
 # --------------------------------------------------------------------------- claim_status
 
 
+X = sp.Symbol("x", real=True)
+
+
+def toy_proof(cid: str, *, broken: bool = False, dep: str | None = None) -> Proof:
+    """``x > 0 => 2x > 0`` (or, broken, ``=> x > 1``: 1 of 2 obligations), optionally through ``dep``."""
+    statement = sp.Gt(X - 1, 0) if broken else sp.Gt(2 * X, 0)
+    first = Step("double", (), sp.Gt(2 * X, 0), "smt", ("pos",) + ((dep,) if dep else ()))
+    deps = (Dependency(dep, (sp.Gt(X, 0),), sp.Gt(2 * X, 0)),) if dep else ()
+    return Proof(cid, {"pos": sp.Gt(X, 0)}, statement,
+                 (first, Step("final", (), statement, "smt", ("double", "pos"))), deps)
+
+
+def axes(c: Claim, results: dict, deps: dict | None = None, proof: Proof | None = None) -> tuple[str, str, str]:
+    c.proof = proof
+    pres = None if proof is None else proof.check()
+    p, reason, ev = claim_axes(c, results, deps or {}, pres)
+    return p, ev, summary_status(c, results, p, reason, ev)[0]
+
+
 def test_cited_needs_no_checks_and_states_its_reason():
     assert claim_status(claim(cited="Fano's inequality, textbook"), {}, {}) == (
         "cited", "Fano's inequality, textbook")
+    assert axes(claim(cited="book"), {}) == ("cited", "none", "cited")
 
 
-def test_no_checks_and_no_citation_is_failing():
+def test_no_proof_no_checks_and_no_citation_is_failing():
     status, reason = claim_status(claim(), {}, {})
     assert status == "failing" and "unsupported" in reason
 
@@ -68,69 +93,93 @@ def test_all_checks_skipped_is_failing_never_proved():
     assert status == "failing" and "none of its checks ran" in reason
 
 
-def test_all_symbolic_passed_without_deps_is_proved():
-    assert claim_status(claim("symbolic", "symbolic"), {"c0": OK, "c1": OK}, {})[0] == "proved"
+def test_symbolic_checks_are_evidence_never_a_proof():
+    assert axes(claim("symbolic", "symbolic"), {"c0": OK, "c1": OK}) == ("unproved", "corroborated", "corroborated")
 
 
-@pytest.mark.parametrize("dep_status", ["proved", "cited"])
-def test_proved_when_every_dependency_is_proved_or_cited(dep_status):
-    c = claim("symbolic", deps=("def:a", "def:b"))
-    assert claim_status(c, {"c0": OK}, {"def:a": "proved", "def:b": dep_status})[0] == "proved"
+def test_a_checked_proof_makes_it_proved_with_or_without_evidence():
+    assert axes(claim(), {}, proof=toy_proof("lem:x")) == ("proved", "none", "proved")
+    assert axes(claim("empirical"), {"c0": OK}, proof=toy_proof("lem:x")) == ("proved", "corroborated", "proved")
 
 
-@pytest.mark.parametrize("dep_status", ["confirmed", None])
-def test_symbolic_claim_on_a_weak_dependency_is_only_confirmed(dep_status):
-    c = claim("symbolic", deps=("def:a", "lem:weak"))
-    deps = {"def:a": "proved"} if dep_status is None else {"def:a": "proved", "lem:weak": dep_status}
-    status, reason = claim_status(c, {"c0": OK}, deps)
-    assert status == "confirmed"
-    assert f"lem:weak ({dep_status or 'not run'})" in reason and "def:a" not in reason
+def test_a_broken_proof_is_partial_and_lists_the_failed_step():
+    c = claim()
+    c.proof = toy_proof("lem:x", broken=True)
+    p, reason, ev = claim_axes(c, {}, {}, c.proof.check())
+    assert (p, ev) == ("partial", "none") and "1 of 2 obligations" in reason and "final" in reason
+    assert summary_status(c, {}, p, reason, ev)[0] == "partial"
+    assert axes(claim("empirical"), {"c0": OK}, proof=toy_proof("lem:x", broken=True))[2] == "corroborated"
 
 
-@pytest.mark.parametrize("dep_status", ["refuted", "failing"])
-def test_symbolic_claim_on_a_broken_dependency_is_never_proved(dep_status):
-    status, reason = claim_status(claim("symbolic", deps=("lem:weak",)), {"c0": OK}, {"lem:weak": dep_status})
-    assert status != "proved" and f"lem:weak ({dep_status})" in reason
+@pytest.mark.parametrize("dep_status, expected", [("proved", "proved"), ("cited", "proved"),
+                                                  ("partial", "partial"), ("unproved", "partial")])
+def test_proved_only_when_used_dependencies_are_proved_or_cited(dep_status, expected):
+    c = claim(deps=("lem:d", "def:unused"))
+    proof = toy_proof("lem:x", dep="lem:d")
+    c.proof = proof
+    p, reason, _ = claim_axes(c, {}, {"lem:d": dep_status, "def:unused": "unproved"}, proof.check())
+    assert p == expected
+    if expected == "partial":
+        assert f"lem:d ({dep_status})" in reason and "def:unused" not in reason
 
 
-def test_any_empirical_check_makes_it_confirmed():
-    status, reason = claim_status(claim("symbolic", "empirical"), {"c0": OK, "c1": OK}, {})
-    assert status == "confirmed" and reason == "empirical checks passed: c1"
+def test_limits_and_engine_checks_never_count_as_support():
+    c = claim("empirical", "empirical")
+    c.checks[0] = dataclasses.replace(c.checks[0], role="limits")
+    c.checks[1] = dataclasses.replace(c.checks[1], role="engine")
+    assert axes(c, {"c0": OK, "c1": OK}) == ("unproved", "none", "failing")
+    assert axes(c, {"c0": OK, "c1": OK}, proof=toy_proof("lem:x")) == ("proved", "none", "proved")
 
 
-def test_symbolic_with_a_skipped_check_is_confirmed_not_proved():
-    c = claim("symbolic", "symbolic", slow=("c1",))
-    status, reason = claim_status(c, {"c0": OK}, {})
-    assert status == "confirmed" and "c1 did not run" in reason
+@pytest.mark.parametrize("role", ["limits", "engine"])
+def test_a_broken_limit_or_engine_check_makes_it_failing_even_when_proved(role):
+    c = claim("empirical", "empirical")
+    c.checks[1] = dataclasses.replace(c.checks[1], role=role)
+    assert axes(c, {"c0": OK, "c1": FAIL}, proof=toy_proof("lem:x")) == ("proved", "corroborated", "failing")
+    status, reason = claim_status(c, {"c0": OK, "c1": FAIL}, {}, c.proof.check())
+    assert f"c1 ({role}, fail)" in reason
+
+
+def test_a_limit_expecting_a_counterexample_is_shown_not_a_refutation():
+    c = claim("empirical", "empirical")
+    c.checks[1] = dataclasses.replace(c.checks[1], role="limits", expect="counterexample")
+    assert axes(c, {"c0": OK, "c1": CEX}) == ("unproved", "corroborated", "corroborated")
 
 
 def test_empirical_with_a_skipped_check_names_it():
     c = claim("empirical", "symbolic", slow=("c1",))
     status, reason = claim_status(c, {"c0": OK}, {})
-    assert status == "confirmed" and reason.endswith("; not run: c1")
+    assert status == "corroborated" and reason.endswith("; not run: c1")
 
 
-def test_counterexample_refutes_and_takes_precedence_over_failures():
+def test_counterexample_refutes_both_axes_even_against_a_proof():
     c = claim("symbolic", "empirical", "empirical")
     status, reason = claim_status(c, {"c0": FAIL, "c1": CEX, "c2": OK}, {})
-    assert (status, reason) == ("refuted", "counterexample from c1")
+    assert status == "refuted" and "c1" in reason
+    assert axes(c, {"c0": OK, "c1": CEX, "c2": OK}, proof=toy_proof("lem:x")) == ("refuted", "contradicted", "refuted")
 
 
-@pytest.mark.parametrize("bad, outcome", [(FAIL, "fail"), (ERR, "error")])
-def test_fail_or_error_is_failing_and_named(bad, outcome):
-    status, reason = claim_status(claim("symbolic", "empirical"), {"c0": OK, "c1": bad}, {})
-    assert status == "failing" and f"c1 ({outcome})" in reason
+def test_a_failed_supporting_check_contradicts_the_evidence():
+    assert axes(claim("empirical", "empirical"), {"c0": OK, "c1": FAIL}) == ("unproved", "contradicted", "refuted")
+
+
+def test_an_errored_check_is_failing_whatever_the_axes():
+    c = claim("empirical", "empirical")
+    assert axes(c, {"c0": OK, "c1": ERR}, proof=toy_proof("lem:x"))[2] == "failing"
+    status, reason = claim_status(c, {"c0": CEX, "c1": ERR}, {})
+    assert status == "failing" and "c1" in reason
 
 
 def test_every_status_is_reachable():
     cases = [
-        claim_status(claim("symbolic"), {"c0": OK}, {}),
-        claim_status(claim("empirical"), {"c0": OK}, {}),
-        claim_status(claim("empirical"), {"c0": CEX}, {}),
-        claim_status(claim(cited="book"), {}, {}),
-        claim_status(claim("empirical"), {"c0": FAIL}, {}),
+        axes(claim(), {}, proof=toy_proof("lem:x"))[2],
+        axes(claim("empirical"), {"c0": OK})[2],
+        axes(claim(), {}, proof=toy_proof("lem:x", broken=True))[2],
+        axes(claim(cited="book"), {})[2],
+        axes(claim("empirical"), {"c0": CEX})[2],
+        axes(claim("empirical"), {"c0": ERR})[2],
     ]
-    assert tuple(s for s, _ in cases) == STATUSES
+    assert tuple(cases) == STATUSES
 
 
 # --------------------------------------------------------------------------- Registry
@@ -145,6 +194,7 @@ def toy() -> Registry:
     c = reg.claim("thm:c", paper_ref="Thm 4", sources=("paper", "inferred"), statement="c",
                   depends_on=("lem:b", "lem:e"))
     reg.claim("rem:z", paper_ref="Rem 5", sources=("paper",), statement="z", cited_reason="unrelated")
+    b.proof = toy_proof("lem:b")
 
     @b.symbolic("identity")
     def _(ctx):
@@ -169,9 +219,24 @@ def test_run_propagates_statuses_in_dependency_order():
     res = toy().run()
     assert list(res) == ["def:a", "lem:b", "lem:e", "rem:z", "thm:c"]  # lexicographic topological
     assert {k: r.status for k, r in res.items()} == {
-        "def:a": "cited", "lem:b": "proved", "lem:e": "confirmed", "thm:c": "confirmed", "rem:z": "cited"}
-    assert "lem:e (confirmed)" in res["thm:c"].reason
+        "def:a": "cited", "lem:b": "proved", "lem:e": "corroborated", "thm:c": "corroborated", "rem:z": "cited"}
+    assert {k: (r.proof_status, r.evidence_status) for k, r in res.items()} == {
+        "def:a": ("cited", "none"), "lem:b": ("proved", "corroborated"), "lem:e": ("unproved", "corroborated"),
+        "thm:c": ("unproved", "corroborated"), "rem:z": ("cited", "none")}
+    assert res["lem:b"].proof_result.status == "proved" and "not run: sweep" in res["thm:c"].reason
     assert "sweep" not in res["thm:c"].results  # slow, skipped by default
+
+
+def test_a_proof_resting_on_an_unproved_dependency_is_partial():
+    reg = toy()
+    reg["thm:c"].proof = toy_proof("thm:c", dep="lem:e")
+    res = reg.run()
+    assert (res["thm:c"].proof_status, res["thm:c"].status) == ("partial", "corroborated")
+    assert "lem:e (unproved)" in res["thm:c"].proof_reason
+    reg["lem:e"].proof = toy_proof("lem:e")
+    res = reg.run()
+    assert (res["thm:c"].proof_status, res["thm:c"].status) == ("proved", "proved")
+    assert res["thm:c"].proof_result.dependencies == {"lem:e": "proved"}
 
 
 def test_run_include_slow_and_on_check():
@@ -182,12 +247,12 @@ def test_run_include_slow_and_on_check():
     assert set(res["thm:c"].seconds) == {"chain", "sweep"}
 
 
-def test_proved_chain_needs_every_check_run():
+def test_proof_results_are_cached_per_proof_object():
     reg = toy()
-    reg["lem:e"].checks.clear()
-    reg["lem:e"].cited_reason = "HO25, Theorem 1"
-    assert reg.run()["thm:c"].status == "confirmed"  # the slow symbolic check did not run
-    assert reg.run(include_slow=True)["thm:c"].status == "proved"
+    first = reg.check_proofs()["lem:b"][0]
+    assert reg.check_proofs()["lem:b"][0] is first
+    reg["lem:b"].proof = toy_proof("lem:b", broken=True)
+    assert reg.check_proofs()["lem:b"][0].status == "partial"
 
 
 def test_select_includes_ancestors_in_dependency_order_only():
@@ -324,9 +389,15 @@ def test_result_constructors_and_to_dict():
 def test_claim_result_to_dict_is_json_and_lists_only_run_checks():
     res = toy().run(["thm:c"])["thm:c"]
     d = json.loads(json.dumps(res.to_dict()))
-    assert d["status"] == "confirmed" and d["depends_on"] == ["lem:b", "lem:e"]
+    assert d["status"] == "corroborated" and d["depends_on"] == ["lem:b", "lem:e"]
     assert list(d["checks"]) == ["chain"]
     assert d["checks"]["chain"]["kind"] == "symbolic" and d["checks"]["chain"]["outcome"] == "pass"
+    assert d["checks"]["chain"]["role"] == "supports"
+    assert d["proof"]["status"] == "unproved" and d["evidence"]["status"] == "corroborated"
+    b = json.loads(json.dumps(toy().run(["lem:b"])["lem:b"].to_dict()))["proof"]
+    assert b["status"] == "proved" and [o["id"] for o in b["obligations"]] == ["double", "final"]
+    assert all("seconds" not in o and o["smtlib2"] and o["vacuity_smtlib2"] for o in b["obligations"])
+    assert "seconds" not in b and b["axioms"] == []
 
 
 def test_load_all_returns_the_project_registry_with_a_valid_graph():
@@ -360,13 +431,14 @@ def test_cli_table_lists_claims_with_status_sources_checks_and_deps():
     code, out, err = claims_cmd(toy())
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "paper", "ref", "sources", "status", "checks", "deps"]
+    assert lines[0].split() == ["id", "paper", "ref", "sources", "proof", "evidence", "status", "checks", "deps"]
     rows = {ln.split()[0]: ln.split() for ln in lines[1:6]}
-    assert rows["thm:c"][-3:] == ["confirmed", "1/2", "lem:b,lem:e"]
-    assert rows["lem:b"][-3:] == ["proved", "1/1", "def:a"]
-    assert rows["def:a"][-3:] == ["cited", "0/0", "-"]
+    assert rows["thm:c"][-5:] == ["unproved", "corroborated", "corroborated", "1/2", "lem:b,lem:e"]
+    assert rows["lem:b"][-5:] == ["proved", "corroborated", "proved", "1/1", "def:a"]
+    assert rows["def:a"][-5:] == ["cited", "none", "cited", "0/0", "-"]
     assert "paper,inferred" in rows["thm:c"]
-    assert "5 claims: 2 cited, 2 confirmed, 1 proved" in out
+    assert "5 claims: 2 cited, 2 corroborated, 1 proved" in out
+    assert "proof: 2 cited, 1 proved, 2 unproved; evidence: 3 corroborated, 2 none" in out
     assert "notes:" not in out  # nothing refuted, failing or caveated
     assert "\x1b[" not in out  # no colour when stdout is not a terminal
 
@@ -388,7 +460,10 @@ def test_cli_json_has_the_evidence_of_every_check():
     rate = e["checks"]["rate"]
     assert rate["kind"] == "empirical" and rate["outcome"] == "pass" and rate["summary"] == "rate"
     assert rate["estimate"]["successes"] == 9 and "scope" in rate
-    assert by_id["thm:c"]["status"] == "confirmed" and by_id["thm:c"]["checks_not_run"] == []
+    assert by_id["thm:c"]["status"] == "corroborated" and by_id["thm:c"]["checks_not_run"] == []
+    assert by_id["lem:b"]["proof"]["status"] == "proved" and set(by_id["lem:b"]["proof_seconds"]) == {
+        "total", "obligations"}
+    assert doc["summary"]["proof"]["proved"] == 1 and doc["summary"]["evidence"]["corroborated"] == 3
 
 
 def test_cli_exit_1_when_a_check_errors_but_0_for_refuted_or_failing():
@@ -406,7 +481,7 @@ def test_cli_exit_1_when_a_check_errors_but_0_for_refuted_or_failing():
     code, out, err = claims_cmd(reg)
     assert code == 0 and err == ""
     assert "lem:e: refuted: counterexample from finding" in out
-    assert "lem:b: failing: check failed without a counterexample: bad (fail)" in out
+    assert "lem:b: refuted: evidence contradicted by bad (fail)" in out
     assert "lem:b: caveat: only for d >= 2" in out
 
     @reg["thm:c"].symbolic("crash")
@@ -452,4 +527,4 @@ def test_cli_through_the_console_entry_point(capsys, monkeypatch):
 def test_cli_doctests():
     failed, attempted = doctest.testmod(tensorkv_check.claims.listing)
     assert attempted > 0 and failed == 0
-    assert render_table({}) == "id  paper ref  sources  status  checks  deps\n\n0 claims: \n"
+    assert render_table({}) == "id  paper ref  sources  proof  evidence  status  checks  deps\n\n0 claims: \n"

@@ -75,7 +75,7 @@ def strip_timings(text: str) -> str:
 def test_json_is_byte_identical_across_runs_apart_from_timings():
     a, b = render_json(make(3)), render_json(make(3))
     assert strip_timings(a) == strip_timings(b)
-    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "tradeoff_seconds", "sections",
+    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "proofs", "tradeoff_seconds", "sections",
                                                "runner", "findings"}
 
 
@@ -88,8 +88,15 @@ def test_seed_changes_the_evidence():
 def test_statuses_summary_and_findings():
     rep = make()
     status = {c["id"]: c["status"] for c in rep["claims"]}
-    assert status == {"def:a": "cited", "lem:b": "confirmed", "thm:c": "refuted"}
-    assert rep["summary"] == {"proved": 0, "confirmed": 1, "refuted": 1, "cited": 1, "failing": 0}
+    assert status == {"def:a": "cited", "lem:b": "corroborated", "thm:c": "refuted"}
+    assert rep["summary"] == {"proved": 0, "corroborated": 1, "partial": 0, "cited": 1, "refuted": 1, "failing": 0}
+    assert rep["summary_axes"] == {
+        "proof": {"proved": 0, "partial": 0, "unproved": 1, "refuted": 1, "cited": 1},
+        "evidence": {"corroborated": 1, "contradicted": 1, "none": 1}}
+    b = rep["claims"][1]
+    assert b["proof"] == {"status": "unproved", "reason": "no proof attached", "axioms": [], "obligations": []}
+    assert b["evidence"] == {"status": "corroborated", "checks": {"identity": {"role": "supports", "outcome": "pass"},
+                                                                 "rate": {"role": "supports", "outcome": "pass"}}}
     kinds = {(f["claim"], f["kind"]) for f in rep["findings"]}
     assert ("thm:c", "refuted") in kinds and ("lem:b", "caveat") in kinds
     assert any("tensorkv-check check thm:c" in f["text"] for f in rep["findings"])
@@ -222,8 +229,8 @@ def _explore_data(kind: str) -> dict:
 
 @pytest.mark.parametrize("kind, status, errored", [
     ("refuted", "refuted", []),
-    ("hypothesis-necessary", "confirmed", []),
-    ("explored", "confirmed", []),
+    ("hypothesis-necessary", "corroborated", []),
+    ("explored", "corroborated", []),
     ("error", "failing", ["lem:b::explore:edge"]),
 ])
 def test_exploration_outcomes_are_attached_to_claims(kind, status, errored):
@@ -235,3 +242,45 @@ def test_exploration_outcomes_are_attached_to_claims(kind, status, errored):
     assert next(c for c in claims if c["id"] == "def:a")["exploration"] is None
     if kind == "refuted":
         assert "explorer edge" in b["reason"]
+        assert b["proof"]["status"] == "refuted" and b["evidence"]["status"] == "contradicted"
+    else:
+        assert b["proof"]["status"] == "unproved" and b["evidence"]["status"] == "corroborated"
+
+
+def _proved_registry() -> Registry:
+    import sympy as sp
+
+    from tensorkv_check.claims.axioms import Exp
+    from tensorkv_check.claims.obligations import Proof, Step
+
+    reg = toy_registry()
+    x, a = sp.Symbol("x", real=True), sp.Symbol("a", real=True)
+    steps = (Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",)),
+             Step("exp", (), sp.Gt(Exp(x), 0), "axiom", ("exp_pos",), {"exp_pos": ({a: x},)}),
+             Step("final", (), sp.Gt(3 * x, 0), "smt", ("double", "pos")))
+    reg["lem:b"].proof = Proof("lem:b", {"pos": sp.Gt(x, 0)}, sp.Gt(3 * x, 0), steps)
+    return reg
+
+
+def test_a_proof_shows_on_both_axes_with_its_axioms_and_its_time_apart():
+    rep = build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))
+    b = rep["claims"][1]
+    assert (b["status"], b["proof"]["status"], b["evidence"]["status"]) == ("proved", "proved", "corroborated")
+    assert rep["summary"]["proved"] == 1 and rep["summary_axes"]["proof"]["proved"] == 1
+    ids = [o["id"] for o in b["proof"]["obligations"]]
+    assert ids[0] == "double" and ids[-1] == "final"
+    assert all({"id", "backend", "uses", "latex", "outcome", "smtlib2", "vacuity_smtlib2"} <= set(o)
+               for o in b["proof"]["obligations"])
+    assert "seconds" not in json.dumps(b["proof"])
+    assert set(rep["timings"]["proofs"]["lem:b"]["obligations"]) == set(ids)
+    assert [(a["name"], a["used_by"]) for a in rep["axioms"]] == [("exp_pos", ["lem:b"])]
+    assert [a["name"] for a in b["proof"]["axioms"]] == [a["name"] for a in rep["axioms"]]
+    from tensorkv_check.report.render import render_html, render_markdown
+
+    md = render_markdown(rep, figs=[])
+    assert "## Axioms" in md and "[discharged] double (smt; uses pos)" in md
+    assert "proved (" + str(len(ids)) + f"/{len(ids)} obligations" in md
+    html_text = render_html(rep, figs=[])
+    assert "<h2>Axioms</h2>" in html_text and "[discharged] final (smt; uses double, pos)" in html_text
+    a, b2 = (render_json(build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))) for _ in range(2))
+    assert strip_timings(a) == strip_timings(b2)

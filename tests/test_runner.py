@@ -230,7 +230,7 @@ def test_claim_task_failure_makes_the_check_error_and_the_exit_code_1(tmp_path, 
     ck = status["lem:dies"]["checks"]["crash"]
     assert ck["outcome"] == "error" and "task failed in the runner" in ck["summary"]
     assert ck["details"]["params"]["check"] == "crash" and isinstance(ck["details"]["task_seed"], int)
-    assert status["lem:dies"]["status"] == "failing" and status["lem:fine"]["status"] == "proved"
+    assert status["lem:dies"]["status"] == "failing" and status["lem:fine"]["status"] == "corroborated"
     assert data["errored_checks"] == ["lem:dies::crash"]
     assert counter_lines(DYING_COUNTER).count("crash") in (2, 3)  # 3 if "fine" ran alongside
 

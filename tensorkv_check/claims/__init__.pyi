@@ -35,6 +35,7 @@ from .listing import (
     render_table as render_table,
     render_json as render_json,
     progress_bar as progress_bar,
+    summary_counts as summary_counts,
 )
 from .loader import (
     ENTRY_POINT_GROUP as ENTRY_POINT_GROUP,
@@ -71,6 +72,7 @@ from .plugin import (
     ClaimModule as ClaimModule,
     ClaimNode as ClaimNode,
     ClaimItem as ClaimItem,
+    ClaimProofItem as ClaimProofItem,
     ClaimCheckFailed as ClaimCheckFailed,
 )
 from .proof_text import (
@@ -79,6 +81,9 @@ from .proof_text import (
 )
 from .registry import (
     STATUSES as STATUSES,
+    PROOF_AXIS as PROOF_AXIS,
+    EVIDENCE_AXIS as EVIDENCE_AXIS,
+    ROLES as ROLES,
     SOURCE_TAGS as SOURCE_TAGS,
     CheckContext as CheckContext,
     CheckResult as CheckResult,
@@ -91,6 +96,8 @@ from .registry import (
     REGIONS as REGIONS,
     Explorer as Explorer,
     claim_status as claim_status,
+    claim_axes as claim_axes,
+    summary_status as summary_status,
     load_all as load_all,
     run_check_task as run_check_task,
 )

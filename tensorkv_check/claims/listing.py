@@ -3,8 +3,12 @@
 :func:`run_claims_command` is what :mod:`tensorkv_check.cli.command` calls. It loads the
 registry (:func:`tensorkv_check.claims.registry.load_all`), runs the checks of the selected claims and
 their dependencies in dependency order (a tqdm progress bar on stderr when stderr is a
-terminal), and prints either a table (id, paper ref, sources, status, checks run, deps;
-status coloured only on a terminal) or JSON to stdout.
+terminal) and checks their proofs, and prints either a table (id, paper ref, sources, the
+proof and evidence axes, the one-word status, checks run, deps; status coloured only on a
+terminal) or JSON to stdout: per claim the two axes, ``proof`` (status, obligations with
+``id``, ``backend``, ``uses``, ``latex`` and, for ``smt`` steps, ``smtlib2`` and
+``vacuity_smtlib2``, and the transitive axiom ledger ``axioms``) and ``evidence`` (status
+and each check's role).
 
 Exit codes: 0 when every check ran (whatever the statuses: a refuted claim is a result,
 not a crash), 1 when a check errored (outcome ``"error"``) or the registry could not be
@@ -22,11 +26,12 @@ from typing import Any, TextIO
 
 from tensorkv_check.claims.registry import CheckContext, ClaimResult, Registry, load_all
 
-__all__ = ["run_claims_command", "render_table", "render_json", "progress_bar"]
+__all__ = ["run_claims_command", "render_table", "render_json", "progress_bar", "summary_counts"]
 
 _COLOURS = {
     "proved": "\x1b[32m",      # green
-    "confirmed": "\x1b[36m",   # cyan
+    "corroborated": "\x1b[36m",  # cyan
+    "partial": "\x1b[33m",     # yellow
     "cited": "\x1b[34m",       # blue
     "refuted": "\x1b[35m",     # magenta
     "failing": "\x1b[31;1m",   # bold red
@@ -146,26 +151,30 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     >>> reg = Registry()
     >>> _ = reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a", cited_reason="book")
     >>> print(render_table(reg.run()), end="")
-    id     paper ref  sources  status  checks  deps
-    def:a  Def 1      std      cited   0/0     -
+    id     paper ref  sources  proof  evidence  status  checks  deps
+    def:a  Def 1      std      cited  none      cited   0/0     -
     <BLANKLINE>
     1 claim: 1 cited
+    proof: 1 cited; evidence: 1 none
     """
-    header = ("id", "paper ref", "sources", "status", "checks", "deps")
+    header = ("id", "paper ref", "sources", "proof", "evidence", "status", "checks", "deps")
     rows = []
     for cid, r in results.items():
         c = r.claim
-        rows.append((cid, c.paper_ref, ",".join(c.sources), r.status,
+        proof = r.proof_status
+        if r.proof_result is not None and proof == "partial":
+            proof = f"partial {r.proof_result.discharged}/{len(r.proof_result.steps)}"
+        rows.append((cid, c.paper_ref, ",".join(c.sources), proof, r.evidence_status, r.status,
                      f"{len(r.results)}/{len(c.checks)}", ",".join(c.depends_on) or "-"))
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     for row in rows:
         cells = [v.ljust(w) for v, w in zip(row, widths)]
         if colour:
-            cells[3] = _COLOURS.get(row[3], "") + cells[3] + _RESET
+            cells[5] = _COLOURS.get(row[5], "") + cells[5] + _RESET
         lines.append("  ".join(cells).rstrip())
     notes = [f"  {cid}: {r.status}: {r.reason}" for cid, r in results.items()
-             if r.status in ("refuted", "failing")]
+             if r.status in ("refuted", "failing", "partial")]
     for cid, r in results.items():
         notes += [f"  {cid}: caveat: {cv}" for cv in r.claim.caveats]
     counts: dict[str, int] = {}
@@ -174,6 +183,11 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
     lines.append("")
     lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: "
                  + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    axes = [("proof", [r.proof_status for r in results.values()]),
+            ("evidence", [r.evidence_status for r in results.values()])]
+    if results:
+        lines.append("; ".join(f"{name}: " + ", ".join(f"{vals.count(v)} {v}" for v in sorted(set(vals)))
+                               for name, vals in axes))
     if notes:
         lines.append("notes:")
         lines += notes
@@ -188,6 +202,7 @@ def render_json(results: dict[str, ClaimResult], *, seed: int = 0, profile: str 
         entry = r.to_dict()
         entry["checks_not_run"] = [ck.name for ck in r.claim.checks if ck.name not in r.results]
         entry["seconds"] = dict(r.seconds)
+        entry["proof_seconds"] = r.proof_seconds()
         claims.append(entry)
     doc = {
         "paper": "arXiv 2503.11108",
@@ -195,9 +210,20 @@ def render_json(results: dict[str, ClaimResult], *, seed: int = 0, profile: str 
         "seed": seed,
         "profile": profile,
         "include_slow": include_slow,
+        "summary": summary_counts(results.values()),
         "claims": claims,
     }
     return json.dumps(doc, indent=2, default=_json_default) + "\n"
+
+
+def summary_counts(results: Any) -> dict[str, dict[str, int]]:
+    """Counts of claims per one-word status and per value of each axis (every value listed)."""
+    from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
+
+    rs = list(results)
+    return {"status": {s: sum(r.status == s for r in rs) for s in STATUSES},
+            "proof": {s: sum(r.proof_status == s for r in rs) for s in PROOF_AXIS},
+            "evidence": {s: sum(r.evidence_status == s for r in rs) for s in EVIDENCE_AXIS}}
 
 
 def _json_default(obj: Any) -> Any:

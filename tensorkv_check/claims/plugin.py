@@ -12,7 +12,12 @@ and one :class:`ClaimItem` per check, with node ids ::
 A check is collected under the module that defines its function
 (``check.fn.__module__``). ``-k jl`` matches the file name and the claim id, and the
 items carry the markers ``symbolic`` or ``empirical`` (the check's kind) and ``slow``.
-An item passes iff the check's outcome equals its ``expect``: ``"pass"``, or
+A claim with a machine-checked proof gets one more item, ``<module>::<claim id>::proof``
+(collected under the module that declares the claim, marked ``symbolic``), which passes iff
+the claim's proof status is ``proved``: every obligation discharged, the statement derived,
+and every dependency the proof uses proved or cited; its failure report is the proof as
+``tensorkv-check proof ID`` prints it.
+A check item passes iff the check's outcome equals its ``expect``: ``"pass"``, or
 ``"counterexample"`` for a recorded finding, which is then listed in the terminal
 summary with its instance and reproduce command. A failing item's report gives the
 claim (id, paper ref, sources, statement, hypotheses, explicit constants, caveats), the
@@ -67,7 +72,7 @@ import pytest
 
 from tensorkv_check.claims.loader import claim_packages
 
-__all__ = ["ClaimModule", "ClaimNode", "ClaimItem", "ClaimCheckFailed"]
+__all__ = ["ClaimModule", "ClaimNode", "ClaimItem", "ClaimProofItem", "ClaimCheckFailed"]
 
 _NOT_CLAIM_MODULES = frozenset({"__init__", "registry", "cli", "conftest"})
 _MARKERS = {
@@ -98,6 +103,8 @@ class _State:
     findings: list[tuple[str, Any]] = field(default_factory=list)  # (nodeid, CheckResult)
     registry_error: str | None = None
     report_written: str | None = None
+    proofs: dict[str, Any] = field(default_factory=dict)  # claim -> ProofResult checked in this session
+    _loaded: bool = False
 
     @property
     def pkg_dir(self) -> Path | None:
@@ -122,6 +129,16 @@ class _State:
 
     def load_all(self):
         return self.registry_module().load_all()
+
+    def load_once(self) -> None:
+        """Load the whole package once per session (attaching the proofs); a failure is left
+        to :func:`pytest_collection_modifyitems`, which reports it."""
+        if not self._loaded:
+            self._loaded = True
+            try:
+                self.load_all()
+            except Exception:  # noqa: BLE001 - reported once the collection is done
+                pass
 
 
 _STATE = pytest.StashKey[_State]()
@@ -226,7 +243,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     state = _state(config)
     if state is None:
         return
-    claim_items = [it for it in items if isinstance(it, ClaimItem)]
+    claim_items = [it for it in items if isinstance(it, (ClaimItem, ClaimProofItem))]
     if claim_items or state.report_path is not None:
         try:
             state.load_all()  # validate the whole graph once (unknown deps, cycles)
@@ -238,7 +255,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
     for it in items:
-        (keep if isinstance(it, ClaimItem) and it.claim.id in wanted else drop).append(it)
+        (keep if isinstance(it, (ClaimItem, ClaimProofItem)) and it.claim.id in wanted else drop).append(it)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -282,9 +299,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
                 tr.write_line("    instance: " + _short(json.dumps(result.counterexample, default=_json_default), 400))
             if result.reproduce:
                 tr.write_line(f"    reproduce: {result.reproduce}")
-    if state.results:
+    if state.results or state.proofs:
         statuses = _statuses(state)
-        ran = {cid: st for cid, st in statuses.items() if cid in state.results}
+        ran = {cid: st for cid, st in statuses.items() if cid in state.results or cid in state.proofs}
         counts: dict[str, int] = {}
         for st, _ in ran.values():
             counts[st] = counts.get(st, 0) + 1
@@ -292,7 +309,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         tr.write_sep("-", f"claims: {line} (seed {state.seed}, profile {state.profile})")
         if state.claim_ids is not None or config.option.verbose > 0:
             for cid, (st, reason) in ran.items():
-                tr.write_line(f"{cid:<28} {st:<10} {reason}")
+                tr.write_line(f"{cid:<28} {st:<12} {reason}")
     if state.report_written:
         tr.write_line(f"claims report written to {state.report_written}")
 
@@ -307,23 +324,70 @@ class ClaimModule(pytest.File):
         state = _active_state(self.config)
         modname = f"{state.package}.{self.path.stem}"
         importlib.import_module(modname)
+        state.load_once()
         for claim in state.registry():
             checks = [ck for ck in claim.checks if getattr(ck.fn, "__module__", None) == modname]
-            if checks:
-                yield ClaimNode.from_parent(self, name=claim.id, claim=claim, checks=checks)
+            proof_here = claim.proof is not None and claim.module == modname
+            if checks or proof_here:
+                yield ClaimNode.from_parent(self, name=claim.id, claim=claim, checks=checks, proof=proof_here)
 
 
 class ClaimNode(pytest.Collector):
     """One claim; its children are its checks defined in this module."""
 
-    def __init__(self, *, claim, checks, **kwargs) -> None:
+    def __init__(self, *, claim, checks, proof: bool = False, **kwargs) -> None:
         super().__init__(**kwargs)
         self.claim = claim
         self.checks = list(checks)
+        self.proof = proof
 
     def collect(self):
+        if self.proof:
+            yield ClaimProofItem.from_parent(self, name="proof", claim=self.claim)
         for ck in self.checks:
             yield ClaimItem.from_parent(self, name=ck.name, claim=self.claim, check=ck)
+
+
+class ClaimProofFailed(Exception):
+    """Raised by :meth:`ClaimProofItem.runtest` when the claim's proof status is not ``proved``."""
+
+
+class ClaimProofItem(pytest.Item):
+    """A claim's machine-checked proof: passes iff its proof status is ``proved``."""
+
+    def __init__(self, *, claim, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.claim = claim
+        self.add_marker("symbolic")
+        self._text = ""
+
+    def runtest(self) -> None:
+        from tensorkv_check.claims.proof_text import format_proof
+        from tensorkv_check.claims.registry import claim_axes
+
+        state = _active_state(self.config)
+        reg = state.registry()
+        checked = reg.check_proofs([self.claim.id])
+        result, ledger = checked[self.claim.id]
+        deps = {d: (checked[d][0].status if d in checked else "cited" if reg[d].cited_reason else "unproved")
+                for d in self.claim.depends_on if d in reg}
+        status, reason, _ = claim_axes(self.claim, {}, deps, result)
+        state.proofs[self.claim.id] = result
+        self.user_properties.extend([("claim", self.claim.id), ("proof_status", status),
+                                     ("obligations", f"{result.discharged}/{len(result.steps)}")])
+        if status != "proved":
+            self._text = (f"{self.claim.id}::proof: {status} ({reason})\n"
+                          + format_proof(self.claim.proof, result, ledger)
+                          + f"\nreproduce: tensorkv-check proof {self.claim.id}")
+            raise ClaimProofFailed(reason)
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, ClaimProofFailed):
+            return self._text
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.claim.id}::proof ({self.claim.paper_ref}, machine-checked proof)"
 
 
 class ClaimCheckFailed(Exception):
@@ -438,25 +502,36 @@ class ClaimItem(pytest.Item):
 # --------------------------------------------------------------------------- report
 
 
-def _statuses(state: _State) -> dict[str, tuple[str, str]]:
-    """(status, reason) per claim of the registry, in dependency order."""
-    from tensorkv_check.claims.registry import RegistryError, claim_status
+def _axes(state: _State) -> dict[str, tuple[str, str, str, str, Any]]:
+    """``(status, reason, proof status, evidence status, proof result)`` per claim of the
+    registry, in dependency order, from what ran in this session (a proof counts when its
+    item ran)."""
+    from tensorkv_check.claims.registry import RegistryError, claim_axes, summary_status
 
     reg = state.registry()
     try:
         order = reg.select(None)
     except RegistryError:
         order = reg.ids  # invalid graph: registration order; the error is reported
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[str, str, str, str, Any]] = {}
     for cid in order:
         claim = reg[cid]
         results = state.results.get(cid, {})
-        if claim.checks and not results:
-            out[cid] = (_NOT_RUN, "no check of this claim ran in this session (deselected or skipped)")
+        pres = state.proofs.get(cid)
+        if (claim.checks or claim.proof is not None) and not results and pres is None:
+            out[cid] = (_NOT_RUN, "no check of this claim ran in this session (deselected or skipped)",
+                        _NOT_RUN, _NOT_RUN, None)
             continue
-        deps = {d: out[d][0] for d in claim.depends_on if d in out}
-        out[cid] = claim_status(claim, results, deps)
+        deps = {d: out[d][2] for d in claim.depends_on if d in out}
+        proof, preason, evidence = claim_axes(claim, results, deps, pres)
+        status, reason = summary_status(claim, results, proof, preason, evidence)
+        out[cid] = (status, reason, proof, evidence, pres)
     return out
+
+
+def _statuses(state: _State) -> dict[str, tuple[str, str]]:
+    """(status, reason) per claim of the registry, in dependency order."""
+    return {cid: (v[0], v[1]) for cid, v in _axes(state).items()}
 
 
 def _build_report(state: _State) -> dict[str, Any]:
@@ -470,10 +545,11 @@ def _build_report(state: _State) -> dict[str, Any]:
     reg = state.registry()
     claims = []
     counts: dict[str, int] = {}
-    for cid, (status, reason) in _statuses(state).items():
+    for cid, (status, reason, proof, evidence, pres) in _axes(state).items():
         claim = reg[cid]
         results = state.results.get(cid, {})
-        entry = ClaimResult(claim, status, reason, results, state.seconds.get(cid, {})).to_dict()
+        entry = ClaimResult(claim, status, reason, results, state.seconds.get(cid, {}), proof, "",
+                            evidence, pres).to_dict()
         entry["checks_not_run"] = [ck.name for ck in claim.checks if ck.name not in results]
         entry["seconds"] = state.seconds.get(cid, {})
         claims.append(entry)

@@ -2,20 +2,37 @@
 
 A :class:`Claim` is one definition, lemma, theorem or remark of Chen et al. 2025
 (arXiv 2503.11108) or of the work it builds on, with the id used in
-``shared/spec/paper-math.md``. A claim carries its checks; running them yields
-:class:`CheckResult` objects, from which :func:`claim_status` derives an honest status:
+``shared/spec/paper-math.md``. A claim is judged on two axes (:func:`claim_axes`):
 
-``proved``
-    every check is symbolic and passed, and every dependency is proved or cited;
-``confirmed``
-    every check passed and at least one is empirical, or the symbolic checks passed
-    but a dependency is only confirmed (the result records which);
-``refuted``
-    a check produced a concrete, reproducible counterexample;
-``cited``
-    the claim has no checks and is taken from the literature (reason stated);
+*proof* (from its attached :class:`~tensorkv_check.claims.obligations.Proof`, never from checks)
+    ``proved``: every obligation discharged, the statement derived, and every dependency
+    claim the proof uses is proved or cited; ``partial``: k of m obligations discharged
+    (the rest listed) or a used dependency is not proved; ``unproved``: no proof;
+    ``refuted``: a counterexample to the statement (a ``supports`` check or an explorer
+    inside the hypotheses); ``cited``: no proof, taken from the literature (reason stated).
+*evidence* (from its checks whose role is ``supports``)
+    ``corroborated``: at least one ran and all that ran passed; ``contradicted``: one
+    produced a counterexample or failed; ``none``: no supporting check ran.
+
+Every check declares a role (:data:`ROLES`): ``supports`` (tests the statement),
+``limits`` (documents a caveat or boundary: shown, never counted as support) or ``engine``
+(the implementation agrees with the mathematics). The one-word summary used in tables is
+derived from both axes and the checks' health (:func:`summary_status`, first rule that
+applies):
+
 ``failing``
-    a check raised or failed without a counterexample: a bug, never hidden.
+    a check raised (outcome ``error``), an ``engine`` or ``limits`` check did not give its
+    expected outcome, or the claim is unproved with no evidence and no citation;
+``refuted``
+    the proof axis is ``refuted`` or the evidence is ``contradicted``;
+``cited``
+    the proof axis is ``cited``;
+``proved``
+    the proof axis is ``proved`` (with or without evidence);
+``corroborated``
+    partial or no proof, corroborated evidence;
+``partial``
+    a partial proof and no evidence.
 
 Claims declare ``depends_on``; :meth:`Registry.graph` builds the networkx DiGraph
 (edge ``dependency -> claim``) and rejects unknown ids and cycles.
@@ -31,8 +48,14 @@ Writing a claim module::
     def _(ctx):
         ...  # sympy; return CheckResult.ok("...") or CheckResult.fail("...")
 
+    @c.empirical("engine-vs-khatri-rao", role="engine")
+    def _(ctx):
+        ...
+
 A check that finds a known counterexample (a recorded finding) declares
 ``expect="counterexample"``; the test then passes while the instance still reproduces.
+A claim package may define a module-level ``attach_proofs(registry)``; :func:`load_all`
+calls it after importing the claim modules, so that each claim gets its ``proof``.
 """
 
 from __future__ import annotations
@@ -53,6 +76,9 @@ from tensorkv_check.engine.stats import BinomialEstimate
 
 __all__ = [
     "STATUSES",
+    "PROOF_AXIS",
+    "EVIDENCE_AXIS",
+    "ROLES",
     "SOURCE_TAGS",
     "CheckContext",
     "CheckResult",
@@ -65,14 +91,25 @@ __all__ = [
     "REGIONS",
     "Explorer",
     "claim_status",
+    "claim_axes",
+    "summary_status",
     "load_all",
     "run_check_task",
 ]
 
-STATUSES = ("proved", "confirmed", "refuted", "cited", "failing")
+#: The one-word summaries (:func:`summary_status`), in table order.
+STATUSES = ("proved", "corroborated", "partial", "cited", "refuted", "failing")
+#: The proof axis (:func:`claim_axes`).
+PROOF_AXIS = ("proved", "partial", "unproved", "refuted", "cited")
+#: The evidence axis (:func:`claim_axes`).
+EVIDENCE_AXIS = ("corroborated", "contradicted", "none")
+#: What a check is for: it tests the statement, documents where the claim stops holding,
+#: or checks that the implementation agrees with the mathematics.
+ROLES = ("supports", "limits", "engine")
 SOURCE_TAGS = ("paper", "HO25", "ZHMK24", "AS24", "std", "inferred")
 CheckKind = Literal["symbolic", "empirical"]
 Outcome = Literal["pass", "counterexample", "fail", "error"]
+Role = Literal["supports", "limits", "engine"]
 
 
 #: Where an explorer searches: inside the claim's hypotheses (a failure refutes it) or
@@ -182,6 +219,7 @@ class Check:
     slow: bool = False
     expect: Literal["pass", "counterexample"] = "pass"
     scope: str = ""
+    role: Role = "supports"
 
     @property
     def node_id(self) -> str:
@@ -233,7 +271,7 @@ class Claim:
         Modelling caveats and findings the report must show next to the status.
     proof : tensorkv_check.claims.obligations.Proof, optional
         The machine-checked proof (named steps discharged by sympy or an SMT solver), when
-        one is attached; it does not enter :func:`claim_status`.
+        one is attached; the proof axis of :func:`claim_axes` comes from it alone.
     """
 
     id: str
@@ -248,39 +286,102 @@ class Claim:
     caveats: tuple[str, ...] = ()
     checks: list[Check] = field(default_factory=list)
     proof: Any = None
+    #: The module that declared the claim (set by :meth:`Registry.claim`); the pytest
+    #: plugin collects the claim's proof item there.
+    module: str = ""
 
     def _add(self, name: str, kind: CheckKind, *, description: str = "", slow: bool = False,
-             expect: str = "pass", scope: str = "") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
+             expect: str = "pass", scope: str = "",
+             role: str = "supports") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
         if any(c.name == name for c in self.checks):
             raise RegistryError(f"claim {self.id} already has a check named {name!r}")
         if expect not in ("pass", "counterexample"):
             raise RegistryError(f"expect must be 'pass' or 'counterexample', got {expect!r}")
+        if role not in ROLES:
+            raise RegistryError(f"check {self.id}::{name}: role must be one of {', '.join(ROLES)}, got {role!r}")
 
         def deco(fn: Callable[[CheckContext], CheckResult]) -> Callable:
             desc = description or (fn.__doc__ or "").strip().split("\n")[0]
-            self.checks.append(Check(self.id, name, kind, fn, desc, slow, expect, scope))  # type: ignore[arg-type]
+            self.checks.append(Check(self.id, name, kind, fn, desc, slow, expect, scope, role))  # type: ignore[arg-type]
             return fn
 
         return deco
 
     def symbolic(self, name: str, **kw: Any):
-        """Decorator registering an exact (sympy) check."""
+        """Decorator registering an exact (sympy) check (``role`` as for :meth:`empirical`).
+
+        A symbolic check is evidence, never a proof: only the attached :attr:`proof` makes
+        the claim proved."""
         return self._add(name, "symbolic", **kw)
 
     def empirical(self, name: str, **kw: Any):
-        """Decorator registering a numeric check through the engine."""
+        """Decorator registering a numeric check through the engine.
+
+        Keyword ``role``: ``"supports"`` (default; tests the statement), ``"limits"``
+        (documents a caveat or boundary; never support) or ``"engine"`` (the implementation
+        agrees with the mathematics)."""
         return self._add(name, "empirical", **kw)
 
 
 @dataclass(frozen=True)
 class ClaimResult:
-    """A claim's derived status with the results of the checks that ran."""
+    """A claim's two axes and summary with the results of the checks that ran.
+
+    Attributes
+    ----------
+    status, reason : str
+        The one-word summary (:func:`summary_status`) and why.
+    results, seconds : dict
+        Per check that ran: its result and wall-clock seconds.
+    proof_status, proof_reason : str
+        The proof axis (:data:`PROOF_AXIS`) and why.
+    evidence_status : str
+        The evidence axis (:data:`EVIDENCE_AXIS`).
+    proof_result : ProofResult or None
+        The checked proof, when the claim has one.
+    ledger : tuple of Axiom
+        The transitive axiom ledger of the proof (through the dependencies' proofs).
+    """
 
     claim: Claim
     status: str
     reason: str
     results: dict[str, CheckResult]
     seconds: dict[str, float]
+    proof_status: str = "unproved"
+    proof_reason: str = ""
+    evidence_status: str = "none"
+    proof_result: Any = None
+    ledger: tuple = ()
+
+    def proof_dict(self) -> dict[str, Any]:
+        """The proof axis as JSON: status, reason and, with a proof, its obligations (id,
+        backend, uses, latex, smtlib2, vacuity_smtlib2, outcome) and axiom ledger. Timings
+        are left out (deterministic): see :meth:`proof_seconds`."""
+        out: dict[str, Any] = {"status": self.proof_status, "reason": self.proof_reason}
+        if self.proof_result is not None:
+            from tensorkv_check.claims.proof_text import proof_json
+
+            d = proof_json(self.proof_result, self.ledger)
+            d.pop("seconds", None)
+            d.pop("status", None)
+            d.pop("reason", None)
+            d["obligation_status"] = self.proof_result.status
+            d["obligation_reason"] = self.proof_result.reason
+            d["discharged"] = self.proof_result.discharged
+            d["obligations"] = [{k: v for k, v in o.items() if k != "seconds"} for o in d["obligations"]]
+            out.update(d)
+        else:
+            out["axioms"] = []
+            out["obligations"] = []
+        return out
+
+    def proof_seconds(self) -> dict[str, Any]:
+        """Wall-clock seconds of the proof check: total and per obligation (empty without a proof)."""
+        if self.proof_result is None:
+            return {}
+        return {"total": self.proof_result.seconds,
+                "obligations": {s.id: s.seconds for s in self.proof_result.steps}}
 
     def to_dict(self) -> dict[str, Any]:
         c = self.claim
@@ -298,50 +399,116 @@ class ClaimResult:
             "status": self.status,
             "reason": self.reason,
             "checks": {
-                name: {"kind": ck.kind, "slow": ck.slow, "expect": ck.expect,
+                name: {"kind": ck.kind, "role": ck.role, "slow": ck.slow, "expect": ck.expect,
                        "description": ck.description, **self.results[name].to_dict()}
                 for ck in c.checks
                 for name in [ck.name]
                 if name in self.results
             },
+            "proof": self.proof_dict(),
+            "evidence": {
+                "status": self.evidence_status,
+                "checks": {ck.name: {"role": ck.role, "outcome": self.results[ck.name].outcome}
+                           for ck in c.checks if ck.name in self.results},
+            },
         }
 
 
-def claim_status(claim: Claim, results: dict[str, CheckResult], dep_status: dict[str, str]) -> tuple[str, str]:
-    """Derive ``(status, reason)`` from check results and the dependencies' statuses.
+def _used_dependencies(proof: Any) -> list[str]:
+    """The dependency claims a proof's steps name (the ones its status rests on)."""
+    used = {n for st in proof.steps for n in st.uses}
+    return [d.claim_id for d in proof.dependencies if d.claim_id in used]
 
-    Checks that were not run (e.g. slow ones skipped) do not count; a claim whose
-    checks all were skipped is ``failing`` with that reason, never proved.
+
+def claim_axes(claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str],
+               proof_result: Any = None) -> tuple[str, str, str]:
+    """Derive ``(proof status, proof reason, evidence status)`` of a claim.
+
+    Parameters
+    ----------
+    claim : Claim
+    results : dict
+        Results of the checks that ran (skipped checks do not count).
+    dep_proof_status : dict
+        Proof status of dependency claims, by id.
+    proof_result : ProofResult, optional
+        The claim's checked proof (:meth:`tensorkv_check.claims.obligations.Proof.check`).
+
+    A counterexample from a ``supports`` check refutes the statement on the proof axis too;
+    ``limits`` and ``engine`` checks never enter either axis (see :func:`summary_status`).
     """
-    if not claim.checks:
-        if claim.cited_reason:
-            return "cited", claim.cited_reason
-        return "failing", "no checks and no citation reason: the claim is unsupported"
-    ran = [c for c in claim.checks if c.name in results]
-    if not ran:
-        return "failing", "none of its checks ran (all skipped in this profile)"
-    refuting = [c for c in ran if results[c.name].outcome == "counterexample"]
-    if refuting:
-        return "refuted", "counterexample from " + ", ".join(c.name for c in refuting)
-    broken = [c for c in ran if results[c.name].outcome in ("fail", "error")]
-    if broken:
-        return "failing", "check failed without a counterexample: " + ", ".join(
-            f"{c.name} ({results[c.name].outcome})" for c in broken)
-    skipped = [c.name for c in claim.checks if c.name not in results]
-    empirical = [c.name for c in ran if c.kind == "empirical"]
-    weak_deps = sorted(d for d in claim.depends_on if dep_status.get(d) not in ("proved", "cited"))
-    if empirical:
-        reason = "empirical checks passed: " + ", ".join(empirical)
-    elif weak_deps:
-        reason = "symbolic checks passed but it rests on " + ", ".join(
-            f"{d} ({dep_status.get(d, 'not run')})" for d in weak_deps)
-    elif skipped:
-        reason = "symbolic checks passed but " + ", ".join(skipped) + " did not run"
+    ran = [c for c in claim.checks if c.name in results and c.role == "supports"]
+    # A recorded finding (expect="counterexample") that still reproduces refutes the statement too.
+    refuting = [c.name for c in ran if results[c.name].outcome == "counterexample"]
+    contra = refuting + [c.name for c in ran if results[c.name].outcome == "fail"]
+    if contra:
+        evidence = "contradicted"
+    elif any(results[c.name].outcome == "pass" for c in ran):
+        evidence = "corroborated"
     else:
-        return "proved", "all checks symbolic and passed; dependencies proved or cited"
-    if skipped and empirical:
-        reason += "; not run: " + ", ".join(skipped)
-    return "confirmed", reason
+        evidence = "none"
+    if refuting:
+        return "refuted", "counterexample from " + ", ".join(refuting), evidence
+    if proof_result is None:
+        if claim.cited_reason:
+            return "cited", claim.cited_reason, evidence
+        return "unproved", "no proof attached", evidence
+    if proof_result.status != "proved":
+        return proof_result.status, proof_result.reason, evidence
+    weak = [d for d in _used_dependencies(claim.proof) if dep_proof_status.get(d, "cited") not in ("proved", "cited")]
+    if weak:
+        return "partial", (f"all {len(proof_result.steps)} obligations discharged but it rests on "
+                           + ", ".join(f"{d} ({dep_proof_status[d]})" for d in weak)), evidence
+    return "proved", proof_result.reason, evidence
+
+
+def summary_status(claim: Claim, results: dict[str, CheckResult], proof_status: str, proof_reason: str,
+                   evidence: str) -> tuple[str, str]:
+    """The one-word summary ``(status, reason)`` of the two axes (rules in the module docstring).
+
+    Examples
+    --------
+    >>> c = Claim(id="lem:x", paper_ref="L1", sources=("std",), statement="x")
+    >>> summary_status(c, {}, "proved", "all 3 obligations discharged", "none")
+    ('proved', 'proof: all 3 obligations discharged')
+    >>> summary_status(c, {}, "unproved", "no proof attached", "none")[0]
+    'failing'
+    """
+    ran = [c for c in claim.checks if c.name in results]
+    errored = [c.name for c in ran if results[c.name].outcome == "error"]
+    if errored:
+        return "failing", "check raised: " + ", ".join(errored)
+    broken = [f"{c.name} ({c.role}, {results[c.name].outcome})" for c in ran
+              if c.role != "supports" and results[c.name].outcome != c.expect]
+    if broken:
+        return "failing", "check did not give its expected outcome: " + ", ".join(broken)
+    supports = [c for c in ran if c.role == "supports"]
+    if proof_status == "refuted":
+        return "refuted", proof_reason
+    if evidence == "contradicted":
+        bad = [f"{c.name} ({results[c.name].outcome})" for c in supports if results[c.name].outcome != "pass"]
+        return "refuted", "evidence contradicted by " + ", ".join(bad)
+    if proof_status == "cited":
+        return "cited", proof_reason
+    ev = ", ".join(c.name for c in supports)
+    skipped = [c.name for c in claim.checks if c.name not in results]
+    tail = ("; not run: " + ", ".join(skipped)) if skipped else ""
+    if proof_status == "proved":
+        return "proved", f"proof: {proof_reason}" + (f"; corroborated by {ev}" if ev else "") + tail
+    if evidence == "corroborated":
+        return "corroborated", f"proof {proof_status}; corroborated by {ev}" + tail
+    if proof_status == "partial":
+        return "partial", f"proof partial ({proof_reason}); no supporting evidence ran" + tail
+    if claim.checks and not ran:
+        return "failing", "no proof and none of its checks ran (all skipped in this profile)"
+    return "failing", "no proof, no supporting evidence and no citation: the claim is unsupported" + tail
+
+
+def claim_status(claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str],
+                 proof_result: Any = None) -> tuple[str, str]:
+    """The one-word summary ``(status, reason)``: :func:`summary_status` of :func:`claim_axes`."""
+    proof, reason, evidence = claim_axes(claim, results, dep_proof_status, proof_result)
+    return summary_status(claim, results, proof, reason, evidence)
 
 
 @dataclass(frozen=True)
@@ -415,8 +582,8 @@ class Registry:
     >>> @b.symbolic("trivial")
     ... def _(ctx):
     ...     return CheckResult.ok("1 = 1")
-    >>> {cid: r.status for cid, r in reg.run().items()}
-    {'def:a': 'cited', 'lem:b': 'proved'}
+    >>> {cid: (r.status, r.proof_status, r.evidence_status) for cid, r in reg.run().items()}
+    {'def:a': ('cited', 'cited', 'none'), 'lem:b': ('corroborated', 'unproved', 'corroborated')}
     """
 
     def __init__(self, loader: str | None = None) -> None:
@@ -433,6 +600,10 @@ class Registry:
         for tag in fields.get("sources", ()):
             if tag not in SOURCE_TAGS:
                 raise RegistryError(f"claim {id}: unknown source tag {tag!r}; valid: {', '.join(SOURCE_TAGS)}")
+        if "module" not in fields:
+            import sys
+
+            fields["module"] = str(sys._getframe(1).f_globals.get("__name__", ""))
         c = Claim(id=id, **fields)
         self._claims[id] = c
         return c
@@ -580,13 +751,49 @@ class Registry:
                 if on_check is not None:
                     on_check(ck)
                 done[ck.node_id] = ck.run(ctx)
+        proofs = self.check_proofs(order)
         out: dict[str, ClaimResult] = {}
         for cid in order:
             c = self._claims[cid]
             results = {ck.name: done[ck.node_id][0] for ck in c.checks if ck.node_id in done}
             seconds = {ck.name: done[ck.node_id][1] for ck in c.checks if ck.node_id in done}
-            status, reason = claim_status(c, results, {d: out[d].status for d in c.depends_on})
-            out[cid] = ClaimResult(c, status, reason, results, seconds)
+            pres, ledger = proofs.get(cid, (None, ()))
+            deps = {d: out[d].proof_status for d in c.depends_on if d in out}
+            pstatus, preason, evidence = claim_axes(c, results, deps, pres)
+            status, reason = summary_status(c, results, pstatus, preason, evidence)
+            out[cid] = ClaimResult(c, status, reason, results, seconds, pstatus, preason, evidence, pres, ledger)
+        return out
+
+    def check_proofs(self, ids: Iterable[str] | None = None) -> dict[str, tuple[Any, tuple]]:
+        """Check the attached proofs of ``ids`` (default all): ``{id: (ProofResult, axiom ledger)}``.
+
+        Each proof is checked with its dependencies' proofs and results (so a used
+        dependency statement must match the one its proof proves). Results are cached per
+        proof object: proof checking is deterministic, only its timings vary.
+        """
+        from tensorkv_check.claims.obligations import axiom_ledger
+
+        by_id = {c.id: c.proof for c in self._claims.values() if c.proof is not None}
+        cache: dict[str, tuple[Any, Any]] = self.__dict__.setdefault("_proof_cache", {})
+        out: dict[str, tuple[Any, tuple]] = {}
+
+        def visit(cid: str, stack: tuple[str, ...] = ()) -> Any:
+            proof = by_id[cid]
+            if cid in stack:
+                raise RegistryError(f"proof dependency cycle through {cid}")
+            dep_results = {d.claim_id: visit(d.claim_id, stack + (cid,))
+                           for d in proof.dependencies if d.claim_id in by_id}
+            key = (proof, *(dep_results[d] for d in sorted(dep_results)))
+            hit = cache.get(cid)
+            if hit is not None and len(hit[0]) == len(key) and all(a is b for a, b in zip(hit[0], key)):
+                return hit[1]
+            res = proof.check(by_id, dep_results)
+            cache[cid] = (key, res)
+            return res
+
+        for cid in (self.select(ids) if ids is not None else self.ids):
+            if cid in by_id:
+                out[cid] = (visit(cid), axiom_ledger(by_id[cid], by_id))
         return out
 
 
@@ -633,7 +840,9 @@ def load_all(packages: Iterable[str] | None = None) -> Registry:
     """Import every claim module of the claim packages so that :data:`REGISTRY` is complete.
 
     A claim module is any non-private module of a claim package (``proofs/jl.py``, ...);
-    modules whose names start with ``_`` hold shared helpers and are skipped.
+    modules whose names start with ``_`` hold shared helpers and are skipped. A package
+    that defines ``attach_proofs(registry)`` at its top has it called afterwards, so that
+    its claims carry their proofs (the framework never names the package).
     """
     names = list(packages) if packages is not None else claim_packages()
     if not names:
@@ -645,5 +854,9 @@ def load_all(packages: Iterable[str] | None = None) -> Registry:
         for mod in pkgutil.iter_modules(pkg.__path__):
             if not mod.name.startswith("_"):
                 importlib.import_module(f"{name}.{mod.name}")
+        # The package's optional hook gives each claim its machine-checked proof.
+        attach = getattr(pkg, "attach_proofs", None)
+        if callable(attach):
+            attach(REGISTRY)
     REGISTRY.graph()  # validate early
     return REGISTRY

@@ -6,6 +6,8 @@ Sub-commands:
   seeded random stream and print their agreement, memory and flop counts.
 * ``claims``: list the proof suite's claims with status (see :mod:`proofs`).
 * ``check ID``: run one claim and its dependencies and print the evidence.
+* ``proof ID``: check one claim's machine-checked proof and print it: each step's
+  formula, backend, what it uses and its time, then the transitive axiom ledger.
 * ``report``: run the claim checks and sweeps and write the verification report.
 * ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
 * ``explore ID``: hypothesis searches for counterexamples to one claim, inside its
@@ -166,6 +168,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="quick (default): the checks' quick sizes, slow checks skipped; full: "
                        "the large sizes and the checks marked slow too")
     check.set_defaults(func=_run_check)
+
+    proof = sub.add_parser(
+        "proof",
+        help="check one claim's proof and print its steps and axiom ledger",
+        description=_paragraphs(
+            "Check the machine-checked proof of one claim (with its dependencies' proofs) and print "
+            "each step: outcome, id, backend (identity: sympy; smt: z3 on the SMT-LIB2 text; axiom: "
+            "cited), time, the formula decided and the names it uses; then the axioms the claim rests "
+            "on, transitively. Runs no empirical check.\n\n"
+            "Exit 0 whatever the proof status, 1 when loading fails, 2 for an unknown id."),
+        epilog="example: tensorkv-check proof thm:ho25-lb\n"
+        "also:    tensorkv-check claims --format json   (with the SMT-LIB2 scripts)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    proof.add_argument("claim_id", metavar="ID", help="claim id, e.g. thm:four-cache-lb")
+    proof.set_defaults(func=_run_proof)
 
     bench = sub.add_parser(
         "bench",
@@ -444,6 +462,8 @@ def _run_check(args: argparse.Namespace) -> int:
     print(_wrap(f"{args.claim_id} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}", indent=""))
     print(_wrap(c.statement))
     print(_wrap(f"why: {res.reason}"))
+    print(_wrap(f"proof: {res.proof_status}; evidence: {res.evidence_status}"
+                + ("" if c.proof is None else f" ('tensorkv-check proof {args.claim_id}' prints the proof)")))
     for cav in c.caveats:
         print(_wrap(f"caveat: {cav}"))
     for name, r in res.results.items():
@@ -475,6 +495,39 @@ def _run_check(args: argparse.Namespace) -> int:
                + (f"; {_plural(len(errored), 'check')} errored: {', '.join(errored)}" if errored else ""))
     print("\n" + _wrap(summary, indent=""))
     return 1 if errored else 0
+
+
+def _run_proof(args: argparse.Namespace) -> int:
+    from tensorkv_check.claims.proof_text import format_proof
+    from tensorkv_check.claims.registry import claim_axes
+
+    try:
+        registry = _load_registry()
+    except Exception as exc:  # a broken claim package is reported, never a traceback alone
+        print(f"tensorkv-check proof: loading the claim registry failed: {type(exc).__name__}: {exc}",
+              file=sys.stderr)
+        return 1
+    if args.claim_id not in registry:
+        print(f"tensorkv-check proof: unknown claim id {args.claim_id!r}; valid ids: "
+              f"{', '.join(sorted(registry.ids))}", file=sys.stderr)
+        return 2
+    claim = registry[args.claim_id]
+    checked = registry.check_proofs([args.claim_id])
+    if claim.proof is None:
+        status = "cited" if claim.cited_reason else "unproved"
+        why = claim.cited_reason or "no machine-checked proof is attached to this claim"
+        print(_wrap(f"{args.claim_id} [{claim.paper_ref}]: proof {status}: {why}", indent=""))
+        return 0
+    result, ledger = checked[args.claim_id]
+    deps = {}
+    for d in claim.depends_on:
+        dep = registry[d]
+        deps[d] = (checked[d][0].status if d in checked
+                   else "cited" if dep.cited_reason else "unproved")
+    status, reason, _ = claim_axes(claim, {}, deps, result)
+    print(format_proof(claim.proof, result, ledger))
+    print(_wrap(f"claim proof status: {status} ({reason})", indent=""))
+    return 0
 
 
 def _run_bench(args: argparse.Namespace) -> int:

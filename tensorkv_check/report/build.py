@@ -14,6 +14,13 @@ is the configured sweep runner, ``run(tasks, seed=..., name=...)``), ``figures(d
 in ``report["sweeps"][name]``. A ``"timings"`` entry of the computed dict (wall-clock
 measurements) is moved to ``report["timings"]["sections"][name]``, outside the
 deterministic part.
+
+Each claim carries its two axes (:func:`tensorkv_check.claims.registry.claim_axes`): ``proof``
+(status, reason, obligations with their formulas and SMT-LIB2 scripts, the transitive
+axiom ledger) and ``evidence`` (status, each check's role); ``status`` is the one-word
+summary derived from both. ``summary`` counts the summaries, ``summary_axes`` each axis,
+and ``axioms`` lists every axiom some proof rests on with the claims that use it. Proof
+timings go to ``timings["proofs"]``.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
+from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 from tensorkv_check.claims.section import SECTION as EXPLORE_SECTION
 from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
 from tensorkv_check.report.section import ReportSection
@@ -138,6 +146,16 @@ def _claim_findings(claims: list[dict]) -> list[dict[str, str]]:
     return found
 
 
+def _axioms(claims: list[dict]) -> list[dict[str, Any]]:
+    """Every axiom in some claim's transitive ledger, by name, with the claims resting on it."""
+    out: dict[str, dict[str, Any]] = {}
+    for c in claims:
+        for ax in c["proof"].get("axioms", []):
+            entry = out.setdefault(ax["name"], {**ax, "used_by": []})
+            entry["used_by"].append(c["id"])
+    return [out[n] for n in sorted(out)]
+
+
 # ------------------------------------------------------------------ sections
 
 
@@ -158,8 +176,8 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
     """Record each claim's exploration outcome on it.
 
     A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
-    with the shrunk instance and its snippet); one found outside shows a hypothesis is
-    necessary and leaves the status alone. An explorer that crashed makes the claim
+    proof axis ``refuted``, evidence ``contradicted``, with the shrunk instance and its
+    snippet); one found outside shows a hypothesis is necessary and leaves the status alone. An explorer that crashed makes the claim
     ``failing`` (the report and the exit code agree) and is returned, counted as an
     errored check.
     """
@@ -173,11 +191,14 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
         if entry is None:
             continue
         inside = [e for e in entry["explorers"] if e["kind"] == "refuted"]
-        if inside and c["status"] != "refuted":
+        if inside:
+            why = "counterexample inside its hypotheses from explorer " + ", ".join(e["explorer"] for e in inside)
+            c["proof"]["status"] = "refuted"
+            c["proof"]["reason"] = f"{why} (was: {c['proof']['reason']})"
+            c["evidence"]["status"] = "contradicted"
+        if inside and c["status"] != "refuted" and c["status"] != "failing":
             c["status"] = "refuted"
-            c["reason"] = ("counterexample inside its hypotheses from explorer "
-                           + ", ".join(e["explorer"] for e in inside)
-                           + f" (was: {c['reason']})")
+            c["reason"] = f"{why} (was: {c['reason']})"
         broken = [e["explorer"] for e in entry["explorers"] if e["kind"] == "error"]
         if broken:
             # A crash is an error of the tool: the claim is failing, as the exit code says.
@@ -256,8 +277,9 @@ def build_report(
             run.close()
 
     crashed = _attach_exploration(claims, sweeps["explore"]) if "explore" in sweeps else []
-    summary = {s: sum(1 for c in claims if c["status"] == s)
-               for s in ("proved", "confirmed", "refuted", "cited", "failing")}
+    summary = {s: sum(1 for c in claims if c["status"] == s) for s in STATUSES}
+    summary_axes = {"proof": {s: sum(1 for c in claims if c["proof"]["status"] == s) for s in PROOF_AXIS},
+                    "evidence": {s: sum(1 for c in claims if c["evidence"]["status"] == s) for s in EVIDENCE_AXIS}}
     errored = sorted([f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items()
                       if ck["outcome"] == "error"] + crashed)
     findings = _claim_findings(claims)
@@ -285,15 +307,18 @@ def build_report(
         "seed": seed,
         "selected_claims": None if claim_ids is None else sorted(claim_ids),
         "summary": summary,
+        "summary_axes": summary_axes,
         "errored_checks": errored,
         **narrowed,
         "claims": claims,
+        "axioms": _axioms(claims),
         "sweeps": sweeps,
         "findings": findings,
         "environment": environment(),
         "timings": {
             "wall_seconds": wall,
             "checks": {c.claim.id: c.seconds for c in results.values()},
+            "proofs": {c.claim.id: c.proof_seconds() for c in results.values() if c.proof_result is not None},
             "tradeoff_seconds": times,
             "sections": section_timings,
             "runner": describe() if callable(describe) else {"mode": "custom"},

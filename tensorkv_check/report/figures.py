@@ -20,7 +20,8 @@ __all__ = ["STATUS_COLOURS", "dependency_graph_svg"]
 #: Node colour per claim status (colour-blind-safe Okabe–Ito palette).
 STATUS_COLOURS = {
     "proved": "#009E73",
-    "confirmed": "#56B4E9",
+    "corroborated": "#56B4E9",
+    "partial": "#F0E442",
     "refuted": "#D55E00",
     "cited": "#BBBBBB",
     "failing": "#E69F00",

@@ -16,7 +16,8 @@ from tensorkv_check.report import build as _build
 from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg
 from tensorkv_check.tradeoff.plots import tradeoff_svg
 
-__all__ = ["evidence_text", "exploration_text", "figures", "render_markdown", "render_html", "render_json"]
+__all__ = ["evidence_text", "exploration_text", "figures", "proof_text", "render_markdown", "render_html",
+           "render_json"]
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -113,6 +114,31 @@ def evidence_text(check: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
+def proof_text(claim: dict[str, Any]) -> str:
+    """One cell of the proof axis: the status, k/m obligations discharged, and the axioms."""
+    pr = claim["proof"]
+    obs = pr.get("obligations") or []
+    if not obs:
+        return pr["status"]
+    k = sum(o["outcome"] in ("discharged", "cited") for o in obs)
+    axioms = ", ".join(a["name"] for a in pr.get("axioms", []))
+    return f"{pr['status']} ({k}/{len(obs)} obligations" + (f"; axioms: {axioms})" if axioms else ")")
+
+
+def _evidence_cell(claim: dict[str, Any]) -> str:
+    ev = claim["evidence"]
+    roles: dict[str, int] = {}
+    for ck in ev["checks"].values():
+        roles[ck["role"]] = roles.get(ck["role"], 0) + 1
+    return ev["status"] + (" (" + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())) + ")" if roles else "")
+
+
+def _obligation_lines(claim: dict[str, Any]) -> list[str]:
+    """One line per proof obligation: outcome, id, backend, what it uses, and its formula (LaTeX)."""
+    return [f"[{o['outcome']}] {o['id']} ({o['backend']}; uses {', '.join(o['uses']) or 'nothing'}): ${o['latex']}$"
+            for o in claim["proof"].get("obligations") or []]
+
+
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -132,17 +158,24 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
         "|---|---|",
         *[f"| {s} | {n} |" for s, n in report["summary"].items()],
         "",
-        "| claim | paper | sources | status | explored | evidence |",
-        "|---|---|---|---|---|---|",
+        *[f"- {axis}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+          for axis, counts in report["summary_axes"].items()],
+        "",
+        "| claim | paper | sources | status | proof | evidence axis | explored | evidence |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for c in report["claims"]:
-        ev = "<br>".join(f"**{name}** ({ck['kind']}): {evidence_text(ck)}" for name, ck in c["checks"].items())
+        ev = "<br>".join(f"**{name}** ({ck['kind']}, {ck['role']}): {evidence_text(ck)}" for name, ck in c["checks"].items())
         if not c["checks"]:
             ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
         lines.append(
             f"| `{c['id']}` | {_md_cell(c['paper_ref'])} | {', '.join(c['sources'])} | "
-            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(exploration_text(c))} | {_md_cell(ev)} |"
+            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(proof_text(c))} | {_md_cell(_evidence_cell(c))} | "
+            f"{_md_cell(exploration_text(c))} | {_md_cell(ev)} |"
         )
+    lines += ["", "## Axioms", "", "Every axiom some proof rests on (transitively), with the claims using it.", ""]
+    lines += [f"- **{a['name']}** [{a['source']}]: ${a['latex']}$ ({_md_cell(a['reference'])}); used by "
+              + ", ".join(f"`{u}`" for u in a["used_by"]) for a in report.get("axioms", [])] or ["- none"]
     lines += ["", "## Findings", ""]
     groups = _finding_groups(report["findings"])
     for title, items in groups:
@@ -165,8 +198,12 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
             lines += ["", "Depends on: " + ", ".join(f"`{d}`" for d in c["depends_on"]), ""]
         for cav in c["caveats"]:
             lines += [f"> Caveat: {cav}", ""]
+        lines += [f"Proof: {c['proof']['status']} ({_md_cell(c['proof']['reason'])})", ""]
+        lines += [f"- {ln}" for ln in _obligation_lines(c)]
+        if c["proof"].get("obligations"):
+            lines.append("")
         for name, ck in c["checks"].items():
-            lines.append(f"- **{name}** ({ck['kind']}, {ck['outcome']}): {evidence_text(ck)}")
+            lines.append(f"- **{name}** ({ck['kind']}, {ck['role']}, {ck['outcome']}): {evidence_text(ck)}")
         lines.append("")
         for ex in _explorers(c):
             lines.append(f"- exploration **{ex['explorer']}** ({_explorer_scope(ex)}): "
@@ -234,20 +271,30 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
         f"Profile <code>{e(report['profile'])}</code>, seed {report['seed']}.</p>",
         "<h2>Summary</h2><table><tr><th>status</th><th>claims</th></tr>",
         *[f"<tr><td>{_status_badge(s)}</td><td>{n}</td></tr>" for s, n in report["summary"].items()],
-        "</table>",
-        "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>explored</th><th>evidence</th></tr>",
+        "</table><ul>",
+        *[f"<li>{e(axis)}: " + e(", ".join(f"{n} {s}" for s, n in counts.items())) + "</li>"
+          for axis, counts in report["summary_axes"].items()],
+        "</ul>",
+        "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>proof</th>"
+        "<th>evidence axis</th><th>explored</th><th>evidence</th></tr>",
     ]
     for c in report["claims"]:
         if c["checks"]:
-            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}): {e(evidence_text(ck))}" for n, ck in c["checks"].items())
+            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}): {e(evidence_text(ck))}"
+                             for n, ck in c["checks"].items())
         else:
             ev = e(f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"])
         out.append(
             f'<tr id="{e(c["id"])}"><td><code>{e(c["id"])}</code></td><td>{e(c["paper_ref"])}</td>'
             f"<td>{e(', '.join(c['sources']))}</td><td>{_status_badge(c['status'])}<br><small>{e(c['reason'])}</small></td>"
+            f"<td>{e(proof_text(c))}</td><td>{e(_evidence_cell(c))}</td>"
             f"<td>{e(exploration_text(c))}</td><td>{ev}</td></tr>"
         )
-    out.append("</table><h2>Findings</h2>")
+    out.append("</table><h2>Axioms</h2><ul>")
+    out += [f"<li><b>{e(a['name'])}</b> [{e(a['source'])}]: <code>{e(a['latex'])}</code> ({e(a['reference'])}); "
+            "used by " + ", ".join(f'<a href="#{e(u)}"><code>{e(u)}</code></a>' for u in a["used_by"]) + "</li>"
+            for a in report.get("axioms", [])] or ["<li>none</li>"]
+    out.append("</ul><h2>Findings</h2>")
     groups = _finding_groups(report["findings"])
     for title, items in groups:
         out.append(f"<h3>{e(title)}</h3><ul>" + "".join(f"<li>{e(f['text'])}</li>" for f in items) + "</ul>")
@@ -274,8 +321,12 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
             out.append("<p>Depends on: " + ", ".join(f'<a href="#{e(d)}"><code>{e(d)}</code></a>'
                                                     for d in c["depends_on"]) + "</p>")
         out += [f"<blockquote>Caveat: {e(cav)}</blockquote>" for cav in c["caveats"]]
+        out.append(f"<p>Proof: {e(c['proof']['status'])} ({e(c['proof']['reason'])})</p>")
+        if c["proof"].get("obligations"):
+            out.append("<ol>" + "".join(f"<li><code>{e(ln)}</code></li>" for ln in _obligation_lines(c)) + "</ol>")
         if c["checks"]:
-            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['outcome'])}): {e(evidence_text(ck))}</li>"
+            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}, {e(ck['outcome'])}): "
+                                        f"{e(evidence_text(ck))}</li>"
                                         for n, ck in c["checks"].items()) + "</ul>")
         if c.get("exploration"):
             items = []
