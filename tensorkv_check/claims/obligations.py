@@ -32,7 +32,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import sympy as sp
 
@@ -417,7 +417,7 @@ class Proof:
                 outcome, reason, script, vac = self._smt(step, facts)
             else:
                 outcome, reason = self._axiom_step(step, facts)
-            results.append(StepResult(step.id, step.backend, step.uses, outcome, reason,
+            results.append(StepResult(step.id, step.backend, step.uses, cast(StepOutcome, outcome), reason,
                                       time.perf_counter() - t0, step.latex(), script, vac, step.note))
             earlier[step.id] = step
         problems = self._glue(dependency_proofs, dependency_results)
@@ -431,7 +431,9 @@ class Proof:
             reason = f"{k} of {m} obligations discharged" + "".join(
                 f"; {r.id}: {r.reason}" for r in failed) + "".join(f"; {p}" for p in problems)
         return ProofResult(self.claim_id, status, reason, tuple(results),
-                           tuple(a.name for a in axiom_ledger(self, dependency_proofs)), dep_state,
+                           tuple(a.name for a in axiom_ledger(
+                               self, {k: v for k, v in dependency_proofs.items() if isinstance(v, Proof)})),
+                           dep_state,
                            time.perf_counter() - start, sp.latex(_implication(tuple(self.hypotheses.values()),
                                                                               self.statement)))
 

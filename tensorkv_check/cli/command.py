@@ -243,7 +243,7 @@ def _run_demo(args: argparse.Namespace) -> int:
               f"{format_bytes(args.max_memory)}; lower --n or --d, or raise --max-memory", file=sys.stderr)
         return 2
     rng = np.random.default_rng(args.seed)
-    decoders = {
+    decoders: dict[str, FourCacheDecoder | TwoCacheDecoder | NaiveFourCacheDecoder] = {
         "four-cache": FourCacheDecoder(d),
         "two-cache": TwoCacheDecoder(d),
         "naive four-cache": NaiveFourCacheDecoder(d),
@@ -452,8 +452,11 @@ def _run_check(args: argparse.Namespace) -> int:
     ctx = CheckContext(seed=args.seed, profile=args.profile)
     total = sum(1 for cid in order for ck in registry[cid].checks if include_slow or not ck.slow)
     with _bar(total, "check", "check") as bar:
-        results = registry.run([args.claim_id], ctx=ctx, include_slow=include_slow,
-                               on_check=lambda ck: (bar.update(1), bar.set_postfix_str(ck.node_id, refresh=False)))
+        def advance(ck: Any) -> None:
+            bar.update(1)
+            bar.set_postfix_str(ck.node_id, refresh=False)
+
+        results = registry.run([args.claim_id], ctx=ctx, include_slow=include_slow, on_check=advance)
     errored = [f"{cid}::{name}" for cid, res in results.items()
                for name, r in res.results.items() if r.outcome == "error"]
     # The requested claim first, in full; its dependencies after, one line each.

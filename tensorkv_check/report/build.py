@@ -217,7 +217,7 @@ def build_report(
     on_check: Callable[[Any], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     runner: Callable[..., list] | None = None,
-    sections: Iterable[Section] | None = None,
+    sections: Iterable[ReportSection] | None = None,
 ) -> dict[str, Any]:
     """Run the claim checks and sweeps of ``profile`` and return the report dict.
 
@@ -243,8 +243,12 @@ def build_report(
     profile, seed = ctx.profile, ctx.seed
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    own = runner is None
-    run = SweepRunner(jobs=1) if own else runner
+    own_runner: SweepRunner | None = None
+    run: Callable[..., list]
+    if runner is None:
+        run = own_runner = SweepRunner(jobs=1)
+    else:
+        run = runner
     sections = list(SECTIONS if sections is None else sections)
     claim_ids = None if claim_ids is None else list(claim_ids)
     wanted = None if claim_ids is None else set(claim_ids)
@@ -265,16 +269,17 @@ def build_report(
             if on_stage:
                 on_stage(f"{sec.name} sweep")
             t1 = time.perf_counter()
-            per_claim = wanted is not None and sec.claims is None
-            data = dict(sec.compute(profile, seed, run, claims=sorted(wanted)) if per_claim  # type: ignore[call-arg]
-                        else sec.compute(profile, seed, run))
+            if wanted is not None and sec.claims is None:  # a per-claim section takes claims=
+                data = dict(sec.compute(profile, seed, run, claims=sorted(wanted)))  # type: ignore[call-arg]
+            else:
+                data = dict(sec.compute(profile, seed, run))
             if "timings" in data:
                 section_timings[sec.name] = data.pop("timings")
             sweeps[sec.name] = data
             wall[sec.name] = time.perf_counter() - t1
     finally:
-        if own:
-            run.close()
+        if own_runner is not None:
+            own_runner.close()
 
     crashed = _attach_exploration(claims, sweeps["explore"]) if "explore" in sweeps else []
     summary = {s: sum(1 for c in claims if c["status"] == s) for s in STATUSES}

@@ -329,14 +329,14 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
                                         f"{e(evidence_text(ck))}</li>"
                                         for n, ck in c["checks"].items()) + "</ul>")
         if c.get("exploration"):
-            items = []
+            explored: list[str] = []
             for ex in _explorers(c):
                 item = (f"<li>exploration <b>{e(ex['explorer'])}</b> ({e(_explorer_scope(ex))}): "
                         f"{e(ex['kind'])}; {e(ex['text'])}")
                 if ex["kind"] in _SHOW_SNIPPET and ex.get("snippet"):
                     item += f"<pre><code>{e(ex['snippet'])}</code></pre>"
-                items.append(item + "</li>")
-            out.append("<ul>" + "".join(items) + "</ul>")
+                explored.append(item + "</li>")
+            out.append("<ul>" + "".join(explored) + "</ul>")
     open_list = False
     for line in _md_reproducibility(report):
         if line.startswith("## "):
