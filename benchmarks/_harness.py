@@ -90,8 +90,7 @@ class Check:
             "case": self.case,
             "meaning": self.meaning,
             "value": self.value.as_dict(),
-            "target": None if self.target is None
-            else {"op": self.target[0], "value": self.target[1]},
+            "target": None if self.target is None else {"op": self.target[0], "value": self.target[1]},
             "status": self.status,
             **self.extra,
         }
@@ -194,13 +193,14 @@ class CpuMonitor:
         busy = (j1[0] - j0[0]) / hz
         steal = (j1[2] - j0[2]) / hz
         other = max(0.0, busy - (own1 - own0)) / (wall * cpus)
-        return {"seconds": wall, "other_share": round(other, 4),
-                "steal_share": round(steal / (wall * cpus), 4)}
+        return {
+            "seconds": wall,
+            "other_share": round(other, 4),
+            "steal_share": round(steal / (wall * cpus), 4),
+        }
 
 
-def wait_for_quiet(
-    max_seconds: float, threshold: float = 0.05, window: float = 2.0
-) -> dict[str, Any]:
+def wait_for_quiet(max_seconds: float, threshold: float = 0.05, window: float = 2.0) -> dict[str, Any]:
     """Wait until other processes use under ``threshold`` of the CPUs for ``window`` s.
 
     Gives up after ``max_seconds``. Returns what was waited and the last window's shares.
@@ -259,7 +259,10 @@ def _git_state() -> dict[str, Any]:
         ).stdout.strip()
         dirty = subprocess.run(
             ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root, capture_output=True, text=True, timeout=10,
+            cwd=root,
+            capture_output=True,
+            text=True,
+            timeout=10,
         ).stdout.strip()
         return {"commit": head or None, "dirty": bool(dirty)}
     except (OSError, subprocess.SubprocessError):

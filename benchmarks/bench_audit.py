@@ -51,8 +51,19 @@ def measure(profile: str = "quick", seed: int = 0, isolate: bool = False) -> dic
     ref = _reference(profile)
     ref_cont = mon.stop()
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as out:
-        cmd = [sys.executable, "-m", "tensorkv_check.audit.command", EXAMPLE, "--profile", profile,
-               "--seed", str(seed), "--out", out, "--quiet"] + (["--isolate"] if isolate else [])
+        cmd = [
+            sys.executable,
+            "-m",
+            "tensorkv_check.audit.command",
+            EXAMPLE,
+            "--profile",
+            profile,
+            "--seed",
+            str(seed),
+            "--out",
+            out,
+            "--quiet",
+        ] + (["--isolate"] if isolate else [])
         env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
         mon = CpuMonitor()
         t0 = time.perf_counter()
@@ -63,11 +74,20 @@ def measure(profile: str = "quick", seed: int = 0, isolate: bool = False) -> dic
             raise RuntimeError(f"audit exited {res.returncode}: {res.stderr[-2000:]}")
         audit = json.loads((Path(out) / "audit.json").read_text())
         timings = json.loads((Path(out) / "timings.json").read_text())
-    return {"profile": profile, "isolate": isolate, "seconds": wall, "reference_seconds": ref,
-            "ratio": wall / ref, "contention": cont, "reference_contention": ref_cont,
-            "verdict": audit["verdict"]["status"], "points": len(audit["points"]),
-            "reference_points": len(audit["reference"]), "benign_points": len(audit["benign"]),
-            "phases": timings}
+    return {
+        "profile": profile,
+        "isolate": isolate,
+        "seconds": wall,
+        "reference_seconds": ref,
+        "ratio": wall / ref,
+        "contention": cont,
+        "reference_contention": ref_cont,
+        "verdict": audit["verdict"]["status"],
+        "points": len(audit["points"]),
+        "reference_points": len(audit["reference"]),
+        "benign_points": len(audit["benign"]),
+        "phases": timings,
+    }
 
 
 def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
@@ -79,11 +99,24 @@ def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
         name = "audit_example_isolate" if isolate else "audit_example_quick"
         out[name] = m
         case = {"profile": "quick", "target": EXAMPLE, "points": m["points"], "verdict": m["verdict"]}
-        checks.append(Check(name, case, stats([m["seconds"]]), "seconds of the audit command (fresh process, one run)",
-                            None if isolate else ("<=", 60.0), extra={"contention": m["contention"],
-                                                                      "phases": m["phases"]}))
-        checks.append(Check(name, case, stats([m["ratio"]]),
-                            "audit time / exact run_index at the audit's sizes (same run)"))
+        checks.append(
+            Check(
+                name,
+                case,
+                stats([m["seconds"]]),
+                "seconds of the audit command (fresh process, one run)",
+                None if isolate else ("<=", 60.0),
+                extra={"contention": m["contention"], "phases": m["phases"]},
+            )
+        )
+        checks.append(
+            Check(
+                name,
+                case,
+                stats([m["ratio"]]),
+                "audit time / exact run_index at the audit's sizes (same run)",
+            )
+        )
     return checks, out
 
 

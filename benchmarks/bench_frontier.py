@@ -52,11 +52,18 @@ def measure(profile: str, seed: int = 0) -> dict[str, Any]:
     data = fr.compute(profile, seed)
     wall = time.perf_counter() - t0
     cont = mon.stop()
-    return {"profile": profile, "seconds": wall, "reference_seconds": ref["seconds"],
-            "ratio": wall / ref["seconds"], "reference": ref, "contention": cont,
-            "reference_contention": ref_cont, "points": len(data["points"]) + len(data["subgen"]) + len(data["benign"]),
-            "checks": {c["name"]: c["passed"] for c in data["checks"]},
-            "task_errors": len(data["task_errors"])}
+    return {
+        "profile": profile,
+        "seconds": wall,
+        "reference_seconds": ref["seconds"],
+        "ratio": wall / ref["seconds"],
+        "reference": ref,
+        "contention": cont,
+        "reference_contention": ref_cont,
+        "points": len(data["points"]) + len(data["subgen"]) + len(data["benign"]),
+        "checks": {c["name"]: c["passed"] for c in data["checks"]},
+        "task_errors": len(data["task_errors"]),
+    }
 
 
 def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
@@ -67,13 +74,25 @@ def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
         m = measure(profile, cfg.seed)
         out[profile] = m
         case = {"profile": profile, "points": m["points"]}
-        checks.append(Check(f"frontier_{profile}", case, stats([m["seconds"]]),
-                            "seconds of frontier.compute (one run)",
-                            ("<=", 60.0) if profile == "quick" else None,
-                            extra={"contention": m["contention"]}))
-        checks.append(Check(f"frontier_{profile}", case, stats([m["ratio"]]),
-                            "frontier.compute time / exact run_index at the profile's sizes (same run)",
-                            extra={"reference": m["reference"]}))
+        checks.append(
+            Check(
+                f"frontier_{profile}",
+                case,
+                stats([m["seconds"]]),
+                "seconds of frontier.compute (one run)",
+                ("<=", 60.0) if profile == "quick" else None,
+                extra={"contention": m["contention"]},
+            )
+        )
+        checks.append(
+            Check(
+                f"frontier_{profile}",
+                case,
+                stats([m["ratio"]]),
+                "frontier.compute time / exact run_index at the profile's sizes (same run)",
+                extra={"reference": m["reference"]},
+            )
+        )
     return checks, out
 
 

@@ -92,12 +92,18 @@ def _bench_net(quick: bool) -> dict[str, Any]:
             ratios.append(ref_secs / small_secs)
             ref_times.append(ref_secs)
             sub_times.append(small_secs)
-        row = {"delta": delta, "n": n, "net_size": net.size, "seconds": round(secs, 3),
-               "target_met": bool(n < 100_000 or secs < 10.0),
-               "n_ref": n_ref, "ref_seconds": round(float(np.median(ref_times)), 3),
-               "same_n_seconds": round(float(np.median(sub_times)), 4),
-               "speedup_vs_loop": round(float(np.median(ratios)), 1),
-               "speedup_range": [round(min(ratios), 1), round(max(ratios), 1)]}
+        row = {
+            "delta": delta,
+            "n": n,
+            "net_size": net.size,
+            "seconds": round(secs, 3),
+            "target_met": bool(n < 100_000 or secs < 10.0),
+            "n_ref": n_ref,
+            "ref_seconds": round(float(np.median(ref_times)), 3),
+            "same_n_seconds": round(float(np.median(sub_times)), 4),
+            "speedup_vs_loop": round(float(np.median(ratios)), 1),
+            "speedup_range": [round(min(ratios), 1), round(max(ratios), 1)],
+        }
         if not quick and delta <= 0.3:
             saved = geo_nets._CentreIndex._PROBE_SECONDS
             geo_nets._CentreIndex._PROBE_SECONDS = math.inf  # never try k-d trees
@@ -108,8 +114,13 @@ def _bench_net(quick: bool) -> dict[str, Any]:
             assert np.array_equal(brute.indices, net.indices)
             row["brute_force_only_seconds"] = round(brute_secs, 3)
         rows.append(row)
-    return {"d": 8, "points": "uniform on S^7", "target_seconds": 10.0, "rows": rows,
-            "max_seconds": max(r["seconds"] for r in rows)}
+    return {
+        "d": 8,
+        "points": "uniform on S^7",
+        "target_seconds": 10.0,
+        "rows": rows,
+        "max_seconds": max(r["seconds"] for r in rows),
+    }
 
 
 def _bench_exact(quick: bool) -> dict[str, Any]:
@@ -119,9 +130,18 @@ def _bench_exact(quick: bool) -> dict[str, Any]:
 
     def record(name: str, X: np.ndarray, delta: float) -> None:
         b, secs = _timed(geo.cluster_bracket, X, delta, exact=True)
-        cases.append({"instance": name, "n": len(X), "delta": round(float(delta), 6),
-                      "seconds": round(secs, 3), "lower": b.lower, "exact": b.exact,
-                      "upper": b.upper, "method": b.method})
+        cases.append(
+            {
+                "instance": name,
+                "n": len(X),
+                "delta": round(float(delta), 6),
+                "seconds": round(secs, 3),
+                "lower": b.lower,
+                "exact": b.exact,
+                "upper": b.upper,
+                "method": b.method,
+            }
+        )
 
     for d in (2, 3, 8, 32):
         X = rng.standard_normal((n, d))
@@ -131,16 +151,25 @@ def _bench_exact(quick: bool) -> dict[str, Any]:
     ang = 2 * np.pi * np.arange(n) / n
     circle = np.c_[np.cos(ang), np.sin(ang)]
     for k in (3, 6, 9, 13):
-        record(f"{n} equally spaced points on a circle, arcs of {k} steps", circle,
-               2 * np.sin(np.pi * k / n) * (1 + 1e-9))
+        record(
+            f"{n} equally spaced points on a circle, arcs of {k} steps",
+            circle,
+            2 * np.sin(np.pi * k / n) * (1 + 1e-9),
+        )
     for seed in range(2 if quick else 5):
         W = nx.gnp_random_graph(n, 0.5, seed=seed)
         X, delta = embed_within_graph(W)
         record(f"within-delta graph = G({n}, 1/2), networkx seed {seed}", X, delta)
     worst = max(cases, key=lambda c: c["seconds"])
-    return {"n": n, "target_seconds": 30.0, "limit": geo.EXACT_CLUSTER_LIMIT,
-            "max_seconds": worst["seconds"], "target_met": bool(worst["seconds"] < 30.0),
-            "worst": worst, "cases": cases}
+    return {
+        "n": n,
+        "target_seconds": 30.0,
+        "limit": geo.EXACT_CLUSTER_LIMIT,
+        "max_seconds": worst["seconds"],
+        "target_met": bool(worst["seconds"] < 30.0),
+        "worst": worst,
+        "cases": cases,
+    }
 
 
 def _bench_plateau(quick: bool) -> list[dict[str, Any]]:
@@ -158,8 +187,9 @@ def _bench_packing(quick: bool) -> dict[str, Any]:
     kw = {"n_candidates": 5_000 if quick else 20_000, "restarts": 1 if quick else 3}
     out = {}
     for eps, two_sided in [(0.5, True), (0.5, False), (0.25, True)]:
-        g, secs = _timed(geo.packing_growth, range(2, 11), eps, np.random.default_rng(0),
-                         two_sided=two_sided, **kw)
+        g, secs = _timed(
+            geo.packing_growth, range(2, 11), eps, np.random.default_rng(0), two_sided=two_sided, **kw
+        )
         row = g.to_dict()
         row["seconds"] = round(secs, 3)
         out[f"eps={eps}, {'|<u,v>|' if two_sided else '<u,v>'}"] = row
@@ -181,8 +211,7 @@ def run(quick: bool) -> dict[str, Any]:
     }
     ks, secs = _timed(geo.kron_tightness_search, max_examples=30 if quick else 150, seed=0)
     result["kron_search"] = dict(ks.to_dict(), seconds=round(secs, 3))
-    result["load_average"] = {"start": load_start, "end": os.getloadavg()[0],
-                              "cpus": os.cpu_count()}
+    result["load_average"] = {"start": load_start, "end": os.getloadavg()[0], "cpus": os.cpu_count()}
     result["total_seconds"] = round(time.perf_counter() - t0, 2)
     return result
 

@@ -58,7 +58,9 @@ def _environment() -> dict[str, Any]:
     try:
         from threadpoolctl import threadpool_info
 
-        env["blas"] = [{"api": i.get("internal_api"), "threads": i.get("num_threads")} for i in threadpool_info()]
+        env["blas"] = [
+            {"api": i.get("internal_api"), "threads": i.get("num_threads")} for i in threadpool_info()
+        ]
     except Exception:  # pragma: no cover - threadpoolctl missing
         env["blas"] = None
     return env
@@ -81,31 +83,33 @@ def run(quick: bool = False) -> dict[str, Any]:
     """
     env_before = _environment()
     cases = []
-    for label, model, n, d, queries, target in (QUICK_CASES if quick else CASES):
+    for label, model, n, d, queries, target in QUICK_CASES if quick else CASES:
         t0 = time.perf_counter()
         r = run_index("exact", model, n, d, queries=queries, seed=0, eps=0.25)
         seconds = time.perf_counter() - t0
-        cases.append({
-            "label": label,
-            "model": model,
-            "algorithm": r.algorithm,
-            "n": n,
-            "d": d,
-            "queries": queries,
-            "seconds": round(seconds, 3),
-            "target_seconds": target,
-            "met": None if target is None else seconds < target,
-            "phases": {k: round(v, 3) for k, v in r.timings.items()},
-            "successes": r.successes,
-            "rate": r.rate,
-            "ci_low": r.ci_low,
-            "N": r.N,
-            "message_bits": r.message_bits,
-            "eps_measured": r.eps_measured,
-            "eps_scope": r.eps_scope,
-            "C": r.C,
-            "C_source": r.C_source,
-        })
+        cases.append(
+            {
+                "label": label,
+                "model": model,
+                "algorithm": r.algorithm,
+                "n": n,
+                "d": d,
+                "queries": queries,
+                "seconds": round(seconds, 3),
+                "target_seconds": target,
+                "met": None if target is None else seconds < target,
+                "phases": {k: round(v, 3) for k, v in r.timings.items()},
+                "successes": r.successes,
+                "rate": r.rate,
+                "ci_low": r.ci_low,
+                "N": r.N,
+                "message_bits": r.message_bits,
+                "eps_measured": r.eps_measured,
+                "eps_scope": r.eps_scope,
+                "C": r.C,
+                "C_source": r.C_source,
+            }
+        )
     return {
         "benchmark": "index",
         "quick": quick,

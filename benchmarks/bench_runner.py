@@ -34,10 +34,21 @@ WORKERS = 2
 
 def sweep(tasks: int = 16, n: int = 8192, d: int = 64, queries: int = 600) -> list[Task]:
     """The fixed sweep: ``tasks`` independent Index runs (distinct keys, hence distinct seeds)."""
-    return [Task("tensorkv_check.index.sweeps:index_point",
-                 {"algorithm": "exact", "model": "standard", "n": n, "d": d, "queries": queries,
-                  "eps": 0.25, "extra": {"replicate": i}})
-            for i in range(tasks)]
+    return [
+        Task(
+            "tensorkv_check.index.sweeps:index_point",
+            {
+                "algorithm": "exact",
+                "model": "standard",
+                "n": n,
+                "d": d,
+                "queries": queries,
+                "eps": 0.25,
+                "extra": {"replicate": i},
+            },
+        )
+        for i in range(tasks)
+    ]
 
 
 def _timed(runner: SweepRunner, tasks: list[Task], seed: int) -> tuple[float, list]:
@@ -70,8 +81,13 @@ def run(quick: bool = False, reps: int = 3) -> dict[str, Any]:
             import distributed
 
             t0 = time.perf_counter()
-            cluster = distributed.LocalCluster(n_workers=WORKERS, threads_per_worker=1, processes=True,
-                                               dashboard_address=None, silence_logs=50)
+            cluster = distributed.LocalCluster(
+                n_workers=WORKERS,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=50,
+            )
             client = distributed.Client(cluster, set_as_default=False)
             runners["dask"] = SweepRunner(scheduler=client)
             runners["dask"].run(tasks[:WORKERS], seed=0, name="warmup")

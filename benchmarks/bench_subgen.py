@@ -27,10 +27,10 @@ from typing import Any
 import numpy as np
 
 from benchmarks._harness import BenchConfig, Check, CpuMonitor, interleaved, stats, time_call
-from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.engine.caches import FourCacheDecoder
-from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream
+from tensorkv_check.engine.exact_attention import attention
 from tensorkv_check.subgen import SubGen, SubGen4Cache
+from tensorkv_check.subgen.data import clustered_stream, clustered_tensor_stream
 
 __all__ = ["run", "bench"]
 
@@ -63,18 +63,39 @@ def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
     contention = mon.stop()
     sg = sgs[-1]
     target = 10.0 * n / 100_000  # the target of 10 s for 100k tokens, scaled in quick mode
-    checks.append(Check("subgen_ingest", {"n": n, "d": d, "m": m}, stats(times),
-                        f"seconds to ingest (t={t}, s={s}, blocks {block})", ("<=", target),
-                        extra={"clusters": sg.n_clusters, "message_bytes": len(sg.to_bytes()),
-                               "cores": _cores(), "contention": contention}))
+    checks.append(
+        Check(
+            "subgen_ingest",
+            {"n": n, "d": d, "m": m},
+            stats(times),
+            f"seconds to ingest (t={t}, s={s}, blocks {block})",
+            ("<=", target),
+            extra={
+                "clusters": sg.n_clusters,
+                "message_bytes": len(sg.to_bytes()),
+                "cores": _cores(),
+                "contention": contention,
+            },
+        )
+    )
     # -- SubGen query vs exact attention (same data) -------------------------------------
     q = st.centres[0] / np.linalg.norm(st.centres[0]) * 2.0
-    qt = interleaved({"exact": lambda: attention(q, st.K, st.V), "subgen": lambda: sg.query(q)},
-                     cfg.reps, cfg.warmup)
-    checks.append(Check("subgen_query", {"n": n, "d": d}, stats([a / b for a, b in zip(qt["subgen"], qt["exact"])]),
-                        "SubGen query / exact attention", None,
-                        extra={"subgen_seconds": float(np.median(qt["subgen"])),
-                               "exact_seconds": float(np.median(qt["exact"]))}))
+    qt = interleaved(
+        {"exact": lambda: attention(q, st.K, st.V), "subgen": lambda: sg.query(q)}, cfg.reps, cfg.warmup
+    )
+    checks.append(
+        Check(
+            "subgen_query",
+            {"n": n, "d": d},
+            stats([a / b for a, b in zip(qt["subgen"], qt["exact"])]),
+            "SubGen query / exact attention",
+            None,
+            extra={
+                "subgen_seconds": float(np.median(qt["subgen"])),
+                "exact_seconds": float(np.median(qt["exact"])),
+            },
+        )
+    )
     # -- SubGen4Cache query vs exact four-cache step --------------------------------------
     nf, d4, m4 = (1024, 64, 8) if cfg.quick else (4096, 64, 8)
     t4, s4 = 64, 1024
@@ -86,16 +107,30 @@ def bench(cfg: BenchConfig) -> tuple[list[Check], dict[str, Any]]:
     q4 = np.random.default_rng(cfg.seed).standard_normal(d4)
     q4 *= 2.0 / np.linalg.norm(q4)
     sg4.query(q4)  # build the cached sample arrays once (they persist until the next ingest)
-    qt4 = interleaved({"four": lambda: four.query(q4), "subgen4": lambda: sg4.query(q4)}, cfg.reps, cfg.warmup)
+    qt4 = interleaved(
+        {"four": lambda: four.query(q4), "subgen4": lambda: sg4.query(q4)}, cfg.reps, cfg.warmup
+    )
     ratio = stats([a / b for a, b in zip(qt4["subgen4"], qt4["four"])])
     m1, m2 = sg4.n_clusters
-    checks.append(Check("subgen4_vs_four", {"n": nf, "d": d4}, ratio, "SubGen4Cache query / four-cache step",
-                        ("<=", 1.0),
-                        extra={"subgen4_seconds": float(np.median(qt4["subgen4"])),
-                               "four_seconds": float(np.median(qt4["four"])),
-                               "clusters": [m1, m2], "t": t4, "s": s4, "ingest_seconds": t_ing4,
-                               "subgen4_bytes": len(sg4.to_bytes()), "four_bytes": len(four.to_bytes())
-                               if hasattr(four, "to_bytes") else four.memory_bytes}))
+    checks.append(
+        Check(
+            "subgen4_vs_four",
+            {"n": nf, "d": d4},
+            ratio,
+            "SubGen4Cache query / four-cache step",
+            ("<=", 1.0),
+            extra={
+                "subgen4_seconds": float(np.median(qt4["subgen4"])),
+                "four_seconds": float(np.median(qt4["four"])),
+                "clusters": [m1, m2],
+                "t": t4,
+                "s": s4,
+                "ingest_seconds": t_ing4,
+                "subgen4_bytes": len(sg4.to_bytes()),
+                "four_bytes": len(four.to_bytes()) if hasattr(four, "to_bytes") else four.memory_bytes,
+            },
+        )
+    )
     return checks, extra
 
 

@@ -27,13 +27,13 @@ from typing import Any
 import numpy as np
 
 from benchmarks._harness import BenchConfig, Check, interleaved, stats
-from tensorkv_check.engine._fastexp import exp_shifted_inplace, jit_available
 from tensorkv_check import (
     FourCacheDecoder,
     NaiveFourCacheDecoder,
     TwoCacheDecoder,
     kron,
 )
+from tensorkv_check.engine._fastexp import exp_shifted_inplace, jit_available
 
 __all__ = ["BENCHMARKS", "TIMED"]
 
@@ -85,33 +85,59 @@ def four_cache_gemm(cfg: BenchConfig) -> Result:
         exp_shifted_inplace(y, 0.0)
 
     cpus = _cpus()
-    checks, details = [], {
-        "gemm_size": g, "gemm_flops": "2*g^3", "step_flops": "4*n^2*d", "cpus": cpus,
-        "exp_ceiling": "4d/R / (4d/R + t_exp/cpus): the ratio if both products ran at the "
-        "GEMM rate R and the n² exps (t_exp each on one thread) were split perfectly over the "
-        "CPUs, nothing else taking time",
-        "cases": [],
-    }
+    checks, details = (
+        [],
+        {
+            "gemm_size": g,
+            "gemm_flops": "2*g^3",
+            "step_flops": "4*n^2*d",
+            "cpus": cpus,
+            "exp_ceiling": "4d/R / (4d/R + t_exp/cpus): the ratio if both products ran at the "
+            "GEMM rate R and the n² exps (t_exp each on one thread) were split perfectly over the "
+            "CPUs, nothing else taking time",
+            "cases": [],
+        },
+    )
     for n, d in sizes:
         dec = _four_cache(_factors(rng, n, d), d)
         q = rng.standard_normal(d)
-        times = interleaved({"gemm": gemm, "step": lambda: dec.query(q), "exp": exp},
-                            cfg.reps, cfg.warmup, cfg.settle)
+        times = interleaved(
+            {"gemm": gemm, "step": lambda: dec.query(q), "exp": exp}, cfg.reps, cfg.warmup, cfg.settle
+        )
         step = _rates(4 * n * n * d / 1e9, times["step"])
         ref = _rates(2 * g**3 / 1e9, times["gemm"])
         exp_ns = [t / x.size * 1e9 for t in times["exp"]]
         ceiling = [_exp_ceiling(e, r, d, cpus) for e, r in zip(exp_ns, ref)]
         case = {"n": n, "d": d}
         checks += [
-            Check("four_cache_gemm", case, stats([s / r for s, r in zip(step, ref)]),
-                  "step GFLOP/s / GEMM GFLOP/s", (">=", 0.5),
-                  extra={"step_gflops": stats(step).as_dict(), "gemm_gflops": stats(ref).as_dict(),
-                         "exp_ns_per_element": stats(exp_ns).as_dict()}),
-            Check("four_cache_gemm", case, stats(ceiling), f"ceiling of that ratio set by the exp ({'jit' if jit_available() else 'np.exp'})"),
+            Check(
+                "four_cache_gemm",
+                case,
+                stats([s / r for s, r in zip(step, ref)]),
+                "step GFLOP/s / GEMM GFLOP/s",
+                (">=", 0.5),
+                extra={
+                    "step_gflops": stats(step).as_dict(),
+                    "gemm_gflops": stats(ref).as_dict(),
+                    "exp_ns_per_element": stats(exp_ns).as_dict(),
+                },
+            ),
+            Check(
+                "four_cache_gemm",
+                case,
+                stats(ceiling),
+                f"ceiling of that ratio set by the exp ({'jit' if jit_available() else 'np.exp'})",
+            ),
         ]
-        details["cases"].append({"n": n, "d": d, "step_gflops_median": stats(step).median,
-                                 "gemm_gflops_median": stats(ref).median,
-                                 "exp_ns_median": stats(exp_ns).median})
+        details["cases"].append(
+            {
+                "n": n,
+                "d": d,
+                "step_gflops_median": stats(step).median,
+                "gemm_gflops_median": stats(ref).median,
+                "exp_ns_median": stats(exp_ns).median,
+            }
+        )
     return checks, details
 
 
@@ -143,12 +169,18 @@ def four_vs_naive(cfg: BenchConfig) -> Result:
     naive = _four_cache(factors, d, NaiveFourCacheDecoder)
     q = rng.standard_normal(d)
     agree = _max_rel_diff(four.query(q), naive.query(q))
-    times = interleaved({"naive": lambda: naive.query(q), "four": lambda: four.query(q)},
-                        cfg.reps, cfg.warmup, cfg.settle)
+    times = interleaved(
+        {"naive": lambda: naive.query(q), "four": lambda: four.query(q)}, cfg.reps, cfg.warmup, cfg.settle
+    )
     speedup = stats([a / b for a, b in zip(times["naive"], times["four"])])
-    check = Check("four_vs_naive", {"n": n, "d": d}, speedup,
-                  "naive step time / four-cache step time",
-                  (">=", 20.0), extra={"max_rel_diff_outputs": agree})
+    check = Check(
+        "four_vs_naive",
+        {"n": n, "d": d},
+        speedup,
+        "naive step time / four-cache step time",
+        (">=", 20.0),
+        extra={"max_rel_diff_outputs": agree},
+    )
     return [check], {"naive_transient_bytes": 2 * n * n * d * 8, "max_rel_diff_outputs": agree}
 
 
@@ -187,12 +219,15 @@ def two_cache_bandwidth(cfg: BenchConfig) -> Result:
     copies = {"copy_1thread": _Copy(copy_bytes, 1, rng)}
     if cpus > 1:
         copies[f"copy_{cpus}threads"] = _Copy(copy_bytes, cpus, rng)
-    checks, details = [], {
-        "copy_bytes": copy_bytes,
-        "bandwidth_convention": "copy counts read+write = 2*size bytes; reference = the faster "
-        "of 1-thread and all-CPU copies in each repetition; step counts 2*rows*d*8 bytes read",
-        "cases": [],
-    }
+    checks, details = (
+        [],
+        {
+            "copy_bytes": copy_bytes,
+            "bandwidth_convention": "copy counts read+write = 2*size bytes; reference = the faster "
+            "of 1-thread and all-CPU copies in each repetition; step counts 2*rows*d*8 bytes read",
+            "cases": [],
+        },
+    )
     try:
         for n, d in sizes:
             dec = TwoCacheDecoder(d)
@@ -207,12 +242,20 @@ def two_cache_bandwidth(cfg: BenchConfig) -> Result:
             step = _rates(step_bytes / 1e9, times["step"])
             per_copy = {k: _rates(2 * copy_bytes / 1e9, times[k]) for k in copies}
             ref = [max(vals) for vals in zip(*per_copy.values())]
-            checks.append(Check(
-                "two_cache_bandwidth", {"n": n, "d": d}, stats([s / r for s, r in zip(step, ref)]),
-                "step GB/s read / copy GB/s (r+w)", (">=", 0.5),
-                extra={"step_bytes": step_bytes, "step_gbps": stats(step).as_dict(),
-                       **{f"{k}_gbps": stats(v).as_dict() for k, v in per_copy.items()}},
-            ))
+            checks.append(
+                Check(
+                    "two_cache_bandwidth",
+                    {"n": n, "d": d},
+                    stats([s / r for s, r in zip(step, ref)]),
+                    "step GB/s read / copy GB/s (r+w)",
+                    (">=", 0.5),
+                    extra={
+                        "step_bytes": step_bytes,
+                        "step_gbps": stats(step).as_dict(),
+                        **{f"{k}_gbps": stats(v).as_dict() for k, v in per_copy.items()},
+                    },
+                )
+            )
             details["cases"].append({"n": n, "d": d, "rows": rows, "step_bytes": step_bytes})
             del dec
     finally:
@@ -240,8 +283,12 @@ def tradeoff(cfg: BenchConfig) -> Result:
         q = rng.standard_normal(d)
         outs = {"four": four.query(q), "two": two.query(q), "naive": naive.query(q)}
         agree = max(_max_rel_diff(outs[k], outs["naive"]) for k in ("four", "two"))
-        times = interleaved({"four": lambda: four.query(q), "two": lambda: two.query(q),
-                             "naive": lambda: naive.query(q)}, cfg.reps, cfg.warmup, cfg.settle)
+        times = interleaved(
+            {"four": lambda: four.query(q), "two": lambda: two.query(q), "naive": lambda: naive.query(q)},
+            cfg.reps,
+            cfg.warmup,
+            cfg.settle,
+        )
         case = {"n": n, "d": d}
         mem = {"four": four.memory_bytes, "two": two.memory_bytes, "naive": naive.memory_bytes}
         per = lambda a, b: stats([x / y for x, y in zip(times[a], times[b])])  # noqa: E731
@@ -249,18 +296,24 @@ def tradeoff(cfg: BenchConfig) -> Result:
             Check("tradeoff", case, per("four", "two"), "time four-cache / two-cache"),
             Check("tradeoff", case, per("naive", "two"), "time naive four / two-cache"),
             Check("tradeoff", case, per("naive", "four"), "time naive four / four-cache"),
-            Check("tradeoff", case, stats([mem["two"] / mem["four"]]),
-                  "memory_bytes two / four-cache"),
+            Check("tradeoff", case, stats([mem["two"] / mem["four"]]), "memory_bytes two / four-cache"),
         ]
-        details["cases"].append({
-            "n": n, "d": d, "memory_bytes": mem,
-            "expected_memory_bytes": {"four": 4 * n * d * 8, "two": 2 * n * n * d * 8},
-            "two_cache_factor_bytes": two.factor_bytes,
-            "naive_transient_bytes": 2 * n * n * d * 8,
-            "flops_per_step": {"four": four.last_step_flops, "two": two.last_step_flops,
-                               "naive": naive.last_step_flops},
-            "max_rel_diff_outputs_vs_naive": agree,
-        })
+        details["cases"].append(
+            {
+                "n": n,
+                "d": d,
+                "memory_bytes": mem,
+                "expected_memory_bytes": {"four": 4 * n * d * 8, "two": 2 * n * n * d * 8},
+                "two_cache_factor_bytes": two.factor_bytes,
+                "naive_transient_bytes": 2 * n * n * d * 8,
+                "flops_per_step": {
+                    "four": four.last_step_flops,
+                    "two": two.last_step_flops,
+                    "naive": naive.last_step_flops,
+                },
+                "max_rel_diff_outputs_vs_naive": agree,
+            }
+        )
         del four, naive, two
     return checks, details
 
@@ -289,11 +342,20 @@ def four_cache_peak_memory(cfg: BenchConfig) -> Result:
             tracemalloc.stop()
     product = n * n * d * 8
     peak = stats([p / MiB for p in peaks])
-    check = Check("four_cache_peak_memory", {"n": n, "d": d}, peak,
-                  "peak MiB of one step (tracemalloc)",
-                  ("<=", 64.0), extra={"peak_bytes": [int(p) for p in peaks]})
-    info = Check("four_cache_peak_memory", {"n": n, "d": d}, stats([p / product for p in peaks]),
-                 "peak / bytes of the n²×d matrix K1⊘K2")
+    check = Check(
+        "four_cache_peak_memory",
+        {"n": n, "d": d},
+        peak,
+        "peak MiB of one step (tracemalloc)",
+        ("<=", 64.0),
+        extra={"peak_bytes": [int(p) for p in peaks]},
+    )
+    info = Check(
+        "four_cache_peak_memory",
+        {"n": n, "d": d},
+        stats([p / product for p in peaks]),
+        "peak / bytes of the n²×d matrix K1⊘K2",
+    )
     return [check, info], {"cache_memory_bytes": dec.memory_bytes, "kron_matrix_bytes": product}
 
 
@@ -303,9 +365,13 @@ def index(cfg: BenchConfig) -> Result:
 
     out = run(quick=cfg.quick)
     checks = [
-        Check("index_seconds", {k: c[k] for k in ("model", "n", "d", "queries")}, stats([c["seconds"]]),
-              f"seconds of one run_index call ({c['label']}; success {c['rate']:.3f})",
-              None if c["target_seconds"] is None else ("<=", float(c["target_seconds"])))
+        Check(
+            "index_seconds",
+            {k: c[k] for k in ("model", "n", "d", "queries")},
+            stats([c["seconds"]]),
+            f"seconds of one run_index call ({c['label']}; success {c['rate']:.3f})",
+            None if c["target_seconds"] is None else ("<=", float(c["target_seconds"])),
+        )
         for c in out["cases"]
     ]
     return checks, out
@@ -317,12 +383,24 @@ def geometry(cfg: BenchConfig) -> Result:
 
     out = run(quick=cfg.quick)
     net, exact = out["greedy_net"], out["exact_clusters"]
-    checks = [Check("greedy_net_seconds", {"d": net["d"], "points": net["points"]},
-                    stats([net["max_seconds"]]),
-                    "worst seconds of a greedy δ-net over the δ grid",
-                    None if cfg.quick else ("<=", 10.0))]
-    checks.append(Check("exact_clusters_seconds", {"n": 60}, stats([exact["max_seconds"]]),
-                        "worst seconds of an exact minimum clustering", None if cfg.quick else ("<=", 30.0)))
+    checks = [
+        Check(
+            "greedy_net_seconds",
+            {"d": net["d"], "points": net["points"]},
+            stats([net["max_seconds"]]),
+            "worst seconds of a greedy δ-net over the δ grid",
+            None if cfg.quick else ("<=", 10.0),
+        )
+    ]
+    checks.append(
+        Check(
+            "exact_clusters_seconds",
+            {"n": 60},
+            stats([exact["max_seconds"]]),
+            "worst seconds of an exact minimum clustering",
+            None if cfg.quick else ("<=", 30.0),
+        )
+    )
     return checks, out
 
 
@@ -357,10 +435,17 @@ def runner_scaling(cfg: BenchConfig) -> Result:
     checks = []
     for mode in out["speedup"]:
         case = {"mode": mode, "workers": out["workers"], "tasks": out["tasks"]}
-        checks.append(Check("runner_scaling", case, stats(out["speedup"][mode]),
-                            f"speed-up t(serial) / t({mode})"))
-        checks.append(Check("runner_scaling", case, stats(out["efficiency"][mode]),
-                            f"parallel efficiency ({mode}): speed-up / {out['workers']}"))
+        checks.append(
+            Check("runner_scaling", case, stats(out["speedup"][mode]), f"speed-up t(serial) / t({mode})")
+        )
+        checks.append(
+            Check(
+                "runner_scaling",
+                case,
+                stats(out["efficiency"][mode]),
+                f"parallel efficiency ({mode}): speed-up / {out['workers']}",
+            )
+        )
     return checks, out
 
 

@@ -35,8 +35,9 @@ __all__ = ["ref_tensor_attention", "value_scale", "rate", "is_zero", "chain", "s
 CONFIDENCE = 0.99
 
 
-def ref_tensor_attention(Q: np.ndarray, K1: np.ndarray, K2: np.ndarray, V1: np.ndarray,
-                         V2: np.ndarray, scale: float) -> np.ndarray:
+def ref_tensor_attention(
+    Q: np.ndarray, K1: np.ndarray, K2: np.ndarray, V1: np.ndarray, V2: np.ndarray, scale: float
+) -> np.ndarray:
     """Literal Definition 3.6: softmax over all pairs of ``scale·Σ_l q_l K1_jl K2_kl``."""
     Q = np.atleast_2d(Q)
     S = np.einsum("ml,jl,kl->mjk", Q * scale, K1, K2)
@@ -62,7 +63,9 @@ def is_zero(expr: sp.Expr) -> bool:
     return sp.simplify(expr) == 0
 
 
-def chain(steps: list[tuple[str, bool]], summary: str, scope: str, details: dict | None = None) -> CheckResult:
+def chain(
+    steps: list[tuple[str, bool]], summary: str, scope: str, details: dict | None = None
+) -> CheckResult:
     """``ok(summary)`` if every ``(step, holds)`` holds, else ``fail`` naming the first broken step.
 
     Each ``holds`` must come from an exact sympy decision (``is_zero``, an assumption
@@ -71,8 +74,11 @@ def chain(steps: list[tuple[str, bool]], summary: str, scope: str, details: dict
     for name, holds in steps:
         # Only a decided truth counts: None (sympy undecided) or False is a failed step.
         if holds is not True and holds is not sp.true:
-            return CheckResult.fail(f"step not established: {name} (sympy answered {holds!r})",
-                                    scope=scope, details={"steps": [s for s, _ in steps], **(details or {})})
+            return CheckResult.fail(
+                f"step not established: {name} (sympy answered {holds!r})",
+                scope=scope,
+                details={"steps": [s for s, _ in steps], **(details or {})},
+            )
     return CheckResult.ok(summary, scope=scope, details={"steps": [s for s, _ in steps], **(details or {})})
 
 

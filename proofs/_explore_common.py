@@ -38,21 +38,46 @@ import numpy as np
 
 from proofs._common import value_scale
 
-__all__ = ["U", "TINY", "KINDS", "ADV", "adversarial_matrix", "memo_last", "finite_floats", "seeds",
-           "short_repr", "attention_tol", "REDUCTION_EPS", "space_reduction", "reduction_inside",
-           "space_below", "reduction_below", "dimension_scan"]
+__all__ = [
+    "U",
+    "TINY",
+    "KINDS",
+    "ADV",
+    "adversarial_matrix",
+    "memo_last",
+    "finite_floats",
+    "seeds",
+    "short_repr",
+    "attention_tol",
+    "REDUCTION_EPS",
+    "space_reduction",
+    "reduction_inside",
+    "space_below",
+    "reduction_below",
+    "dimension_scan",
+]
 
 U = np.finfo(np.float64).eps / 2  # unit roundoff
 TINY = 5e-324  # smallest subnormal: the absolute rounding unit below 2^-1022
 
 #: Kinds of adversarial matrices (the first is what shrinking prefers).
-KINDS = ("gaussian", "near-duplicate", "huge", "tiny", "subnormal", "rank-deficient",
-         "aligned", "heavy-tailed", "lattice")
+KINDS = (
+    "gaussian",
+    "near-duplicate",
+    "huge",
+    "tiny",
+    "subnormal",
+    "rank-deficient",
+    "aligned",
+    "heavy-tailed",
+    "lattice",
+)
 ADV = "kinds " + ", ".join(KINDS)
 
 
-def adversarial_matrix(kind: str, n: int, d: int, seed: int, *, huge: float = 1e100,
-                       direction: np.ndarray | None = None) -> np.ndarray:
+def adversarial_matrix(
+    kind: str, n: int, d: int, seed: int, *, huge: float = 1e100, direction: np.ndarray | None = None
+) -> np.ndarray:
     """An adversarial ``n × d`` float64 matrix of ``kind`` from ``seed``."""
     g = np.random.default_rng(seed)
     if kind == "gaussian":
@@ -133,17 +158,23 @@ REDUCTION_EPS = 0.25  # the ε the reduction's constants are quoted at (c = 4/ε
 
 def space_reduction(st, n_hi):
     """Reduction parameters inside the hypotheses: n = 2..n_hi, ε, δ, a key family and a seed."""
-    return st.fixed_dictionaries({
-        "n": st.integers(2, n_hi), "eps": finite_floats(st, 0.2, 0.45), "delta": finite_floats(st, 0.05, 0.5),
-        "family": st.sampled_from(("rademacher", "gaussian", "jl-sign", "jl")), "seed": st.integers(0, 2**20)})
+    return st.fixed_dictionaries(
+        {
+            "n": st.integers(2, n_hi),
+            "eps": finite_floats(st, 0.2, 0.45),
+            "delta": finite_floats(st, 0.05, 0.5),
+            "family": st.sampled_from(("rademacher", "gaussian", "jl-sign", "jl")),
+            "seed": st.integers(0, 2**20),
+        }
+    )
 
 
 def reduction_inside(ex, model, rows_of):
     """Run the exact Index reduction of ``model`` at d = near_orthogonal_dimension(rows_of(n), ε, δ):
     ``None`` unless Bob misses a bit although the margin is guaranteed (keys outside the
     ≥ 1 − δ event make the example vacuous)."""
-    from tensorkv_check.index import run_index
     from tensorkv_check.engine.jl import near_orthogonal_dimension
+    from tensorkv_check.index import run_index
 
     n = ex["n"]
     d = near_orthogonal_dimension(rows_of(n), ex["eps"], ex["delta"])
@@ -154,13 +185,16 @@ def reduction_inside(ex, model, rows_of):
             return None  # the keys missed the ≥ 1 − δ event of lem:near-orthogonal: vacuous
         raise
     if r.guaranteed and r.successes != r.queries:
-        return (f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), measured ε = {r.eps_measured:.4f}, "
-                f"C = {r.C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin is guaranteed")
+        return (
+            f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), measured ε = {r.eps_measured:.4f}, "
+            f"C = {r.C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin is guaranteed"
+        )
     return None
 
 
 def space_below(st, n_hi):
     """n = 2..n_hi and a dimension 1 ≤ d < 64 ln n, below the reduction's threshold at ε = 1/4."""
+
     @st.composite
     def s(draw):
         n = draw(st.integers(2, n_hi))
@@ -179,16 +213,18 @@ def reduction_below(ex, model):
     C = reduction_C(n, REDUCTION_EPS)
     r = run_index("exact", model, n, d, queries=64, seed=ex["seed"], C=C)
     if r.successes != r.queries:
-        return (f"{model} reduction below the threshold: n = {n}, d = {d} < 64 ln n = {64 * math.log(n):.1f}, "
-                f"C = ln(4(n−1))/(1 − 2·{REDUCTION_EPS}) = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits "
-                f"(max |⟨k_i,k_j⟩| = {r.max_inner:.3f})")
+        return (
+            f"{model} reduction below the threshold: n = {n}, d = {d} < 64 ln n = {64 * math.log(n):.1f}, "
+            f"C = ln(4(n−1))/(1 − 2·{REDUCTION_EPS}) = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits "
+            f"(max |⟨k_i,k_j⟩| = {r.max_inner:.3f})"
+        )
     return None
 
 
 def dimension_scan(model: str, budget: int, seed: int) -> dict:
     """Smallest d at which Bob decodes every queried bit for 3 seeds, per n, against 64·ln n."""
-    from tensorkv_check.index import reduction_C, run_index
     from tensorkv_check.engine.jl import near_orthogonal_dimension
+    from tensorkv_check.index import reduction_C, run_index
 
     ns = (8, 32, 128) if budget < 40 else (8, 32, 128, 512)
     if model != "standard":  # n² pairs per query: smaller n
@@ -202,12 +238,23 @@ def dimension_scan(model: str, budget: int, seed: int) -> dict:
             if all(run_index("exact", model, n, d, queries=256, seed=s, C=C).successes == 256 for s in seeds):
                 d_min = d
                 break
-        rows.append({"n": n, "d_min": d_min, "ln_n": math.log(n), "c_ln_n": 64 * math.log(n),
-                     "spec_dimension": near_orthogonal_dimension(n, REDUCTION_EPS, 1 / 3),
-                     "d_min_over_ln_n": None if d_min is None else d_min / math.log(n)})
-    summary = ("smallest d decoding all 256 queried bits (3 seeds, C = ln(4(n−1))/(1 − 2·1/4)): "
-               + ", ".join(f"n = {r['n']}: d = {r['d_min']} vs 64 ln n = {r['c_ln_n']:.0f} "
-                           f"(spec d(ε=1/4, δ=1/3) = {r['spec_dimension']})" for r in rows)
-               + "; decoding succeeds far below the spec's constant, whose 4/ε² comes from a union bound")
+        rows.append(
+            {
+                "n": n,
+                "d_min": d_min,
+                "ln_n": math.log(n),
+                "c_ln_n": 64 * math.log(n),
+                "spec_dimension": near_orthogonal_dimension(n, REDUCTION_EPS, 1 / 3),
+                "d_min_over_ln_n": None if d_min is None else d_min / math.log(n),
+            }
+        )
+    summary = (
+        "smallest d decoding all 256 queried bits (3 seeds, C = ln(4(n−1))/(1 − 2·1/4)): "
+        + ", ".join(
+            f"n = {r['n']}: d = {r['d_min']} vs 64 ln n = {r['c_ln_n']:.0f} "
+            f"(spec d(ε=1/4, δ=1/3) = {r['spec_dimension']})"
+            for r in rows
+        )
+        + "; decoding succeeds far below the spec's constant, whose 4/ε² comes from a union bound"
+    )
     return {"model": model, "rows": rows, "summary": summary}
-

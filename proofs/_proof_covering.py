@@ -32,13 +32,30 @@ def covering_volumetric_proof() -> Proof:
     }
     statement = sp.Le(Ncov, (1 + 2 / delta) ** d)
     steps = (
-        Step("ratio", (), sp.Eq(big ** d / small ** d, (1 + 2 / delta) ** d, evaluate=False), "identity",
-             ("delta_range",), note="(a/b)^d = a^d/b^d for a, b > 0; (1 + delta/2)/(delta/2) = 1 + 2/delta"),
-        Step("packing_bound", (), sp.Le(Npack * small ** d, big ** d), "smt",
-             ("packing_volume", "volume_scaling", "ball_volume_pos", "delta_range"),
-             {"volume_scaling": ({u: small}, {u: big})}),
-        Step("pack_le", (), sp.Le(Npack, big ** d / small ** d), "smt", ("packing_bound", "rpow_pos", "delta_range"),
-             {"rpow_pos": ({u: small},)}),
+        Step(
+            "ratio",
+            (),
+            sp.Eq(big**d / small**d, (1 + 2 / delta) ** d, evaluate=False),
+            "identity",
+            ("delta_range",),
+            note="(a/b)^d = a^d/b^d for a, b > 0; (1 + delta/2)/(delta/2) = 1 + 2/delta",
+        ),
+        Step(
+            "packing_bound",
+            (),
+            sp.Le(Npack * small**d, big**d),
+            "smt",
+            ("packing_volume", "volume_scaling", "ball_volume_pos", "delta_range"),
+            {"volume_scaling": ({u: small}, {u: big})},
+        ),
+        Step(
+            "pack_le",
+            (),
+            sp.Le(Npack, big**d / small**d),
+            "smt",
+            ("packing_bound", "rpow_pos", "delta_range"),
+            {"rpow_pos": ({u: small},)},
+        ),
         Step("cover", (), statement, "smt", ("maximal_packing_covers", "pack_le", "ratio", "delta_range")),
     )
     return Proof("thm:covering", hyps, statement, steps)

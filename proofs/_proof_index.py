@@ -45,15 +45,40 @@ def index_lb_proof() -> Proof:
     sum_I = sp.Sum(I[j], (j, 1, N))
     sum_h = sp.Sum(H2(p[j]), (j, 1, N))
     steps = (
-        Step("sum_fano", (), sp.Ge(sum_I, sp.Sum(1 - H2(p[j]), (j, 1, N))), "smt", ("fano_bit", "sum_mono"),
-             {"sum_mono": ({sp.IndexedBase("t"): sp.Lambda(sp.Symbol("k", integer=True),
-                                                           1 - H2(p[sp.Symbol("k", integer=True)])),
-                            sp.IndexedBase("x"): I, sp.Symbol("hi", real=True): N},)},
-             note="Fano for each bit, summed termwise"),
-        Step("sum_split", (), sp.Eq(sp.Sum(1 - H2(p[j]), (j, 1, N)), N - sum_h), "identity", (),
-             note="index form, every N"),
-        Step("fano_chain", (), sp.Ge(M, N * (1 - H2(pbar))), "smt",
-             ("info_le_bits", "chain_rule_indep", "sum_fano", "sum_split", "jensen_entropy", "N_pos")),
+        Step(
+            "sum_fano",
+            (),
+            sp.Ge(sum_I, sp.Sum(1 - H2(p[j]), (j, 1, N))),
+            "smt",
+            ("fano_bit", "sum_mono"),
+            {
+                "sum_mono": (
+                    {
+                        sp.IndexedBase("t"): sp.Lambda(
+                            sp.Symbol("k", integer=True), 1 - H2(p[sp.Symbol("k", integer=True)])
+                        ),
+                        sp.IndexedBase("x"): I,
+                        sp.Symbol("hi", real=True): N,
+                    },
+                )
+            },
+            note="Fano for each bit, summed termwise",
+        ),
+        Step(
+            "sum_split",
+            (),
+            sp.Eq(sp.Sum(1 - H2(p[j]), (j, 1, N)), N - sum_h),
+            "identity",
+            (),
+            note="index form, every N",
+        ),
+        Step(
+            "fano_chain",
+            (),
+            sp.Ge(M, N * (1 - H2(pbar))),
+            "smt",
+            ("info_le_bits", "chain_rule_indep", "sum_fano", "sum_split", "jensen_entropy", "N_pos"),
+        ),
     )
     return Proof("thm:index-lb", hyps, sp.Ge(M, N * (1 - H2(pbar))), steps)
 
@@ -93,48 +118,147 @@ def ho25_margin_proof() -> Proof:
     statement = sp.And(decoded, sp.Ge(M, n * d))
     index = index_lb_proof()
     index_subs = {N: n * d}
-    index_dep = Dependency("thm:index-lb", tuple(h.xreplace(index_subs) for h in index.hypotheses.values()),
-                           index.statement.xreplace(index_subs), index_subs)
+    index_dep = Dependency(
+        "thm:index-lb",
+        tuple(h.xreplace(index_subs) for h in index.hypotheses.values()),
+        index.statement.xreplace(index_subs),
+        index_subs,
+    )
     u, v, hi, t_a = (sp.Symbol(s, real=True) for s in ("a", "b", "hi", "a"))
     t = sp.IndexedBase("t")
     xb = sp.IndexedBase("x")
     lam = sp.Lambda
     steps = (
-        Step("Cstar_pos", (), sp.Gt(Cs, 0), "smt", ("n_ge2", "eps_range", "Cstar_def", "exp_mono", "exp_zero"),
-             {"exp_mono": ({u: -Cs * (1 - 2 * eps), v: 0}, {u: 0, v: -Cs * (1 - 2 * eps)})}),
-        Step("score_gap", (), Every(sp.Ge(g[j], gap), *off), "smt",
-             ("gap_def", "near_orth", "norm_i", "C_ge_Cstar", "Cstar_pos"),
-             note="s_i - s_j = C(<k_i,k_i> - <k_i,k_j>) >= C(1 - 2 eps)"),
-        Step("off_weight_le", (), Every(sp.Le(w[j], E_C), *off), "smt", ("score_gap", "w_def", "exp_mono"),
-             {"exp_mono": (Pointwise({u: -g[j], v: -gap}, j, 1, n - 1),)}),
-        Step("off_weight_pos", (), Every(sp.Ge(w[j], 0), *off), "smt", ("w_def", "exp_pos"),
-             {"exp_pos": (Pointwise({u: -g[j]}, j, 1, n - 1),)}),
-        Step("x_le_count", (), sp.Le(x, (n - 1) * E_C), "smt", ("off_weight_le", "n_ge2", "x_def", "sum_le_count"),
-             {"sum_le_count": ({t: w, t_a: E_C, hi: n - 1},)},
-             note="n - 1 off terms, each <= e^{-C(1-2 eps)} (lemma over a symbolic count)"),
-        Step("x_nonneg", (), sp.Ge(x, 0), "smt", ("off_weight_pos", "x_def", "sum_nonneg"),
-             {"sum_nonneg": ({t: w, hi: n - 1},)}),
-        Step("exp_C_le_Cstar", (), sp.Le(E_C, E_Cs), "smt", ("C_ge_Cstar", "eps_range", "exp_mono"),
-             {"exp_mono": ({u: -gap, v: -Cs * (1 - 2 * eps)},)}),
-        Step("x_le_quarter", (), sp.Le(x, R(1, 4)), "smt", ("x_le_count", "exp_C_le_Cstar", "Cstar_def", "n_ge2")),
+        Step(
+            "Cstar_pos",
+            (),
+            sp.Gt(Cs, 0),
+            "smt",
+            ("n_ge2", "eps_range", "Cstar_def", "exp_mono", "exp_zero"),
+            {"exp_mono": ({u: -Cs * (1 - 2 * eps), v: 0}, {u: 0, v: -Cs * (1 - 2 * eps)})},
+        ),
+        Step(
+            "score_gap",
+            (),
+            Every(sp.Ge(g[j], gap), *off),
+            "smt",
+            ("gap_def", "near_orth", "norm_i", "C_ge_Cstar", "Cstar_pos"),
+            note="s_i - s_j = C(<k_i,k_i> - <k_i,k_j>) >= C(1 - 2 eps)",
+        ),
+        Step(
+            "off_weight_le",
+            (),
+            Every(sp.Le(w[j], E_C), *off),
+            "smt",
+            ("score_gap", "w_def", "exp_mono"),
+            {"exp_mono": (Pointwise({u: -g[j], v: -gap}, j, 1, n - 1),)},
+        ),
+        Step(
+            "off_weight_pos",
+            (),
+            Every(sp.Ge(w[j], 0), *off),
+            "smt",
+            ("w_def", "exp_pos"),
+            {"exp_pos": (Pointwise({u: -g[j]}, j, 1, n - 1),)},
+        ),
+        Step(
+            "x_le_count",
+            (),
+            sp.Le(x, (n - 1) * E_C),
+            "smt",
+            ("off_weight_le", "n_ge2", "x_def", "sum_le_count"),
+            {"sum_le_count": ({t: w, t_a: E_C, hi: n - 1},)},
+            note="n - 1 off terms, each <= e^{-C(1-2 eps)} (lemma over a symbolic count)",
+        ),
+        Step(
+            "x_nonneg",
+            (),
+            sp.Ge(x, 0),
+            "smt",
+            ("off_weight_pos", "x_def", "sum_nonneg"),
+            {"sum_nonneg": ({t: w, hi: n - 1},)},
+        ),
+        Step(
+            "exp_C_le_Cstar",
+            (),
+            sp.Le(E_C, E_Cs),
+            "smt",
+            ("C_ge_Cstar", "eps_range", "exp_mono"),
+            {"exp_mono": ({u: -gap, v: -Cs * (1 - 2 * eps)},)},
+        ),
+        Step(
+            "x_le_quarter",
+            (),
+            sp.Le(x, R(1, 4)),
+            "smt",
+            ("x_le_count", "exp_C_le_Cstar", "Cstar_def", "n_ge2"),
+        ),
         Step("Poff_closed", (), sp.Eq(Poff, x / (1 + x)), "identity", ("Poff_def", "q_def", "x_def")),
         Step("Poff_le_fifth", (), sp.Le(Poff, R(1, 5)), "smt", ("Poff_closed", "x_le_quarter", "x_nonneg")),
-        Step("out_minus_bit", (), sp.Eq(o - b, sp.Sum(q[j] * (c[j] - b), off)), "identity",
-             ("out_def", "q_def", "x_def"), note="index form, every n"),
+        Step(
+            "out_minus_bit",
+            (),
+            sp.Eq(o - b, sp.Sum(q[j] * (c[j] - b), off)),
+            "identity",
+            ("out_def", "q_def", "x_def"),
+            note="index form, every n",
+        ),
         Step("q_nonneg", (), Every(sp.Ge(q[j], 0), *off), "smt", ("q_def", "off_weight_pos", "x_nonneg")),
-        Step("term_up", (), Every(sp.Le(q[j] * (c[j] - b), q[j]), *off), "smt", ("q_nonneg", "bits_off", "bit_i")),
-        Step("term_lo", (), Every(sp.Le(-q[j], q[j] * (c[j] - b)), *off), "smt", ("q_nonneg", "bits_off", "bit_i")),
-        Step("sum_up", (), sp.Le(sp.Sum(q[j] * (c[j] - b), off), Poff), "smt", ("term_up", "sum_mono", "Poff_def"),
-             {"sum_mono": ({t: lam(j, q[j] * (c[j] - b)), xb: q, hi: n - 1},)}),
-        Step("sum_lo", (), sp.Le(sp.Sum(-q[j], off), sp.Sum(q[j] * (c[j] - b), off)), "smt", ("term_lo", "sum_mono"),
-             {"sum_mono": ({t: lam(j, -q[j]), xb: lam(j, q[j] * (c[j] - b)), hi: n - 1},)}),
+        Step(
+            "term_up",
+            (),
+            Every(sp.Le(q[j] * (c[j] - b), q[j]), *off),
+            "smt",
+            ("q_nonneg", "bits_off", "bit_i"),
+        ),
+        Step(
+            "term_lo",
+            (),
+            Every(sp.Le(-q[j], q[j] * (c[j] - b)), *off),
+            "smt",
+            ("q_nonneg", "bits_off", "bit_i"),
+        ),
+        Step(
+            "sum_up",
+            (),
+            sp.Le(sp.Sum(q[j] * (c[j] - b), off), Poff),
+            "smt",
+            ("term_up", "sum_mono", "Poff_def"),
+            {"sum_mono": ({t: lam(j, q[j] * (c[j] - b)), xb: q, hi: n - 1},)},
+        ),
+        Step(
+            "sum_lo",
+            (),
+            sp.Le(sp.Sum(-q[j], off), sp.Sum(q[j] * (c[j] - b), off)),
+            "smt",
+            ("term_lo", "sum_mono"),
+            {"sum_mono": ({t: lam(j, -q[j]), xb: lam(j, q[j] * (c[j] - b)), hi: n - 1},)},
+        ),
         Step("neg_sum", (), sp.Eq(sp.Sum(-q[j], off), -Poff), "identity", ("Poff_def",)),
-        Step("coord_err", (), sp.Le(sp.Abs(o - b), Poff), "smt", ("out_minus_bit", "sum_up", "sum_lo", "neg_sum")),
-        Step("decode", (), decoded, "smt", ("coord_err", "Poff_le_fifth", "approx", "bit_i"),
-             note="|a - b| <= 1/5 + 1/4 < 1/2, so thresholding a at 1/2 returns b"),
+        Step(
+            "coord_err",
+            (),
+            sp.Le(sp.Abs(o - b), Poff),
+            "smt",
+            ("out_minus_bit", "sum_up", "sum_lo", "neg_sum"),
+        ),
+        Step(
+            "decode",
+            (),
+            decoded,
+            "smt",
+            ("coord_err", "Poff_le_fifth", "approx", "bit_i"),
+            note="|a - b| <= 1/5 + 1/4 < 1/2, so thresholding a at 1/2 returns b",
+        ),
         Step("success_one", (), sp.Eq(pbar, 1), "smt", ("decode", "success")),
-        Step("memory_lb", (), sp.Ge(M, n * d), "smt", ("thm:index-lb", "success_one", "h_one", "n_ge2", "d_ge1"),
-             note="thm:index-lb at N = n d with average success 1"),
+        Step(
+            "memory_lb",
+            (),
+            sp.Ge(M, n * d),
+            "smt",
+            ("thm:index-lb", "success_one", "h_one", "n_ge2", "d_ge1"),
+            note="thm:index-lb at N = n d with average success 1",
+        ),
         Step("assemble", (), statement, "smt", ("decode", "memory_lb")),
     )
     return Proof("thm:ho25-lb", hyps, statement, steps, (index_dep,))

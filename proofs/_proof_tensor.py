@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import sympy as sp
 
+from proofs._proof_index import ho25_margin_proof
 from tensorkv_check.claims.axioms import Exp, Ln
 from tensorkv_check.claims.obligations import Dependency, Proof, Step
-
-from proofs._proof_index import ho25_margin_proof
 
 __all__ = ["proofs", "four_cache_proof", "two_cache_proof", "tradeoff_proof", "lowdim_tensor_proof"]
 
@@ -34,8 +33,12 @@ R = sp.Rational
 
 def _ho25_dependency(subs: dict) -> tuple[Proof, Dependency]:
     ho25 = ho25_margin_proof()
-    dep = Dependency("thm:ho25-lb", tuple(h.xreplace(subs) for h in ho25.hypotheses.values()),
-                     ho25.statement.xreplace(subs), subs)
+    dep = Dependency(
+        "thm:ho25-lb",
+        tuple(h.xreplace(subs) for h in ho25.hypotheses.values()),
+        ho25.statement.xreplace(subs),
+        subs,
+    )
     return ho25, dep
 
 
@@ -50,13 +53,20 @@ def four_cache_proof() -> Proof:
     hyps = {name: h for name, h in ho25.hypotheses.items() if name != "approx"}
     # K2_k = V2_k = 1_d: pair (j, k) has score <q, K1_j o 1> = <q, K1_j> and value V1_j o 1 = V1_j,
     # for each of the n values of k; weights relative to the queried token i as in thm:ho25-lb.
-    hyps["tensor_out"] = sp.Eq(oT, sp.Sum(b + sp.Sum(w[j] * c[j], off), (kk, 1, n))
-                               / sp.Sum(1 + sp.Sum(w[j], off), (kk, 1, n)))
+    hyps["tensor_out"] = sp.Eq(
+        oT, sp.Sum(b + sp.Sum(w[j] * c[j], off), (kk, 1, n)) / sp.Sum(1 + sp.Sum(w[j], off), (kk, 1, n))
+    )
     hyps["approx_tensor"] = sp.Le(sp.Abs(a - oT), R(1, 4))
     statement = ho25.statement
     steps = (
-        Step("same_output", (), sp.Eq(oT, o), "identity", ("tensor_out", "out_def", "q_def", "x_def"),
-             note="each j appears n times among the n^2 pairs; the factor n cancels"),
+        Step(
+            "same_output",
+            (),
+            sp.Eq(oT, o),
+            "identity",
+            ("tensor_out", "out_def", "q_def", "x_def"),
+            note="each j appears n times among the n^2 pairs; the factor n cancels",
+        ),
         Step("approx_standard", (), sp.Le(sp.Abs(a - o), R(1, 4)), "smt", ("approx_tensor", "same_output")),
         Step("apply_ho25", (), statement, "smt", ("thm:ho25-lb", "approx_standard") + tuple(hyps)),
     )
@@ -66,20 +76,38 @@ def four_cache_proof() -> Proof:
 def two_cache_proof() -> Proof:
     """thm:two-cache-lb (free rows): thm:ho25-lb at n^2 tokens, and the d threshold for n^2 keys."""
     n, eps, delta = sp.symbols("n epsilon delta", real=True)
-    ho25, dep = _ho25_dependency({n: n ** 2})
+    ho25, dep = _ho25_dependency({n: n**2})
     hyps = dict(zip(ho25.hypotheses, dep.hypotheses))
     hyps["delta_range"] = sp.And(sp.Gt(delta, 0), sp.Le(delta, 1))
-    thr = lambda N: 2 * Ln(N ** 2 / delta) / eps ** 2  # noqa: E731 - lem:near-orthogonal's threshold for N keys
-    statement = sp.And(dep.statement, sp.Le(thr(n ** 2), 2 * thr(n)))
+    thr = lambda N: 2 * Ln(N**2 / delta) / eps**2  # noqa: E731 - lem:near-orthogonal's threshold for N keys
+    statement = sp.And(dep.statement, sp.Le(thr(n**2), 2 * thr(n)))
     a_, b_ = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
     steps = (
-        Step("free_rows", (), dep.statement, "smt", ("thm:ho25-lb",) + tuple(ho25.hypotheses),
-             note="the n^2 free rows are n^2 tokens of standard attention"),
-        Step("ln_split", (), sp.Eq(Ln(n ** 4 / delta), Ln(n ** 2) + Ln(n ** 2 / delta)), "smt",
-             ("ln_mul", "n_ge2", "delta_range"), {"ln_mul": ({a_: n ** 2, b_: n ** 2 / delta},)}),
-        Step("ln_compare", (), sp.Le(Ln(n ** 2), Ln(n ** 2 / delta)), "smt", ("ln_mono", "n_ge2", "delta_range"),
-             {"ln_mono": ({a_: n ** 2, b_: n ** 2 / delta},)}),
-        Step("threshold", (), sp.Le(thr(n ** 2), 2 * thr(n)), "smt", ("ln_split", "ln_compare", "eps_range")),
+        Step(
+            "free_rows",
+            (),
+            dep.statement,
+            "smt",
+            ("thm:ho25-lb",) + tuple(ho25.hypotheses),
+            note="the n^2 free rows are n^2 tokens of standard attention",
+        ),
+        Step(
+            "ln_split",
+            (),
+            sp.Eq(Ln(n**4 / delta), Ln(n**2) + Ln(n**2 / delta)),
+            "smt",
+            ("ln_mul", "n_ge2", "delta_range"),
+            {"ln_mul": ({a_: n**2, b_: n**2 / delta},)},
+        ),
+        Step(
+            "ln_compare",
+            (),
+            sp.Le(Ln(n**2), Ln(n**2 / delta)),
+            "smt",
+            ("ln_mono", "n_ge2", "delta_range"),
+            {"ln_mono": ({a_: n**2, b_: n**2 / delta},)},
+        ),
+        Step("threshold", (), sp.Le(thr(n**2), 2 * thr(n)), "smt", ("ln_split", "ln_compare", "eps_range")),
         Step("assemble", (), statement, "smt", ("free_rows", "threshold")),
     )
     return Proof("thm:two-cache-lb", hyps, statement, steps, (dep,))
@@ -92,14 +120,14 @@ def tradeoff_proof() -> Proof:
         "n_ge2": sp.Ge(n, 2),
         "d_ge2": sp.Ge(d, 2),
         # Flops as counted by tensorkv_check.engine.caches (multiply, add, compare, exp, divide = 1 each).
-        "four_flops": sp.Eq(F4, 4 * n ** 2 * d + 5 * n ** 2 + 3 * n * d + 2 * d),
-        "two_flops": sp.Eq(F2, 4 * n ** 2 * d + 4 * n ** 2 + 2 * d),
-        "naive_flops": sp.Eq(Fn, 6 * n ** 2 * d + 4 * n ** 2 + 2 * d),
+        "four_flops": sp.Eq(F4, 4 * n**2 * d + 5 * n**2 + 3 * n * d + 2 * d),
+        "two_flops": sp.Eq(F2, 4 * n**2 * d + 4 * n**2 + 2 * d),
+        "naive_flops": sp.Eq(Fn, 6 * n**2 * d + 4 * n**2 + 2 * d),
         "four_memory": sp.Eq(m4, 4 * n * d),
-        "two_memory": sp.Eq(m2, 2 * n ** 2 * d),
+        "two_memory": sp.Eq(m2, 2 * n**2 * d),
     }
-    saving = sp.Eq(Fn - F2, 2 * n ** 2 * d)
-    gap = sp.Eq(F4 - F2, n ** 2 + 3 * n * d)
+    saving = sp.Eq(Fn - F2, 2 * n**2 * d)
+    gap = sp.Eq(F4 - F2, n**2 + 3 * n * d)
     ratio = sp.Eq(m2 / m4, n / 2)
     order = sp.And(sp.Le(F2, F4), sp.Le(F4, Fn))
     statement = sp.And(saving, gap, ratio, order)
@@ -107,10 +135,21 @@ def tradeoff_proof() -> Proof:
         Step("naive_saving", (), saving, "identity", ("naive_flops", "two_flops")),
         Step("identity_gap", (), gap, "identity", ("four_flops", "two_flops")),
         Step("memory_ratio", (), ratio, "identity", ("four_memory", "two_memory")),
-        Step("ordering", (), order, "smt", ("four_flops", "two_flops", "naive_flops", "n_ge2", "d_ge2"),
-             note="n^2 + 3nd <= 2n^2 d for n, d >= 2"),
-        Step("assemble", (), statement, "smt", ("naive_saving", "identity_gap", "memory_ratio", "ordering",
-                                                "n_ge2", "d_ge2")),
+        Step(
+            "ordering",
+            (),
+            order,
+            "smt",
+            ("four_flops", "two_flops", "naive_flops", "n_ge2", "d_ge2"),
+            note="n^2 + 3nd <= 2n^2 d for n, d >= 2",
+        ),
+        Step(
+            "assemble",
+            (),
+            statement,
+            "smt",
+            ("naive_saving", "identity_gap", "memory_ratio", "ordering", "n_ge2", "d_ge2"),
+        ),
     )
     return Proof("rem:tradeoff", hyps, statement, steps)
 
@@ -122,28 +161,50 @@ def lowdim_tensor_proof() -> Proof:
 
     n, T, d, eps, delta, m, Pany, M = sp.symbols("n T d epsilon delta m P_any M", real=True)
     four = four_cache_proof()
-    four_dep = Dependency("thm:four-cache-lb", tuple(h.xreplace({n: T}) for h in four.hypotheses.values()),
-                          four.statement.xreplace({n: T}), {n: T})
+    four_dep = Dependency(
+        "thm:four-cache-lb",
+        tuple(h.xreplace({n: T}) for h in four.hypotheses.values()),
+        four.statement.xreplace({n: T}),
+        {n: T},
+    )
     near = near_orthogonal_proof()
     near_subs = {n: T, delta: R(1, 2)}
-    near_dep = Dependency("lem:near-orthogonal", tuple(h.xreplace(near_subs) for h in near.hypotheses.values()),
-                          near.statement.xreplace(near_subs), near_subs)
+    near_dep = Dependency(
+        "lem:near-orthogonal",
+        tuple(h.xreplace(near_subs) for h in near.hypotheses.values()),
+        near.statement.xreplace(near_subs),
+        near_subs,
+    )
     hyps = dict(zip(four.hypotheses, four_dep.hypotheses))
-    hyps.update({
-        "tokens": sp.Le(T, n),
-        "budget": sp.Le(2 * T ** 2, Exp(d * eps ** 2 / 2)),
-        "pairs": sp.Eq(m, T * (T - 1) / 2),
-    })
+    hyps.update(
+        {
+            "tokens": sp.Le(T, n),
+            "budget": sp.Le(2 * T**2, Exp(d * eps**2 / 2)),
+            "pairs": sp.Eq(m, T * (T - 1) / 2),
+        }
+    )
     # P_any < 1: the T random keys are near-orthogonal with positive probability, so the fixed key
     # set the four-cache hypotheses name exists (probabilistic method).
     statement = sp.And(sp.Lt(Pany, 1), sp.Ge(M, T * d))
     a_, b_ = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
     steps = (
-        Step("ln_budget", (), sp.Le(Ln(2 * T ** 2), d * eps ** 2 / 2), "smt", ("budget", "ln_mono", "ln_exp", "n_ge2"),
-             {"ln_mono": ({a_: 2 * T ** 2, b_: Exp(d * eps ** 2 / 2)},), "ln_exp": ({a_: d * eps ** 2 / 2},)}),
-        Step("d_threshold", (), sp.Ge(d, 2 * Ln(2 * T ** 2) / eps ** 2), "smt", ("ln_budget", "eps_range")),
-        Step("keys_exist", (), sp.Lt(Pany, 1), "smt",
-             ("lem:near-orthogonal", "n_ge2", "eps_range", "d_threshold", "pairs"), note="delta = 1/2"),
+        Step(
+            "ln_budget",
+            (),
+            sp.Le(Ln(2 * T**2), d * eps**2 / 2),
+            "smt",
+            ("budget", "ln_mono", "ln_exp", "n_ge2"),
+            {"ln_mono": ({a_: 2 * T**2, b_: Exp(d * eps**2 / 2)},), "ln_exp": ({a_: d * eps**2 / 2},)},
+        ),
+        Step("d_threshold", (), sp.Ge(d, 2 * Ln(2 * T**2) / eps**2), "smt", ("ln_budget", "eps_range")),
+        Step(
+            "keys_exist",
+            (),
+            sp.Lt(Pany, 1),
+            "smt",
+            ("lem:near-orthogonal", "n_ge2", "eps_range", "d_threshold", "pairs"),
+            note="delta = 1/2",
+        ),
         Step("memory", (), sp.Ge(M, T * d), "smt", ("thm:four-cache-lb",) + tuple(four.hypotheses)),
         Step("assemble", (), statement, "smt", ("keys_exist", "memory")),
     )
@@ -152,4 +213,7 @@ def lowdim_tensor_proof() -> Proof:
 
 def proofs() -> dict[str, Proof]:
     """The proofs of this module, keyed by claim id."""
-    return {p.claim_id: p for p in (four_cache_proof(), two_cache_proof(), tradeoff_proof(), lowdim_tensor_proof())}
+    return {
+        p.claim_id: p
+        for p in (four_cache_proof(), two_cache_proof(), tradeoff_proof(), lowdim_tensor_proof())
+    }

@@ -17,8 +17,14 @@ from tensorkv_check.claims.obligations import Proof
 __all__ = ["PROOF_MODULES", "all_proofs", "attach_proofs"]
 
 #: The modules holding proofs, each with ``proofs() -> dict[claim id, Proof]``.
-PROOF_MODULES = ("proofs._proof_index", "proofs._proof_jl", "proofs._proof_tensor", "proofs._proof_covering",
-                 "proofs._proof_geometry", "proofs._proof_subgen")
+PROOF_MODULES = (
+    "proofs._proof_index",
+    "proofs._proof_jl",
+    "proofs._proof_tensor",
+    "proofs._proof_covering",
+    "proofs._proof_geometry",
+    "proofs._proof_subgen",
+)
 
 
 def all_proofs() -> dict[str, Proof]:

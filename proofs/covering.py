@@ -87,7 +87,10 @@ def _greedy_net(P: np.ndarray, delta: float) -> np.ndarray:
 _KISSING = {2: 6, 3: 12}
 
 
-@cover.empirical("greedy-nets", description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing values")
+@cover.empirical(
+    "greedy-nets",
+    description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing values",
+)
 @serial_blas
 def check_greedy_nets(ctx):
     rng = ctx.rng("thm:covering", "greedy")
@@ -100,8 +103,10 @@ def check_greedy_nets(ctx):
         for delta in deltas:
             net = _greedy_net(P, delta)
             # Covering: every sample point within δ of the net (what makes it a net).
-            far = max(float(np.sqrt(np.min(((P[i:i + 500, None, :] - net[None]) ** 2).sum(-1), axis=1)).max())
-                      for i in range(0, len(P), 500))
+            far = max(
+                float(np.sqrt(np.min(((P[i : i + 500, None, :] - net[None]) ** 2).sum(-1), axis=1)).max())
+                for i in range(0, len(P), 500)
+            )
             vol = (1 + 2 / delta) ** d
             known = _KISSING[d] if delta == 1.0 else None
             if d == 2:  # chord > δ ⇔ angle > 2 arcsin(δ/2): k < π/arcsin(δ/2) points on the circle
@@ -109,15 +114,32 @@ def check_greedy_nets(ctx):
                 known = math.ceil(math.pi / math.asin(delta / 2) + 1e-9) - 1
             holds = len(net) <= vol and far <= delta and (known is None or len(net) <= known)
             ok += holds
-            rows.append({"d": d, "delta": delta, "net": len(net), "volumetric": round(vol, 2),
-                         "known_packing_bound": known, "max_dist_to_net": round(far, 4), "holds": holds})
+            rows.append(
+                {
+                    "d": d,
+                    "delta": delta,
+                    "net": len(net),
+                    "volumetric": round(vol, 2),
+                    "known_packing_bound": known,
+                    "max_dist_to_net": round(far, 4),
+                    "holds": holds,
+                }
+            )
     est = rate(ok, len(rows), {"d": [2, 3], "delta": deltas, "sample": m}, ctx.seed)
     res = CheckResult.ok if ok == len(rows) else CheckResult.fail
-    return res(f"greedy nets cover the sample and stay below (1 + 2/δ)^d and the known packing counts in {est}",
-               scope=f"S^1 and S^2, {m} sample points, δ ∈ {deltas}", estimate=est, details={"rows": rows})
+    return res(
+        f"greedy nets cover the sample and stay below (1 + 2/δ)^d and the known packing counts in {est}",
+        scope=f"S^1 and S^2, {m} sample points, δ ∈ {deltas}",
+        estimate=est,
+        details={"rows": rows},
+    )
 
 
-@cover.empirical("sphere-below-ball-bound", description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16", role="limits")
+@cover.empirical(
+    "sphere-below-ball-bound",
+    description="13 equally spaced points cover the circle at δ = 1/4, below the ball bound (1/δ)^2 = 16",
+    role="limits",
+)
 def check_sphere_below_ball_bound(ctx):
     # Demonstrates the caveat: the (1/δ)^d lower bound is for the ball, not the sphere.
     delta, k = 0.25, 13
@@ -130,9 +152,13 @@ def check_sphere_below_ball_bound(ctx):
     covers = far <= delta
     est = rate(int(covers), 1, {"delta": delta, "points": k, "grid": len(th)}, ctx.seed)
     res = CheckResult.ok if covers and k < (1 / delta) ** 2 else CheckResult.fail
-    return res(f"{k} points cover S^1 at δ = {delta} (max distance {far:.4f}, exact 2 sin(π/26) = "
-               f"{2 * math.sin(math.pi / 26):.4f}) < (1/δ)² = 16", scope="d = 2, δ = 1/4 (demonstrates the caveat)",
-               estimate=est, details={"max_distance": far})
+    return res(
+        f"{k} points cover S^1 at δ = {delta} (max distance {far:.4f}, exact 2 sin(π/26) = "
+        f"{2 * math.sin(math.pi / 26):.4f}) < (1/δ)² = 16",
+        scope="d = 2, δ = 1/4 (demonstrates the caveat)",
+        estimate=est,
+        details={"max_distance": far},
+    )
 
 
 # ------------------------------------------------------------- the geometry engine's numbers
@@ -142,8 +168,11 @@ def _circle_covering_number(delta: float) -> int:
     return math.ceil(math.pi / (2 * math.asin(delta / 2)) - 1e-12)
 
 
-@cover.empirical("engine-covering-within-bounds",
-                 description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound", role="engine")
+@cover.empirical(
+    "engine-covering-within-bounds",
+    description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound",
+    role="engine",
+)
 @serial_blas
 def check_engine_covering_within_bounds(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
@@ -155,7 +184,9 @@ def check_engine_covering_within_bounds(ctx):
     for d in ds:
         for delta in deltas:
             for sphere in (True, False):
-                e = geometry.covering_number_estimate(d, delta, sphere=sphere, n_samples=m, n_holdout=500, rng=rng)
+                e = geometry.covering_number_estimate(
+                    d, delta, sphere=sphere, n_samples=m, n_holdout=500, rng=rng
+                )
                 b = e.bounds
                 # Rigorous statements (whatever the sample): the δ-net and the 2δ-net of the sample are
                 # δ-separated subsets of S, so both are ≤ M(S, δ) ≤ (1 + 2/δ)^d (and ≤ the shell bound on
@@ -176,62 +207,98 @@ def check_engine_covering_within_bounds(ctx):
                     steps["lower ≤ N(S^1, δ) ≤ upper"] = b.lower <= exact + 1e-9 <= b.upper + 1e-9
                 if not sphere:
                     steps["ball lower = (1/δ)^d"] = abs(b.lower - (1 / delta) ** d) <= 1e-9 * b.lower
-                row = {"d": d, "delta": delta, "set": "sphere" if sphere else "ball", "estimate": e.estimate,
-                       "certified_lower": e.certified_lower, "lower": b.lower, "upper": b.upper,
-                       "upper_shell": b.upper_shell, "exact_circle": exact,
-                       "failed": [k for k, v in steps.items() if not v]}
+                row = {
+                    "d": d,
+                    "delta": delta,
+                    "set": "sphere" if sphere else "ball",
+                    "estimate": e.estimate,
+                    "certified_lower": e.certified_lower,
+                    "lower": b.lower,
+                    "upper": b.upper,
+                    "upper_shell": b.upper_shell,
+                    "exact_circle": exact,
+                    "failed": [k for k, v in steps.items() if not v],
+                }
                 rows.append(row)
                 if row["failed"]:
                     bad.append(row)
-    est = rate(len(rows) - len(bad), len(rows), {"d": list(ds), "delta": list(deltas), "samples": m}, ctx.seed)
+    est = rate(
+        len(rows) - len(bad), len(rows), {"d": list(ds), "delta": list(deltas), "samples": m}, ctx.seed
+    )
     res = CheckResult.ok if not bad else CheckResult.fail
-    return res(f"every covering estimate ≤ (1 + 2/δ)^d (and the sphere's shell bound), certified lower bounds consistent, "
-               f"exact circle covering numbers bracketed, in {est}" + ("" if not bad else f"; FAILED: {bad[0]}"),
-               scope=f"sphere S^(d−1) and ball B^d, d ∈ {list(ds)}, δ ∈ {list(deltas)}, {m} sample points "
-                     "(tensorkv_check.geometry.covering_number_estimate / covering_bounds)",
-               estimate=est, details={"rows": rows})
+    return res(
+        f"every covering estimate ≤ (1 + 2/δ)^d (and the sphere's shell bound), certified lower bounds consistent, "
+        f"exact circle covering numbers bracketed, in {est}" + ("" if not bad else f"; FAILED: {bad[0]}"),
+        scope=f"sphere S^(d−1) and ball B^d, d ∈ {list(ds)}, δ ∈ {list(deltas)}, {m} sample points "
+        "(tensorkv_check.geometry.covering_number_estimate / covering_bounds)",
+        estimate=est,
+        details={"rows": rows},
+    )
 
 
-@cover.empirical("engine-packing-below-kissing",
-                 description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)", role="engine")
+@cover.empirical(
+    "engine-packing-below-kissing",
+    description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)",
+    role="engine",
+)
 @serial_blas
 def check_engine_packing_below_kissing(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
     full = ctx.profile == "full"
     rows, bad = [], []
-    for d in ((1, 2, 3, 4, 8) if full else (2, 3, 4)):
+    for d in (1, 2, 3, 4, 8) if full else (2, 3, 4):
         tau = geometry.KISSING_NUMBERS[d]
         for two_sided in (False, True):
-            p = geometry.near_orthogonal_packing(d, 0.5, rng, two_sided=two_sided,
-                                                 n_candidates=20000 if full else 5000, restarts=3 if full else 2)
+            p = geometry.near_orthogonal_packing(
+                d,
+                0.5,
+                rng,
+                two_sided=two_sided,
+                n_candidates=20000 if full else 5000,
+                restarts=3 if full else 2,
+            )
             V = p.vectors
             G = V @ V.T  # recomputed here: the engine's max_inner is not trusted
             off = G[~np.eye(len(V), dtype=bool)]
             inner = float((np.abs(off) if two_sided else off).max()) if len(V) > 1 else float("-inf")
             cap = tau // 2 if two_sided else tau
-            row = {"d": d, "two_sided": two_sided, "size": p.size, "cap": cap, "kissing": tau,
-                   "max_inner_recomputed": inner, "unit_rows": bool(np.allclose(np.linalg.norm(V, axis=1), 1.0))}
+            row = {
+                "d": d,
+                "two_sided": two_sided,
+                "size": p.size,
+                "cap": cap,
+                "kissing": tau,
+                "max_inner_recomputed": inner,
+                "unit_rows": bool(np.allclose(np.linalg.norm(V, axis=1), 1.0)),
+            }
             row["holds"] = p.size <= cap and inner <= 0.5 + 1e-12 and row["unit_rows"]
             rows.append(row)
             if not row["holds"]:
                 bad.append(row)
     est = rate(len(rows) - len(bad), len(rows), {"eps": 0.5, "d": sorted({r["d"] for r in rows})}, ctx.seed)
     res = CheckResult.ok if not bad else CheckResult.fail
-    return res("greedy near-orthogonal packings at ε = 1/2: " + ", ".join(
-        f"d={r['d']}{' lines' if r['two_sided'] else ''} {r['size']} ≤ {r['cap']}" for r in rows) + f" in {est}",
+    return res(
+        "greedy near-orthogonal packings at ε = 1/2: "
+        + ", ".join(f"d={r['d']}{' lines' if r['two_sided'] else ''} {r['size']} ≤ {r['cap']}" for r in rows)
+        + f" in {est}",
         scope="ε = 1/2 (minimum angle 60°): one-sided codes ≤ τ_d, two-sided (lines) ≤ τ_d/2, τ from "
-              "geometry.KISSING_NUMBERS; pairwise inner products recomputed independently",
-        estimate=est, details={"rows": rows})
+        "geometry.KISSING_NUMBERS; pairwise inner products recomputed independently",
+        estimate=est,
+        details={"rows": rows},
+    )
 
 
 # ------------------------------------------------ the low-dimensional regime end to end (5(a)-(c))
-@cover.empirical("lowdim-plateau-rate",
-                 description="5(a): online clusters of uniform keys in the unit ball stop opening: a fresh key opens "
-                             "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d")
+@cover.empirical(
+    "lowdim-plateau-rate",
+    description="5(a): online clusters of uniform keys in the unit ball stop opening: a fresh key opens "
+    "one with CP upper rate < 1%, counts ≤ (1 + 4r/δ)^d",
+)
 @serial_blas
 def check_lowdim_plateau_rate(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
+
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
     ns = (1000, 4000, 16000, 64000, 256000) if full else (1000, 4000, 16000, 64000)
@@ -246,64 +313,98 @@ def check_lowdim_plateau_rate(ctx):
             "count ≤ (1 + 4r/δ)^d": p["counts"][-1] <= p["cover_upper"],
             f"open-rate CP upper < {limit}": o["ci_high"] < limit,
         }
-        row = {"d": d, "seed": seed, "counts": p["counts"], "plateau": p["plateau"],
-               "cover_lower": p["cover_lower"], "cover_upper": p["cover_upper"],
-               "open_rate": f"{o['successes']}/{o['trials']} [{o['ci_low']:.4f}, {o['ci_high']:.4f}]",
-               "failed": [k for k, v in steps.items() if not v]}
+        row = {
+            "d": d,
+            "seed": seed,
+            "counts": p["counts"],
+            "plateau": p["plateau"],
+            "cover_lower": p["cover_lower"],
+            "cover_upper": p["cover_upper"],
+            "open_rate": f"{o['successes']}/{o['trials']} [{o['ci_low']:.4f}, {o['ci_high']:.4f}]",
+            "failed": [k for k, v in steps.items() if not v],
+        }
         rows.append(row)
         if row["failed"]:
             bad.append(row)
     worst = max(rows, key=lambda r: float(r["open_rate"].split("[")[1].split(",")[1].rstrip("]")))
     res = CheckResult.ok if not bad else CheckResult.fail
-    return res("online cluster counts plateau: " + "; ".join(
-        f"d={r['d']}: {r['counts'][-1]} clusters at n={ns[-1]} (fitted plateau {r['plateau']:.0f}, N(δ/2r) bounds "
-        f"{r['cover_lower']:.0f}..{r['cover_upper']:.0f}), fresh key opens one {r['open_rate']}" for r in rows)
+    return res(
+        "online cluster counts plateau: "
+        + "; ".join(
+            f"d={r['d']}: {r['counts'][-1]} clusters at n={ns[-1]} (fitted plateau {r['plateau']:.0f}, N(δ/2r) bounds "
+            f"{r['cover_lower']:.0f}..{r['cover_upper']:.0f}), fresh key opens one {r['open_rate']}"
+            for r in rows
+        )
         + ("" if not bad else f"; FAILED: {bad[0]}"),
         scope=f"keys uniform in the unit ball, d ∈ {list(ds)}, δ = {delta} (centre radius δ/2), one stream of "
-              f"{ns[-1]} keys per d, 20,000 held-out keys, 99% Clopper–Pearson; limit {limit} fixed in advance "
-              f"(worst d = {worst['d']})",
-        details={"rows": rows})
+        f"{ns[-1]} keys per d, 20,000 held-out keys, 99% Clopper–Pearson; limit {limit} fixed in advance "
+        f"(worst d = {worst['d']})",
+        details={"rows": rows},
+    )
 
 
-@cover.empirical("lowdim-index-packing",
-                 description="5(b): Index reduction on the best packing found, d = 2..10: every guaranteed run "
-                             "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured")
+@cover.empirical(
+    "lowdim-index-packing",
+    description="5(b): Index reduction on the best packing found, d = 2..10: every guaranteed run "
+    "(n ≤ P(d)) decodes all n·d bits; information beyond P(d) measured",
+)
 @serial_blas
 def check_lowdim_index_packing(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
+
     full = ctx.profile == "full"
     rows, bad = [], []
     for d in range(2, 11):
         seed = int(ctx.rng("thm:covering", "index-packing", d).integers(0, 2**31 - 1))
-        s = lowdim.collapse_sweep(d, seed=seed, mults=(0.5, 1, 2, 4, 8), queries=2000 if full else 500,
-                                  n_candidates=20000 if full else 5000, restarts=4 if full else 2,
-                                  n_cap=4096 if full else None)
+        s = lowdim.collapse_sweep(
+            d,
+            seed=seed,
+            mults=(0.5, 1, 2, 4, 8),
+            queries=2000 if full else 500,
+            n_candidates=20000 if full else 5000,
+            restarts=4 if full else 2,
+            n_cap=4096 if full else None,
+        )
         fixed = s["runs"]["fixed"]
         small = [r for r in fixed + s["runs"]["formula"] if r["n"] <= s["P"]]
         steps = {
             "a guaranteed run at n = P(d)": any(r["guaranteed"] and r["n"] == s["P"] for r in fixed),
-            "every guaranteed run decodes all bits": all(r["success_all"] == 1.0 for pol in s["runs"].values()
-                                                         for r in pol if r["guaranteed"]),
+            "every guaranteed run decodes all bits": all(
+                r["success_all"] == 1.0 for pol in s["runs"].values() for r in pol if r["guaranteed"]
+            ),
             "information n·d for n ≤ P(d)": all(r["info_bits"] == r["N"] for r in small),
         }
         last = fixed[-1]
-        row = {"d": d, "seed": seed, "P": s["P"], "eps_packing": s["eps_packing"], "C_star": s["C_star"],
-               "n_last": last["n"], "success_last_fixed": last["success_all"],
-               "info_ratio_last_fixed": s["summary"]["fixed"]["info_ratio_last"],
-               "info_ratio_max_fixed": s["summary"]["fixed"]["info_ratio_max"],
-               "success_last_formula": s["runs"]["formula"][-1]["success_all"],
-               "guaranteed_runs": s["summary"]["fixed"]["guaranteed_runs"] + s["summary"]["formula"]["guaranteed_runs"],
-               "decoded_guaranteed": sum(r["success_all"] == 1.0 for pol in s["runs"].values() for r in pol
-                                         if r["guaranteed"]),
-               "failed": [k for k, v in steps.items() if not v]}
+        row = {
+            "d": d,
+            "seed": seed,
+            "P": s["P"],
+            "eps_packing": s["eps_packing"],
+            "C_star": s["C_star"],
+            "n_last": last["n"],
+            "success_last_fixed": last["success_all"],
+            "info_ratio_last_fixed": s["summary"]["fixed"]["info_ratio_last"],
+            "info_ratio_max_fixed": s["summary"]["fixed"]["info_ratio_max"],
+            "success_last_formula": s["runs"]["formula"][-1]["success_all"],
+            "guaranteed_runs": s["summary"]["fixed"]["guaranteed_runs"]
+            + s["summary"]["formula"]["guaranteed_runs"],
+            "decoded_guaranteed": sum(
+                r["success_all"] == 1.0 for pol in s["runs"].values() for r in pol if r["guaranteed"]
+            ),
+            "failed": [k for k, v in steps.items() if not v],
+        }
         rows.append(row)
         if row["failed"]:
             bad.append(row)
     c, a = lowdim.fit_exponent([r["d"] for r in rows], [r["P"] for r in rows])
     runs = sum(r["guaranteed_runs"] for r in rows)
     decoded = sum(r["decoded_guaranteed"] for r in rows)
-    est = rate(decoded, runs, {"d": "2..10", "eps": lowdim.PACKING_EPS, "event": "guaranteed run decodes all bits"},
-               ctx.seed)
+    est = rate(
+        decoded,
+        runs,
+        {"d": "2..10", "eps": lowdim.PACKING_EPS, "event": "guaranteed run decodes all bits"},
+        ctx.seed,
+    )
     beyond = [r for r in rows if r["info_ratio_last_fixed"] > 2.0]
     res = CheckResult.ok if not bad else CheckResult.fail
     return res(
@@ -313,18 +414,23 @@ def check_lowdim_index_packing(ctx):
         + ", ".join(f"{r['info_ratio_last_fixed']:.1f}" for r in rows)
         + f" × d·P(d) bits (d = 2..10; more than 2× for {len(beyond)} of 9 d), see details",
         scope=f"keys = best packing found (|⟨u,v⟩| ≤ {lowdim.PACKING_EPS}, lines) then uniform unit vectors, exact "
-              "StandardDecoder through to_bytes/from_bytes, Bob reads every bit; C* = ln(4(P−1))/(1−2ε_P) fixed, "
-              "and C = ln(4(n−1))/(1−2ε) growing; only n ≤ P(d) is judged (guaranteed by thm:ho25-lb's argument); "
-              "the information beyond P(d) is measured, not judged",
-        estimate=est, details={"rows": rows, "c": c, "a": a})
+        "StandardDecoder through to_bytes/from_bytes, Bob reads every bit; C* = ln(4(P−1))/(1−2ε_P) fixed, "
+        "and C = ln(4(n−1))/(1−2ε) growing; only n ≤ P(d) is judged (guaranteed by thm:ho25-lb's argument); "
+        "the information beyond P(d) is measured, not judged",
+        estimate=est,
+        details={"rows": rows, "c": c, "a": a},
+    )
 
 
-@cover.empirical("lowdim-ball-memory",
-                 description="5(c): SubGen's message length for keys uniform in the unit ball (no planted clusters): "
-                             "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d")
+@cover.empirical(
+    "lowdim-ball-memory",
+    description="5(c): SubGen's message length for keys uniform in the unit ball (no planted clusters): "
+    "tail log–log slope ≤ 0.1 in n, clusters ≤ (1 + 2r/δ)^d",
+)
 @serial_blas
 def check_lowdim_ball_memory(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
+
     full = ctx.profile == "full"
     ds = (2, 3, 4, 5) if full else (2, 3, 4)
     ns = [4096 * 2**k for k in range(7 if full else 6)]
@@ -337,21 +443,29 @@ def check_lowdim_ball_memory(ctx):
             "clusters ≤ (1 + 2r/δ)^d": max(b["clusters"]) <= b["cluster_bound"],
             "tail starts at n ≥ 8·(1 + 2r/δ)^d": b["tail_ns"][0] >= 8 * b["cluster_bound"],
         }
-        row = {k: b[k] for k in ("d", "ns", "bytes", "clusters", "cluster_bound", "slope", "tail_slope", "tail_ns")}
+        row = {
+            k: b[k]
+            for k in ("d", "ns", "bytes", "clusters", "cluster_bound", "slope", "tail_slope", "tail_ns")
+        }
         row["seed"] = seed
         row["failed"] = [k for k, v in steps.items() if not v]
         rows.append(row)
         if row["failed"]:
             bad.append(row)
     res = CheckResult.ok if not bad else CheckResult.fail
-    return res("SubGen's bytes on ball keys: " + "; ".join(
-        f"d={r['d']}: {r['bytes'][0]}→{r['bytes'][-1]} bytes, tail slope {r['tail_slope']:.3f}, "
-        f"{r['clusters'][-1]} clusters ≤ {r['cluster_bound']:.0f}" for r in rows)
+    return res(
+        "SubGen's bytes on ball keys: "
+        + "; ".join(
+            f"d={r['d']}: {r['bytes'][0]}→{r['bytes'][-1]} bytes, tail slope {r['tail_slope']:.3f}, "
+            f"{r['clusters'][-1]} clusters ≤ {r['cluster_bound']:.0f}"
+            for r in rows
+        )
         + ("" if not bad else f"; FAILED: {bad[0]['d']} {bad[0]['failed']}"),
         scope=f"one stream of {ns[-1]} keys uniform in the unit ball per d ∈ {list(ds)}, N(0,1) values, SubGen "
-              "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
-              "len(to_bytes())",
-        details={"rows": rows})
+        "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
+        "len(to_bytes())",
+        details={"rows": rows},
+    )
 
 
 # ====================================================================== explorers
@@ -394,18 +508,28 @@ def _points(kind: str, n: int, d: int, seed: int, radius: float) -> np.ndarray:
 
 
 def _space_points(st, radius):
-    return st.fixed_dictionaries({
-        "kind": st.sampled_from(("sphere", "ball", "clustered", "grid", "near-duplicate")),
-        "n": st.integers(1, 300), "d": st.integers(1, 4), "delta": finite_floats(st, 0.1, 2.0), "seed": seeds(st),
-        "radius": radius})
+    return st.fixed_dictionaries(
+        {
+            "kind": st.sampled_from(("sphere", "ball", "clustered", "grid", "near-duplicate")),
+            "n": st.integers(1, 300),
+            "d": st.integers(1, 4),
+            "delta": finite_floats(st, 0.1, 2.0),
+            "seed": seeds(st),
+            "radius": radius,
+        }
+    )
 
 
-@REGISTRY.explorer("thm:covering", "separated-sets-below-volumetric", region="inside",
-                   space=lambda st: _space_points(st, st.just(1.0)),
-                   ranges="≤ 300 points in the unit ball of R^d, d ≤ 4 (sphere, ball, clusters, grids, duplicates), "
-                          "δ ∈ [0.1, 2]",
-                   score=lambda ex: (lambda sb: sb[0] / sb[1])(_separated(ex)),
-                   score_label="|δ-separated subset| / (1 + 2/δ)^d")
+@REGISTRY.explorer(
+    "thm:covering",
+    "separated-sets-below-volumetric",
+    region="inside",
+    space=lambda st: _space_points(st, st.just(1.0)),
+    ranges="≤ 300 points in the unit ball of R^d, d ≤ 4 (sphere, ball, clusters, grids, duplicates), "
+    "δ ∈ [0.1, 2]",
+    score=lambda ex: (lambda sb: sb[0] / sb[1])(_separated(ex)),
+    score_label="|δ-separated subset| / (1 + 2/δ)^d",
+)
 def explore_separated_sets_below_volumetric(ex):
     """A δ-separated subset of the unit ball has at most (1 + 2/δ)^d points (volumetric bound)."""
     size, bound = _separated(ex)
@@ -422,14 +546,20 @@ def _separated(ex):
     return int(separated_set(P, ex["delta"]).size), (1 + 2 / ex["delta"]) ** ex["d"]
 
 
-@REGISTRY.explorer("thm:covering", "points-outside-unit-ball", region="outside",
-                   space=lambda st: _space_points(st, finite_floats(st, 1.5, 20.0)),
-                   hypothesis="keys of norm ≤ r (here r = 1: the unit ball's bound)",
-                   ranges="as separated-sets-below-volumetric with the points scaled to radius 1.5..20")
+@REGISTRY.explorer(
+    "thm:covering",
+    "points-outside-unit-ball",
+    region="outside",
+    space=lambda st: _space_points(st, finite_floats(st, 1.5, 20.0)),
+    hypothesis="keys of norm ≤ r (here r = 1: the unit ball's bound)",
+    ranges="as separated-sets-below-volumetric with the points scaled to radius 1.5..20",
+)
 def explore_points_outside_unit_ball(ex):
     """Points of norm up to R > 1 still obey the unit ball's (1 + 2/δ)^d?"""
     size, bound = _separated(ex)
     if size > bound:
-        return (f"{size} δ-separated points of norm ≤ {ex['radius']:.3g} > (1 + 2/δ)^d = {bound:.4g} "
-                f"(d = {ex['d']}, δ = {ex['delta']!r}): the radius enters as (1 + 2r/δ)^d")
+        return (
+            f"{size} δ-separated points of norm ≤ {ex['radius']:.3g} > (1 + 2/δ)^d = {bound:.4g} "
+            f"(d = {ex['d']}, δ = {ex['delta']!r}): the radius enters as (1 + 2r/δ)^d"
+        )
     return None

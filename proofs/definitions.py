@@ -30,7 +30,15 @@ from sympy.simplify.simplify import factor_sum
 
 from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
 from proofs._explore_common import (
-    ADV, KINDS, TINY, U, adversarial_matrix, attention_tol, finite_floats, seeds, short_repr,
+    ADV,
+    KINDS,
+    TINY,
+    U,
+    adversarial_matrix,
+    attention_tol,
+    finite_floats,
+    seeds,
+    short_repr,
 )
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
@@ -55,8 +63,9 @@ def _sym_matrix(name: str, rows: int, cols: int) -> sp.Matrix:
 
 def _sym_kron(A: sp.Matrix, B: sp.Matrix) -> sp.Matrix:
     """Definition 3.1 written out: row (j, k), j outer, is A_j ∘ B_k."""
-    return sp.Matrix([[A[j, l] * B[k, l] for l in range(A.shape[1])]
-                      for j in range(A.shape[0]) for k in range(B.shape[0])])
+    return sp.Matrix(
+        [[A[j, l] * B[k, l] for l in range(A.shape[1])] for j in range(A.shape[0]) for k in range(B.shape[0])]
+    )
 
 
 # --------------------------------------------------------------------------- def:kron
@@ -70,15 +79,20 @@ kron = REGISTRY.claim(
         "(numpy row-major). With that order (A⊘B) q, read row-major as an n1×n2 matrix, is "
         "A diag(q) Bᵀ, which is how the engine lays out the score matrix."
     ),
-    sympy_statement=sp.Eq(sp.IndexedBase("A⊘B")[(_j - 1) * _n2 + _k, _l], sp.IndexedBase("A")[_j, _l]
-                          * sp.IndexedBase("B")[_k, _l], evaluate=False),
+    sympy_statement=sp.Eq(
+        sp.IndexedBase("A⊘B")[(_j - 1) * _n2 + _k, _l],
+        sp.IndexedBase("A")[_j, _l] * sp.IndexedBase("B")[_k, _l],
+        evaluate=False,
+    ),
     hypotheses=("A ∈ R^{n1×d}, B ∈ R^{n2×d}, n1, n2, d ≥ 1",),
     explicit_constants={},
     depends_on=(),
 )
 
 
-@kron.symbolic("score-layout-small", description="(A⊘B)q reshaped row-major equals A diag(q) Bᵀ, symbolic entries")
+@kron.symbolic(
+    "score-layout-small", description="(A⊘B)q reshaped row-major equals A diag(q) Bᵀ, symbolic entries"
+)
 def check_score_layout_small(ctx):
     steps = []
     for n1, n2, d in itertools.product(range(1, 4), repeat=3):
@@ -87,15 +101,21 @@ def check_score_layout_small(ctx):
         lhs = (_sym_kron(A, B) * q).reshape(n1, n2)
         rhs = A * sp.diag(*q) * B.T
         steps.append((f"n1={n1}, n2={n2}, d={d}", (lhs - rhs).expand() == sp.zeros(n1, n2)))
-    return chain(steps, "(A⊘B) q = vec_rowmajor(A diag(q) Bᵀ) for all symbolic A, B, q",
-                 scope="n1, n2, d ≤ 3, symbolic real entries (27 shapes)")
+    return chain(
+        steps,
+        "(A⊘B) q = vec_rowmajor(A diag(q) Bᵀ) for all symbolic A, B, q",
+        scope="n1, n2, d ≤ 3, symbolic real entries (27 shapes)",
+    )
 
 
-@kron.symbolic("row-order-general", description="row-major index enumerates 1..n1·n2 once; score entry identity in index form")
+@kron.symbolic(
+    "row-order-general",
+    description="row-major index enumerates 1..n1·n2 once; score entry identity in index form",
+)
 def check_row_order_general(ctx):
     r = lambda j, k: (j - 1) * _n2 + k  # noqa: E731 - the row index of pair (j, k)
-    entry = sp.Sum(_K1[_j, _l] * _K2[_k, _l] * _q[_l], (_l, 1, _d))        # ((A⊘B) q)_{r(j,k)}
-    matrix = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d))       # (A diag(q) Bᵀ)_{jk}
+    entry = sp.Sum(_K1[_j, _l] * _K2[_k, _l] * _q[_l], (_l, 1, _d))  # ((A⊘B) q)_{r(j,k)}
+    matrix = sp.Sum(_K1[_j, _l] * _q[_l] * _K2[_k, _l], (_l, 1, _d))  # (A diag(q) Bᵀ)_{jk}
     steps = [
         ("r(1, 1) = 1", is_zero(r(1, 1) - 1)),
         ("r(n1, n2) = n1·n2", is_zero(r(_n1, _n2) - _n1 * _n2)),
@@ -103,11 +123,17 @@ def check_row_order_general(ctx):
         ("r(j+1, 1) − r(j, n2) = 1 (next j)", is_zero(r(_j + 1, 1) - r(_j, _n2) - 1)),
         ("Σ_l (A_jl B_kl) q_l = Σ_l A_jl q_l B_kl for symbolic d", is_zero(entry - matrix)),
     ]
-    return chain(steps, "the row-major order visits 1, …, n1·n2 consecutively (a bijection from pairs) "
-                 "and row r(j,k) of (A⊘B)q is (A diag(q) Bᵀ)_{jk}", scope="all n1, n2, d (index form)")
+    return chain(
+        steps,
+        "the row-major order visits 1, …, n1·n2 consecutively (a bijection from pairs) "
+        "and row r(j,k) of (A⊘B)q is (A diag(q) Bᵀ)_{jk}",
+        scope="all n1, n2, d (index form)",
+    )
 
 
-@kron.empirical("engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly", role="engine")
+@kron.empirical(
+    "engine-vs-khatri-rao", description="att.kron equals scipy.linalg.khatri_rao exactly", role="engine"
+)
 @serial_blas
 def check_engine_vs_khatri_rao(ctx):
     rng = ctx.rng("def:kron", "khatri-rao")
@@ -123,8 +149,12 @@ def check_engine_vs_khatri_rao(ctx):
             worst = {"trial": t, "n1": n1, "n2": n2, "d": d}
     est = rate(ok, trials, {"n1, n2, d": "uniform in 1..9", "entries": "N(0,1)"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"engine kron == scipy khatri_rao (bitwise) in {est}", scope="n1, n2, d ≤ 9, random",
-               estimate=est, details={"first_mismatch": worst})
+    return res(
+        f"engine kron == scipy khatri_rao (bitwise) in {est}",
+        scope="n1, n2, d ≤ 9, random",
+        estimate=est,
+        details={"first_mismatch": worst},
+    )
 
 
 # ------------------------------------------------------------------------- def:softmax
@@ -137,14 +167,18 @@ softmax = REGISTRY.claim(
         "shift leaves it unchanged, the entries are positive and sum to one, and with the max "
         "shift every exponent is ≤ 0 so no logit size overflows."
     ),
-    sympy_statement=sp.Eq(sp.exp(_z[_i] - sp.Symbol("c")) / sp.Sum(sp.exp(_z[_j] - sp.Symbol("c")), (_j, 1, _n)),
-                          sp.exp(_z[_i]) / sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))),
+    sympy_statement=sp.Eq(
+        sp.exp(_z[_i] - sp.Symbol("c")) / sp.Sum(sp.exp(_z[_j] - sp.Symbol("c")), (_j, 1, _n)),
+        sp.exp(_z[_i]) / sp.Sum(sp.exp(_z[_j]), (_j, 1, _n)),
+    ),
     hypotheses=("z ∈ R^n finite, n ≥ 1",),
     depends_on=(),
 )
 
 
-@softmax.symbolic("shift-invariance-general", description="softmax(z − c) = softmax(z) and Σ softmax = 1, symbolic n")
+@softmax.symbolic(
+    "shift-invariance-general", description="softmax(z − c) = softmax(z) and Σ softmax = 1, symbolic n"
+)
 def check_shift_invariance_general(ctx):
     c = sp.Symbol("c", real=True)
     S0 = sp.Sum(sp.exp(_z[_j]), (_j, 1, _n))
@@ -153,22 +187,38 @@ def check_shift_invariance_general(ctx):
     total = factor_sum(sp.Sum(sp.exp(_z[_j]) / S0, (_j, 1, _n)))
     steps = [
         ("Σ_j exp(z_j − c) = e^{−c} Σ_j exp(z_j)", is_zero(Sc - sp.exp(-c) * S0)),
-        ("exp(z_i − c)/Σ_j exp(z_j − c) = exp(z_i)/Σ_j exp(z_j)", is_zero(sp.exp(_z[_i] - c) / Sc - sp.exp(_z[_i]) / S0)),
+        (
+            "exp(z_i − c)/Σ_j exp(z_j − c) = exp(z_i)/Σ_j exp(z_j)",
+            is_zero(sp.exp(_z[_i] - c) / Sc - sp.exp(_z[_i]) / S0),
+        ),
         ("Σ_i softmax(z)_i = 1", is_zero(total - 1)),
-        ("exp(x) > 0 for real x, so softmax(z)_i is a positive term over a sum of n ≥ 1 positive terms",
-         sp.exp(sp.Symbol("x", real=True)).is_positive),
+        (
+            "exp(x) > 0 for real x, so softmax(z)_i is a positive term over a sum of n ≥ 1 positive terms",
+            sp.exp(sp.Symbol("x", real=True)).is_positive,
+        ),
     ]
-    return chain(steps, "softmax is invariant under a common shift (so the max shift is exact) and is a "
-                 "probability vector", scope="all n (index form, symbolic z and c)")
+    return chain(
+        steps,
+        "softmax is invariant under a common shift (so the max shift is exact) and is a probability vector",
+        scope="all n (index form, symbolic z and c)",
+    )
 
 
-@softmax.empirical("engine-vs-mpmath", description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4", role="engine")
+@softmax.empirical(
+    "engine-vs-mpmath",
+    description="att.softmax matches a 50-digit mpmath softmax, logits up to 1e4",
+    role="engine",
+)
 @serial_blas
 def check_engine_vs_mpmath(ctx):
     rng = ctx.rng("def:softmax", "mpmath")
     mpmath.mp.dps = 50
-    cases = [np.array([1e4, 1e4 - np.log(3.0)]), np.full(7, -1e4), np.array([1e4, -1e4, 0.0]),
-             np.array([0.0])]
+    cases = [
+        np.array([1e4, 1e4 - np.log(3.0)]),
+        np.full(7, -1e4),
+        np.array([1e4, -1e4, 0.0]),
+        np.array([0.0]),
+    ]
     reps = 40 if ctx.profile == "full" else 12
     for _r in range(reps):
         n = int(rng.integers(1, 200))
@@ -184,8 +234,12 @@ def check_engine_vs_mpmath(ctx):
         ok += bool(err <= RTOL and abs(p.sum() - 1.0) <= RTOL)
     est = rate(ok, len(cases), {"n": "1..199 plus fixed cases", "logit scale": "1, 100, 1e4"}, ctx.seed)
     res = CheckResult.ok if ok == len(cases) else CheckResult.fail
-    return res(f"|softmax − mpmath| ≤ {RTOL:g} and Σ = 1 in {est}; worst error {worst:.2e}",
-               scope="n < 200, logits up to ±1e4", estimate=est, details={"worst_abs_error": worst})
+    return res(
+        f"|softmax − mpmath| ≤ {RTOL:g} and Σ = 1 in {est}; worst error {worst:.2e}",
+        scope="n < 200, logits up to ±1e4",
+        estimate=est,
+        details={"worst_abs_error": worst},
+    )
 
 
 # ----------------------------------------------------------------------------- def:jlt
@@ -200,9 +254,14 @@ jlt = REGISTRY.claim(
         "|⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ (polarization + parallelogram law); conversely the "
         "inner-product form with y = x is the norm form."
     ),
-    sympy_statement=sp.Eq((sp.Sum((sp.Indexed("u", _l) + sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
-                           - sp.Sum((sp.Indexed("u", _l) - sp.Indexed("v", _l)) ** 2, (_l, 1, _d))) / 4,
-                          sp.Sum(sp.Indexed("u", _l) * sp.Indexed("v", _l), (_l, 1, _d))),
+    sympy_statement=sp.Eq(
+        (
+            sp.Sum((sp.Indexed("u", _l) + sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
+            - sp.Sum((sp.Indexed("u", _l) - sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
+        )
+        / 4,
+        sp.Sum(sp.Indexed("u", _l) * sp.Indexed("v", _l), (_l, 1, _d)),
+    ),
     hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "S linear"),
     depends_on=(),
     caveats=(
@@ -214,51 +273,85 @@ jlt = REGISTRY.claim(
 )
 
 
-@jlt.symbolic("polarization-general", description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension")
+@jlt.symbolic(
+    "polarization-general",
+    description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension",
+)
 def check_polarization_general(ctx):
     u, v = sp.IndexedBase("u"), sp.IndexedBase("v")  # u = Sx̂, v = Sŷ (S linear: S(x̂ ± ŷ) = u ± v)
     k = sp.Symbol("k", integer=True, positive=True)
-    sq = lambda w: sp.Sum(sp.expand(w ** 2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
+    sq = lambda w: sp.Sum(sp.expand(w**2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
     inner = sp.Sum(u[_l] * v[_l], (_l, 1, k))
     eps = sp.Symbol("epsilon", positive=True)
     ep, em = sp.symbols("e_p e_m", real=True)  # the norm errors on x̂ + ŷ and x̂ − ŷ
     Np, Nm = sp.symbols("N_p N_m", nonnegative=True)  # ‖x̂ + ŷ‖², ‖x̂ − ŷ‖²
     x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
     steps = [
-        ("polarization: (‖u+v‖² − ‖u−v‖²)/4 = ⟨u, v⟩ (any dimension k)",
-         is_zero((sq(u[_l] + v[_l]) - sq(u[_l] - v[_l])) / 4 - inner)),
-        ("parallelogram: ‖x+y‖² + ‖x−y‖² = 2‖x‖² + 2‖y‖² (any dimension)",
-         is_zero(sq(x[_l] + y[_l]) + sq(x[_l] - y[_l]) - 2 * sp.Sum(x[_l] ** 2, (_l, 1, k))
-                 - 2 * sp.Sum(y[_l] ** 2, (_l, 1, k)))),
+        (
+            "polarization: (‖u+v‖² − ‖u−v‖²)/4 = ⟨u, v⟩ (any dimension k)",
+            is_zero((sq(u[_l] + v[_l]) - sq(u[_l] - v[_l])) / 4 - inner),
+        ),
+        (
+            "parallelogram: ‖x+y‖² + ‖x−y‖² = 2‖x‖² + 2‖y‖² (any dimension)",
+            is_zero(
+                sq(x[_l] + y[_l])
+                + sq(x[_l] - y[_l])
+                - 2 * sp.Sum(x[_l] ** 2, (_l, 1, k))
+                - 2 * sp.Sum(y[_l] ** 2, (_l, 1, k))
+            ),
+        ),
         # error of ⟨Sx̂,Sŷ⟩ is (e_p − e_m)/4 with |e_±| ≤ ε N_±, so ≤ ε (N_p + N_m)/4 (triangle ineq.)
-        ("ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum of slacks)",
-         is_zero(eps * (Np + Nm) / 4 - ((eps * Np - sp.Abs(ep)) + (eps * Nm - sp.Abs(em))) / 4
-                 - (sp.Abs(ep) + sp.Abs(em)) / 4)),
-        ("with unit x̂, ŷ: N_p + N_m = 2 + 2 = 4, so the bound is ε·4/4 = ε",
-         is_zero(eps * (2 * 1 + 2 * 1) / 4 - eps)),
-        ("scaling back: ⟨Sx, Sy⟩ − ⟨x, y⟩ = ‖x‖‖y‖(⟨Sx̂, Sŷ⟩ − ⟨x̂, ŷ⟩) (bilinearity)",
-         is_zero(sp.Symbol("a") * sp.Symbol("b") * (inner - sp.Symbol("g"))
-                 - (sp.Symbol("a") * sp.Symbol("b") * inner - sp.Symbol("a") * sp.Symbol("b") * sp.Symbol("g")))),
+        (
+            "ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum of slacks)",
+            is_zero(
+                eps * (Np + Nm) / 4
+                - ((eps * Np - sp.Abs(ep)) + (eps * Nm - sp.Abs(em))) / 4
+                - (sp.Abs(ep) + sp.Abs(em)) / 4
+            ),
+        ),
+        (
+            "with unit x̂, ŷ: N_p + N_m = 2 + 2 = 4, so the bound is ε·4/4 = ε",
+            is_zero(eps * (2 * 1 + 2 * 1) / 4 - eps),
+        ),
+        (
+            "scaling back: ⟨Sx, Sy⟩ − ⟨x, y⟩ = ‖x‖‖y‖(⟨Sx̂, Sŷ⟩ − ⟨x̂, ŷ⟩) (bilinearity)",
+            is_zero(
+                sp.Symbol("a") * sp.Symbol("b") * (inner - sp.Symbol("g"))
+                - (sp.Symbol("a") * sp.Symbol("b") * inner - sp.Symbol("a") * sp.Symbol("b") * sp.Symbol("g"))
+            ),
+        ),
     ]
-    return chain(steps, "norm preservation on x̂ ± ŷ gives |⟨Sx,Sy⟩ − ⟨x,y⟩| ≤ ε‖x‖‖y‖",
-                 scope="all dimensions k, d (index form); the triangle inequality |a − b| ≤ |a| + |b| is [std]")
+    return chain(
+        steps,
+        "norm preservation on x̂ ± ŷ gives |⟨Sx,Sy⟩ − ⟨x,y⟩| ≤ ε‖x‖‖y‖",
+        scope="all dimensions k, d (index form); the triangle inequality |a − b| ≤ |a| + |b| is [std]",
+    )
 
 
-@jlt.symbolic("differences-only-is-weaker", description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖", role="limits")
+@jlt.symbolic(
+    "differences-only-is-weaker",
+    description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖",
+    role="limits",
+)
 def check_differences_only_is_weaker(ctx):
     # Demonstrates the caveat (passes when the instance behaves as stated).
     eps = sp.Rational(1, 4)
     S = sp.Matrix([[1, sp.Rational(1, 2)], [0, 1]])
     x, y = sp.Matrix([1, 0]), sp.Matrix([0, sp.Rational(1, 4)])
     nrm2 = lambda w: (w.T * w)[0]  # noqa: E731
-    kept = {name: abs(nrm2(S * w) - nrm2(w)) <= eps * nrm2(w) for name, w in (("x", x), ("y", y), ("x−y", x - y))}
+    kept = {
+        name: abs(nrm2(S * w) - nrm2(w)) <= eps * nrm2(w) for name, w in (("x", x), ("y", y), ("x−y", x - y))
+    }
     err = abs((S * x).dot(S * y) - x.dot(y))
     bound = eps * sp.sqrt(nrm2(x) * nrm2(y))
     steps = [(f"|‖Sw‖² − ‖w‖²| ≤ ε‖w‖² for w = {w}", bool(v)) for w, v in kept.items()]
     steps.append(("|⟨Sx,Sy⟩ − ⟨x,y⟩| = 1/8 > ε‖x‖‖y‖ = 1/16", bool(err > bound) and err == sp.Rational(1, 8)))
-    return chain(steps, "S = [[1, 1/2], [0, 1]], x = e1, y = e2/4, ε = 1/4 keeps norms on X ∪ {x − y} but "
-                 "misses the inner product by 2ε‖x‖‖y‖: the inner-product form needs x̂ ± ŷ",
-                 scope="one exact rational instance (demonstrates the caveat)")
+    return chain(
+        steps,
+        "S = [[1, 1/2], [0, 1]], x = e1, y = e2/4, ε = 1/4 keeps norms on X ∪ {x − y} but "
+        "misses the inner product by 2ε‖x‖‖y‖: the inner-product form needs x̂ ± ŷ",
+        scope="one exact rational instance (demonstrates the caveat)",
+    )
 
 
 # --------------------------------------------------------------- def:tensor-attention
@@ -273,8 +366,10 @@ tensor = REGISTRY.claim(
         "softmax over all n² pairs; the engine computes this identity without the n²×d matrix. "
         "With K2 = V2 = 1 it is standard attention softmax(K1 q·scale)ᵀ V1."
     ),
-    sympy_statement=sp.Eq(sp.Sum(_P[_j, _k] * _V1[_j, _l] * _V2[_k, _l], (_k, 1, _n), (_j, 1, _n)),
-                          sp.Sum(_V1[_j, _l] * sp.Sum(_P[_j, _k] * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n))),
+    sympy_statement=sp.Eq(
+        sp.Sum(_P[_j, _k] * _V1[_j, _l] * _V2[_k, _l], (_k, 1, _n), (_j, 1, _n)),
+        sp.Sum(_V1[_j, _l] * sp.Sum(_P[_j, _k] * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n)),
+    ),
     hypotheses=("Q ∈ R^{m×d}; K1, V1 ∈ R^{n1×d}; K2, V2 ∈ R^{n2×d}; scale > 0 (default 1/d)",),
     explicit_constants={
         "O(n²d) time per query": "4n²d + 5n² + 3nd + 2d flops (tensorkv_check.four_cache_flops)",
@@ -284,13 +379,20 @@ tensor = REGISTRY.claim(
 )
 
 
-@tensor.symbolic("decode-identity-small", description="⟨q,a∘b⟩ = aᵀdiag(q)b and Σ P_jk V1_j∘V2_k = 1ᵀ((PV2)∘V1), symbolic entries")
+@tensor.symbolic(
+    "decode-identity-small",
+    description="⟨q,a∘b⟩ = aᵀdiag(q)b and Σ P_jk V1_j∘V2_k = 1ᵀ((PV2)∘V1), symbolic entries",
+)
 def check_decode_identity_small(ctx):
     steps = []
     for d in range(1, 4):
         a, b, q = (_sym_matrix(s, d, 1) for s in ("a", "b", "q"))
-        steps.append((f"⟨q, a∘b⟩ = aᵀ diag(q) b, d={d}",
-                      sp.expand(q.dot(a.multiply_elementwise(b)) - (a.T * sp.diag(*q) * b)[0]) == 0))
+        steps.append(
+            (
+                f"⟨q, a∘b⟩ = aᵀ diag(q) b, d={d}",
+                sp.expand(q.dot(a.multiply_elementwise(b)) - (a.T * sp.diag(*q) * b)[0]) == 0,
+            )
+        )
     for n, d in itertools.product(range(1, 4), repeat=2):
         P = _sym_matrix("p", n, n)
         V1, V2 = _sym_matrix("v", n, d), _sym_matrix("w", n, d)
@@ -298,7 +400,9 @@ def check_decode_identity_small(ctx):
         for j, k in itertools.product(range(n), repeat=2):
             lhs += P[j, k] * V1[j, :].multiply_elementwise(V2[k, :])
         rhs = sp.ones(1, n) * (P * V2).multiply_elementwise(V1)
-        steps.append((f"Σ_jk P_jk (V1_j∘V2_k) = 1ᵀ((P V2)∘V1), n={n}, d={d}", (lhs - rhs).expand() == sp.zeros(1, d)))
+        steps.append(
+            (f"Σ_jk P_jk (V1_j∘V2_k) = 1ᵀ((P V2)∘V1), n={n}, d={d}", (lhs - rhs).expand() == sp.zeros(1, d))
+        )
     # The whole definition for n, d ≤ 2: D⁻¹ A (V1⊘V2) with A = exp(q (K1⊘K2)ᵀ c) equals the
     # identity-based formula with P = exp(K1 diag(q) K2ᵀ c) / Σ, symbolic exps and scale c.
     c = sp.Symbol("c", positive=True)
@@ -310,14 +414,24 @@ def check_decode_identity_small(ctx):
         E = (K1 * sp.diag(*q) * K2.T * c).applyfunc(sp.exp)
         P = E / sum(E)
         ident = sp.ones(1, n) * (P * V2).multiply_elementwise(V1)
-        steps.append((f"D⁻¹A(V1⊘V2) = 1ᵀ((PV2)∘V1) with P = softmax(K1 diag(q) K2ᵀ c), n={n}, d={d}",
-                      all(is_zero(e) for e in (defn - ident))))
-    return chain(steps, "the decode identity holds entry by entry for symbolic inputs",
-                 scope="n, d ≤ 3 for the two identities, n, d ≤ 2 for the full definition chain; "
-                       "all n, d by decode-identity-general")
+        steps.append(
+            (
+                f"D⁻¹A(V1⊘V2) = 1ᵀ((PV2)∘V1) with P = softmax(K1 diag(q) K2ᵀ c), n={n}, d={d}",
+                all(is_zero(e) for e in (defn - ident)),
+            )
+        )
+    return chain(
+        steps,
+        "the decode identity holds entry by entry for symbolic inputs",
+        scope="n, d ≤ 3 for the two identities, n, d ≤ 2 for the full definition chain; "
+        "all n, d by decode-identity-general",
+    )
 
 
-@tensor.symbolic("decode-identity-general", description="index form with symbolic n, d: pairs sum = iterated sum, factor V1 out of the inner sum")
+@tensor.symbolic(
+    "decode-identity-general",
+    description="index form with symbolic n, d: pairs sum = iterated sum, factor V1 out of the inner sum",
+)
 def check_decode_identity_general(ctx):
     c = sp.Symbol("c", positive=True)
     E = sp.IndexedBase("E")  # E_jk = exp(score(j,k)); P_jk = E_jk / Z
@@ -332,19 +446,30 @@ def check_decode_identity_general(ctx):
     out_ident = sp.Sum(_V1[_j, _l] * sp.Sum(E[_j, _k] / Z * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n))
     steps = [
         ("score(j,k) = c⟨q, K1_j∘K2_k⟩ = c (K1 diag(q) K2ᵀ)_jk", is_zero(score_def - score_mat)),
-        ("inner sum, any j: Σ_k E_jk V1_jl V2_kl = V1_jl Σ_k E_jk V2_kl (V1_jl does not depend on k)",
-         is_zero(factor_sum(inner_def) - inner_ident)),
-        ("outer sum: Σ_j of the equal inner sums, so the numerator is Σ_j V1_jl (E V2)_jl",
-         is_zero(sp.Sum(factor_sum(inner_def), (_j, 1, _n)) - num_ident)),
-        ("normalisation: 1ᵀ((P V2)∘V1)_l with P = E/Z equals numerator / Z (1/Z leaves both sums)",
-         is_zero(factor_sum(out_ident) - num_ident / Z)),
+        (
+            "inner sum, any j: Σ_k E_jk V1_jl V2_kl = V1_jl Σ_k E_jk V2_kl (V1_jl does not depend on k)",
+            is_zero(factor_sum(inner_def) - inner_ident),
+        ),
+        (
+            "outer sum: Σ_j of the equal inner sums, so the numerator is Σ_j V1_jl (E V2)_jl",
+            is_zero(sp.Sum(factor_sum(inner_def), (_j, 1, _n)) - num_ident),
+        ),
+        (
+            "normalisation: 1ᵀ((P V2)∘V1)_l with P = E/Z equals numerator / Z (1/Z leaves both sums)",
+            is_zero(factor_sum(out_ident) - num_ident / Z),
+        ),
     ]
-    return chain(steps, "for all n, d: Definition 3.6's output equals 1ᵀ((P V2) ∘ V1)",
-                 scope="all n, d (index form with sympy Sum/Indexed; the pair sum is the iterated "
-                       "sum by def:kron's row-major bijection, checked in def:kron::row-order-general)")
+    return chain(
+        steps,
+        "for all n, d: Definition 3.6's output equals 1ᵀ((P V2) ∘ V1)",
+        scope="all n, d (index form with sympy Sum/Indexed; the pair sum is the iterated "
+        "sum by def:kron's row-major bijection, checked in def:kron::row-order-general)",
+    )
 
 
-@tensor.symbolic("collapse-general", description="K2 = V2 = 1: tensor attention = standard attention for all n")
+@tensor.symbolic(
+    "collapse-general", description="K2 = V2 = 1: tensor attention = standard attention for all n"
+)
 def check_collapse_general(ctx):
     c = sp.Symbol("c", positive=True)
     s = c * sp.Sum(_q[_l] * _K1[_j, _l] * 1, (_l, 1, _d))  # score(j, k) with K2_k = 1: no k in it
@@ -355,11 +480,16 @@ def check_collapse_general(ctx):
     steps = [
         ("Σ_k over a k-free summand is n × summand (numerator)", is_zero(factor_sum(num) - _n * std_num)),
         ("Σ_k over a k-free summand is n × summand (denominator)", is_zero(factor_sum(den) - _n * std_den)),
-        ("the factor n cancels: tensor out_l = standard out_l",
-         is_zero(factor_sum(num) / factor_sum(den) - std_num / std_den)),
+        (
+            "the factor n cancels: tensor out_l = standard out_l",
+            is_zero(factor_sum(num) / factor_sum(den) - std_num / std_den),
+        ),
     ]
-    return chain(steps, "with K2 = V2 = 1 every key j appears n times with score c⟨q, K1_j⟩; n cancels",
-                 scope="all n, d (index form)")
+    return chain(
+        steps,
+        "with K2 = V2 = 1 every key j appears n times with score c⟨q, K1_j⟩; n cancels",
+        scope="all n, d (index form)",
+    )
 
 
 def _rand_case(rng, n1, n2, d, m, q_scale=3.0):
@@ -372,16 +502,26 @@ def _rand_case(rng, n1, n2, d, m, q_scale=3.0):
 def _decoder_outputs(Q, K1, K2, V1, V2, scale):
     """All three decoders fed the same n tokens (n1 = n2 = n), through the caches module."""
     d = K1.shape[1]
-    four, naive, two = (caches.FourCacheDecoder(d, scale), caches.NaiveFourCacheDecoder(d, scale),
-                        caches.TwoCacheDecoder(d, scale))
+    four, naive, two = (
+        caches.FourCacheDecoder(d, scale),
+        caches.NaiveFourCacheDecoder(d, scale),
+        caches.TwoCacheDecoder(d, scale),
+    )
     for t in range(K1.shape[0]):
         for dec in (four, naive, two):
             dec.append(K1[t], K2[t], V1[t], V2[t])
-    return {"FourCacheDecoder": four.query(Q), "NaiveFourCacheDecoder": naive.query(Q),
-            "TwoCacheDecoder": two.query(Q)}
+    return {
+        "FourCacheDecoder": four.query(Q),
+        "NaiveFourCacheDecoder": naive.query(Q),
+        "TwoCacheDecoder": two.query(Q),
+    }
 
 
-@tensor.empirical("engine-vs-einsum", description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12", role="engine")
+@tensor.empirical(
+    "engine-vs-einsum",
+    description="engine tensor_attention, naive and the three decoders equal a literal einsum to 1e-12",
+    role="engine",
+)
 @serial_blas
 def check_engine_vs_einsum(ctx):
     rng = ctx.rng("def:tensor-attention", "einsum")
@@ -397,7 +537,9 @@ def check_engine_vs_einsum(ctx):
         outs = {
             "tensor_attention": att.tensor_attention(Q, K1, K2, V1, V2, scale),
             # one row of P per block: exercises the running-max rescaling of the streaming softmax
-            "tensor_attention(block=1 row)": att.tensor_attention(Q, K1, K2, V1, V2, scale, block_bytes=8 * n2),
+            "tensor_attention(block=1 row)": att.tensor_attention(
+                Q, K1, K2, V1, V2, scale, block_bytes=8 * n2
+            ),
             "naive_tensor_attention": att.naive_tensor_attention(Q, K1, K2, V1, V2, scale),
         }
         nd = min(n1, n2)
@@ -411,16 +553,30 @@ def check_engine_vs_einsum(ctx):
         if e <= RTOL:
             ok += 1
         elif first_bad is None:
-            first_bad = {"trial": t, "n1": n1, "n2": n2, "d": d, "m": m, "scale": scale,
-                         "errors": {k: v for k, v in errs.items() if v > RTOL}}
+            first_bad = {
+                "trial": t,
+                "n1": n1,
+                "n2": n2,
+                "d": d,
+                "m": m,
+                "scale": scale,
+                "errors": {k: v for k, v in errs.items() if v > RTOL},
+            }
     est = rate(ok, trials, {"n1, n2": "1..8", "d": "1..8", "m": "1 or 3", "scale": "1/d, 0.3, 2"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"all engine paths within {RTOL:g}·max|V1⊘V2| of the einsum reference in {est}; "
-               f"worst {worst:.1e}", scope="n1, n2, d ≤ 8, random N(0,1) inputs, q·3", estimate=est,
-               details={"worst_relative_error": worst, "first_failure": first_bad})
+    return res(
+        f"all engine paths within {RTOL:g}·max|V1⊘V2| of the einsum reference in {est}; worst {worst:.1e}",
+        scope="n1, n2, d ≤ 8, random N(0,1) inputs, q·3",
+        estimate=est,
+        details={"worst_relative_error": worst, "first_failure": first_bad},
+    )
 
 
-@tensor.empirical("huge-logits", description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k", role="engine")
+@tensor.empirical(
+    "huge-logits",
+    description="logits of size 1e4 give finite outputs equal to the winning pair's V1_j∘V2_k",
+    role="engine",
+)
 @serial_blas
 def check_huge_logits(ctx):
     rng = ctx.rng("def:tensor-attention", "huge")
@@ -439,20 +595,25 @@ def check_huge_logits(ctx):
         jw, kw = np.unravel_index(np.argmax(S), S.shape)
         expect = V1[jw] * V2[kw]
         c = 1.0 / d
-        outs = {"tensor_attention": att.tensor_attention(Q, K1, K2, V1, V2, c),
-                "naive_tensor_attention": att.naive_tensor_attention(Q, K1, K2, V1, V2, c),
-                **_decoder_outputs(Q, K1, K2, V1, V2, c)}
+        outs = {
+            "tensor_attention": att.tensor_attention(Q, K1, K2, V1, V2, c),
+            "naive_tensor_attention": att.naive_tensor_attention(Q, K1, K2, V1, V2, c),
+            **_decoder_outputs(Q, K1, K2, V1, V2, c),
+        }
         if t % 2:
             # Shift every logit by −2e4 through an extra all-ones coordinate (|logits| up to 3e4,
             # all very negative): the max shift of Definition 3.2 must make this harmless.
             one = np.ones((n, 1))
             Qc = np.hstack([Q, [[-2e4 * d]]])
-            shifted = att.tensor_attention(Qc, np.hstack([K1, one]), np.hstack([K2, one]),
-                                           np.hstack([V1, one]), np.hstack([V2, one]), c)
+            shifted = att.tensor_attention(
+                Qc, np.hstack([K1, one]), np.hstack([K2, one]), np.hstack([V1, one]), np.hstack([V2, one]), c
+            )
             outs["tensor_attention(logits shifted by −2e4)"] = shifted[..., :d]
         vs = value_scale(V1, V2)
-        errs = {k: float(np.abs(np.atleast_2d(v)[0] - expect).max()) / vs if np.isfinite(v).all() else np.inf
-                for k, v in outs.items()}
+        errs = {
+            k: float(np.abs(np.atleast_2d(v)[0] - expect).max()) / vs if np.isfinite(v).all() else np.inf
+            for k, v in outs.items()
+        }
         if max(errs.values()) <= RTOL:
             ok += 1
         elif first_bad is None:
@@ -460,12 +621,19 @@ def check_huge_logits(ctx):
     runs = trials - skipped
     est = rate(ok, runs, {"n": "2..6", "d": "1..5", "max |logit|": 1e4, "gap": "≥ 50"}, ctx.seed)
     res = CheckResult.ok if ok == runs and runs > 0 else CheckResult.fail
-    return res(f"finite and equal to the argmax pair's V1_j∘V2_k (to {RTOL:g}) in {est}",
-               scope="n ≤ 6, d ≤ 5, |logits| up to 1e4 (and −3e4 after a shift), top-2 gap ≥ 50",
-               estimate=est, details={"skipped_small_gap": skipped, "first_failure": first_bad})
+    return res(
+        f"finite and equal to the argmax pair's V1_j∘V2_k (to {RTOL:g}) in {est}",
+        scope="n ≤ 6, d ≤ 5, |logits| up to 1e4 (and −3e4 after a shift), top-2 gap ≥ 50",
+        estimate=est,
+        details={"skipped_small_gap": skipped, "first_failure": first_bad},
+    )
 
 
-@tensor.empirical("collapse-engine", description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention", role="engine")
+@tensor.empirical(
+    "collapse-engine",
+    description="K2 = V2 = 1: engine tensor attention and FourCacheDecoder equal att.attention",
+    role="engine",
+)
 @serial_blas
 def check_collapse_engine(ctx):
     rng = ctx.rng("def:tensor-attention", "collapse")
@@ -485,11 +653,18 @@ def check_collapse_engine(ctx):
         ok += e <= RTOL
     est = rate(ok, trials, {"n": "1..11", "d": "1..8", "query scale": "1, 10, 1e3"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"tensor attention with K2 = V2 = 1 equals standard attention in {est}; worst {worst:.1e}",
-               scope="n ≤ 11, d ≤ 8", estimate=est, details={"worst_relative_error": worst})
+    return res(
+        f"tensor attention with K2 = V2 = 1 equals standard attention in {est}; worst {worst:.1e}",
+        scope="n ≤ 11, d ≤ 8",
+        estimate=est,
+        details={"worst_relative_error": worst},
+    )
 
 
-@tensor.empirical("row-order-invariance", description="permuting the rows of K1⊘K2 and V1⊘V2 together leaves the output unchanged")
+@tensor.empirical(
+    "row-order-invariance",
+    description="permuting the rows of K1⊘K2 and V1⊘V2 together leaves the output unchanged",
+)
 @serial_blas
 def check_row_order_invariance(ctx):
     rng = ctx.rng("def:tensor-attention", "row-order")
@@ -504,16 +679,24 @@ def check_row_order_invariance(ctx):
         same = att.attention(Q, Kt[pi], Vt[pi])
         # Negative control: keys and values in different orders must change the output,
         # otherwise this check could not detect a key/value order mismatch.
-        control = float(np.abs(att.attention(Q, Kt[pi], Vt[rho]) - base).max()) if not np.array_equal(pi, rho) else np.inf
+        control = (
+            float(np.abs(att.attention(Q, Kt[pi], Vt[rho]) - base).max())
+            if not np.array_equal(pi, rho)
+            else np.inf
+        )
         vs = value_scale(V1, V2)
         e = float(np.abs(same - base).max()) / vs
         worst, min_control = max(worst, e), min(min_control, control / vs)
         ok += e <= RTOL and control / vs > 1e-6
     est = rate(ok, trials, {"n": "2..7", "d": "2..6"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"shared permutation: output unchanged (worst {worst:.1e}); mismatched orders change it "
-               f"(smallest change {min_control:.1e}) in {est}", scope="n ≤ 7, d ≤ 6", estimate=est,
-               details={"worst_relative_error": worst, "smallest_control_change": min_control})
+    return res(
+        f"shared permutation: output unchanged (worst {worst:.1e}); mismatched orders change it "
+        f"(smallest change {min_control:.1e}) in {est}",
+        scope="n ≤ 7, d ≤ 6",
+        estimate=est,
+        details={"worst_relative_error": worst, "smallest_control_change": min_control},
+    )
 
 
 # ------------------------------------------------------------------------ def:four-cache
@@ -536,9 +719,16 @@ def _streaming_check(ctx, key, make, memory_numbers, extra=None):
             if err > RTOL or not mem_ok or not all(more.values()):
                 good = False
                 if first_bad is None:
-                    first_bad = {"trial": t, "n": n, "d": d, "after_tokens": i, "relative_error": err,
-                                 "memory_bytes": dec.memory_bytes, "expected_bytes": 8 * memory_numbers(i, d),
-                                 **{k: bool(v) for k, v in more.items()}}
+                    first_bad = {
+                        "trial": t,
+                        "n": n,
+                        "d": d,
+                        "after_tokens": i,
+                        "relative_error": err,
+                        "memory_bytes": dec.memory_bytes,
+                        "expected_bytes": 8 * memory_numbers(i, d),
+                        **{k: bool(v) for k, v in more.items()},
+                    }
                 break
         ok += good
     return ok, trials, first_bad
@@ -559,33 +749,45 @@ four = REGISTRY.claim(
 )
 
 
-@four.symbolic("memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token")
+@four.symbolic(
+    "memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token"
+)
 def check_four_cache_memory_count(ctx):
     i, d, t = sp.symbols("i d t", integer=True, positive=True)
     stored = sum(i * d for _cache in ("K1", "K2", "V1", "V2"))  # each cache is an i×d matrix
     steps = [
         ("4 caches of shape i×d hold 4id numbers", is_zero(stored - 4 * i * d)),
-        ("appending token t adds one row of width d to each cache: Σ_{t=1}^{i} 4d = 4id",
-         is_zero(sp.Sum(4 * d, (t, 1, i)).doit() - 4 * i * d)),
+        (
+            "appending token t adds one row of width d to each cache: Σ_{t=1}^{i} 4d = 4id",
+            is_zero(sp.Sum(4 * d, (t, 1, i)).doit() - 4 * i * d),
+        ),
         ("bytes in float64: 8·4id = 32id", is_zero(8 * stored - 32 * i * d)),
     ]
     return chain(steps, "the four caches hold 4·i·d numbers (32·i·d bytes)", scope="all i, d")
 
 
-@four.empirical("streaming-decoders", description="after each append: memory 4id·8 bytes and output = reference over all tokens so far")
+@four.empirical(
+    "streaming-decoders",
+    description="after each append: memory 4id·8 bytes and output = reference over all tokens so far",
+)
 @serial_blas
 def check_streaming_decoders(ctx):
     found = {}
     for name in ("FourCacheDecoder", "NaiveFourCacheDecoder"):
-        found[name] = _streaming_check(ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d),
-                                       lambda i, d: 4 * i * d)
+        found[name] = _streaming_check(
+            ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d), lambda i, d: 4 * i * d
+        )
     ok = sum(v[0] for v in found.values())
     trials = sum(v[1] for v in found.values())
     est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6", "decoders": list(found)}, ctx.seed)
     bad = {k: v[2] for k, v in found.items() if v[2]}
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"FourCache and NaiveFourCache match the definition after every append in {est}",
-               scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"failures": bad})
+    return res(
+        f"FourCache and NaiveFourCache match the definition after every append in {est}",
+        scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step",
+        estimate=est,
+        details={"failures": bad},
+    )
 
 
 # ------------------------------------------------------------------------- def:two-cache
@@ -600,11 +802,15 @@ two = REGISTRY.claim(
     ),
     sympy_statement=sp.Eq(sp.Symbol("memory"), 2 * sp.Symbol("i") ** 2 * sp.Symbol("d")),
     hypotheses=("i ≥ 1 tokens of width d ≥ 1",),
-    explicit_constants={"O(i²d) memory": "2·i²·d float64 numbers = 16·i²·d bytes (memory_bytes)",
-                        "O(id) append": "2·(2i+1)·d multiplications for the 2i+1 new rows of K̃ and Ṽ"},
+    explicit_constants={
+        "O(i²d) memory": "2·i²·d float64 numbers = 16·i²·d bytes (memory_bytes)",
+        "O(id) append": "2·(2i+1)·d multiplications for the 2i+1 new rows of K̃ and Ṽ",
+    },
     depends_on=("def:tensor-attention", "def:kron"),
-    caveats=("To extend the products the decoder must also keep the factor rows (4·i·d numbers, "
-             "TwoCacheDecoder.factor_bytes) [inferred]; Definition 3.8 counts only the products.",),
+    caveats=(
+        "To extend the products the decoder must also keep the factor rows (4·i·d numbers, "
+        "TwoCacheDecoder.factor_bytes) [inferred]; Definition 3.8 counts only the products.",
+    ),
 )
 
 
@@ -614,11 +820,19 @@ def check_two_cache_memory_count(ctx):
     rows = i * i  # def:kron: A⊘B has n1·n2 rows, here n1 = n2 = i
     steps = [
         ("K̃ and Ṽ have i·i rows of width d: 2i²d numbers", is_zero(2 * rows * d - 2 * i**2 * d)),
-        ("token i+1 adds (i+1)² − i² = 2i+1 rows to each product", is_zero((i + 1) ** 2 - i**2 - (2 * i + 1))),
-        ("the appends add up: Σ_{t=0}^{i−1} (2t+1) = i²", is_zero(sp.Sum(2 * t + 1, (t, 0, i - 1)).doit() - i**2)),
+        (
+            "token i+1 adds (i+1)² − i² = 2i+1 rows to each product",
+            is_zero((i + 1) ** 2 - i**2 - (2 * i + 1)),
+        ),
+        (
+            "the appends add up: Σ_{t=0}^{i−1} (2t+1) = i²",
+            is_zero(sp.Sum(2 * t + 1, (t, 0, i - 1)).doit() - i**2),
+        ),
         # 6id − 2(2i+1)d = 2d(i − 1); with i = 1 + s, s ≥ 0, it is 2ds ≥ 0.
-        ("append work 2(2i+1)d ≤ 6id for i ≥ 1, so O(id)",
-         sp.expand((6 * i * d - 2 * (2 * i + 1) * d).subs(i, 1 + _s0)).is_nonnegative),
+        (
+            "append work 2(2i+1)d ≤ 6id for i ≥ 1, so O(id)",
+            sp.expand((6 * i * d - 2 * (2 * i + 1) * d).subs(i, 1 + _s0)).is_nonnegative,
+        ),
     ]
     return chain(steps, "the two caches hold 2·i²·d numbers, built by appends of 2i+1 rows", scope="all i, d")
 
@@ -633,20 +847,34 @@ def _two_cache_order(n: int) -> tuple[np.ndarray, np.ndarray]:
 def _two_cache_extra(dec, i, K1, K2, V1, V2):
     J, K = _two_cache_order(i)
     Kt, Vt = dec.products()
-    return {"n_rows == i²": dec.n_rows == i * i,
-            "rows are K1_j∘K2_k, V1_j∘V2_k (documented order)": np.array_equal(Kt, K1[J] * K2[K])
-            and np.array_equal(Vt, V1[J] * V2[K])}
+    return {
+        "n_rows == i²": dec.n_rows == i * i,
+        "rows are K1_j∘K2_k, V1_j∘V2_k (documented order)": np.array_equal(Kt, K1[J] * K2[K])
+        and np.array_equal(Vt, V1[J] * V2[K]),
+    }
 
 
-@two.empirical("streaming-decoder", description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference")
+@two.empirical(
+    "streaming-decoder",
+    description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference",
+)
 @serial_blas
 def check_streaming_decoder(ctx):
-    ok, trials, bad = _streaming_check(ctx, "def:two-cache", lambda d: caches.TwoCacheDecoder(d),
-                                       lambda i, d: 2 * i * i * d, _two_cache_extra)
+    ok, trials, bad = _streaming_check(
+        ctx,
+        "def:two-cache",
+        lambda d: caches.TwoCacheDecoder(d),
+        lambda i, d: 2 * i * i * d,
+        _two_cache_extra,
+    )
     est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6"}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"TwoCacheDecoder matches the definition after every append in {est}",
-               scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step", estimate=est, details={"first_failure": bad})
+    return res(
+        f"TwoCacheDecoder matches the definition after every append in {est}",
+        scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step",
+        estimate=est,
+        details={"first_failure": bad},
+    )
 
 
 # ====================================================================== explorers
@@ -655,14 +883,27 @@ def check_streaming_decoder(ctx):
 
 
 def _space_kron(st):
-    return st.fixed_dictionaries({
-        "n1": st.integers(1, 6), "n2": st.integers(1, 6), "d": st.integers(1, 5),
-        "kind_a": st.sampled_from(KINDS), "kind_b": st.sampled_from(KINDS),
-        "seed_a": seeds(st), "seed_b": seeds(st)})
+    return st.fixed_dictionaries(
+        {
+            "n1": st.integers(1, 6),
+            "n2": st.integers(1, 6),
+            "d": st.integers(1, 5),
+            "kind_a": st.sampled_from(KINDS),
+            "kind_b": st.sampled_from(KINDS),
+            "seed_a": seeds(st),
+            "seed_b": seeds(st),
+        }
+    )
 
 
-@REGISTRY.explorer("def:kron", "rows-are-hadamard-products", weight=3, region="inside", space=_space_kron,
-                   ranges=f"n1, n2 ≤ 6, d ≤ 5, {ADV} (|entries| up to 1e100)")
+@REGISTRY.explorer(
+    "def:kron",
+    "rows-are-hadamard-products",
+    weight=3,
+    region="inside",
+    space=_space_kron,
+    ranges=f"n1, n2 ≤ 6, d ≤ 5, {ADV} (|entries| up to 1e100)",
+)
 def explore_rows_are_hadamard_products(ex):
     """kron(A, B) row j·n2 + k equals A_j ∘ B_k bitwise (scipy's Khatri–Rao product), or reports overflow."""
     import scipy.linalg
@@ -704,14 +945,28 @@ def _logits(kind: str, n: int, seed: int, size: float) -> np.ndarray:
 
 
 def _space_softmax(st):
-    return st.fixed_dictionaries({
-        "z": st.builds(_logits, st.sampled_from(_LOGIT_KINDS), st.integers(1, 40), seeds(st),
-                       st.sampled_from([0.0, 1.0, 1e2, 1e4, 1e5, 1e6, -1e6]))})
+    return st.fixed_dictionaries(
+        {
+            "z": st.builds(
+                _logits,
+                st.sampled_from(_LOGIT_KINDS),
+                st.integers(1, 40),
+                seeds(st),
+                st.sampled_from([0.0, 1.0, 1e2, 1e4, 1e5, 1e6, -1e6]),
+            )
+        }
+    )
 
 
-@REGISTRY.explorer("def:softmax", "probability-vector", weight=3, region="inside", space=_space_softmax,
-                   ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
-                   snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())")
+@REGISTRY.explorer(
+    "def:softmax",
+    "probability-vector",
+    weight=3,
+    region="inside",
+    space=_space_softmax,
+    ranges="n = 1..40 logits of size 0, 1, 1e2, 1e4–1e6 (spread, offset, ties, one winner, subnormal)",
+    snippet=lambda ex: "p = tk.softmax(z); print(p, p.sum())",
+)
 def explore_probability_vector(ex):
     """softmax(z) is finite, in [0, 1], sums to 1 and matches a 50-digit mpmath softmax to 1e-12."""
     import mpmath
@@ -734,13 +989,26 @@ def explore_probability_vector(ex):
 
 
 def _space_softmax_nonfinite(st):
-    return st.fixed_dictionaries({
-        "z": st.builds(lambda n, i, v: np.where(np.arange(n) == i % n, v, 0.0), st.integers(1, 8),
-                       st.integers(0, 7), st.sampled_from([math.inf, -math.inf, math.nan]))})
+    return st.fixed_dictionaries(
+        {
+            "z": st.builds(
+                lambda n, i, v: np.where(np.arange(n) == i % n, v, 0.0),
+                st.integers(1, 8),
+                st.integers(0, 7),
+                st.sampled_from([math.inf, -math.inf, math.nan]),
+            )
+        }
+    )
 
 
-@REGISTRY.explorer("def:softmax", "non-finite-logits", region="outside", space=_space_softmax_nonfinite,
-                   hypothesis="z ∈ R^n finite", ranges="n ≤ 8 logits, one of them +inf, −inf or NaN")
+@REGISTRY.explorer(
+    "def:softmax",
+    "non-finite-logits",
+    region="outside",
+    space=_space_softmax_nonfinite,
+    hypothesis="z ∈ R^n finite",
+    ranges="n ≤ 8 logits, one of them +inf, −inf or NaN",
+)
 def explore_non_finite_logits(ex):
     """With a non-finite logit there is no probability vector (the engine refuses it)."""
     z = np.asarray(ex["z"], dtype=np.float64)
@@ -754,13 +1022,18 @@ def explore_non_finite_logits(ex):
 
 
 def _space_jlt(st):
-    return st.fixed_dictionaries({
-        "d": st.integers(1, 6), "k": st.integers(1, 6),
-        "s_kind": st.sampled_from(("gaussian", "shear", "rank-deficient", "lattice", "near-duplicate")),
-        "tau": st.sampled_from([0.5, 0.1, 0.01]),
-        "x_kind": st.sampled_from(("gaussian", "basis", "near-duplicate", "lattice", "aligned")),
-        "x_scale": st.sampled_from([1.0, 1e-100, 1e100]), "y_scale": st.sampled_from([1.0, 1e-3, 1e3, 1e-100]),
-        "seed": seeds(st)})
+    return st.fixed_dictionaries(
+        {
+            "d": st.integers(1, 6),
+            "k": st.integers(1, 6),
+            "s_kind": st.sampled_from(("gaussian", "shear", "rank-deficient", "lattice", "near-duplicate")),
+            "tau": st.sampled_from([0.5, 0.1, 0.01]),
+            "x_kind": st.sampled_from(("gaussian", "basis", "near-duplicate", "lattice", "aligned")),
+            "x_scale": st.sampled_from([1.0, 1e-100, 1e100]),
+            "y_scale": st.sampled_from([1.0, 1e-3, 1e3, 1e-100]),
+            "seed": seeds(st),
+        }
+    )
 
 
 def _jlt_case(ex):
@@ -783,9 +1056,15 @@ def _distortion(S, v):
     return abs(float((S @ v) @ (S @ v)) - nv) / nv if nv > 0 else 0.0
 
 
-@REGISTRY.explorer("def:jlt", "polarization", weight=3, region="inside", space=_space_jlt,
-                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
-                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+@REGISTRY.explorer(
+    "def:jlt",
+    "polarization",
+    weight=3,
+    region="inside",
+    space=_space_jlt,
+    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+    "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100",
+)
 def explore_polarization(ex):
     """Norm form on x̂ ± ŷ with distortion ε < 1 ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖."""
     S, x, y = _jlt_case(ex)
@@ -803,10 +1082,16 @@ def explore_polarization(ex):
     return None
 
 
-@REGISTRY.explorer("def:jlt", "differences-only", weight=8, region="outside", space=_space_jlt,
-                   hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
-                   ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
-                          "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100")
+@REGISTRY.explorer(
+    "def:jlt",
+    "differences-only",
+    weight=8,
+    region="outside",
+    space=_space_jlt,
+    hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
+    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
+    "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100",
+)
 def explore_differences_only(ex):
     """Norm form only on {x, y, x − y} with distortion ε ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ ?"""
     S, x, y = _jlt_case(ex)
@@ -819,8 +1104,10 @@ def explore_differences_only(ex):
     err = abs(float((S @ x) @ (S @ y)) - float(x @ y))
     slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2) * nx * ny
     if err > eps * nx * ny + slack:
-        return (f"with distortion ε = {eps:.4g} on x, y, x − y: |⟨Sx,Sy⟩ − ⟨x,y⟩| = {err:.4g} > "
-                f"ε‖x‖‖y‖ = {eps * nx * ny:.4g}")
+        return (
+            f"with distortion ε = {eps:.4g} on x, y, x − y: |⟨Sx,Sy⟩ − ⟨x,y⟩| = {err:.4g} > "
+            f"ε‖x‖‖y‖ = {eps * nx * ny:.4g}"
+        )
     return None
 
 
@@ -844,19 +1131,35 @@ def _tensor_case(ex, *, nonpositive=False):
 
 
 def _space_tensor(st, scale_strategy=None):
-    return st.fixed_dictionaries({
-        "n1": st.integers(1, 7), "n2": st.integers(1, 7), "d": st.integers(1, 5), "m": st.integers(1, 2),
-        "k_kind": st.sampled_from(KINDS), "k_kind2": st.sampled_from(KINDS),
-        "v_kind": st.sampled_from(KINDS), "v_kind2": st.sampled_from(KINDS),
-        "logit": st.sampled_from([None, 1e4, 1e5, 1e6]),
-        "scale": scale_strategy if scale_strategy is not None else st.one_of(st.none(), finite_floats(st, 1e-3, 10.0)),
-        "seed": seeds(st)})
+    return st.fixed_dictionaries(
+        {
+            "n1": st.integers(1, 7),
+            "n2": st.integers(1, 7),
+            "d": st.integers(1, 5),
+            "m": st.integers(1, 2),
+            "k_kind": st.sampled_from(KINDS),
+            "k_kind2": st.sampled_from(KINDS),
+            "v_kind": st.sampled_from(KINDS),
+            "v_kind2": st.sampled_from(KINDS),
+            "logit": st.sampled_from([None, 1e4, 1e5, 1e6]),
+            "scale": scale_strategy
+            if scale_strategy is not None
+            else st.one_of(st.none(), finite_floats(st, 1e-3, 10.0)),
+            "seed": seeds(st),
+        }
+    )
 
 
-@REGISTRY.explorer("def:tensor-attention", "engine-edge-cases", region="inside", space=_space_tensor, weight=2.0,
-                   ranges=f"n1, n2 ≤ 7 (n = 1 included), d ≤ 5, 1–2 queries, logits up to 1e4–1e6, scale 1/d or "
-                          f"[1e-3, 10], {ADV} (keys up to 1e60, values up to 1e150, subnormal)",
-                   snippet=lambda ex: "out = tk.tensor_attention(Q, K1, K2, V1, V2, scale)  # rebuilt by run_case")
+@REGISTRY.explorer(
+    "def:tensor-attention",
+    "engine-edge-cases",
+    region="inside",
+    space=_space_tensor,
+    weight=2.0,
+    ranges=f"n1, n2 ≤ 7 (n = 1 included), d ≤ 5, 1–2 queries, logits up to 1e4–1e6, scale 1/d or "
+    f"[1e-3, 10], {ADV} (keys up to 1e60, values up to 1e150, subnormal)",
+    snippet=lambda ex: "out = tk.tensor_attention(Q, K1, K2, V1, V2, scale)  # rebuilt by run_case",
+)
 def explore_engine_edge_cases(ex):
     """Engine tensor_attention equals the literal triple sum within the float64 forward-error bound."""
     Q, K1, K2, V1, V2, scale = _tensor_case(ex)
@@ -878,10 +1181,15 @@ def explore_engine_edge_cases(ex):
     return None
 
 
-@REGISTRY.explorer("def:tensor-attention", "non-positive-scale", region="outside", weight=0.5,
-                   space=lambda st: _space_tensor(st, finite_floats(st, -10.0, 0.0)),
-                   hypothesis="scale > 0 (default 1/d)",
-                   ranges="as engine-edge-cases with scale in [−10, 0]")
+@REGISTRY.explorer(
+    "def:tensor-attention",
+    "non-positive-scale",
+    region="outside",
+    weight=0.5,
+    space=lambda st: _space_tensor(st, finite_floats(st, -10.0, 0.0)),
+    hypothesis="scale > 0 (default 1/d)",
+    ranges="as engine-edge-cases with scale in [−10, 0]",
+)
 def explore_non_positive_scale(ex):
     """For scale ≤ 0 the engine still returns the literal definition's value?"""
     Q, K1, K2, V1, V2, scale = _tensor_case(ex)
@@ -896,16 +1204,33 @@ def explore_non_positive_scale(ex):
 
 
 def _space_stream(st):
-    return st.fixed_dictionaries({
-        "n": st.integers(1, 8), "d": st.integers(1, 5), "k_kind": st.sampled_from(KINDS),
-        "v_kind": st.sampled_from(KINDS), "logit": st.sampled_from([None, 1e4, 1e6]), "seed": seeds(st)})
+    return st.fixed_dictionaries(
+        {
+            "n": st.integers(1, 8),
+            "d": st.integers(1, 5),
+            "k_kind": st.sampled_from(KINDS),
+            "v_kind": st.sampled_from(KINDS),
+            "logit": st.sampled_from([None, 1e4, 1e6]),
+            "seed": seeds(st),
+        }
+    )
 
 
 def _stream_check(ex, make, numbers):
     n, d = ex["n"], ex["d"]
-    case = {"n1": n, "n2": n, "d": d, "m": 2, "k_kind": ex["k_kind"], "k_kind2": ex["k_kind"],
-            "v_kind": ex["v_kind"], "v_kind2": ex["v_kind"], "logit": ex["logit"], "scale": None,
-            "seed": ex["seed"]}
+    case = {
+        "n1": n,
+        "n2": n,
+        "d": d,
+        "m": 2,
+        "k_kind": ex["k_kind"],
+        "k_kind2": ex["k_kind"],
+        "v_kind": ex["v_kind"],
+        "v_kind2": ex["v_kind"],
+        "logit": ex["logit"],
+        "scale": None,
+        "seed": ex["seed"],
+    }
     Q, K1, K2, V1, V2, scale = _tensor_case(case)
     dec = make(d)
     try:  # valid input: any exception of the decoder is a failure of the claim, not of this property
@@ -924,15 +1249,25 @@ def _stream_check(ex, make, numbers):
     return None
 
 
-@REGISTRY.explorer("def:four-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
-                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+@REGISTRY.explorer(
+    "def:four-cache",
+    "streaming-memory-and-output",
+    region="inside",
+    space=_space_stream,
+    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}",
+)
 def explore_four_cache_streaming_memory_and_output(ex):
     """FourCacheDecoder holds 4·i·d numbers after i tokens and answers Definition 3.6."""
     return _stream_check(ex, lambda d: caches.FourCacheDecoder(d), lambda i, d: 4 * i * d)
 
 
-@REGISTRY.explorer("def:two-cache", "streaming-memory-and-output", region="inside", space=_space_stream,
-                   ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}")
+@REGISTRY.explorer(
+    "def:two-cache",
+    "streaming-memory-and-output",
+    region="inside",
+    space=_space_stream,
+    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}",
+)
 def explore_two_cache_streaming_memory_and_output(ex):
     """TwoCacheDecoder holds 2·i²·d numbers after i tokens and answers Definition 3.6."""
     return _stream_check(ex, lambda d: caches.TwoCacheDecoder(d), lambda i, d: 2 * i * i * d)

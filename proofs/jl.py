@@ -34,7 +34,7 @@ _eps = sp.Symbol("epsilon", positive=True)
 _delta = sp.Symbol("delta", positive=True)
 _k = sp.Symbol("k", positive=True)
 _f = sp.Symbol("f", positive=True)
-_s = sp.Symbol("s", positive=True)       # reparametrisations: ε = 1/(1+s) ∈ (0, 1), etc.
+_s = sp.Symbol("s", positive=True)  # reparametrisations: ε = 1/(1+s) ∈ (0, 1), etc.
 _n = sp.Symbol("n", positive=True)
 _d = sp.Symbol("d", positive=True)
 
@@ -71,14 +71,16 @@ gauss = REGISTRY.claim(
     hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)"),
     explicit_constants={
         "k = Ω(ε⁻² log(f/δ))": "k = ⌈2 ln(2f/δ)/(ε²/2 − ε³/3)⌉ ≤ 6 ln(2f/δ)/ε² + 1 ≤ 12 ln(f/δ)/ε² + 1 "
-                               "for ε ≤ 1/2 and f/δ ≥ 2",
+        "for ε ≤ 1/2 and f/δ ≥ 2",
         "per-vector tail": "2 exp(−k(ε²/2 − ε³/3)/2)",
     },
     depends_on=("def:jlt",),
 )
 
 
-@gauss.empirical("chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid")
+@gauss.empirical(
+    "chi2-exact-tail", description="exact χ²_k two-sided tail (scipy) ≤ 2exp(−k(ε²/2−ε³/3)/2) on a grid"
+)
 @serial_blas
 def check_chi2_exact_tail(ctx):
     ks = [1, 2, 3, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000]
@@ -91,12 +93,17 @@ def check_chi2_exact_tail(ctx):
     log_exact = np.logaddexp(stats.chi2.logsf((1 + E) * K, K), stats.chi2.logcdf((1 - E) * K, K))
     log_bound = np.log(2.0) - K * (E**2 / 2 - E**3 / 3) / 2
     holds = log_exact <= log_bound
-    est = rate(int(holds.sum()), holds.size, {"k": ks, "eps": f"{len(epss)} points in [0.01, 0.99]"}, ctx.seed)
+    est = rate(
+        int(holds.sum()), holds.size, {"k": ks, "eps": f"{len(epss)} points in [0.01, 0.99]"}, ctx.seed
+    )
     worst = float(np.exp((log_exact - log_bound).max()))
     res = CheckResult.ok if holds.all() else CheckResult.fail
-    return res(f"exact χ² tail ≤ bound at {est}; largest tail/bound ratio {worst:.3f}",
-               scope="grid k ≤ 5000 (20000 in full), 0.01 ≤ ε ≤ 0.99 (deterministic grid)", estimate=est,
-               details={"worst_ratio": worst})
+    return res(
+        f"exact χ² tail ≤ bound at {est}; largest tail/bound ratio {worst:.3f}",
+        scope="grid k ≤ 5000 (20000 in full), 0.01 ≤ ε ≤ 0.99 (deterministic grid)",
+        estimate=est,
+        details={"worst_ratio": worst},
+    )
 
 
 def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
@@ -117,22 +124,35 @@ def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
             dev = np.diag(dev)
         worst = max(worst, float(dev.max()))
         ok += bool(dev.max() <= eps)
-    est = rate(ok, trials, {"eps": eps, "delta": delta, "f": f, "k": k, "d": d,
-                            "target": f"ci_low ≥ 1 − δ = {1 - delta}"}, ctx.seed)
+    est = rate(
+        ok,
+        trials,
+        {"eps": eps, "delta": delta, "f": f, "k": k, "d": d, "target": f"ci_low ≥ 1 − δ = {1 - delta}"},
+        ctx.seed,
+    )
     return est, worst, k
 
 
-@gauss.empirical("jl-trials", description="engine gaussian_jl at k = jl_dimension keeps all f norms: CP lower bound ≥ 1 − δ")
+@gauss.empirical(
+    "jl-trials",
+    description="engine gaussian_jl at k = jl_dimension keeps all f norms: CP lower bound ≥ 1 − δ",
+)
 @serial_blas
 def check_jl_trials(ctx):
     eps, delta, f, d = 0.5, 0.1, 20, 400
-    est, worst, k = _jl_trials(ctx, "lem:jl-gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, False)
+    est, worst, k = _jl_trials(
+        ctx, "lem:jl-gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, False
+    )
     # The engine's k must be the proved formula, rounded up (exact sympy ceiling).
     formula = int(sp.ceiling(_K_JL.subs({_eps: sp.Rational(1, 2), _delta: sp.Rational(1, 10), _f: f})))
     res = CheckResult.ok if est.ci_low >= 1 - delta and formula == k else CheckResult.fail
-    return res(f"all {f} norms within ε = {eps} at k = {k} (formula: {formula}): {est} (target ci_low ≥ "
-               f"{1 - delta}); worst distortion {worst:.3f}", scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X",
-               estimate=est, details={"worst_distortion": worst, "k": k, "k_formula": formula})
+    return res(
+        f"all {f} norms within ε = {eps} at k = {k} (formula: {formula}): {est} (target ci_low ≥ "
+        f"{1 - delta}); worst distortion {worst:.3f}",
+        scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X",
+        estimate=est,
+        details={"worst_distortion": worst, "k": k, "k_formula": formula},
+    )
 
 
 # -------------------------------------------------------------------- lem:jl-projection
@@ -148,34 +168,49 @@ proj = REGISTRY.claim(
     ),
     sympy_statement=sp.Le(2 * sp.log(2 * _f**2 / _delta) / _a, 2 * (2 * sp.log(2 * _f / _delta) / _a)),
     hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "k ≥ 2 ln(2f²/δ)/(ε²/2 − ε³/3) = jl_dimension(ε, δ, f²)"),
-    explicit_constants={"k = O(ε⁻² log(f/δ))": "k = ⌈2 ln(2f²/δ)/(ε²/2 − ε³/3)⌉ ≤ 2·(2 ln(2f/δ)/(ε²/2 − ε³/3)) + 1 "
-                                               "≤ 24 ln(f/δ)/ε² + 1 for ε ≤ 1/2, f/δ ≥ 2"},
+    explicit_constants={
+        "k = O(ε⁻² log(f/δ))": "k = ⌈2 ln(2f²/δ)/(ε²/2 − ε³/3)⌉ ≤ 2·(2 ln(2f/δ)/(ε²/2 − ε³/3)) + 1 "
+        "≤ 24 ln(f/δ)/ε² + 1 for ε ≤ 1/2, f/δ ≥ 2"
+    },
     depends_on=("lem:jl-gaussian", "def:jlt"),
 )
 
 
-@proj.empirical("inner-products-gaussian", description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products")
+@proj.empirical(
+    "inner-products-gaussian",
+    description="gaussian_jl at k = jl_dimension(ε, δ, f²) keeps all f² inner products",
+)
 @serial_blas
 def check_inner_products_gaussian(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
-    est, worst, k = _jl_trials(ctx, "lem:jl-projection:gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r),
-                               eps, delta, f, d, True)
+    est, worst, k = _jl_trials(
+        ctx, "lem:jl-projection:gaussian", lambda k, d, r: jl.gaussian_jl(k, d, r), eps, delta, f, d, True
+    )
     res = CheckResult.ok if est.ci_low >= 1 - delta else CheckResult.fail
-    return res(f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
-               scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X", estimate=est,
-               details={"worst_relative_error": worst, "k": k})
+    return res(
+        f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
+        scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X",
+        estimate=est,
+        details={"worst_relative_error": worst, "k": k},
+    )
 
 
-@proj.empirical("inner-products-sign", description="sign_jl (±1/√k, Achlioptas) at the same k keeps all inner products")
+@proj.empirical(
+    "inner-products-sign", description="sign_jl (±1/√k, Achlioptas) at the same k keeps all inner products"
+)
 @serial_blas
 def check_inner_products_sign(ctx):
     eps, delta, f, d = 0.5, 0.1, 10, 500
-    est, worst, k = _jl_trials(ctx, "lem:jl-projection:sign", lambda k, d, r: jl.sign_jl(k, d, r),
-                               eps, delta, f, d, True)
+    est, worst, k = _jl_trials(
+        ctx, "lem:jl-projection:sign", lambda k, d, r: jl.sign_jl(k, d, r), eps, delta, f, d, True
+    )
     res = CheckResult.ok if est.ci_low >= 1 - delta else CheckResult.fail
-    return res(f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
-               scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X (incl. e_1, 1/√d, sparse)",
-               estimate=est, details={"worst_relative_error": worst, "k": k})
+    return res(
+        f"all inner products within ε‖x‖‖y‖ at k = {k}: {est}; worst {worst:.3f}",
+        scope=f"ε = {eps}, δ = {delta}, f = {f}, d = {d}, fixed X (incl. e_1, 1/√d, sparse)",
+        estimate=est,
+        details={"worst_relative_error": worst, "k": k},
+    )
 
 
 # ------------------------------------------------------------------ lem:near-orthogonal
@@ -190,14 +225,22 @@ near = REGISTRY.claim(
         "(spherical cap), hence the same d."
     ),
     sympy_statement=sp.Le(_n**2 * sp.exp(-_d * _eps**2 / 2), _delta),
-    hypotheses=("n ≥ 1, 0 < ε < 1, 0 < δ < 1", "d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)"),
-    explicit_constants={"d = Ω(log n)": "d = ⌈2 ln(n²/δ)/ε²⌉ = ⌈(4 ln n + 2 ln(1/δ))/ε²⌉",
-                        "per-pair tail": "2 exp(−dε²/2) (Hoeffding with ranges [−1, 1])"},
+    hypotheses=(
+        "n ≥ 1, 0 < ε < 1, 0 < δ < 1",
+        "d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
+    ),
+    explicit_constants={
+        "d = Ω(log n)": "d = ⌈2 ln(n²/δ)/ε²⌉ = ⌈(4 ln n + 2 ln(1/δ))/ε²⌉",
+        "per-pair tail": "2 exp(−dε²/2) (Hoeffding with ranges [−1, 1])",
+    },
     depends_on=(),
 )
 
 
-@near.empirical("exact-pair-tails", description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)")
+@near.empirical(
+    "exact-pair-tails",
+    description="exact per-pair tails (binomial for ±1/√d, Beta for the sphere) ≤ 2exp(−dε²/2)",
+)
 @serial_blas
 def check_exact_pair_tails(ctx):
     dmax = 1000 if ctx.profile == "full" else 400
@@ -211,12 +254,23 @@ def check_exact_pair_tails(ctx):
     a = (D - 1) / 2
     sph = np.log(2.0) + stats.beta.logsf((1 + E) / 2, a, a)
     holds = np.concatenate([(rad <= log_bound).ravel(), (sph <= log_bound).ravel()])
-    est = rate(int(holds.sum()), holds.size, {"d": f"2..{dmax - 1}", "eps": "50 points in [0.01, 0.99]",
-                                              "kinds": ["rademacher", "sphere"]}, ctx.seed)
-    worst = {"rademacher": float(np.exp((rad - log_bound).max())), "sphere": float(np.exp((sph - log_bound).max()))}
+    est = rate(
+        int(holds.sum()),
+        holds.size,
+        {"d": f"2..{dmax - 1}", "eps": "50 points in [0.01, 0.99]", "kinds": ["rademacher", "sphere"]},
+        ctx.seed,
+    )
+    worst = {
+        "rademacher": float(np.exp((rad - log_bound).max())),
+        "sphere": float(np.exp((sph - log_bound).max())),
+    }
     res = CheckResult.ok if holds.all() else CheckResult.fail
-    return res(f"exact pair tails ≤ 2exp(−dε²/2) at {est}; worst ratios {worst}",
-               scope=f"deterministic grid d < {dmax}, 0.01 ≤ ε ≤ 0.99", estimate=est, details={"worst_ratio": worst})
+    return res(
+        f"exact pair tails ≤ 2exp(−dε²/2) at {est}; worst ratios {worst}",
+        scope=f"deterministic grid d < {dmax}, 0.01 ≤ ε ≤ 0.99",
+        estimate=est,
+        details={"worst_ratio": worst},
+    )
 
 
 def _near_rate(ctx, kind):
@@ -224,18 +278,30 @@ def _near_rate(ctx, kind):
     d = jl.near_orthogonal_dimension(n, eps, delta)
     rng = ctx.rng("lem:near-orthogonal", kind)
     trials = 2000 if ctx.profile == "full" else 400
-    worst = np.array([jl.max_abs_inner(jl.near_orthogonal_keys(n, d, rng, kind=kind)) for _t in range(trials)])
+    worst = np.array(
+        [jl.max_abs_inner(jl.near_orthogonal_keys(n, d, rng, kind=kind)) for _t in range(trials)]
+    )
     ok = int((worst <= eps).sum())
-    est = rate(ok, trials, {"n": n, "eps": eps, "delta": delta, "d": d, "kind": kind,
-                            "target": f"ci_low ≥ 1 − δ = {1 - delta}"}, ctx.seed)
+    est = rate(
+        ok,
+        trials,
+        {"n": n, "eps": eps, "delta": delta, "d": d, "kind": kind, "target": f"ci_low ≥ 1 − δ = {1 - delta}"},
+        ctx.seed,
+    )
     formula = int(sp.ceiling(_D_NO.subs({_n: n, _eps: sp.Rational(1, 2), _delta: sp.Rational(1, 10)})))
     res = CheckResult.ok if est.ci_low >= 1 - delta and formula == d else CheckResult.fail
-    return res(f"max |⟨u_i,u_j⟩| ≤ {eps} at d = {d} (formula: {formula}): {est} (target ci_low ≥ {1 - delta}); "
-               f"median max {float(np.median(worst)):.3f}", scope=f"n = {n}, ε = {eps}, δ = {delta}, {kind} rows",
-               estimate=est, details={"d": d, "d_formula": formula, "largest_max_inner": float(worst.max())})
+    return res(
+        f"max |⟨u_i,u_j⟩| ≤ {eps} at d = {d} (formula: {formula}): {est} (target ci_low ≥ {1 - delta}); "
+        f"median max {float(np.median(worst)):.3f}",
+        scope=f"n = {n}, ε = {eps}, δ = {delta}, {kind} rows",
+        estimate=est,
+        details={"d": d, "d_formula": formula, "largest_max_inner": float(worst.max())},
+    )
 
 
-@near.empirical("rate-rademacher", description="±1/√d keys at d = near_orthogonal_dimension: CP lower bound ≥ 1 − δ")
+@near.empirical(
+    "rate-rademacher", description="±1/√d keys at d = near_orthogonal_dimension: CP lower bound ≥ 1 − δ"
+)
 @serial_blas
 def check_rate_rademacher(ctx):
     return _near_rate(ctx, "rademacher")
@@ -269,12 +335,21 @@ def _jl_log_bound(k: int, eps: float) -> float:
     return math.log(2.0) - k * (eps**2 / 2 - eps**3 / 3) / 2
 
 
-@REGISTRY.explorer("lem:jl-gaussian", "exact-chi2-tail", weight=3, region="inside",
-                   space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 5000), "eps": finite_floats(st, 1e-3, 0.999)}),
-                   ranges="k = 1..5000, ε ∈ [0.001, 0.999], exact χ² tails (scipy)",
-                   score=lambda ex: _chi2_log_tail(ex["k"], ex["eps"]) - _jl_log_bound(ex["k"], ex["eps"]),
-                   score_label="log(exact tail) − log(2exp(−k(ε²/2 − ε³/3)/2)) (≤ 0 by the lemma)",
-                   snippet=lambda ex: "from scipy.stats import chi2\nprint(chi2.sf(k * (1 + eps), k) + chi2.cdf(k * (1 - eps), k))")
+@REGISTRY.explorer(
+    "lem:jl-gaussian",
+    "exact-chi2-tail",
+    weight=3,
+    region="inside",
+    space=lambda st: st.fixed_dictionaries(
+        {"k": st.integers(1, 5000), "eps": finite_floats(st, 1e-3, 0.999)}
+    ),
+    ranges="k = 1..5000, ε ∈ [0.001, 0.999], exact χ² tails (scipy)",
+    score=lambda ex: _chi2_log_tail(ex["k"], ex["eps"]) - _jl_log_bound(ex["k"], ex["eps"]),
+    score_label="log(exact tail) − log(2exp(−k(ε²/2 − ε³/3)/2)) (≤ 0 by the lemma)",
+    snippet=lambda ex: (
+        "from scipy.stats import chi2\nprint(chi2.sf(k * (1 + eps), k) + chi2.cdf(k * (1 - eps), k))"
+    ),
+)
 def explore_exact_chi2_tail(ex):
     """P(|‖Sx‖² − ‖x‖²| > ε‖x‖²) = P(|χ²_k/k − 1| > ε) ≤ 2exp(−k(ε²/2 − ε³/3)/2)."""
     k, eps = ex["k"], ex["eps"]
@@ -284,11 +359,18 @@ def explore_exact_chi2_tail(ex):
     return None
 
 
-@REGISTRY.explorer("lem:jl-gaussian", "engine-entry-variance", region="inside",
-                   space=lambda st: st.fixed_dictionaries({"k": st.integers(1, 400), "d": st.integers(1, 60),
-                                                           "seed": seeds(st)}),
-                   ranges="k = 1..400, d = 1..60, seeded gaussian_jl; two-sided χ² test at level 1e-6 per example",
-                   snippet=lambda ex: "S = tk.gaussian_jl(k, d, np.random.default_rng(seed)); print(k * (S**2).sum(), k * d)")
+@REGISTRY.explorer(
+    "lem:jl-gaussian",
+    "engine-entry-variance",
+    region="inside",
+    space=lambda st: st.fixed_dictionaries(
+        {"k": st.integers(1, 400), "d": st.integers(1, 60), "seed": seeds(st)}
+    ),
+    ranges="k = 1..400, d = 1..60, seeded gaussian_jl; two-sided χ² test at level 1e-6 per example",
+    snippet=lambda ex: (
+        "S = tk.gaussian_jl(k, d, np.random.default_rng(seed)); print(k * (S**2).sum(), k * d)"
+    ),
+)
 def explore_engine_entry_variance(ex):
     """gaussian_jl has N(0, 1/k) entries: k‖S‖_F² ~ χ²_{kd} lies in its central 1 − 1e-6 interval.
 
@@ -319,28 +401,48 @@ def _space_jl_below(st):
     return s()
 
 
-@REGISTRY.explorer("lem:jl-gaussian", "below-jl-dimension", region="outside", space=_space_jl_below,
-                   hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)",
-                   ranges="f = 1, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ k < jl_dimension(ε, δ, 1)")
+@REGISTRY.explorer(
+    "lem:jl-gaussian",
+    "below-jl-dimension",
+    region="outside",
+    space=_space_jl_below,
+    hypothesis="k ≥ 2 ln(2f/δ)/(ε²/2 − ε³/3) (tensorkv_check.jl_dimension)",
+    ranges="f = 1, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ k < jl_dimension(ε, δ, 1)",
+)
 def explore_below_jl_dimension(ex):
     """Below the JL dimension, one fixed vector is still preserved with probability ≥ 1 − δ?"""
     tail = _chi2_tail(ex["k"], ex["eps"])
     if tail > ex["delta"]:
-        return (f"k = {ex['k']}, ε = {ex['eps']!r}: exact failure probability {tail:.4g} > δ = {ex['delta']!r} "
-                "for a single vector")
+        return (
+            f"k = {ex['k']}, ε = {ex['eps']!r}: exact failure probability {tail:.4g} > δ = {ex['delta']!r} "
+            "for a single vector"
+        )
     return None
 
 
 def _space_projection(st):
-    return st.fixed_dictionaries({
-        "f": st.integers(2, 4), "d": st.integers(2, 6), "eps": finite_floats(st, 0.3, 0.9), "delta": finite_floats(st, 0.05, 0.5),
-        "x_kind": st.sampled_from(("gaussian", "near-duplicate", "rank-deficient", "lattice", "aligned")),
-        "x_scale": st.sampled_from([1.0, 1e-50, 1e50]), "seed": seeds(st)})
+    return st.fixed_dictionaries(
+        {
+            "f": st.integers(2, 4),
+            "d": st.integers(2, 6),
+            "eps": finite_floats(st, 0.3, 0.9),
+            "delta": finite_floats(st, 0.05, 0.5),
+            "x_kind": st.sampled_from(("gaussian", "near-duplicate", "rank-deficient", "lattice", "aligned")),
+            "x_scale": st.sampled_from([1.0, 1e-50, 1e50]),
+            "seed": seeds(st),
+        }
+    )
 
 
-@REGISTRY.explorer("lem:jl-projection", "inner-products-given-norms", weight=2, region="inside", space=_space_projection,
-                   ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
-                          "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S")
+@REGISTRY.explorer(
+    "lem:jl-projection",
+    "inner-products-given-norms",
+    weight=2,
+    region="inside",
+    space=_space_projection,
+    ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
+    "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S",
+)
 def explore_inner_products_given_norms(ex):
     """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products are within ε‖x‖‖y‖."""
     from tensorkv_check.engine.jl import gaussian_jl, jl_dimension
@@ -353,8 +455,13 @@ def explore_inner_products_given_norms(ex):
     if not (norms > 0).all():
         return None
     Xh = X / norms[:, None]
-    vecs = np.concatenate([Xh, (Xh[:, None, :] + Xh[None, :, :]).reshape(-1, d),
-                           (Xh[:, None, :] - Xh[None, :, :]).reshape(-1, d)])
+    vecs = np.concatenate(
+        [
+            Xh,
+            (Xh[:, None, :] + Xh[None, :, :]).reshape(-1, d),
+            (Xh[:, None, :] - Xh[None, :, :]).reshape(-1, d),
+        ]
+    )
     vecs = vecs[np.einsum("ij,ij->i", vecs, vecs) > 0]
     SV = vecs @ S.T
     dist = np.abs(np.einsum("ij,ij->i", SV, SV) / np.einsum("ij,ij->i", vecs, vecs) - 1)
@@ -375,7 +482,7 @@ def _rademacher_log_tail(d: int, eps: float) -> float:
     from scipy.stats import binom
 
     lo = math.ceil(d * (1 - eps) / 2) - 1  # H ≤ lo  ⇔  d − 2H > εd
-    hi = math.floor(d * (1 + eps) / 2)     # H > hi  ⇔  2H − d > εd
+    hi = math.floor(d * (1 + eps) / 2)  # H > hi  ⇔  2H − d > εd
     up = float(binom.logsf(hi, d, 0.5))
     return float(np.logaddexp(binom.logcdf(lo, d, 0.5), up)) if lo >= 0 else up
 
@@ -384,11 +491,18 @@ def _rademacher_tail(d: int, eps: float) -> float:
     return math.exp(_rademacher_log_tail(d, eps))
 
 
-@REGISTRY.explorer("lem:near-orthogonal", "exact-pair-tail", weight=3, region="inside",
-                   space=lambda st: st.fixed_dictionaries({"d": st.integers(1, 3000), "eps": finite_floats(st, 1e-3, 0.999)}),
-                   ranges="d = 1..3000, ε ∈ [0.001, 0.999], exact binomial tails",
-                   score=lambda ex: _rademacher_log_tail(ex["d"], ex["eps"]) - (math.log(2) - ex["d"] * ex["eps"] ** 2 / 2),
-                   score_label="log(exact pair tail) − log(2exp(−dε²/2)) (≤ 0 by Hoeffding)")
+@REGISTRY.explorer(
+    "lem:near-orthogonal",
+    "exact-pair-tail",
+    weight=3,
+    region="inside",
+    space=lambda st: st.fixed_dictionaries(
+        {"d": st.integers(1, 3000), "eps": finite_floats(st, 1e-3, 0.999)}
+    ),
+    ranges="d = 1..3000, ε ∈ [0.001, 0.999], exact binomial tails",
+    score=lambda ex: _rademacher_log_tail(ex["d"], ex["eps"]) - (math.log(2) - ex["d"] * ex["eps"] ** 2 / 2),
+    score_label="log(exact pair tail) − log(2exp(−dε²/2)) (≤ 0 by Hoeffding)",
+)
 def explore_exact_pair_tail(ex):
     """Per pair of ±1/√d vectors: P(|⟨u, v⟩| > ε) ≤ 2exp(−dε²/2) (Hoeffding), exactly."""
     lt = _rademacher_log_tail(ex["d"], ex["eps"])
@@ -412,9 +526,14 @@ def _space_near_below(st):
     return s()
 
 
-@REGISTRY.explorer("lem:near-orthogonal", "below-dimension", region="outside", space=_space_near_below,
-                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
-                   ranges="n = 2..1000, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ d < near_orthogonal_dimension")
+@REGISTRY.explorer(
+    "lem:near-orthogonal",
+    "below-dimension",
+    region="outside",
+    space=_space_near_below,
+    hypothesis="d ≥ 2 ln(n²/δ)/ε² (tensorkv_check.near_orthogonal_dimension)",
+    ranges="n = 2..1000, ε ∈ [0.05, 0.95], δ ∈ [0.01, 0.5], 1 ≤ d < near_orthogonal_dimension",
+)
 def explore_below_dimension(ex):
     """Below the dimension, n ±1/√d keys are still ε-near-orthogonal w.p. ≥ 1 − δ?
 
@@ -422,6 +541,8 @@ def explore_below_dimension(ex):
     the conclusion for that (n, d, ε, δ) exactly."""
     tail = _rademacher_tail(ex["d"], ex["eps"])
     if tail > ex["delta"]:
-        return (f"d = {ex['d']}, ε = {ex['eps']!r}: one pair alone fails with probability {tail:.4g} > "
-                f"δ = {ex['delta']!r}")
+        return (
+            f"d = {ex['d']}, ε = {ex['eps']!r}: one pair alone fails with probability {tail:.4g} > "
+            f"δ = {ex['delta']!r}"
+        )
     return None

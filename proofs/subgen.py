@@ -28,10 +28,11 @@ import itertools
 import numpy as np
 import sympy as sp
 
+import tensorkv_check.subgen as sgc
 from proofs._common import rate, serial_blas
 from proofs._explore_common import ADV, KINDS, adversarial_matrix, finite_floats, memo_last, seeds
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
-import tensorkv_check.subgen as sgc
+
 # ------------------------------------------------------------------------------ thm:subgen
 REGISTRY.claim(
     "thm:subgen",
@@ -44,8 +45,10 @@ REGISTRY.claim(
         "‖z − Attn(q, K, V)‖ ≤ ε·‖softmax(Kq)‖·‖V‖_op, in memory and time O(d(m·t + s))."
     ),
     hypotheses=("keys (m, δ)-clusterable", "‖q‖ ≤ r"),
-    explicit_constants={"t": "O(ε⁻² e^{2δr} log n) (constant not given in the spec)",
-                        "s": "O(ε⁻² d) (constant not given in the spec)"},
+    explicit_constants={
+        "t": "O(ε⁻² e^{2δr} log n) (constant not given in the spec)",
+        "s": "O(ε⁻² d) (constant not given in the spec)",
+    },
     depends_on=("def:softmax",),
     caveats=(
         "The O(·) constants matter: with every hidden constant set to 1 (setting 'subgen-unit' of "
@@ -73,14 +76,21 @@ kc = REGISTRY.claim(
         "norms, being larger, also work); ℓ∞ in both places is not valid for an ℓ2 diameter, since "
         "‖u∘w‖₂ ≤ ‖u‖_∞‖w‖_∞ fails for d ≥ 2."
     ),
-    sympy_statement=sp.Eq(sp.Indexed("a", sp.Symbol("l")) * sp.Indexed("b", sp.Symbol("l"))
-                          - sp.Indexed("a'", sp.Symbol("l")) * sp.Indexed("b'", sp.Symbol("l")),
-                          (sp.Indexed("a", sp.Symbol("l")) - sp.Indexed("a'", sp.Symbol("l"))) * sp.Indexed("b", sp.Symbol("l"))
-                          + sp.Indexed("a'", sp.Symbol("l")) * (sp.Indexed("b", sp.Symbol("l")) - sp.Indexed("b'", sp.Symbol("l")))),
-    hypotheses=("K1 (m1, δ1)-clusterable, K2 (m2, δ2)-clusterable, diameters in ℓ2",
-                "max_j ‖K1_j‖_∞ ≤ R1, max_k ‖K2_k‖_∞ ≤ R2"),
-    explicit_constants={"δ": "δ1·R2 + R1·δ2 (per product cluster: δ1(c1)·R2(c2) + R1(c1)·δ2(c2))",
-                        "clusters": "m1·m2"},
+    sympy_statement=sp.Eq(
+        sp.Indexed("a", sp.Symbol("l")) * sp.Indexed("b", sp.Symbol("l"))
+        - sp.Indexed("a'", sp.Symbol("l")) * sp.Indexed("b'", sp.Symbol("l")),
+        (sp.Indexed("a", sp.Symbol("l")) - sp.Indexed("a'", sp.Symbol("l"))) * sp.Indexed("b", sp.Symbol("l"))
+        + sp.Indexed("a'", sp.Symbol("l"))
+        * (sp.Indexed("b", sp.Symbol("l")) - sp.Indexed("b'", sp.Symbol("l"))),
+    ),
+    hypotheses=(
+        "K1 (m1, δ1)-clusterable, K2 (m2, δ2)-clusterable, diameters in ℓ2",
+        "max_j ‖K1_j‖_∞ ≤ R1, max_k ‖K2_k‖_∞ ≤ R2",
+    ),
+    explicit_constants={
+        "δ": "δ1·R2 + R1·δ2 (per product cluster: δ1(c1)·R2(c2) + R1(c1)·δ2(c2))",
+        "clusters": "m1·m2",
+    },
     depends_on=("def:kron",),
 )
 
@@ -99,7 +109,10 @@ def _diameters(C: np.ndarray) -> np.ndarray:
     return np.sqrt((diff**2).sum(-1)).max(axis=(-1, -2))
 
 
-@kc.empirical("random-clusters", description="product clusters' ℓ2 diameters ≤ δ1(c1)R2(c2) + R1(c1)δ2(c2) on random clustered K1, K2")
+@kc.empirical(
+    "random-clusters",
+    description="product clusters' ℓ2 diameters ≤ δ1(c1)R2(c2) + R1(c1)δ2(c2) on random clustered K1, K2",
+)
 @serial_blas
 def check_random_clusters(ctx):
     rng = ctx.rng("lem:kron-clusterable", "random")
@@ -110,7 +123,7 @@ def check_random_clusters(ctx):
         d = int(rng.integers(1, 9))
         C1 = _clusters(rng, m1, s1 + 1, d, float(rng.uniform(0.01, 2.0)))
         C2 = _clusters(rng, m2, s2 + 1, d, float(rng.uniform(0.01, 2.0)))
-        D1, D2 = _diameters(C1), _diameters(C2)                  # (m1,), (m2,)
+        D1, D2 = _diameters(C1), _diameters(C2)  # (m1,), (m2,)
         R1, R2 = np.abs(C1).max(axis=(1, 2)), np.abs(C2).max(axis=(1, 2))
         # Product cluster (c1, c2): rows a∘b, a ∈ C1[c1], b ∈ C2[c2] (def:kron rows).
         prod = (C1[:, None, :, None, :] * C2[None, :, None, :, :]).reshape(m1, m2, -1, d)
@@ -119,15 +132,25 @@ def check_random_clusters(ctx):
         ratio = float((D / bound).max()) if bound.min() > 0 else 0.0
         worst = max(worst, ratio)
         ok += bool((D <= bound * (1 + 1e-12)).all())
-    est = rate(ok, trials, {"m1, m2": "1..4", "cluster size": "2..5", "d": "1..8",
-                            "delta1, delta2": "U(0.01, 2)"}, ctx.seed)
+    est = rate(
+        ok,
+        trials,
+        {"m1, m2": "1..4", "cluster size": "2..5", "d": "1..8", "delta1, delta2": "U(0.01, 2)"},
+        ctx.seed,
+    )
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"every product cluster within δ1R2 + R1δ2 in {est}; worst diameter/bound {worst:.3f}",
-               scope="random clustered inputs, per-cluster constants, d ≤ 8", estimate=est,
-               details={"worst_ratio": worst})
+    return res(
+        f"every product cluster within δ1R2 + R1δ2 in {est}; worst diameter/bound {worst:.3f}",
+        scope="random clustered inputs, per-cluster constants, d ≤ 8",
+        estimate=est,
+        details={"worst_ratio": worst},
+    )
 
 
-@kc.empirical("near-tight-family", description="a = R1, a' = R1 − δ1, b = R2, b' = R2 − δ2: diameter = δ1R2 + R1δ2 − δ1δ2")
+@kc.empirical(
+    "near-tight-family",
+    description="a = R1, a' = R1 − δ1, b = R2, b' = R2 − δ2: diameter = δ1R2 + R1δ2 − δ1δ2",
+)
 def check_near_tight_family(ctx):
     # The bound's constant cannot be improved: this family reaches ratio 1 − δ1δ2/(δ1R2 + R1δ2) → 1.
     rng = ctx.rng("lem:kron-clusterable", "tight")
@@ -148,8 +171,12 @@ def check_near_tight_family(ctx):
     est = rate(ok, len(cases), {"cases": len(cases)}, ctx.seed)
     res = CheckResult.ok if ok == len(cases) else CheckResult.fail
     best = max(r["ratio"] for r in rows)
-    return res(f"bound respected and attained up to δ1δ2 terms in {est}; best ratio {best:.6f}",
-               scope="an explicit family with one-dimensional spread, d ≤ 5", estimate=est, details={"rows": rows})
+    return res(
+        f"bound respected and attained up to δ1δ2 terms in {est}; best ratio {best:.6f}",
+        scope="an explicit family with one-dimensional spread, d ≤ 5",
+        estimate=est,
+        details={"rows": rows},
+    )
 
 
 # --------------------------------------------------------------------- alg:subgen4cache/2cache
@@ -165,9 +192,11 @@ sg4 = REGISTRY.claim(
     ),
     hypotheses=("K1, K2 clusterable (lem:kron-clusterable)",),
     depends_on=("thm:subgen", "lem:kron-clusterable", "def:four-cache"),
-    caveats=("At the sizes where exact tensor attention is affordable (n = 96 factor tokens) the derived t1, t2 "
-             "exceed the factor-cluster sizes: the partition function is then computed exactly and only the "
-             "pair value sampler is exercised by the error-bound checks.",),
+    caveats=(
+        "At the sizes where exact tensor attention is affordable (n = 96 factor tokens) the derived t1, t2 "
+        "exceed the factor-cluster sizes: the partition function is then computed exactly and only the "
+        "pair value sampler is exercised by the error-bound checks.",
+    ),
 )
 
 sg2 = REGISTRY.claim(
@@ -189,8 +218,11 @@ REGISTRY.claim(
         "s = O(ε⁻² d) pair samples meets thm:subgen's error bound w.h.p. while holding "
         "d(m1·t + m2·t + s) ≤ d(m1·m2·t + s) numbers (SubGen2Cache's count on the n² rows)."
     ),
-    hypotheses=("K1, K2 clusterable with factor diameters δ1, δ2 and sup-norms R1, R2", "‖scale·q‖ ≤ r",
-                "m1, m2 ≥ 2"),
+    hypotheses=(
+        "K1, K2 clusterable with factor diameters δ1, δ2 and sup-norms R1, R2",
+        "‖scale·q‖ ≤ r",
+        "m1, m2 ≥ 2",
+    ),
     depends_on=("lem:kron-clusterable", "thm:subgen", "alg:subgen4cache"),
 )
 
@@ -211,30 +243,46 @@ def _error_bound_check(ctx, claim_id: str, setting_name: str, trials: int, *, wi
     S = _setting(setting_name)
     seed = int(ctx.rng(claim_id, setting_name).integers(0, 2**31 - 1))
     res = sgc.error_bound_rate(S, trials=trials, seed=seed, confidence=0.99)
-    details = {"setting": S.to_dict(), "seed": seed, "trials": trials, "holds": res.holds,
-               "ratio_quantiles": res.ratio_quantiles, "worst": res.worst, "first_failure": res.first_failure,
-               "compressor": res.parameters["compressor"], "note": res.parameters.get("note"),
-               "reproduce": f"error_bound_rate({{s.name: s for s in default_settings()}}[{setting_name!r}], "
-                            f"trials={trials}, seed={seed})"}
+    details = {
+        "setting": S.to_dict(),
+        "seed": seed,
+        "trials": trials,
+        "holds": res.holds,
+        "ratio_quantiles": res.ratio_quantiles,
+        "worst": res.worst,
+        "first_failure": res.first_failure,
+        "compressor": res.parameters["compressor"],
+        "note": res.parameters.get("note"),
+        "reproduce": f"error_bound_rate({{s.name: s for s in default_settings()}}[{setting_name!r}], "
+        f"trials={trials}, seed={seed})",
+    }
     if with_unit:
         # Recorded, not judged: the spec's t, s are O(·); constants set to 1 carry no guarantee.
         U = _setting(setting_name.replace("-derived", "-unit"))
         useed = int(ctx.rng(claim_id, U.name).integers(0, 2**31 - 1))
         ures = sgc.error_bound_rate(U, trials=100, seed=useed, confidence=0.99)
         details["unit_constants_measured"] = {
-            "setting": U.name, "seed": useed, "violations": str(ures.estimate),
-            "compressor": ures.parameters["compressor"], "first_failure": ures.first_failure,
-            "judged": False, "why": "the spec states t, s = O(·); unit constants are not the claim"}
+            "setting": U.name,
+            "seed": useed,
+            "violations": str(ures.estimate),
+            "compressor": ures.parameters["compressor"],
+            "first_failure": ures.first_failure,
+            "judged": False,
+            "why": "the spec states t, s = O(·); unit constants are not the claim",
+        }
     verdict = CheckResult.ok if res.holds else CheckResult.fail
     return verdict(
         f"bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op violated in {res.estimate}; CP upper "
         f"{res.estimate.ci_high:.4f} {'<' if res.holds else '≥'} stated failure {res.failure_probability}; "
-        "error/bound quantiles "
-        + ", ".join(f"{k} {v:.3f}" for k, v in res.ratio_quantiles.items()),
-        scope=(f"setting {S.name}: n = {S.n}, d = {S.d}, m = {S.m}, δ = {S.delta}, centres at radius {S.radius}, "
-               f"‖q‖ = {S.r}, ε = {S.eps}, failure {S.failure_probability}, derived constants "
-               f"{res.parameters['compressor']}; {trials} independent trials, 99% Clopper–Pearson"),
-        estimate=res.estimate, details=details)
+        "error/bound quantiles " + ", ".join(f"{k} {v:.3f}" for k, v in res.ratio_quantiles.items()),
+        scope=(
+            f"setting {S.name}: n = {S.n}, d = {S.d}, m = {S.m}, δ = {S.delta}, centres at radius {S.radius}, "
+            f"‖q‖ = {S.r}, ε = {S.eps}, failure {S.failure_probability}, derived constants "
+            f"{res.parameters['compressor']}; {trials} independent trials, 99% Clopper–Pearson"
+        ),
+        estimate=res.estimate,
+        details=details,
+    )
 
 
 def _memory_check(model: str, ns: tuple[int, ...], note: str) -> CheckResult:
@@ -244,29 +292,40 @@ def _memory_check(model: str, ns: tuple[int, ...], note: str) -> CheckResult:
         f"{model}: message bytes {out['bytes']} for n = {list(ns)}, log–log slope {out['slope']:.4f} ≤ 0.1 "
         f"(clusters {out['clusters']})",
         scope=f"constant m (growth 'constant'), d = {out['d']}, t = {out['t']}, s = {out['s']}, "
-              f"δ = {out['delta']}; measured by {out['measured_by']}; {note}",
-        details={k: v for k, v in out.items()})
+        f"δ = {out['delta']}; measured by {out['measured_by']}; {note}",
+        details={k: v for k, v in out.items()},
+    )
 
 
-@REGISTRY["thm:subgen"].empirical("error-bound-derived", description="SubGen with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
+@REGISTRY["thm:subgen"].empirical(
+    "error-bound-derived",
+    description="SubGen with derived t, s: CP upper of the violation rate (300 trials) < 0.1",
+)
 @serial_blas
 def check_subgen_error_bound_derived(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", QUICK_TRIALS, with_unit=True)
 
 
-@REGISTRY["thm:subgen"].empirical("error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials")
+@REGISTRY["thm:subgen"].empirical(
+    "error-bound-derived-1000", slow=True, description="as error-bound-derived with 1,000 trials"
+)
 @serial_blas
 def check_subgen_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "thm:subgen", "subgen-derived", SLOW_TRIALS, with_unit=False)
 
 
-@REGISTRY["thm:subgen"].empirical("memory-constant-m", description="SubGen's message length vs n for constant m: log–log slope ≤ 0.1")
+@REGISTRY["thm:subgen"].empirical(
+    "memory-constant-m", description="SubGen's message length vs n for constant m: log–log slope ≤ 0.1"
+)
 @serial_blas
 def check_subgen_memory_constant_m(ctx):
     return _memory_check("subgen", (2048, 8192, 32768), "n ≫ m·t so every reservoir is full")
 
 
-@sg2.empirical("error-bound-derived", description="SubGen2Cache with derived t, s: CP upper of the violation rate (300 trials) < 0.1")
+@sg2.empirical(
+    "error-bound-derived",
+    description="SubGen2Cache with derived t, s: CP upper of the violation rate (300 trials) < 0.1",
+)
 @serial_blas
 def check_subgen2cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", QUICK_TRIALS, with_unit=True)
@@ -278,13 +337,19 @@ def check_subgen2cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen2cache", "subgen2cache-derived", SLOW_TRIALS, with_unit=False)
 
 
-@sg2.empirical("memory-constant-m", description="SubGen2Cache's message length vs n (n² product rows), constant m: slope ≤ 0.1")
+@sg2.empirical(
+    "memory-constant-m",
+    description="SubGen2Cache's message length vs n (n² product rows), constant m: slope ≤ 0.1",
+)
 @serial_blas
 def check_subgen2cache_memory_constant_m(ctx):
     return _memory_check("subgen2cache", (64, 128, 256), "n² product rows ≫ clusters·t")
 
 
-@sg4.empirical("error-bound-derived", description="SubGen4Cache with derived t1, t2, s: CP upper of the violation rate (300 trials) < 0.1")
+@sg4.empirical(
+    "error-bound-derived",
+    description="SubGen4Cache with derived t1, t2, s: CP upper of the violation rate (300 trials) < 0.1",
+)
 @serial_blas
 def check_subgen4cache_error_bound_derived(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", QUICK_TRIALS, with_unit=True)
@@ -296,13 +361,19 @@ def check_subgen4cache_error_bound_derived_1000(ctx):
     return _error_bound_check(ctx, "alg:subgen4cache", "subgen4cache-derived", SLOW_TRIALS, with_unit=False)
 
 
-@sg4.empirical("memory-constant-m", description="SubGen4Cache's message length vs n, constant m per factor: slope ≤ 0.1 once saturated")
+@sg4.empirical(
+    "memory-constant-m",
+    description="SubGen4Cache's message length vs n, constant m per factor: slope ≤ 0.1 once saturated",
+)
 @serial_blas
 def check_subgen4cache_memory_constant_m(ctx):
     # Below saturation (n ≲ 2048 here) the pair sampler's storage still fills towards its
     # 4·s·d worst case (slope 0.22 on 256..4096); the scaling claim is about large n.
-    return _memory_check("subgen4cache", (4096, 16384, 65536),
-                         "saturated regime; on n = 256..4096 the slope is ≈ 0.2 while the pair sampler fills up")
+    return _memory_check(
+        "subgen4cache",
+        (4096, 16384, 65536),
+        "saturated regime; on n = 256..4096 the slope is ≈ 0.2 while the pair sampler fills up",
+    )
 
 
 # ---------------------------------------------- lem:kron-clusterable through the geometry engine
@@ -332,10 +403,15 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
     return best
 
 
-@kc.empirical("engine-cluster-bracket", description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2", role="engine")
+@kc.empirical(
+    "engine-cluster-bracket",
+    description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2",
+    role="engine",
+)
 @serial_blas
 def check_engine_cluster_bracket(ctx):
     from tensorkv_check import geometry as geometry
+
     rng = ctx.rng("lem:kron-clusterable", "engine-bracket")
     trials = 1000 if ctx.profile == "full" else 200
     ok, first_bad, rows = 0, None, []
@@ -348,36 +424,59 @@ def check_engine_cluster_bracket(ctx):
         # The returned clusterings must be valid (diameter ≤ δ), independently verified.
         labels_ok = all(
             np.sqrt(((K[lab == c][:, None] - K[lab == c][None]) ** 2).sum(-1)).max() <= delta * (1 + 1e-12)
-            for lab in (b.labels, b.exact_labels) for c in np.unique(lab))
-        holds = b.lower <= truth <= b.upper and b.exact == truth and labels_ok \
+            for lab in (b.labels, b.exact_labels)
+            for c in np.unique(lab)
+        )
+        holds = (
+            b.lower <= truth <= b.upper
+            and b.exact == truth
+            and labels_ok
             and len(np.unique(b.exact_labels)) == truth
+        )
         ok += holds
         rows.append((n, b.lower, truth, b.upper))
         if not holds and first_bad is None:
-            first_bad = {"trial": t, "n": n, "d": d, "delta": delta, "K": K.tolist(), "lower": b.lower,
-                         "exact": b.exact, "upper": b.upper, "bruteforce": truth, "labels_ok": labels_ok}
+            first_bad = {
+                "trial": t,
+                "n": n,
+                "d": d,
+                "delta": delta,
+                "K": K.tolist(),
+                "lower": b.lower,
+                "exact": b.exact,
+                "upper": b.upper,
+                "bruteforce": truth,
+                "labels_ok": labels_ok,
+            }
     # Product clusters measured by the engine: every diameter ≤ δ1·R2 + R1·δ2.
     kron = []
     for t in range(5 if ctx.profile == "quick" else 20):
         d = int(rng.integers(1, 5))
         C1 = _clusters(rng, int(rng.integers(1, 4)), 3, d, 0.3)
         C2 = _clusters(rng, int(rng.integers(1, 4)), 3, d, 0.4)
-        kb = geometry.kron_cluster_bracket(C1.reshape(-1, d), C2.reshape(-1, d), 0.3, 0.4, product_bracket=False)
+        kb = geometry.kron_cluster_bracket(
+            C1.reshape(-1, d), C2.reshape(-1, d), 0.3, 0.4, product_bracket=False
+        )
         kron.append({"d": d, "max_diameter": kb.max_diameter, "delta_bound": kb.delta_bound})
         ok_k = kb.max_diameter <= kb.delta_bound * (1 + 1e-12)
         ok += ok_k
         if not ok_k and first_bad is None:
             first_bad = {"kron_trial": t, **kron[-1]}
     total = trials + len(kron)
-    est = rate(ok, total, {"n": "3..8", "d": "1..3", "delta": "U(0.3, 2.5)", "kron instances": len(kron)}, ctx.seed)
+    est = rate(
+        ok, total, {"n": "3..8", "d": "1..3", "delta": "U(0.3, 2.5)", "kron instances": len(kron)}, ctx.seed
+    )
     res = CheckResult.ok if ok == total else CheckResult.fail
     tight = sum(1 for _, lo, ex, up in rows if lo == ex == up)
-    return res(f"cluster_bracket's lower ≤ brute-force minimum ≤ upper and exact = brute force in {est} "
-               f"({tight}/{trials} with lower = upper); engine product-cluster diameters ≤ δ1R2 + R1δ2 "
-               f"(worst ratio {max(k['max_diameter'] / k['delta_bound'] for k in kron):.3f})",
-               scope="random Gaussian keys, n ≤ 8 (all set partitions enumerated), d ≤ 3; kron_cluster_bracket on "
-                     "clustered factors (δ1 = 0.3, δ2 = 0.4), d ≤ 4",
-               estimate=est, details={"first_failure": first_bad, "kron": kron})
+    return res(
+        f"cluster_bracket's lower ≤ brute-force minimum ≤ upper and exact = brute force in {est} "
+        f"({tight}/{trials} with lower = upper); engine product-cluster diameters ≤ δ1R2 + R1δ2 "
+        f"(worst ratio {max(k['max_diameter'] / k['delta_bound'] for k in kron):.3f})",
+        scope="random Gaussian keys, n ≤ 8 (all set partitions enumerated), d ≤ 3; kron_cluster_bracket on "
+        "clustered factors (δ1 = 0.3, δ2 = 0.4), d ≤ 4",
+        estimate=est,
+        details={"first_failure": first_bad, "kron": kron},
+    )
 
 
 # ====================================================================== explorers
@@ -398,22 +497,34 @@ def _space_kron_clusters(st):
             K1 = np.array([r1 * sign, r1 * (1 - g1) * sign])
             K2 = np.array([r2 * sign, r2 * (1 - g2) * sign])
         elif kind in ("lattice-entries", "float-entries"):
-            e = st.sampled_from([-1.0, 0.0, 1.0]) if kind == "lattice-entries" else finite_floats(st, -1.0, 1.0)
+            e = (
+                st.sampled_from([-1.0, 0.0, 1.0])
+                if kind == "lattice-entries"
+                else finite_floats(st, -1.0, 1.0)
+            )
             K1 = draw(st.lists(e, min_size=n1 * d, max_size=n1 * d))
             K2 = draw(st.lists(e, min_size=n2 * d, max_size=n2 * d))
             K1, K2 = np.array(K1).reshape(n1, d), np.array(K2).reshape(n2, d)
         else:
             sd = draw(seeds(st))
-            K1, K2 = adversarial_matrix(kind, n1, d, sd, huge=1e50), adversarial_matrix(kind, n2, d, sd + 1, huge=1e50)
-        return {"K1": K1, "K2": K2, "t1": draw(finite_floats(st, 0.05, 1.0)), "t2": draw(finite_floats(st, 0.05, 1.0))}
+            K1, K2 = (
+                adversarial_matrix(kind, n1, d, sd, huge=1e50),
+                adversarial_matrix(kind, n2, d, sd + 1, huge=1e50),
+            )
+        return {
+            "K1": K1,
+            "K2": K2,
+            "t1": draw(finite_floats(st, 0.05, 1.0)),
+            "t2": draw(finite_floats(st, 0.05, 1.0)),
+        }
 
     return s()
 
 
 @memo_last
 def _kron_bracket(ex):
-    from tensorkv_check.geometry import kron_cluster_bracket
     from tensorkv_check.engine import diameter as _diameter
+    from tensorkv_check.geometry import kron_cluster_bracket
 
     K1, K2 = np.asarray(ex["K1"], float), np.asarray(ex["K2"], float)
     d1 = max(ex["t1"] * _diameter(K1), 1e-300)
@@ -426,21 +537,31 @@ def _kron_score(ex):
     return kb.max_diameter / kb.delta_bound if kb.delta_bound > 0 else 0.0
 
 
-@REGISTRY.explorer("lem:kron-clusterable", "product-diameter-bound", region="inside", space=_space_kron_clusters,
-                   weight=2,
-                   ranges=f"n1, n2 ≤ 6, d ≤ 4, entries from {{−1, 0, 1}}, [−1, 1], pairs of rows at and just inside "
-                          f"the sup-norm bound, or {ADV} (up to 1e50); "
-                          "δ_i = fraction 0.05..1 of each factor's diameter, exact factor clusterings",
-                   score=_kron_score, score_label="max product-cluster diameter / (δ1·R2 + R1·δ2)",
-                   extra=lambda budget, seed: _kron_extra(budget, seed),
-                   snippet=lambda ex: "kb = tk.kron_cluster_bracket(K1, K2, delta1, delta2, exact=True)  # δ_i = t_i·diam(K_i)")
+@REGISTRY.explorer(
+    "lem:kron-clusterable",
+    "product-diameter-bound",
+    region="inside",
+    space=_space_kron_clusters,
+    weight=2,
+    ranges=f"n1, n2 ≤ 6, d ≤ 4, entries from {{−1, 0, 1}}, [−1, 1], pairs of rows at and just inside "
+    f"the sup-norm bound, or {ADV} (up to 1e50); "
+    "δ_i = fraction 0.05..1 of each factor's diameter, exact factor clusterings",
+    score=_kron_score,
+    score_label="max product-cluster diameter / (δ1·R2 + R1·δ2)",
+    extra=lambda budget, seed: _kron_extra(budget, seed),
+    snippet=lambda ex: (
+        "kb = tk.kron_cluster_bracket(K1, K2, delta1, delta2, exact=True)  # δ_i = t_i·diam(K_i)"
+    ),
+)
 def explore_product_diameter_bound(ex):
     """Every product cluster of K1⊘K2 has ℓ2 diameter ≤ diam(C1)‖C2‖_∞ + ‖C1‖_∞diam(C2) ≤ δ1R2 + R1δ2."""
     kb = _kron_bracket(ex)
     slack = 1e-12 * kb.delta_bound + 1e-300
     if kb.worst_ratio > 1 + 1e-12 or kb.max_diameter > kb.delta_bound + slack:
-        return (f"product-cluster diameter {kb.max_diameter:.6g} exceeds its bound (worst ratio {kb.worst_ratio:.6g}, "
-                f"δ1R2 + R1δ2 = {kb.delta_bound:.6g})")
+        return (
+            f"product-cluster diameter {kb.max_diameter:.6g} exceeds its bound (worst ratio {kb.worst_ratio:.6g}, "
+            f"δ1R2 + R1δ2 = {kb.delta_bound:.6g})"
+        )
     return None
 
 
@@ -448,19 +569,34 @@ def _kron_extra(budget: int, seed: int) -> dict:
     from tensorkv_check.geometry import kron_tightness_search
 
     r = kron_tightness_search(alpha=0.5, max_examples=max(5, budget), seed=seed, n_max=4, d_max=3)
-    return {"cluster_count_search": {k: v for k, v in r.to_dict().items()},
-            "summary": (f"kron_tightness_search ({r.examples} examples): at half the lemma's δ the product needed "
-                        f"{r.needed} clusters vs m1·m2 = {r.m1 * r.m2} (ratio {r.ratio:.3g}); "
-                        f"largest diameter/per-pair bound {r.max_worst_ratio:.6g}")}
+    return {
+        "cluster_count_search": {k: v for k, v in r.to_dict().items()},
+        "summary": (
+            f"kron_tightness_search ({r.examples} examples): at half the lemma's δ the product needed "
+            f"{r.needed} clusters vs m1·m2 = {r.m1 * r.m2} (ratio {r.ratio:.3g}); "
+            f"largest diameter/per-pair bound {r.max_worst_ratio:.6g}"
+        ),
+    }
 
 
-@REGISTRY.explorer("lem:kron-clusterable", "linf-diameters", region="outside",
-                   space=lambda st: st.fixed_dictionaries({
-                       "K1": st.builds(lambda n, d, e: np.array(e[: n * d]).reshape(n, d), st.integers(2, 4),
-                                       st.integers(1, 3), st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=12, max_size=12)),
-                       "b": st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=3, max_size=3)}),
-                   hypothesis="K1, K2 (m, δ)-clusterable with diameters in ℓ2 (here measured in ℓ∞)",
-                   ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each")
+@REGISTRY.explorer(
+    "lem:kron-clusterable",
+    "linf-diameters",
+    region="outside",
+    space=lambda st: st.fixed_dictionaries(
+        {
+            "K1": st.builds(
+                lambda n, d, e: np.array(e[: n * d]).reshape(n, d),
+                st.integers(2, 4),
+                st.integers(1, 3),
+                st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=12, max_size=12),
+            ),
+            "b": st.lists(st.sampled_from([-1.0, 0.0, 1.0]), min_size=3, max_size=3),
+        }
+    ),
+    hypothesis="K1, K2 (m, δ)-clusterable with diameters in ℓ2 (here measured in ℓ∞)",
+    ranges="K1 with 2..4 rows in d ≤ 3, entries {−1, 0, 1}; K2 a single row; one cluster each",
+)
 def explore_linf_diameters(ex):
     """With ℓ∞ factor diameters the product's ℓ2 diameter is still ≤ δ1∞·R2 + R1·δ2∞?"""
     from tensorkv_check.engine import diameter as _diameter
@@ -477,11 +613,20 @@ def explore_linf_diameters(ex):
 
 
 def _space_subgen(st, model, n_lo, n_hi, violate):
-    return st.fixed_dictionaries({
-        "model": st.just(model), "n": st.integers(n_lo, n_hi), "d": st.integers(2, 4), "m": st.integers(1, 4),
-        "delta": finite_floats(st, 0.02, 0.2), "radius": finite_floats(st, 0.5, 2.0), "r": finite_floats(st, 0.5, 2.0),
-        "query_kind": st.sampled_from(("towards", "uniform")),
-        "eta": finite_floats(st, 0.01, 1.0) if violate else st.just(0.0), "seed": st.integers(0, 2**20)})
+    return st.fixed_dictionaries(
+        {
+            "model": st.just(model),
+            "n": st.integers(n_lo, n_hi),
+            "d": st.integers(2, 4),
+            "m": st.integers(1, 4),
+            "delta": finite_floats(st, 0.02, 0.2),
+            "radius": finite_floats(st, 0.5, 2.0),
+            "r": finite_floats(st, 0.5, 2.0),
+            "query_kind": st.sampled_from(("towards", "uniform")),
+            "eta": finite_floats(st, 0.01, 1.0) if violate else st.just(0.0),
+            "seed": st.integers(0, 2**20),
+        }
+    )
 
 
 @memo_last
@@ -490,10 +635,36 @@ def _subgen_rate(ex):
     from tensorkv_check.subgen import BoundSetting, error_bound_rate
     from tensorkv_check.subgen import build_compressor as _build
 
-    data = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"] * (1 + ex["eta"]),
-                        ex["radius"], ex["r"], 0.5, 0.1, "derived", 1.0, ex["query_kind"])
-    algo = BoundSetting("explore", ex["model"], ex["n"], ex["d"], ex["m"], ex["delta"], ex["radius"], ex["r"],
-                        0.5, 0.1, "derived", 1.0, ex["query_kind"])
+    data = BoundSetting(
+        "explore",
+        ex["model"],
+        ex["n"],
+        ex["d"],
+        ex["m"],
+        ex["delta"] * (1 + ex["eta"]),
+        ex["radius"],
+        ex["r"],
+        0.5,
+        0.1,
+        "derived",
+        1.0,
+        ex["query_kind"],
+    )
+    algo = BoundSetting(
+        "explore",
+        ex["model"],
+        ex["n"],
+        ex["d"],
+        ex["m"],
+        ex["delta"],
+        ex["radius"],
+        ex["r"],
+        0.5,
+        0.1,
+        "derived",
+        1.0,
+        ex["query_kind"],
+    )
     return error_bound_rate(data, trials=30, seed=ex["seed"], factory=lambda _s, ss: _build(algo, ss))
 
 
@@ -502,8 +673,10 @@ def explore_subgen_error_bound(ex):
     res = _subgen_rate(ex)
     if res.refuted:
         e = res.estimate
-        return (f"{ex['model']}: the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op failed in {e.successes}/{e.trials} trials, "
-                f"99% CI [{e.ci_low:.3f}, {e.ci_high:.3f}] above the stated 0.1 (worst ratio {res.worst['ratio']:.3g})")
+        return (
+            f"{ex['model']}: the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op failed in {e.successes}/{e.trials} trials, "
+            f"99% CI [{e.ci_low:.3f}, {e.ci_high:.3f}] above the stated 0.1 (worst ratio {res.worst['ratio']:.3g})"
+        )
     return None
 
 
@@ -511,31 +684,58 @@ def _subgen_score(ex):
     return float(_subgen_rate(ex).ratio_quantiles["q100"])
 
 
-_SG_RANGES = ("d = 2..4, m ≤ 4 groups, δ ∈ [0.02, 0.2], centre radius and ‖q‖ in [0.5, 2], ε = 1/2, stated "
-              "failure 0.1, derived t and s, 30 seeded trials per example (refuted only if the 99% CI lies above 0.1)")
+_SG_RANGES = (
+    "d = 2..4, m ≤ 4 groups, δ ∈ [0.02, 0.2], centre radius and ‖q‖ in [0.5, 2], ε = 1/2, stated "
+    "failure 0.1, derived t and s, 30 seeded trials per example (refuted only if the 99% CI lies above 0.1)"
+)
 
-for _model, _lo, _hi, _cid in (("subgen", 128, 1024, "thm:subgen"), ("subgen2cache", 8, 24, "alg:subgen2cache"),
-                               ("subgen4cache", 8, 32, "alg:subgen4cache")):
-    REGISTRY.explorer(_cid, "error-bound-clusterable", region="inside", weight=0.5,
-                      space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, False),
-                      ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
-                      score=_subgen_score, score_label="worst error / bound over the trials",
-                      description=f"{_model} inside (m, δ)-clusterability: the violation rate is not above 0.1")(explore_subgen_error_bound)
-    REGISTRY.explorer(_cid, "error-bound-just-unclusterable", region="outside", weight=0.5,
-                      space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, True),
-                      hypothesis="keys (m, δ)-clusterable (here groups of diameter (1 + η)δ, η ∈ [0.01, 1], "
-                                 "while the compressor is built for δ)",
-                      ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
-                      score=_subgen_score, score_label="worst error / bound over the trials",
-                      description=f"{_model} with keys just violating (m, δ)-clusterability")(explore_subgen_error_bound)
+for _model, _lo, _hi, _cid in (
+    ("subgen", 128, 1024, "thm:subgen"),
+    ("subgen2cache", 8, 24, "alg:subgen2cache"),
+    ("subgen4cache", 8, 32, "alg:subgen4cache"),
+):
+    REGISTRY.explorer(
+        _cid,
+        "error-bound-clusterable",
+        region="inside",
+        weight=0.5,
+        space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, False),
+        ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
+        score=_subgen_score,
+        score_label="worst error / bound over the trials",
+        description=f"{_model} inside (m, δ)-clusterability: the violation rate is not above 0.1",
+    )(explore_subgen_error_bound)
+    REGISTRY.explorer(
+        _cid,
+        "error-bound-just-unclusterable",
+        region="outside",
+        weight=0.5,
+        space=lambda st, m=_model, lo=_lo, hi=_hi: _space_subgen(st, m, lo, hi, True),
+        hypothesis="keys (m, δ)-clusterable (here groups of diameter (1 + η)δ, η ∈ [0.01, 1], "
+        "while the compressor is built for δ)",
+        ranges=f"n = {_lo}..{_hi} tokens, " + _SG_RANGES,
+        score=_subgen_score,
+        score_label="worst error / bound over the trials",
+        description=f"{_model} with keys just violating (m, δ)-clusterability",
+    )(explore_subgen_error_bound)
 
 
-@REGISTRY.explorer("thm:subgen4cache", "factor-memory-below-product", region="inside",
-                   space=lambda st: st.fixed_dictionaries({"m1": st.integers(2, 10**4), "m2": st.integers(2, 10**4),
-                                                           "t": st.integers(0, 10**6), "s": st.integers(0, 10**6),
-                                                           "d": st.integers(1, 1024)}),
-                   ranges="m1, m2 = 2..10⁴ clusters, t = 0..10⁶ samples per cluster, s = 0..10⁶ pair samples, d = 1..1024",
-                   snippet=lambda ex: "print(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))")
+@REGISTRY.explorer(
+    "thm:subgen4cache",
+    "factor-memory-below-product",
+    region="inside",
+    space=lambda st: st.fixed_dictionaries(
+        {
+            "m1": st.integers(2, 10**4),
+            "m2": st.integers(2, 10**4),
+            "t": st.integers(0, 10**6),
+            "s": st.integers(0, 10**6),
+            "d": st.integers(1, 1024),
+        }
+    ),
+    ranges="m1, m2 = 2..10⁴ clusters, t = 0..10⁶ samples per cluster, s = 0..10⁶ pair samples, d = 1..1024",
+    snippet=lambda ex: "print(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))",
+)
 def explore_factor_memory_below_product(ex):
     """SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s) (exact integers)."""
     m1, m2, t, s, d = ex["m1"], ex["m2"], ex["t"], ex["s"], ex["d"]

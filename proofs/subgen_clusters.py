@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
+import tensorkv_check.subgen as sgc
 from proofs._common import rate, serial_blas
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
-import tensorkv_check.subgen as sgc
+
 #: (n, d, m1, m2, delta1, delta2, radius1, radius2) of the instances; each runs with several seeds.
 _SETTINGS = (
     (60, 4, 3, 4, 0.2, 0.3, 1.0, 1.0),
@@ -44,8 +45,9 @@ def _independent(data: dict, pairs: list[dict]) -> float:
 @REGISTRY["lem:kron-clusterable"].empirical(
     "compressor-own-clusters",
     description="SubGen4Cache's own factor clusters on clustered tensor streams: every product cluster's diameter "
-                "≤ diam(A)·R_B + R_A·diam(B), ≤ δ1'·R2 + R1·δ2' (measured factor diameters) and ≤ 2δ1·R2 + R1·2δ2 "
-                "(compressor radii); SubGen2Cache at the product radius opens ≤ m1·m2 clusters")
+    "≤ diam(A)·R_B + R_A·diam(B), ≤ δ1'·R2 + R1·δ2' (measured factor diameters) and ≤ 2δ1·R2 + R1·2δ2 "
+    "(compressor radii); SubGen2Cache at the product radius opens ≤ m1·m2 clusters",
+)
 @serial_blas
 def check_compressor_own_clusters(ctx):
     seeds = 10 if ctx.profile == "full" else 4
@@ -54,31 +56,55 @@ def check_compressor_own_clusters(ctx):
     for k, (n, d, m1, m2, dl1, dl2, r1, r2) in enumerate(_SETTINGS):
         for j in range(seeds):
             seed = int(ctx.rng("lem:kron-clusterable", "compressor-own", k, j).integers(0, 2**31 - 1))
-            out = sgc.kron_cluster_diameters(n, d, m1=m1, m2=m2, delta1=dl1, delta2=dl2, radius=r1,
-                                             radius2=r2, seed=seed, return_data=True)
+            out = sgc.kron_cluster_diameters(
+                n, d, m1=m1, m2=m2, delta1=dl1, delta2=dl2, radius=r1, radius2=r2, seed=seed, return_data=True
+            )
             pairs = out["pairs"]
             gap = _independent(out["data"], pairs)
             steps = {
                 "engine diameters = independent recomputation (rel. 1e-12)": gap <= 1e-12,
-                "replay = compressor's clustering (centres and sizes)": out["centres_match"] and out["sizes_match"],
+                "replay = compressor's clustering (centres and sizes)": out["centres_match"]
+                and out["sizes_match"],
                 "per-cluster bound": all(p["diameter"] <= p["bound_cluster"] * tol for p in pairs),
-                "global bound (measured factor diameters)": all(p["diameter"] <= p["bound_global"] * tol for p in pairs),
-                "a-priori bound (compressor radii)": all(p["diameter"] <= p["bound_apriori"] * tol for p in pairs),
+                "global bound (measured factor diameters)": all(
+                    p["diameter"] <= p["bound_global"] * tol for p in pairs
+                ),
+                "a-priori bound (compressor radii)": all(
+                    p["diameter"] <= p["bound_apriori"] * tol for p in pairs
+                ),
                 "SubGen2Cache clusters ≤ m1·m2": out["subgen2cache_clusters"] <= out["m1m2"],
             }
             failed = [s for s, v in steps.items() if not v]
             ok += not failed
-            rows.append({"setting": k, "seed": seed, "factor_clusters": out["factor_clusters"],
-                         "product_clusters": out["product_clusters"],
-                         "max_ratio_cluster": out["max_ratio_cluster"], "max_ratio_global": out["max_ratio_global"],
-                         "max_ratio_apriori": out["max_ratio_apriori"],
-                         "subgen2cache_clusters": out["subgen2cache_clusters"], "m1m2": out["m1m2"],
-                         "independent_gap": gap, "failed": failed})
+            rows.append(
+                {
+                    "setting": k,
+                    "seed": seed,
+                    "factor_clusters": out["factor_clusters"],
+                    "product_clusters": out["product_clusters"],
+                    "max_ratio_cluster": out["max_ratio_cluster"],
+                    "max_ratio_global": out["max_ratio_global"],
+                    "max_ratio_apriori": out["max_ratio_apriori"],
+                    "subgen2cache_clusters": out["subgen2cache_clusters"],
+                    "m1m2": out["m1m2"],
+                    "independent_gap": gap,
+                    "failed": failed,
+                }
+            )
             if failed and first_bad is None:
-                first_bad = {**rows[-1], "n": n, "d": d, "m1": m1, "m2": m2, "delta1": dl1, "delta2": dl2,
-                             "radius1": r1, "radius2": r2,
-                             "reproduce": f"kron_cluster_diameters({n}, {d}, m1={m1}, m2={m2}, delta1={dl1}, "
-                                          f"delta2={dl2}, radius={r1}, radius2={r2}, seed={seed})"}
+                first_bad = {
+                    **rows[-1],
+                    "n": n,
+                    "d": d,
+                    "m1": m1,
+                    "m2": m2,
+                    "delta1": dl1,
+                    "delta2": dl2,
+                    "radius1": r1,
+                    "radius2": r2,
+                    "reproduce": f"kron_cluster_diameters({n}, {d}, m1={m1}, m2={m2}, delta1={dl1}, "
+                    f"delta2={dl2}, radius={r1}, radius2={r2}, seed={seed})",
+                }
     total = len(rows)
     est = rate(ok, total, {"settings": [list(s) for s in _SETTINGS], "seeds_per_setting": seeds}, ctx.seed)
     worst = max(r["max_ratio_cluster"] for r in rows)
@@ -90,8 +116,10 @@ def check_compressor_own_clusters(ctx):
         f"worst diameter / per-cluster bound {worst:.3f}, / global bound {worst_g:.3f}"
         + ("" if first_bad is None else f"; FAILED: {first_bad}"),
         scope="clustered_tensor_stream inputs (n factor tokens, m1, m2 groups of diameter δ1, δ2 around centres at "
-              "radius r1, r2), SubGen4Cache with cluster radii δ1, δ2; its clustering replayed by "
-              "online_cluster_labels and verified against the compressor's centres and cluster sizes; diameters "
-              "by direct differences over every pair of a product cluster; "
-              f"settings (n, d, m1, m2, δ1, δ2, r1, r2) = {list(_SETTINGS)}",
-        estimate=est, details={"rows": rows, "first_failure": first_bad})
+        "radius r1, r2), SubGen4Cache with cluster radii δ1, δ2; its clustering replayed by "
+        "online_cluster_labels and verified against the compressor's centres and cluster sizes; diameters "
+        "by direct differences over every pair of a product cluster; "
+        f"settings (n, d, m1, m2, δ1, δ2, r1, r2) = {list(_SETTINGS)}",
+        estimate=est,
+        details={"rows": rows, "first_failure": first_bad},
+    )

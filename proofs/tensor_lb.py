@@ -34,7 +34,12 @@ import sympy as sp
 
 from proofs._common import rate, serial_blas, value_scale
 from proofs._explore_common import (
-    attention_tol, dimension_scan, finite_floats, reduction_below, reduction_inside, space_below,
+    attention_tol,
+    dimension_scan,
+    finite_floats,
+    reduction_below,
+    reduction_inside,
+    space_below,
     space_reduction,
 )
 from proofs.index_lb import harness_check, harness_seed, reduction_result, reduction_trials, run_reduction
@@ -58,11 +63,19 @@ four_lb = REGISTRY.claim(
         "appears n times with the same weight, and tensor attention equals standard attention on (K1, V1); "
         "thm:ho25-lb applies. Matching upper bound: the four caches are 4nd numbers."
     ),
-    sympy_statement=sp.Eq(sp.Sum(sp.exp(sp.Indexed("s", sp.Symbol("j"))) / (sp.Symbol("n") * sp.Symbol("Z")),
-                                 (sp.Symbol("k"), 1, sp.Symbol("n"))),
-                          sp.exp(sp.Indexed("s", sp.Symbol("j"))) / sp.Symbol("Z"), evaluate=False),
-    hypotheses=("n ≥ 2, 0 < ε < 1/2", "d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
-                "the algorithm's output is within 1/4 of tensor attention in every coordinate"),
+    sympy_statement=sp.Eq(
+        sp.Sum(
+            sp.exp(sp.Indexed("s", sp.Symbol("j"))) / (sp.Symbol("n") * sp.Symbol("Z")),
+            (sp.Symbol("k"), 1, sp.Symbol("n")),
+        ),
+        sp.exp(sp.Indexed("s", sp.Symbol("j"))) / sp.Symbol("Z"),
+        evaluate=False,
+    ),
+    hypotheses=(
+        "n ≥ 2, 0 < ε < 1/2",
+        "d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
+        "the algorithm's output is within 1/4 of tensor attention in every coordinate",
+    ),
     explicit_constants={
         "d = Ω(log n)": "d ≥ 2 ln(n²/δ)/ε² = (4 ln n + 2 ln(1/δ))/ε²",
         "Ω(nd) bits": "M ≥ (1 − h(p))·n·d; M ≥ n·d when Bob always succeeds (fixed good keys)",
@@ -72,7 +85,10 @@ four_lb = REGISTRY.claim(
 )
 
 
-@four_lb.empirical("reduction-four-cache", description="Index → FourCacheDecoder (K2 = V2 = 1) streamed token by token: all bits, CP lower ≥ 0.99")
+@four_lb.empirical(
+    "reduction-four-cache",
+    description="Index → FourCacheDecoder (K2 = V2 = 1) streamed token by token: all bits, CP lower ≥ 0.99",
+)
 @serial_blas
 def check_reduction_four_cache(ctx):
     # n = 16 in the quick profile: the decoder answers its n queries one by one, and 600
@@ -88,18 +104,30 @@ def check_reduction_four_cache(ctx):
         return dec.query, dec.scale
 
     res = run_reduction(ctx, "thm:four-cache-lb", n, d, build, reduction_trials(ctx, cheap=False))
-    return reduction_result(ctx, res, "four-cache model: tokens (k_i, 1, x_i, 1) into FourCacheDecoder",
-                            {"n": n, "d": d, "eps_target": eps_target, "delta": delta, "trials": res["trials"]})
+    return reduction_result(
+        ctx,
+        res,
+        "four-cache model: tokens (k_i, 1, x_i, 1) into FourCacheDecoder",
+        {"n": n, "d": d, "eps_target": eps_target, "delta": delta, "trials": res["trials"]},
+    )
 
 
-@four_lb.empirical("harness-four-cache", description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for each n")
+@four_lb.empirical(
+    "harness-four-cache",
+    description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for each n",
+)
 @serial_blas
 def check_harness_four_cache(ctx):
     ns = (16, 32, 64) if ctx.profile == "full" else (16, 32)
-    return harness_check(ctx, "thm:four-cache-lb", "four-cache", ns,
-                         queries=3000 if ctx.profile == "full" else 1000,
-                         scope_note="tensor tokens (k_i, 1_d, x_i, 1_d) into the exact four-cache decoder's real "
-                                    "decode step, message serialised; n distinct competing keys")
+    return harness_check(
+        ctx,
+        "thm:four-cache-lb",
+        "four-cache",
+        ns,
+        queries=3000 if ctx.profile == "full" else 1000,
+        scope_note="tensor tokens (k_i, 1_d, x_i, 1_d) into the exact four-cache decoder's real "
+        "decode step, message serialised; n distinct competing keys",
+    )
 
 
 # ----------------------------------------------------------------------- thm:two-cache-lb
@@ -112,9 +140,14 @@ two_lb = REGISTRY.claim(
         "is standard attention over the i² rows of (K̃, Ṽ); with those rows free, thm:ho25-lb with n² tokens "
         "gives Ω(n²d), and d = Ω(log n²) = Ω(log n)."
     ),
-    sympy_statement=sp.Eq(sp.log(sp.Symbol("n", positive=True) ** 2), 2 * sp.log(sp.Symbol("n", positive=True))),
-    hypotheses=("n ≥ 2, 0 < ε < 1/2", "free-rows model: the n² rows of K̃, Ṽ are arbitrary",
-                "d ≥ 2 ln(n⁴/δ)/ε² (lem:near-orthogonal with n² keys)"),
+    sympy_statement=sp.Eq(
+        sp.log(sp.Symbol("n", positive=True) ** 2), 2 * sp.log(sp.Symbol("n", positive=True))
+    ),
+    hypotheses=(
+        "n ≥ 2, 0 < ε < 1/2",
+        "free-rows model: the n² rows of K̃, Ṽ are arbitrary",
+        "d ≥ 2 ln(n⁴/δ)/ε² (lem:near-orthogonal with n² keys)",
+    ),
     explicit_constants={
         "d = Ω(log n)": "d ≥ 2 ln((n²)²/δ)/ε² = (8 ln n + 2 ln(1/δ))/ε² ≤ 2·(2 ln(n²/δ)/ε²) for δ ≤ 1",
         "Ω(n²d) bits": "M ≥ (1 − h(p))·n²·d; M ≥ n²·d when Bob always succeeds",
@@ -131,7 +164,10 @@ two_lb = REGISTRY.claim(
 )
 
 
-@two_lb.empirical("free-rows-reduction", description="Index → TwoCacheDecoder.append_rows with n² near-orthogonal rows: all bits, CP lower ≥ 0.99")
+@two_lb.empirical(
+    "free-rows-reduction",
+    description="Index → TwoCacheDecoder.append_rows with n² near-orthogonal rows: all bits, CP lower ≥ 0.99",
+)
 @serial_blas
 def check_free_rows_reduction(ctx):
     n, eps_target, delta = (12, 0.4, 0.01) if ctx.profile == "full" else (8, 0.4, 0.01)
@@ -141,16 +177,23 @@ def check_free_rows_reduction(ctx):
     def build(K, X):
         dec = caches.TwoCacheDecoder(K.shape[1])
         for r in range(0, K.shape[0], n):  # Alice streams the n² free rows, n per token
-            dec.append_rows(K[r:r + n], X[r:r + n])
+            dec.append_rows(K[r : r + n], X[r : r + n])
         return dec.query, dec.scale
 
     res = run_reduction(ctx, "thm:two-cache-lb", rows, d, build, reduction_trials(ctx))
-    return reduction_result(ctx, res, "free-rows model: n² arbitrary rows via TwoCacheDecoder.append_rows",
-                            {"n": n, "rows": rows, "d": d, "eps_target": eps_target, "delta": delta,
-                             "trials": res["trials"]})
+    return reduction_result(
+        ctx,
+        res,
+        "free-rows model: n² arbitrary rows via TwoCacheDecoder.append_rows",
+        {"n": n, "rows": rows, "d": d, "eps_target": eps_target, "delta": delta, "trials": res["trials"]},
+    )
 
 
-@two_lb.empirical("caveat-factor-keeping", description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly", role="limits")
+@two_lb.empirical(
+    "caveat-factor-keeping",
+    description="Kronecker model: a factor-keeping algorithm (4nd numbers) answers two-cache queries exactly",
+    role="limits",
+)
 @serial_blas
 def check_caveat_factor_keeping(ctx):
     # Demonstrates the caveat: passes when the factor-keeping algorithm matches the two-cache
@@ -168,32 +211,50 @@ def check_caveat_factor_keeping(ctx):
             keep.append(K1[i], K2[i], V1[i], V2[i])
         e = float(np.abs(keep.query(Q) - two.query(Q)).max()) / value_scale(V1, V2)
         worst = max(worst, e)
-        mem = (keep.memory_bytes == 4 * n * d * 8, two.memory_bytes == 2 * n * n * d * 8,
-               keep.memory_bytes < two.memory_bytes)
+        mem = (
+            keep.memory_bytes == 4 * n * d * 8,
+            two.memory_bytes == 2 * n * n * d * 8,
+            keep.memory_bytes < two.memory_bytes,
+        )
         if e <= RTOL and all(mem):
             ok += 1
         elif first_bad is None:
             first_bad = {"trial": t, "n": n, "d": d, "relative_error": e, "memory_ok": mem}
     est = rate(ok, trials, {"n": "3..12", "d": "1..8", "queries": 3}, ctx.seed)
     res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(f"factor keeping (4nd numbers) = two-cache (2n²d numbers) to {RTOL:g} in {est}; worst {worst:.1e}",
-               scope="Kronecker model: rows K1⊘K2, V1⊘V2 built token by token; n ≤ 12, d ≤ 8",
-               estimate=est, details={"worst_relative_error": worst, "first_failure": first_bad})
+    return res(
+        f"factor keeping (4nd numbers) = two-cache (2n²d numbers) to {RTOL:g} in {est}; worst {worst:.1e}",
+        scope="Kronecker model: rows K1⊘K2, V1⊘V2 built token by token; n ≤ 12, d ≤ 8",
+        estimate=est,
+        details={"worst_relative_error": worst, "first_failure": first_bad},
+    )
 
 
-@two_lb.empirical("harness-two-cache", description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP lower ≥ 0.99")
+@two_lb.empirical(
+    "harness-two-cache",
+    description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP lower ≥ 0.99",
+)
 @serial_blas
 def check_harness_two_cache(ctx):
     ns = (8, 12, 16, 24) if ctx.profile == "full" else (8, 12)
-    return harness_check(ctx, "thm:two-cache-lb", "two-cache", ns, rows_of=lambda n: n * n,
-                         queries=3000 if ctx.profile == "full" else 1000,
-                         scope_note="free-rows model: n² arbitrary rows (k̃_r, x_r), exact two-cache decoder, "
-                                    "n² competing keys")
+    return harness_check(
+        ctx,
+        "thm:two-cache-lb",
+        "two-cache",
+        ns,
+        rows_of=lambda n: n * n,
+        queries=3000 if ctx.profile == "full" else 1000,
+        scope_note="free-rows model: n² arbitrary rows (k̃_r, x_r), exact two-cache decoder, "
+        "n² competing keys",
+    )
 
 
-@two_lb.empirical("harness-caveat-structured-vs-truncating",
-                  description="Kronecker model: factor keeping decodes (CP low ≥ 0.99) with M = O(nd); free rows: a 2n-row "
-                              "truncating cache stays under Fano's success ceiling", role="limits")
+@two_lb.empirical(
+    "harness-caveat-structured-vs-truncating",
+    description="Kronecker model: factor keeping decodes (CP low ≥ 0.99) with M = O(nd); free rows: a 2n-row "
+    "truncating cache stays under Fano's success ceiling",
+    role="limits",
+)
 @serial_blas
 def check_harness_caveat_structured_vs_truncating(ctx):
     index = importlib.import_module("tensorkv_check.index")
@@ -202,14 +263,26 @@ def check_harness_caveat_structured_vs_truncating(ctx):
     eps_target, delta = 0.4, 0.01
     structured, free, bad = [], [], []
     # (1) "two-cache-structured": rows forced to K1⊘K2, V1⊘V2; factor keeping (4nd float64 numbers).
-    for n in ((8, 16, 32) if full else (8, 16)):
+    for n in (8, 16, 32) if full else (8, 16):
         d = jl.near_orthogonal_dimension(n * n, eps_target, delta)
         seed = harness_seed(ctx, "thm:two-cache-lb", "structured", str(n))
         r = index.run_index("factor-keeping", "two-cache-structured", n, d, queries=1000, seed=seed)
         header_bits = r.message_bits - 4 * n * d * 64
-        row = {"n": n, "d": d, "seed": seed, "N": r.N, "M_bits": r.message_bits, "M_over_nd": r.message_bits / (n * d),
-               "header_bits": header_bits, "successes": r.successes, "queries": r.queries, "ci_low": r.ci_low,
-               "guaranteed": r.guaranteed, "eps_measured": r.eps_measured, "C": r.C}
+        row = {
+            "n": n,
+            "d": d,
+            "seed": seed,
+            "N": r.N,
+            "M_bits": r.message_bits,
+            "M_over_nd": r.message_bits / (n * d),
+            "header_bits": header_bits,
+            "successes": r.successes,
+            "queries": r.queries,
+            "ci_low": r.ci_low,
+            "guaranteed": r.guaranteed,
+            "eps_measured": r.eps_measured,
+            "C": r.C,
+        }
         structured.append(row)
         if not (r.guaranteed and r.ci_low >= 0.99 and 0 <= header_bits <= 1024):
             bad.append({"part": "structured", **row})
@@ -217,41 +290,83 @@ def check_harness_caveat_structured_vs_truncating(ctx):
     #     Fano: no M-bit message gives average success above fano_success_ceiling(M, N).
     #     The ceiling is < 1 only once N = n²d > M ≈ 4nd·64, i.e. n > 256; smaller n are
     #     recorded as vacuous (ceiling 1) and checked against the predicted rate only.
-    cases = ((8, 1000, "all"), (16, 1000, "all"), (300, 300, "queried"), (400, 1000, "queried")) if full else \
-            ((8, 1000, "all"), (300, 200, "queried"))
+    cases = (
+        ((8, 1000, "all"), (16, 1000, "all"), (300, 300, "queried"), (400, 1000, "queried"))
+        if full
+        else ((8, 1000, "all"), (300, 200, "queried"))
+    )
     for n, queries, scope in cases:
         eps_n = eps_target if n < 100 else 0.45
         d = jl.near_orthogonal_dimension(n * n, eps_n, delta)
         seed = harness_seed(ctx, "thm:two-cache-lb", "truncating", str(n))
-        r = index.run_index(functools.partial(algs.TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d,
-                            queries=queries, seed=seed, eps_scope=scope)
+        r = index.run_index(
+            functools.partial(algs.TruncatingRowCache, budget_rows=2 * n),
+            "two-cache",
+            n,
+            d,
+            queries=queries,
+            seed=seed,
+            eps_scope=scope,
+        )
         ceiling = index.fano_success_ceiling(r.message_bits, r.N)
         kept = 2 * n / (n * n)
-        predicted = kept + (1 - kept) / 2          # kept rows decode; a dropped row is a coin flip
-        row = {"n": n, "d": d, "eps_target": eps_n, "seed": seed, "N": r.N, "M_bits": r.message_bits,
-               "fano_ceiling": ceiling, "vacuous": ceiling >= 1.0, "predicted_rate": predicted,
-               "successes": r.successes, "queries": r.queries, "ci_low": r.ci_low, "ci_high": r.ci_high,
-               "guaranteed": r.guaranteed}
+        predicted = kept + (1 - kept) / 2  # kept rows decode; a dropped row is a coin flip
+        row = {
+            "n": n,
+            "d": d,
+            "eps_target": eps_n,
+            "seed": seed,
+            "N": r.N,
+            "M_bits": r.message_bits,
+            "fano_ceiling": ceiling,
+            "vacuous": ceiling >= 1.0,
+            "predicted_rate": predicted,
+            "successes": r.successes,
+            "queries": r.queries,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "guaranteed": r.guaranteed,
+        }
         free.append(row)
         if r.ci_low > ceiling or not (r.ci_low <= predicted <= r.ci_high):
             bad.append({"part": "truncating", **row})
     succ = sum(r["successes"] for r in structured)
-    est = rate(succ, sum(r["queries"] for r in structured),
-               {"model": "two-cache-structured", "algorithm": "factor-keeping", "n": [r["n"] for r in structured],
-                "eps_target": eps_target, "delta": delta, "target": "ci_low ≥ 0.99 per n"}, ctx.seed)
+    est = rate(
+        succ,
+        sum(r["queries"] for r in structured),
+        {
+            "model": "two-cache-structured",
+            "algorithm": "factor-keeping",
+            "n": [r["n"] for r in structured],
+            "eps_target": eps_target,
+            "delta": delta,
+            "target": "ci_low ≥ 0.99 per n",
+        },
+        ctx.seed,
+    )
     nonvac = [r for r in free if not r["vacuous"]]
     verdict = CheckResult.ok if not bad and nonvac else CheckResult.fail
     return verdict(
         "factor keeping on Kronecker-structured rows: "
-        + ", ".join(f"n={r['n']}: {r['successes']}/{r['queries']} with M = {r['M_over_nd']:.1f}·nd bits" for r in structured)
+        + ", ".join(
+            f"n={r['n']}: {r['successes']}/{r['queries']} with M = {r['M_over_nd']:.1f}·nd bits"
+            for r in structured
+        )
         + "; truncating 2n-row cache on free rows: "
-        + ", ".join(f"n={r['n']}: CI [{r['ci_low']:.3f}, {r['ci_high']:.3f}] vs Fano ceiling {r['fano_ceiling']:.4f}"
-                    f"{' (vacuous, M ≥ N)' if r['vacuous'] else ''}, predicted {r['predicted_rate']:.3f}" for r in free)
+        + ", ".join(
+            f"n={r['n']}: CI [{r['ci_low']:.3f}, {r['ci_high']:.3f}] vs Fano ceiling {r['fano_ceiling']:.4f}"
+            f"{' (vacuous, M ≥ N)' if r['vacuous'] else ''}, predicted {r['predicted_rate']:.3f}"
+            for r in free
+        )
         + ("" if not bad else f"; FAILED: {bad[0]}"),
-        scope=("models 'two-cache-structured' (rows K1⊘K2, V1⊘V2; FactorKeepingTwoCache) and 'two-cache' (free rows; "
-               "TruncatingRowCache(budget_rows=2n)) of tensorkv_check.index; d = near_orthogonal_dimension(n², ε, δ=0.01), "
-               "ε = 0.4 (0.45 for n ≥ 300), C from the measured ε; the Fano ceiling is non-vacuous only for n > 256"),
-        estimate=est, details={"structured": structured, "truncating": free, "first_failure": bad[0] if bad else None})
+        scope=(
+            "models 'two-cache-structured' (rows K1⊘K2, V1⊘V2; FactorKeepingTwoCache) and 'two-cache' (free rows; "
+            "TruncatingRowCache(budget_rows=2n)) of tensorkv_check.index; d = near_orthogonal_dimension(n², ε, δ=0.01), "
+            "ε = 0.4 (0.45 for n ≥ 300), C from the measured ε; the Fano ceiling is non-vacuous only for n > 256"
+        ),
+        estimate=est,
+        details={"structured": structured, "truncating": free, "first_failure": bad[0] if bad else None},
+    )
 
 
 # ====================================================================== explorers
@@ -259,41 +374,65 @@ def check_harness_caveat_structured_vs_truncating(ctx):
 # shared helpers in proofs._explore_common).
 
 
-@REGISTRY.explorer("thm:four-cache-lb", "reduction-decodes", region="inside", weight=0.5,
-                   space=lambda st: space_reduction(st, 12),
-                   ranges="n = 2..12, ε ∈ [0.2, 0.45], δ ∈ [0.05, 0.5], d = ⌈2 ln(n²/δ)/ε²⌉, all key families, 64 queries")
+@REGISTRY.explorer(
+    "thm:four-cache-lb",
+    "reduction-decodes",
+    region="inside",
+    weight=0.5,
+    space=lambda st: space_reduction(st, 12),
+    ranges="n = 2..12, ε ∈ [0.2, 0.45], δ ∈ [0.05, 0.5], d = ⌈2 ln(n²/δ)/ε²⌉, all key families, 64 queries",
+)
 def explore_reduction_decodes(ex):
     """Four-cache reduction (K2 = V2 = 1): with the guaranteed margin Bob decodes every bit."""
     return reduction_inside(ex, "four-cache", lambda n: n)
 
 
-@REGISTRY.explorer("thm:four-cache-lb", "below-dimension-threshold", region="outside", weight=1.5,
-                   space=lambda st: space_below(st, 32),
-                   hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
-                   ranges="n = 2..32, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
-                   extra=lambda budget, seed: dimension_scan("four-cache", budget, seed))
+@REGISTRY.explorer(
+    "thm:four-cache-lb",
+    "below-dimension-threshold",
+    region="outside",
+    weight=1.5,
+    space=lambda st: space_below(st, 32),
+    hypothesis="d ≥ 2 ln(n²/δ)/ε² (lem:near-orthogonal)",
+    ranges="n = 2..32, 1 ≤ d < 64 ln n, Rademacher keys, C = ln(4(n−1))/(1 − 2·1/4), 64 queries",
+    extra=lambda budget, seed: dimension_scan("four-cache", budget, seed),
+)
 def explore_below_dimension_threshold(ex):
     """Four-cache reduction below the dimension threshold: Bob still decodes every bit?"""
     return reduction_below(ex, "four-cache")
 
 
-@REGISTRY.explorer("thm:two-cache-lb", "free-rows-fano", region="inside", weight=0.5,
-                   space=lambda st: st.fixed_dictionaries({
-                       "n": st.integers(2, 5), "eps": finite_floats(st, 0.3, 0.45), "delta": finite_floats(st, 0.05, 0.5),
-                       "budget_rows": st.one_of(st.none(), st.integers(1, 25)), "seed": st.integers(0, 2**20)}),
-                   ranges="free-rows model, n = 2..5 (n² rows), ε ∈ [0.3, 0.45], δ ∈ [0.05, 0.5], "
-                          "d = ⌈2 ln(n⁴/δ)/ε²⌉, exact decoder or TruncatingRowCache(budget 1..25 rows)")
+@REGISTRY.explorer(
+    "thm:two-cache-lb",
+    "free-rows-fano",
+    region="inside",
+    weight=0.5,
+    space=lambda st: st.fixed_dictionaries(
+        {
+            "n": st.integers(2, 5),
+            "eps": finite_floats(st, 0.3, 0.45),
+            "delta": finite_floats(st, 0.05, 0.5),
+            "budget_rows": st.one_of(st.none(), st.integers(1, 25)),
+            "seed": st.integers(0, 2**20),
+        }
+    ),
+    ranges="free-rows model, n = 2..5 (n² rows), ε ∈ [0.3, 0.45], δ ∈ [0.05, 0.5], "
+    "d = ⌈2 ln(n⁴/δ)/ε²⌉, exact decoder or TruncatingRowCache(budget 1..25 rows)",
+)
 def explore_free_rows_fano(ex):
     """Free rows: the message M respects (1 − h(p))·n²·d, and the exact decoder decodes every bit."""
     import functools
 
-    from tensorkv_check.index import HarnessError, run_index
-    from tensorkv_check.index import TruncatingRowCache
     from tensorkv_check.engine.jl import near_orthogonal_dimension
+    from tensorkv_check.index import HarnessError, TruncatingRowCache, run_index
 
     n = ex["n"]
     d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
-    alg = "exact" if ex["budget_rows"] is None else functools.partial(TruncatingRowCache, budget_rows=ex["budget_rows"])
+    alg = (
+        "exact"
+        if ex["budget_rows"] is None
+        else functools.partial(TruncatingRowCache, budget_rows=ex["budget_rows"])
+    )
     try:
         r = run_index(alg, "two-cache", n, d, queries=64, seed=ex["seed"])
     except HarnessError as exc:
@@ -303,35 +442,47 @@ def explore_free_rows_fano(ex):
             return None
         raise
     if ex["budget_rows"] is None and r.guaranteed and r.successes != r.queries:
-        return f"exact two-cache decoder failed {r.queries - r.successes} guaranteed queries (n = {n}, d = {d})"
+        return (
+            f"exact two-cache decoder failed {r.queries - r.successes} guaranteed queries (n = {n}, d = {d})"
+        )
     return None
 
 
 def _space_structured(st):
-    return st.fixed_dictionaries({
-        "n": st.integers(2, 512), "eps": st.just(0.49), "delta": st.just(0.9), "seed": st.integers(0, 2**20)})
+    return st.fixed_dictionaries(
+        {"n": st.integers(2, 512), "eps": st.just(0.49), "delta": st.just(0.9), "seed": st.integers(0, 2**20)}
+    )
 
 
 def _structured_snippet(ex):
-    return ("from tensorkv_check import near_orthogonal_dimension\n"
-            "d = near_orthogonal_dimension(n * n, eps, delta)\n"
-            "g = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))\n"
-            "alg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\n"
-            "bob = tk.FactorKeepingTwoCache.from_bytes(alg.to_bytes()); q = g.standard_normal(d)\n"
-            "print(8 * len(alg.to_bytes()), '<', n * n * d, np.abs(bob.query(q) - tk.tensor_attention(q, K1, K2, V1, V2)).max())")
+    return (
+        "from tensorkv_check import near_orthogonal_dimension\n"
+        "d = near_orthogonal_dimension(n * n, eps, delta)\n"
+        "g = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))\n"
+        "alg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\n"
+        "bob = tk.FactorKeepingTwoCache.from_bytes(alg.to_bytes()); q = g.standard_normal(d)\n"
+        "print(8 * len(alg.to_bytes()), '<', n * n * d, np.abs(bob.query(q) - tk.tensor_attention(q, K1, K2, V1, V2)).max())"
+    )
 
 
-@REGISTRY.explorer("thm:two-cache-lb", "structured-rows-factor-keeping", region="outside", weight=2.0,
-                   space=_space_structured, snippet=_structured_snippet,
-                   hypothesis="free-rows model: the n² rows of K̃, Ṽ are arbitrary",
-                   ranges="n = 2..512, ε = 0.49, δ = 0.9, d = ⌈2 ln(n⁴/δ)/ε²⌉ (inside the dimension "
-                          "hypothesis), rows K̃ = K1⊘K2, Ṽ = V1⊘V2 with ±1 factors; only messages shorter than "
-                          "n²d bits are queried",
-                   score=lambda ex: ex["n"] / 256.0, score_label="n / 256 (M < n²d needs n > 256)")
+@REGISTRY.explorer(
+    "thm:two-cache-lb",
+    "structured-rows-factor-keeping",
+    region="outside",
+    weight=2.0,
+    space=_space_structured,
+    snippet=_structured_snippet,
+    hypothesis="free-rows model: the n² rows of K̃, Ṽ are arbitrary",
+    ranges="n = 2..512, ε = 0.49, δ = 0.9, d = ⌈2 ln(n⁴/δ)/ε²⌉ (inside the dimension "
+    "hypothesis), rows K̃ = K1⊘K2, Ṽ = V1⊘V2 with ±1 factors; only messages shorter than "
+    "n²d bits are queried",
+    score=lambda ex: ex["n"] / 256.0,
+    score_label="n / 256 (M < n²d needs n > 256)",
+)
 def explore_structured_rows_factor_keeping(ex):
     """Rows forced to be Kronecker products: an exact two-cache answerer still needs M ≥ n²·d bits?"""
-    from tensorkv_check.index import FactorKeepingTwoCache
     from tensorkv_check.engine.jl import near_orthogonal_dimension
+    from tensorkv_check.index import FactorKeepingTwoCache
 
     n = ex["n"]
     d = near_orthogonal_dimension(n * n, ex["eps"], ex["delta"])
@@ -350,8 +501,10 @@ def explore_structured_rows_factor_keeping(ex):
     err = float(np.abs(out - ref).max())
     exact = err <= attention_tol(q[None, :], K1, K2, V1, V2, 1.0 / d)
     if exact and M < n * n * d:
-        return (f"FactorKeepingTwoCache answers the two-cache query exactly (|error| = {err:.1e}) from "
-                f"M = {M} bits < n²·d = {n * n * d} bits (n = {n}, d = {d}): the Ω(n²d) bound needs free rows")
+        return (
+            f"FactorKeepingTwoCache answers the two-cache query exactly (|error| = {err:.1e}) from "
+            f"M = {M} bits < n²·d = {n * n * d} bits (n = {n}, d = {d}): the Ω(n²d) bound needs free rows"
+        )
     return None
 
 
@@ -378,12 +531,19 @@ def _lowdim_tokens(ex: dict) -> tuple[int, int]:
     return int(np.floor(np.sqrt(np.exp(d * eps**2 / 2) / 2))), d
 
 
-@REGISTRY.explorer("thm:lowdim-tensor-lb", "key-budget-fits-engine-dimension", region="inside",
-                   space=lambda st: st.fixed_dictionaries({"eps": finite_floats(st, 0.05, 0.499),
-                                                           "extra": st.integers(0, 200)}),
-                   ranges="ε ∈ [0.05, 0.499], d = ceil(4.2/ε²) + 0..200, T = the largest count with 2T² ≤ e^{dε²/2}",
-                   snippet=lambda ex: "from tensorkv_check.engine.jl import near_orthogonal_dimension\n"
-                                      "print(near_orthogonal_dimension(T, eps, 0.5), d)")
+@REGISTRY.explorer(
+    "thm:lowdim-tensor-lb",
+    "key-budget-fits-engine-dimension",
+    region="inside",
+    space=lambda st: st.fixed_dictionaries(
+        {"eps": finite_floats(st, 0.05, 0.499), "extra": st.integers(0, 200)}
+    ),
+    ranges="ε ∈ [0.05, 0.499], d = ceil(4.2/ε²) + 0..200, T = the largest count with 2T² ≤ e^{dε²/2}",
+    snippet=lambda ex: (
+        "from tensorkv_check.engine.jl import near_orthogonal_dimension\n"
+        "print(near_orthogonal_dimension(T, eps, 0.5), d)"
+    ),
+)
 def explore_key_budget_fits_engine_dimension(ex):
     """The proof's budget 2T² ≤ e^{dε²/2} is the engine's near-orthogonal dimension at δ = 1/2:
     near_orthogonal_dimension(T, ε, 1/2) ≤ d, so T keys for the K2 = V2 = 1 reduction exist in dimension d."""

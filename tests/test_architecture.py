@@ -37,10 +37,17 @@ def test_a_layer_violation_breaks_the_contract(tmp_path):
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     bad = tmp_path / "tensorkv_check" / "engine" / "stats.py"
-    bad.write_text(bad.read_text() + "\nimport tensorkv_check.report.build  # planted\nimport proofs  # planted\n")
-    res = subprocess.run([shutil.which("lint-imports") or "lint-imports", "--no-cache"], cwd=tmp_path,
-                         capture_output=True, text=True, timeout=300,
-                         env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    bad.write_text(
+        bad.read_text() + "\nimport tensorkv_check.report.build  # planted\nimport proofs  # planted\n"
+    )
+    res = subprocess.run(
+        [shutil.which("lint-imports") or "lint-imports", "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
     assert res.returncode != 0
     assert "tensorkv_check.engine is not allowed to import tensorkv_check.report" in res.stdout
     assert "tensorkv_check is not allowed to import proofs" in res.stdout
@@ -66,8 +73,10 @@ def test_the_flat_api_resolves_and_lists_every_name():
 
 
 def test_importing_the_package_is_lazy():
-    code = ("import sys, tensorkv_check, tensorkv_check.claims.plugin; "
-            "heavy = [m for m in ('numpy', 'scipy', 'matplotlib', 'sympy', 'networkx', 'numba', "
-            "'hypothesis', 'tensorkv_check.engine') if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, tensorkv_check, tensorkv_check.claims.plugin; "
+        "heavy = [m for m in ('numpy', 'scipy', 'matplotlib', 'sympy', 'networkx', 'numba', "
+        "'hypothesis', 'tensorkv_check.engine') if m in sys.modules]; print(','.join(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -79,9 +79,7 @@ def test_kron_docstring_example():
     # A 2x2 ⊘ 2x2 case where a wrong order (k*n1 + j) would give a different matrix.
     A = np.array([[1.0, 2.0], [3.0, 5.0]])
     B = np.array([[7.0, 11.0], [13.0, 17.0]])
-    np.testing.assert_array_equal(
-        kron(A, B), [[7.0, 22.0], [13.0, 34.0], [21.0, 55.0], [39.0, 85.0]]
-    )
+    np.testing.assert_array_equal(kron(A, B), [[7.0, 22.0], [13.0, 34.0], [21.0, 55.0], [39.0, 85.0]])
 
 
 # -------------------------------------------------------------------------- softmax
@@ -99,8 +97,9 @@ def test_softmax_matches_definition_and_sums_to_one(z):
 
 @FAST
 @given(
-    z=hnp.arrays(np.float64, hnp.array_shapes(min_dims=2, max_dims=3, max_side=6),
-                 elements=st.floats(-30, 30)),
+    z=hnp.arrays(
+        np.float64, hnp.array_shapes(min_dims=2, max_dims=3, max_side=6), elements=st.floats(-30, 30)
+    ),
     data=st.data(),
 )
 def test_softmax_along_any_axis(z, data):
@@ -201,8 +200,14 @@ def test_tensor_attention_agrees_with_naive_and_einsum_drawn_arrays(ref, args, s
 
 
 @FAST
-@given(n=NS, n2=st.one_of(st.none(), st.integers(1, 9)), d=DS, scale=SCALES, seed=SEEDS,
-       m=st.sampled_from([None, 1, 4]))
+@given(
+    n=NS,
+    n2=st.one_of(st.none(), st.integers(1, 9)),
+    d=DS,
+    scale=SCALES,
+    seed=SEEDS,
+    m=st.sampled_from([None, 1, 4]),
+)
 def test_tensor_attention_agrees_with_naive_and_einsum_seeded(ref, n, n2, d, scale, seed, m):
     rng = np.random.default_rng(seed)
     K1, K2, V1, V2 = ref.random_factors(rng, n, d, n2)
@@ -235,11 +240,16 @@ def _max_in_row(rng, n1, n2, d, scale, row, gap=30.0):
 
 
 @FAST
-@given(n1=st.integers(4, 12), n2=st.integers(1, 9), d=DS, scale=SCALES, seed=SEEDS,
-       rows_per_block=st.sampled_from([1, 2, 3]), where=st.sampled_from(["last", "first"]))
-def test_tensor_attention_row_blocks_equal_single_block(
-    ref, n1, n2, d, scale, seed, rows_per_block, where
-):
+@given(
+    n1=st.integers(4, 12),
+    n2=st.integers(1, 9),
+    d=DS,
+    scale=SCALES,
+    seed=SEEDS,
+    rows_per_block=st.sampled_from([1, 2, 3]),
+    where=st.sampled_from(["last", "first"]),
+)
+def test_tensor_attention_row_blocks_equal_single_block(ref, n1, n2, d, scale, seed, rows_per_block, where):
     # block = block_bytes // (8 * n2) rows of P per block; block_bytes = 1 forces one row.
     rng = np.random.default_rng(seed)
     row = n1 - 1 if where == "last" else 0
@@ -269,8 +279,7 @@ def test_tensor_attention_rescale_at_every_block(ref):
     expected = ref.tensor_attention(q, K1, K2, V1, V2, 1.0)
     vs = ref.value_scale_tensor(V1, V2)
     for block_bytes in (1, 8 * n2 * 2, DEFAULT_BLOCK_BYTES):
-        ref.assert_close(tensor_attention(q, K1, K2, V1, V2, 1.0, block_bytes=block_bytes),
-                         expected, vs)
+        ref.assert_close(tensor_attention(q, K1, K2, V1, V2, 1.0, block_bytes=block_bytes), expected, vs)
 
 
 @pytest.mark.parametrize("big", [1e4, 1e6])
@@ -315,8 +324,7 @@ def test_tensor_attention_intermediate_overflow_with_finite_logits():
 
 
 @FAST
-@given(n1=NS, n2=st.integers(1, 8), d=DS, scale=SCALES, seed=SEEDS,
-       m=st.sampled_from([None, 3]))
+@given(n1=NS, n2=st.integers(1, 8), d=DS, scale=SCALES, seed=SEEDS, m=st.sampled_from([None, 3]))
 def test_collapse_ones_factor_gives_standard_attention(ref, n1, n2, d, scale, seed, m):
     # K2 = V2 = 1: score(j, k) = <q, K1_j> for every k, each j appears n2 times with the
     # same weight, and V1_j ∘ 1 = V1_j, so tensor attention is attention(q, K1, V1).

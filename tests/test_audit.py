@@ -93,7 +93,9 @@ def test_tensor_codec_queries_by_exact_tensor_attention():
     t = T(3)
     t.ingest(*arrays)
     Q = rng.standard_normal((2, 3))
-    np.testing.assert_allclose(T.from_bytes(t.to_bytes()).query(Q), tensor_attention(Q, *arrays, 1 / 3), rtol=1e-12)
+    np.testing.assert_allclose(
+        T.from_bytes(t.to_bytes()).query(Q), tensor_attention(Q, *arrays, 1 / 3), rtol=1e-12
+    )
     assert T.inputs == frozenset({"factors"})
 
 
@@ -139,11 +141,14 @@ class WrongShape(FromBytesNotClassmethod):
         return np.zeros(3)
 
 
-@pytest.mark.parametrize("obj, needle", [
-    ("NoQuery", "missing method(s) query"),
-    ("FromBytesNotClassmethod", "from_bytes must be a classmethod"),
-    ("WrongShape", "query returned shapes (3,) and (3,)"),
-])
+@pytest.mark.parametrize(
+    "obj, needle",
+    [
+        ("NoQuery", "missing method(s) query"),
+        ("FromBytesNotClassmethod", "from_bytes must be a classmethod"),
+        ("WrongShape", "query returned shapes (3,) and (3,)"),
+    ],
+)
 def test_cli_exit_2_names_the_missing_or_wrong_member(tmp_path, capsys, obj, needle):
     rc = _cli(["audit", f"{__file__}:{obj}", "--out", str(tmp_path), "--no-reference", "--no-benign"])
     err = capsys.readouterr().err
@@ -151,13 +156,16 @@ def test_cli_exit_2_names_the_missing_or_wrong_member(tmp_path, capsys, obj, nee
     assert needle in err and "does not implement the cache-algorithm protocol" in err
 
 
-@pytest.mark.parametrize("param, needle", [
-    ("bits", "expected NAME=V1,V2"),
-    ("bits=", "empty value"),
-    ("bits=1,,2", "empty value"),
-    ("1x=2", "not a parameter name"),
-    ("rank=2", "bad --param"),  # the codec's encode takes no `rank`
-])
+@pytest.mark.parametrize(
+    "param, needle",
+    [
+        ("bits", "expected NAME=V1,V2"),
+        ("bits=", "empty value"),
+        ("bits=1,,2", "empty value"),
+        ("1x=2", "not a parameter name"),
+        ("rank=2", "bad --param"),  # the codec's encode takes no `rank`
+    ],
+)
 def test_cli_exit_2_on_a_bad_param(tmp_path, capsys, param, needle):
     rc = _cli(["audit", f"{EXAMPLE}:TokenQuantizer", "--param", param, "--out", str(tmp_path)])
     assert rc == 2
@@ -186,7 +194,12 @@ def test_parse_param_types():
 def test_builtin_families_are_consistent(name):
     audit = run_audit(name, reference=False, benign=False, plugins=False)
     assert audit["verdict"]["status"] == "consistent", audit["verdict"]
-    assert {p["model"] for p in audit["points"]} == {"standard", "four-cache", "two-cache", "two-cache-structured"}
+    assert {p["model"] for p in audit["points"]} == {
+        "standard",
+        "four-cache",
+        "two-cache",
+        "two-cache-structured",
+    }
 
 
 @pytest.mark.slow
@@ -214,14 +227,33 @@ def test_decision_matches_fano_and_run_index():
 
 
 def test_the_example_is_consistent_and_writes_a_deterministic_report(tmp_path, capsys):
-    rc = _cli(["audit", f"{EXAMPLE}:TokenQuantizer", "--param", "bits=1,4", "--out", str(tmp_path / "a"),
-               "--quiet", "--seed", "3"])
+    rc = _cli(
+        [
+            "audit",
+            f"{EXAMPLE}:TokenQuantizer",
+            "--param",
+            "bits=1,4",
+            "--out",
+            str(tmp_path / "a"),
+            "--quiet",
+            "--seed",
+            "3",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 0
     assert "consistent with the bounds" in out and "M/N at p = 0.9, standard: 2.601 (bits=1)" in out
     files = {p.name for p in (tmp_path / "a").rglob("*") if p.is_file()}
-    assert {"audit.json", "audit.md", "audit.html", "timings.json", "audit_frontier_standard.svg",
-            "audit_frontier_two-cache.svg", "audit_m_over_n.svg", "audit_benign.svg"} <= files
+    assert {
+        "audit.json",
+        "audit.md",
+        "audit.html",
+        "timings.json",
+        "audit_frontier_standard.svg",
+        "audit_frontier_two-cache.svg",
+        "audit_m_over_n.svg",
+        "audit_benign.svg",
+    } <= files
     data = json.loads((tmp_path / "a" / "audit.json").read_text())
     assert data["verdict"]["status"] == "consistent" and "timings" not in data
     assert {p["family"] for p in data["reference"]} >= {"quant", "random", "lowrank"}
@@ -229,8 +261,22 @@ def test_the_example_is_consistent_and_writes_a_deterministic_report(tmp_path, c
     html = (tmp_path / "a" / "audit.html").read_text()
     assert "data:image/svg+xml;base64," in html and "http" not in html.replace("http://www.w3.org", "")
     # Same seed, same bytes (the timings live apart).
-    assert _cli(["audit", f"{EXAMPLE}:TokenQuantizer", "--param", "bits=1,4", "--out", str(tmp_path / "b"),
-                 "--quiet", "--seed", "3"]) == 0
+    assert (
+        _cli(
+            [
+                "audit",
+                f"{EXAMPLE}:TokenQuantizer",
+                "--param",
+                "bits=1,4",
+                "--out",
+                str(tmp_path / "b"),
+                "--quiet",
+                "--seed",
+                "3",
+            ]
+        )
+        == 0
+    )
     for name in ("audit.json", "audit.md", "audit.html"):
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
 
@@ -260,7 +306,7 @@ def _install_plugin(tmp_path: Path, monkeypatch, entries: str, module: str) -> N
     monkeypatch.delitem(sys.modules, "tkv_demo_plugin", raising=False)
 
 
-_PLUGIN = '''
+_PLUGIN = """
 import numpy as np
 from tensorkv_check.audit import codec
 
@@ -273,12 +319,16 @@ def dec(b):
 
 Half = codec(enc, dec, name="Half")
 Half.audit_params = {"dtype": ["f2", "f4"]}
-'''
+"""
 
 
 def test_an_installed_plugin_is_listed_audited_and_in_the_frontier_catalogue(tmp_path, monkeypatch, capsys):
-    _install_plugin(tmp_path, monkeypatch,
-                    "halfcache = tkv_demo_plugin:Half\nbroken = tkv_demo_plugin:DoesNotExist\n", _PLUGIN)
+    _install_plugin(
+        tmp_path,
+        monkeypatch,
+        "halfcache = tkv_demo_plugin:Half\nbroken = tkv_demo_plugin:DoesNotExist\n",
+        _PLUGIN,
+    )
     scan = load_plugins()
     assert "halfcache" in scan.plugins and scan.plugins["halfcache"].distribution == "tkv-demo-plugin"
     assert "broken" in scan.broken and "DoesNotExist" in scan.broken["broken"]
@@ -305,8 +355,14 @@ def test_an_installed_plugin_is_listed_audited_and_in_the_frontier_catalogue(tmp
     assert [t.key for t in with_plugin if t not in mine] == [t.key for t in plain]
     point = frontier_sweep.frontier_point(next(t.params for t in mine if t.params["model"] == "standard"), 0)
     assert point["family"] == "plugin" and point["rate"] > 0.9
-    found = frontier_sweep.findings({"points": [], "benign": [], "gaps": [],
-                                     "plugins": {"loaded": ["halfcache"], "broken": dict(scan.broken)}})
+    found = frontier_sweep.findings(
+        {
+            "points": [],
+            "benign": [],
+            "gaps": [],
+            "plugins": {"loaded": ["halfcache"], "broken": dict(scan.broken)},
+        }
+    )
     assert any(f["kind"] == "plugin-broken" and "'broken'" in f["text"] for f in found)
     # Audited by name; and drawn beside the audited compressor as a reference family.
     audit = run_audit("halfcache", models=["standard"], reference=True, benign=False)
@@ -316,8 +372,12 @@ def test_an_installed_plugin_is_listed_audited_and_in_the_frontier_catalogue(tmp
 
 
 def test_a_broken_plugin_never_crashes_the_scan(tmp_path, monkeypatch):
-    _install_plugin(tmp_path, monkeypatch, "bad = tkv_demo_plugin:X\nnotcallable = tkv_demo_plugin:Y\n",
-                    "raise ImportError('planted')\n")
+    _install_plugin(
+        tmp_path,
+        monkeypatch,
+        "bad = tkv_demo_plugin:X\nnotcallable = tkv_demo_plugin:Y\n",
+        "raise ImportError('planted')\n",
+    )
     scan = load_plugins()
     assert set(scan.broken) == {"bad", "notcallable"} and not scan.plugins
     assert "planted" in scan.broken["bad"]
@@ -326,8 +386,9 @@ def test_a_broken_plugin_never_crashes_the_scan(tmp_path, monkeypatch):
 
 
 def test_alpha_is_family_wise_over_the_points():
-    audit = run_audit("random", {"budget": [0.5, 0.9]}, models=["standard", "two-cache"], reference=False,
-                      benign=False)
+    audit = run_audit(
+        "random", {"budget": [0.5, 0.9]}, models=["standard", "two-cache"], reference=False, benign=False
+    )
     assert audit["points_tested"] == 4
     assert math.isclose(audit["confidence_per_point"], 1 - ALPHA / 4)
     assert all(p["confidence"] == audit["confidence_per_point"] for p in audit["points"])

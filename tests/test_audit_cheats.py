@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 from tensorkv_check.audit import check_compressor, run_audit, target_from_factory
-from tensorkv_check.audit.command import add_parser, run
+from tensorkv_check.audit.command import add_parser
 from tensorkv_check.engine.exact_attention import attention
 
 
@@ -195,8 +195,9 @@ def _remove_cheat_files():
 
 @pytest.mark.parametrize("cheat", CHEATS, ids=lambda c: c.__name__)
 def test_every_planted_cheat_is_impossible_with_evidence(cheat):
-    audit = run_audit(target_from_factory(cheat, cheat.__name__), models=["standard"], reference=False,
-                      benign=False)
+    audit = run_audit(
+        target_from_factory(cheat, cheat.__name__), models=["standard"], reference=False, benign=False
+    )
     v = audit["verdict"]
     assert v["status"] == "impossible", v
     assert v["exit_code"] == 1
@@ -209,25 +210,30 @@ def test_every_planted_cheat_is_impossible_with_evidence(cheat):
 
 
 def test_the_honest_twin_of_the_cheats_is_consistent():
-    audit = run_audit(target_from_factory(HonestExact, "HonestExact"), models=["standard"], reference=False,
-                      benign=False)
+    audit = run_audit(
+        target_from_factory(HonestExact, "HonestExact"), models=["standard"], reference=False, benign=False
+    )
     assert audit["verdict"]["status"] == "consistent", audit["verdict"]
     (p,) = audit["points"]
     assert p["successes"] == 1000 and p["M"] >= 2 * 64 * p["N"]  # keys and values in float64
 
 
 def test_class_stash_also_leaks_between_instances():
-    audit = run_audit(target_from_factory(ClassStash, "ClassStash"), models=["standard"], reference=False,
-                      benign=False)
+    audit = run_audit(
+        target_from_factory(ClassStash, "ClassStash"), models=["standard"], reference=False, benign=False
+    )
     checks = {v["check"] for v in audit["verdict"]["violations"]}
     assert "no state leaks between instances" in checks
 
 
-@pytest.mark.parametrize("broken, check", [
-    (ChangingMessage, "the message does not change after sending"),
-    (DropsLastToken, "from_bytes(to_bytes()) reproduces query"),
-    (ClassStash, "no state leaks between instances"),
-])
+@pytest.mark.parametrize(
+    "broken, check",
+    [
+        (ChangingMessage, "the message does not change after sending"),
+        (DropsLastToken, "from_bytes(to_bytes()) reproduces query"),
+        (ClassStash, "no state leaks between instances"),
+    ],
+)
 def test_check_compressor_names_the_protocol_break(broken, check):
     with pytest.raises(AssertionError) as info:
         check_compressor(broken, models=["standard"])
@@ -247,8 +253,22 @@ def _cli(argv):
 
 
 def test_cli_exit_1_prints_evidence_and_isolation(tmp_path, capsys):
-    rc = _cli(["audit", f"{__file__}:ClassStash", "--models", "standard", "--isolate", "--no-reference",
-               "--no-benign", "--quiet", "--out", str(tmp_path), "--format", "json"])
+    rc = _cli(
+        [
+            "audit",
+            f"{__file__}:ClassStash",
+            "--models",
+            "standard",
+            "--isolate",
+            "--no-reference",
+            "--no-benign",
+            "--quiet",
+            "--out",
+            str(tmp_path),
+            "--format",
+            "json",
+        ]
+    )
     out = capsys.readouterr().out
     assert rc == 1
     assert "impossible: beats Fano at these points" in out
@@ -257,10 +277,14 @@ def test_cli_exit_1_prints_evidence_and_isolation(tmp_path, capsys):
 
 
 def test_isolation_says_the_temp_file_cheat_still_decodes(tmp_path):
-    audit = run_audit(f"{__file__}:TempFileTail", models=["standard"], reference=False, benign=False, isolate=True)
+    audit = run_audit(
+        f"{__file__}:TempFileTail", models=["standard"], reference=False, benign=False, isolate=True
+    )
     assert audit["verdict"]["status"] == "impossible"
     assert audit["isolation"]["still_decodes"] is True
-    audit = run_audit(f"{__file__}:FrameSnoop", models=["standard"], reference=False, benign=False, isolate=True)
+    audit = run_audit(
+        f"{__file__}:FrameSnoop", models=["standard"], reference=False, benign=False, isolate=True
+    )
     assert audit["isolation"]["still_decodes"] is False
     assert "no Alice" in audit["isolation"]["points"][0]["error"]
 

@@ -65,16 +65,25 @@ def _feed(dec, K1, K2, V1, V2, upto=None):
 
 
 @FAST
-@given(n=st.integers(1, 9), d=DS, scale=SCALES, seed=SEEDS, m=st.sampled_from([None, 1, 3]),
-       block_bytes=st.sampled_from([1, 64, caches_mod.DEFAULT_BLOCK_BYTES]))
+@given(
+    n=st.integers(1, 9),
+    d=DS,
+    scale=SCALES,
+    seed=SEEDS,
+    m=st.sampled_from([None, 1, 3]),
+    block_bytes=st.sampled_from([1, 64, caches_mod.DEFAULT_BLOCK_BYTES]),
+)
 def test_decoders_agree_with_naive_and_einsum_at_every_prefix(ref, n, d, scale, seed, m, block_bytes):
     # Streamed: after each token i every decoder must answer for the prefix <= i, so a
     # decoder that mis-orders or forgets rows fails at the first prefix it breaks.
     rng = np.random.default_rng(seed)
     K1, K2, V1, V2 = ref.random_factors(rng, n, d)
     Q = rng.standard_normal(d if m is None else (m, d))
-    decs = [FourCacheDecoder(d, scale, block_bytes=block_bytes), TwoCacheDecoder(d, scale),
-            NaiveFourCacheDecoder(d, scale)]
+    decs = [
+        FourCacheDecoder(d, scale, block_bytes=block_bytes),
+        TwoCacheDecoder(d, scale),
+        NaiveFourCacheDecoder(d, scale),
+    ]
     for i in range(1, n + 1):
         for dec in decs:
             dec.append(K1[i - 1], K2[i - 1], V1[i - 1], V2[i - 1])
@@ -146,8 +155,7 @@ def test_decoders_huge_logits_analytic(cls, big):
     _feed(dec, K, K, V1, V2)
     out = dec.query(q)
     assert np.isfinite(out).all()
-    np.testing.assert_allclose(out, w * V1[0] * V2[0] + (1 - w) * V1[1] * V2[1],
-                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(out, w * V1[0] * V2[0] + (1 - w) * V1[1] * V2[1], rtol=1e-12, atol=1e-15)
     # One pair aligned with a huge query: the output is that pair's value product.
     np.testing.assert_allclose(dec.query(big * np.eye(d)[3]), V1[3] * V2[3], rtol=1e-14, atol=0)
 
@@ -173,8 +181,8 @@ def test_two_cache_appends_2i_plus_1_rows_in_documented_order(ref, n, d, seed):
         # The new rows, in the documented order: (new, k) for k = 0..new, then (j, new)
         # for j = 0..new-1 (0-based).
         new_pairs = [(i, k) for k in range(i + 1)] + [(j, i) for j in range(i)]
-        np.testing.assert_array_equal(Kt[i * i:], [K1[j] * K2[k] for j, k in new_pairs])
-        np.testing.assert_array_equal(Vt[i * i:], [V1[j] * V2[k] for j, k in new_pairs])
+        np.testing.assert_array_equal(Kt[i * i :], [K1[j] * K2[k] for j, k in new_pairs])
+        np.testing.assert_array_equal(Vt[i * i :], [V1[j] * V2[k] for j, k in new_pairs])
         prev_kt, prev_vt = Kt.copy(), Vt.copy()
     # As a whole the stored rows are exactly the rows of K1⊘K2, with keys and values in
     # the same (append) order: map each append position to its kron row index j*n + k.
@@ -287,8 +295,12 @@ def test_two_cache_append_rows_memory_and_no_mixing():
 
 
 @FAST
-@given(width=st.integers(1, 5), capacity=st.integers(0, 4),
-       sizes=st.lists(st.integers(0, 40), min_size=1, max_size=25), seed=SEEDS)
+@given(
+    width=st.integers(1, 5),
+    capacity=st.integers(0, 4),
+    sizes=st.lists(st.integers(0, 40), min_size=1, max_size=25),
+    seed=SEEDS,
+)
 def test_row_buffer_keeps_content_across_growth(width, capacity, sizes, seed):
     rng = np.random.default_rng(seed)
     buf = RowBuffer(width, capacity=capacity)

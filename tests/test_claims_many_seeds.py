@@ -23,8 +23,12 @@ SLOW_SEEDS = range(100)
 
 def _errored(seed: int) -> list[str]:
     results = load_all().run(ctx=CheckContext(seed=seed, profile="quick"))
-    return [f"{cid}::{name}: {r.summary}" for cid, res in results.items()
-            for name, r in res.results.items() if r.outcome == "error"]
+    return [
+        f"{cid}::{name}: {r.summary}"
+        for cid, res in results.items()
+        for name, r in res.results.items()
+        if r.outcome == "error"
+    ]
 
 
 @pytest.mark.parametrize("seed", SEEDS)

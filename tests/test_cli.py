@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 import re
-
 from pathlib import Path
 
 import pytest
 
 from tensorkv_check.cli import command as cli
-from tensorkv_check.tradeoff import section as tradeoff_section
 from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build
+from tensorkv_check.tradeoff import section as tradeoff_section
 
 
 @pytest.fixture(autouse=True)
@@ -86,8 +85,9 @@ def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
-    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7",
-                         "--jobs", "1")
+    code, out, err = run(
+        capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7", "--jobs", "1"
+    )
     assert code == 0, err
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["seed"] == 7 and data["profile"] == "quick"
@@ -161,14 +161,26 @@ def test_unknown_options_rejected_outside_bench(capsys):
     assert code == 2 and "unrecognized arguments: --bogus" in err
 
 
-def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_code(capsys, tmp_path,
-                                                                                    monkeypatch):
+def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_code(
+    capsys, tmp_path, monkeypatch
+):
     # One truth: the claims list, the summary and the exit code agree on a crash.
-    crashed = {"claim": "lem:ok", "explorer": "boom", "region": "inside", "hypothesis": None,
-               "kind": "error", "tried": 1, "text": "the exploration crashed", "example": None,
-               "snippet": None}
-    monkeypatch.setattr(build, "SECTIONS", [build.Section("explore", lambda p, s, r: {"explorers": [crashed]},
-                                                          lambda d: [], lambda d: [])])
+    crashed = {
+        "claim": "lem:ok",
+        "explorer": "boom",
+        "region": "inside",
+        "hypothesis": None,
+        "kind": "error",
+        "tried": 1,
+        "text": "the exploration crashed",
+        "example": None,
+        "snippet": None,
+    }
+    monkeypatch.setattr(
+        build,
+        "SECTIONS",
+        [build.Section("explore", lambda p, s, r: {"explorers": [crashed]}, lambda d: [], lambda d: [])],
+    )
     monkeypatch.setattr(cli, "_load_registry", _toy_registry)
     code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1", "--format", "json")
     data = json.loads((tmp_path / "report.json").read_text())
@@ -177,8 +189,14 @@ def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_c
     assert data["summary"]["failing"] == 1 and data["summary"]["proved"] == 0
 
 
-@pytest.mark.parametrize("argv, size", [(["--d", "100000"], "7.3 GiB"), (["--n", "100000"], "4.7 TiB"),
-                                        (["--n", "100", "--d", "8", "--max-memory", "1MiB"], "2.5 MiB")])
+@pytest.mark.parametrize(
+    "argv, size",
+    [
+        (["--d", "100000"], "7.3 GiB"),
+        (["--n", "100000"], "4.7 TiB"),
+        (["--n", "100", "--d", "8", "--max-memory", "1MiB"], "2.5 MiB"),
+    ],
+)
 def test_demo_refuses_before_allocating_beyond_max_memory(capsys, monkeypatch, argv, size):
     import tensorkv_check as tk
 
@@ -229,8 +247,9 @@ def test_a_folder_holding_other_files_is_refused_before_work(capsys, tmp_path, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
 
 
-@pytest.mark.parametrize("argv", [["--claims", "thm:nope"], ["--claims", ""], ["--claims", " , "],
-                                  ["--scheduler", ""]])
+@pytest.mark.parametrize(
+    "argv", [["--claims", "thm:nope"], ["--claims", ""], ["--claims", " , "], ["--scheduler", ""]]
+)
 def test_a_report_usage_error_creates_no_output_folder(capsys, tmp_path, argv):
     out = tmp_path / "new" / "rep"
     code, _, err = run(capsys, "report", "--out", str(out), "--quiet", *argv)
@@ -257,11 +276,17 @@ def _interrupted_run(capsys, monkeypatch, out, *argv):
     assert (out / ".checkpoint" / "tradeoff.jsonl").exists()
 
 
-@pytest.mark.parametrize("argv, named", [(["--seed", "1"], 'seed: checkpoint 0, now 1'),
-                                         (["--claims", "lem:ok"], 'claims: checkpoint null, now ["lem:ok"]'),
-                                         (["--profile", "full"], 'profile: checkpoint "quick", now "full"')])
-def test_resume_refuses_a_checkpoint_of_another_run_naming_the_difference(capsys, tmp_path, monkeypatch,
-                                                                          argv, named):
+@pytest.mark.parametrize(
+    "argv, named",
+    [
+        (["--seed", "1"], "seed: checkpoint 0, now 1"),
+        (["--claims", "lem:ok"], 'claims: checkpoint null, now ["lem:ok"]'),
+        (["--profile", "full"], 'profile: checkpoint "quick", now "full"'),
+    ],
+)
+def test_resume_refuses_a_checkpoint_of_another_run_naming_the_difference(
+    capsys, tmp_path, monkeypatch, argv, named
+):
     out = tmp_path / "rep"
     _interrupted_run(capsys, monkeypatch, out)
     code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--resume", *argv)
@@ -276,7 +301,9 @@ def test_resume_refuses_a_checkpoint_of_other_code(capsys, tmp_path, monkeypatch
 
     out = tmp_path / "rep"
     _interrupted_run(capsys, monkeypatch, out)
-    monkeypatch.setattr(sweep_runner, "code_version", lambda packages: {"version": "0.1.0", "source_sha256": "f00"})
+    monkeypatch.setattr(
+        sweep_runner, "code_version", lambda packages: {"version": "0.1.0", "source_sha256": "f00"}
+    )
     code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--jobs", "1", "--resume")
     assert code == 2 and "code source_sha256: checkpoint" in err and "now f00" in err
 
@@ -294,7 +321,9 @@ def test_an_unreachable_scheduler_fails_fast_with_a_usage_error(capsys, tmp_path
         port = s.getsockname()[1]
     out = tmp_path / "rep"
     t0 = time.perf_counter()
-    code, _, err = run(capsys, "report", "--out", str(out), "--quiet", "--scheduler", f"tcp://127.0.0.1:{port}")
+    code, _, err = run(
+        capsys, "report", "--out", str(out), "--quiet", "--scheduler", f"tcp://127.0.0.1:{port}"
+    )
     assert code == 2 and f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in err
     assert time.perf_counter() - t0 < 10
     assert not out.exists()
@@ -305,27 +334,43 @@ def test_claims_narrows_the_sweeps_and_explorers_and_the_command_says_what_ran(c
     from tensorkv_check.claims import section as explore_section
 
     ran = []
-    monkeypatch.setattr(build, "SECTIONS", [
-        build.Section("tradeoff", lambda p, s, r: ran.append("tradeoff") or {}, lambda d: [], lambda d: []),
-        build.Section("geometry", lambda p, s, r: ran.append("geometry") or {}, lambda d: [], lambda d: []),
-        explore_section.SECTION,
-    ])
+    monkeypatch.setattr(
+        build,
+        "SECTIONS",
+        [
+            build.Section(
+                "tradeoff", lambda p, s, r: ran.append("tradeoff") or {}, lambda d: [], lambda d: []
+            ),
+            build.Section(
+                "geometry", lambda p, s, r: ran.append("geometry") or {}, lambda d: [], lambda d: []
+            ),
+            explore_section.SECTION,
+        ],
+    )
     seen = []
 
     def explore(exp, *, budget, seed):
         seen.append(exp.claim_id)
-        return dict(exploration._crashed(exp, budget, seed, ""), outcome="none-found", kind="explored",
-                    text="stub", timings={})
+        return dict(
+            exploration._crashed(exp, budget, seed, ""),
+            outcome="none-found",
+            kind="explored",
+            text="stub",
+            timings={},
+        )
 
     monkeypatch.setattr(exploration, "explore", explore)
-    code, out, err = run(capsys, "report", "--out", str(tmp_path), "--jobs", "1", "--format", "json",
-                         "--claims", "def:softmax")
+    code, out, err = run(
+        capsys, "report", "--out", str(tmp_path), "--jobs", "1", "--format", "json", "--claims", "def:softmax"
+    )
     assert code == 0, err
     assert ran == [] and set(seen) == {"def:softmax"} and len(seen) == 2
     data = json.loads((tmp_path / "report.json").read_text())
     assert data["narrowed"] == {"sections": ["explore"], "skipped_sections": ["tradeoff", "geometry"]}
-    assert "--claims def:softmax: ran the checks of 1 claim (with dependencies), the sweeps explore and " \
-           "2 explorers; skipped the sweeps tradeoff, geometry" in out
+    assert (
+        "--claims def:softmax: ran the checks of 1 claim (with dependencies), the sweeps explore and "
+        "2 explorers; skipped the sweeps tradeoff, geometry" in out
+    )
 
 
 def _explore_registry():
@@ -337,17 +382,31 @@ def _explore_registry():
     reg.claim("x:toy", paper_ref="-", sources=("std",), statement="x < 2", cited_reason="-")
     calls = reg.calls = []
 
-    @reg.explorer("x:toy", "holds", region="inside", ranges="x in [0, 1]", weight=3.0,
-                  space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 1)}),
-                  score=lambda ex: ex["x"], score_label="x")
+    @reg.explorer(
+        "x:toy",
+        "holds",
+        region="inside",
+        ranges="x in [0, 1]",
+        weight=3.0,
+        space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 1)}),
+        score=lambda ex: ex["x"],
+        score_label="x",
+    )
     def _(ex):
         calls.append(ex["x"])
         np.exp(np.array([1000.0]))  # overflows on purpose: no RuntimeWarning may reach the user
         return None
 
-    @reg.explorer("x:toy", "fails", region="outside", hypothesis="x < 1", ranges="x in [0, 3]",
-                  space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 3)}),
-                  score=lambda ex: ex["x"], score_label="x")
+    @reg.explorer(
+        "x:toy",
+        "fails",
+        region="outside",
+        hypothesis="x < 1",
+        ranges="x in [0, 3]",
+        space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 3)}),
+        score=lambda ex: ex["x"],
+        score_label="x",
+    )
     def _(ex):
         return None if ex["x"] < 2 else f"x = {ex['x']} >= 2"
 
@@ -366,7 +425,7 @@ def test_explore_budget_is_the_number_of_examples_per_explorer(capsys, monkeypat
     assert "RuntimeWarning" not in err and "overflow" not in err
     # A closest approach is shown only for the explorer that found nothing.
     assert out.count("closest approach") == 1
-    fails_block = out[out.index("x:toy::fails"):]
+    fails_block = out[out.index("x:toy::fails") :]
     assert "closest approach" not in fails_block.split("\n\n")[0]
     assert "x:toy: 2 explorers at up to 7 examples each (seed 0): 1 explored, 1 hypothesis-necessary" in out
 
@@ -398,13 +457,21 @@ def _check_registry():
 
     reg = Registry()
     reg.claim("def:base", paper_ref="Def 1", sources=("std",), statement="base", cited_reason="a book")
-    c = reg.claim("lem:top", paper_ref="Lemma 2", sources=("paper",), statement="top " * 60,
-                  depends_on=("def:base",))
+    c = reg.claim(
+        "lem:top", paper_ref="Lemma 2", sources=("paper",), statement="top " * 60, depends_on=("def:base",)
+    )
 
     @c.empirical("rate")
     def _(ctx):
-        est = BinomialEstimate(trials=400, successes=397, ci_low=0.9728, ci_high=0.9992, confidence=0.99,
-                               parameters={"n": 128, "note": "many words " * 20}, seed=ctx.seed)
+        est = BinomialEstimate(
+            trials=400,
+            successes=397,
+            ci_low=0.9728,
+            ci_high=0.9992,
+            confidence=0.99,
+            parameters={"n": 128, "note": "many words " * 20},
+            seed=ctx.seed,
+        )
         return CheckResult.ok("397/400, 99% CI [0.9728, 0.9992]", scope="n = 128, d = 97", estimate=est)
 
     return reg
@@ -420,7 +487,9 @@ def test_check_prints_the_claim_first_then_dependencies_then_a_summary_wrapped(c
     assert max(len(line) for line in out.splitlines()) <= 70
     assert out.count("[0.9728, 0.9992]") == 1 and out.count("n = 128, d = 97") == 1
     last = " ".join(out.strip().split("\n\n")[-1].split())
-    assert last == ("lem:top: corroborated; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile")
+    assert last == (
+        "lem:top: corroborated; 1 check run (1 pass); 1 dependency (1 cited); seed 2, quick profile"
+    )
 
 
 class _Terminal(__import__("io").StringIO):
@@ -433,10 +502,18 @@ class _Terminal(__import__("io").StringIO):
         return 2
 
 
-@pytest.mark.parametrize("argv, bar", [(["check", "lem:ok"], "check:"), (["claims"], "claims:"),
-                                       (["explore", "x:toy", "--budget", "2"], "explore:"),
-                                       (["report", "--format", "json", "--jobs", "1"], "tradeoff:")])
-def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(capsys, monkeypatch, tmp_path, argv, bar):
+@pytest.mark.parametrize(
+    "argv, bar",
+    [
+        (["check", "lem:ok"], "check:"),
+        (["claims"], "claims:"),
+        (["explore", "x:toy", "--budget", "2"], "explore:"),
+        (["report", "--format", "json", "--jobs", "1"], "tradeoff:"),
+    ],
+)
+def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(
+    capsys, monkeypatch, tmp_path, argv, bar
+):
     import sys
 
     _tiny_report(monkeypatch)

@@ -19,8 +19,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _start(argv: list[str], *, cwd: Path, stdout=subprocess.PIPE) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, "-m", "tensorkv_check", *argv], cwd=cwd, env=env,
-                            stdout=stdout, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tensorkv_check", *argv],
+        cwd=cwd,
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_until_running(proc: subprocess.Popen, timeout: float = 90.0) -> None:
@@ -30,7 +36,9 @@ def _wait_until_running(proc: subprocess.Popen, timeout: float = 90.0) -> None:
     status = Path(f"/proc/{proc.pid}/status")
     while time.monotonic() < deadline and proc.poll() is None:
         if status.exists():
-            caught = next((ln.split()[1] for ln in status.read_text().splitlines() if ln.startswith("SigCgt:")), "0")
+            caught = next(
+                (ln.split()[1] for ln in status.read_text().splitlines() if ln.startswith("SigCgt:")), "0"
+            )
             if int(caught, 16) & (1 << (signal.SIGTERM - 1)):
                 return
         time.sleep(0.1)
@@ -46,7 +54,9 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
         "demo": (["demo", "--n", "2500", "--d", "4"], signal.SIGTERM),
         "bench": (["bench", "--only", "geometry", "--out", str(tmp_path / "bench")], signal.SIGINT),
     }
-    procs = {name: _start(argv, cwd=ROOT if name == "bench" else tmp_path) for name, (argv, _) in jobs.items()}
+    procs = {
+        name: _start(argv, cwd=ROOT if name == "bench" else tmp_path) for name, (argv, _) in jobs.items()
+    }
     for proc in procs.values():
         _wait_until_running(proc)
     time.sleep(3)
@@ -65,12 +75,15 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
 
 
 def test_a_closed_stdout_ends_quietly_with_status_0(tmp_path):
-    procs = {name: _start(argv, cwd=tmp_path) for name, argv in {
-        "claims": ["claims", "--claims", "def:softmax"],
-        "check": ["check", "def:tensor-attention"],
-        "explore": ["explore", "def:softmax", "--budget", "5"],
-        "demo": ["demo", "--n", "8", "--d", "2"],
-    }.items()}
+    procs = {
+        name: _start(argv, cwd=tmp_path)
+        for name, argv in {
+            "claims": ["claims", "--claims", "def:softmax"],
+            "check": ["check", "def:tensor-attention"],
+            "explore": ["explore", "def:softmax", "--budget", "5"],
+            "demo": ["demo", "--n", "8", "--d", "2"],
+        }.items()
+    }
     for proc in procs.values():
         proc.stdout.close()  # the reader is gone before the first line (like `| head -0`)
     for name, proc in procs.items():

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tensorkv_check.engine.protocol import KIND_CODES, check_algorithm
 from tensorkv_check.frontier import (
     CATALOGUE,
     COMPRESSOR_KIND_CODES,
@@ -29,7 +30,6 @@ from tensorkv_check.frontier import (
     unpack_codes,
 )
 from tensorkv_check.index.reduction import run_index
-from tensorkv_check.engine.protocol import KIND_CODES, check_algorithm
 
 D = 6
 
@@ -71,10 +71,15 @@ def test_round_trip_protocol_and_finite(mode, idx):
     assert c.memory_bytes == len(data) and c.n_tokens == 40
 
 
-@pytest.mark.parametrize("cls,kw", [(RandomEviction, {"fraction": 0.5, "seed": 1}),
-                                     (UniformQuantizer, {"bits": 4}),
-                                     (SignSketch, {"sketch_dim": 9, "seed": 2}),
-                                     (WindowEviction, {"fraction": 0.3})])
+@pytest.mark.parametrize(
+    "cls,kw",
+    [
+        (RandomEviction, {"fraction": 0.5, "seed": 1}),
+        (UniformQuantizer, {"bits": 4}),
+        (SignSketch, {"sketch_dim": 9, "seed": 2}),
+        (WindowEviction, {"fraction": 0.3}),
+    ],
+)
 def test_streaming_is_partition_independent(cls, kw):
     blocks = _blocks("kv", 50)
     a, b = cls(D, **kw), cls(D, **kw)
@@ -224,8 +229,10 @@ def test_factor_mode_query_is_tensor_attention(ref):
 @settings(max_examples=40, deadline=None)
 @given(st.integers(1, 16), st.integers(0, 30), st.integers(1, 5), st.data())
 def test_pack_codes_round_trip(bits, rows, cols, data):
-    codes = np.array(data.draw(st.lists(st.integers(0, (1 << bits) - 1), min_size=rows * cols,
-                                        max_size=rows * cols)), dtype=np.uint32).reshape(rows, cols)
+    codes = np.array(
+        data.draw(st.lists(st.integers(0, (1 << bits) - 1), min_size=rows * cols, max_size=rows * cols)),
+        dtype=np.uint32,
+    ).reshape(rows, cols)
     packed = pack_codes(codes, bits)
     assert len(packed) == math.ceil(rows * cols * bits / 8)
     np.testing.assert_array_equal(unpack_codes(packed, bits, (rows, cols)), codes)
@@ -254,23 +261,26 @@ def test_catalogue_builds_every_mode():
 # ---------------------------------------------------------------------- bad input
 
 
-@pytest.mark.parametrize("make,match", [
-    (lambda: RandomEviction(D, fraction=0.0), "^fraction must be in \\(0, 1\\], got 0.0"),
-    (lambda: KeyNormEviction(D, fraction=1.5), "^fraction"),
-    (lambda: WindowEviction(D, fraction=float("nan")), "^fraction"),
-    (lambda: AttentionScoreEviction(D, fraction=-0.1), "^fraction"),
-    (lambda: UniformQuantizer(D, bits=0), "^bits must be in \\[1, 16\\], got 0"),
-    (lambda: UniformQuantizer(D, bits=17), "^bits"),
-    (lambda: UniformQuantizer(D, bits=4, key_bits=20), "^key_bits"),
-    (lambda: SignSketch(D, sketch_dim=0), "^sketch_dim"),
-    (lambda: SignSketch(D, sketch_dim=4, value_bits=0), "^value_bits"),
-    (lambda: LowRankSVD(D, rank=0), "^rank must be"),
-    (lambda: LowRankSVD(D, rank=D + 1), "^rank must be in \\[1, 6\\], got 7"),
-    (lambda: WindowEviction(D, fraction=0.5, sinks=-1), "^sinks"),
-    (lambda: UniformQuantizer(D, bits=2, mode="pairs"), "^mode"),
-    (lambda: subgen_factory("kv", 0, 1), "^s must be >= 1, got 0"),
-    (lambda: make_factory("zip", "kv", 1), "compressor must be one of"),
-])
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: RandomEviction(D, fraction=0.0), "^fraction must be in \\(0, 1\\], got 0.0"),
+        (lambda: KeyNormEviction(D, fraction=1.5), "^fraction"),
+        (lambda: WindowEviction(D, fraction=float("nan")), "^fraction"),
+        (lambda: AttentionScoreEviction(D, fraction=-0.1), "^fraction"),
+        (lambda: UniformQuantizer(D, bits=0), "^bits must be in \\[1, 16\\], got 0"),
+        (lambda: UniformQuantizer(D, bits=17), "^bits"),
+        (lambda: UniformQuantizer(D, bits=4, key_bits=20), "^key_bits"),
+        (lambda: SignSketch(D, sketch_dim=0), "^sketch_dim"),
+        (lambda: SignSketch(D, sketch_dim=4, value_bits=0), "^value_bits"),
+        (lambda: LowRankSVD(D, rank=0), "^rank must be"),
+        (lambda: LowRankSVD(D, rank=D + 1), "^rank must be in \\[1, 6\\], got 7"),
+        (lambda: WindowEviction(D, fraction=0.5, sinks=-1), "^sinks"),
+        (lambda: UniformQuantizer(D, bits=2, mode="pairs"), "^mode"),
+        (lambda: subgen_factory("kv", 0, 1), "^s must be >= 1, got 0"),
+        (lambda: make_factory("zip", "kv", 1), "compressor must be one of"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(make, match):
     with pytest.raises(ValueError, match=match):
         make()
@@ -328,7 +338,9 @@ def test_corrupt_parameters_are_rejected():
     data = bytearray(c.to_bytes())
     meta_at = 32 + 8 * 7
     data[meta_at : meta_at + 8] = np.float64(40.0).tobytes()  # bits = 40
-    with pytest.raises(ValueError, match=r"^UniformQuantizer: data is corrupt: bits must be in \[1, 16\], got 40"):
+    with pytest.raises(
+        ValueError, match=r"^UniformQuantizer: data is corrupt: bits must be in \[1, 16\], got 40"
+    ):
         UniformQuantizer.from_bytes(bytes(data))
 
 
@@ -341,7 +353,6 @@ def test_side_effect_free_factories():
 
 def test_doctests():
     import doctest
-
     import importlib
 
     failed = attempted = 0

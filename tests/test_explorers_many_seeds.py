@@ -48,8 +48,13 @@ def _crashes_drawn(exp, seed: int) -> list[str]:
     found: list[str] = []
 
     @hyp_seed(seed)
-    @settings(max_examples=EXAMPLES, database=None, deadline=None,
-              phases=(Phase.generate,), suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate,),
+        suppress_health_check=list(HealthCheck),
+    )
     @given(exp.space(st))
     def run(example):
         status, text = evaluate(exp, example)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tensorkv_check.engine import _fastexp as fe
+
 att = importlib.import_module("tensorkv_check.engine.exact_attention")
 
 
@@ -22,12 +23,14 @@ def test_kernel_is_compiled():
 
 def test_within_two_ulps_of_numpy_over_the_whole_range():
     rng = np.random.default_rng(0)
-    x = np.concatenate([
-        -np.geomspace(1e-300, 708.0, 50_000),  # every scale of |x|, tiny to the flush limit
-        -rng.uniform(0.0, 708.0, 50_000),
-        rng.uniform(0.0, 700.0, 20_000),  # positive shifts are allowed too
-        [0.0, -0.0, -708.0, 5e-324, -5e-324],
-    ])
+    x = np.concatenate(
+        [
+            -np.geomspace(1e-300, 708.0, 50_000),  # every scale of |x|, tiny to the flush limit
+            -rng.uniform(0.0, 708.0, 50_000),
+            rng.uniform(0.0, 700.0, 20_000),  # positive shifts are allowed too
+            [0.0, -0.0, -708.0, 5e-324, -5e-324],
+        ]
+    )
     S = x.reshape(4, -1).copy() if x.size % 4 == 0 else np.pad(x, (0, -x.size % 4)).reshape(4, -1)
     want = np.exp(S)
     got = S.copy()
@@ -106,7 +109,12 @@ def test_row_dots_and_weighted_rows_equal_blas(monkeypatch, jit):
         monkeypatch.setattr(fe, "_KERNEL", None)
     rng = np.random.default_rng(5)
     n, d = fe.MIN_JIT_SIZE // 8 + 3, 8  # odd n; large enough for the compiled path
-    K, V, q, p = rng.standard_normal((n, d)), rng.standard_normal((n, d)), rng.standard_normal(d), rng.random(n)
+    K, V, q, p = (
+        rng.standard_normal((n, d)),
+        rng.standard_normal((n, d)),
+        rng.standard_normal(d),
+        rng.random(n),
+    )
     out = np.empty(n)
     fe.row_dots_into(K, q, out)
     np.testing.assert_allclose(out, K @ q, rtol=1e-13, atol=1e-13 * np.abs(K).max() * np.abs(q).sum())
@@ -135,7 +143,11 @@ def test_large_steps_give_the_same_bits_on_one_thread_or_two(monkeypatch):
     outs = []
     for threads in (1, 2):
         monkeypatch.setattr(att._parallel, "workers", lambda t=threads: t)
-        outs.append((att._tensor_attention(q, K1, K2, V1, V2, 0.5, block_bytes=8 * 300 * 7),
-                     att._attention(q, K, V, 0.5)))
+        outs.append(
+            (
+                att._tensor_attention(q, K1, K2, V1, V2, 0.5, block_bytes=8 * 300 * 7),
+                att._attention(q, K, V, 0.5),
+            )
+        )
     for a, b in zip(*outs):
         assert np.array_equal(a, b)

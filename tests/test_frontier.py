@@ -17,13 +17,34 @@ from tensorkv_check.runner.sweep_runner import run_tasks
 MINI = {
     "queries": 600,
     "models": {"standard": 256, "four-cache": 16, "two-cache": 8},
-    "budgets": {"exact": [0], "lowrank": [1.0], "random": [0.5], "knorm": [0.5], "window": [0.5],
-                "h2o": [0.5], "quant": [1, 4], "qjl": [1.0]},
-    "subgen": [("standard", 4096, 2.0, 1, [1, 4]), ("standard", 128, 0.5, 1, [512]),
-               ("two-cache", 64, 2.0, 1, [1]), ("two-cache", 8, 0.5, 1, [256]),
-               ("four-cache", 64, 2.0, 1, [1]), ("four-cache", 16, 0.5, 1, [64])],
-    "benign": {"n": 256, "d": 16, "m": 8, "delta": 0.3, "rank": 3, "r": 4.0, "queries": 16,
-               "budgets": {"exact": [0], "quant": [2, 8], "random": [0.5], "lowrank": [0.25], "subgen": [64]}},
+    "budgets": {
+        "exact": [0],
+        "lowrank": [1.0],
+        "random": [0.5],
+        "knorm": [0.5],
+        "window": [0.5],
+        "h2o": [0.5],
+        "quant": [1, 4],
+        "qjl": [1.0],
+    },
+    "subgen": [
+        ("standard", 4096, 2.0, 1, [1, 4]),
+        ("standard", 128, 0.5, 1, [512]),
+        ("two-cache", 64, 2.0, 1, [1]),
+        ("two-cache", 8, 0.5, 1, [256]),
+        ("four-cache", 64, 2.0, 1, [1]),
+        ("four-cache", 16, 0.5, 1, [64]),
+    ],
+    "benign": {
+        "n": 256,
+        "d": 16,
+        "m": 8,
+        "delta": 0.3,
+        "rank": 3,
+        "r": 4.0,
+        "queries": 16,
+        "budgets": {"exact": [0], "quant": [2, 8], "random": [0.5], "lowrank": [0.25], "subgen": [64]},
+    },
 }
 
 
@@ -51,8 +72,14 @@ def test_compute_is_json_safe_and_checks_pass(mini_data):
     failed = [c for c in mini_data["checks"] if not c["passed"]]
     assert not failed, failed
     names = {c["name"] for c in mini_data["checks"]}
-    assert {"no-point-in-infeasible-region", "lossless-reaches-one", "eviction-matches-coin-flip-model",
-            "subgen-adversarial-standard", "subgen-adversarial-two-cache", "subgen-adversarial-four-cache"} <= names
+    assert {
+        "no-point-in-infeasible-region",
+        "lossless-reaches-one",
+        "eviction-matches-coin-flip-model",
+        "subgen-adversarial-standard",
+        "subgen-adversarial-two-cache",
+        "subgen-adversarial-four-cache",
+    } <= names
     for p in mini_data["points"] + mini_data["subgen"]:
         assert p["M"] >= (1 - fr.binary_entropy(max(p["ci_low"], 0.5))) * p["N"]
         assert p["ci_low"] <= p["rate"] <= p["ci_high"]
@@ -60,8 +87,11 @@ def test_compute_is_json_safe_and_checks_pass(mini_data):
 
 def test_same_seed_same_data(mini_data):
     mp = pytest.MonkeyPatch()
-    mp.setitem(fr.PROFILES, "quick", dict(MINI, subgen=[], benign=dict(MINI["benign"], budgets={"quant": [2]}),
-                                          models={"standard": 256}))
+    mp.setitem(
+        fr.PROFILES,
+        "quick",
+        dict(MINI, subgen=[], benign=dict(MINI["benign"], budgets={"quant": [2]}), models={"standard": 256}),
+    )
     try:
         a, b = fr.compute("quick", 7), fr.compute("quick", 7)
     finally:
@@ -74,8 +104,12 @@ def test_same_seed_same_data(mini_data):
 
 def test_figures_and_findings(mini_data):
     figs = frontier_section.figures(mini_data)
-    assert [f["file"] for f in figs] == ["frontier_standard.svg", "frontier_four-cache.svg",
-                                         "frontier_two-cache.svg", "frontier_benign.svg"]
+    assert [f["file"] for f in figs] == [
+        "frontier_standard.svg",
+        "frontier_four-cache.svg",
+        "frontier_two-cache.svg",
+        "frontier_benign.svg",
+    ]
     for f in figs:
         assert f["svg"].startswith("<svg") and f["title"] and len(f["alt"]) > 80
     assert "quant" in figs[0]["svg"] and "infeasible" in figs[0]["svg"]
@@ -111,8 +145,12 @@ def test_frontier_point_rejects_unknown_kind():
 
 
 def test_main_writes_json_and_svgs(tmp_path, monkeypatch):
-    small = dict(MINI, subgen=[("standard", 4096, 2.0, 1, [1]), ("standard", 128, 0.5, 1, [512])],
-                 models={"standard": 128}, benign=dict(MINI["benign"], budgets={"quant": [2, 4]}))
+    small = dict(
+        MINI,
+        subgen=[("standard", 4096, 2.0, 1, [1]), ("standard", 128, 0.5, 1, [512])],
+        models={"standard": 128},
+        benign=dict(MINI["benign"], budgets={"quant": [2, 4]}),
+    )
     monkeypatch.setitem(fr.PROFILES, "quick", small)
     rc = fr.main(["--out", str(tmp_path), "--seed", "3"])
     data = json.loads((tmp_path / "frontier.json").read_text())
@@ -154,27 +192,35 @@ class _SideChannel(cz.UniformQuantizer):
 
 
 def _entry(name, cls, kw):
-    return cz.CatalogueEntry(name, cz.CATALOGUE[name].family, "mutant",
-                             lambda m, b, s, c: lambda d: cls(d, c, mode=m, **kw(b, s)))
+    return cz.CatalogueEntry(
+        name, cz.CATALOGUE[name].family, "mutant", lambda m, b, s, c: lambda d: cls(d, c, mode=m, **kw(b, s))
+    )
 
 
 def _standard_grid(budgets, n=128):
-    tasks = [fr.index_task("standard", n, c, b, queries=800, instance_seed=5) for c, bs in budgets.items() for b in bs]
+    tasks = [
+        fr.index_task("standard", n, c, b, queries=800, instance_seed=5)
+        for c, bs in budgets.items()
+        for b in bs
+    ]
     return fr.collect(run_tasks(tasks, seed=1))
 
 
 def test_eviction_check_fails_when_evicted_bits_decode(monkeypatch):
     honest = _standard_grid({"random": [0.5]})
     assert fr.check_eviction(honest)["passed"]
-    monkeypatch.setitem(cz.CATALOGUE, "random",
-                        _entry("random", _LeakyEviction, kw=lambda b, s: {"fraction": b, "seed": s}))
+    monkeypatch.setitem(
+        cz.CATALOGUE, "random", _entry("random", _LeakyEviction, kw=lambda b, s: {"fraction": b, "seed": s})
+    )
     leaky = _standard_grid({"random": [0.5]})
     ck = fr.check_eviction(leaky)
     assert not ck["passed"] and ck["details"]["failures"][0]["rate"] > 0.95
 
 
 def test_feasibility_check_fails_on_a_side_channel(monkeypatch):
-    monkeypatch.setitem(cz.CATALOGUE, "quant", _entry("quant", _SideChannel, kw=lambda b, s: {"bits": int(b)}))
+    monkeypatch.setitem(
+        cz.CATALOGUE, "quant", _entry("quant", _SideChannel, kw=lambda b, s: {"bits": int(b)})
+    )
     data = _standard_grid({"quant": [1]}, n=512)
     ck = fr.check_feasible(data)
     assert not ck["passed"]
@@ -185,19 +231,34 @@ def test_feasibility_check_fails_on_a_side_channel(monkeypatch):
 
 
 def test_lossless_check_fails_for_a_lossy_exact_entry(monkeypatch):
-    monkeypatch.setitem(cz.CATALOGUE, "exact",
-                        _entry("exact", cz.KeyNormEviction, kw=lambda b, s: {"fraction": 0.5}))
+    monkeypatch.setitem(
+        cz.CATALOGUE, "exact", _entry("exact", cz.KeyNormEviction, kw=lambda b, s: {"fraction": 0.5})
+    )
     data = _standard_grid({"exact": [0], "lowrank": [1.0]})
     ck = fr.check_lossless(data)
     assert not ck["passed"] and ck["details"]["failures"][0]["compressor"] == "exact"
-    assert not fr.check_lossless({"points": [p for p in data["points"] if p["compressor"] == "exact"]})["passed"]
+    assert not fr.check_lossless({"points": [p for p in data["points"] if p["compressor"] == "exact"]})[
+        "passed"
+    ]
 
 
 def test_subgen_check_fails_above_chance_below_the_bound():
     def pt(M, rate, lo, hi, s):
-        return {"model": "standard", "n": 4096, "delta": 2.0, "budget": s, "compressor": "subgen", "M": M,
-                "N": 1_000_000, "bits_per_bit": M / 1e6, "rate": rate, "ci_low": lo, "ci_high": hi,
-                "fano_ceiling": fr.fano_success_ceiling(M, 1_000_000), "harness_error": None}
+        return {
+            "model": "standard",
+            "n": 4096,
+            "delta": 2.0,
+            "budget": s,
+            "compressor": "subgen",
+            "M": M,
+            "N": 1_000_000,
+            "bits_per_bit": M / 1e6,
+            "rate": rate,
+            "ci_low": lo,
+            "ci_high": hi,
+            "fano_ceiling": fr.fano_success_ceiling(M, 1_000_000),
+            "harness_error": None,
+        }
 
     good = {"subgen": [pt(50_000, 0.5, 0.46, 0.54, 1), pt(10**8, 0.9, 0.88, 0.92, 9)]}
     assert fr.check_subgen_adversarial(good, "standard")["passed"]
@@ -233,9 +294,17 @@ def test_eviction_check_alpha_is_family_wise():
     from scipy.stats import binomtest
 
     def point(i, successes):
-        return {"model": "standard", "n": 64, "compressor": "random", "budget": 0.5 + i / 1000,
-                "kept_fraction": 0.5, "successes": successes, "trials": 1000,
-                "rate": successes / 1000, "guaranteed": True}
+        return {
+            "model": "standard",
+            "n": 64,
+            "compressor": "random",
+            "budget": 0.5 + i / 1000,
+            "kept_fraction": 0.5,
+            "successes": successes,
+            "trials": 1000,
+            "rate": successes / 1000,
+            "guaranteed": True,
+        }
 
     pv = binomtest(700, 1000, 0.75).pvalue
     assert 1e-4 < pv < 1e-3

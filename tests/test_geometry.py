@@ -150,9 +150,13 @@ def set_cover_min(X: np.ndarray, delta: float) -> int:
     A = np.zeros((n, len(cliques)))
     for k, c in enumerate(cliques):
         A[c, k] = 1
-    res = sopt.milp(np.ones(len(cliques)), constraints=sopt.LinearConstraint(A, lb=1),
-                    integrality=np.ones(len(cliques)), bounds=sopt.Bounds(0, 1),
-                    options={"mip_rel_gap": 0})
+    res = sopt.milp(
+        np.ones(len(cliques)),
+        constraints=sopt.LinearConstraint(A, lb=1),
+        integrality=np.ones(len(cliques)),
+        bounds=sopt.Bounds(0, 1),
+        options={"mip_rel_gap": 0},
+    )
     assert res.status == 0
     return int(round(res.fun))
 
@@ -174,10 +178,11 @@ def embed_within_graph(W: nx.Graph) -> tuple[np.ndarray, float]:
 
 
 points_strategy = st.builds(
-    lambda seed, n, d, grid: (
-        np.round(np.random.default_rng(seed).standard_normal((n, d)), 1 if grid else 6)
-    ),
-    SEEDS, st.integers(1, 250), st.integers(1, 5), st.booleans(),
+    lambda seed, n, d, grid: np.round(np.random.default_rng(seed).standard_normal((n, d)), 1 if grid else 6),
+    SEEDS,
+    st.integers(1, 250),
+    st.integers(1, 5),
+    st.booleans(),
 )
 
 
@@ -324,8 +329,9 @@ def test_covering_estimate_on_the_circle():
 
 @pytest.mark.parametrize("d,delta,sphere", [(3, 0.5, True), (4, 0.8, False), (6, 1.0, True)])
 def test_covering_estimate_respects_rigorous_bounds(d, delta, sphere):
-    est = covering_number_estimate(d, delta, sphere=sphere, n_samples=4000, n_holdout=500,
-                                   rng=np.random.default_rng(d))
+    est = covering_number_estimate(
+        d, delta, sphere=sphere, n_samples=4000, n_holdout=500, rng=np.random.default_rng(d)
+    )
     assert est.certified_lower <= est.estimate <= est.bounds.upper
     assert est.vs_upper == "below"
     assert est.holdout_max_distance > 0
@@ -351,8 +357,9 @@ KNOWN_CODES = [
 def test_packing_never_beats_known_optima(d, eps, two_sided, optimum):
     sizes = []
     for seed in range(4):
-        p = near_orthogonal_packing(d, eps, np.random.default_rng(seed), two_sided=two_sided,
-                                    n_candidates=3000, restarts=2)
+        p = near_orthogonal_packing(
+            d, eps, np.random.default_rng(seed), two_sided=two_sided, n_candidates=3000, restarts=2
+        )
         V = p.vectors
         np.testing.assert_allclose(np.linalg.norm(V, axis=1), 1.0, rtol=1e-12)
         G = V @ V.T
@@ -365,14 +372,14 @@ def test_packing_never_beats_known_optima(d, eps, two_sided, optimum):
 
 
 def test_packing_kissing_in_dimension_8():
-    p = near_orthogonal_packing(8, 0.5, np.random.default_rng(0), two_sided=False,
-                                n_candidates=4000, restarts=1)
+    p = near_orthogonal_packing(
+        8, 0.5, np.random.default_rng(0), two_sided=False, n_candidates=4000, restarts=1
+    )
     assert KISSING_NUMBERS[8] == 240 and 20 <= p.size <= 240
 
 
 def test_packing_grows_exponentially():
-    g = packing_growth(range(2, 8), 0.5, np.random.default_rng(0), n_candidates=3000,
-                       restarts=1)
+    g = packing_growth(range(2, 8), 0.5, np.random.default_rng(0), n_candidates=3000, restarts=1)
     assert list(g.sizes) == sorted(g.sizes) and g.sizes[-1] > 3 * g.sizes[0]
     assert g.c > 0.2
     assert all(s >= lem for s, lem in zip(g.sizes, g.lemma_sizes))
@@ -386,7 +393,10 @@ def test_packing_max_size_and_restarts():
 # ------------------------------------------------------------------ clusterability
 small_instances = st.builds(
     lambda seed, n, d, q: (np.random.default_rng(seed).standard_normal((n, d)), q),
-    SEEDS, st.integers(1, 8), st.integers(1, 3), st.floats(0.05, 0.95),
+    SEEDS,
+    st.integers(1, 8),
+    st.integers(1, 3),
+    st.floats(0.05, 0.95),
 )
 
 
@@ -410,8 +420,14 @@ def test_exact_clusters_match_set_partitions(inst):
 
 medium_instances = st.builds(
     lambda seed, n, d, q, grid: (
-        np.round(np.random.default_rng(seed).standard_normal((n, d)), 1 if grid else 8), q),
-    SEEDS, st.integers(9, 24), st.integers(1, 6), st.floats(0.05, 0.95), st.booleans(),
+        np.round(np.random.default_rng(seed).standard_normal((n, d)), 1 if grid else 8),
+        q,
+    ),
+    SEEDS,
+    st.integers(9, 24),
+    st.integers(1, 6),
+    st.floats(0.05, 0.95),
+    st.booleans(),
 )
 
 
@@ -480,8 +496,9 @@ def test_branch_and_bound_from_a_trivial_colouring(monkeypatch):
         assert b.exact == 60 // (k + 1)
 
 
-@pytest.mark.parametrize("g6,chi", [(rb"IGo\dHCCG", 5), (rb"HhF^TDY", 3),
-                                    (rb"Q\~~]|}xjPfVr]lh}j]~v}Fw|lg", 3)])
+@pytest.mark.parametrize(
+    "g6,chi", [(rb"IGo\dHCCG", 5), (rb"HhF^TDY", 3), (rb"Q\~~]|}xjPfVr]lh}j]~v}Fw|lg", 3)]
+)
 def test_exact_closes_the_gap_left_by_the_greedy_colouring(g6, chi):
     """Found by a random search over G(n, p): networkx's DSatur colouring of H uses
     chi + 1 colours (networkx 3.x) while chi = n / omega(W) is tight; the exact
@@ -567,16 +584,26 @@ def test_cluster_plateau_counts():
 
 
 # ------------------------------------------------------------------ bad input
-BAD_DELTAS = [(0.0, ValueError), (-1.0, ValueError), (math.nan, ValueError),
-              (math.inf, ValueError), ("0.5", TypeError), (True, TypeError)]
+BAD_DELTAS = [
+    (0.0, ValueError),
+    (-1.0, ValueError),
+    (math.nan, ValueError),
+    (math.inf, ValueError),
+    ("0.5", TypeError),
+    (True, TypeError),
+]
 
 
 @pytest.mark.parametrize("bad,exc", BAD_DELTAS)
 def test_bad_delta(bad, exc):
     X = np.zeros((3, 2))
-    for call in (lambda: greedy_net(X, bad), lambda: separated_set(X, bad),
-                 lambda: cluster_bracket(X, bad), lambda: covering_bounds(3, bad),
-                 lambda: cluster_plateau(2, [10, 20], bad, rng=np.random.default_rng(0))):
+    for call in (
+        lambda: greedy_net(X, bad),
+        lambda: separated_set(X, bad),
+        lambda: cluster_bracket(X, bad),
+        lambda: covering_bounds(3, bad),
+        lambda: cluster_plateau(2, [10, 20], bad, rng=np.random.default_rng(0)),
+    ):
         with pytest.raises(exc, match=r"\bdelta\b"):
             call()
     with pytest.raises(exc, match=r"\bdelta1\b"):
@@ -595,25 +622,33 @@ def test_bad_eps(bad):
         kron_tightness_search(alpha=bad)
 
 
-@pytest.mark.parametrize("bad,exc", [(0, ValueError), (-2, ValueError), (2.0, TypeError),
-                                     (True, TypeError), ("3", TypeError)])
+@pytest.mark.parametrize(
+    "bad,exc", [(0, ValueError), (-2, ValueError), (2.0, TypeError), (True, TypeError), ("3", TypeError)]
+)
 def test_bad_dimension(bad, exc):
     rng = np.random.default_rng(0)
-    for call in (lambda: covering_bounds(bad, 0.5),
-                 lambda: covering_number_estimate(bad, 0.5, rng=rng),
-                 lambda: near_orthogonal_packing(bad, 0.5, rng),
-                 lambda: cluster_plateau(bad, [10, 20], 0.5, rng=rng),
-                 lambda: sample_sphere(5, bad, rng)):
+    for call in (
+        lambda: covering_bounds(bad, 0.5),
+        lambda: covering_number_estimate(bad, 0.5, rng=rng),
+        lambda: near_orthogonal_packing(bad, 0.5, rng),
+        lambda: cluster_plateau(bad, [10, 20], 0.5, rng=rng),
+        lambda: sample_sphere(5, bad, rng),
+    ):
         with pytest.raises(exc, match=r"\bd\b"):
             call()
 
 
 @pytest.mark.parametrize(
     "bad,exc",
-    [(np.zeros((0, 2)), ValueError), (np.array([[0.0, np.nan]]), ValueError),
-     (np.array([[np.inf, 0.0]]), ValueError), (np.zeros(3), ValueError),
-     (np.array([["a", "b"]]), TypeError), (np.array([[1j, 0]]), TypeError),
-     (np.zeros((2, 2, 2)), ValueError)],
+    [
+        (np.zeros((0, 2)), ValueError),
+        (np.array([[0.0, np.nan]]), ValueError),
+        (np.array([[np.inf, 0.0]]), ValueError),
+        (np.zeros(3), ValueError),
+        (np.array([["a", "b"]]), TypeError),
+        (np.array([[1j, 0]]), TypeError),
+        (np.zeros((2, 2, 2)), ValueError),
+    ],
 )
 def test_bad_point_sets(bad, exc):
     with pytest.raises(exc, match=r"\bpoints\b"):
@@ -635,8 +670,10 @@ def test_other_bad_arguments():
     with pytest.raises(TypeError, match=r"\brng\b"):
         near_orthogonal_packing(3, 0.5, 4.2)
     # The one rng policy: an int seed means default_rng(seed).
-    assert (near_orthogonal_packing(3, 0.5, 42).vectors
-            == near_orthogonal_packing(3, 0.5, np.random.default_rng(42)).vectors).all()
+    assert (
+        near_orthogonal_packing(3, 0.5, 42).vectors
+        == near_orthogonal_packing(3, 0.5, np.random.default_rng(42)).vectors
+    ).all()
     with pytest.raises(ValueError, match=r"\bn_samples\b"):
         covering_number_estimate(3, 0.5, n_samples=0, rng=rng)
     with pytest.raises(ValueError, match=r"\br\b"):
@@ -658,19 +695,20 @@ def test_other_bad_arguments():
     with pytest.raises(ValueError, match=r"\bblock\b"):
         greedy_net(np.ones((2, 2)), 0.5, block=0)
     with pytest.raises(ValueError, match=r"\bmax_cluster_rows\b"):
-        kron_cluster_bracket(np.zeros((30, 2)), np.zeros((30, 2)), 0.5, 0.5,
-                             max_cluster_rows=100)
+        kron_cluster_bracket(np.zeros((30, 2)), np.zeros((30, 2)), 0.5, 0.5, max_cluster_rows=100)
 
 
 # ------------------------------------------------------------------ plots, doctests
 def test_plots_are_deterministic_svg():
     rng = np.random.default_rng(0)
-    ests = [covering_number_estimate(3, t, n_samples=800, n_holdout=100, rng=rng)
-            for t in (0.3, 0.6, 1.2)]
+    ests = [covering_number_estimate(3, t, n_samples=800, n_holdout=100, rng=rng) for t in (0.3, 0.6, 1.2)]
     plats = [cluster_plateau(2, [50, 500, 2000], 0.5, rng=rng)]
     growth = packing_growth([2, 3, 4], 0.5, rng, n_candidates=500, restarts=1)
-    for fn, data in [(geo_plots.covering_svg, ests), (geo_plots.plateau_svg, plats),
-                     (geo_plots.packing_svg, growth)]:
+    for fn, data in [
+        (geo_plots.covering_svg, ests),
+        (geo_plots.plateau_svg, plats),
+        (geo_plots.packing_svg, growth),
+    ]:
         first = fn(data)
         assert first.startswith("<svg") and first.rstrip().endswith("</svg>")
         assert first == fn(data)  # same data, same bytes
@@ -679,11 +717,21 @@ def test_plots_are_deterministic_svg():
         assert fn(as_dicts) == first  # the report can pass JSON back in
 
 
-GEOMETRY_MODULES = ["nets", "sampling", "covering", "packing", "clustering", "kron_clusters", "plateau", "plots"]
+GEOMETRY_MODULES = [
+    "nets",
+    "sampling",
+    "covering",
+    "packing",
+    "clustering",
+    "kron_clusters",
+    "plateau",
+    "plots",
+]
 
 
-@pytest.mark.parametrize("name", [f"tensorkv_check.geometry.{m}" for m in GEOMETRY_MODULES]
-                         + ["tensorkv_check.engine.distances"])
+@pytest.mark.parametrize(
+    "name", [f"tensorkv_check.geometry.{m}" for m in GEOMETRY_MODULES] + ["tensorkv_check.engine.distances"]
+)
 def test_doctests(name):
     module = importlib.import_module(name)
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)

@@ -16,7 +16,8 @@ import pytest
 import tensorkv_check
 
 MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(tensorkv_check.__path__, "tensorkv_check.")
+    m.name
+    for m in pkgutil.walk_packages(tensorkv_check.__path__, "tensorkv_check.")
     # pytest_plugin is loaded by pytest itself; __main__ runs the command when imported.
     if m.name not in ("tensorkv_check.claims.plugin", "tensorkv_check.__main__")
 )

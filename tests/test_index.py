@@ -29,12 +29,12 @@ import tensorkv_check.index.reduction as index_mod
 import tensorkv_check.index.sweeps as sweeps_mod
 from tensorkv_check import kron
 from tensorkv_check.engine.caches import StandardDecoder
+from tensorkv_check.engine.jl import near_orthogonal_dimension
+from tensorkv_check.engine.stats import binary_entropy, clopper_pearson
+from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
 from tensorkv_check.index.bounds import fano_bound, fano_success_ceiling, reduction_C
 from tensorkv_check.index.instances import MODELS, key_coherence, make_instance
 from tensorkv_check.index.reduction import HarnessError, IndexResult, bob_decode, run_index
-from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
-from tensorkv_check.engine.jl import near_orthogonal_dimension
-from tensorkv_check.engine.stats import binary_entropy, clopper_pearson
 
 #: Queries per decoding test: 600/600 successes give a 99% Clopper–Pearson low of 0.9912.
 Q = 600
@@ -140,7 +140,9 @@ def test_bob_thresholds_at_one_half():
 def test_eps_counts_norm_deviations():
     # Gaussian factors of the structured model: products are only unit on average, and
     # the reduction's ε must cover |‖k‖² - 1| as well as the inner products.
-    r = run_index("exact", "two-cache-structured", 8, 128, queries=50, seed=0, key_family="gaussian", eps=0.25)
+    r = run_index(
+        "exact", "two-cache-structured", 8, 128, queries=50, seed=0, key_family="gaussian", eps=0.25
+    )
     assert r.max_norm_dev > r.max_inner and r.eps_measured == r.max_norm_dev
     with pytest.raises(ValueError, match="max \\|‖k_i‖²-1\\|"):
         run_index("exact", "two-cache-structured", 8, 128, queries=50, seed=0, key_family="gaussian")
@@ -195,8 +197,16 @@ def test_decodes_with_other_key_families(family):
     assert r.successes == Q and r.ci_low >= 0.99, str(r)
 
 
-@pytest.mark.parametrize("model,n,d", [("standard", 512, 1), ("standard", 512, 2), ("four-cache", 128, 1),
-                                       ("two-cache", 16, 2), ("two-cache-structured", 16, 1)])
+@pytest.mark.parametrize(
+    "model,n,d",
+    [
+        ("standard", 512, 1),
+        ("standard", 512, 2),
+        ("four-cache", 128, 1),
+        ("two-cache", 16, 2),
+        ("two-cache-structured", 16, 1),
+    ],
+)
 def test_fails_visibly_well_below_threshold(model, n, d):
     r = run_index("exact", model, n, d, queries=Q, seed=4, eps=0.25)
     assert r.eps_measured >= 0.5 and not r.guaranteed
@@ -218,7 +228,9 @@ def test_scale_is_folded_into_bobs_query():
 def test_eps_scopes():
     a = run_index("exact", "standard", 64, 64, queries=50, seed=1, eps_scope="all", eps=0.25)
     q = run_index("exact", "standard", 64, 64, queries=50, seed=1, eps_scope="queried", eps=0.25)
-    assert a.eps_scope == "all" and q.eps_scope == "queried" and q.eps_measured <= a.eps_measured * (1 + 1e-12)
+    assert (
+        a.eps_scope == "all" and q.eps_scope == "queried" and q.eps_measured <= a.eps_measured * (1 + 1e-12)
+    )
     auto = run_index("exact", "standard", 64, 64, queries=50, seed=1, eps=0.25)
     assert auto.eps_scope == "all"
 
@@ -270,7 +282,9 @@ def test_factor_keeping_is_exact_on_structured_inputs_with_O_nd_bits():
 
 def test_memory_matched_truncation_falls_to_chance_on_free_rows():
     n, d = 32, 64
-    tr = run_index(partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d, queries=Q, seed=6, eps=0.25)
+    tr = run_index(
+        partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d, queries=Q, seed=6, eps=0.25
+    )
     expected = 0.5 + (2 * n) / (n * n) / 2  # kept rows decode, the others are coin flips
     assert tr.ci_low <= expected <= tr.ci_high, str(tr)
     assert tr.ci_high < 0.6
@@ -310,10 +324,27 @@ def test_every_result_is_fano_consistent(model):
 
 def test_result_below_its_fano_bound_raises():
     est = clopper_pearson(1000, 1000, 0.99)
-    fields = dict(model="standard", algorithm="X", n=2, d=1, key_family="rademacher", seed=0, N=10_000,
-                  message_bits=8, estimate=est, fano_bits=fano_bound(est.ci_low, 10_000), fano_p=est.ci_low,
-                  eps=None, eps_measured=0.0, max_inner=0.0, max_norm_dev=0.0, eps_scope="all", C=1.0,
-                  C_source="given", rows=2)
+    fields = dict(
+        model="standard",
+        algorithm="X",
+        n=2,
+        d=1,
+        key_family="rademacher",
+        seed=0,
+        N=10_000,
+        message_bits=8,
+        estimate=est,
+        fano_bits=fano_bound(est.ci_low, 10_000),
+        fano_p=est.ci_low,
+        eps=None,
+        eps_measured=0.0,
+        max_inner=0.0,
+        max_norm_dev=0.0,
+        eps_scope="all",
+        C=1.0,
+        C_source="given",
+        rows=2,
+    )
     with pytest.raises(HarnessError, match="Fano"):
         IndexResult(**fields)
     fields["message_bits"] = 10_000
@@ -357,30 +388,33 @@ def test_same_seed_same_result(model):
 # ------------------------------------------------------------------ bad input
 
 
-@pytest.mark.parametrize("kwargs,exc,match", [
-    (dict(n=1), ValueError, "n must be >= 2"),
-    (dict(n=2.5), TypeError, "n must be an integer"),
-    (dict(d=0), ValueError, "d must be >= 1"),
-    (dict(queries=0), ValueError, "queries must be >= 1"),
-    (dict(eps=0.0), ValueError, "eps must be in \\(0, 0.5\\)"),
-    (dict(eps=0.5), ValueError, "eps must be in \\(0, 0.5\\)"),
-    (dict(eps=0.7), ValueError, "eps must be in \\(0, 0.5\\)"),
-    (dict(eps=-0.1), ValueError, "eps must be in \\(0, 0.5\\)"),
-    (dict(eps="0.1"), TypeError, "eps must be a real number"),
-    (dict(C=0.0), ValueError, "C must be finite and > 0"),
-    (dict(C=math.inf), ValueError, "C must be finite and > 0"),
-    (dict(eps=0.1, C=3.0), ValueError, "at most one of eps and C"),
-    (dict(model="three-cache"), ValueError, "model must be one of"),
-    (dict(key_family="sobol"), ValueError, "key_family must be one of"),
-    (dict(seed=-1), ValueError, "seed must be >= 0"),
-    (dict(confidence=1.0), ValueError, "confidence"),
-    (dict(eps_scope="some"), ValueError, "eps_scope"),
-    (dict(algorithm="bogus"), ValueError, "algorithm must be one of"),
-    (dict(algorithm="factor-keeping"), ValueError, "not 'standard'"),
-    (dict(algorithm=object()), TypeError, "algorithm must be an algorithm name or a factory"),
-    (dict(algorithm=StandardDecoder(4)), TypeError, "pass the class"),
-    (dict(algorithm=FactorKeepingTwoCache), TypeError, "streams 'kv'"),
-])
+@pytest.mark.parametrize(
+    "kwargs,exc,match",
+    [
+        (dict(n=1), ValueError, "n must be >= 2"),
+        (dict(n=2.5), TypeError, "n must be an integer"),
+        (dict(d=0), ValueError, "d must be >= 1"),
+        (dict(queries=0), ValueError, "queries must be >= 1"),
+        (dict(eps=0.0), ValueError, "eps must be in \\(0, 0.5\\)"),
+        (dict(eps=0.5), ValueError, "eps must be in \\(0, 0.5\\)"),
+        (dict(eps=0.7), ValueError, "eps must be in \\(0, 0.5\\)"),
+        (dict(eps=-0.1), ValueError, "eps must be in \\(0, 0.5\\)"),
+        (dict(eps="0.1"), TypeError, "eps must be a real number"),
+        (dict(C=0.0), ValueError, "C must be finite and > 0"),
+        (dict(C=math.inf), ValueError, "C must be finite and > 0"),
+        (dict(eps=0.1, C=3.0), ValueError, "at most one of eps and C"),
+        (dict(model="three-cache"), ValueError, "model must be one of"),
+        (dict(key_family="sobol"), ValueError, "key_family must be one of"),
+        (dict(seed=-1), ValueError, "seed must be >= 0"),
+        (dict(confidence=1.0), ValueError, "confidence"),
+        (dict(eps_scope="some"), ValueError, "eps_scope"),
+        (dict(algorithm="bogus"), ValueError, "algorithm must be one of"),
+        (dict(algorithm="factor-keeping"), ValueError, "not 'standard'"),
+        (dict(algorithm=object()), TypeError, "algorithm must be an algorithm name or a factory"),
+        (dict(algorithm=StandardDecoder(4)), TypeError, "pass the class"),
+        (dict(algorithm=FactorKeepingTwoCache), TypeError, "streams 'kv'"),
+    ],
+)
 def test_bad_input_names_the_parameter(kwargs, exc, match):
     args = dict(algorithm="exact", model="standard", n=8, d=4, queries=10, seed=0, eps=0.25)
     if "C" in kwargs and "eps" not in kwargs:
@@ -447,8 +481,13 @@ def test_sweeps_write_json_and_svg_deterministically(tmp_path, monkeypatch, caps
     monkeypatch.setattr(sweeps_mod, "QUICK", TINY)
     res = sweeps_mod.run_sweeps(tmp_path / "a", seed=3)
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
-    assert names == ["index_C.svg", "index_caveat.svg", "index_dimension.svg", "index_memory.svg",
-                     "index_sweeps.json"]
+    assert names == [
+        "index_C.svg",
+        "index_caveat.svg",
+        "index_dimension.svg",
+        "index_memory.svg",
+        "index_sweeps.json",
+    ]
     data = json.loads((tmp_path / "a" / "index_sweeps.json").read_text())
     assert data["profile"] == "quick" and set(data["dimension"]) == {"standard", "four-cache", "two-cache"}
     std = data["dimension"]["standard"]

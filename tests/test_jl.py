@@ -163,15 +163,18 @@ def test_jl_matrix_validation(make):
         make(3, 3, True)
 
 
-@pytest.mark.parametrize("bad, exc, match", [
-    (dict(eps=0.0), ValueError, "eps must be in \\(0, 1\\)"),
-    (dict(eps=1.0), ValueError, "eps must be in \\(0, 1\\)"),
-    (dict(eps="0.5"), TypeError, "eps must be a real number"),
-    (dict(delta=1.5), ValueError, "delta must be in \\(0, 1\\)"),
-    (dict(delta=True), TypeError, "delta must be a real number"),
-    (dict(f=0), ValueError, "f must be >= 1"),
-    (dict(f=2.0), TypeError, "f must be an integer"),
-])
+@pytest.mark.parametrize(
+    "bad, exc, match",
+    [
+        (dict(eps=0.0), ValueError, "eps must be in \\(0, 1\\)"),
+        (dict(eps=1.0), ValueError, "eps must be in \\(0, 1\\)"),
+        (dict(eps="0.5"), TypeError, "eps must be a real number"),
+        (dict(delta=1.5), ValueError, "delta must be in \\(0, 1\\)"),
+        (dict(delta=True), TypeError, "delta must be a real number"),
+        (dict(f=0), ValueError, "f must be >= 1"),
+        (dict(f=2.0), TypeError, "f must be an integer"),
+    ],
+)
 def test_jl_dimension_validation(bad, exc, match):
     args = dict(eps=0.5, delta=0.1, f=3) | bad
     with pytest.raises(exc, match=match):

@@ -42,13 +42,16 @@ def test_packing_index_run_guaranteed_and_chance():
     # Vanishing query norm: uniform softmax, output = column mean; Bob's guess per column is
     # the same for every row, so his success is the mean majority share of the columns.
     t = L.packing_index_run(np.eye(8), 200, C=1e-9, queries=300, seed=3)
-    x = np.random.default_rng(np.random.SeedSequence(3).spawn(3)[1]).integers(0, 2, size=(200, 8), dtype=np.uint8)
+    x = np.random.default_rng(np.random.SeedSequence(3).spawn(3)[1]).integers(
+        0, 2, size=(200, 8), dtype=np.uint8
+    )
     mean = x.mean(axis=0)
     expect = np.where(mean > 0.5, mean, 1 - mean).mean()
     assert t["success_all"] == pytest.approx(expect, abs=1e-12)
     assert not t["guaranteed"]
-    assert L.packing_index_run(np.eye(8), 50, C=5.0, queries=100, seed=7) == \
-        L.packing_index_run(np.eye(8), 50, C=5.0, queries=100, seed=7)
+    assert L.packing_index_run(np.eye(8), 50, C=5.0, queries=100, seed=7) == L.packing_index_run(
+        np.eye(8), 50, C=5.0, queries=100, seed=7
+    )
     with pytest.raises(ValueError, match="C"):
         L.packing_index_run(np.eye(3), 3, C=0.0, queries=10, seed=0)
     with pytest.raises(ValueError, match="n"):
@@ -108,10 +111,26 @@ def test_fits():
         L.fit_exponent([2, 2], [1, 2])
 
 
-TINY = {"collapse_ds": [2, 3], "mults": [1, 2], "queries": 50, "n_candidates": 300, "restarts": 1, "n_cap": 8,
-        "plateau_ds": [2], "plateau_ns": [200, 800], "plateau_delta": 0.8, "holdout": 200,
-        "cover_ds": [2], "cover_deltas": [0.5, 1.0], "cover_samples": 300,
-        "ball_ds": [2], "ball_ns": [500, 1000, 2000], "ball_delta": 0.8, "ball_t": 2, "ball_s": 4}
+TINY = {
+    "collapse_ds": [2, 3],
+    "mults": [1, 2],
+    "queries": 50,
+    "n_candidates": 300,
+    "restarts": 1,
+    "n_cap": 8,
+    "plateau_ds": [2],
+    "plateau_ns": [200, 800],
+    "plateau_delta": 0.8,
+    "holdout": 200,
+    "cover_ds": [2],
+    "cover_deltas": [0.5, 1.0],
+    "cover_samples": 300,
+    "ball_ds": [2],
+    "ball_ns": [500, 1000, 2000],
+    "ball_delta": 0.8,
+    "ball_t": 2,
+    "ball_s": 4,
+}
 
 
 def test_section_is_deterministic_and_json_safe(monkeypatch):
@@ -120,6 +139,7 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
 
     def runner(tasks, seed, name):
         from tensorkv_check.runner.sweep_runner import run_tasks
+
         calls.append((name, len(tasks)))
         return run_tasks(tasks, seed=seed)
 
@@ -129,8 +149,13 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
     assert json.dumps(a, sort_keys=True, allow_nan=False) == json.dumps(b, sort_keys=True, allow_nan=False)
     assert a["packing"]["ds"] == [2, 3] and len(a["collapse"]) == 2
     figs = GS.SECTION.figures(a)
-    assert [f["file"] for f in figs] == ["geometry-covering.svg", "geometry-plateau.svg", "geometry-packing.svg",
-                                         "geometry-index-collapse.svg", "geometry-ball-memory.svg"]
+    assert [f["file"] for f in figs] == [
+        "geometry-covering.svg",
+        "geometry-plateau.svg",
+        "geometry-packing.svg",
+        "geometry-index-collapse.svg",
+        "geometry-ball-memory.svg",
+    ]
     assert all(f["svg"].startswith("<svg") and f["alt"] and f["title"] for f in figs)
     assert GS.figures(a)[3]["svg"] == figs[3]["svg"]
     found = GS.SECTION.findings(a)

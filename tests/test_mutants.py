@@ -24,7 +24,6 @@ import numpy as np
 import pytest
 
 import tensorkv_check.claims.mutants as mutants_mod
-from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry, load_all
 from tensorkv_check import (
     FourCacheDecoder,
     NaiveFourCacheDecoder,
@@ -36,14 +35,15 @@ from tensorkv_check import (
 from tensorkv_check.claims.mutants import (
     CATALOGUE,
     Mutant,
+    Patch,
     format_mutant_table,
     patched_attribute,
     patched_function,
-    Patch,
     run_baseline,
     run_checks,
     run_mutants,
 )
+from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry, load_all
 
 # ``tensorkv_check.engine.exact_attention`` the attribute is the re-exported function; fetch the modules.
 att = importlib.import_module("tensorkv_check.engine.exact_attention")
@@ -80,15 +80,19 @@ def toy_registry() -> Registry:
     def _(ctx):
         q, K1, K2, V1, V2 = rng_data(ctx)
         q = q[0]
-        return verdict(_close(tensor_attention(q, K1, K2, V1, V2), ref_tensor(q, K1, K2, V1, V2, 1 / 3)),
-                       "tensor attention = einsum reference")
+        return verdict(
+            _close(tensor_attention(q, K1, K2, V1, V2), ref_tensor(q, K1, K2, V1, V2, 1 / 3)),
+            "tensor attention = einsum reference",
+        )
 
     @c.empirical("kron-rows")
     def _(ctx):
         _, A, B, _, _ = rng_data(ctx)
         KB = kron(A, B)
-        return verdict(all(_close(KB[j * 5 + k], A[j] * B[k]) for j in range(5) for k in range(5)),
-                       "row (j,k) of A⊘B is A_j∘B_k")
+        return verdict(
+            all(_close(KB[j * 5 + k], A[j] * B[k]) for j in range(5) for k in range(5)),
+            "row (j,k) of A⊘B is A_j∘B_k",
+        )
 
     @c.empirical("decoders-vs-reference")
     def _(ctx):
@@ -138,8 +142,10 @@ def test_toy_baseline_passes_and_is_traced(toy):
     _, base = toy
     assert {nid: r.outcome for nid, (_, r) in base.results.items()} == {nid: "pass" for nid in base.results}
     t = base.touched
-    assert t["tensorkv_check.engine.exact_attention._softmax"] == {"toy:engine::softmax-large-logits",
-                                                      "toy:engine::decoders-vs-reference"}
+    assert t["tensorkv_check.engine.exact_attention._softmax"] == {
+        "toy:engine::softmax-large-logits",
+        "toy:engine::decoders-vs-reference",
+    }
     assert t["tensorkv_check.engine.caches.FourCacheDecoder.memory_bytes"] == {"toy:engine::accounting"}
     assert t["tensorkv_check.engine.jl.gaussian_jl"] == {"toy:engine::jl-norm"}
 
@@ -148,8 +154,9 @@ def test_restricted_and_full_sweeps_agree(toy):
     reg, base = toy
     fast = run_mutants(reg, baseline=base)
     full = run_mutants(reg, restrict=False)
-    assert [(r.name, r.caught, {c.node_id for c in r.changes}) for r in fast] == \
-        [(r.name, r.caught, {c.node_id for c in r.changes}) for r in full]
+    assert [(r.name, r.caught, {c.node_id for c in r.changes}) for r in fast] == [
+        (r.name, r.caught, {c.node_id for c in r.changes}) for r in full
+    ]
     assert all(r.n_checks == 6 and r.n_untouched == 0 for r in full)
     assert any(r.n_untouched > 0 for r in fast)
     assert all(r.n_checks + r.n_untouched == 6 for r in fast)
@@ -172,15 +179,31 @@ def test_stop_at_first_runs_cheapest_first_and_says_so(toy):
 @pytest.mark.parametrize("mutant", CATALOGUE, ids=lambda m: m.name)
 def test_every_mutant_is_real_and_restored(toy, mutant):
     reg, base = toy
-    originals = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
-                 getattr_static(FourCacheDecoder, "caches"), getattr_static(FourCacheDecoder, "memory_bytes"),
-                 TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
+    originals = (
+        att._softmax,
+        att._kron,
+        att._tensor_attention_one,
+        caches._kron,
+        caches.four_cache_flops,
+        getattr_static(FourCacheDecoder, "caches"),
+        getattr_static(FourCacheDecoder, "memory_bytes"),
+        TwoCacheDecoder.__dict__["append"],
+        TwoCacheDecoder.__dict__["products"],
+    )
     (report,) = run_mutants(reg, [mutant], baseline=base)
     assert report.available, report.description
     assert report.caught, f"mutant {mutant.name} breaks nothing in the toy registry: it is not a real bug"
-    after = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops,
-             getattr_static(FourCacheDecoder, "caches"), getattr_static(FourCacheDecoder, "memory_bytes"),
-             TwoCacheDecoder.__dict__["append"], TwoCacheDecoder.__dict__["products"])
+    after = (
+        att._softmax,
+        att._kron,
+        att._tensor_attention_one,
+        caches._kron,
+        caches.four_cache_flops,
+        getattr_static(FourCacheDecoder, "caches"),
+        getattr_static(FourCacheDecoder, "memory_bytes"),
+        TwoCacheDecoder.__dict__["append"],
+        TwoCacheDecoder.__dict__["products"],
+    )
     assert all(a is b for a, b in zip(originals, after))
     # Inherited from the shared cache base: a patch shadows them and is removed again.
     assert not {"caches", "memory_bytes"} & set(FourCacheDecoder.__dict__)
@@ -212,12 +235,21 @@ def test_patched_attribute_restores_own_and_inherited_attributes():
 
 def test_escaping_and_unavailable_mutants_are_reported(toy):
     reg, _ = toy
-    harmless = Mutant("no-op", "changes nothing", (Patch("tensorkv_check.engine.exact_attention", "_kron", lambda f: f),))
-    absent = Mutant("absent", "mutates missing code", (Patch("tensorkv_check.engine.jl", "no_such_function", lambda f: f),))
+    harmless = Mutant(
+        "no-op", "changes nothing", (Patch("tensorkv_check.engine.exact_attention", "_kron", lambda f: f),)
+    )
+    absent = Mutant(
+        "absent",
+        "mutates missing code",
+        (Patch("tensorkv_check.engine.jl", "no_such_function", lambda f: f),),
+    )
     gone = Mutant("gone", "mutates a missing module", (Patch("tensorkv_check.nothing", "f", lambda f: f),))
     reports = run_mutants(reg, [harmless, absent, gone], restrict=False)
     assert [(r.name, r.available, r.caught) for r in reports] == [
-        ("no-op", True, False), ("absent", False, False), ("gone", False, False)]
+        ("no-op", True, False),
+        ("absent", False, False),
+        ("gone", False, False),
+    ]
     assert "unavailable: tensorkv_check.engine.jl.no_such_function does not exist" in reports[1].description
     assert "No module named 'tensorkv_check.nothing'" in reports[2].description
     assert not absent.available() and harmless.available()
@@ -283,8 +315,11 @@ def suite():
 
 def test_proof_suite_baseline_has_expected_outcomes(suite):
     _, base, _ = suite
-    wrong = {nid: f"{r.outcome} (expected {ck.expect}): {r.summary}" for nid, (ck, r) in base.results.items()
-             if r.outcome != ck.expect}
+    wrong = {
+        nid: f"{r.outcome} (expected {ck.expect}): {r.summary}"
+        for nid, (ck, r) in base.results.items()
+        if r.outcome != ck.expect
+    }
     assert not wrong, f"unmutated engine: checks off their expected outcome: {wrong}"
 
 
@@ -295,7 +330,9 @@ def test_proof_suite_catches_mutant(suite, name, record_property):
     if not r.available:
         pytest.skip(r.description)
     record_property("caught_by", ", ".join(c.node_id for c in r.changes))
-    assert r.caught, f"mutant {name!r} ({r.description}) escaped all {r.n_checks} fast checks; wanted: {WANTED[name]}"
+    assert r.caught, (
+        f"mutant {name!r} ({r.description}) escaped all {r.n_checks} fast checks; wanted: {WANTED[name]}"
+    )
 
 
 def test_memory_mutant_miscounts_instead_of_crashing():

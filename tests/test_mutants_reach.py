@@ -72,8 +72,12 @@ def _observe() -> dict[str, tuple]:
                 answers.append(comp.query(q).tobytes())
             except (ValueError, FloatingPointError) as exc:
                 answers.append(f"{type(exc).__name__}: {exc}")
-        seen[label] = (tuple(answers), comp.to_bytes(), getattr(comp, "memory_bytes", None),
-                       getattr(comp, "total_flops", None))
+        seen[label] = (
+            tuple(answers),
+            comp.to_bytes(),
+            getattr(comp, "memory_bytes", None),
+            getattr(comp, "total_flops", None),
+        )
     return seen
 
 
@@ -103,8 +107,9 @@ MUST_CHANGE = {
 }
 
 
-@pytest.mark.parametrize("mutant", [m for m in MUTANTS if m.name not in OUTSIDE_COMPRESSORS],
-                         ids=lambda m: m.name)
+@pytest.mark.parametrize(
+    "mutant", [m for m in MUTANTS if m.name not in OUTSIDE_COMPRESSORS], ids=lambda m: m.name
+)
 def test_engine_mutant_changes_the_compressors(baseline, mutant):
     with mutant.apply():
         mutated = _observe()

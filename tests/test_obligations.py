@@ -16,15 +16,33 @@ import pytest
 import sympy as sp
 import z3
 
+from proofs._proofs import all_proofs, attach_proofs
 from tensorkv_check.claims.axioms import STANDARD_AXIOMS, Axiom, Every, Exp
-from tensorkv_check.claims.obligations import Dependency, Proof, Step, axiom_ledger, check_proofs, decide_identity
+from tensorkv_check.claims.obligations import (
+    Dependency,
+    Proof,
+    Step,
+    axiom_ledger,
+    check_proofs,
+    decide_identity,
+)
 from tensorkv_check.claims.smt import SmtError, SmtPrinter
 
-from proofs._proofs import all_proofs, attach_proofs
-
-PROVED = ("thm:index-lb", "thm:ho25-lb", "lem:near-orthogonal", "lem:jl-gaussian", "lem:jl-projection",
-          "thm:four-cache-lb", "thm:two-cache-lb", "rem:tradeoff", "thm:covering", "lem:kron-clusterable",
-          "thm:subgen", "thm:subgen4cache", "thm:lowdim-tensor-lb")
+PROVED = (
+    "thm:index-lb",
+    "thm:ho25-lb",
+    "lem:near-orthogonal",
+    "lem:jl-gaussian",
+    "lem:jl-projection",
+    "thm:four-cache-lb",
+    "thm:two-cache-lb",
+    "rem:tradeoff",
+    "thm:covering",
+    "lem:kron-clusterable",
+    "thm:subgen",
+    "thm:subgen4cache",
+    "thm:lowdim-tensor-lb",
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +96,11 @@ def test_exported_obligations_carry_latex_and_uses(checked):
     d = results["thm:ho25-lb"].to_dict()
     step = next(o for o in d["obligations"] if o["id"] == "x_le_count")
     assert step["backend"] == "smt" and "sum_le_count" in step["uses"]
-    assert r"\sum_{k=1}^{n - 1}" in step["latex"] or r"\sum_{j=1}^{n - 1}" in step["latex"] or "x" in step["latex"]
+    assert (
+        r"\sum_{k=1}^{n - 1}" in step["latex"]
+        or r"\sum_{j=1}^{n - 1}" in step["latex"]
+        or "x" in step["latex"]
+    )
     assert "declare-fun exp (Real) Real" in step["smtlib2"]
 
 
@@ -86,8 +108,8 @@ def test_axiom_ledger_is_transitive():
     proofs = all_proofs()
     alone = {a.name for a in axiom_ledger(proofs["thm:ho25-lb"])}
     through = {a.name for a in axiom_ledger(proofs["thm:four-cache-lb"], proofs)}
-    assert "fano_bit" not in alone                            # without dependency proofs: local axioms only
-    assert "fano_bit" in {a.name for a in axiom_ledger(proofs["thm:ho25-lb"], proofs)}   # through thm:index-lb
+    assert "fano_bit" not in alone  # without dependency proofs: local axioms only
+    assert "fano_bit" in {a.name for a in axiom_ledger(proofs["thm:ho25-lb"], proofs)}  # through thm:index-lb
     assert {"exp_mono", "sum_le_count", "fano_bit", "jensen_entropy"} <= through
     assert not {a.name for a in axiom_ledger(proofs["thm:four-cache-lb"])} & {"fano_bit"}
     assert all(a.source_tag in ("std", "HO25", "ZHMK24") for a in STANDARD_AXIOMS.values())
@@ -109,13 +131,18 @@ def test_tradeoff_counts_match_the_engine():
     p = all_proofs()["rem:tradeoff"]
     n, d = sp.Symbol("n", real=True), sp.Symbol("d", real=True)
     h = p.hypotheses
-    for name, fn in (("four_flops", caches.four_cache_flops), ("two_flops", caches.two_cache_flops),
-                     ("naive_flops", caches.naive_four_cache_flops)):
+    for name, fn in (
+        ("four_flops", caches.four_cache_flops),
+        ("two_flops", caches.two_cache_flops),
+        ("naive_flops", caches.naive_four_cache_flops),
+    ):
         assert sp.expand(h[name].rhs - fn(n, d)) == 0, name
 
 
-@pytest.mark.parametrize("ratio, eps, p, n, sr", [(1.5, 0.3, 0.1, 100, 8.0), (7.0, 0.9, 0.01, 4096, 64.0),
-                                                  (1.01, 0.05, 0.5, 2, 1.0)])
+@pytest.mark.parametrize(
+    "ratio, eps, p, n, sr",
+    [(1.5, 0.3, 0.1, 100, 8.0), (7.0, 0.9, 0.01, 4096, 64.0), (1.01, 0.05, 0.5, 2, 1.0)],
+)
 def test_subgen_sample_sizes_satisfy_the_proved_conditions(ratio, eps, p, n, sr):
     # The engine's sample sizes (floats, rounded up) meet the hypotheses t_choice and s_choice.
     from tensorkv_check.subgen.parameters import bernstein_sample_size
@@ -123,10 +150,13 @@ def test_subgen_sample_sizes_satisfy_the_proved_conditions(ratio, eps, p, n, sr)
     proof = all_proofs()["thm:subgen"]
     ptau = min(p / 2, 1 / n)
     t = bernstein_sample_size(ratio, eps / 3, ptau)
-    vals = {sp.Symbol(k, real=True): v for k, v in
-            {"ratio": ratio, "epsilon": eps, "p_tau": ptau, "p": p, "sr": sr, "t": t}.items()}
+    vals = {
+        sp.Symbol(k, real=True): v
+        for k, v in {"ratio": ratio, "epsilon": eps, "p_tau": ptau, "p": p, "sr": sr, "t": t}.items()
+    }
     t_needed = proof.hypotheses["t_choice"].rhs
     from tensorkv_check.claims.axioms import Ln
+
     t_needed = t_needed.replace(lambda e: isinstance(e, Ln), lambda e: sp.log(e.args[0]))
     assert t >= float(t_needed.xreplace(vals)) - 1e-9
     s_needed = proof.hypotheses["s_choice"].rhs.xreplace(vals)
@@ -138,8 +168,13 @@ x, y = sp.symbols("x y", real=True)
 
 
 def _proof(steps, hyps=None, statement=None, **kw):
-    return Proof("t:test", hyps if hyps is not None else {"x_pos": sp.Gt(x, 0)},
-                 statement if statement is not None else steps[-1].conclusion, steps, **kw)
+    return Proof(
+        "t:test",
+        hyps if hyps is not None else {"x_pos": sp.Gt(x, 0)},
+        statement if statement is not None else steps[-1].conclusion,
+        steps,
+        **kw,
+    )
 
 
 def test_smt_step_discharged_and_vacuity_sat():
@@ -195,8 +230,12 @@ def test_paper_specific_axiom_rejected():
 
 def test_axiom_step_must_be_an_instance():
     a, b = sp.Symbol("a", real=True), sp.Symbol("b", real=True)
-    good = Step("s", (), sp.Eq(Exp(x + y), Exp(x) * Exp(y)), "axiom", ("exp_add",), {"exp_add": ({a: x, b: y},)})
-    bad = Step("s", (), sp.Eq(Exp(x + y), Exp(x) + Exp(y)), "axiom", ("exp_add",), {"exp_add": ({a: x, b: y},)})
+    good = Step(
+        "s", (), sp.Eq(Exp(x + y), Exp(x) * Exp(y)), "axiom", ("exp_add",), {"exp_add": ({a: x, b: y},)}
+    )
+    bad = Step(
+        "s", (), sp.Eq(Exp(x + y), Exp(x) + Exp(y)), "axiom", ("exp_add",), {"exp_add": ({a: x, b: y},)}
+    )
     assert _proof((good,)).check().steps[0].outcome == "cited"
     assert _proof((bad,)).check().steps[0].outcome == "failed"
 
@@ -219,8 +258,13 @@ def test_dependency_statement_must_match_its_proof():
     base = _proof((Step("s", (), sp.Gt(x + 1, 1), "smt", ("x_pos",)),))
     base = Proof("t:dep", base.hypotheses, base.statement, base.steps)
     weak = Dependency("t:dep", (sp.Gt(x, 0),), sp.Gt(x + 1, 0))
-    user = Proof("t:user", {"x_pos": sp.Gt(x, 0)}, sp.Gt(x + 1, 0),
-                 (Step("u", (), sp.Gt(x + 1, 0), "smt", ("t:dep", "x_pos")),), (weak,))
+    user = Proof(
+        "t:user",
+        {"x_pos": sp.Gt(x, 0)},
+        sp.Gt(x + 1, 0),
+        (Step("u", (), sp.Gt(x + 1, 0), "smt", ("t:dep", "x_pos")),),
+        (weak,),
+    )
     res = check_proofs([base, user])
     assert res["t:dep"].status == "proved"
     assert res["t:user"].status == "partial" and "not the one its proof proves" in res["t:user"].reason
@@ -234,7 +278,7 @@ def test_text_and_json_rendering(checked):
     ledger = axiom_ledger(proofs["thm:ho25-lb"], proofs)
     text = format_proof(proofs["thm:ho25-lb"], results["thm:ho25-lb"], ledger)
     assert "[discharged] x_le_count  (smt" in text
-    assert "x <= (n - 1)*Exp(-C*(1 - 2*epsilon))" in text             # the formula decided, not a label
+    assert "x <= (n - 1)*Exp(-C*(1 - 2*epsilon))" in text  # the formula decided, not a label
     assert "fano_bit [std]" in text and "dependency thm:index-lb: proved" in text
     js = proof_json(results["thm:ho25-lb"], ledger)
     assert {a["name"] for a in js["axioms"]} == {a.name for a in ledger}

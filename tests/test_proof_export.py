@@ -37,8 +37,12 @@ def exported() -> dict:
     for c in full:
         reg._claims[c.id] = dataclasses.replace(c, checks=[])
     out, err = io.StringIO(), io.StringIO()
-    code = run_claims_command(argparse.Namespace(format="json", claims=None, include_slow=False),
-                              registry=reg, stdout=out, stderr=err)
+    code = run_claims_command(
+        argparse.Namespace(format="json", claims=None, include_slow=False),
+        registry=reg,
+        stdout=out,
+        stderr=err,
+    )
     assert code == 0, err.getvalue()
     return json.loads(out.getvalue())
 
@@ -52,7 +56,12 @@ def _answer(script: str) -> str:
 def test_every_claim_exports_both_axes_axioms_and_obligations(exported):
     claims = {c["id"]: c for c in exported["claims"]}
     proved = [cid for cid, c in claims.items() if c["proof"]["status"] == "proved"]
-    assert len(proved) >= 13 and {"thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb", "thm:index-lb"} <= set(proved)
+    assert len(proved) >= 13 and {
+        "thm:ho25-lb",
+        "thm:four-cache-lb",
+        "thm:two-cache-lb",
+        "thm:index-lb",
+    } <= set(proved)
     for c in claims.values():
         assert c["proof"]["status"] in ("proved", "partial", "unproved", "refuted", "cited")
         assert c["evidence"]["status"] == "none"  # no checks ran here
@@ -65,7 +74,9 @@ def test_every_claim_exports_both_axes_axioms_and_obligations(exported):
 
 
 def test_every_exported_smt_script_rechecks_from_its_text(exported):
-    scripts = [(c["id"], o) for c in exported["claims"] for o in c["proof"]["obligations"] if o["backend"] == "smt"]
+    scripts = [
+        (c["id"], o) for c in exported["claims"] for o in c["proof"]["obligations"] if o["backend"] == "smt"
+    ]
     assert len(scripts) >= 40
     for cid, o in scripts:
         assert _answer(o["smtlib2"]) == "unsat", f"{cid} :: {o['id']}"
@@ -102,8 +113,13 @@ def test_proof_command_without_a_proof_and_for_an_unknown_id(capsys):
 
 def test_proof_command_is_quiet_on_a_closed_pipe():
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-m", "tensorkv_check", "proof", "thm:ho25-lb"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tensorkv_check", "proof", "thm:ho25-lb"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     proc.stdout.close()  # the reader is gone before the first write, as with `| head -0`
     err = proc.stderr.read()
     assert proc.wait(timeout=120) == 0

@@ -16,10 +16,9 @@ from collections.abc import Callable
 import pytest
 import sympy as sp
 
+from proofs._proofs import all_proofs
 from tensorkv_check.claims.axioms import H2, Exp, Ln
 from tensorkv_check.claims.obligations import Proof, check_proofs
-
-from proofs._proofs import all_proofs
 
 R = sp.Rational
 S = lambda name: sp.Symbol(name, real=True)  # noqa: E731
@@ -52,8 +51,12 @@ def _uses(proof: Proof, sid: str, drop: str = "", add: str = "") -> Proof:
 
 
 def _flip(rel):
-    return {sp.LessThan: sp.GreaterThan, sp.GreaterThan: sp.LessThan,
-            sp.StrictLessThan: sp.StrictGreaterThan, sp.StrictGreaterThan: sp.StrictLessThan}[type(rel)](*rel.args)
+    return {
+        sp.LessThan: sp.GreaterThan,
+        sp.GreaterThan: sp.LessThan,
+        sp.StrictLessThan: sp.StrictGreaterThan,
+        sp.StrictGreaterThan: sp.StrictLessThan,
+    }[type(rel)](*rel.args)
 
 
 def _conclusion(proof: Proof, sid: str, fn: Callable) -> Proof:
@@ -69,76 +72,169 @@ def _weaken_index_dependency(p: Proof) -> Proof:
 
 #: (claim id, what is planted, mutation of its proof)
 MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
-    ("thm:ho25-lb", "inequality flipped: x >= (n-1)e^{-C(1-2eps)}",
-     lambda p: _conclusion(p, "x_le_count", _flip)),
-    ("thm:ho25-lb", "hypothesis C >= C* dropped",
-     lambda p: _hyp(p, "C_ge_Cstar")),
-    ("thm:ho25-lb", "constant changed in the definition of C*: 1-2eps -> 1-eps",
-     lambda p: _hyp(p, "Cstar_def", sp.Eq((n - 1) * Exp(-Cs * (1 - eps)), R(1, 4)))),
-    ("thm:ho25-lb", "axiom exp_mono removed from a step's uses",
-     lambda p: _uses(p, "off_weight_le", drop="exp_mono")),
-    ("thm:ho25-lb", "sum range off by one: x = sum over k = 1..n",
-     lambda p: _hyp(p, "x_def", sp.Eq(S("x"), sp.Sum(sp.IndexedBase("w")[k], (k, 1, n))))),
-    ("thm:ho25-lb", "a step uses an unnamed fact",
-     lambda p: _uses(p, "x_le_quarter", drop="Cstar_def", add="Cstar_is_large")),
-    ("thm:ho25-lb", "approximation constant changed: within 1/4 -> within 1/3",
-     lambda p: _hyp(p, "approx", sp.Le(sp.Abs(S("a") - S("o")), R(1, 3)))),
-    ("thm:ho25-lb", "dependency thm:index-lb's statement weakened (halved)",
-     _weaken_index_dependency),
-    ("thm:ho25-lb", "hypothesis eps < 1/2 dropped from a step (sign of 1-2eps unknown)",
-     lambda p: _uses(p, "exp_C_le_Cstar", drop="eps_range")),
-    ("thm:ho25-lb", "contradictory hypotheses (vacuous proof)",
-     lambda p: _hyp(p, "n_small", sp.Lt(n, 1))),
-    ("thm:ho25-lb", "statement strengthened: M >= 2nd",
-     lambda p: dataclasses.replace(p, statement=p.statement.xreplace({sp.Ge(M, n * d): sp.Ge(M, 2 * n * d)}))),
-    ("thm:index-lb", "sum range off by one in the index-form identity",
-     lambda p: _conclusion(p, "sum_split", lambda c: sp.Eq(sp.Sum(c.lhs.function, (c.lhs.limits[0][0], 1, N + 1)),
-                                                           c.rhs))),
-    ("thm:index-lb", "Fano's axiom removed",
-     lambda p: _uses(p, "sum_fano", drop="fano_bit")),
-    ("lem:near-orthogonal", "constant changed: d >= ln(n^2/delta)/eps^2 (2 dropped)",
-     lambda p: _hyp(p, "d_bound", sp.Ge(d, Ln(n ** 2 / delta) / eps ** 2))),
-    ("lem:near-orthogonal", "Hoeffding removed",
-     lambda p: _uses(p, "pair_tail", drop="hoeffding_pm1")),
-    ("lem:jl-gaussian", "constant changed: 2 ln(2f/delta) -> 2 ln(f/delta)",
-     lambda p: _hyp(p, "k_bound", sp.Ge(S("k"), 2 * Ln(S("f") / delta) / (eps ** 2 / 2 - eps ** 3 / 3)))),
-    ("lem:jl-projection", "inequality flipped in the ln comparison",
-     lambda p: _conclusion(p, "ln_compare", _flip)),
-    ("thm:four-cache-lb", "pair sum's range off by one (n+1 copies in the numerator)",
-     lambda p: _hyp(p, "tensor_out", sp.Eq(p.hypotheses["tensor_out"].lhs,
-                                           p.hypotheses["tensor_out"].rhs.replace(
-                                               lambda e: isinstance(e, sp.Sum) and e.limits[0][0].name == "kk"
-                                               and e.function.has(sp.IndexedBase("c")),
-                                               lambda e: sp.Sum(e.function, (e.limits[0][0], 1, n + 1)))))),
-    ("thm:two-cache-lb", "dependency thm:ho25-lb instantiated at n instead of n^2",
-     lambda p: dataclasses.replace(p, dependencies=(dataclasses.replace(
-         p.dependencies[0], subs={}, statement=p.dependencies[0].statement.xreplace({n ** 2: n})),))),
-    ("rem:tradeoff", "constant changed: four - two = n^2 + 2nd",
-     lambda p: _conclusion(p, "identity_gap", lambda c: sp.Eq(c.lhs, n ** 2 + 2 * n * d))),
-    ("rem:tradeoff", "hypothesis d >= 2 dropped from the ordering step",
-     lambda p: _uses(p, "ordering", drop="d_ge2")),
-    ("thm:covering", "constant changed: (1 + 1/delta)^d",
-     lambda p: _conclusion(p, "ratio", lambda c: sp.Eq(c.lhs, (1 + 1 / delta) ** d, evaluate=False))),
-    ("lem:kron-clusterable", "sup-norm hypothesis on b dropped",
-     lambda p: _hyp(p, "sup_b")),
-    ("lem:kron-clusterable", "constant changed in the statement: delta1 R2 + R1 delta2 / 2",
-     lambda p: dataclasses.replace(p, statement=sp.Le(S("D"), S("delta1") * S("R2") + S("R1") * S("delta2") / 2))),
-    ("lem:kron-clusterable", "Minkowski's inequality removed",
-     lambda p: _uses(p, "triangle", drop="minkowski")),
-    ("thm:subgen", "constant changed: s >= 9 sr/(eps^2 p)",
-     lambda p: _hyp(p, "s_choice", sp.Ge(S("s"), 9 * S("sr") / (eps ** 2 * S("p"))))),
-    ("thm:subgen", "constant changed: denominator within eps/2 instead of eps/3",
-     lambda p: _hyp(p, "den_ok", sp.And(sp.Gt(S("Z"), 0), sp.Le(sp.Abs(S("tau") - S("Z")), eps / 2 * S("Z"))))),
-    ("thm:subgen", "Bernstein removed",
-     lambda p: _uses(p, "denominator_fails", drop="bernstein_mean")),
-    ("thm:subgen4cache", "constant changed: clusters m1, m2 >= 1 (memory comparison)",
-     lambda p: _hyp(p, "clusters", sp.And(sp.Ge(S("m1"), 1), sp.Ge(S("m2"), 1), sp.Ge(S("s"), 0)))),
-    ("thm:subgen4cache", "spread bound uses delta1 R2 only (R1 delta2 dropped)",
-     lambda p: _hyp(p, "spread_bar", sp.Eq(S("ratio_bar"), Exp(2 * S("c") * S("r") * S("delta1") * S("R2"))))),
-    ("thm:lowdim-tensor-lb", "constant changed: key budget 2T^2 <= e^{d eps^2} (exponent doubled)",
-     lambda p: _hyp(p, "budget", sp.Le(2 * S("T") ** 2, Exp(d * eps ** 2)))),
-    ("thm:covering", "volume-scaling axiom removed",
-     lambda p: _uses(p, "packing_bound", drop="volume_scaling")),
+    (
+        "thm:ho25-lb",
+        "inequality flipped: x >= (n-1)e^{-C(1-2eps)}",
+        lambda p: _conclusion(p, "x_le_count", _flip),
+    ),
+    ("thm:ho25-lb", "hypothesis C >= C* dropped", lambda p: _hyp(p, "C_ge_Cstar")),
+    (
+        "thm:ho25-lb",
+        "constant changed in the definition of C*: 1-2eps -> 1-eps",
+        lambda p: _hyp(p, "Cstar_def", sp.Eq((n - 1) * Exp(-Cs * (1 - eps)), R(1, 4))),
+    ),
+    (
+        "thm:ho25-lb",
+        "axiom exp_mono removed from a step's uses",
+        lambda p: _uses(p, "off_weight_le", drop="exp_mono"),
+    ),
+    (
+        "thm:ho25-lb",
+        "sum range off by one: x = sum over k = 1..n",
+        lambda p: _hyp(p, "x_def", sp.Eq(S("x"), sp.Sum(sp.IndexedBase("w")[k], (k, 1, n)))),
+    ),
+    (
+        "thm:ho25-lb",
+        "a step uses an unnamed fact",
+        lambda p: _uses(p, "x_le_quarter", drop="Cstar_def", add="Cstar_is_large"),
+    ),
+    (
+        "thm:ho25-lb",
+        "approximation constant changed: within 1/4 -> within 1/3",
+        lambda p: _hyp(p, "approx", sp.Le(sp.Abs(S("a") - S("o")), R(1, 3))),
+    ),
+    ("thm:ho25-lb", "dependency thm:index-lb's statement weakened (halved)", _weaken_index_dependency),
+    (
+        "thm:ho25-lb",
+        "hypothesis eps < 1/2 dropped from a step (sign of 1-2eps unknown)",
+        lambda p: _uses(p, "exp_C_le_Cstar", drop="eps_range"),
+    ),
+    ("thm:ho25-lb", "contradictory hypotheses (vacuous proof)", lambda p: _hyp(p, "n_small", sp.Lt(n, 1))),
+    (
+        "thm:ho25-lb",
+        "statement strengthened: M >= 2nd",
+        lambda p: dataclasses.replace(
+            p, statement=p.statement.xreplace({sp.Ge(M, n * d): sp.Ge(M, 2 * n * d)})
+        ),
+    ),
+    (
+        "thm:index-lb",
+        "sum range off by one in the index-form identity",
+        lambda p: _conclusion(
+            p, "sum_split", lambda c: sp.Eq(sp.Sum(c.lhs.function, (c.lhs.limits[0][0], 1, N + 1)), c.rhs)
+        ),
+    ),
+    ("thm:index-lb", "Fano's axiom removed", lambda p: _uses(p, "sum_fano", drop="fano_bit")),
+    (
+        "lem:near-orthogonal",
+        "constant changed: d >= ln(n^2/delta)/eps^2 (2 dropped)",
+        lambda p: _hyp(p, "d_bound", sp.Ge(d, Ln(n**2 / delta) / eps**2)),
+    ),
+    ("lem:near-orthogonal", "Hoeffding removed", lambda p: _uses(p, "pair_tail", drop="hoeffding_pm1")),
+    (
+        "lem:jl-gaussian",
+        "constant changed: 2 ln(2f/delta) -> 2 ln(f/delta)",
+        lambda p: _hyp(p, "k_bound", sp.Ge(S("k"), 2 * Ln(S("f") / delta) / (eps**2 / 2 - eps**3 / 3))),
+    ),
+    (
+        "lem:jl-projection",
+        "inequality flipped in the ln comparison",
+        lambda p: _conclusion(p, "ln_compare", _flip),
+    ),
+    (
+        "thm:four-cache-lb",
+        "pair sum's range off by one (n+1 copies in the numerator)",
+        lambda p: _hyp(
+            p,
+            "tensor_out",
+            sp.Eq(
+                p.hypotheses["tensor_out"].lhs,
+                p.hypotheses["tensor_out"].rhs.replace(
+                    lambda e: (
+                        isinstance(e, sp.Sum)
+                        and e.limits[0][0].name == "kk"
+                        and e.function.has(sp.IndexedBase("c"))
+                    ),
+                    lambda e: sp.Sum(e.function, (e.limits[0][0], 1, n + 1)),
+                ),
+            ),
+        ),
+    ),
+    (
+        "thm:two-cache-lb",
+        "dependency thm:ho25-lb instantiated at n instead of n^2",
+        lambda p: dataclasses.replace(
+            p,
+            dependencies=(
+                dataclasses.replace(
+                    p.dependencies[0], subs={}, statement=p.dependencies[0].statement.xreplace({n**2: n})
+                ),
+            ),
+        ),
+    ),
+    (
+        "rem:tradeoff",
+        "constant changed: four - two = n^2 + 2nd",
+        lambda p: _conclusion(p, "identity_gap", lambda c: sp.Eq(c.lhs, n**2 + 2 * n * d)),
+    ),
+    (
+        "rem:tradeoff",
+        "hypothesis d >= 2 dropped from the ordering step",
+        lambda p: _uses(p, "ordering", drop="d_ge2"),
+    ),
+    (
+        "thm:covering",
+        "constant changed: (1 + 1/delta)^d",
+        lambda p: _conclusion(p, "ratio", lambda c: sp.Eq(c.lhs, (1 + 1 / delta) ** d, evaluate=False)),
+    ),
+    ("lem:kron-clusterable", "sup-norm hypothesis on b dropped", lambda p: _hyp(p, "sup_b")),
+    (
+        "lem:kron-clusterable",
+        "constant changed in the statement: delta1 R2 + R1 delta2 / 2",
+        lambda p: dataclasses.replace(
+            p, statement=sp.Le(S("D"), S("delta1") * S("R2") + S("R1") * S("delta2") / 2)
+        ),
+    ),
+    (
+        "lem:kron-clusterable",
+        "Minkowski's inequality removed",
+        lambda p: _uses(p, "triangle", drop="minkowski"),
+    ),
+    (
+        "thm:subgen",
+        "constant changed: s >= 9 sr/(eps^2 p)",
+        lambda p: _hyp(p, "s_choice", sp.Ge(S("s"), 9 * S("sr") / (eps**2 * S("p")))),
+    ),
+    (
+        "thm:subgen",
+        "constant changed: denominator within eps/2 instead of eps/3",
+        lambda p: _hyp(
+            p, "den_ok", sp.And(sp.Gt(S("Z"), 0), sp.Le(sp.Abs(S("tau") - S("Z")), eps / 2 * S("Z")))
+        ),
+    ),
+    ("thm:subgen", "Bernstein removed", lambda p: _uses(p, "denominator_fails", drop="bernstein_mean")),
+    (
+        "thm:subgen4cache",
+        "constant changed: clusters m1, m2 >= 1 (memory comparison)",
+        lambda p: _hyp(p, "clusters", sp.And(sp.Ge(S("m1"), 1), sp.Ge(S("m2"), 1), sp.Ge(S("s"), 0))),
+    ),
+    (
+        "thm:subgen4cache",
+        "spread bound uses delta1 R2 only (R1 delta2 dropped)",
+        lambda p: _hyp(
+            p, "spread_bar", sp.Eq(S("ratio_bar"), Exp(2 * S("c") * S("r") * S("delta1") * S("R2")))
+        ),
+    ),
+    (
+        "thm:lowdim-tensor-lb",
+        "constant changed: key budget 2T^2 <= e^{d eps^2} (exponent doubled)",
+        lambda p: _hyp(p, "budget", sp.Le(2 * S("T") ** 2, Exp(d * eps**2))),
+    ),
+    (
+        "thm:covering",
+        "volume-scaling axiom removed",
+        lambda p: _uses(p, "packing_bound", drop="volume_scaling"),
+    ),
 ]
 
 
@@ -167,7 +263,9 @@ def test_unmutated_proofs_are_proved(baseline):
     assert {cid for cid, _, _ in MUTANTS} <= {cid for cid, r in baseline.items() if r.status == "proved"}
 
 
-@pytest.mark.parametrize("cid, what", [(c, w) for c, w, _ in MUTANTS], ids=[f"{c}: {w}" for c, w, _ in MUTANTS])
+@pytest.mark.parametrize(
+    "cid, what", [(c, w) for c, w, _ in MUTANTS], ids=[f"{c}: {w}" for c, w, _ in MUTANTS]
+)
 def test_mutant_is_killed(mutant_statuses, cid, what):
     status, reason, _ = mutant_statuses[(cid, what)]
     assert status != "proved", f"surviving mutant: {cid}: {what}"

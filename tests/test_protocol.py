@@ -24,7 +24,6 @@ from hypothesis import strategies as st
 
 from tensorkv_check import FourCacheDecoder, NaiveFourCacheDecoder, TwoCacheDecoder
 from tensorkv_check.engine.caches import StandardDecoder
-from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
 from tensorkv_check.engine.protocol import (
     HEADER_BYTES,
     CacheAlgorithm,
@@ -35,6 +34,7 @@ from tensorkv_check.engine.protocol import (
     state_size,
     unpack_state,
 )
+from tensorkv_check.index.algorithms import FactorKeepingTwoCache, TruncatingRowCache
 
 FAST = settings(max_examples=25, deadline=None)
 
@@ -52,8 +52,11 @@ CASES = {
     "two-cache-factors": (TwoCacheDecoder, "factors", lambda t: [t * t, t * t, t, t, t, t]),
     "two-cache-rows": (TwoCacheDecoder, "rows", lambda t: [t, t]),
     "factor-keeping": (FactorKeepingTwoCache, "factors", lambda t: [t] * 4),
-    "truncating": (lambda d, scale=None: TruncatingRowCache(d, budget_rows=1000, scale=scale), "rows",
-                   lambda t: [t, t]),
+    "truncating": (
+        lambda d, scale=None: TruncatingRowCache(d, budget_rows=1000, scale=scale),
+        "rows",
+        lambda t: [t, t],
+    ),
 }
 
 
@@ -112,8 +115,12 @@ def test_empty_algorithm_round_trips(name):
 
 
 @FAST
-@given(t=st.integers(1, 6), d=st.integers(1, 5), seed=st.integers(0, 2**32 - 1),
-       name=st.sampled_from(sorted(CASES)))
+@given(
+    t=st.integers(1, 6),
+    d=st.integers(1, 5),
+    seed=st.integers(0, 2**32 - 1),
+    name=st.sampled_from(sorted(CASES)),
+)
 def test_round_trip_property(t, d, seed, name):
     factory, kind, rows = CASES[name]
     rng = np.random.default_rng(seed)

@@ -35,7 +35,7 @@ pytest_plugins = ["pytester"]
 #: in-process run (sys.modules is restored after each), which costs seconds.
 QUIET = ("-p", "no:hypothesispytest", "-p", "no:benchmark", "-p", "no:cacheprovider")
 
-REGISTRY_PY = '''
+REGISTRY_PY = """
 import importlib, pkgutil
 from tensorkv_check.claims.registry import Registry
 REGISTRY = Registry()
@@ -47,7 +47,7 @@ def load_all():
             importlib.import_module(f"claimpkg.{m.name}")
     REGISTRY.graph()
     return REGISTRY
-'''
+"""
 
 DEFS_PY = '''
 """Claims of the toy package.
@@ -86,7 +86,7 @@ def _(ctx):
     return CheckResult.ok("exact")
 '''
 
-JL_PY = '''
+JL_PY = """
 from claimpkg.registry import REGISTRY
 from tensorkv_check.claims.registry import CheckResult
 
@@ -100,9 +100,9 @@ def _(ctx):
 @jl.symbolic("boom")
 def _(ctx):
     raise RuntimeError("kaboom planted")
-'''
+"""
 
-TOP_PY = '''
+TOP_PY = """
 from claimpkg.registry import REGISTRY
 from tensorkv_check.claims.registry import CheckResult
 
@@ -112,7 +112,7 @@ top = REGISTRY.claim("thm:top", paper_ref="Theorem 4", sources=("paper",), state
 @top.symbolic("fine")
 def _(ctx):
     return CheckResult.ok("fine")
-'''
+"""
 
 INI = "[pytest]\nclaims_package = claimpkg\n"
 
@@ -159,8 +159,11 @@ def test_items_are_collected_as_claim_and_check(project):
 
 def test_items_carry_kind_and_slow_markers(project):
     items, _ = project.inline_genitems(*QUIET)
-    marks = {it.nodeid.split("::", 1)[1]: sorted(m.name for m in it.iter_markers()) for it in items
-             if it.nodeid.startswith("claimpkg")}
+    marks = {
+        it.nodeid.split("::", 1)[1]: sorted(m.name for m in it.iter_markers())
+        for it in items
+        if it.nodeid.startswith("claimpkg")
+    }
     assert marks["lem:alpha::identity"] == ["symbolic"]
     assert marks["lem:alpha::rate"] == ["empirical"]
     assert marks["lem:alpha::sweep"] == ["empirical", "slow"]
@@ -170,17 +173,24 @@ def test_items_carry_kind_and_slow_markers(project):
 def test_marker_selection(project):
     reprec = project.inline_run(*QUIET, "-m", "symbolic")
     assert nodeids(reprec) == [
-        "claimpkg/defs.py::lem:alpha::identity", "claimpkg/defs.py::lem:beta::exact",
-        "claimpkg/jl.py::lem:jl-toy::boom", "claimpkg/top.py::thm:top::fine"]
+        "claimpkg/defs.py::lem:alpha::identity",
+        "claimpkg/defs.py::lem:beta::exact",
+        "claimpkg/jl.py::lem:jl-toy::boom",
+        "claimpkg/top.py::thm:top::fine",
+    ]
     reprec = project.inline_run(*QUIET, "-m", "slow")
     assert nodeids(reprec) == ["claimpkg/defs.py::lem:alpha::sweep"]
 
 
 def test_markers_are_registered_for_strict_markers(project):
     result = project.runpytest(*QUIET, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.symbolic: exact sympy proof checks of a claim",
-                                 "@pytest.mark.empirical: numeric checks of a claim through the engine",
-                                 "@pytest.mark.slow: *"])
+    result.stdout.fnmatch_lines(
+        [
+            "@pytest.mark.symbolic: exact sympy proof checks of a claim",
+            "@pytest.mark.empirical: numeric checks of a claim through the engine",
+            "@pytest.mark.slow: *",
+        ]
+    )
     result = project.runpytest(*QUIET, "--strict-markers", "-m", "empirical and not slow")
     result.assert_outcomes(passed=1, failed=1, deselected=6)
 
@@ -202,15 +212,19 @@ def test_outcomes_pass_iff_equal_to_expect(project):
     reprec = project.inline_run(*QUIET, "-m", "not slow")
     passed, skipped, failed = reprec.listoutcomes()
     assert sorted(r.nodeid for r in failed) == [
-        "claimpkg/defs.py::lem:alpha::rate", "claimpkg/jl.py::lem:jl-toy::boom"]
+        "claimpkg/defs.py::lem:alpha::rate",
+        "claimpkg/jl.py::lem:jl-toy::boom",
+    ]
     assert "claimpkg/jl.py::lem:jl-toy::finding" in [r.nodeid for r in passed]  # expected counterexample
 
 
 def test_claims_option_selects_the_claim_and_its_dependencies(project):
     reprec = project.inline_run(*QUIET, "--claims", "lem:beta", "-m", "not slow")
     assert nodeids(reprec) == [
-        "claimpkg/defs.py::lem:alpha::identity", "claimpkg/defs.py::lem:alpha::rate",
-        "claimpkg/defs.py::lem:beta::exact"]
+        "claimpkg/defs.py::lem:alpha::identity",
+        "claimpkg/defs.py::lem:alpha::rate",
+        "claimpkg/defs.py::lem:beta::exact",
+    ]
     # everything else, including the ordinary test, is deselected
     deselected = [it.nodeid for rep in reprec.getcalls("pytest_deselected") for it in rep.items]
     assert "test_plain.py::test_plain" in deselected and "claimpkg/top.py::thm:top::fine" in deselected
@@ -224,8 +238,11 @@ def test_claims_option_with_several_ids(project):
 def test_unknown_claim_id_is_a_usage_error_listing_valid_ids(project):
     result = project.runpytest(*QUIET, "--claims", "lem:beta,thm:nope")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines([
-        "*--claims: unknown claim id(s) thm:nope; valid ids: def:base, lem:alpha, lem:beta, lem:jl-toy, thm:top*"])
+    result.stderr.fnmatch_lines(
+        [
+            "*--claims: unknown claim id(s) thm:nope; valid ids: def:base, lem:alpha, lem:beta, lem:jl-toy, thm:top*"
+        ]
+    )
 
 
 def test_claims_report_json(project):
@@ -239,8 +256,13 @@ def test_claims_report_json(project):
     assert list(claims) == ["def:base", "lem:alpha", "lem:beta", "lem:jl-toy", "thm:top"]  # dependency order
     status = {k: v["status"] for k, v in claims.items()}
     # lem:alpha's supporting check failed (evidence contradicted); lem:jl-toy's boom raised.
-    assert status == {"def:base": "cited", "lem:alpha": "refuted", "lem:beta": "corroborated",
-                      "lem:jl-toy": "failing", "thm:top": "corroborated"}
+    assert status == {
+        "def:base": "cited",
+        "lem:alpha": "refuted",
+        "lem:beta": "corroborated",
+        "lem:jl-toy": "failing",
+        "thm:top": "corroborated",
+    }
     assert claims["lem:alpha"]["evidence"]["status"] == "contradicted"
     assert claims["lem:jl-toy"]["proof"]["status"] == "refuted" and "boom" in claims["lem:jl-toy"]["reason"]
     alpha = claims["lem:alpha"]
@@ -266,8 +288,9 @@ def test_claims_report_marks_deselected_claims_not_run(project):
 
 def test_claims_report_proved_chain(project):
     report = project.path / "r.json"
-    project.runpytest(*QUIET, "--claims-report", str(report), "-m", "symbolic", "--claims", "lem:beta",
-                      "-k", "not rate")
+    project.runpytest(
+        *QUIET, "--claims-report", str(report), "-m", "symbolic", "--claims", "lem:beta", "-k", "not rate"
+    )
     claims = {c["id"]: c for c in json.loads(report.read_text())["claims"]}
     assert claims["lem:alpha"]["status"] == "corroborated"  # its failing empirical check did not run
     assert claims["thm:top"]["status"] == "not run"
@@ -293,24 +316,28 @@ def test_failure_report_names_claim_hypotheses_seed_instance_and_reproduce(proje
 
 def test_error_report_shows_the_checks_traceback(project):
     result = project.runpytest(*QUIET, "-k", "boom")
-    result.stdout.fnmatch_lines([
-        "*lem:jl-toy::boom: error (expected pass): RuntimeError: kaboom planted*",
-        "*traceback of the check:*",
-        "*claimpkg/jl.py*in _*",
-        "*RuntimeError: kaboom planted*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*lem:jl-toy::boom: error (expected pass): RuntimeError: kaboom planted*",
+            "*traceback of the check:*",
+            "*claimpkg/jl.py*in _*",
+            "*RuntimeError: kaboom planted*",
+        ]
+    )
 
 
 def test_recorded_finding_passes_and_is_shown(project):
     result = project.runpytest(*QUIET, "-k", "finding", "--junitxml", "junit.xml")
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines([
-        "*recorded findings (expected counterexamples)*",
-        "claimpkg/jl.py::lem:jl-toy::finding: found a bad x",
-        '    instance: {"x": [1, 2], "seed": 0}',
-        "    reproduce: python -c 'print(12)'",
-        "*claims: 1 refuted (seed 0, profile quick)*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*recorded findings (expected counterexamples)*",
+            "claimpkg/jl.py::lem:jl-toy::finding: found a bad x",
+            '    instance: {"x": [1, 2], "seed": 0}',
+            "    reproduce: python -c 'print(12)'",
+            "*claims: 1 refuted (seed 0, profile quick)*",
+        ]
+    )
     junit = (project.path / "junit.xml").read_text()
     assert 'name="counterexample"' in junit and 'name="outcome" value="counterexample"' in junit
 
@@ -341,8 +368,9 @@ def test_broken_claim_module_is_a_collection_error_of_that_file_only(project):
 def test_invalid_graph_is_reported(project):
     (project.path / "claimpkg" / "top.py").write_text(TOP_PY.replace('("lem:beta",)', '("lem:ghost",)'))
     result = project.runpytest(*QUIET, "-m", "not slow", "-k", "top")
-    result.stdout.fnmatch_lines(["*claim registry is invalid: RegistryError: claim thm:top depends on "
-                                 "unknown claim id 'lem:ghost'*"])
+    result.stdout.fnmatch_lines(
+        ["*claim registry is invalid: RegistryError: claim thm:top depends on unknown claim id 'lem:ghost'*"]
+    )
 
 
 def test_negative_seed_is_a_usage_error(project):
@@ -372,7 +400,7 @@ def test_report_option_without_a_claims_package_is_a_usage_error(pytester):
     result.stderr.fnmatch_lines(["*claims package 'no_such_package_here' is not importable*"])
 
 
-PROVED_PY = '''
+PROVED_PY = """
 import sympy as sp
 from claimpkg.registry import REGISTRY
 from tensorkv_check.claims.obligations import Proof, Step
@@ -382,7 +410,7 @@ c = REGISTRY.claim("thm:proved", paper_ref="Theorem 5", sources=("std",), statem
 c.proof = Proof("thm:proved", {"pos": sp.Gt(x, 0)}, sp.Gt(3 * x, 0),
                 (Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",)),
                  Step("final", (), sp.Gt(3 * x, 0), "smt", ("double", "pos"))))
-'''
+"""
 
 
 def test_a_proof_is_one_more_symbolic_item_that_passes_iff_proved(project):
@@ -397,12 +425,19 @@ def test_a_proof_is_one_more_symbolic_item_that_passes_iff_proved(project):
 
 
 def test_a_broken_proof_fails_its_item_and_prints_the_proof(project):
-    broken = PROVED_PY.replace('Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",))',
-                               'Step("double", (), sp.Gt(2 * x, 1), "smt", ("pos",))')
+    broken = PROVED_PY.replace(
+        'Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",))',
+        'Step("double", (), sp.Gt(2 * x, 1), "smt", ("pos",))',
+    )
     assert broken != PROVED_PY
     (project.path / "claimpkg" / "proved.py").write_text(broken)
     result = project.runpytest(*QUIET, "-k", "proved")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
-    result.stdout.fnmatch_lines(["*thm:proved::proof: partial (1 of 2 obligations discharged; double: z3 answered sat*",
-                                 "*[[]failed] double  (smt, * ms)*", "*2*x > 1*",
-                                 "*reproduce: tensorkv-check proof thm:proved*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*thm:proved::proof: partial (1 of 2 obligations discharged; double: z3 answered sat*",
+            "*[[]failed] double  (smt, * ms)*",
+            "*2*x > 1*",
+            "*reproduce: tensorkv-check proof thm:proved*",
+        ]
+    )

@@ -23,6 +23,7 @@ import sympy as sp
 import tensorkv_check.claims.listing
 import tensorkv_check.claims.registry
 from tensorkv_check.claims.listing import render_table, run_claims_command
+from tensorkv_check.claims.obligations import Dependency, Proof, Step
 from tensorkv_check.claims.registry import (
     REGISTRY,
     STATUSES,
@@ -37,7 +38,6 @@ from tensorkv_check.claims.registry import (
     load_all,
     summary_status,
 )
-from tensorkv_check.claims.obligations import Dependency, Proof, Step
 from tensorkv_check.engine.stats import clopper_pearson
 
 OK = CheckResult.ok("holds")
@@ -46,10 +46,13 @@ ERR = CheckResult("error", "ValueError: boom")
 CEX = CheckResult.refute("found one", {"n": 2}, "python -c 'pass'")
 
 
-def claim(*kinds: str, deps: tuple[str, ...] = (), cited: str | None = None, slow: tuple[str, ...] = ()) -> Claim:
+def claim(
+    *kinds: str, deps: tuple[str, ...] = (), cited: str | None = None, slow: tuple[str, ...] = ()
+) -> Claim:
     """A claim with one check per kind, named c0, c1, ...; ``slow`` names slow checks."""
-    c = Claim(id="lem:x", paper_ref="Lemma 1", sources=("std",), statement="x", depends_on=deps,
-              cited_reason=cited)
+    c = Claim(
+        id="lem:x", paper_ref="Lemma 1", sources=("std",), statement="x", depends_on=deps, cited_reason=cited
+    )
     for i, kind in enumerate(kinds):
         c.checks.append(Check("lem:x", f"c{i}", kind, lambda ctx: OK, slow=f"c{i}" in slow))  # type: ignore[arg-type]
     return c
@@ -66,11 +69,18 @@ def toy_proof(cid: str, *, broken: bool = False, dep: str | None = None) -> Proo
     statement = sp.Gt(X - 1, 0) if broken else sp.Gt(2 * X, 0)
     first = Step("double", (), sp.Gt(2 * X, 0), "smt", ("pos",) + ((dep,) if dep else ()))
     deps = (Dependency(dep, (sp.Gt(X, 0),), sp.Gt(2 * X, 0)),) if dep else ()
-    return Proof(cid, {"pos": sp.Gt(X, 0)}, statement,
-                 (first, Step("final", (), statement, "smt", ("double", "pos"))), deps)
+    return Proof(
+        cid,
+        {"pos": sp.Gt(X, 0)},
+        statement,
+        (first, Step("final", (), statement, "smt", ("double", "pos"))),
+        deps,
+    )
 
 
-def axes(c: Claim, results: dict, deps: dict | None = None, proof: Proof | None = None) -> tuple[str, str, str]:
+def axes(
+    c: Claim, results: dict, deps: dict | None = None, proof: Proof | None = None
+) -> tuple[str, str, str]:
     c.proof = proof
     pres = None if proof is None else proof.check()
     p, reason, ev = claim_axes(c, results, deps or {}, pres)
@@ -79,7 +89,9 @@ def axes(c: Claim, results: dict, deps: dict | None = None, proof: Proof | None 
 
 def test_cited_needs_no_checks_and_states_its_reason():
     assert claim_status(claim(cited="Fano's inequality, textbook"), {}, {}) == (
-        "cited", "Fano's inequality, textbook")
+        "cited",
+        "Fano's inequality, textbook",
+    )
     assert axes(claim(cited="book"), {}) == ("cited", "none", "cited")
 
 
@@ -94,12 +106,20 @@ def test_all_checks_skipped_is_failing_never_proved():
 
 
 def test_symbolic_checks_are_evidence_never_a_proof():
-    assert axes(claim("symbolic", "symbolic"), {"c0": OK, "c1": OK}) == ("unproved", "corroborated", "corroborated")
+    assert axes(claim("symbolic", "symbolic"), {"c0": OK, "c1": OK}) == (
+        "unproved",
+        "corroborated",
+        "corroborated",
+    )
 
 
 def test_a_checked_proof_makes_it_proved_with_or_without_evidence():
     assert axes(claim(), {}, proof=toy_proof("lem:x")) == ("proved", "none", "proved")
-    assert axes(claim("empirical"), {"c0": OK}, proof=toy_proof("lem:x")) == ("proved", "corroborated", "proved")
+    assert axes(claim("empirical"), {"c0": OK}, proof=toy_proof("lem:x")) == (
+        "proved",
+        "corroborated",
+        "proved",
+    )
 
 
 def test_a_broken_proof_is_partial_and_lists_the_failed_step():
@@ -111,8 +131,10 @@ def test_a_broken_proof_is_partial_and_lists_the_failed_step():
     assert axes(claim("empirical"), {"c0": OK}, proof=toy_proof("lem:x", broken=True))[2] == "corroborated"
 
 
-@pytest.mark.parametrize("dep_status, expected", [("proved", "proved"), ("cited", "proved"),
-                                                  ("partial", "partial"), ("unproved", "partial")])
+@pytest.mark.parametrize(
+    "dep_status, expected",
+    [("proved", "proved"), ("cited", "proved"), ("partial", "partial"), ("unproved", "partial")],
+)
 def test_proved_only_when_used_dependencies_are_proved_or_cited(dep_status, expected):
     c = claim(deps=("lem:d", "def:unused"))
     proof = toy_proof("lem:x", dep="lem:d")
@@ -156,11 +178,19 @@ def test_counterexample_refutes_both_axes_even_against_a_proof():
     c = claim("symbolic", "empirical", "empirical")
     status, reason = claim_status(c, {"c0": FAIL, "c1": CEX, "c2": OK}, {})
     assert status == "refuted" and "c1" in reason
-    assert axes(c, {"c0": OK, "c1": CEX, "c2": OK}, proof=toy_proof("lem:x")) == ("refuted", "contradicted", "refuted")
+    assert axes(c, {"c0": OK, "c1": CEX, "c2": OK}, proof=toy_proof("lem:x")) == (
+        "refuted",
+        "contradicted",
+        "refuted",
+    )
 
 
 def test_a_failed_supporting_check_contradicts_the_evidence():
-    assert axes(claim("empirical", "empirical"), {"c0": OK, "c1": FAIL}) == ("unproved", "contradicted", "refuted")
+    assert axes(claim("empirical", "empirical"), {"c0": OK, "c1": FAIL}) == (
+        "unproved",
+        "contradicted",
+        "refuted",
+    )
 
 
 def test_an_errored_check_is_failing_whatever_the_axes():
@@ -191,8 +221,13 @@ def toy() -> Registry:
     reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a", cited_reason="textbook")
     b = reg.claim("lem:b", paper_ref="Lem 2", sources=("paper",), statement="b", depends_on=("def:a",))
     e = reg.claim("lem:e", paper_ref="Lem 3", sources=("HO25",), statement="e")
-    c = reg.claim("thm:c", paper_ref="Thm 4", sources=("paper", "inferred"), statement="c",
-                  depends_on=("lem:b", "lem:e"))
+    c = reg.claim(
+        "thm:c",
+        paper_ref="Thm 4",
+        sources=("paper", "inferred"),
+        statement="c",
+        depends_on=("lem:b", "lem:e"),
+    )
     reg.claim("rem:z", paper_ref="Rem 5", sources=("paper",), statement="z", cited_reason="unrelated")
     b.proof = toy_proof("lem:b")
 
@@ -219,10 +254,19 @@ def test_run_propagates_statuses_in_dependency_order():
     res = toy().run()
     assert list(res) == ["def:a", "lem:b", "lem:e", "rem:z", "thm:c"]  # lexicographic topological
     assert {k: r.status for k, r in res.items()} == {
-        "def:a": "cited", "lem:b": "proved", "lem:e": "corroborated", "thm:c": "corroborated", "rem:z": "cited"}
+        "def:a": "cited",
+        "lem:b": "proved",
+        "lem:e": "corroborated",
+        "thm:c": "corroborated",
+        "rem:z": "cited",
+    }
     assert {k: (r.proof_status, r.evidence_status) for k, r in res.items()} == {
-        "def:a": ("cited", "none"), "lem:b": ("proved", "corroborated"), "lem:e": ("unproved", "corroborated"),
-        "thm:c": ("unproved", "corroborated"), "rem:z": ("cited", "none")}
+        "def:a": ("cited", "none"),
+        "lem:b": ("proved", "corroborated"),
+        "lem:e": ("unproved", "corroborated"),
+        "thm:c": ("unproved", "corroborated"),
+        "rem:z": ("cited", "none"),
+    }
     assert res["lem:b"].proof_result.status == "proved" and "not run: sweep" in res["thm:c"].reason
     assert "sweep" not in res["thm:c"].results  # slow, skipped by default
 
@@ -431,7 +475,17 @@ def test_cli_table_lists_claims_with_status_sources_checks_and_deps():
     code, out, err = claims_cmd(toy())
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[0].split() == ["id", "paper", "ref", "sources", "proof", "evidence", "status", "checks", "deps"]
+    assert lines[0].split() == [
+        "id",
+        "paper",
+        "ref",
+        "sources",
+        "proof",
+        "evidence",
+        "status",
+        "checks",
+        "deps",
+    ]
     rows = {ln.split()[0]: ln.split() for ln in lines[1:6]}
     assert rows["thm:c"][-5:] == ["unproved", "corroborated", "corroborated", "1/2", "lem:b,lem:e"]
     assert rows["lem:b"][-5:] == ["proved", "corroborated", "proved", "1/1", "def:a"]
@@ -462,7 +516,9 @@ def test_cli_json_has_the_evidence_of_every_check():
     assert rate["estimate"]["successes"] == 9 and "scope" in rate
     assert by_id["thm:c"]["status"] == "corroborated" and by_id["thm:c"]["checks_not_run"] == []
     assert by_id["lem:b"]["proof"]["status"] == "proved" and set(by_id["lem:b"]["proof_seconds"]) == {
-        "total", "obligations"}
+        "total",
+        "obligations",
+    }
     assert doc["summary"]["proof"]["proved"] == 1 and doc["summary"]["evidence"]["corroborated"] == 3
 
 
@@ -518,6 +574,7 @@ def test_cli_reports_a_broken_registry(monkeypatch):
 
 def test_cli_through_the_console_entry_point(capsys, monkeypatch):
     from tensorkv_check.cli import command as cli
+
     monkeypatch.setattr(tensorkv_check.claims.listing, "load_all", toy)
     assert cli.main(["claims", "--claims", "lem:b", "--format", "json"]) == 0
     doc = json.loads(capsys.readouterr().out)

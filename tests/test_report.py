@@ -10,12 +10,12 @@ from html.parser import HTMLParser
 
 import pytest
 
+from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry
-from tensorkv_check.tradeoff import section as tradeoff_section
+from tensorkv_check.engine.stats import clopper_pearson
 from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build, build_report, render_json, write_report
-from tensorkv_check._util.io import atomic_write, ensure_writable_dir
-from tensorkv_check.engine.stats import clopper_pearson
+from tensorkv_check.tradeoff import section as tradeoff_section
 
 
 @pytest.fixture(scope="session")
@@ -32,15 +32,24 @@ def tiny_profile(monkeypatch, index_sweeps_once):
     # The SubGen, geometry, frontier and explore sections run for real in test_report_e2e.
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [4, 8], "d": 3, "repeats": 1})
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: copy.deepcopy(index_sweeps_once))
-    monkeypatch.setattr(build, "SECTIONS", [sec for sec in build.SECTIONS if sec.name in ("tradeoff", "index")])
+    monkeypatch.setattr(
+        build, "SECTIONS", [sec for sec in build.SECTIONS if sec.name in ("tradeoff", "index")]
+    )
 
 
 def toy_registry() -> Registry:
     reg = Registry()
-    reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a <tag> & 'quote'",
-              cited_reason="textbook")
-    b = reg.claim("lem:b", paper_ref="Lemma 2", sources=("paper", "inferred"), statement="b holds",
-                  depends_on=("def:a",), caveats=("only for the representation",))
+    reg.claim(
+        "def:a", paper_ref="Def 1", sources=("std",), statement="a <tag> & 'quote'", cited_reason="textbook"
+    )
+    b = reg.claim(
+        "lem:b",
+        paper_ref="Lemma 2",
+        sources=("paper", "inferred"),
+        statement="b holds",
+        depends_on=("def:a",),
+        caveats=("only for the representation",),
+    )
 
     @b.symbolic("identity", scope="all n")
     def _(ctx):
@@ -50,11 +59,11 @@ def toy_registry() -> Registry:
     def _(ctx):
         rng = ctx.rng("lem:b", "rate")
         hits = int((rng.random(200) < 0.99).sum())
-        return CheckResult.ok("rate", estimate=clopper_pearson(hits, 200, 0.99, seed=ctx.seed,
-                                                               parameters={"n": [1, 2]}))
+        return CheckResult.ok(
+            "rate", estimate=clopper_pearson(hits, 200, 0.99, seed=ctx.seed, parameters={"n": [1, 2]})
+        )
 
-    c = reg.claim("thm:c", paper_ref="Theorem 3", sources=("paper",), statement="c",
-                  depends_on=("lem:b",))
+    c = reg.claim("thm:c", paper_ref="Theorem 3", sources=("paper",), statement="c", depends_on=("lem:b",))
 
     @c.empirical("search", expect="counterexample")
     def _(ctx):
@@ -75,8 +84,15 @@ def strip_timings(text: str) -> str:
 def test_json_is_byte_identical_across_runs_apart_from_timings():
     a, b = render_json(make(3)), render_json(make(3))
     assert strip_timings(a) == strip_timings(b)
-    assert json.loads(a)["timings"].keys() == {"wall_seconds", "checks", "proofs", "tradeoff_seconds", "sections",
-                                               "runner", "findings"}
+    assert json.loads(a)["timings"].keys() == {
+        "wall_seconds",
+        "checks",
+        "proofs",
+        "tradeoff_seconds",
+        "sections",
+        "runner",
+        "findings",
+    }
 
 
 def test_seed_changes_the_evidence():
@@ -89,14 +105,32 @@ def test_statuses_summary_and_findings():
     rep = make()
     status = {c["id"]: c["status"] for c in rep["claims"]}
     assert status == {"def:a": "cited", "lem:b": "corroborated", "thm:c": "refuted"}
-    assert rep["summary"] == {"proved": 0, "corroborated": 1, "partial": 0, "cited": 1, "refuted": 1, "failing": 0}
+    assert rep["summary"] == {
+        "proved": 0,
+        "corroborated": 1,
+        "partial": 0,
+        "cited": 1,
+        "refuted": 1,
+        "failing": 0,
+    }
     assert rep["summary_axes"] == {
         "proof": {"proved": 0, "partial": 0, "unproved": 1, "refuted": 1, "cited": 1},
-        "evidence": {"corroborated": 1, "contradicted": 1, "none": 1}}
+        "evidence": {"corroborated": 1, "contradicted": 1, "none": 1},
+    }
     b = rep["claims"][1]
-    assert b["proof"] == {"status": "unproved", "reason": "no proof attached", "axioms": [], "obligations": []}
-    assert b["evidence"] == {"status": "corroborated", "checks": {"identity": {"role": "supports", "outcome": "pass"},
-                                                                 "rate": {"role": "supports", "outcome": "pass"}}}
+    assert b["proof"] == {
+        "status": "unproved",
+        "reason": "no proof attached",
+        "axioms": [],
+        "obligations": [],
+    }
+    assert b["evidence"] == {
+        "status": "corroborated",
+        "checks": {
+            "identity": {"role": "supports", "outcome": "pass"},
+            "rate": {"role": "supports", "outcome": "pass"},
+        },
+    }
     kinds = {(f["claim"], f["kind"]) for f in rep["findings"]}
     assert ("thm:c", "refuted") in kinds and ("lem:b", "caveat") in kinds
     assert any("tensorkv-check check thm:c" in f["text"] for f in rep["findings"])
@@ -149,8 +183,13 @@ def test_markdown_lists_every_claim_and_its_figures(tmp_path):
     md = (tmp_path / "report.md").read_text()
     for c in rep["claims"]:
         assert f"`{c['id']}`" in md
-    for name in ("dependencies.svg", "tradeoff-memory.svg", "tradeoff-flops.svg", "index-dimension.svg",
-                 "index-caveat.svg"):
+    for name in (
+        "dependencies.svg",
+        "tradeoff-memory.svg",
+        "tradeoff-flops.svg",
+        "index-dimension.svg",
+        "index-caveat.svg",
+    ):
         assert (tmp_path / "figures" / name).read_text().startswith("<svg")
         assert f"figures/{name}" in md
     assert not (tmp_path / "report.html").exists()
@@ -221,18 +260,29 @@ def test_non_finite_numbers_in_evidence_do_not_break_the_json(tmp_path):
 
 
 def _explore_data(kind: str) -> dict:
-    row = {"claim": "lem:b", "explorer": "edge", "region": "inside" if kind != "hypothesis-necessary" else "outside",
-           "hypothesis": "n >= 1", "kind": kind, "tried": 7, "text": f"{kind} at n=2",
-           "example": {"n": 2}, "snippet": "print(2)"}
+    row = {
+        "claim": "lem:b",
+        "explorer": "edge",
+        "region": "inside" if kind != "hypothesis-necessary" else "outside",
+        "hypothesis": "n >= 1",
+        "kind": kind,
+        "tried": 7,
+        "text": f"{kind} at n=2",
+        "example": {"n": 2},
+        "snippet": "print(2)",
+    }
     return {"explorers": [row]}
 
 
-@pytest.mark.parametrize("kind, status, errored", [
-    ("refuted", "refuted", []),
-    ("hypothesis-necessary", "corroborated", []),
-    ("explored", "corroborated", []),
-    ("error", "failing", ["lem:b::explore:edge"]),
-])
+@pytest.mark.parametrize(
+    "kind, status, errored",
+    [
+        ("refuted", "refuted", []),
+        ("hypothesis-necessary", "corroborated", []),
+        ("explored", "corroborated", []),
+        ("error", "failing", ["lem:b::explore:edge"]),
+    ],
+)
 def test_exploration_outcomes_are_attached_to_claims(kind, status, errored):
     claims = [r.to_dict() for r in toy_registry().run(ctx=CheckContext(seed=0)).values()]
     crashed = build._attach_exploration(claims, _explore_data(kind))
@@ -255,9 +305,11 @@ def _proved_registry() -> Registry:
 
     reg = toy_registry()
     x, a = sp.Symbol("x", real=True), sp.Symbol("a", real=True)
-    steps = (Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",)),
-             Step("exp", (), sp.Gt(Exp(x), 0), "axiom", ("exp_pos",), {"exp_pos": ({a: x},)}),
-             Step("final", (), sp.Gt(3 * x, 0), "smt", ("double", "pos")))
+    steps = (
+        Step("double", (), sp.Gt(2 * x, 0), "smt", ("pos",)),
+        Step("exp", (), sp.Gt(Exp(x), 0), "axiom", ("exp_pos",), {"exp_pos": ({a: x},)}),
+        Step("final", (), sp.Gt(3 * x, 0), "smt", ("double", "pos")),
+    )
     reg["lem:b"].proof = Proof("lem:b", {"pos": sp.Gt(x, 0)}, sp.Gt(3 * x, 0), steps)
     return reg
 
@@ -265,12 +317,18 @@ def _proved_registry() -> Registry:
 def test_a_proof_shows_on_both_axes_with_its_axioms_and_its_time_apart():
     rep = build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))
     b = rep["claims"][1]
-    assert (b["status"], b["proof"]["status"], b["evidence"]["status"]) == ("proved", "proved", "corroborated")
+    assert (b["status"], b["proof"]["status"], b["evidence"]["status"]) == (
+        "proved",
+        "proved",
+        "corroborated",
+    )
     assert rep["summary"]["proved"] == 1 and rep["summary_axes"]["proof"]["proved"] == 1
     ids = [o["id"] for o in b["proof"]["obligations"]]
     assert ids[0] == "double" and ids[-1] == "final"
-    assert all({"id", "backend", "uses", "latex", "outcome", "smtlib2", "vacuity_smtlib2"} <= set(o)
-               for o in b["proof"]["obligations"])
+    assert all(
+        {"id", "backend", "uses", "latex", "outcome", "smtlib2", "vacuity_smtlib2"} <= set(o)
+        for o in b["proof"]["obligations"]
+    )
     assert "seconds" not in json.dumps(b["proof"])
     assert set(rep["timings"]["proofs"]["lem:b"]["obligations"]) == set(ids)
     assert [(a["name"], a["used_by"]) for a in rep["axioms"]] == [("exp_pos", ["lem:b"])]
@@ -282,5 +340,7 @@ def test_a_proof_shows_on_both_axes_with_its_axioms_and_its_time_apart():
     assert "proved (" + str(len(ids)) + f"/{len(ids)} obligations" in md
     html_text = render_html(rep, figs=[])
     assert "<h2>Axioms</h2>" in html_text and "[discharged] final (smt; uses double, pos)" in html_text
-    a, b2 = (render_json(build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))) for _ in range(2))
+    a, b2 = (
+        render_json(build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))) for _ in range(2)
+    )
     assert strip_timings(a) == strip_timings(b2)

@@ -17,8 +17,12 @@ from tensorkv_check.cli import command as cli
 from tensorkv_check.report import build
 
 SECTION_FIGURES = {  # figure-name prefix each section must contribute
-    "tradeoff": "tradeoff-", "index": "index-", "subgen": "subgen-", "geometry": "geometry-",
-    "frontier": "frontier_", "explore": "explore_",
+    "tradeoff": "tradeoff-",
+    "index": "index-",
+    "subgen": "subgen-",
+    "geometry": "geometry-",
+    "frontier": "frontier_",
+    "explore": "explore_",
 }
 
 

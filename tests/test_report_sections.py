@@ -25,9 +25,14 @@ def test_section_names_are_unique():
     assert len(names) == len(set(names)), names
 
 
-@pytest.mark.parametrize("module, name", [("tensorkv_check.geometry.section", "geometry"),
-                                          ("tensorkv_check.subgen.section", "subgen"),
-                                          ("tensorkv_check.claims.section", "explore")])
+@pytest.mark.parametrize(
+    "module, name",
+    [
+        ("tensorkv_check.geometry.section", "geometry"),
+        ("tensorkv_check.subgen.section", "subgen"),
+        ("tensorkv_check.claims.section", "explore"),
+    ],
+)
 def test_area_sections_are_the_reports(module, name):
     import importlib
 

@@ -14,11 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tensorkv_check.runner import sweep_runner as runner
 from tensorkv_check.cli import command as cli
-from tensorkv_check.tradeoff import section as tradeoff_section
 from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build, render_json
+from tensorkv_check.runner import sweep_runner as runner
 from tensorkv_check.runner.sweep_runner import (
     DaskUnavailableError,
     SweepRunner,
@@ -28,11 +27,10 @@ from tensorkv_check.runner.sweep_runner import (
     task_seed,
     values,
 )
+from tensorkv_check.tradeoff import section as tradeoff_section
 
 #: How worker processes import this module's task functions (pytest puts tests/ on sys.path).
 MOD = __name__
-
-
 
 
 @pytest.fixture(autouse=True)
@@ -71,8 +69,13 @@ def counted(params: dict, seed: int) -> dict:
     if params.get("die") == "always" or (params.get("die") == "once" and before == 0):
         os._exit(17)  # a worker process dying mid-task, as a segfault or OOM kill would
     rng = np.random.default_rng(seed)
-    return {"name": params["name"], "draw": float(rng.standard_normal()), "ints": (1, 2),
-            "np": np.int64(3), "nan": float("nan")}
+    return {
+        "name": params["name"],
+        "draw": float(rng.standard_normal()),
+        "ints": (1, 2),
+        "np": np.int64(3),
+        "nan": float("nan"),
+    }
 
 
 def pool_children() -> list:
@@ -105,8 +108,9 @@ def dask_client():
 
     # One retry after a worker death (the scheduler's default is 3), as the runner promises.
     with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=50)
+        cluster = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=50
+        )
         client = distributed.Client(cluster, set_as_default=False)
         try:
             yield client
@@ -145,18 +149,31 @@ def test_serial_pool_and_dask_give_the_same_bytes(dask_client):
 def test_report_json_is_identical_serial_jobs2_and_dask(dask_client, monkeypatch):
     from tensorkv_check.claims.registry import CheckContext, load_all
     from tensorkv_check.index import sweeps as index_sweeps
+
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [4, 8], "d": 3, "repeats": 1})
-    monkeypatch.setattr(index_sweeps, "QUICK", {
-        "dimension": {"standard": {"ns": (8,), "ratios": (0.5, 4)}, "four-cache": {"ns": (4,), "ds": (2,)},
-                      "two-cache": {"ns": (3,), "ds": (2,)}},
-        "C": {"model": "standard", "n": 8, "d": 32, "factors": (0.1, 1.0)},
-        "memory": {"ns": (3,), "d": 8}, "caveat": {"ns": (3,), "d": 8}, "queries": 40,
-    })
+    monkeypatch.setattr(
+        index_sweeps,
+        "QUICK",
+        {
+            "dimension": {
+                "standard": {"ns": (8,), "ratios": (0.5, 4)},
+                "four-cache": {"ns": (4,), "ds": (2,)},
+                "two-cache": {"ns": (3,), "ds": (2,)},
+            },
+            "C": {"model": "standard", "n": 8, "d": 32, "factors": (0.1, 1.0)},
+            "memory": {"ns": (3,), "d": 8},
+            "caveat": {"ns": (3,), "d": 8},
+            "queries": 40,
+        },
+    )
     reg = load_all()
     ctx = CheckContext(seed=4, profile="quick")
     texts = {}
-    for mode, r in {"serial": SweepRunner(jobs=1), "jobs2": SweepRunner(jobs=2),
-                    "dask": SweepRunner(scheduler=dask_client)}.items():
+    for mode, r in {
+        "serial": SweepRunner(jobs=1),
+        "jobs2": SweepRunner(jobs=2),
+        "dask": SweepRunner(scheduler=dask_client),
+    }.items():
         with r:
             rep = build.build_report(reg, ctx, claim_ids=["lem:near-orthogonal", "def:kron"], runner=r)
         assert rep["timings"]["runner"]["mode"] == {"jobs2": "processes"}.get(mode, mode)
@@ -351,6 +368,7 @@ def counting_registry(counter: Path, loader: bool = True):
     reg = Registry(loader=f"{MOD}:_counting_from_env" if loader else None)
     c = reg.claim("lem:three", paper_ref="Lemma 3", sources=("std",), statement="three checks")
     for name in "abc":
+
         def check(ctx, name=name):
             _count({"counter": str(counter), "name": name})
             return CheckResult.ok(f"{name} holds", details={"name": name, "pair": (1, 2)})
@@ -387,8 +405,11 @@ def test_ctrl_c_in_the_runner_leaves_the_previous_report_intact(tmp_path, monkey
 
     monkeypatch.setattr(runner.SweepRunner, "_run", interrupted)
     assert cli.main(argv + ["--seed", "9"]) == 130
-    after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*")
-             if p.is_file() and ".checkpoint" not in p.parts}
+    after = {
+        p.relative_to(out): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and ".checkpoint" not in p.parts
+    }
     assert after == before
     assert pool_children() == []
 
@@ -414,10 +435,13 @@ def test_missing_dask_gives_the_install_command(monkeypatch, tmp_path, capsys):
     assert not (tmp_path / "report.json").exists()
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--jobs", "0"], "expected a positive integer"),
-    (["--jobs", "two"], "expected a positive integer"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--jobs", "0"], "expected a positive integer"),
+        (["--jobs", "two"], "expected a positive integer"),
+    ],
+)
 def test_report_jobs_usage_errors(capsys, argv, message):
     with pytest.raises(SystemExit) as exc:
         cli.main(["report", *argv])

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pytest
 
-from tensorkv_check.claims.registry import Registry, RegistryError, load_all
 from tensorkv_check.claims import exploration as search
-from tensorkv_check.engine.exact_attention import softmax
+from tensorkv_check.claims.registry import Registry, RegistryError, load_all
 from tensorkv_check.cli.command import main
+from tensorkv_check.engine.exact_attention import softmax
 
 
 def _floats(st, lo, hi):
@@ -21,15 +21,28 @@ def _floats(st, lo, hi):
 def _planted_registry(min_size: int = 1) -> Registry:
     """A registry with a planted false claim, a true claim and a crashing property."""
     reg = Registry()
-    reg.claim("x:below-09", paper_ref="planted", sources=("std",), statement="softmax(z) < 0.9 always",
-              cited_reason="planted false claim")
-    reg.claim("x:sums-to-one", paper_ref="planted", sources=("std",), statement="Σ softmax(z) = 1",
-              cited_reason="planted true claim")
+    reg.claim(
+        "x:below-09",
+        paper_ref="planted",
+        sources=("std",),
+        statement="softmax(z) < 0.9 always",
+        cited_reason="planted false claim",
+    )
+    reg.claim(
+        "x:sums-to-one",
+        paper_ref="planted",
+        sources=("std",),
+        statement="Σ softmax(z) = 1",
+        cited_reason="planted true claim",
+    )
     reg.claim("x:crash", paper_ref="planted", sources=("std",), statement="-", cited_reason="planted bug")
-    space = (lambda st: st.fixed_dictionaries({"z": st.lists(_floats(st, -10.0, 10.0), min_size=min_size,
-                                                             max_size=8).map(np.array)}))
+    space = lambda st: st.fixed_dictionaries(
+        {"z": st.lists(_floats(st, -10.0, 10.0), min_size=min_size, max_size=8).map(np.array)}
+    )
 
-    @reg.explorer("x:below-09", "max-below-09", region="inside", space=space, ranges="n ≤ 8 logits in [-10, 10]")
+    @reg.explorer(
+        "x:below-09", "max-below-09", region="inside", space=space, ranges="n ≤ 8 logits in [-10, 10]"
+    )
     def _(ex):
         p = softmax(ex["z"])
         return None if p.max() < 0.9 else f"max softmax = {float(p.max())!r} ≥ 0.9 for n = {p.size}"
@@ -150,9 +163,14 @@ def test_every_registered_claim_has_an_explorer():
             assert e.hypothesis
     # every claim is explored
     keys = {e.key for e in reg.explorers()}
-    for key in ("thm:two-cache-lb::structured-rows-factor-keeping", "lem:kron-clusterable::product-diameter-bound",
-                "thm:ho25-lb::below-dimension-threshold", "thm:subgen::error-bound-just-unclusterable",
-                "def:tensor-attention::engine-edge-cases", "rem:tradeoff::flop-and-memory-counts"):
+    for key in (
+        "thm:two-cache-lb::structured-rows-factor-keeping",
+        "lem:kron-clusterable::product-diameter-bound",
+        "thm:ho25-lb::below-dimension-threshold",
+        "thm:subgen::error-bound-just-unclusterable",
+        "def:tensor-attention::engine-edge-cases",
+        "rem:tradeoff::flop-and-memory-counts",
+    ):
         assert key in keys
 
 
@@ -172,7 +190,10 @@ def test_report_section_on_a_small_registry_is_deterministic():
     assert json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
     out = search.claim_outcomes(a)
     assert {k: v["outcome"] for k, v in out.items()} == {
-        "x:below-09": "refuted", "x:sums-to-one": "explored", "x:crash": "error"}
+        "x:below-09": "refuted",
+        "x:sums-to-one": "explored",
+        "x:crash": "error",
+    }
     kinds = {f["claim"]: f["kind"] for f in search.findings(a)}
     assert kinds == {"x:below-09": "refuted", "x:sums-to-one": "explored", "x:crash": "explored"}
     figs = search.figures(a)
@@ -189,12 +210,14 @@ def test_planted_engine_bugs_are_caught_by_inside_explorers():
 
     reg = load_all()
     mutants = {m.name: m for m in CATALOGUE}
-    pairs = [("softmax-no-shift", "def:softmax", "probability-vector"),
-             ("tensor-value-order", "def:tensor-attention", "engine-edge-cases"),
-             ("two-cache-forgets-cross-rows", "def:two-cache", "streaming-memory-and-output"),
-             ("four-cache-flops-off", "rem:tradeoff", "flop-and-memory-counts"),
-             ("kron-shifted", "def:kron", "rows-are-hadamard-products"),
-             ("jl-scale-1/d", "lem:jl-gaussian", "engine-entry-variance")]
+    pairs = [
+        ("softmax-no-shift", "def:softmax", "probability-vector"),
+        ("tensor-value-order", "def:tensor-attention", "engine-edge-cases"),
+        ("two-cache-forgets-cross-rows", "def:two-cache", "streaming-memory-and-output"),
+        ("four-cache-flops-off", "rem:tradeoff", "flop-and-memory-counts"),
+        ("kron-shifted", "def:kron", "rows-are-hadamard-products"),
+        ("jl-scale-1/d", "lem:jl-gaussian", "engine-entry-variance"),
+    ]
     for mutant, claim, name in pairs:
         exp = next(e for e in reg.explorers(claim) if e.name == name)
         with mutants[mutant].apply():

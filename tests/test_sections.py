@@ -22,7 +22,9 @@ from tensorkv_check.tradeoff.section import SECTION as TRADEOFF
 @pytest.mark.parametrize("section, name", [(TRADEOFF, "tradeoff"), (INDEX, "index"), (FRONTIER, "frontier")])
 def test_section_has_the_protocol_members(section, name):
     assert section.name == name
-    params = {m: list(inspect.signature(getattr(section, m)).parameters) for m in ("compute", "figures", "findings")}
+    params = {
+        m: list(inspect.signature(getattr(section, m)).parameters) for m in ("compute", "figures", "findings")
+    }
     assert params == {"compute": ["profile", "seed", "run"], "figures": ["data"], "findings": ["data"]}
     assert sum(s is section for s in build.SECTIONS) == 1
 

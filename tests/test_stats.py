@@ -30,8 +30,16 @@ def beta_interval(k: int, n: int, conf: float) -> tuple[float, float]:
 
 @pytest.mark.parametrize(
     "k, n, conf",
-    [(5, 10, 0.95), (1, 3, 0.9), (17, 100, 0.99), (999, 1000, 0.99), (3, 2000, 0.95), (50, 50, 0.999),
-     (0, 7, 0.5), (250, 500, 0.99)],
+    [
+        (5, 10, 0.95),
+        (1, 3, 0.9),
+        (17, 100, 0.99),
+        (999, 1000, 0.99),
+        (3, 2000, 0.95),
+        (50, 50, 0.999),
+        (0, 7, 0.5),
+        (250, 500, 0.99),
+    ],
 )
 def test_interval_matches_the_beta_quantile_definition(k, n, conf):
     est = clopper_pearson(k, n, conf)

@@ -17,13 +17,6 @@ import pytest
 from scipy import stats
 
 from tensorkv_check.engine.exact_attention import attention, softmax, tensor_attention
-from tensorkv_check.subgen.data import (
-    cluster_count,
-    clustered_stream,
-    clustered_tensor_stream,
-    product_rows,
-    queries,
-)
 from tensorkv_check.subgen import (
     SubGen,
     SubGen2Cache,
@@ -32,6 +25,13 @@ from tensorkv_check.subgen import (
     online_cluster_labels,
     subgen4_parameters,
     subgen_parameters,
+)
+from tensorkv_check.subgen.data import (
+    cluster_count,
+    clustered_stream,
+    clustered_tensor_stream,
+    product_rows,
+    queries,
 )
 from tensorkv_check.subgen.sampler import _OnlineClusters, _WeightedReservoirs
 
@@ -70,8 +70,11 @@ def test_l2_reservoir_law(feed):
     K = np.arange(n, dtype=float)[:, None] * np.ones((1, d))  # key row j identifies item j
     res = _WeightedReservoirs(d, R, 1)
     g = np.random.default_rng(5)
-    blocks = {"whole": [(0, n)], "one-by-one": [(i, i + 1) for i in range(n)],
-              "random-blocks": _partition(n, np.random.default_rng(3))}[feed]
+    blocks = {
+        "whole": [(0, n)],
+        "one-by-one": [(i, i + 1) for i in range(n)],
+        "random-blocks": _partition(n, np.random.default_rng(3)),
+    }[feed]
     for a, b in blocks:
         res.ingest(w[a:b, None], K[a:b], V[a:b], g)
     items = res.keys[res.refs[:, 0], 0].astype(int)
@@ -231,13 +234,23 @@ def test_partition_function_exact_when_t_covers_clusters():
 def test_identical_keys_and_values_give_exact_output():
     v = np.array([0.5, -1.0, 2.0])
     for obj, feed in (
-        (SubGen(3, None, delta=0.1, t=2, s=5, rng=1), lambda o: o.ingest(np.ones((50, 3)), np.tile(v, (50, 1)))),
-        (SubGen2Cache(3, None, delta=0.1, t=1, s=1, rng=1), lambda o: o.ingest(np.ones((9, 3)), np.tile(v, (9, 1)))),
-        (SubGen4Cache(3, None, delta1=0.1, t1=2, s=7, rng=1),
-         lambda o: o.ingest(np.ones((6, 3)), np.ones((6, 3)), np.tile(v, (6, 1)), np.ones((6, 3)))),
+        (
+            SubGen(3, None, delta=0.1, t=2, s=5, rng=1),
+            lambda o: o.ingest(np.ones((50, 3)), np.tile(v, (50, 1))),
+        ),
+        (
+            SubGen2Cache(3, None, delta=0.1, t=1, s=1, rng=1),
+            lambda o: o.ingest(np.ones((9, 3)), np.tile(v, (9, 1))),
+        ),
+        (
+            SubGen4Cache(3, None, delta1=0.1, t1=2, s=7, rng=1),
+            lambda o: o.ingest(np.ones((6, 3)), np.ones((6, 3)), np.tile(v, (6, 1)), np.ones((6, 3))),
+        ),
     ):
         feed(obj)
-        np.testing.assert_allclose(obj.query([[0.3, 0.1, -0.2], [1.0, 2.0, 3.0]]), np.tile(v, (2, 1)), rtol=1e-14)
+        np.testing.assert_allclose(
+            obj.query([[0.3, 0.1, -0.2], [1.0, 2.0, 3.0]]), np.tile(v, (2, 1)), rtol=1e-14
+        )
 
 
 def test_zero_values_give_zero_not_nan():
@@ -319,7 +332,10 @@ def _make_all(seed):
     objs = [
         (SubGen(4, None, delta=0.2, t=8, s=16, rng=seed), (st.K, st.V)),
         (SubGen2Cache(4, 1.0, delta=0.5, t=8, s=16, rng=seed), (Kt, Vt)),
-        (SubGen4Cache(4, 1.0, delta1=0.2, delta2=0.3, t1=5, t2=6, s=16, rng=seed), (ts.K1, ts.K2, ts.V1, ts.V2)),
+        (
+            SubGen4Cache(4, 1.0, delta1=0.2, delta2=0.3, t1=5, t2=6, s=16, rng=seed),
+            (ts.K1, ts.K2, ts.V1, ts.V2),
+        ),
     ]
     return objs
 
@@ -477,11 +493,15 @@ def test_parameter_formulas_and_validation():
     p4 = subgen4_parameters(0.5, 0.1, 0.2, 1.0, 2.0, 1.0, 100, 4, scale=1.0)
     assert p4.logit_range1 == pytest.approx(2 * 0.1 * 2.0) and p4.logit_range2 == pytest.approx(2 * 0.2 * 1.0)
     for bad, exc, name in [
-        (dict(eps=1.0), ValueError, "eps"), (dict(eps=0.0), ValueError, "eps"),
-        (dict(delta=0.0), ValueError, "delta"), (dict(n=0), ValueError, "n"),
+        (dict(eps=1.0), ValueError, "eps"),
+        (dict(eps=0.0), ValueError, "eps"),
+        (dict(delta=0.0), ValueError, "delta"),
+        (dict(n=0), ValueError, "n"),
         (dict(failure_probability=1.0), ValueError, "failure_probability"),
-        (dict(stable_rank=5.0), ValueError, "stable_rank"), (dict(constants="x"), ValueError, "constants"),
-        (dict(r=-1.0), ValueError, "r"), (dict(eps="a"), TypeError, "eps"),
+        (dict(stable_rank=5.0), ValueError, "stable_rank"),
+        (dict(constants="x"), ValueError, "constants"),
+        (dict(r=-1.0), ValueError, "r"),
+        (dict(eps="a"), TypeError, "eps"),
     ]:
         args = dict(eps=0.5, delta=0.1, r=1.0, n=100, d=4) | bad
         with pytest.raises(exc, match=name):
@@ -506,8 +526,10 @@ def test_scale_default_is_engine_default():
     V[200:, 2] = 1.0
     q = np.array([2.0, 0.0, 0.0, 0.0])
     ones = np.ones_like(K)
-    for obj, feed in ((SubGen(4, None, delta=0.1, t=400, s=20000, rng=1), lambda o: o.ingest(K, V)),
-                      (SubGen4Cache(4, None, delta1=0.1, t1=400, s=20000, rng=1), lambda o: o.ingest(K, ones, V, ones))):
+    for obj, feed in (
+        (SubGen(4, None, delta=0.1, t=400, s=20000, rng=1), lambda o: o.ingest(K, V)),
+        (SubGen4Cache(4, None, delta1=0.1, t1=400, s=20000, rng=1), lambda o: o.ingest(K, ones, V, ones)),
+    ):
         feed(obj)
         z = obj.query(q)
         assert np.linalg.norm(z - attention(q, K, V)) < 0.02
@@ -520,9 +542,11 @@ def test_scale_default_is_engine_default():
 def test_protocol_and_index_harness():
     from tensorkv_check.engine.protocol import check_algorithm
 
-    for obj, kind in ((SubGen(2, delta=0.1, t=1, s=1, rng=0), "kv"),
-                      (SubGen2Cache(2, delta=0.1, t=1, s=1, rng=0), "rows"),
-                      (SubGen4Cache(2, delta1=0.1, t1=1, s=1, rng=0), "factors")):
+    for obj, kind in (
+        (SubGen(2, delta=0.1, t=1, s=1, rng=0), "kv"),
+        (SubGen2Cache(2, delta=0.1, t=1, s=1, rng=0), "rows"),
+        (SubGen4Cache(2, delta1=0.1, t1=1, s=1, rng=0), "factors"),
+    ):
         check_algorithm("alg", obj, kind)
     index = pytest.importorskip("tensorkv_check.index.reduction")
     # Enough ℓ2 samples to hold every value row: Bob decodes (nearly) every bit.
@@ -533,6 +557,7 @@ def test_protocol_and_index_harness():
 
 def test_check_functions_small():
     import tensorkv_check.subgen as sc
+
     s = sc.BoundSetting("tiny", "subgen4cache", 24, 3, 2, 0.1, 1.0, 1.0, 0.5, 0.1)
     res = sc.error_bound_rate(s, trials=10, seed=2)
     assert res.estimate.trials == 10 and res.worst["ratio"] < 1
@@ -556,9 +581,12 @@ def test_check_functions_small():
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
     import tensorkv_check.subgen as sc
+
     s = sc.BoundSetting("u", "subgen", 512, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants="unit")
     res = sc.error_bound_rate(s, trials=30, seed=3)
-    recount = sum(sc.trial_instance(s, 3, k)["error"] > sc.trial_instance(s, 3, k)["bound"] for k in range(30))
+    recount = sum(
+        sc.trial_instance(s, 3, k)["error"] > sc.trial_instance(s, 3, k)["bound"] for k in range(30)
+    )
     assert res.estimate.successes == recount > 0
     assert res.first_failure is not None and res.first_failure["ratio"] > 1
     assert res.refuted == (res.estimate.ci_low > 0.1)
@@ -566,6 +594,7 @@ def test_error_bound_rate_counts_violations():
 
 def test_plots_are_deterministic_svg():
     import tensorkv_check.subgen as sc
+
     data = sc.error_memory_data(ns=(512,), tensor_ns=(12,), budgets=((2, 4), (4, 8)), d=4, n_queries=3)
     svg1, svg2 = sc.error_memory_svg(data), sc.error_memory_svg(data)
     assert svg1.startswith("<svg") and svg1 == svg2
@@ -594,8 +623,15 @@ def test_subgen_section_is_deterministic(monkeypatch):
 
     import tensorkv_check.subgen.section as sgc
     from tensorkv_check.runner.sweep_runner import run_tasks
-    tiny = {"em_ns": [512], "em_tensor_ns": [16], "mv_ns": [256, 512], "mv_tensor_ns": [8, 16], "trials": 5,
-            "kron_seeds": 1}
+
+    tiny = {
+        "em_ns": [512],
+        "em_tensor_ns": [16],
+        "mv_ns": [256, 512],
+        "mv_tensor_ns": [8, 16],
+        "trials": 5,
+        "kron_seeds": 1,
+    }
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
     a = sgc.SECTION.compute("tiny", 3, run_tasks)
     b = sgc.compute("tiny", 3)
@@ -608,13 +644,19 @@ def test_subgen_section_is_deterministic(monkeypatch):
     found = sgc.SECTION.findings(a)
     assert found == sgc.findings(a)
     assert all(set(f) == {"claim", "kind", "text"} for f in found)
-    assert {f["claim"] for f in found} >= {"thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
-                                            "lem:kron-clusterable"}
+    assert {f["claim"] for f in found} >= {
+        "thm:subgen",
+        "alg:subgen2cache",
+        "alg:subgen4cache",
+        "lem:kron-clusterable",
+    }
     with pytest.raises(ValueError, match="profile"):
         sgc.compute("nope", 0)
 
 
-@pytest.mark.parametrize("name", ["data", "error_trials", "parameters", "sampler", "standard", "tensor_variants"])
+@pytest.mark.parametrize(
+    "name", ["data", "error_trials", "parameters", "sampler", "standard", "tensor_variants"]
+)
 def test_doctests(name):
     import doctest
     import importlib

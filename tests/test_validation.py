@@ -305,8 +305,13 @@ def _overflow_guard():
 
 @pytest.mark.parametrize(
     "case",
-    ["attention", "tensor_attention", "tensor_attention_k2", "naive_tensor_attention",
-     *[c.__name__ for c in DECODERS]],
+    [
+        "attention",
+        "tensor_attention",
+        "tensor_attention_k2",
+        "naive_tensor_attention",
+        *[c.__name__ for c in DECODERS],
+    ],
 )
 def test_overflowing_logits_raise(case):
     big, one = np.full((2, D), BIG), np.ones((2, D))
@@ -353,6 +358,7 @@ def test_overflowing_value_products_raise(case):
 # The same bad argument must get the same exception type and the same message from
 # every area's public functions (engine, index, geometry, SubGen, frontier, JL).
 
+
 def _boundaries():
     """``name -> call(d=..., n=..., eps=...)``: public entry points of several areas."""
     import tensorkv_check as tk
@@ -362,10 +368,12 @@ def _boundaries():
     return {
         "FourCacheDecoder": lambda d=4, **_: tk.FourCacheDecoder(d=d),
         "TwoCacheDecoder": lambda d=4, **_: tk.TwoCacheDecoder(d=d),
-        "run_index": lambda d=4, n=8, eps=0.25, **_: tk.run_index("exact", "standard", n, d, queries=4,
-                                                                 seed=0, eps=eps),
+        "run_index": lambda d=4, n=8, eps=0.25, **_: tk.run_index(
+            "exact", "standard", n, d, queries=4, seed=0, eps=eps
+        ),
         "covering_number_estimate": lambda d=2, n=100, **_: tk.covering_number_estimate(
-            d, 0.5, n_samples=n, n_holdout=10, rng=g),
+            d, 0.5, n_samples=n, n_holdout=10, rng=g
+        ),
         "SubGen": lambda d=4, n=2, **_: tk.SubGen(d=d, delta=1.0, t=n, s=2, rng=0),
         "UniformQuantizer": lambda d=4, **_: UniformQuantizer(d, bits=4),
         "gaussian_jl": lambda d=4, n=2, **_: tk.gaussian_jl(n, d, g),
@@ -374,38 +382,54 @@ def _boundaries():
     }
 
 
-TAKES_D = ["FourCacheDecoder", "TwoCacheDecoder", "run_index", "covering_number_estimate",
-           "SubGen", "UniformQuantizer", "gaussian_jl", "near_orthogonal_packing"]
+TAKES_D = [
+    "FourCacheDecoder",
+    "TwoCacheDecoder",
+    "run_index",
+    "covering_number_estimate",
+    "SubGen",
+    "UniformQuantizer",
+    "gaussian_jl",
+    "near_orthogonal_packing",
+]
 
 
 @pytest.mark.parametrize("where", TAKES_D)
-@pytest.mark.parametrize("bad, exc, message", [
-    (2.5, TypeError, "d must be an integer, got float"),
-    (4.0, TypeError, "d must be an integer, got float"),
-    (True, TypeError, "d must be an integer, got bool"),
-    ("3", TypeError, "d must be an integer, got str"),
-    (-2, ValueError, "d must be >= "),
-])
+@pytest.mark.parametrize(
+    "bad, exc, message",
+    [
+        (2.5, TypeError, "d must be an integer, got float"),
+        (4.0, TypeError, "d must be an integer, got float"),
+        (True, TypeError, "d must be an integer, got bool"),
+        ("3", TypeError, "d must be an integer, got str"),
+        (-2, ValueError, "d must be >= "),
+    ],
+)
 def test_bad_d_reads_the_same_in_every_area(where, bad, exc, message):
     with pytest.raises(exc) as info:
         _boundaries()[where](d=bad)
     assert str(info.value).startswith(message), (where, str(info.value))
 
 
-@pytest.mark.parametrize("where", ["run_index", "covering_number_estimate", "SubGen", "gaussian_jl",
-                                   "jl_dimension"])
-@pytest.mark.parametrize("bad, exc, message", [
-    (-1, ValueError, "must be >= "),
-    (1.5, TypeError, "must be an integer, got float"),
-    (False, TypeError, "must be an integer, got bool"),
-])
+@pytest.mark.parametrize(
+    "where", ["run_index", "covering_number_estimate", "SubGen", "gaussian_jl", "jl_dimension"]
+)
+@pytest.mark.parametrize(
+    "bad, exc, message",
+    [
+        (-1, ValueError, "must be >= "),
+        (1.5, TypeError, "must be an integer, got float"),
+        (False, TypeError, "must be an integer, got bool"),
+    ],
+)
 def test_bad_count_reads_the_same_in_every_area(where, bad, exc, message):
     with pytest.raises(exc, match=r"^\w+ " + re.escape(message)):
         _boundaries()[where](n=bad)
 
 
-@pytest.mark.parametrize("where, upper", [("run_index", "0.5"), ("jl_dimension", "1"),
-                                          ("near_orthogonal_packing", "1")])
+@pytest.mark.parametrize(
+    "where, upper", [("run_index", "0.5"), ("jl_dimension", "1"), ("near_orthogonal_packing", "1")]
+)
 @pytest.mark.parametrize("bad", [float("nan"), 1.5, -0.1, float("inf")])
 def test_bad_eps_reads_the_same_in_every_area(where, upper, bad):
     with pytest.raises(ValueError, match=rf"^eps must be in \(0, {upper}\), got {re.escape(str(bad))}$"):
@@ -440,6 +464,7 @@ def test_shared_rules_directly():
 
 # ------------------------------------------------------------------- the one rng policy
 
+
 def test_as_generator_policy():
     from tensorkv_check._util.rng import as_generator
 
@@ -450,20 +475,26 @@ def test_as_generator_policy():
     ss = np.random.SeedSequence(3)
     assert as_generator(ss).random() == np.random.default_rng(np.random.SeedSequence(3)).random()
     for bad in (None, True, 1.0, "0", np.random.RandomState(0)):
-        with pytest.raises(TypeError, match=r"^seed must be an integer seed, a numpy SeedSequence or a numpy "
-                                            r"Generator, got \w+$"):
+        with pytest.raises(
+            TypeError,
+            match=r"^seed must be an integer seed, a numpy SeedSequence or a numpy "
+            r"Generator, got \w+$",
+        ):
             as_generator(bad, "seed")
     with pytest.raises(ValueError, match=r"^rng must be >= 0, got -1$"):
         as_generator(-1)
 
 
-@pytest.mark.parametrize("call", [
-    lambda tk, rng: tk.gaussian_jl(3, 4, rng),
-    lambda tk, rng: importlib.import_module("tensorkv_check.geometry").sample_sphere(3, 4, rng),
-    lambda tk, rng: tk.covering_number_estimate(2, 0.5, n_samples=50, n_holdout=10, rng=rng),
-    lambda tk, rng: tk.near_orthogonal_packing(3, 0.5, rng, n_candidates=50),
-    lambda tk, rng: tk.SubGen(d=2, delta=1.0, t=1, s=1, rng=rng),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda tk, rng: tk.gaussian_jl(3, 4, rng),
+        lambda tk, rng: importlib.import_module("tensorkv_check.geometry").sample_sphere(3, 4, rng),
+        lambda tk, rng: tk.covering_number_estimate(2, 0.5, n_samples=50, n_holdout=10, rng=rng),
+        lambda tk, rng: tk.near_orthogonal_packing(3, 0.5, rng, n_candidates=50),
+        lambda tk, rng: tk.SubGen(d=2, delta=1.0, t=1, s=1, rng=rng),
+    ],
+)
 def test_every_rng_parameter_follows_the_policy(call):
     import tensorkv_check as tk
 

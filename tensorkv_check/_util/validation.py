@@ -44,8 +44,7 @@ def _type_name(value: object) -> str:
     return type(value).__name__
 
 
-def check_int(name: str, value: object, *, minimum: int | None = None,
-              maximum: int | None = None) -> int:
+def check_int(name: str, value: object, *, minimum: int | None = None, maximum: int | None = None) -> int:
     """Return ``value`` as a Python int, checking it is an integer in ``[minimum, maximum]``.
 
     Raises
@@ -87,8 +86,16 @@ def _bound(x: float) -> str:
     return f"{x:g}"
 
 
-def check_real(name: str, value: object, *, low: float | None = None, high: float | None = None,
-               low_open: bool = True, high_open: bool = True, finite: bool = True) -> float:
+def check_real(
+    name: str,
+    value: object,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_open: bool = True,
+    high_open: bool = True,
+    finite: bool = True,
+) -> float:
     """Return ``value`` as a float, checking it is a real number in the given interval.
 
     Parameters
@@ -130,8 +137,7 @@ def check_real(name: str, value: object, *, low: float | None = None, high: floa
         ok = ok and (v < high if high_open else v <= high)
     if not ok:
         if low is not None and high is not None:
-            rule = (f"in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}"
-                    f"{')' if high_open else ']'}")
+            rule = f"in {'(' if low_open else '['}{_bound(low)}, {_bound(high)}{')' if high_open else ']'}"
         else:
             parts = ["finite"] if finite else []
             if low is not None:
@@ -183,9 +189,7 @@ def as_float_array(name: str, value: object, ndims: tuple[int, ...]) -> np.ndarr
         If its number of dimensions is not allowed, it is empty, or it holds NaN/inf.
     """
     arr = np.asarray(value)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)):
         raise TypeError(f"{name} must be a real numeric array, got dtype {arr.dtype}")
     if np.issubdtype(arr.dtype, np.complexfloating):
         raise TypeError(f"{name} must be real, got complex dtype {arr.dtype}")

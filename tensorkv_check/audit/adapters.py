@@ -95,7 +95,9 @@ class AdapterBase(HeadDimScale):
             if a.ndim == 1:
                 a = a[None, :]
             if a.ndim != 2 or a.shape[1] != self._d:
-                raise ValueError(f"{owner}.ingest: block array {i} has shape {np.shape(b)}, need (t, {self._d})")
+                raise ValueError(
+                    f"{owner}.ingest: block array {i} has shape {np.shape(b)}, need (t, {self._d})"
+                )
             if not np.all(np.isfinite(a)):
                 raise ValueError(f"{owner}.ingest: block array {i} has non-finite entries")
             arrays.append(a)
@@ -117,23 +119,29 @@ class AdapterBase(HeadDimScale):
         if not isinstance(data, bytes):
             raise TypeError(f"{owner}.from_bytes: data must be bytes, got {type(data).__name__}")
         if len(data) < _HEADER.size:
-            raise ValueError(f"{owner}.from_bytes: {len(data)} bytes is shorter than the {_HEADER.size}-byte header")
+            raise ValueError(
+                f"{owner}.from_bytes: {len(data)} bytes is shorter than the {_HEADER.size}-byte header"
+            )
         magic, version, kind, _, d, _, scale, n = _HEADER.unpack_from(data, 0)
         if magic != _MAGIC or version != _VERSION or kind != _KINDS[cls._KIND]:
-            raise ValueError(f"{owner}.from_bytes: not a {cls._KIND} adapter message "
-                             f"(magic {magic!r}, version {version}, kind {kind})")
+            raise ValueError(
+                f"{owner}.from_bytes: not a {cls._KIND} adapter message "
+                f"(magic {magic!r}, version {version}, kind {kind})"
+            )
         obj = cls.__new__(cls)
         obj._d = int(d)
         obj._scale_arg = None if math.isnan(scale) else float(scale)
         obj.n_tokens = int(n)
-        obj._restore(data[_HEADER.size:])
+        obj._restore(data[_HEADER.size :])
         return obj
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """Attention output for ``q`` of shape ``(d,)`` or ``(m, d)``."""
         Q = np.asarray(q, dtype=np.float64)
         if Q.ndim not in (1, 2) or Q.shape[-1] != self._d:
-            raise ValueError(f"{type(self).__name__}.query: q has shape {Q.shape}, need (d,) or (m, d) with d = {self._d}")
+            raise ValueError(
+                f"{type(self).__name__}.query: q has shape {Q.shape}, need (d,) or (m, d) with d = {self._d}"
+            )
         one = Q.ndim == 1
         out = self._answer(np.atleast_2d(Q))
         return out[0] if one else out
@@ -179,8 +187,10 @@ class _Eviction(AdapterBase):
         if K.shape[0] > budget:
             s = np.asarray(type(self)._score(K, V), dtype=np.float64).reshape(-1)
             if s.shape != (K.shape[0],) or not np.all(np.isfinite(s)):
-                raise ValueError(f"{type(self).__name__}: score(keys, values) must return {K.shape[0]} finite "
-                                 f"scores, got shape {s.shape}")
+                raise ValueError(
+                    f"{type(self).__name__}: score(keys, values) must return {K.shape[0]} finite "
+                    f"scores, got shape {s.shape}"
+                )
             # Highest scores kept; a stable sort keeps the earlier token on ties, and the
             # kept tokens stay in arrival order.
             idx = np.sort(np.argsort(-s, kind="stable")[:budget])
@@ -238,7 +248,11 @@ def eviction(score: Callable[[np.ndarray, np.ndarray], np.ndarray], *, name: str
     if not callable(score):
         raise TypeError(f"score must be callable, got {type(score).__name__}")
     cls_name = name or f"Eviction_{getattr(score, '__name__', 'score')}".replace("<lambda>", "lambda")
-    return type(cls_name, (_Eviction,), {"_score": staticmethod(score), "__module__": getattr(score, "__module__", __name__)})
+    return type(
+        cls_name,
+        (_Eviction,),
+        {"_score": staticmethod(score), "__module__": getattr(score, "__module__", __name__)},
+    )
 
 
 # ------------------------------------------------------------------------- codecs
@@ -294,7 +308,9 @@ class _Codec(AdapterBase):
         arrays = tuple(np.asarray(a, dtype=np.float64) for a in out)
         rows = {a.shape[0] if a.ndim == 2 else -1 for a in arrays}
         if any(a.ndim != 2 or a.shape[1] != self._d for a in arrays):
-            raise ValueError(f"{owner}: decode must return (r, {self._d}) arrays, got {[a.shape for a in arrays]}")
+            raise ValueError(
+                f"{owner}: decode must return (r, {self._d}) arrays, got {[a.shape for a in arrays]}"
+            )
         if self._KIND == "codec" and len(rows) != 1:
             raise ValueError(f"{owner}: decoded K and V differ in rows {[a.shape[0] for a in arrays]}")
         return arrays
@@ -312,14 +328,22 @@ class _Codec(AdapterBase):
         return attention(Q, K, V, self.scale)
 
 
-def _codec_class(base: type, encode: Callable[..., bytes], decode: Callable[[bytes], Any], name: str | None,
-                 default: str) -> type:
+def _codec_class(
+    base: type, encode: Callable[..., bytes], decode: Callable[[bytes], Any], name: str | None, default: str
+) -> type:
     for label, fn in (("encode", encode), ("decode", decode)):
         if not callable(fn):
             raise TypeError(f"{label} must be callable, got {type(fn).__name__}")
     cls_name = name or default
-    return type(cls_name, (base,), {"_encode": staticmethod(encode), "_decode": staticmethod(decode),
-                                    "__module__": getattr(encode, "__module__", __name__)})
+    return type(
+        cls_name,
+        (base,),
+        {
+            "_encode": staticmethod(encode),
+            "_decode": staticmethod(decode),
+            "__module__": getattr(encode, "__module__", __name__),
+        },
+    )
 
 
 def codec(encode: Callable[..., bytes], decode: Callable[[bytes], Any], *, name: str | None = None) -> type:
@@ -367,7 +391,9 @@ class _TensorCodec(_Codec):
         return tensor_attention(Q, K1, K2, V1, V2, self.scale)
 
 
-def tensor_codec(encode: Callable[..., bytes], decode: Callable[[bytes], Any], *, name: str | None = None) -> type:
+def tensor_codec(
+    encode: Callable[..., bytes], decode: Callable[[bytes], Any], *, name: str | None = None
+) -> type:
     """A protocol class for tensor attention from a codec of the four factor caches.
 
     ``encode(K1, K2, V1, V2, **params) -> bytes`` and ``decode(bytes) -> (K1, K2, V1, V2)``
@@ -377,4 +403,6 @@ def tensor_codec(encode: Callable[..., bytes], decode: Callable[[bytes], Any], *
     factors. Ingests ``"factors"``: audited on the four-cache and structured two-cache
     models (thm:four-cache-lb, thm:two-cache-lb).
     """
-    return _codec_class(_TensorCodec, encode, decode, name, f"TensorCodec_{getattr(encode, '__name__', 'encode')}")
+    return _codec_class(
+        _TensorCodec, encode, decode, name, f"TensorCodec_{getattr(encode, '__name__', 'encode')}"
+    )

@@ -43,25 +43,52 @@ def _seed(text: str) -> int:
 
 
 def _configure(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("target", nargs="?", metavar="MODULE:OBJECT",
-                   help="the compressor: MODULE:OBJECT (module or .py file; OBJECT(d, **params) returns a "
-                        "cache-algorithm object), a plugin name or a built-in family name")
-    p.add_argument("--param", action="append", default=[], metavar="NAME=V1,V2,...",
-                   help="budget grid of one parameter (repeatable; default: the object's audit_params)")
-    p.add_argument("--models", default=None, metavar="M1,M2",
-                   help="Index models to audit (default: every model whose input kind the compressor ingests): "
-                        "standard, four-cache, two-cache, two-cache-structured")
-    p.add_argument("--profile", choices=("quick", "full"), default="quick",
-                   help="instance sizes: quick (default, well under a minute) or full")
+    p.add_argument(
+        "target",
+        nargs="?",
+        metavar="MODULE:OBJECT",
+        help="the compressor: MODULE:OBJECT (module or .py file; OBJECT(d, **params) returns a "
+        "cache-algorithm object), a plugin name or a built-in family name",
+    )
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=V1,V2,...",
+        help="budget grid of one parameter (repeatable; default: the object's audit_params)",
+    )
+    p.add_argument(
+        "--models",
+        default=None,
+        metavar="M1,M2",
+        help="Index models to audit (default: every model whose input kind the compressor ingests): "
+        "standard, four-cache, two-cache, two-cache-structured",
+    )
+    p.add_argument(
+        "--profile",
+        choices=("quick", "full"),
+        default="quick",
+        help="instance sizes: quick (default, well under a minute) or full",
+    )
     p.add_argument("--out", default="reports/audit", help="output folder (default reports/audit)")
     p.add_argument("--format", default="html,md,json", help="comma-separated subset of html,md,json")
-    p.add_argument("--seed", type=_seed, default=0, help="seed of the instances and Bob's queries (default 0)")
-    p.add_argument("--isolate", action="store_true",
-                   help="also run Bob in a fresh process and report whether he still decodes there")
-    p.add_argument("--no-reference", action="store_true",
-                   help="skip the built-in families and plugins drawn beside the compressor")
+    p.add_argument(
+        "--seed", type=_seed, default=0, help="seed of the instances and Bob's queries (default 0)"
+    )
+    p.add_argument(
+        "--isolate",
+        action="store_true",
+        help="also run Bob in a fresh process and report whether he still decodes there",
+    )
+    p.add_argument(
+        "--no-reference",
+        action="store_true",
+        help="skip the built-in families and plugins drawn beside the compressor",
+    )
     p.add_argument("--no-benign", action="store_true", help="skip the benign-input error measurement")
-    p.add_argument("--list", action="store_true", help="list the built-in families and installed plugins, and exit")
+    p.add_argument(
+        "--list", action="store_true", help="list the built-in families and installed plugins, and exit"
+    )
     p.add_argument("--quiet", action="store_true", help="print only the verdict and its evidence")
     return p
 
@@ -74,8 +101,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Run a compressor as Alice on the adversarial Index instances of every model it supports and on "
             "benign inputs, over its budget grid; decide whether its measured memory is consistent with "
-            "Fano's bound M >= (1 - h(p))·N, and write audit.html, audit.md and audit.json into --out.", 79),
-        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+            "Fano's bound M >= (1 - h(p))·N, and write audit.html, audit.md and audit.json into --out.",
+            79,
+        ),
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     _configure(p)
     p.set_defaults(func=run)
     return p
@@ -89,7 +120,9 @@ def list_lines() -> list[str]:
 
     lines = ["built-in families (audit NAME --param budget=...):"]
     for name, entry in sorted(CATALOGUE.items()):
-        lines.append(f"  {name:10s} {entry.family:13s} budget: {entry.budget}; default {list(BUILTIN_GRIDS.get(name, ()))}")
+        lines.append(
+            f"  {name:10s} {entry.family:13s} budget: {entry.budget}; default {list(BUILTIN_GRIDS.get(name, ()))}"
+        )
     scan = load_plugins()
     lines.append(f"plugins (entry-point group {ENTRY_POINT_GROUP!r}):")
     body = scan.summary()
@@ -112,7 +145,9 @@ def run(args: argparse.Namespace) -> int:
             raise AuditUsageError("give the compressor as MODULE:OBJECT (or --list)")
         formats = [f.strip() for f in args.format.split(",") if f.strip()]
         if not formats or any(f not in FORMATS for f in formats):
-            raise AuditUsageError(f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}")
+            raise AuditUsageError(
+                f"--format must be a comma-separated subset of {','.join(FORMATS)}, got {args.format!r}"
+            )
         grid: dict[str, tuple[Any, ...]] = {}
         for text in args.param:
             name, values = parse_param(text)
@@ -126,9 +161,18 @@ def run(args: argparse.Namespace) -> int:
             raise AuditUsageError(str(exc)) from None
         target = load_target(args.target)
         say = None if args.quiet else (lambda line: print(line, file=sys.stderr))
-        audit = run_audit(target, grid or None, models=models, profile=args.profile, seed=args.seed,
-                          isolate=args.isolate, reference=not args.no_reference, plugins=not args.no_reference,
-                          benign=not args.no_benign, progress=say)
+        audit = run_audit(
+            target,
+            grid or None,
+            models=models,
+            profile=args.profile,
+            seed=args.seed,
+            isolate=args.isolate,
+            reference=not args.no_reference,
+            plugins=not args.no_reference,
+            benign=not args.no_benign,
+            progress=say,
+        )
     except AuditUsageError as exc:
         print(f"tensorkv-check audit: error: {exc}", file=sys.stderr)
         return 2
@@ -147,8 +191,11 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tensorkv_check.audit.command ...``: the sub-command on its own (until wired into the CLI)."""
-    parser = _configure(argparse.ArgumentParser(prog="tensorkv-check audit", epilog=_EPILOG,
-                                                formatter_class=argparse.RawDescriptionHelpFormatter))
+    parser = _configure(
+        argparse.ArgumentParser(
+            prog="tensorkv-check audit", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        )
+    )
     return run(parser.parse_args(argv))
 
 

@@ -47,6 +47,14 @@ from typing import Any
 
 import numpy as np
 
+from tensorkv_check.audit.target import (
+    AuditUsageError,
+    Target,
+    check_protocol,
+    load_target,
+    param_grid,
+    target_from_factory,
+)
 from tensorkv_check.engine.exact_attention import attention, tensor_attention
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check.engine.protocol import INPUT_KINDS
@@ -60,14 +68,6 @@ from tensorkv_check.index import (
     key_coherence,
     make_instance,
     reduction_C,
-)
-from tensorkv_check.audit.target import (
-    AuditUsageError,
-    Target,
-    check_protocol,
-    load_target,
-    param_grid,
-    target_from_factory,
 )
 
 __all__ = [
@@ -147,7 +147,9 @@ def _fmt(v: Any) -> str:
 def replay_command(spec: str, model: str, params: dict[str, Any], seed: int, profile: str) -> str:
     """The command that reruns one point of an audit."""
     ps = " ".join(f"--param {k}={_fmt(v)}" for k, v in sorted(params.items()))
-    return (f"tensorkv-check audit {spec} --models {model} {ps} --profile {profile} --seed {seed}").replace("  ", " ")
+    return (f"tensorkv-check audit {spec} --models {model} {ps} --profile {profile} --seed {seed}").replace(
+        "  ", " "
+    )
 
 
 # --------------------------------------------------------------------------- one Index point
@@ -159,8 +161,18 @@ def _stream_into(alice: Any, stream: Sequence[np.ndarray]) -> None:
         alice.ingest(*(a[s : s + _CHUNK] for a in stream))
 
 
-def index_point(target: Target, model: str, params: dict[str, Any], *, n: int, d: int, queries: int, seed: int,
-                confidence: float, keep_message: bool = False) -> dict[str, Any]:
+def index_point(
+    target: Target,
+    model: str,
+    params: dict[str, Any],
+    *,
+    n: int,
+    d: int,
+    queries: int,
+    seed: int,
+    confidence: float,
+    keep_message: bool = False,
+) -> dict[str, Any]:
     """One Index run of ``target`` at ``params`` on ``model``, with the decision's numbers.
 
     Alice (a fresh ``target.make(model, params)(d)``) streams the seeded instance and
@@ -180,8 +192,15 @@ def index_point(target: Target, model: str, params: dict[str, Any], *, n: int, d
         isolated Bob; not JSON).
     """
     inst = make_instance(model, n, d, seed=seed)
-    out: dict[str, Any] = {"model": model, "params": dict(params), "n": n, "d": d, "N": inst.N, "seed": seed,
-                           "error": None}
+    out: dict[str, Any] = {
+        "model": model,
+        "params": dict(params),
+        "n": n,
+        "d": d,
+        "N": inst.N,
+        "seed": seed,
+        "error": None,
+    }
     rng = np.random.default_rng([seed, 7])
     targets = rng.integers(0, inst.N, size=queries, dtype=np.int64)
     max_inner, max_dev = key_coherence(inst.keys, inst.bob_rows[targets // d])
@@ -208,17 +227,35 @@ def index_point(target: Target, model: str, params: dict[str, Any], *, n: int, d
     # One-sided lower bound at `confidence`: the two-sided interval at 2·confidence − 1.
     est = clopper_pearson(successes, queries, 2.0 * confidence - 1.0)
     fano_bits = fano_bound(max(est.ci_low, 0.5), inst.N)
-    out.update({
-        "M": M, "bits_per_bit": M / inst.N, "successes": successes, "trials": queries, "rate": successes / queries,
-        "ci_low": est.ci_low, "ci_high": est.ci_high, "confidence": confidence, "fano_bits": fano_bits,
-        "fano_ceiling": fano_success_ceiling(M, inst.N), "beats_fano": bool(M < fano_bits),
-        "message_changed": bool(again != message), "eps": eps, "C": C,
-        "kept_fraction": getattr(alice, "kept_fraction", None),
-    })
+    out.update(
+        {
+            "M": M,
+            "bits_per_bit": M / inst.N,
+            "successes": successes,
+            "trials": queries,
+            "rate": successes / queries,
+            "ci_low": est.ci_low,
+            "ci_high": est.ci_high,
+            "confidence": confidence,
+            "fano_bits": fano_bits,
+            "fano_ceiling": fano_success_ceiling(M, inst.N),
+            "beats_fano": bool(M < fano_bits),
+            "message_changed": bool(again != message),
+            "eps": eps,
+            "C": C,
+            "kept_fraction": getattr(alice, "kept_fraction", None),
+        }
+    )
     if keep_message:
         out["_message"] = message
-        out["_bob"] = {"keys": inst.keys, "bob_rows": inst.bob_rows, "targets": targets, "C": C, "d": d,
-                       "truth": inst.bits.reshape(-1)[targets]}
+        out["_bob"] = {
+            "keys": inst.keys,
+            "bob_rows": inst.bob_rows,
+            "targets": targets,
+            "C": C,
+            "d": d,
+            "truth": inst.bits.reshape(-1)[targets],
+        }
     return out
 
 
@@ -235,8 +272,9 @@ def _max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(a)))))
 
 
-def protocol_point(target: Target, model: str, params: dict[str, Any], *, n: int, d: int, seed: int
-                   ) -> dict[str, Any]:
+def protocol_point(
+    target: Target, model: str, params: dict[str, Any], *, n: int, d: int, seed: int
+) -> dict[str, Any]:
     """Check the three protocol breaks of ``target`` at ``params`` on two small instances.
 
     Alice A streams instance A and sends ``mA``; Bob A = ``from_bytes(mA)`` answers
@@ -251,8 +289,15 @@ def protocol_point(target: Target, model: str, params: dict[str, Any], *, n: int
     dict
         ``model, params, violations`` (list of ``{"check", "evidence"}``), ``error``.
     """
-    out: dict[str, Any] = {"model": model, "params": dict(params), "n": n, "d": d, "seed": seed,
-                           "violations": [], "error": None}
+    out: dict[str, Any] = {
+        "model": model,
+        "params": dict(params),
+        "n": n,
+        "d": d,
+        "seed": seed,
+        "violations": [],
+        "error": None,
+    }
     inst_a = make_instance(model, n, d, seed=seed, key_family="gaussian")
     inst_b = make_instance(model, n, d, seed=seed + 1, key_family="gaussian")
     P = np.random.default_rng([seed, 11]).standard_normal((8, d)) * 2.0
@@ -267,15 +312,23 @@ def protocol_point(target: Target, model: str, params: dict[str, Any], *, n: int
         y_alice = np.asarray(alice_a.query(P), dtype=np.float64)
         diff = _max_rel_diff(y_alice, y_bob)
         if not diff <= REPRODUCE_RTOL:
-            viol.append({"check": "from_bytes(to_bytes()) reproduces query",
-                         "evidence": f"Alice's and Bob's answers to 8 probe queries differ by {diff:.3g} "
-                                     f"(relative; allowed {REPRODUCE_RTOL:g}) on {model} n={n} d={d} seed={seed}"})
+            viol.append(
+                {
+                    "check": "from_bytes(to_bytes()) reproduces query",
+                    "evidence": f"Alice's and Bob's answers to 8 probe queries differ by {diff:.3g} "
+                    f"(relative; allowed {REPRODUCE_RTOL:g}) on {model} n={n} d={d} seed={seed}",
+                }
+            )
         m_a2 = alice_a.to_bytes()
         if m_a2 != m_a:
-            viol.append({"check": "the message does not change after sending",
-                         "evidence": f"to_bytes() gave {len(m_a)} bytes, then {len(m_a2)} bytes "
-                                     f"({'same length, different content' if len(m_a) == len(m_a2) else 'other length'}) "
-                                     "after Bob's queries, with no new token"})
+            viol.append(
+                {
+                    "check": "the message does not change after sending",
+                    "evidence": f"to_bytes() gave {len(m_a)} bytes, then {len(m_a2)} bytes "
+                    f"({'same length, different content' if len(m_a) == len(m_a2) else 'other length'}) "
+                    "after Bob's queries, with no new token",
+                }
+            )
         alice_b = factory(d)
         _stream_into(alice_b, inst_b.stream)
         m_b = alice_b.to_bytes()
@@ -285,10 +338,14 @@ def protocol_point(target: Target, model: str, params: dict[str, Any], *, n: int
         for label, y in (("the same Bob", y_again), ("a Bob rebuilt from message A", y_fresh)):
             dd = _max_rel_diff(y_bob, y)
             if not dd <= REPRODUCE_RTOL:
-                viol.append({"check": "no state leaks between instances",
-                             "evidence": f"after a second Alice ran on instance B (seed {seed + 1}), {label} answers "
-                                         f"the probe queries differently by {dd:.3g} (relative) although message A "
-                                         f"({len(m_a)} bytes) did not change"})
+                viol.append(
+                    {
+                        "check": "no state leaks between instances",
+                        "evidence": f"after a second Alice ran on instance B (seed {seed + 1}), {label} answers "
+                        f"the probe queries differently by {dd:.3g} (relative) although message A "
+                        f"({len(m_a)} bytes) did not change",
+                    }
+                )
     except AuditUsageError:
         raise
     except Exception as exc:
@@ -316,8 +373,9 @@ def _benign_kv(kind: str, n: int, d: int, m: int, rng: np.random.Generator, powe
     return K, V, Q
 
 
-def benign_point(target: Target, model: str, params: dict[str, Any], kind: str, *, n: int, d: int, queries: int,
-                 seed: int) -> dict[str, Any]:
+def benign_point(
+    target: Target, model: str, params: dict[str, Any], kind: str, *, n: int, d: int, queries: int, seed: int
+) -> dict[str, Any]:
     """Relative attention error against memory on a benign input of ``kind``.
 
     ``kind`` is ``"gaussian"``, ``"clustered"`` (16 clusters, radius 0.1σ) or
@@ -329,8 +387,16 @@ def benign_point(target: Target, model: str, params: dict[str, Any], kind: str, 
     """
     rng = np.random.default_rng([seed, _BENIGN_KINDS.index(kind), 3])
     input_kind = MODEL_INPUT[model]
-    out: dict[str, Any] = {"model": model, "input": input_kind, "params": dict(params), "kind": kind, "n": n, "d": d,
-                           "seed": seed, "error": None}
+    out: dict[str, Any] = {
+        "model": model,
+        "input": input_kind,
+        "params": dict(params),
+        "kind": kind,
+        "n": n,
+        "d": d,
+        "seed": seed,
+        "error": None,
+    }
     if input_kind == "factors":
         K1, V1, Q = _benign_kv(kind, n, d, queries, rng, power=3.0)
         K2, V2, _ = _benign_kv(kind, n, d, 1, rng, power=3.0)
@@ -357,9 +423,14 @@ def benign_point(target: Target, model: str, params: dict[str, Any], kind: str, 
         K, V = stream
         ref = attention(Q, K, V, scale=scale)
     rel = np.linalg.norm(z - ref, axis=1) / np.linalg.norm(ref, axis=1)
-    out.update({"M": 8 * len(data), "M_float64": 64 * len(stream) * n * d,
-                "rel_error_mean": float(np.mean(rel)) if np.all(np.isfinite(rel)) else None,
-                "rel_error_max": float(np.max(rel)) if np.all(np.isfinite(rel)) else None})
+    out.update(
+        {
+            "M": 8 * len(data),
+            "M_float64": 64 * len(stream) * n * d,
+            "rel_error_mean": float(np.mean(rel)) if np.all(np.isfinite(rel)) else None,
+            "rel_error_max": float(np.max(rel)) if np.all(np.isfinite(rel)) else None,
+        }
+    )
     return out
 
 
@@ -380,28 +451,50 @@ def m_over_n_at(points: Sequence[dict[str, Any]], p_level: float = GAP_P) -> dic
             continue
         hit = [p for p in pts if p["rate"] >= p_level]
         best = min(hit, key=lambda p: (p["bits_per_bit"], sorted(p["params"].items()))) if hit else None
-        out[model] = {"m_over_n": best["bits_per_bit"] if best else None,
-                      "params": best["params"] if best else None,
-                      "rate": best["rate"] if best else max(p["rate"] for p in pts),
-                      "fano_m_over_n": fano,
-                      "ratio": best["bits_per_bit"] / fano if best else None}
+        out[model] = {
+            "m_over_n": best["bits_per_bit"] if best else None,
+            "params": best["params"] if best else None,
+            "rate": best["rate"] if best else max(p["rate"] for p in pts),
+            "fano_m_over_n": fano,
+            "ratio": best["bits_per_bit"] / fano if best else None,
+        }
     return out
 
 
-def verdict(points: Sequence[dict[str, Any]], protocol: Sequence[dict[str, Any]],
-            isolation: dict[str, Any] | None = None) -> dict[str, Any]:
+def verdict(
+    points: Sequence[dict[str, Any]],
+    protocol: Sequence[dict[str, Any]],
+    isolation: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """``consistent``, ``impossible`` (some point beats Fano) or ``protocol-broken``, with the evidence.
 
     The isolated run (``isolation``) is reported beside the verdict, not decided on: a
     compressor that stops decoding in a fresh process has already been caught in Alice's.
     """
     beats = [p for p in points if p.get("beats_fano")]
-    violations = [dict(v, model=pp["model"], params=pp["params"]) for pp in protocol for v in pp["violations"]]
-    violations += [{"check": "the message does not change after sending", "model": p["model"], "params": p["params"],
-                    "evidence": "to_bytes() differed after Bob's queries on the Index instance"}
-                   for p in points if p.get("message_changed")]
-    violations += [{"check": "the compressor runs on the Index instance", "model": p["model"], "params": p["params"],
-                    "evidence": p["error"]} for p in points if p.get("error")]
+    violations = [
+        dict(v, model=pp["model"], params=pp["params"]) for pp in protocol for v in pp["violations"]
+    ]
+    violations += [
+        {
+            "check": "the message does not change after sending",
+            "model": p["model"],
+            "params": p["params"],
+            "evidence": "to_bytes() differed after Bob's queries on the Index instance",
+        }
+        for p in points
+        if p.get("message_changed")
+    ]
+    violations += [
+        {
+            "check": "the compressor runs on the Index instance",
+            "model": p["model"],
+            "params": p["params"],
+            "evidence": p["error"],
+        }
+        for p in points
+        if p.get("error")
+    ]
     if beats:
         status = "impossible"
         text = "impossible: beats Fano at these points"
@@ -411,13 +504,39 @@ def verdict(points: Sequence[dict[str, Any]], protocol: Sequence[dict[str, Any]]
     else:
         status = "consistent"
         text = "consistent with the bounds"
-    return {"status": status, "text": text, "exit_code": 0 if status == "consistent" else 1,
-            "beats": [{k: p[k] for k in ("model", "params", "n", "d", "N", "M", "successes", "trials", "rate",
-                                         "ci_low", "fano_bits", "seed", "replay") if k in p} for p in beats],
-            "violations": violations}
+    return {
+        "status": status,
+        "text": text,
+        "exit_code": 0 if status == "consistent" else 1,
+        "beats": [
+            {
+                k: p[k]
+                for k in (
+                    "model",
+                    "params",
+                    "n",
+                    "d",
+                    "N",
+                    "M",
+                    "successes",
+                    "trials",
+                    "rate",
+                    "ci_low",
+                    "fano_bits",
+                    "seed",
+                    "replay",
+                )
+                if k in p
+            }
+            for p in beats
+        ],
+        "violations": violations,
+    }
 
 
-def _reference_targets(models: Sequence[str], plugins: bool) -> tuple[list[tuple[Target, dict[str, Any]]], dict[str, str]]:
+def _reference_targets(
+    models: Sequence[str], plugins: bool
+) -> tuple[list[tuple[Target, dict[str, Any]]], dict[str, str]]:
     out: list[tuple[Target, dict[str, Any]]] = []
     for name, budgets in REFERENCE.items():
         t = load_target(name)
@@ -440,10 +559,19 @@ def _reference_targets(models: Sequence[str], plugins: bool) -> tuple[list[tuple
     return out, broken
 
 
-def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None, *,
-              models: Sequence[str] | None = None, profile: str = "quick", seed: int = 0, isolate: bool = False,
-              reference: bool = True, plugins: bool = True, benign: bool = True,
-              progress: Any = None) -> dict[str, Any]:
+def run_audit(
+    target: Target | str,
+    params: Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]] | None = None,
+    *,
+    models: Sequence[str] | None = None,
+    profile: str = "quick",
+    seed: int = 0,
+    isolate: bool = False,
+    reference: bool = True,
+    plugins: bool = True,
+    benign: bool = True,
+    progress: Any = None,
+) -> dict[str, Any]:
     """Audit a compressor: Index points, protocol checks, benign errors, verdict.
 
     Parameters
@@ -502,15 +630,19 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
         raise AuditUsageError(f"unknown model(s) {bad}; valid: {', '.join(MODELS)}")
     unsupported = [m for m in models if m not in target.models]
     if unsupported:
-        raise AuditUsageError(f"{target.spec} ingests {sorted({MODEL_INPUT[m] for m in target.models}) or 'nothing'}, "
-                              f"so it cannot run model(s) {unsupported} (input kinds: "
-                              + ", ".join(f"{m}: {MODEL_INPUT[m]!r} {INPUT_KINDS[MODEL_INPUT[m]]}" for m in unsupported)
-                              + ")")
+        raise AuditUsageError(
+            f"{target.spec} ingests {sorted({MODEL_INPUT[m] for m in target.models}) or 'nothing'}, "
+            f"so it cannot run model(s) {unsupported} (input kinds: "
+            + ", ".join(f"{m}: {MODEL_INPUT[m]!r} {INPUT_KINDS[MODEL_INPUT[m]]}" for m in unsupported)
+            + ")"
+        )
     if not models:
         raise AuditUsageError(f"{target.spec} supports no Index model")
     if isolate and target.kind == "object" and ":" not in target.spec:
-        raise AuditUsageError(f"isolate needs a target a fresh process can load (MODULE:OBJECT, a plugin or a "
-                              f"built-in name), got {target.spec!r}")
+        raise AuditUsageError(
+            f"isolate needs a target a fresh process can load (MODULE:OBJECT, a plugin or a "
+            f"built-in name), got {target.spec!r}"
+        )
     say = progress or (lambda _line: None)
     for model in models:
         for p in grid:
@@ -526,8 +658,17 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
         n, d = sizes[model]
         q = prof["queries"]
         for p in grid:
-            pt = index_point(target, model, p, n=n, d=d, queries=q, seed=instance_seed(seed, model),
-                             confidence=confidence, keep_message=isolate)
+            pt = index_point(
+                target,
+                model,
+                p,
+                n=n,
+                d=d,
+                queries=q,
+                seed=instance_seed(seed, model),
+                confidence=confidence,
+                keep_message=isolate,
+            )
             pt["replay"] = replay_command(target.spec, model, p, seed, profile)
             points.append(pt)
             say(_point_line(target.label, pt))
@@ -537,9 +678,15 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
     pc = prof["protocol"]
     protocol = []
     for model in models:
-        n_small = pc["n"] if model not in ("two-cache", "two-cache-structured") else max(3, int(math.isqrt(pc["n"] * 4)))
+        n_small = (
+            pc["n"]
+            if model not in ("two-cache", "two-cache-structured")
+            else max(3, int(math.isqrt(pc["n"] * 4)))
+        )
         for p in grid:
-            protocol.append(protocol_point(target, model, p, n=n_small, d=pc["d"], seed=instance_seed(seed, model)))
+            protocol.append(
+                protocol_point(target, model, p, n=n_small, d=pc["d"], seed=instance_seed(seed, model))
+            )
     timings["protocol"] = time.perf_counter() - t0
 
     isolation = None
@@ -562,8 +709,16 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
                     continue
                 n, d = sizes[model]
                 try:
-                    pt = index_point(rt, model, rp, n=n, d=d, queries=prof["queries"],
-                                     seed=instance_seed(seed, model), confidence=confidence)
+                    pt = index_point(
+                        rt,
+                        model,
+                        rp,
+                        n=n,
+                        d=d,
+                        queries=prof["queries"],
+                        seed=instance_seed(seed, model),
+                        confidence=confidence,
+                    )
                 except AuditUsageError as exc:
                     broken[rt.spec] = str(exc)
                     continue
@@ -585,7 +740,11 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
             n, d = (bn["factor_n"], bn["factor_d"]) if kind == "factors" else (bn["n"], bn["d"])
             entries = [(target, p, target.spec) for p in grid]
             if reference:
-                entries += [(rt, rp, rt.spec) for rt, rp in _reference_targets([model], False)[0] if model in rt.models]
+                entries += [
+                    (rt, rp, rt.spec)
+                    for rt, rp in _reference_targets([model], False)[0]
+                    if model in rt.models
+                ]
             for t, p, fam in entries:
                 for bk in _BENIGN_KINDS:
                     bp = benign_point(t, model, p, bk, n=n, d=d, queries=bn["queries"], seed=seed)
@@ -599,28 +758,44 @@ def run_audit(target: Target | str, params: Mapping[str, Sequence[Any]] | Sequen
     timings["total"] = time.perf_counter() - t_start
     return {
         "schema": SCHEMA,
-        "target": {"spec": target.spec, "label": target.label, "kind": target.kind, "models": list(target.models)},
+        "target": {
+            "spec": target.spec,
+            "label": target.label,
+            "kind": target.kind,
+            "models": list(target.models),
+        },
         "profile": profile,
         "seed": seed,
         "alpha": ALPHA,
         "points_tested": K,
         "confidence_per_point": confidence,
         "grid": grid_spec and {k: list(v) for k, v in sorted(grid_spec.items())},
-        "models": {m: {"n": sizes[m][0], "d": sizes[m][1], "N": _n_bits(m, *sizes[m]),
-                       "instance_seed": instance_seed(seed, m)} for m in models},
+        "models": {
+            m: {
+                "n": sizes[m][0],
+                "d": sizes[m][1],
+                "N": _n_bits(m, *sizes[m]),
+                "instance_seed": instance_seed(seed, m),
+            }
+            for m in models
+        },
         "points": points,
         "protocol": protocol,
         "isolation": isolation,
         "reference": ref_points,
         "benign": benign_pts,
         "m_over_n": m_over_n_at(points),
-        "reference_m_over_n": {fam: m_over_n_at([p for p in ref_points if p["family"] == fam])
-                               for fam in sorted({p["family"] for p in ref_points})},
+        "reference_m_over_n": {
+            fam: m_over_n_at([p for p in ref_points if p["family"] == fam])
+            for fam in sorted({p["family"] for p in ref_points})
+        },
         "plugins_broken": broken,
         "verdict": v,
-        "decision": (f"A point beats Fano iff M < (1 − h(max(p_low, 1/2)))·N, p_low the one-sided "
-                     f"Clopper–Pearson lower bound at confidence 1 − α/K = {confidence:.6g} (K = {K} points, "
-                     f"family-wise α = {ALPHA:g}); an honest compressor is flagged with probability ≤ {ALPHA:g}."),
+        "decision": (
+            f"A point beats Fano iff M < (1 − h(max(p_low, 1/2)))·N, p_low the one-sided "
+            f"Clopper–Pearson lower bound at confidence 1 − α/K = {confidence:.6g} (K = {K} points, "
+            f"family-wise α = {ALPHA:g}); an honest compressor is flagged with probability ≤ {ALPHA:g}."
+        ),
         "timings": timings,
     }
 
@@ -633,8 +808,10 @@ def _point_line(label: str, p: dict[str, Any]) -> str:
     if p.get("error"):
         return f"{label} {p['model']} {p['params']}: ERROR {p['error']}"
     flag = "  BEATS FANO" if p["beats_fano"] else ""
-    return (f"{label} {p['model']} {p['params']}: M/N = {p['bits_per_bit']:.4g}, success {p['successes']}/"
-            f"{p['trials']} (p_low {p['ci_low']:.4f}), Fano needs M >= {p['fano_bits']:.0f} bits, M = {p['M']}{flag}")
+    return (
+        f"{label} {p['model']} {p['params']}: M/N = {p['bits_per_bit']:.4g}, success {p['successes']}/"
+        f"{p['trials']} (p_low {p['ci_low']:.4f}), Fano needs M >= {p['fano_bits']:.0f} bits, M = {p['M']}{flag}"
+    )
 
 
 # --------------------------------------------------------------------------- isolated Bob
@@ -650,19 +827,44 @@ def _isolated(target: Target, points: list[dict[str, Any]]) -> dict[str, Any]:
                 continue
             b = p["_bob"]
             f = Path(tmp) / f"point{i}.npz"
-            np.savez(f, message=np.frombuffer(p["_message"], dtype=np.uint8), keys=b["keys"],
-                     bob_rows=b["bob_rows"], targets=b["targets"], C=np.float64(b["C"]), d=np.int64(b["d"]))
-            jobs.append({"file": str(f), "out": str(f) + ".out.npy", "model": p["model"], "params": p["params"],
-                         "index": i})
+            np.savez(
+                f,
+                message=np.frombuffer(p["_message"], dtype=np.uint8),
+                keys=b["keys"],
+                bob_rows=b["bob_rows"],
+                targets=b["targets"],
+                C=np.float64(b["C"]),
+                d=np.int64(b["d"]),
+            )
+            jobs.append(
+                {
+                    "file": str(f),
+                    "out": str(f) + ".out.npy",
+                    "model": p["model"],
+                    "params": p["params"],
+                    "index": i,
+                }
+            )
         spec_file = Path(tmp) / "jobs.json"
         spec_file.write_text(json.dumps({"spec": target.spec, "jobs": jobs}))
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2])] +
-                                            ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-        res = subprocess.run([sys.executable, "-m", "tensorkv_check.audit._bob", str(spec_file)],
-                             capture_output=True, text=True, timeout=600, env=env, cwd=os.getcwd())
-        results = json.loads(spec_file.with_suffix(".result.json").read_text()) if \
-            spec_file.with_suffix(".result.json").exists() else {}
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(Path(__file__).resolve().parents[2])]
+            + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
+        )
+        res = subprocess.run(
+            [sys.executable, "-m", "tensorkv_check.audit._bob", str(spec_file)],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+            cwd=os.getcwd(),
+        )
+        results = (
+            json.loads(spec_file.with_suffix(".result.json").read_text())
+            if spec_file.with_suffix(".result.json").exists()
+            else {}
+        )
         for job in jobs:
             p = points[job["index"]]
             r = results.get(str(job["index"]), {"error": f"the isolated process failed: {res.stderr[-500:]}"})
@@ -675,7 +877,13 @@ def _isolated(target: Target, points: list[dict[str, Any]]) -> dict[str, Any]:
                 row.update({"decodes": True, "rate": rate, "error": None})
             rows.append(row)
     same = all(r["decodes"] and r["rate"] == r["in_process_rate"] for r in rows)
-    return {"points": rows, "still_decodes": same,
-            "text": ("Bob in a fresh process decodes exactly as in Alice's process" if same else
-                     "Bob in a fresh process does NOT decode as in Alice's process: the compressor relies on "
-                     "state outside its bytes")}
+    return {
+        "points": rows,
+        "still_decodes": same,
+        "text": (
+            "Bob in a fresh process decodes exactly as in Alice's process"
+            if same
+            else "Bob in a fresh process does NOT decode as in Alice's process: the compressor relies on "
+            "state outside its bytes"
+        ),
+    }

@@ -30,7 +30,15 @@ from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check._util.svg import svg_of
 from tensorkv_check.index import fano_success_ceiling
 
-__all__ = ["FORMATS", "audit_figures", "render_json", "render_markdown", "render_html", "write_audit", "summary_lines"]
+__all__ = [
+    "FORMATS",
+    "audit_figures",
+    "render_json",
+    "render_markdown",
+    "render_html",
+    "write_audit",
+    "summary_lines",
+]
 
 FORMATS = ("html", "md", "json")
 _MARKERS = ("s", "^", "D", "v", "P", "X", "h", "<", ">")
@@ -56,25 +64,55 @@ def _frontier_svg(audit: dict[str, Any], model: str) -> str:
         hi = max(xs + [2.0]) * 2
         grid = np.geomspace(lo, hi, 300)
         ceil = np.array([fano_success_ceiling(x * 1e6, int(1e6)) for x in grid])
-        ax.fill_between(grid, ceil, 1.05, color="#D55E00", alpha=0.15, linewidth=0,
-                        label="impossible: M < (1 − h(p))·N (Fano)")
+        ax.fill_between(
+            grid,
+            ceil,
+            1.05,
+            color="#D55E00",
+            alpha=0.15,
+            linewidth=0,
+            label="impossible: M < (1 − h(p))·N (Fano)",
+        )
         ax.plot(grid, ceil, color="#D55E00", linewidth=1.0)
         cmap = matplotlib.colormaps["tab10"]
         fams = sorted({p["family"] for p in refs})
         for i, fam in enumerate(fams):
             fp = sorted((p for p in refs if p["family"] == fam), key=lambda p: p["bits_per_bit"])
-            ax.plot([p["bits_per_bit"] for p in fp], [p["rate"] for p in fp], marker=_MARKERS[i % len(_MARKERS)],
-                    markersize=3, linewidth=0.8, color=cmap((i + 1) % 10), alpha=0.8, label=f"built-in {fam}")
+            ax.plot(
+                [p["bits_per_bit"] for p in fp],
+                [p["rate"] for p in fp],
+                marker=_MARKERS[i % len(_MARKERS)],
+                markersize=3,
+                linewidth=0.8,
+                color=cmap((i + 1) % 10),
+                alpha=0.8,
+                label=f"built-in {fam}",
+            )
         pts = sorted(pts, key=lambda p: p["bits_per_bit"])
         if pts:
             err = [[max(0.0, p["rate"] - p["ci_low"]) for p in pts], [0.0 for _ in pts]]
-            ax.errorbar([p["bits_per_bit"] for p in pts], [p["rate"] for p in pts], yerr=err, marker="o",
-                        markersize=5, linewidth=1.6, capsize=2, color="black",
-                        label=f"{audit['target']['label']} (bars: one-sided CP lower)")
+            ax.errorbar(
+                [p["bits_per_bit"] for p in pts],
+                [p["rate"] for p in pts],
+                yerr=err,
+                marker="o",
+                markersize=5,
+                linewidth=1.6,
+                capsize=2,
+                color="black",
+                label=f"{audit['target']['label']} (bars: one-sided CP lower)",
+            )
             bad = [p for p in pts if p["beats_fano"]]
             if bad:
-                ax.plot([p["bits_per_bit"] for p in bad], [p["rate"] for p in bad], "x", color="#D55E00",
-                        markersize=11, markeredgewidth=2, label="beats Fano (impossible)")
+                ax.plot(
+                    [p["bits_per_bit"] for p in bad],
+                    [p["rate"] for p in bad],
+                    "x",
+                    color="#D55E00",
+                    markersize=11,
+                    markeredgewidth=2,
+                    label="beats Fano (impossible)",
+                )
         ax.axhline(0.5, color="#999999", linewidth=0.6, linestyle=":")
         ax.axhline(0.9, color="#999999", linewidth=0.6, linestyle="--")
         ax.set_xscale("log")
@@ -129,14 +167,22 @@ def _benign_svg(audit: dict[str, Any]) -> str:
         floor = 1e-6
         for ax, kind in zip(axes, kinds):
             kp = [p for p in pts if p["kind"] == kind]
-            fams = sorted({(p["family"], p["input"]) for p in kp}, key=lambda f: (f[0] != audit["target"]["spec"], f))
+            fams = sorted(
+                {(p["family"], p["input"]) for p in kp}, key=lambda f: (f[0] != audit["target"]["spec"], f)
+            )
             for i, (fam, inp) in enumerate(fams):
                 fp = sorted((p for p in kp if p["family"] == fam and p["input"] == inp), key=lambda p: p["M"])
                 mine = fp[0]["audited"]
-                ax.plot([p["M"] / p["M_float64"] for p in fp], [max(p["rel_error_mean"], floor) for p in fp],
-                        marker="o" if mine else _MARKERS[i % len(_MARKERS)], markersize=4 if mine else 3,
-                        linewidth=1.6 if mine else 0.8, color="black" if mine else cmap((i + 1) % 10),
-                        label=(audit["target"]["label"] if mine else fam) + (f" ({inp})" if inp == "factors" else ""))
+                ax.plot(
+                    [p["M"] / p["M_float64"] for p in fp],
+                    [max(p["rel_error_mean"], floor) for p in fp],
+                    marker="o" if mine else _MARKERS[i % len(_MARKERS)],
+                    markersize=4 if mine else 3,
+                    linewidth=1.6 if mine else 0.8,
+                    color="black" if mine else cmap((i + 1) % 10),
+                    label=(audit["target"]["label"] if mine else fam)
+                    + (f" ({inp})" if inp == "factors" else ""),
+                )
             ax.set_xscale("log")
             ax.set_yscale("log")
             ax.set_title(f"{kind} keys")
@@ -153,28 +199,42 @@ def audit_figures(audit: dict[str, Any]) -> list[dict[str, str]]:
     for model in audit["models"]:
         if not any(p["model"] == model for p in audit["points"]):
             continue
-        out.append({
-            "file": f"audit_frontier_{model}.svg",
-            "title": f"{audit['target']['label']} on the frontier: {model} model",
-            "alt": (f"Bob's success against measured message bits per input bit (log scale) on the {model} Index "
+        out.append(
+            {
+                "file": f"audit_frontier_{model}.svg",
+                "title": f"{audit['target']['label']} on the frontier: {model} model",
+                "alt": (
+                    f"Bob's success against measured message bits per input bit (log scale) on the {model} Index "
                     f"instance for {audit['target']['label']} (black) beside the built-in families "
                     f"{', '.join(sorted({p['family'] for p in audit['reference'] if p['model'] == model})) or 'none'}; "
                     "the shaded region above Fano's curve is impossible for any protocol; crosses mark points that "
-                    "beat it."),
-            "svg": _frontier_svg(audit, model),
-        })
+                    "beat it."
+                ),
+                "svg": _frontier_svg(audit, model),
+            }
+        )
     if audit["m_over_n"]:
-        out.append({"file": "audit_m_over_n.svg", "title": "M / N at p = 0.9 against Fano's 1 − h(0.9)",
-                    "alt": "Horizontal bars: the smallest measured M/N with success at least 0.9, per model, for the "
-                           "audited compressor (black) and the built-in families (grey); vertical line at Fano's "
-                           "1 − h(0.9).",
-                    "svg": _gap_svg(audit)})
+        out.append(
+            {
+                "file": "audit_m_over_n.svg",
+                "title": "M / N at p = 0.9 against Fano's 1 − h(0.9)",
+                "alt": "Horizontal bars: the smallest measured M/N with success at least 0.9, per model, for the "
+                "audited compressor (black) and the built-in families (grey); vertical line at Fano's "
+                "1 − h(0.9).",
+                "svg": _gap_svg(audit),
+            }
+        )
     if any(p.get("rel_error_mean") is not None for p in audit["benign"]):
-        out.append({"file": "audit_benign.svg", "title": "Benign inputs: attention error against memory",
-                    "alt": "Three panels (Gaussian, clustered, heavy-tailed keys): mean relative attention-output error "
-                           "against message size as a fraction of the float64 cache, log-log, the audited compressor in "
-                           "black and the built-in families in colour.",
-                    "svg": _benign_svg(audit)})
+        out.append(
+            {
+                "file": "audit_benign.svg",
+                "title": "Benign inputs: attention error against memory",
+                "alt": "Three panels (Gaussian, clustered, heavy-tailed keys): mean relative attention-output error "
+                "against message size as a fraction of the float64 cache, log-log, the audited compressor in "
+                "black and the built-in families in colour.",
+                "svg": _benign_svg(audit),
+            }
+        )
     return out
 
 
@@ -184,10 +244,12 @@ def summary_lines(audit: dict[str, Any]) -> list[str]:
     t = audit["target"]
     lines = [f"verdict for {t['spec']}: {v['text']}"]
     for b in v["beats"]:
-        lines.append(f"  beats Fano: {b['model']} {_pstr(b['params'])}: M = {b['M']} bits < {b['fano_bits']:.0f} = "
-                     f"(1 − h({max(b['ci_low'], 0.5):.4f}))·N with N = {b['N']}; Bob decoded {b['successes']}/"
-                     f"{b['trials']} bits (one-sided CP lower {b['ci_low']:.4f}); instance n={b['n']} d={b['d']} "
-                     f"seed {b['seed']}; replay: {b['replay']}")
+        lines.append(
+            f"  beats Fano: {b['model']} {_pstr(b['params'])}: M = {b['M']} bits < {b['fano_bits']:.0f} = "
+            f"(1 − h({max(b['ci_low'], 0.5):.4f}))·N with N = {b['N']}; Bob decoded {b['successes']}/"
+            f"{b['trials']} bits (one-sided CP lower {b['ci_low']:.4f}); instance n={b['n']} d={b['d']} "
+            f"seed {b['seed']}; replay: {b['replay']}"
+        )
     for x in v["violations"]:
         lines.append(f"  protocol: {x['check']} fails on {x['model']} {_pstr(x['params'])}: {x['evidence']}")
     for model, g in audit["m_over_n"].items():
@@ -198,7 +260,11 @@ def summary_lines(audit: dict[str, Any]) -> list[str]:
         lines.append(f"  isolated Bob: {iso['text']}")
         for r in iso["points"]:
             if not r["decodes"] or r["rate"] != r["in_process_rate"]:
-                what = r["error"] if r["error"] else f"success {r['rate']:.4f} vs {r['in_process_rate']:.4f} in-process"
+                what = (
+                    r["error"]
+                    if r["error"]
+                    else f"success {r['rate']:.4f} vs {r['in_process_rate']:.4f} in-process"
+                )
                 lines.append(f"    {r['model']} {_pstr(r['params'])}: {what}")
     if audit.get("plugins_broken"):
         for name, err in sorted(audit["plugins_broken"].items()):
@@ -213,30 +279,54 @@ def _points_table(points: list[dict[str, Any]]) -> list[list[str]]:
         if p.get("error"):
             rows.append([p["model"], _pstr(p["params"]), "–", "–", "–", "–", f"error: {p['error']}"])
             continue
-        rows.append([p["model"], _pstr(p["params"]), f"{p['M']:,}", f"{p['bits_per_bit']:.4g}",
-                     f"{p['successes']}/{p['trials']} (≥ {p['ci_low']:.4f})", f"{p['fano_bits']:,.0f}",
-                     "**beats Fano**" if p["beats_fano"] else "consistent"])
+        rows.append(
+            [
+                p["model"],
+                _pstr(p["params"]),
+                f"{p['M']:,}",
+                f"{p['bits_per_bit']:.4g}",
+                f"{p['successes']}/{p['trials']} (≥ {p['ci_low']:.4f})",
+                f"{p['fano_bits']:,.0f}",
+                "**beats Fano**" if p["beats_fano"] else "consistent",
+            ]
+        )
     return rows
 
 
 _HEAD = ["model", "parameters", "M (bits)", "M/N", "Bob's success (CP low)", "Fano needs (bits)", "decision"]
 
 
-def render_markdown(audit: dict[str, Any], figs: list[dict[str, str]] | None = None,
-                    figure_dir: str = "figures") -> str:
+def render_markdown(
+    audit: dict[str, Any], figs: list[dict[str, str]] | None = None, figure_dir: str = "figures"
+) -> str:
     """The audit as Markdown (figures referenced as ``figures/*.svg``)."""
     t = audit["target"]
-    lines = [f"# Audit of `{t['spec']}` against the KV-cache lower bounds", "",
-             f"Verdict: **{audit['verdict']['text']}**.", "",
-             f"Profile `{audit['profile']}`, seed {audit['seed']}; models: "
-             + ", ".join(f"{m} (n = {i['n']}, d = {i['d']}, N = {i['N']:,})" for m, i in audit["models"].items()) + ".",
-             "", audit["decision"], "", "## Evidence", ""]
+    lines = [
+        f"# Audit of `{t['spec']}` against the KV-cache lower bounds",
+        "",
+        f"Verdict: **{audit['verdict']['text']}**.",
+        "",
+        f"Profile `{audit['profile']}`, seed {audit['seed']}; models: "
+        + ", ".join(f"{m} (n = {i['n']}, d = {i['d']}, N = {i['N']:,})" for m, i in audit["models"].items())
+        + ".",
+        "",
+        audit["decision"],
+        "",
+        "## Evidence",
+        "",
+    ]
     lines += [f"- {ln.strip()}" for ln in summary_lines(audit)[1:]]
     lines += ["", "## Index points", "", "| " + " | ".join(_HEAD) + " |", "|" + "---|" * len(_HEAD)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in _points_table(audit["points"])]
+    lines += [
+        "| " + " | ".join(c.replace("|", "\\|") for c in r) + " |" for r in _points_table(audit["points"])
+    ]
     lines += ["", "## Protocol checks", ""]
     for pp in audit["protocol"]:
-        status = "ok" if not pp["violations"] else "; ".join(f"{v['check']}: {v['evidence']}" for v in pp["violations"])
+        status = (
+            "ok"
+            if not pp["violations"]
+            else "; ".join(f"{v['check']}: {v['evidence']}" for v in pp["violations"])
+        )
         lines.append(f"- {pp['model']} {_pstr(pp['params'])}: {status}")
     lines += ["", "## Figures", ""]
     for fig in audit_figures(audit) if figs is None else figs:
@@ -246,10 +336,14 @@ def render_markdown(audit: dict[str, Any], figs: list[dict[str, str]] | None = N
 
 
 def _command(audit: dict[str, Any]) -> str:
-    ps = " ".join(f"--param {k}={','.join(map(str, v))}" for k, v in sorted((audit.get("grid") or {}).items()))
+    ps = " ".join(
+        f"--param {k}={','.join(map(str, v))}" for k, v in sorted((audit.get("grid") or {}).items())
+    )
     ms = ",".join(audit["models"])
-    return f"tensorkv-check audit {audit['target']['spec']} {ps} --models {ms} --profile {audit['profile']} " \
-           f"--seed {audit['seed']}".replace("  ", " ")
+    return (
+        f"tensorkv-check audit {audit['target']['spec']} {ps} --models {ms} --profile {audit['profile']} "
+        f"--seed {audit['seed']}".replace("  ", " ")
+    )
 
 
 _CSS = """
@@ -265,24 +359,37 @@ def render_html(audit: dict[str, Any], figs: list[dict[str, str]] | None = None)
     e = html.escape
     t = audit["target"]
     ok = audit["verdict"]["status"] == "consistent"
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           f"<title>Audit of {e(t['spec'])}</title>", f"<style>{_CSS}</style></head><body>",
-           f"<h1>Audit of <code>{e(t['spec'])}</code> against the KV-cache lower bounds</h1>",
-           f'<p>Verdict: <span class="verdict {"ok" if ok else "bad"}">{e(audit["verdict"]["text"])}</span></p>',
-           f"<p>Profile <code>{e(audit['profile'])}</code>, seed {audit['seed']}. {e(audit['decision'])}</p>",
-           "<h2>Evidence</h2><ul>"]
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>Audit of {e(t['spec'])}</title>",
+        f"<style>{_CSS}</style></head><body>",
+        f"<h1>Audit of <code>{e(t['spec'])}</code> against the KV-cache lower bounds</h1>",
+        f'<p>Verdict: <span class="verdict {"ok" if ok else "bad"}">{e(audit["verdict"]["text"])}</span></p>',
+        f"<p>Profile <code>{e(audit['profile'])}</code>, seed {audit['seed']}. {e(audit['decision'])}</p>",
+        "<h2>Evidence</h2><ul>",
+    ]
     out += [f"<li>{e(ln.strip())}</li>" for ln in summary_lines(audit)[1:]]
     out += ["</ul><h2>Index points</h2><table><tr>" + "".join(f"<th>{e(h)}</th>" for h in _HEAD) + "</tr>"]
-    out += ["<tr>" + "".join(f"<td>{e(c.replace('**', ''))}</td>" for c in r) + "</tr>" for r in _points_table(audit["points"])]
+    out += [
+        "<tr>" + "".join(f"<td>{e(c.replace('**', ''))}</td>" for c in r) + "</tr>"
+        for r in _points_table(audit["points"])
+    ]
     out += ["</table><h2>Protocol checks</h2><ul>"]
     for pp in audit["protocol"]:
-        status = "ok" if not pp["violations"] else "; ".join(f"{v['check']}: {v['evidence']}" for v in pp["violations"])
+        status = (
+            "ok"
+            if not pp["violations"]
+            else "; ".join(f"{v['check']}: {v['evidence']}" for v in pp["violations"])
+        )
         out.append(f"<li>{e(pp['model'])} {e(_pstr(pp['params']))}: {e(status)}</li>")
     out.append("</ul><h2>Figures</h2>")
     for fig in audit_figures(audit) if figs is None else figs:
         data = base64.b64encode(fig["svg"].encode("utf-8")).decode("ascii")
-        out.append(f'<figure><img alt="{e(fig["alt"])}" src="data:image/svg+xml;base64,{data}">'
-                   f"<figcaption>{e(fig['title'])}</figcaption></figure>")
+        out.append(
+            f'<figure><img alt="{e(fig["alt"])}" src="data:image/svg+xml;base64,{data}">'
+            f"<figcaption>{e(fig['title'])}</figcaption></figure>"
+        )
     out.append(f"<h2>Reproduce</h2><p><code>{e(_command(audit))}</code></p></body></html>")
     return "\n".join(out) + "\n"
 

@@ -66,7 +66,12 @@ BUILTIN_GRIDS: dict[str, tuple[float, ...]] = {
 }
 
 #: Compressor mode of the built-in families on each model.
-_BUILTIN_MODE = {"standard": "kv", "four-cache": "factors", "two-cache": "rows", "two-cache-structured": "factors"}
+_BUILTIN_MODE = {
+    "standard": "kv",
+    "four-cache": "factors",
+    "two-cache": "rows",
+    "two-cache-structured": "factors",
+}
 
 
 @dataclass(frozen=True)
@@ -163,7 +168,10 @@ def _load_module(module: str) -> Any:
             raise AuditUsageError(f"cannot load {module!r}: no such file")
         path = path.resolve()
         # A stable module name per file, so classes pickle and re-imports find the same module.
-        modname = "tensorkv_audit_target_" + "_".join(p for p in path.with_suffix("").parts if p.isidentifier())[-80:]
+        modname = (
+            "tensorkv_audit_target_"
+            + "_".join(p for p in path.with_suffix("").parts if p.isidentifier())[-80:]
+        )
         if modname in sys.modules and getattr(sys.modules[modname], "__file__", None) == str(path):
             return sys.modules[modname]
         spec = importlib.util.spec_from_file_location(modname, path)
@@ -192,8 +200,9 @@ def _object_params(obj: Any) -> dict[str, tuple[Any, ...]]:
     return {str(k): tuple(v) if isinstance(v, (list, tuple)) else (v,) for k, v in raw.items()}
 
 
-def target_from_factory(factory: Callable[..., Any], spec: str, *, kind: str = "object",
-                        label: str | None = None) -> Target:
+def target_from_factory(
+    factory: Callable[..., Any], spec: str, *, kind: str = "object", label: str | None = None
+) -> Target:
     """A :class:`Target` for a factory ``factory(d, **params)``.
 
     The supported models come from the ``inputs`` of an object built with the first
@@ -207,22 +216,41 @@ def target_from_factory(factory: Callable[..., Any], spec: str, *, kind: str = "
     if not callable(factory):
         raise AuditUsageError(
             f"{spec}: a {type(factory).__name__} instance is not a factory; give a class or a function "
-            "called as OBJECT(d, **params) that returns a cache-algorithm object")
+            "called as OBJECT(d, **params) that returns a cache-algorithm object"
+        )
     if isinstance(factory, type):
-        missing = [m for m in ("ingest", "to_bytes", "from_bytes", "query") if not callable(getattr(factory, m, None))]
+        missing = [
+            m
+            for m in ("ingest", "to_bytes", "from_bytes", "query")
+            if not callable(getattr(factory, m, None))
+        ]
         if missing:
-            raise AuditUsageError(f"{spec}: {factory.__qualname__} does not implement the cache-algorithm protocol "
-                                  f"(tensorkv_check.engine.protocol): missing method(s) {', '.join(missing)}")
+            raise AuditUsageError(
+                f"{spec}: {factory.__qualname__} does not implement the cache-algorithm protocol "
+                f"(tensorkv_check.engine.protocol): missing method(s) {', '.join(missing)}"
+            )
     defaults = _object_params(factory)
     first = param_grid(defaults)[0]
     probe = _build(factory, spec, 8, first)
     inputs = getattr(probe, "inputs", None)
-    if not isinstance(inputs, (set, frozenset, tuple, list)) or not set(inputs) or not set(inputs) <= set(INPUT_KINDS):
-        raise AuditUsageError(f"{spec}: inputs must be a non-empty set of input kinds from {sorted(INPUT_KINDS)}, "
-                              f"got {inputs!r}")
+    if (
+        not isinstance(inputs, (set, frozenset, tuple, list))
+        or not set(inputs)
+        or not set(inputs) <= set(INPUT_KINDS)
+    ):
+        raise AuditUsageError(
+            f"{spec}: inputs must be a non-empty set of input kinds from {sorted(INPUT_KINDS)}, "
+            f"got {inputs!r}"
+        )
     name = label or getattr(factory, "__name__", None) or spec
-    return Target(spec=spec, label=name, kind=kind, models=models_for(inputs), default_params=defaults,
-                  make=lambda model, params: (lambda d: factory(d, **params)))
+    return Target(
+        spec=spec,
+        label=name,
+        kind=kind,
+        models=models_for(inputs),
+        default_params=defaults,
+        make=lambda model, params: lambda d: factory(d, **params),
+    )
 
 
 def _build(factory: Callable[..., Any], spec: str, d: int, params: dict[str, Any]) -> Any:
@@ -232,9 +260,13 @@ def _build(factory: Callable[..., Any], spec: str, d: int, params: dict[str, Any
         msg = str(exc)
         if "unexpected keyword" in msg or "got an unexpected" in msg or "positional argument" in msg:
             raise AuditUsageError(f"bad --param for {spec}: {spec}(d, **{params}) failed: {msg}") from None
-        raise AuditUsageError(f"{spec}: constructing {spec}(d={d}, **{params}) failed: TypeError: {msg}") from None
+        raise AuditUsageError(
+            f"{spec}: constructing {spec}(d={d}, **{params}) failed: TypeError: {msg}"
+        ) from None
     except ValueError as exc:
-        raise AuditUsageError(f"bad --param for {spec}: {spec}(d={d}, **{params}) rejected it: {exc}") from None
+        raise AuditUsageError(
+            f"bad --param for {spec}: {spec}(d={d}, **{params}) rejected it: {exc}"
+        ) from None
 
 
 def _builtin(name: str) -> Target:
@@ -245,12 +277,24 @@ def _builtin(name: str) -> Target:
     def make(model: str, params: dict[str, Any]) -> Callable[[int], Any]:
         extra = set(params) - {"budget", "seed"}
         if extra:
-            raise AuditUsageError(f"bad --param for built-in {name!r}: it takes budget (and seed), not {sorted(extra)}")
-        return make_factory(name, _BUILTIN_MODE[model], params.get("budget", BUILTIN_GRIDS[name][0]),
-                            seed=int(params.get("seed", 0)))
+            raise AuditUsageError(
+                f"bad --param for built-in {name!r}: it takes budget (and seed), not {sorted(extra)}"
+            )
+        return make_factory(
+            name,
+            _BUILTIN_MODE[model],
+            params.get("budget", BUILTIN_GRIDS[name][0]),
+            seed=int(params.get("seed", 0)),
+        )
 
-    return Target(spec=name, label=f"{name} ({entry.family})", kind="builtin", models=tuple(MODELS),
-                  default_params={"budget": BUILTIN_GRIDS.get(name, (1,))}, make=make)
+    return Target(
+        spec=name,
+        label=f"{name} ({entry.family})",
+        kind="builtin",
+        models=tuple(MODELS),
+        default_params={"budget": BUILTIN_GRIDS.get(name, (1,))},
+        make=make,
+    )
 
 
 def load_target(spec: str) -> Target:
@@ -263,7 +307,9 @@ def load_target(spec: str) -> Target:
         protocol factory (the message names what is missing).
     """
     if not isinstance(spec, str) or not spec:
-        raise AuditUsageError("the compressor must be given as MODULE:OBJECT, a plugin name or a built-in name")
+        raise AuditUsageError(
+            "the compressor must be given as MODULE:OBJECT, a plugin name or a built-in name"
+        )
     if ":" in spec and not (len(spec) > 1 and spec[1] == ":" and spec.count(":") == 1):
         module, _, attr = spec.rpartition(":")
         mod = _load_module(module)
@@ -284,17 +330,20 @@ def load_target(spec: str) -> Target:
         raise AuditUsageError(f"plugin {spec!r} is broken: {scan.broken[spec]}")
     if spec in CATALOGUE:
         return _builtin(spec)
-    raise AuditUsageError(f"unknown compressor {spec!r}: give MODULE:OBJECT (a module or a .py file), "
-                          f"a plugin ({', '.join(sorted(scan.plugins)) or 'none installed'}) or a built-in "
-                          f"({', '.join(sorted(CATALOGUE))})")
+    raise AuditUsageError(
+        f"unknown compressor {spec!r}: give MODULE:OBJECT (a module or a .py file), "
+        f"a plugin ({', '.join(sorted(scan.plugins)) or 'none installed'}) or a built-in "
+        f"({', '.join(sorted(CATALOGUE))})"
+    )
 
 
 # ------------------------------------------------------------------ protocol check
 
 
 def _fail(spec: str, what: str) -> AuditUsageError:
-    return AuditUsageError(f"{spec} does not implement the cache-algorithm protocol "
-                           f"(tensorkv_check.engine.protocol): {what}")
+    return AuditUsageError(
+        f"{spec} does not implement the cache-algorithm protocol (tensorkv_check.engine.protocol): {what}"
+    )
 
 
 def check_protocol(target: Target, params: dict[str, Any], model: str | None = None, d: int = 8) -> None:
@@ -331,8 +380,11 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
             raise _fail(spec, f"{cls.__qualname__}.{member} is not callable")
     static = inspect.getattr_static(cls, "from_bytes", None)
     if not isinstance(static, (classmethod, staticmethod)):
-        raise _fail(spec, f"{cls.__qualname__}.from_bytes must be a classmethod (Bob has only the bytes, "
-                          "not Alice's object)")
+        raise _fail(
+            spec,
+            f"{cls.__qualname__}.from_bytes must be a classmethod (Bob has only the bytes, "
+            "not Alice's object)",
+        )
     kind = MODEL_INPUT[model]
     if kind not in set(obj.inputs):
         raise _fail(spec, f"inputs {sorted(obj.inputs)} do not include {kind!r} needed by model {model!r}")
@@ -341,7 +393,9 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
     try:
         obj.ingest(*blocks)
     except Exception as exc:
-        raise _fail(spec, f"ingest(*{len(blocks)} arrays of shape (64, {d})) raised {type(exc).__name__}: {exc}")
+        raise _fail(
+            spec, f"ingest(*{len(blocks)} arrays of shape (64, {d})) raised {type(exc).__name__}: {exc}"
+        )
     try:
         data = obj.to_bytes()
     except Exception as exc:
@@ -362,7 +416,10 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
         except Exception as exc:
             raise _fail(spec, f"{who} raised {type(exc).__name__}: {exc}")
         if one.shape != (d,) or many.shape != (2, d):
-            raise _fail(spec, f"{who} returned shapes {one.shape} and {many.shape} for a query (d,) and a batch "
-                              f"(2, d); need ({d},) and (2, {d})")
+            raise _fail(
+                spec,
+                f"{who} returned shapes {one.shape} and {many.shape} for a query (d,) and a batch "
+                f"(2, d); need ({d},) and (2, {d})",
+            )
         if not (np.all(np.isfinite(one)) and np.all(np.isfinite(many))):
             raise _fail(spec, f"{who} returned non-finite values")

@@ -69,10 +69,21 @@ def check_compressor(
     label = name or getattr(factory, "__qualname__", None) or repr(factory)
     try:
         target = target_from_factory(factory, label, label=label)
-        params: Any = None if budgets is None else (dict(budgets) if isinstance(budgets, Mapping)
-                                                    else [dict(b) for b in budgets])
-        audit = run_audit(target, params, models=models, profile=profile, seed=seed, reference=False,
-                          plugins=False, benign=False)
+        params: Any = (
+            None
+            if budgets is None
+            else (dict(budgets) if isinstance(budgets, Mapping) else [dict(b) for b in budgets])
+        )
+        audit = run_audit(
+            target,
+            params,
+            models=models,
+            profile=profile,
+            seed=seed,
+            reference=False,
+            plugins=False,
+            benign=False,
+        )
     except AuditUsageError as exc:
         raise AssertionError(f"{label}: {exc}") from None
     if audit["verdict"]["status"] != "consistent":

@@ -25,7 +25,7 @@ Probability*, 2018, Cor. 4.2.13 (volumetric covering bound).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +97,12 @@ class Every(BooleanFunction):
 
     def _latex(self, printer: Any) -> str:
         body, j, lo, hi = self.args
-        return r"\forall %s \in [%s, %s]:\ %s" % (printer._print(j), printer._print(lo),
-                                                  printer._print(hi), printer._print(body))
+        return r"\forall %s \in [%s, %s]:\ %s" % (
+            printer._print(j),
+            printer._print(lo),
+            printer._print(hi),
+            printer._print(body),
+        )
 
 
 @dataclass(frozen=True)
@@ -145,8 +149,10 @@ class Axiom:
         if not self.name or not self.name.replace("_", "").isalnum():
             raise ValueError(f"axiom name must be a non-empty identifier, got {self.name!r}")
         if self.source_tag not in AXIOM_SOURCES:
-            raise ValueError(f"axiom {self.name}: source_tag must be one of {AXIOM_SOURCES} "
-                             f"(nothing paper-specific may be an axiom), got {self.source_tag!r}")
+            raise ValueError(
+                f"axiom {self.name}: source_tag must be one of {AXIOM_SOURCES} "
+                f"(nothing paper-specific may be an axiom), got {self.source_tag!r}"
+            )
         if not isinstance(self.statement, sp.logic.boolalg.Boolean):
             raise TypeError(f"axiom {self.name}: statement must be a sympy Boolean, got {self.statement!r}")
 
@@ -173,26 +179,37 @@ class Axiom:
             elif str(key) in self.schematic:
                 schematic[str(key)] = value
             else:
-                raise ValueError(f"axiom {self.name}: {key} is not one of its variables "
-                                 f"{[str(v) for v in self.variables]} or schematic parts {list(self.schematic)}")
+                raise ValueError(
+                    f"axiom {self.name}: {key} is not one of its variables "
+                    f"{[str(v) for v in self.variables]} or schematic parts {list(self.schematic)}"
+                )
         out = self.statement
         named = {str(sym): sym for sym in self.statement.free_symbols}
         for base, value in schematic.items():
             if isinstance(value, sp.Lambda):
-                out = out.replace(lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
-                                  lambda e, f=value: f(*e.indices))
+                out = out.replace(
+                    lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
+                    lambda e, f=value: f(*e.indices),
+                )
             elif isinstance(value, sp.IndexedBase):
-                out = out.replace(lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
-                                  lambda e, v=value: sp.IndexedBase(str(v))[e.indices])
+                out = out.replace(
+                    lambda e, b=base: isinstance(e, sp.Indexed) and str(e.base) == b,
+                    lambda e, v=value: sp.IndexedBase(str(v))[e.indices],
+                )
             elif base in named:
-                out = out.xreplace({named[base]: sp.sympify(value)})   # a named quantity renamed
+                out = out.xreplace({named[base]: sp.sympify(value)})  # a named quantity renamed
             else:
                 raise ValueError(f"axiom {self.name}: schematic part {base} needs an IndexedBase or a Lambda")
         return out.xreplace(plain)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: name, source tag, reference and the LaTeX of the statement."""
-        return {"name": self.name, "source": self.source_tag, "reference": self.reference, "latex": self.latex()}
+        return {
+            "name": self.name,
+            "source": self.source_tag,
+            "reference": self.reference,
+            "latex": self.latex(),
+        }
 
     def latex(self) -> str:
         """LaTeX of the statement with its quantifier prefix."""
@@ -214,120 +231,243 @@ def _catalogue() -> dict[str, Axiom]:
     t, x = sp.IndexedBase("t"), sp.IndexedBase("x")
     R = sp.Rational
     items = [
-        Axiom("exp_add", sp.Eq(Exp(a + b), Exp(a) * Exp(b)),
-              "exp(a + b) = exp(a) exp(b) (functional equation of exp)", "std", (a, b)),
+        Axiom(
+            "exp_add",
+            sp.Eq(Exp(a + b), Exp(a) * Exp(b)),
+            "exp(a + b) = exp(a) exp(b) (functional equation of exp)",
+            "std",
+            (a, b),
+        ),
         Axiom("exp_pos", sp.Gt(Exp(a), 0), "exp(a) > 0 for real a", "std", (a,)),
-        Axiom("exp_mono", sp.Implies(sp.Le(a, b), sp.Le(Exp(a), Exp(b))),
-              "exp is non-decreasing on R", "std", (a, b)),
+        Axiom(
+            "exp_mono",
+            sp.Implies(sp.Le(a, b), sp.Le(Exp(a), Exp(b))),
+            "exp is non-decreasing on R",
+            "std",
+            (a, b),
+        ),
         Axiom("exp_zero", sp.Eq(Exp(0), 1), "exp(0) = 1", "std"),
-        Axiom("exp_ln", sp.Implies(sp.Gt(a, 0), sp.Eq(Exp(Ln(a)), a)),
-              "exp(ln a) = a for a > 0", "std", (a,)),
+        Axiom(
+            "exp_ln", sp.Implies(sp.Gt(a, 0), sp.Eq(Exp(Ln(a)), a)), "exp(ln a) = a for a > 0", "std", (a,)
+        ),
         Axiom("ln_exp", sp.Eq(Ln(Exp(a)), a), "ln(exp(a)) = a for real a", "std", (a,)),
-        Axiom("ln_mono", sp.Implies(sp.And(sp.Gt(a, 0), sp.Le(a, b)), sp.Le(Ln(a), Ln(b))),
-              "ln is non-decreasing on (0, inf)", "std", (a, b)),
-        Axiom("ln_mul", sp.Implies(sp.And(sp.Gt(a, 0), sp.Gt(b, 0)), sp.Eq(Ln(a * b), Ln(a) + Ln(b))),
-              "ln(ab) = ln a + ln b for a, b > 0", "std", (a, b)),
+        Axiom(
+            "ln_mono",
+            sp.Implies(sp.And(sp.Gt(a, 0), sp.Le(a, b)), sp.Le(Ln(a), Ln(b))),
+            "ln is non-decreasing on (0, inf)",
+            "std",
+            (a, b),
+        ),
+        Axiom(
+            "ln_mul",
+            sp.Implies(sp.And(sp.Gt(a, 0), sp.Gt(b, 0)), sp.Eq(Ln(a * b), Ln(a) + Ln(b))),
+            "ln(ab) = ln a + ln b for a, b > 0",
+            "std",
+            (a, b),
+        ),
         Axiom("ln_pos", sp.Implies(sp.Gt(a, 1), sp.Gt(Ln(a), 0)), "ln a > 0 for a > 1", "std", (a,)),
         Axiom("h_half", sp.Eq(H2(R(1, 2)), 1), "binary entropy h(1/2) = 1 bit", "std"),
         Axiom("h_one", sp.Eq(H2(1), 0), "binary entropy h(1) = 0 (a certain outcome)", "std"),
-        Axiom("h_range", sp.Implies(sp.And(sp.Ge(p, 0), sp.Le(p, 1)), sp.And(sp.Ge(H2(p), 0), sp.Le(H2(p), 1))),
-              "0 <= h(p) <= 1 on [0, 1] (Cover-Thomas, Sec. 2.1)", "std", (p,)),
-        Axiom("h_mono", sp.Implies(sp.And(sp.Le(R(1, 2), p), sp.Le(p, q), sp.Le(q, 1)), sp.Ge(H2(p), H2(q))),
-              "h is non-increasing on [1/2, 1] (symmetric to non-decreasing on [0, 1/2])", "std", (p, q)),
+        Axiom(
+            "h_range",
+            sp.Implies(sp.And(sp.Ge(p, 0), sp.Le(p, 1)), sp.And(sp.Ge(H2(p), 0), sp.Le(H2(p), 1))),
+            "0 <= h(p) <= 1 on [0, 1] (Cover-Thomas, Sec. 2.1)",
+            "std",
+            (p,),
+        ),
+        Axiom(
+            "h_mono",
+            sp.Implies(sp.And(sp.Le(R(1, 2), p), sp.Le(p, q), sp.Le(q, 1)), sp.Ge(H2(p), H2(q))),
+            "h is non-increasing on [1/2, 1] (symmetric to non-decreasing on [0, 1/2])",
+            "std",
+            (p, q),
+        ),
         # A finite sum of terms each bounded above by a is at most (number of terms) * a.
-        Axiom("sum_le_count",
-              sp.Implies(sp.And(sp.Ge(hi, 0), Every(sp.Le(t[j], a), j, 1, hi)),
-                         sp.Le(sp.Sum(t[j], (j, 1, hi)), hi * a)),
-              "a sum of hi >= 0 terms each <= a is <= hi * a (monotonicity of finite sums)", "std",
-              (a, hi), ("t",)),
-        Axiom("sum_nonneg",
-              sp.Implies(Every(sp.Ge(t[j], 0), j, 1, hi), sp.Ge(sp.Sum(t[j], (j, 1, hi)), 0)),
-              "a finite sum of non-negative terms is non-negative", "std", (hi,), ("t",)),
+        Axiom(
+            "sum_le_count",
+            sp.Implies(
+                sp.And(sp.Ge(hi, 0), Every(sp.Le(t[j], a), j, 1, hi)), sp.Le(sp.Sum(t[j], (j, 1, hi)), hi * a)
+            ),
+            "a sum of hi >= 0 terms each <= a is <= hi * a (monotonicity of finite sums)",
+            "std",
+            (a, hi),
+            ("t",),
+        ),
+        Axiom(
+            "sum_nonneg",
+            sp.Implies(Every(sp.Ge(t[j], 0), j, 1, hi), sp.Ge(sp.Sum(t[j], (j, 1, hi)), 0)),
+            "a finite sum of non-negative terms is non-negative",
+            "std",
+            (hi,),
+            ("t",),
+        ),
         # Minkowski's inequality in R^hi, for norms given by their squares.
-        Axiom("minkowski",
-              sp.Implies(sp.And(sp.Ge(_S("D"), 0), sp.Ge(_S("E1"), 0), sp.Ge(_S("E2"), 0),
-                                sp.Eq(_S("D") ** 2, sp.Sum((t[j] + x[j]) ** 2, (j, 1, hi))),
-                                sp.Eq(_S("E1") ** 2, sp.Sum(t[j] ** 2, (j, 1, hi))),
-                                sp.Eq(_S("E2") ** 2, sp.Sum(x[j] ** 2, (j, 1, hi)))),
-                         sp.Le(_S("D"), _S("E1") + _S("E2"))),
-              "Minkowski (triangle) inequality for the Euclidean norm: |t + x| <= |t| + |x| with "
-              "D = |t + x|, E1 = |t|, E2 = |x| given by their squares", "std",
-              (_S("D"), _S("E1"), _S("E2"), hi), ("t", "x")),
-        Axiom("sum_mono",
-              sp.Implies(Every(sp.Le(t[j], x[j]), j, 1, hi), sp.Le(sp.Sum(t[j], (j, 1, hi)), sp.Sum(x[j], (j, 1, hi)))),
-              "termwise <= implies <= of the finite sums", "std", (hi,), ("t", "x")),
+        Axiom(
+            "minkowski",
+            sp.Implies(
+                sp.And(
+                    sp.Ge(_S("D"), 0),
+                    sp.Ge(_S("E1"), 0),
+                    sp.Ge(_S("E2"), 0),
+                    sp.Eq(_S("D") ** 2, sp.Sum((t[j] + x[j]) ** 2, (j, 1, hi))),
+                    sp.Eq(_S("E1") ** 2, sp.Sum(t[j] ** 2, (j, 1, hi))),
+                    sp.Eq(_S("E2") ** 2, sp.Sum(x[j] ** 2, (j, 1, hi))),
+                ),
+                sp.Le(_S("D"), _S("E1") + _S("E2")),
+            ),
+            "Minkowski (triangle) inequality for the Euclidean norm: |t + x| <= |t| + |x| with "
+            "D = |t + x|, E1 = |t|, E2 = |x| given by their squares",
+            "std",
+            (_S("D"), _S("E1"), _S("E2"), hi),
+            ("t", "x"),
+        ),
+        Axiom(
+            "sum_mono",
+            sp.Implies(
+                Every(sp.Le(t[j], x[j]), j, 1, hi), sp.Le(sp.Sum(t[j], (j, 1, hi)), sp.Sum(x[j], (j, 1, hi)))
+            ),
+            "termwise <= implies <= of the finite sums",
+            "std",
+            (hi,),
+            ("t", "x"),
+        ),
         # Hoeffding for a sum of d independent +-1/d terms, two-sided: Pr[|<u, v>| > eps] <= 2 exp(-d eps^2 / 2).
-        Axiom("hoeffding_pm1",
-              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0)), sp.Le(_S("P_dev"), 2 * Exp(-u * v ** 2 / 2))),
-              "Hoeffding: for u_i, u_j uniform in {+-1/sqrt(d)}^d, P_dev = Pr[|<u_i,u_j>| > eps] <= "
-              "2 exp(-d eps^2/2) (u = d, v = eps); Hoeffding 1963, Thm 2", "std", (u, v)),
-        Axiom("union_bound",
-              sp.Implies(sp.Ge(m, 0), sp.Le(_S("P_any"), m * _S("P_each"))),
-              "union bound: P_any = Pr[any of m events] <= m * P_each when each event has probability "
-              "<= P_each", "std", (m,), ("P_any", "P_each")),
-        Axiom("union_two", sp.Le(_S("P_any"), _S("P_A") + _S("P_B")),
-              "union bound for two events: Pr[A or B] <= Pr[A] + Pr[B]", "std", (), ("P_any", "P_A", "P_B")),
+        Axiom(
+            "hoeffding_pm1",
+            sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0)), sp.Le(_S("P_dev"), 2 * Exp(-u * v**2 / 2))),
+            "Hoeffding: for u_i, u_j uniform in {+-1/sqrt(d)}^d, P_dev = Pr[|<u_i,u_j>| > eps] <= "
+            "2 exp(-d eps^2/2) (u = d, v = eps); Hoeffding 1963, Thm 2",
+            "std",
+            (u, v),
+        ),
+        Axiom(
+            "union_bound",
+            sp.Implies(sp.Ge(m, 0), sp.Le(_S("P_any"), m * _S("P_each"))),
+            "union bound: P_any = Pr[any of m events] <= m * P_each when each event has probability "
+            "<= P_each",
+            "std",
+            (m,),
+            ("P_any", "P_each"),
+        ),
+        Axiom(
+            "union_two",
+            sp.Le(_S("P_any"), _S("P_A") + _S("P_B")),
+            "union bound for two events: Pr[A or B] <= Pr[A] + Pr[B]",
+            "std",
+            (),
+            ("P_any", "P_A", "P_B"),
+        ),
         # Bernstein for a mean of t samples in [mu_lo, mu_lo * ratio] (variance <= mu^2 (ratio - 1),
         # range <= mu (ratio - 1)); without replacement by Hoeffding 1963, Thm 4.
-        Axiom("bernstein_mean",
-              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("ratio"), 1)),
-                         sp.Le(_S("P_bern"), 2 * Exp(-v ** 2 * u / (2 * (_S("ratio") - 1) * (1 + v / 3))))),
-              "Bernstein: the mean of u samples with values in [m, m*ratio] has relative error > v with "
-              "probability P_bern <= 2 exp(-v^2 u / (2 (ratio - 1)(1 + v/3))) (Boucheron-Lugosi-Massart "
-              "2013, Cor. 2.11; without replacement: Hoeffding 1963, Thm 4)", "std", (u, v, _S("ratio")),
-              ("P_bern",)),
+        Axiom(
+            "bernstein_mean",
+            sp.Implies(
+                sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("ratio"), 1)),
+                sp.Le(_S("P_bern"), 2 * Exp(-(v**2) * u / (2 * (_S("ratio") - 1) * (1 + v / 3)))),
+            ),
+            "Bernstein: the mean of u samples with values in [m, m*ratio] has relative error > v with "
+            "probability P_bern <= 2 exp(-v^2 u / (2 (ratio - 1)(1 + v/3))) (Boucheron-Lugosi-Massart "
+            "2013, Cor. 2.11; without replacement: Hoeffding 1963, Thm 4)",
+            "std",
+            (u, v, _S("ratio")),
+            ("P_bern",),
+        ),
         # Chebyshev for the l2-sampling estimator of sum_j e_j v_j with s samples [ZHMK24]:
         # E|N^ - N|^2 <= |e|^2 |V|_F^2 / s and |V|_F^2 = sr |V|_op^2.
-        Axiom("chebyshev_l2_sampling",
-              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("sr"), 0)),
-                         sp.Le(_S("P_cheb"), _S("sr") / (v ** 2 * u))),
-              "Chebyshev with the variance of l2 sampling: with u samples, Pr[|N^ - N| > v |e| |V|_op] = "
-              "P_cheb <= sr/(v^2 u), sr the stable rank of V (ZHMK24, Sec. 3; Chebyshev)", "ZHMK24",
-              (u, v, _S("sr")), ("P_cheb",)),
+        Axiom(
+            "chebyshev_l2_sampling",
+            sp.Implies(
+                sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Gt(_S("sr"), 0)),
+                sp.Le(_S("P_cheb"), _S("sr") / (v**2 * u)),
+            ),
+            "Chebyshev with the variance of l2 sampling: with u samples, Pr[|N^ - N| > v |e| |V|_op] = "
+            "P_cheb <= sr/(v^2 u), sr the stable rank of V (ZHMK24, Sec. 3; Chebyshev)",
+            "ZHMK24",
+            (u, v, _S("sr")),
+            ("P_cheb",),
+        ),
         # The quotient estimate's error: N^/tau^ - N/Z = (N^ - N)/tau^ + N (1/tau^ - 1/Z).
-        Axiom("quotient_triangle",
-              sp.Implies(sp.And(sp.Gt(_S("tau"), 0), sp.Gt(_S("Z"), 0)),
-                         sp.Le(_S("Err"), _S("E_N") / _S("tau") + _S("N_norm") * sp.Abs(1 / _S("tau") - 1 / _S("Z")))),
-              "triangle inequality and homogeneity of the norm: Err = |N^/tau - N/Z| <= |N^ - N|/tau + "
-              "|N| |1/tau - 1/Z| with E_N = |N^ - N|, N_norm = |N|", "std"),
+        Axiom(
+            "quotient_triangle",
+            sp.Implies(
+                sp.And(sp.Gt(_S("tau"), 0), sp.Gt(_S("Z"), 0)),
+                sp.Le(_S("Err"), _S("E_N") / _S("tau") + _S("N_norm") * sp.Abs(1 / _S("tau") - 1 / _S("Z"))),
+            ),
+            "triangle inequality and homogeneity of the norm: Err = |N^/tau - N/Z| <= |N^ - N|/tau + "
+            "|N| |1/tau - 1/Z| with E_N = |N^ - N|, N_norm = |N|",
+            "std",
+        ),
         # Chi-squared MGF / JL tail for one vector (Woodruff 2014, Thm 4; Dasgupta-Gupta 2003).
-        Axiom("jl_chi2_tail",
-              sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Lt(v, 1)),
-                         sp.Le(_S("P_jl"), 2 * Exp(-u * (v ** 2 / 2 - v ** 3 / 3) / 2))),
-              "JL tail from the chi-squared MGF: for S with N(0,1/k) entries and a fixed x, "
-              "P_jl = Pr[| |Sx|^2 - |x|^2 | > eps |x|^2] <= 2 exp(-k(eps^2/2 - eps^3/3)/2) (u = k, v = eps); "
-              "Woodruff 2014, Thm 4", "std", (u, v)),
+        Axiom(
+            "jl_chi2_tail",
+            sp.Implies(
+                sp.And(sp.Gt(u, 0), sp.Gt(v, 0), sp.Lt(v, 1)),
+                sp.Le(_S("P_jl"), 2 * Exp(-u * (v**2 / 2 - v**3 / 3) / 2)),
+            ),
+            "JL tail from the chi-squared MGF: for S with N(0,1/k) entries and a fixed x, "
+            "P_jl = Pr[| |Sx|^2 - |x|^2 | > eps |x|^2] <= 2 exp(-k(eps^2/2 - eps^3/3)/2) (u = k, v = eps); "
+            "Woodruff 2014, Thm 4",
+            "std",
+            (u, v),
+        ),
         # Cover-Thomas: entropy of an M-bit message and mutual information.
-        Axiom("info_le_bits", sp.Le(_S("I_X"), _S("M")),
-              "I(X; Msg) <= H(Msg) <= M for an M-bit message (Cover-Thomas Thm 2.6.4, 2.4)", "std"),
-        Axiom("chain_rule_indep",
-              sp.Ge(_S("I_X"), sp.Sum(sp.IndexedBase("I")[j], (j, 1, _S("N")))),
-              "I(X; Msg) >= sum_k I(X_k; Msg) for independent X_1..X_N (chain rule, Cover-Thomas Thm 2.5.2)",
-              "std"),
-        Axiom("fano_bit",
-              Every(sp.Ge(sp.IndexedBase("I")[j], 1 - H2(sp.IndexedBase("p")[j])), j, 1, _S("N")),
-              "Fano for a uniform bit X_k decoded with success p_k: I(X_k; Msg) >= 1 - h(p_k) "
-              "(Cover-Thomas Thm 2.10.1 with |X| = 2)", "std"),
-        Axiom("jensen_entropy",
-              sp.Le(sp.Sum(H2(sp.IndexedBase("p")[j]), (j, 1, _S("N"))), _S("N") * H2(_S("pbar"))),
-              "Jensen for the concave h: sum_k h(p_k) <= N h(pbar), pbar the mean of the p_k "
-              "(Cover-Thomas Thm 2.6.2)", "std"),
+        Axiom(
+            "info_le_bits",
+            sp.Le(_S("I_X"), _S("M")),
+            "I(X; Msg) <= H(Msg) <= M for an M-bit message (Cover-Thomas Thm 2.6.4, 2.4)",
+            "std",
+        ),
+        Axiom(
+            "chain_rule_indep",
+            sp.Ge(_S("I_X"), sp.Sum(sp.IndexedBase("I")[j], (j, 1, _S("N")))),
+            "I(X; Msg) >= sum_k I(X_k; Msg) for independent X_1..X_N (chain rule, Cover-Thomas Thm 2.5.2)",
+            "std",
+        ),
+        Axiom(
+            "fano_bit",
+            Every(sp.Ge(sp.IndexedBase("I")[j], 1 - H2(sp.IndexedBase("p")[j])), j, 1, _S("N")),
+            "Fano for a uniform bit X_k decoded with success p_k: I(X_k; Msg) >= 1 - h(p_k) "
+            "(Cover-Thomas Thm 2.10.1 with |X| = 2)",
+            "std",
+        ),
+        Axiom(
+            "jensen_entropy",
+            sp.Le(sp.Sum(H2(sp.IndexedBase("p")[j]), (j, 1, _S("N"))), _S("N") * H2(_S("pbar"))),
+            "Jensen for the concave h: sum_k h(p_k) <= N h(pbar), pbar the mean of the p_k "
+            "(Cover-Thomas Thm 2.6.2)",
+            "std",
+        ),
         # Volumetric covering bound (Vershynin 2018, Cor. 4.2.13): balls of radius delta/2 around a
         # maximal delta-separated set are disjoint and lie in (1 + delta/2) B.
-        Axiom("volume_scaling",
-              sp.Implies(sp.Gt(u, 0), sp.Eq(_vol(u), u ** _S("d") * _vol(1))),
-              "vol(u B^d) = u^d vol(B^d) for u > 0 (scaling of Lebesgue measure)", "std", (u,)),
-        Axiom("packing_volume",
-              sp.Le(_S("N_pack") * _vol(_S("delta") / 2),
-                    _vol(1 + _S("delta") / 2)),
-              "N disjoint balls of radius delta/2 centred in B^d lie in (1 + delta/2)B^d, so "
-              "N vol((delta/2)B) <= vol((1 + delta/2)B) (Vershynin 2018, proof of Cor. 4.2.13)", "std"),
+        Axiom(
+            "volume_scaling",
+            sp.Implies(sp.Gt(u, 0), sp.Eq(_vol(u), u ** _S("d") * _vol(1))),
+            "vol(u B^d) = u^d vol(B^d) for u > 0 (scaling of Lebesgue measure)",
+            "std",
+            (u,),
+        ),
+        Axiom(
+            "packing_volume",
+            sp.Le(_S("N_pack") * _vol(_S("delta") / 2), _vol(1 + _S("delta") / 2)),
+            "N disjoint balls of radius delta/2 centred in B^d lie in (1 + delta/2)B^d, so "
+            "N vol((delta/2)B) <= vol((1 + delta/2)B) (Vershynin 2018, proof of Cor. 4.2.13)",
+            "std",
+        ),
         Axiom("ball_volume_pos", sp.Gt(_vol(1), 0), "the unit ball of R^d has positive volume", "std"),
-        Axiom("rpow_pos", sp.Implies(sp.Gt(u, 0), sp.Gt(u ** _S("d"), 0)),
-              "u^d > 0 for u > 0 and real d", "std", (u,)),
-        Axiom("maximal_packing_covers", sp.Le(_S("N_cover"), _S("N_pack")),
-              "a maximal delta-separated subset of B^d is a delta-net: N(delta) <= its size "
-              "(Vershynin 2018, Lemma 4.2.6)", "std"),
+        Axiom(
+            "rpow_pos",
+            sp.Implies(sp.Gt(u, 0), sp.Gt(u ** _S("d"), 0)),
+            "u^d > 0 for u > 0 and real d",
+            "std",
+            (u,),
+        ),
+        Axiom(
+            "maximal_packing_covers",
+            sp.Le(_S("N_cover"), _S("N_pack")),
+            "a maximal delta-separated subset of B^d is a delta-net: N(delta) <= its size "
+            "(Vershynin 2018, Lemma 4.2.6)",
+            "std",
+        ),
     ]
     return {ax.name: ax for ax in items}
 

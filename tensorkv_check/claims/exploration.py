@@ -193,8 +193,14 @@ def _evaluate_quietly(explorer: Any, example: dict[str, Any]) -> tuple[str, str 
     if isinstance(out, str):
         return "fails", out, None
     if not (out is None or out is True):
-        return "crash", (f"TypeError: property {explorer.key} returned {type(out).__name__}; "
-                         "expected None, True or a failure description (str)"), None
+        return (
+            "crash",
+            (
+                f"TypeError: property {explorer.key} returned {type(out).__name__}; "
+                "expected None, True or a failure description (str)"
+            ),
+            None,
+        )
     score = None
     if explorer.score is not None:
         try:
@@ -244,12 +250,19 @@ def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
             state["bad"] = (status, text, ex)
             raise (_Failure if status == "fails" else _Crash)(text)
 
-    test = hyp_seed(seed)(settings(
-        max_examples=examples, database=None, deadline=None, derandomize=False,
-        phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
-        suppress_health_check=list(HealthCheck), report_multiple_bugs=False,
-        verbosity=Verbosity.quiet, print_blob=False,
-    )(given(strategy)(run)))
+    test = hyp_seed(seed)(
+        settings(
+            max_examples=examples,
+            database=None,
+            deadline=None,
+            derandomize=False,
+            phases=(Phase.explicit, Phase.generate, Phase.target, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )(given(strategy)(run))
+    )
     harness_error = None
     try:
         test()
@@ -261,8 +274,9 @@ def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
     return state
 
 
-def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0,
-            examples: int | None = None) -> dict[str, Any]:
+def explore(
+    explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0, examples: int | None = None
+) -> dict[str, Any]:
     """Search one explorer for a counterexample.
 
     Parameters
@@ -309,16 +323,27 @@ def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0,
     budget = check_positive_int("budget", budget)
     seed = check_positive_int("seed", seed, minimum=0)
     t0 = time.perf_counter()
-    examples = (_examples_for(explorer, budget) if examples is None
-                else check_positive_int("examples", examples))
+    examples = (
+        _examples_for(explorer, budget) if examples is None else check_positive_int("examples", examples)
+    )
     with _serial_blas():
         state = _search(explorer, examples, seed)
     search_seconds = time.perf_counter() - t0
     res: dict[str, Any] = {
-        "claim": explorer.claim_id, "explorer": explorer.name, "region": explorer.region,
-        "hypothesis": explorer.hypothesis, "description": explorer.description,
-        "ranges": explorer.ranges, "seed": seed, "budget": budget, "examples": examples,
-        "failure": None, "example": None, "snippet": None, "best": None, "observations": None,
+        "claim": explorer.claim_id,
+        "explorer": explorer.name,
+        "region": explorer.region,
+        "hypothesis": explorer.hypothesis,
+        "description": explorer.description,
+        "ranges": explorer.ranges,
+        "seed": seed,
+        "budget": budget,
+        "examples": examples,
+        "failure": None,
+        "example": None,
+        "snippet": None,
+        "best": None,
+        "observations": None,
         "replay_identical": None,
     }
     bad = state["bad"]
@@ -341,8 +366,11 @@ def explore(explorer: Any, *, budget: int = DEFAULT_BUDGET, seed: int = 0,
     if state["harness_error"] and bad is None:
         res["failure"] = f"hypothesis: {state['harness_error']}"
     if state["best"] is not None:
-        res["best"] = {"label": explorer.score_label or "score", "score": state["best"][0],
-                       "example": state["best"][1]}
+        res["best"] = {
+            "label": explorer.score_label or "score",
+            "score": state["best"][0],
+            "example": state["best"][1],
+        }
     timings: dict[str, Any] = {"search_seconds": search_seconds}
     if explorer.extra is not None:
         t1 = time.perf_counter()
@@ -374,19 +402,28 @@ def _plural(n: int, word: str) -> str:
 
 
 def _text(res: dict[str, Any]) -> str:
-    where = ("inside the hypotheses" if res["region"] == "inside"
-             else f"outside the hypothesis '{res['hypothesis']}'")
+    where = (
+        "inside the hypotheses"
+        if res["region"] == "inside"
+        else f"outside the hypothesis '{res['hypothesis']}'"
+    )
     if res["kind"] == "refuted":
-        return (f"counterexample {where} after {_plural(res['tried'], 'example')} (seed {res['seed']}), "
-                f"shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: {res['failure']}")
+        return (
+            f"counterexample {where} after {_plural(res['tried'], 'example')} (seed {res['seed']}), "
+            f"shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: {res['failure']}"
+        )
     if res["kind"] == "hypothesis-necessary":
-        return (f"the conclusion fails {where} after {_plural(res['tried'], 'example')} "
-                f"(seed {res['seed']}), shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: "
-                f"{res['failure']}")
+        return (
+            f"the conclusion fails {where} after {_plural(res['tried'], 'example')} "
+            f"(seed {res['seed']}), shrunk in {_plural(res['shrink_evaluations'], 'evaluation')}: "
+            f"{res['failure']}"
+        )
     if res["kind"] == "error":
         return f"the exploration crashed (a bug, not a finding): {res['failure'] or res['observations']}"
-    return (f"no counterexample {where} in {_plural(res['tried'], 'example')} over {res['ranges']} "
-            f"(seed {res['seed']}); a bounded search, not a proof")
+    return (
+        f"no counterexample {where} in {_plural(res['tried'], 'example')} over {res['ranges']} "
+        f"(seed {res['seed']}); a bounded search, not a proof"
+    )
 
 
 class _serial_blas:
@@ -414,8 +451,10 @@ def _explorer_of(claim_id: str, name: str, registry: Any = None) -> Any:
     for e in registry.explorers(claim_id):
         if e.name == name:
             return e
-    raise ExploreError(f"claim {claim_id} has no explorer named {name!r}; its explorers: "
-                       f"{', '.join(e.name for e in registry.explorers(claim_id))}")
+    raise ExploreError(
+        f"claim {claim_id} has no explorer named {name!r}; its explorers: "
+        f"{', '.join(e.name for e in registry.explorers(claim_id))}"
+    )
 
 
 def run_case(claim_id: str, explorer: str, example: dict[str, Any], *, registry: Any = None) -> str | None:
@@ -482,9 +521,17 @@ def _case_path(root: Path, case: dict[str, Any]) -> Path:
 
 
 def _case_of(res: dict[str, Any]) -> dict[str, Any]:
-    return {"format": CASE_FORMAT, "claim": res["claim"], "explorer": res["explorer"],
-            "region": res["region"], "hypothesis": res["hypothesis"], "seed": res["seed"],
-            "outcome": res["outcome"], "example": res["example"], "failure": res["failure"]}
+    return {
+        "format": CASE_FORMAT,
+        "claim": res["claim"],
+        "explorer": res["explorer"],
+        "region": res["region"],
+        "hypothesis": res["hypothesis"],
+        "seed": res["seed"],
+        "outcome": res["outcome"],
+        "example": res["example"],
+        "failure": res["failure"],
+    }
 
 
 def save_case(res: dict[str, Any], root: str | Path = EXAMPLES_DIR) -> Path:
@@ -584,8 +631,10 @@ def compute(profile: str, seed: int, run: Any = None, *, claims: Any = None) -> 
         # those of the in-process path.
         from tensorkv_check.runner.sweep_runner import Task
 
-        tasks = [Task.of(explore_task, {"key": e.key, "budget": budget, "seed": seed},
-                      key=e.key) for e in explorers]
+        tasks = [
+            Task.of(explore_task, {"key": e.key, "budget": budget, "seed": seed}, key=e.key)
+            for e in explorers
+        ]
         for exp, r in zip(explorers, run(tasks, seed=seed, name="explore")):
             res = dict(r.value) if r.ok else _crashed(exp, budget, seed, r.error or "task failed")
             timings[exp.key] = res.pop("timings", None)
@@ -611,12 +660,27 @@ def explore_task(params: dict[str, Any], task_seed: int) -> dict[str, Any]:
 
 def _crashed(exp: Any, budget: int, seed: int, error: str) -> dict[str, Any]:
     """The record of an explorer whose runner task failed (shown as an error, never hidden)."""
-    return {"claim": exp.claim_id, "explorer": exp.name, "region": exp.region,
-            "hypothesis": getattr(exp, "hypothesis", None), "seed": seed, "examples": budget,
-            "tried": 0, "shrink_evaluations": 0, "outcome": "error", "kind": "error",
-            "failure": error, "example": None, "snippet": None, "ranges": {},
-            "text": f"the exploration task failed: {error}", "observations": {},
-            "best": None, "description": "", "replay_identical": None}
+    return {
+        "claim": exp.claim_id,
+        "explorer": exp.name,
+        "region": exp.region,
+        "hypothesis": getattr(exp, "hypothesis", None),
+        "seed": seed,
+        "examples": budget,
+        "tried": 0,
+        "shrink_evaluations": 0,
+        "outcome": "error",
+        "kind": "error",
+        "failure": error,
+        "example": None,
+        "snippet": None,
+        "ranges": {},
+        "text": f"the exploration task failed: {error}",
+        "observations": {},
+        "best": None,
+        "description": "",
+        "replay_identical": None,
+    }
 
 
 _KIND_ORDER = ("error", "refuted", "hypothesis-necessary", "explored")
@@ -631,10 +695,18 @@ def claim_outcomes(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for r in data["explorers"]:
         entry = out.setdefault(r["claim"], {"outcome": "explored", "explorers": []})
-        entry["explorers"].append({"explorer": r["explorer"], "region": r["region"],
-                                   "hypothesis": r["hypothesis"], "kind": r["kind"],
-                                   "tried": r["tried"], "text": r["text"],
-                                   "example": r["example"], "snippet": r["snippet"]})
+        entry["explorers"].append(
+            {
+                "explorer": r["explorer"],
+                "region": r["region"],
+                "hypothesis": r["hypothesis"],
+                "kind": r["kind"],
+                "tried": r["tried"],
+                "text": r["text"],
+                "example": r["example"],
+                "snippet": r["snippet"],
+            }
+        )
     for entry in out.values():
         kinds = {e["kind"] for e in entry["explorers"]}
         entry["outcome"] = next(k for k in _KIND_ORDER if k in kinds)
@@ -658,8 +730,12 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
     return out
 
 
-_FIG_COLOURS = {"refuted": "#D55E00", "hypothesis-necessary": "#E69F00", "explored": "#56B4E9",
-                "error": "#000000"}
+_FIG_COLOURS = {
+    "refuted": "#D55E00",
+    "hypothesis-necessary": "#E69F00",
+    "explored": "#56B4E9",
+    "error": "#000000",
+}
 
 
 def figures(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -680,10 +756,18 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
     ax.set_yticks(ys, labels, fontsize=6)
     ax.set_xlabel("examples tried before the first failure (or in all, if none)")
     ax.set_title(f"Counterexample exploration ({data['profile']} profile, seed {data['seed']})")
-    ax.legend(handles=[Patch(color=c, label=k) for k, c in _FIG_COLOURS.items()], fontsize=6, loc="lower right")
+    ax.legend(
+        handles=[Patch(color=c, label=k) for k, c in _FIG_COLOURS.items()], fontsize=6, loc="lower right"
+    )
     n_bad = sum(r["kind"] in ("refuted", "hypothesis-necessary") for r in rows)
-    return [{"file": "explore_summary.svg", "title": "Counterexample exploration",
-             "alt": (f"Bar chart of examples tried by each of {len(rows)} explorers; {n_bad} found a failing "
-                     "example (refuted inside the hypotheses, or hypothesis necessary outside)."),
-             "svg": svg_of(fig)}]
-
+    return [
+        {
+            "file": "explore_summary.svg",
+            "title": "Counterexample exploration",
+            "alt": (
+                f"Bar chart of examples tried by each of {len(rows)} explorers; {n_bad} found a failing "
+                "example (refuted inside the hypotheses, or hypothesis necessary outside)."
+            ),
+            "svg": svg_of(fig),
+        }
+    ]

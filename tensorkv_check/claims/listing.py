@@ -29,12 +29,12 @@ from tensorkv_check.claims.registry import CheckContext, ClaimResult, Registry, 
 __all__ = ["run_claims_command", "render_table", "render_json", "progress_bar", "summary_counts"]
 
 _COLOURS = {
-    "proved": "\x1b[32m",      # green
+    "proved": "\x1b[32m",  # green
     "corroborated": "\x1b[36m",  # cyan
-    "partial": "\x1b[33m",     # yellow
-    "cited": "\x1b[34m",       # blue
-    "refuted": "\x1b[35m",     # magenta
-    "failing": "\x1b[31;1m",   # bold red
+    "partial": "\x1b[33m",  # yellow
+    "cited": "\x1b[34m",  # blue
+    "refuted": "\x1b[35m",  # magenta
+    "failing": "\x1b[31;1m",  # bold red
 }
 _RESET = "\x1b[0m"
 
@@ -70,8 +70,13 @@ def _parse_ids(raw: str | list[str] | None) -> list[str] | None:
     return ids or None
 
 
-def run_claims_command(args: argparse.Namespace, *, registry: Registry | None = None,
-                       stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
+def run_claims_command(
+    args: argparse.Namespace,
+    *,
+    registry: Registry | None = None,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+) -> int:
     """Run the claims' checks and print their statuses.
 
     Parameters
@@ -97,20 +102,26 @@ def run_claims_command(args: argparse.Namespace, *, registry: Registry | None = 
         try:
             registry = load_all()
         except Exception as exc:
-            print(f"tensorkv-check claims: loading the claim registry failed: {type(exc).__name__}: {exc}",
-                  file=err)
+            print(
+                f"tensorkv-check claims: loading the claim registry failed: {type(exc).__name__}: {exc}",
+                file=err,
+            )
             traceback.print_exc(file=err)
             return 1
     ids = _parse_ids(getattr(args, "claims", None))
     if ids is not None:
         unknown = [i for i in ids if i not in registry]
         if unknown:
-            print(f"tensorkv-check claims: unknown claim id(s) {', '.join(unknown)}; "
-                  f"valid ids: {', '.join(sorted(registry.ids))}", file=err)
+            print(
+                f"tensorkv-check claims: unknown claim id(s) {', '.join(unknown)}; "
+                f"valid ids: {', '.join(sorted(registry.ids))}",
+                file=err,
+            )
             return 2
     include_slow = bool(getattr(args, "include_slow", False))
-    ctx = CheckContext(seed=int(getattr(args, "seed", 0) or 0),
-                       profile=getattr(args, "profile", "quick") or "quick")
+    ctx = CheckContext(
+        seed=int(getattr(args, "seed", 0) or 0), profile=getattr(args, "profile", "quick") or "quick"
+    )
     selected = registry.select(ids)
     total = sum(1 for cid in selected for ck in registry[cid].checks if include_slow or not ck.slow)
 
@@ -134,8 +145,12 @@ def run_claims_command(args: argparse.Namespace, *, registry: Registry | None = 
         out.write(render_json(results, seed=ctx.seed, profile=ctx.profile, include_slow=include_slow))
     else:
         out.write(render_table(results, colour=_isatty(out)))
-    errored = [f"{cid}::{name}" for cid, r in results.items()
-               for name, res in r.results.items() if res.outcome == "error"]
+    errored = [
+        f"{cid}::{name}"
+        for cid, r in results.items()
+        for name, res in r.results.items()
+        if res.outcome == "error"
+    ]
     if errored:
         print(f"tensorkv-check claims: {len(errored)} check(s) raised: {', '.join(errored)}", file=err)
         return 1
@@ -164,8 +179,18 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
         proof = r.proof_status
         if r.proof_result is not None and proof == "partial":
             proof = f"partial {r.proof_result.discharged}/{len(r.proof_result.steps)}"
-        rows.append((cid, c.paper_ref, ",".join(c.sources), proof, r.evidence_status, r.status,
-                     f"{len(r.results)}/{len(c.checks)}", ",".join(c.depends_on) or "-"))
+        rows.append(
+            (
+                cid,
+                c.paper_ref,
+                ",".join(c.sources),
+                proof,
+                r.evidence_status,
+                r.status,
+                f"{len(r.results)}/{len(c.checks)}",
+                ",".join(c.depends_on) or "-",
+            )
+        )
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h) for i, h in enumerate(header)]
     lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip()]
     for row in rows:
@@ -173,29 +198,41 @@ def render_table(results: dict[str, ClaimResult], *, colour: bool = False) -> st
         if colour:
             cells[5] = _COLOURS.get(row[5], "") + cells[5] + _RESET
         lines.append("  ".join(cells).rstrip())
-    notes = [f"  {cid}: {r.status}: {r.reason}" for cid, r in results.items()
-             if r.status in ("refuted", "failing", "partial")]
+    notes = [
+        f"  {cid}: {r.status}: {r.reason}"
+        for cid, r in results.items()
+        if r.status in ("refuted", "failing", "partial")
+    ]
     for cid, r in results.items():
         notes += [f"  {cid}: caveat: {cv}" for cv in r.claim.caveats]
     counts: dict[str, int] = {}
     for r in results.values():
         counts[r.status] = counts.get(r.status, 0) + 1
     lines.append("")
-    lines.append(f"{len(results)} claim{'' if len(results) == 1 else 's'}: "
-                 + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    axes = [("proof", [r.proof_status for r in results.values()]),
-            ("evidence", [r.evidence_status for r in results.values()])]
+    lines.append(
+        f"{len(results)} claim{'' if len(results) == 1 else 's'}: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    )
+    axes = [
+        ("proof", [r.proof_status for r in results.values()]),
+        ("evidence", [r.evidence_status for r in results.values()]),
+    ]
     if results:
-        lines.append("; ".join(f"{name}: " + ", ".join(f"{vals.count(v)} {v}" for v in sorted(set(vals)))
-                               for name, vals in axes))
+        lines.append(
+            "; ".join(
+                f"{name}: " + ", ".join(f"{vals.count(v)} {v}" for v in sorted(set(vals)))
+                for name, vals in axes
+            )
+        )
     if notes:
         lines.append("notes:")
         lines += notes
     return "\n".join(lines) + "\n"
 
 
-def render_json(results: dict[str, ClaimResult], *, seed: int = 0, profile: str = "quick",
-                include_slow: bool = False) -> str:
+def render_json(
+    results: dict[str, ClaimResult], *, seed: int = 0, profile: str = "quick", include_slow: bool = False
+) -> str:
     """JSON of the claim results: metadata and one entry per claim, in dependency order."""
     claims = []
     for r in results.values():
@@ -221,9 +258,11 @@ def summary_counts(results: Any) -> dict[str, dict[str, int]]:
     from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 
     rs = list(results)
-    return {"status": {s: sum(r.status == s for r in rs) for s in STATUSES},
-            "proof": {s: sum(r.proof_status == s for r in rs) for s in PROOF_AXIS},
-            "evidence": {s: sum(r.evidence_status == s for r in rs) for s in EVIDENCE_AXIS}}
+    return {
+        "status": {s: sum(r.status == s for r in rs) for s in STATUSES},
+        "proof": {s: sum(r.proof_status == s for r in rs) for s in PROOF_AXIS},
+        "evidence": {s: sum(r.evidence_status == s for r in rs) for s in EVIDENCE_AXIS},
+    }
 
 
 def _json_default(obj: Any) -> Any:

@@ -94,8 +94,9 @@ PATCH_PREFIXES = ("tensorkv_check", "proofs", "benchmarks")
 
 
 @contextmanager
-def patched_function(original: Callable, replacement: Callable,
-                     prefixes: Iterable[str] = PATCH_PREFIXES) -> Iterator[int]:
+def patched_function(
+    original: Callable, replacement: Callable, prefixes: Iterable[str] = PATCH_PREFIXES
+) -> Iterator[int]:
     """Rebind every module-level name bound to ``original`` to ``replacement``.
 
     Scans the loaded modules whose name starts with one of ``prefixes``; yields the
@@ -285,8 +286,8 @@ def _two_cache_value_order(orig):
     def append(self, k1, k2, v1, v2):
         orig(self, k1, k2, v1, v2)
         i = self.n_tokens - 1  # tokens before this one; new rows: (new,k) x (i+1), then (j,new) x i
-        tail = self._vt.view[-(2 * i + 1):]
-        tail[:] = np.concatenate([tail[i + 1:], tail[: i + 1]])
+        tail = self._vt.view[-(2 * i + 1) :]
+        tail[:] = np.concatenate([tail[i + 1 :], tail[: i + 1]])
 
     return append
 
@@ -344,30 +345,72 @@ _ATT, _CACHES = "tensorkv_check.engine.exact_attention", "tensorkv_check.engine.
 
 #: The planted bugs, in the order the report lists them.
 CATALOGUE: tuple[Mutant, ...] = (
-    Mutant("softmax-no-shift", "softmax without the max shift: exp(z)/Σexp(z) overflows for large logits",
-           (Patch(_ATT, "_softmax", _softmax_no_shift),), ("def:softmax",)),
-    Mutant("tensor-value-order", "decode identity pairs key (j,k) with value (j,n+1-k): values ordered "
-           "differently from keys", (Patch(_ATT, "_tensor_attention_one", _tensor_value_order),),
-           ("def:tensor-attention", "def:four-cache")),
-    Mutant("two-cache-value-order", "two-cache append orders the new value rows differently from the key rows",
-           (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_value_order),), ("def:two-cache",)),
-    Mutant("four-cache-drops-newest", "four-cache decoder answers from all tokens but the newest",
-           (Patch(_CACHES, "FourCacheDecoder.caches", _four_cache_drops_newest),), ("def:four-cache",)),
-    Mutant("two-cache-drops-newest", "two-cache decoder answers from all rows but the newest token's",
-           (Patch(_CACHES, "TwoCacheDecoder.products", _two_cache_drops_newest),), ("def:two-cache",)),
-    Mutant("two-cache-forgets-cross-rows", "two-cache append forgets the (j,new) rows, j < new",
-           (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_forgets_cross_rows),), ("def:two-cache",)),
-    Mutant("tensor-ignores-scale", "decode step ignores the logit scale (uses 1)",
-           (Patch(_ATT, "_tensor_attention_one", _tensor_ignores_scale),), ("def:tensor-attention",)),
-    Mutant("kron-shifted", "⊘ pairs A_j with B_{k+1 mod n2}", (Patch(_ATT, "_kron", _kron_shifted),),
-           ("def:kron",)),
-    Mutant("four-cache-flops-off", "four-cache flop count has 2n²d instead of 4n²d for the two products",
-           (Patch(_CACHES, "four_cache_flops", _four_cache_flops_off),), ("rem:tradeoff",)),
-    Mutant("four-cache-memory-off", "four-cache memory_bytes forgets the V2 cache",
-           (Patch(_CACHES, "FourCacheDecoder.memory_bytes", _four_cache_memory_off),), ("def:four-cache",)),
-    Mutant("jl-scale-1/d", "Gaussian JL matrix with N(0, 1/d) entries instead of N(0, 1/k)",
-           (Patch("tensorkv_check.engine.jl", "gaussian_jl", _jl_scale_1_over_d),),
-           ("lem:jl-gaussian", "lem:jl-projection")),
+    Mutant(
+        "softmax-no-shift",
+        "softmax without the max shift: exp(z)/Σexp(z) overflows for large logits",
+        (Patch(_ATT, "_softmax", _softmax_no_shift),),
+        ("def:softmax",),
+    ),
+    Mutant(
+        "tensor-value-order",
+        "decode identity pairs key (j,k) with value (j,n+1-k): values ordered differently from keys",
+        (Patch(_ATT, "_tensor_attention_one", _tensor_value_order),),
+        ("def:tensor-attention", "def:four-cache"),
+    ),
+    Mutant(
+        "two-cache-value-order",
+        "two-cache append orders the new value rows differently from the key rows",
+        (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_value_order),),
+        ("def:two-cache",),
+    ),
+    Mutant(
+        "four-cache-drops-newest",
+        "four-cache decoder answers from all tokens but the newest",
+        (Patch(_CACHES, "FourCacheDecoder.caches", _four_cache_drops_newest),),
+        ("def:four-cache",),
+    ),
+    Mutant(
+        "two-cache-drops-newest",
+        "two-cache decoder answers from all rows but the newest token's",
+        (Patch(_CACHES, "TwoCacheDecoder.products", _two_cache_drops_newest),),
+        ("def:two-cache",),
+    ),
+    Mutant(
+        "two-cache-forgets-cross-rows",
+        "two-cache append forgets the (j,new) rows, j < new",
+        (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_forgets_cross_rows),),
+        ("def:two-cache",),
+    ),
+    Mutant(
+        "tensor-ignores-scale",
+        "decode step ignores the logit scale (uses 1)",
+        (Patch(_ATT, "_tensor_attention_one", _tensor_ignores_scale),),
+        ("def:tensor-attention",),
+    ),
+    Mutant(
+        "kron-shifted",
+        "⊘ pairs A_j with B_{k+1 mod n2}",
+        (Patch(_ATT, "_kron", _kron_shifted),),
+        ("def:kron",),
+    ),
+    Mutant(
+        "four-cache-flops-off",
+        "four-cache flop count has 2n²d instead of 4n²d for the two products",
+        (Patch(_CACHES, "four_cache_flops", _four_cache_flops_off),),
+        ("rem:tradeoff",),
+    ),
+    Mutant(
+        "four-cache-memory-off",
+        "four-cache memory_bytes forgets the V2 cache",
+        (Patch(_CACHES, "FourCacheDecoder.memory_bytes", _four_cache_memory_off),),
+        ("def:four-cache",),
+    ),
+    Mutant(
+        "jl-scale-1/d",
+        "Gaussian JL matrix with N(0, 1/d) entries instead of N(0, 1/k)",
+        (Patch("tensorkv_check.engine.jl", "gaussian_jl", _jl_scale_1_over_d),),
+        ("lem:jl-gaussian", "lem:jl-projection"),
+    ),
 )
 
 
@@ -421,8 +464,12 @@ class MutantReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "description": self.description, "available": self.available,
-            "caught": self.caught, "n_checks": self.n_checks, "n_untouched": self.n_untouched,
+            "name": self.name,
+            "description": self.description,
+            "available": self.available,
+            "caught": self.caught,
+            "n_checks": self.n_checks,
+            "n_untouched": self.n_untouched,
             "complete": self.complete,
             "seconds": self.seconds,
             "targets": list(self.targets),
@@ -448,11 +495,19 @@ class Baseline:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def run_checks(registry, ids: Iterable[str] | None = None, *, ctx=None, include_slow: bool = False,
-               only: set[str] | None = None, spy_on: Iterable[Patch] = (),
-               touched: dict[str, set[str]] | None = None, seconds: dict[str, float] | None = None,
-               cost: dict[str, float] | None = None,
-               stop: Callable[[Any, Any], bool] | None = None) -> dict[str, tuple[Any, Any]]:
+def run_checks(
+    registry,
+    ids: Iterable[str] | None = None,
+    *,
+    ctx=None,
+    include_slow: bool = False,
+    only: set[str] | None = None,
+    spy_on: Iterable[Patch] = (),
+    touched: dict[str, set[str]] | None = None,
+    seconds: dict[str, float] | None = None,
+    cost: dict[str, float] | None = None,
+    stop: Callable[[Any, Any], bool] | None = None,
+) -> dict[str, tuple[Any, Any]]:
     """Run the selected checks quietly: ``{node_id: (check, CheckResult)}``.
 
     NumPy floating-point warnings and Python warnings are silenced: a mutant's
@@ -477,8 +532,12 @@ def run_checks(registry, ids: Iterable[str] | None = None, *, ctx=None, include_
         # The registry's own module supplies the default context: this module does not
         # import proofs (data flows from proofs to tensorkv_check, not back).
         ctx = sys.modules[type(registry).__module__].CheckContext()
-    selected = [ck for cid in registry.select(ids) for ck in registry[cid].checks
-                if (include_slow or not ck.slow) and (only is None or ck.node_id in only)]
+    selected = [
+        ck
+        for cid in registry.select(ids)
+        for ck in registry[cid].checks
+        if (include_slow or not ck.slow) and (only is None or ck.node_id in only)
+    ]
     if cost is not None:
         selected.sort(key=lambda ck: cost.get(ck.node_id, float("inf")))
     current = [""]
@@ -501,23 +560,40 @@ def run_checks(registry, ids: Iterable[str] | None = None, *, ctx=None, include_
     return out
 
 
-def run_baseline(registry, mutants: Iterable[Mutant] = CATALOGUE, *, ids: Iterable[str] | None = None,
-                 ctx=None, include_slow: bool = False, trace: bool = True) -> Baseline:
+def run_baseline(
+    registry,
+    mutants: Iterable[Mutant] = CATALOGUE,
+    *,
+    ids: Iterable[str] | None = None,
+    ctx=None,
+    include_slow: bool = False,
+    trace: bool = True,
+) -> Baseline:
     """Run the checks unmutated, recording (``trace=True``) which touch each mutated object."""
     seconds: dict[str, float] = {}
     if not trace:
-        return Baseline(run_checks(registry, ids, ctx=ctx, include_slow=include_slow, seconds=seconds),
-                        None, seconds)
+        return Baseline(
+            run_checks(registry, ids, ctx=ctx, include_slow=include_slow, seconds=seconds), None, seconds
+        )
     patches = [p for m in mutants if m.available() for p in m.patches]
     touched: dict[str, set[str]] = {p.key: set() for p in patches}
-    results = run_checks(registry, ids, ctx=ctx, include_slow=include_slow, spy_on=patches, touched=touched,
-                         seconds=seconds)
+    results = run_checks(
+        registry, ids, ctx=ctx, include_slow=include_slow, spy_on=patches, touched=touched, seconds=seconds
+    )
     return Baseline(results, touched, seconds)
 
 
-def run_mutants(registry, mutants: Iterable[Mutant] = CATALOGUE, *, ids: Iterable[str] | None = None,
-                ctx=None, include_slow: bool = False, baseline: Baseline | None = None,
-                restrict: bool = True, stop_at_first: bool = False) -> list[MutantReport]:
+def run_mutants(
+    registry,
+    mutants: Iterable[Mutant] = CATALOGUE,
+    *,
+    ids: Iterable[str] | None = None,
+    ctx=None,
+    include_slow: bool = False,
+    baseline: Baseline | None = None,
+    restrict: bool = True,
+    stop_at_first: bool = False,
+) -> list[MutantReport]:
     """Run the registry's checks under each mutant and report which are caught.
 
     Parameters
@@ -545,33 +621,58 @@ def run_mutants(registry, mutants: Iterable[Mutant] = CATALOGUE, *, ids: Iterabl
     mutants = list(mutants)
     ids = None if ids is None else list(ids)
     if baseline is None:
-        baseline = run_baseline(registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow, trace=restrict)
+        baseline = run_baseline(
+            registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow, trace=restrict
+        )
     sound = {nid for nid, (ck, res) in baseline.results.items() if res.outcome == ck.expect}
     reports = []
     for m in mutants:
         if not m.available():
             missing = "; ".join(str(e) for e in _missing(m))
-            reports.append(MutantReport(m.name, f"{m.description} (unavailable: {missing})", False, False,
-                                        targets=m.targets))
+            reports.append(
+                MutantReport(
+                    m.name, f"{m.description} (unavailable: {missing})", False, False, targets=m.targets
+                )
+            )
             continue
         only = None
         if restrict and baseline.touched is not None:
             only = set().union(*(baseline.touched.get(p.key, set()) for p in m.patches))
+
         def catches(ck, res) -> bool:
             return ck.node_id in sound and res.outcome != ck.expect
 
         start = time.perf_counter()
         with m.apply():
-            mutated = run_checks(registry, ids, ctx=ctx, include_slow=include_slow, only=only,
-                                 cost=baseline.seconds if stop_at_first else None,
-                                 stop=catches if stop_at_first else None)
-        changes = tuple(CheckChange(nid, ck.expect, res.outcome, res.summary)
-                        for nid, (ck, res) in mutated.items() if catches(ck, res))
+            mutated = run_checks(
+                registry,
+                ids,
+                ctx=ctx,
+                include_slow=include_slow,
+                only=only,
+                cost=baseline.seconds if stop_at_first else None,
+                stop=catches if stop_at_first else None,
+            )
+        changes = tuple(
+            CheckChange(nid, ck.expect, res.outcome, res.summary)
+            for nid, (ck, res) in mutated.items()
+            if catches(ck, res)
+        )
         n_scope = len(only) if only is not None else len(baseline.results)
-        reports.append(MutantReport(m.name, m.description, True, bool(changes), changes, len(mutated),
-                                    time.perf_counter() - start, m.targets,
-                                    len(baseline.results) - n_scope,
-                                    complete=len(mutated) == n_scope))
+        reports.append(
+            MutantReport(
+                m.name,
+                m.description,
+                True,
+                bool(changes),
+                changes,
+                len(mutated),
+                time.perf_counter() - start,
+                m.targets,
+                len(baseline.results) - n_scope,
+                complete=len(mutated) == n_scope,
+            )
+        )
     return reports
 
 
@@ -598,6 +699,8 @@ def format_mutant_table(reports: Iterable[MutantReport]) -> str:
         by = f"{len(r.changes)}{'' if r.complete else '+'}"
         lines.append(f"{r.name:<30} {state:<8} {by:>4} {r.n_checks:>4}  {r.seconds:>7.2f}  {first}")
     avail = [r for r in reports if r.available]
-    lines.append(f"{sum(r.caught for r in avail)}/{len(avail)} available mutants caught"
-                 + (f"; {len(reports) - len(avail)} unavailable" if len(avail) < len(reports) else ""))
+    lines.append(
+        f"{sum(r.caught for r in avail)}/{len(avail)} available mutants caught"
+        + (f"; {len(reports) - len(avail)} unavailable" if len(avail) < len(reports) else "")
+    )
     return "\n".join(lines)

@@ -37,7 +37,14 @@ from typing import Any, Literal, cast
 import sympy as sp
 
 from tensorkv_check.claims.axioms import STANDARD_AXIOMS, Axiom, Every
-from tensorkv_check.claims.smt import Forall, SmtError, normalize_sums, obligation_script, run_smtlib2, vacuity_script
+from tensorkv_check.claims.smt import (
+    Forall,
+    SmtError,
+    normalize_sums,
+    obligation_script,
+    run_smtlib2,
+    vacuity_script,
+)
 
 __all__ = [
     "BACKENDS",
@@ -172,9 +179,18 @@ class StepResult:
     note: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "backend": self.backend, "uses": list(self.uses), "outcome": self.outcome,
-                "reason": self.reason, "seconds": self.seconds, "latex": self.latex, "note": self.note,
-                "smtlib2": self.smtlib2, "vacuity_smtlib2": self.vacuity_smtlib2}
+        return {
+            "id": self.id,
+            "backend": self.backend,
+            "uses": list(self.uses),
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "seconds": self.seconds,
+            "latex": self.latex,
+            "note": self.note,
+            "smtlib2": self.smtlib2,
+            "vacuity_smtlib2": self.vacuity_smtlib2,
+        }
 
 
 @dataclass(frozen=True)
@@ -199,10 +215,16 @@ class ProofResult:
         return self.status == "proved"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"claim_id": self.claim_id, "status": self.status, "reason": self.reason,
-                "statement_latex": self.statement_latex, "axioms": list(self.axioms),
-                "dependencies": dict(self.dependencies), "seconds": self.seconds,
-                "obligations": [s.to_dict() for s in self.steps]}
+        return {
+            "claim_id": self.claim_id,
+            "status": self.status,
+            "reason": self.reason,
+            "statement_latex": self.statement_latex,
+            "axioms": list(self.axioms),
+            "dependencies": dict(self.dependencies),
+            "seconds": self.seconds,
+            "obligations": [s.to_dict() for s in self.steps],
+        }
 
 
 def decide_identity(expr: Any) -> bool:
@@ -213,9 +235,14 @@ def decide_identity(expr: Any) -> bool:
     1, m)) - (m a - Sum(w[j], (j, 1, m)))``) are decided for every ``m``.
     """
     expr = sp.sympify(expr)
-    attempts: tuple[Callable[[Any], Any], ...] = (lambda e: e, sp.expand, lambda e: sp.expand(normalize_sums(e)),
-                lambda e: sp.simplify(normalize_sums(sp.together(normalize_sums(e)))),
-                sp.simplify, lambda e: sp.simplify(e.doit()))
+    attempts: tuple[Callable[[Any], Any], ...] = (
+        lambda e: e,
+        sp.expand,
+        lambda e: sp.expand(normalize_sums(e)),
+        lambda e: sp.simplify(normalize_sums(sp.together(normalize_sums(e)))),
+        sp.simplify,
+        lambda e: sp.simplify(e.doit()),
+    )
     for f in attempts:
         try:
             if f(expr) == 0:
@@ -240,8 +267,10 @@ def _unfold_indexed(expr: Any, ev: Any) -> Any:
         k, a, b = s.limits[0]
         if not (decide_identity(a - lo) and decide_identity(b - hi)):
             return s
-        body = s.function.replace(lambda e: isinstance(e, sp.Indexed) and e.base == base and e.indices == (k,),
-                                  lambda e: eq.rhs.xreplace({j: k}))
+        body = s.function.replace(
+            lambda e: isinstance(e, sp.Indexed) and e.base == base and e.indices == (k,),
+            lambda e: eq.rhs.xreplace({j: k}),
+        )
         return sp.Sum(body, s.limits[0])
 
     return expr.replace(lambda e: isinstance(e, sp.Sum), unfold)
@@ -252,7 +281,7 @@ def _positive_symbols(facts: Sequence[Any]) -> dict[sp.Symbol, sp.Symbol]:
     positive-assumption twin of the same name, so that sympy may apply (a b)^d = a^d b^d etc."""
     out = {}
     for f in facts:
-        for c in (f.args if isinstance(f, sp.And) else (f,)):
+        for c in f.args if isinstance(f, sp.And) else (f,):
             if isinstance(c, sp.StrictGreaterThan) and isinstance(c.lhs, sp.Symbol) and c.rhs == 0:
                 out[c.lhs] = sp.Symbol(c.lhs.name, positive=True)
             elif isinstance(c, sp.StrictLessThan) and isinstance(c.rhs, sp.Symbol) and c.lhs == 0:
@@ -261,8 +290,9 @@ def _positive_symbols(facts: Sequence[Any]) -> dict[sp.Symbol, sp.Symbol]:
 
 
 def _is_definition(fact: Any) -> bool:
-    return (isinstance(fact, sp.Eq) and
-            isinstance(fact.lhs, (sp.Symbol, sp.Indexed, sp.core.function.AppliedUndef)))
+    return isinstance(fact, sp.Eq) and isinstance(
+        fact.lhs, (sp.Symbol, sp.Indexed, sp.core.function.AppliedUndef)
+    )
 
 
 @dataclass(frozen=True)
@@ -297,13 +327,18 @@ class Proof:
         object.__setattr__(self, "steps", tuple(self.steps))
         object.__setattr__(self, "dependencies", tuple(self.dependencies))
         names: dict[str, str] = {}
-        groups = (("hypothesis", self.hypotheses), ("step", [s.id for s in self.steps]),
-                  ("dependency", [d.claim_id for d in self.dependencies]))
+        groups = (
+            ("hypothesis", self.hypotheses),
+            ("step", [s.id for s in self.steps]),
+            ("dependency", [d.claim_id for d in self.dependencies]),
+        )
         for kind, items in groups:
             for n in items:
                 if n in names or n in self.axiom_catalogue:
                     other = names.get(n, "axiom")
-                    raise ValueError(f"proof of {self.claim_id}: name {n!r} names two things ({other} and {kind})")
+                    raise ValueError(
+                        f"proof of {self.claim_id}: name {n!r} names two things ({other} and {kind})"
+                    )
                 names[n] = kind
 
     # -- the facts a step may name -----------------------------------------------------------------
@@ -349,19 +384,24 @@ class Proof:
             elif isinstance(f, Every) and _is_definition(f.args[0]) and isinstance(f.args[0].lhs, sp.Indexed):
                 indexed.append(f)
         lhs, rhs = step.conclusion.lhs, step.conclusion.rhs
-        positive = _positive_symbols([f for _, f in facts if not isinstance(f, tuple)] + list(step.hypotheses))
+        positive = _positive_symbols(
+            [f for _, f in facts if not isinstance(f, tuple)] + list(step.hypotheses)
+        )
         lhs, rhs = lhs.xreplace(positive), rhs.xreplace(positive)
         subs = {k.xreplace(positive): v.xreplace(positive) for k, v in subs.items()}
-        for _ in range(len(subs) + len(indexed) + 1):        # definitions may refer to each other
+        for _ in range(len(subs) + len(indexed) + 1):  # definitions may refer to each other
             lhs, rhs = lhs.xreplace(subs), rhs.xreplace(subs)
             for ev in indexed:
                 lhs, rhs = _unfold_indexed(lhs, ev), _unfold_indexed(rhs, ev)
         if decide_identity(lhs - rhs):
             return "discharged", "sympy: lhs - rhs simplifies to 0" + (
-                f" after substituting {', '.join(map(str, subs))}" if subs else "")
+                f" after substituting {', '.join(map(str, subs))}" if subs else ""
+            )
         return "failed", "sympy could not reduce lhs - rhs to 0"
 
-    def _smt(self, step: Step, facts: list[tuple[str, Any]]) -> tuple[StepOutcome, str, str | None, str | None]:
+    def _smt(
+        self, step: Step, facts: list[tuple[str, Any]]
+    ) -> tuple[StepOutcome, str, str | None, str | None]:
         smt_facts = [(lab, _quantified(f)) for lab, f in facts]
         smt_facts += [(f"local hypothesis {k + 1}", h) for k, h in enumerate(step.hypotheses)]
         title = f"{self.claim_id} :: {step.id}"
@@ -389,8 +429,11 @@ class Proof:
         return "failed", f"the formula is not an instance of axiom {axs[0]} given in instances"
 
     # -- checking ---------------------------------------------------------------------------------
-    def check(self, dependency_proofs: Mapping[str, "Proof | ProofResult"] | None = None,
-              dependency_results: Mapping[str, ProofResult] | None = None) -> ProofResult:
+    def check(
+        self,
+        dependency_proofs: Mapping[str, Proof | ProofResult] | None = None,
+        dependency_results: Mapping[str, ProofResult] | None = None,
+    ) -> ProofResult:
         """Check every obligation and the glue; see the module docstring for the statuses.
 
         Parameters
@@ -417,8 +460,20 @@ class Proof:
                 outcome, reason, script, vac = self._smt(step, facts)
             else:
                 outcome, reason = self._axiom_step(step, facts)
-            results.append(StepResult(step.id, step.backend, step.uses, cast(StepOutcome, outcome), reason,
-                                      time.perf_counter() - t0, step.latex(), script, vac, step.note))
+            results.append(
+                StepResult(
+                    step.id,
+                    step.backend,
+                    step.uses,
+                    cast(StepOutcome, outcome),
+                    reason,
+                    time.perf_counter() - t0,
+                    step.latex(),
+                    script,
+                    vac,
+                    step.note,
+                )
+            )
             earlier[step.id] = step
         problems = self._glue(dependency_proofs, dependency_results)
         dep_state = self._dependency_states(dependency_proofs, dependency_results)
@@ -428,16 +483,30 @@ class Proof:
             status, reason = "proved", f"all {m} obligations discharged; the last derives the statement"
         else:
             status = "partial" if k else "unproved"
-            reason = f"{k} of {m} obligations discharged" + "".join(
-                f"; {r.id}: {r.reason}" for r in failed) + "".join(f"; {p}" for p in problems)
-        return ProofResult(self.claim_id, status, reason, tuple(results),
-                           tuple(a.name for a in axiom_ledger(
-                               self, {k: v for k, v in dependency_proofs.items() if isinstance(v, Proof)})),
-                           dep_state,
-                           time.perf_counter() - start, sp.latex(_implication(tuple(self.hypotheses.values()),
-                                                                              self.statement)))
+            reason = (
+                f"{k} of {m} obligations discharged"
+                + "".join(f"; {r.id}: {r.reason}" for r in failed)
+                + "".join(f"; {p}" for p in problems)
+            )
+        return ProofResult(
+            self.claim_id,
+            status,
+            reason,
+            tuple(results),
+            tuple(
+                a.name
+                for a in axiom_ledger(
+                    self, {k: v for k, v in dependency_proofs.items() if isinstance(v, Proof)}
+                )
+            ),
+            dep_state,
+            time.perf_counter() - start,
+            sp.latex(_implication(tuple(self.hypotheses.values()), self.statement)),
+        )
 
-    def _glue(self, dependency_proofs: Mapping[str, Any], dependency_results: Mapping[str, ProofResult]) -> list[str]:
+    def _glue(
+        self, dependency_proofs: Mapping[str, Any], dependency_results: Mapping[str, ProofResult]
+    ) -> list[str]:
         problems = []
         if not self.steps:
             return ["the proof has no steps"]
@@ -446,11 +515,17 @@ class Proof:
             problems.append("the last step's conclusion is not the claim's statement")
         extra = [h for h in last.hypotheses if not any(_same(h, g) for g in self.hypotheses.values())]
         if extra:
-            problems.append("the last step assumes more than the claim's hypotheses: " + ", ".join(map(str, extra)))
+            problems.append(
+                "the last step assumes more than the claim's hypotheses: " + ", ".join(map(str, extra))
+            )
         try:
-            answer = run_smtlib2(vacuity_script(f"{self.claim_id} hypotheses",
-                                                list((f"hypothesis {n}", h) for n, h in self.hypotheses.items())),
-                                 timeout_ms=self.timeout_ms)
+            answer = run_smtlib2(
+                vacuity_script(
+                    f"{self.claim_id} hypotheses",
+                    list((f"hypothesis {n}", h) for n, h in self.hypotheses.items()),
+                ),
+                timeout_ms=self.timeout_ms,
+            )
         except SmtError as exc:
             answer = f"untranslatable ({exc})"
         if answer != "sat":
@@ -461,16 +536,21 @@ class Proof:
                 continue
             other = dependency_proofs.get(dep.claim_id)
             if other is not None:
-                expected = _implication(tuple(other.hypotheses.values()), other.statement).xreplace(dict(dep.subs))
+                expected = _implication(tuple(other.hypotheses.values()), other.statement).xreplace(
+                    dict(dep.subs)
+                )
                 if not _same(expected, dep.fact):
-                    problems.append(f"dependency {dep.claim_id}: the statement used is not the one its proof proves")
+                    problems.append(
+                        f"dependency {dep.claim_id}: the statement used is not the one its proof proves"
+                    )
             res = dependency_results.get(dep.claim_id)
             if res is not None and res.status != "proved":
                 problems.append(f"dependency {dep.claim_id} is {res.status}")
         return problems
 
-    def _dependency_states(self, dependency_proofs: Mapping[str, Any],
-                           dependency_results: Mapping[str, ProofResult]) -> dict[str, str]:
+    def _dependency_states(
+        self, dependency_proofs: Mapping[str, Any], dependency_results: Mapping[str, ProofResult]
+    ) -> dict[str, str]:
         out = {}
         for dep in self.dependencies:
             if dep.claim_id in dependency_results:
@@ -527,8 +607,11 @@ def axiom_ledger(proof: Proof, dependency_proofs: Mapping[str, Proof] | None = N
                 if n in p.axiom_catalogue:
                     seen[n] = p.axiom_catalogue[n]
         used = {n for s in p.steps for n in s.uses}
-        stack.extend(dependency_proofs[d.claim_id] for d in p.dependencies
-                     if d.claim_id in used and d.claim_id in dependency_proofs)
+        stack.extend(
+            dependency_proofs[d.claim_id]
+            for d in p.dependencies
+            if d.claim_id in used and d.claim_id in dependency_proofs
+        )
     return tuple(seen[n] for n in sorted(seen))
 
 

@@ -162,19 +162,40 @@ def _active_state(config: pytest.Config) -> _State:
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("tensorkv-claims", "tensorkv-check proof-suite claims")
     group.addoption(
-        "--claims", action="store", default=None, metavar="ID[,ID...]",
-        help="run only these claims and their dependencies (all other tests are deselected)")
+        "--claims",
+        action="store",
+        default=None,
+        metavar="ID[,ID...]",
+        help="run only these claims and their dependencies (all other tests are deselected)",
+    )
     group.addoption(
-        "--claims-seed", action="store", type=int, default=0, metavar="N",
-        help="seed of the claim checks' CheckContext (default 0)")
+        "--claims-seed",
+        action="store",
+        type=int,
+        default=0,
+        metavar="N",
+        help="seed of the claim checks' CheckContext (default 0)",
+    )
     group.addoption(
-        "--claims-profile", action="store", choices=("quick", "full"), default="quick",
-        help="profile of the claim checks' CheckContext (default quick)")
+        "--claims-profile",
+        action="store",
+        choices=("quick", "full"),
+        default="quick",
+        help="profile of the claim checks' CheckContext (default quick)",
+    )
     group.addoption(
-        "--claims-report", action="store", default=None, metavar="PATH",
-        help="write the claims' derived statuses as JSON to PATH at session end")
-    parser.addini("claims_package", "package holding the claim modules (default: the first "
-                  "package of the tensorkv_check.claims entry points)", default="")
+        "--claims-report",
+        action="store",
+        default=None,
+        metavar="PATH",
+        help="write the claims' derived statuses as JSON to PATH at session end",
+    )
+    parser.addini(
+        "claims_package",
+        "package holding the claim modules (default: the first "
+        "package of the tensorkv_check.claims entry points)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -208,18 +229,21 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if state.pkg_dir is None:
         raise pytest.UsageError(
             f"--claims/--claims-report: claims package {state.package!r} is not importable; "
-            "set the ini option claims_package")
+            "set the ini option claims_package"
+        )
     if state.claim_ids is None:
         return
     try:
         reg = state.load_all()
     except Exception as exc:  # a broken claim module: selection is impossible
         raise pytest.UsageError(
-            f"--claims: loading the claim registry failed: {type(exc).__name__}: {exc}") from exc
+            f"--claims: loading the claim registry failed: {type(exc).__name__}: {exc}"
+        ) from exc
     unknown = [i for i in state.claim_ids if i not in reg]
     if unknown:
         raise pytest.UsageError(
-            f"--claims: unknown claim id(s) {', '.join(unknown)}; valid ids: {', '.join(sorted(reg.ids))}")
+            f"--claims: unknown claim id(s) {', '.join(unknown)}; valid ids: {', '.join(sorted(reg.ids))}"
+        )
     state.selected = reg.select(state.claim_ids)
 
 
@@ -238,8 +262,9 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector):
     return ClaimModule.from_parent(parent, path=file_path)
 
 
-def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
-                                  items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(
+    session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
+) -> None:
     state = _state(config)
     if state is None:
         return
@@ -296,7 +321,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         for nodeid, result in state.findings:
             tr.write_line(f"{nodeid}: {result.summary}")
             if result.counterexample is not None:
-                tr.write_line("    instance: " + _short(json.dumps(result.counterexample, default=_json_default), 400))
+                tr.write_line(
+                    "    instance: " + _short(json.dumps(result.counterexample, default=_json_default), 400)
+                )
             if result.reproduce:
                 tr.write_line(f"    reproduce: {result.reproduce}")
     if state.results or state.proofs:
@@ -369,16 +396,26 @@ class ClaimProofItem(pytest.Item):
         reg = state.registry()
         checked = reg.check_proofs([self.claim.id])
         result, ledger = checked[self.claim.id]
-        deps = {d: (checked[d][0].status if d in checked else "cited" if reg[d].cited_reason else "unproved")
-                for d in self.claim.depends_on if d in reg}
+        deps = {
+            d: (checked[d][0].status if d in checked else "cited" if reg[d].cited_reason else "unproved")
+            for d in self.claim.depends_on
+            if d in reg
+        }
         status, reason, _ = claim_axes(self.claim, {}, deps, result)
         state.proofs[self.claim.id] = result
-        self.user_properties.extend([("claim", self.claim.id), ("proof_status", status),
-                                     ("obligations", f"{result.discharged}/{len(result.steps)}")])
+        self.user_properties.extend(
+            [
+                ("claim", self.claim.id),
+                ("proof_status", status),
+                ("obligations", f"{result.discharged}/{len(result.steps)}"),
+            ]
+        )
         if status != "proved":
-            self._text = (f"{self.claim.id}::proof: {status} ({reason})\n"
-                          + format_proof(self.claim.proof, result, ledger)
-                          + f"\nreproduce: tensorkv-check proof {self.claim.id}")
+            self._text = (
+                f"{self.claim.id}::proof: {status} ({reason})\n"
+                + format_proof(self.claim.proof, result, ledger)
+                + f"\nreproduce: tensorkv-check proof {self.claim.id}"
+            )
             raise ClaimProofFailed(reason)
 
     def repr_failure(self, excinfo, style=None):
@@ -418,18 +455,21 @@ class ClaimItem(pytest.Item):
         result, seconds = self.check.run(ctx)
         state.results.setdefault(self.claim.id, {})[self.check.name] = result
         state.seconds.setdefault(self.claim.id, {})[self.check.name] = seconds
-        self.user_properties.extend([
-            ("claim", self.claim.id),
-            ("paper_ref", self.claim.paper_ref),
-            ("check_kind", self.check.kind),
-            ("expect", self.check.expect),
-            ("outcome", result.outcome),
-            ("summary", result.summary),
-            ("seed", str(state.seed)),
-        ])
+        self.user_properties.extend(
+            [
+                ("claim", self.claim.id),
+                ("paper_ref", self.claim.paper_ref),
+                ("check_kind", self.check.kind),
+                ("expect", self.check.expect),
+                ("outcome", result.outcome),
+                ("summary", result.summary),
+                ("seed", str(state.seed)),
+            ]
+        )
         if result.counterexample is not None:
             self.user_properties.append(
-                ("counterexample", json.dumps(result.counterexample, default=_json_default)))
+                ("counterexample", json.dumps(result.counterexample, default=_json_default))
+            )
         if result.reproduce:
             self.user_properties.append(("reproduce", result.reproduce))
         if result.outcome != self.check.expect:
@@ -443,7 +483,11 @@ class ClaimItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self):
-        return self.path, None, f"{self.claim.id}::{self.check.name} ({self.claim.paper_ref}, {self.check.kind})"
+        return (
+            self.path,
+            None,
+            f"{self.claim.id}::{self.check.name} ({self.claim.paper_ref}, {self.check.kind})",
+        )
 
     def _render(self, result) -> str:
         state = _active_state(self.config)
@@ -474,20 +518,27 @@ class ClaimItem(pytest.Item):
                 f"estimate: {est.successes}/{est.trials} = {est.rate:.4f}, "
                 f"{100 * est.confidence:g}% Clopper-Pearson CI [{est.ci_low:.4f}, {est.ci_high:.4f}]; "
                 f"trials={est.trials}, successes={est.successes}, confidence={est.confidence}, "
-                f"estimate seed={est.seed}")
+                f"estimate seed={est.seed}"
+            )
             if est.parameters:
-                lines.append(f"  parameters: {_short(json.dumps(est.parameters, default=_json_default), 2000)}")
+                lines.append(
+                    f"  parameters: {_short(json.dumps(est.parameters, default=_json_default), 2000)}"
+                )
         if result.counterexample is not None:
-            lines.append("counterexample: " + _short(json.dumps(result.counterexample, default=_json_default), 4000))
+            lines.append(
+                "counterexample: " + _short(json.dumps(result.counterexample, default=_json_default), 4000)
+            )
         if result.reproduce:
             lines.append(f"reproduce the instance: {result.reproduce}")
         if c.caveats:
             lines.append("caveats:")
             lines += [f"  - {cv}" for cv in c.caveats]
         lines.append(f"seed: {state.seed} (profile {state.profile})")
-        opts = (f" --claims-seed {state.seed}" if state.seed else "") + (
-            f" --claims-profile {state.profile}" if state.profile != "quick" else "") + (
-            " -m slow" if ck.slow else "")
+        opts = (
+            (f" --claims-seed {state.seed}" if state.seed else "")
+            + (f" --claims-profile {state.profile}" if state.profile != "quick" else "")
+            + (" -m slow" if ck.slow else "")
+        )
         lines.append(f"reproduce: pytest '{self.nodeid}'{opts}")
         lines.append(f"       or: pytest --claims {c.id}{opts}   (the claim with its dependencies)")
         cli_profile = " --profile full" if (ck.slow or state.profile == "full") else ""
@@ -519,8 +570,13 @@ def _axes(state: _State) -> dict[str, tuple[str, str, str, str, Any]]:
         results = state.results.get(cid, {})
         pres = state.proofs.get(cid)
         if (claim.checks or claim.proof is not None) and not results and pres is None:
-            out[cid] = (_NOT_RUN, "no check of this claim ran in this session (deselected or skipped)",
-                        _NOT_RUN, _NOT_RUN, None)
+            out[cid] = (
+                _NOT_RUN,
+                "no check of this claim ran in this session (deselected or skipped)",
+                _NOT_RUN,
+                _NOT_RUN,
+                None,
+            )
             continue
         deps = {d: out[d][2] for d in claim.depends_on if d in out}
         proof, preason, evidence = claim_axes(claim, results, deps, pres)
@@ -548,8 +604,9 @@ def _build_report(state: _State) -> dict[str, Any]:
     for cid, (status, reason, proof, evidence, pres) in _axes(state).items():
         claim = reg[cid]
         results = state.results.get(cid, {})
-        entry = ClaimResult(claim, status, reason, results, state.seconds.get(cid, {}), proof, "",
-                            evidence, pres).to_dict()
+        entry = ClaimResult(
+            claim, status, reason, results, state.seconds.get(cid, {}), proof, "", evidence, pres
+        ).to_dict()
         entry["checks_not_run"] = [ck.name for ck in claim.checks if ck.name not in results]
         entry["seconds"] = state.seconds.get(cid, {})
         claims.append(entry)

@@ -30,8 +30,7 @@ def format_proof(proof: Proof, result: ProofResult, ledger: Sequence[Axiom] = ()
     ledger : sequence of Axiom
         The transitive axioms (:func:`tensorkv_check.claims.obligations.axiom_ledger`).
     """
-    lines = [f"{result.claim_id}: {result.status} ({result.reason})",
-             "hypotheses:"]
+    lines = [f"{result.claim_id}: {result.status} ({result.reason})", "hypotheses:"]
     lines += [f"  {name}: {sp.sstr(h)}" for name, h in proof.hypotheses.items()]
     lines.append(f"statement: {sp.sstr(proof.statement)}")
     for dep, state in result.dependencies.items():

@@ -180,20 +180,41 @@ class CheckResult:
         return self.outcome == "pass"
 
     @classmethod
-    def ok(cls, summary: str, *, scope: str = "", details: dict | None = None,
-           estimate: BinomialEstimate | None = None) -> "CheckResult":
+    def ok(
+        cls,
+        summary: str,
+        *,
+        scope: str = "",
+        details: dict | None = None,
+        estimate: BinomialEstimate | None = None,
+    ) -> CheckResult:
         return cls("pass", summary, scope, dict(details or {}), estimate)
 
     @classmethod
-    def fail(cls, summary: str, *, scope: str = "", details: dict | None = None,
-             estimate: BinomialEstimate | None = None) -> "CheckResult":
+    def fail(
+        cls,
+        summary: str,
+        *,
+        scope: str = "",
+        details: dict | None = None,
+        estimate: BinomialEstimate | None = None,
+    ) -> CheckResult:
         return cls("fail", summary, scope, dict(details or {}), estimate)
 
     @classmethod
-    def refute(cls, summary: str, counterexample: dict, reproduce: str, *, scope: str = "",
-               details: dict | None = None, estimate: BinomialEstimate | None = None) -> "CheckResult":
-        return cls("counterexample", summary, scope, dict(details or {}), estimate,
-                   dict(counterexample), reproduce)
+    def refute(
+        cls,
+        summary: str,
+        counterexample: dict,
+        reproduce: str,
+        *,
+        scope: str = "",
+        details: dict | None = None,
+        estimate: BinomialEstimate | None = None,
+    ) -> CheckResult:
+        return cls(
+            "counterexample", summary, scope, dict(details or {}), estimate, dict(counterexample), reproduce
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -290,15 +311,25 @@ class Claim:
     #: plugin collects the claim's proof item there.
     module: str = ""
 
-    def _add(self, name: str, kind: CheckKind, *, description: str = "", slow: bool = False,
-             expect: str = "pass", scope: str = "",
-             role: str = "supports") -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
+    def _add(
+        self,
+        name: str,
+        kind: CheckKind,
+        *,
+        description: str = "",
+        slow: bool = False,
+        expect: str = "pass",
+        scope: str = "",
+        role: str = "supports",
+    ) -> Callable[[Callable[[CheckContext], CheckResult]], Callable]:
         if any(c.name == name for c in self.checks):
             raise RegistryError(f"claim {self.id} already has a check named {name!r}")
         if expect not in ("pass", "counterexample"):
             raise RegistryError(f"expect must be 'pass' or 'counterexample', got {expect!r}")
         if role not in ROLES:
-            raise RegistryError(f"check {self.id}::{name}: role must be one of {', '.join(ROLES)}, got {role!r}")
+            raise RegistryError(
+                f"check {self.id}::{name}: role must be one of {', '.join(ROLES)}, got {role!r}"
+            )
 
         def deco(fn: Callable[[CheckContext], CheckResult]) -> Callable:
             desc = description or (fn.__doc__ or "").strip().split("\n")[0]
@@ -380,8 +411,10 @@ class ClaimResult:
         """Wall-clock seconds of the proof check: total and per obligation (empty without a proof)."""
         if self.proof_result is None:
             return {}
-        return {"total": self.proof_result.seconds,
-                "obligations": {s.id: s.seconds for s in self.proof_result.steps}}
+        return {
+            "total": self.proof_result.seconds,
+            "obligations": {s.id: s.seconds for s in self.proof_result.steps},
+        }
 
     def to_dict(self) -> dict[str, Any]:
         c = self.claim
@@ -399,8 +432,14 @@ class ClaimResult:
             "status": self.status,
             "reason": self.reason,
             "checks": {
-                name: {"kind": ck.kind, "role": ck.role, "slow": ck.slow, "expect": ck.expect,
-                       "description": ck.description, **self.results[name].to_dict()}
+                name: {
+                    "kind": ck.kind,
+                    "role": ck.role,
+                    "slow": ck.slow,
+                    "expect": ck.expect,
+                    "description": ck.description,
+                    **self.results[name].to_dict(),
+                }
                 for ck in c.checks
                 for name in [ck.name]
                 if name in self.results
@@ -408,8 +447,11 @@ class ClaimResult:
             "proof": self.proof_dict(),
             "evidence": {
                 "status": self.evidence_status,
-                "checks": {ck.name: {"role": ck.role, "outcome": self.results[ck.name].outcome}
-                           for ck in c.checks if ck.name in self.results},
+                "checks": {
+                    ck.name: {"role": ck.role, "outcome": self.results[ck.name].outcome}
+                    for ck in c.checks
+                    if ck.name in self.results
+                },
             },
         }
 
@@ -420,8 +462,9 @@ def _used_dependencies(proof: Any) -> list[str]:
     return [d.claim_id for d in proof.dependencies if d.claim_id in used]
 
 
-def claim_axes(claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str],
-               proof_result: Any = None) -> tuple[str, str, str]:
+def claim_axes(
+    claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str], proof_result: Any = None
+) -> tuple[str, str, str]:
     """Derive ``(proof status, proof reason, evidence status)`` of a claim.
 
     Parameters
@@ -455,15 +498,26 @@ def claim_axes(claim: Claim, results: dict[str, CheckResult], dep_proof_status: 
         return "unproved", "no proof attached", evidence
     if proof_result.status != "proved":
         return proof_result.status, proof_result.reason, evidence
-    weak = [d for d in _used_dependencies(claim.proof) if dep_proof_status.get(d, "cited") not in ("proved", "cited")]
+    weak = [
+        d
+        for d in _used_dependencies(claim.proof)
+        if dep_proof_status.get(d, "cited") not in ("proved", "cited")
+    ]
     if weak:
-        return "partial", (f"all {len(proof_result.steps)} obligations discharged but it rests on "
-                           + ", ".join(f"{d} ({dep_proof_status[d]})" for d in weak)), evidence
+        return (
+            "partial",
+            (
+                f"all {len(proof_result.steps)} obligations discharged but it rests on "
+                + ", ".join(f"{d} ({dep_proof_status[d]})" for d in weak)
+            ),
+            evidence,
+        )
     return "proved", proof_result.reason, evidence
 
 
-def summary_status(claim: Claim, results: dict[str, CheckResult], proof_status: str, proof_reason: str,
-                   evidence: str) -> tuple[str, str]:
+def summary_status(
+    claim: Claim, results: dict[str, CheckResult], proof_status: str, proof_reason: str, evidence: str
+) -> tuple[str, str]:
     """The one-word summary ``(status, reason)`` of the two axes (rules in the module docstring).
 
     Examples
@@ -478,8 +532,11 @@ def summary_status(claim: Claim, results: dict[str, CheckResult], proof_status: 
     errored = [c.name for c in ran if results[c.name].outcome == "error"]
     if errored:
         return "failing", "check raised: " + ", ".join(errored)
-    broken = [f"{c.name} ({c.role}, {results[c.name].outcome})" for c in ran
-              if c.role != "supports" and results[c.name].outcome != c.expect]
+    broken = [
+        f"{c.name} ({c.role}, {results[c.name].outcome})"
+        for c in ran
+        if c.role != "supports" and results[c.name].outcome != c.expect
+    ]
     if broken:
         return "failing", "check did not give its expected outcome: " + ", ".join(broken)
     supports = [c for c in ran if c.role == "supports"]
@@ -504,8 +561,9 @@ def summary_status(claim: Claim, results: dict[str, CheckResult], proof_status: 
     return "failing", "no proof, no supporting evidence and no citation: the claim is unsupported" + tail
 
 
-def claim_status(claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str],
-                 proof_result: Any = None) -> tuple[str, str]:
+def claim_status(
+    claim: Claim, results: dict[str, CheckResult], dep_proof_status: dict[str, str], proof_result: Any = None
+) -> tuple[str, str]:
     """The one-word summary ``(status, reason)``: :func:`summary_status` of :func:`claim_axes`."""
     proof, reason, evidence = claim_axes(claim, results, dep_proof_status, proof_result)
     return summary_status(claim, results, proof, reason, evidence)
@@ -599,7 +657,9 @@ class Registry:
             raise RegistryError(f"duplicate claim id {id!r}")
         for tag in fields.get("sources", ()):
             if tag not in SOURCE_TAGS:
-                raise RegistryError(f"claim {id}: unknown source tag {tag!r}; valid: {', '.join(SOURCE_TAGS)}")
+                raise RegistryError(
+                    f"claim {id}: unknown source tag {tag!r}; valid: {', '.join(SOURCE_TAGS)}"
+                )
         if "module" not in fields:
             import sys
 
@@ -612,7 +672,9 @@ class Registry:
         try:
             return self._claims[id]
         except KeyError:
-            raise RegistryError(f"unknown claim id {id!r}; valid ids: {', '.join(sorted(self._claims))}") from None
+            raise RegistryError(
+                f"unknown claim id {id!r}; valid ids: {', '.join(sorted(self._claims))}"
+            ) from None
 
     def __contains__(self, id: object) -> bool:
         return id in self._claims
@@ -629,8 +691,16 @@ class Registry:
 
     # -- counterexample explorers (tensorkv_check.claims.exploration) ------------------------------
 
-    def explorer(self, claim_id: str, name: str, *, region: str, space: Callable[[Any], Any],
-                 ranges: str, **fields: Any) -> Callable[[Callable[[dict], Any]], Callable[[dict], Any]]:
+    def explorer(
+        self,
+        claim_id: str,
+        name: str,
+        *,
+        region: str,
+        space: Callable[[Any], Any],
+        ranges: str,
+        **fields: Any,
+    ) -> Callable[[Callable[[dict], Any]], Callable[[dict], Any]]:
         """Decorator registering a property as an :class:`Explorer` of ``claim_id``.
 
         The claim may be declared later (claim modules load in any order); unknown
@@ -648,10 +718,14 @@ class Registry:
         ['def:a::square-nonneg']
         """
         if region not in REGIONS:
-            raise RegistryError(f"explorer {claim_id}::{name}: region must be one of {REGIONS}, got {region!r}")
+            raise RegistryError(
+                f"explorer {claim_id}::{name}: region must be one of {REGIONS}, got {region!r}"
+            )
         if region == "outside" and not fields.get("hypothesis"):
-            raise RegistryError(f"explorer {claim_id}::{name}: an 'outside' explorer must name the "
-                                "hypothesis it violates (hypothesis=...)")
+            raise RegistryError(
+                f"explorer {claim_id}::{name}: an 'outside' explorer must name the "
+                "hypothesis it violates (hypothesis=...)"
+            )
         if any(e.name == name for e in self._explorers.get(claim_id, ())):
             raise RegistryError(f"claim {claim_id} already has an explorer named {name!r}")
 
@@ -673,8 +747,10 @@ class Registry:
     def _check_explorers(self) -> None:
         unknown = sorted(cid for cid in self._explorers if cid not in self._claims)
         if unknown:
-            raise RegistryError(f"explorers registered for unknown claim id(s) {', '.join(unknown)}; "
-                                f"valid ids: {', '.join(sorted(self._claims))}")
+            raise RegistryError(
+                f"explorers registered for unknown claim id(s) {', '.join(unknown)}; "
+                f"valid ids: {', '.join(sorted(self._claims))}"
+            )
 
     def graph(self) -> nx.DiGraph:
         """Dependency DiGraph (edge ``dep -> claim``); raises on unknown ids or cycles."""
@@ -705,9 +781,15 @@ class Registry:
             wanted |= {i} | nx.ancestors(g, i)
         return [i for i in order if i in wanted]
 
-    def run(self, ids: Iterable[str] | None = None, *, ctx: CheckContext | None = None,
-            include_slow: bool = False, on_check: Callable[[Check], None] | None = None,
-            runner: Callable[..., list] | None = None) -> dict[str, ClaimResult]:
+    def run(
+        self,
+        ids: Iterable[str] | None = None,
+        *,
+        ctx: CheckContext | None = None,
+        include_slow: bool = False,
+        on_check: Callable[[Check], None] | None = None,
+        runner: Callable[..., list] | None = None,
+    ) -> dict[str, ClaimResult]:
         """Run the checks of the selected claims (and dependencies) in dependency order.
 
         Parameters
@@ -740,10 +822,19 @@ class Registry:
             for ck in todo:
                 if on_check is not None:
                     on_check(ck)
-                tasks.append(Task.of(run_check_task,
-                                  {"loader": self.loader, "claim": ck.claim_id, "check": ck.name,
-                                   "seed": ctx.seed, "profile": ctx.profile},
-                                  key=f"{ctx.profile}:{ck.node_id}"))
+                tasks.append(
+                    Task.of(
+                        run_check_task,
+                        {
+                            "loader": self.loader,
+                            "claim": ck.claim_id,
+                            "check": ck.name,
+                            "seed": ctx.seed,
+                            "profile": ctx.profile,
+                        },
+                        key=f"{ctx.profile}:{ck.node_id}",
+                    )
+                )
             for ck, res in zip(todo, runner(tasks, seed=ctx.seed, name="claims")):
                 done[ck.node_id] = _check_result_of_task(res)
         else:
@@ -761,7 +852,9 @@ class Registry:
             deps = {d: out[d].proof_status for d in c.depends_on if d in out}
             pstatus, preason, evidence = claim_axes(c, results, deps, pres)
             status, reason = summary_status(c, results, pstatus, preason, evidence)
-            out[cid] = ClaimResult(c, status, reason, results, seconds, pstatus, preason, evidence, pres, ledger)
+            out[cid] = ClaimResult(
+                c, status, reason, results, seconds, pstatus, preason, evidence, pres, ledger
+            )
         return out
 
     def check_proofs(self, ids: Iterable[str] | None = None) -> dict[str, tuple[Any, tuple]]:
@@ -781,8 +874,11 @@ class Registry:
             proof = by_id[cid]
             if cid in stack:
                 raise RegistryError(f"proof dependency cycle through {cid}")
-            dep_results = {d.claim_id: visit(d.claim_id, stack + (cid,))
-                           for d in proof.dependencies if d.claim_id in by_id}
+            dep_results = {
+                d.claim_id: visit(d.claim_id, stack + (cid,))
+                for d in proof.dependencies
+                if d.claim_id in by_id
+            }
             key = (proof, *(dep_results[d] for d in sorted(dep_results)))
             hit = cache.get(cid)
             if hit is not None and len(hit[0]) == len(key) and all(a is b for a, b in zip(hit[0], key)):
@@ -791,7 +887,7 @@ class Registry:
             cache[cid] = (key, res)
             return res
 
-        for cid in (self.select(ids) if ids is not None else self.ids):
+        for cid in self.select(ids) if ids is not None else self.ids:
             if cid in by_id:
                 out[cid] = (visit(cid), axiom_ledger(by_id[cid], by_id))
         return out
@@ -819,22 +915,37 @@ def run_check_task(params: dict[str, Any], seed: int) -> dict[str, Any]:
 def _check_result_of_task(res: Any) -> tuple[CheckResult, float]:
     """A :class:`CheckResult` back from a task's (JSON) value, or ``error`` if the task failed."""
     if not res.ok:
-        return CheckResult("error", f"task failed in the runner: {res.error}",
-                           details={"task": res.task.key, "params": res.task.params,
-                                    "task_seed": res.seed, "traceback": res.traceback or ""}), 0.0
+        return CheckResult(
+            "error",
+            f"task failed in the runner: {res.error}",
+            details={
+                "task": res.task.key,
+                "params": res.task.params,
+                "task_seed": res.seed,
+                "traceback": res.traceback or "",
+            },
+        ), 0.0
     d = res.value["result"]
     est = d.get("estimate")
     if est is not None:
-        est = BinomialEstimate(trials=est["trials"], successes=est["successes"], ci_low=est["ci_low"],
-                               ci_high=est["ci_high"], confidence=est["confidence"],
-                               parameters=est["parameters"], seed=est["seed"])
-    return CheckResult(d["outcome"], d["summary"], d["scope"], d["details"], est, d["counterexample"],
-                       d["reproduce"]), float(res.value["seconds"])
+        est = BinomialEstimate(
+            trials=est["trials"],
+            successes=est["successes"],
+            ci_low=est["ci_low"],
+            ci_high=est["ci_high"],
+            confidence=est["confidence"],
+            parameters=est["parameters"],
+            seed=est["seed"],
+        )
+    return CheckResult(
+        d["outcome"], d["summary"], d["scope"], d["details"], est, d["counterexample"], d["reproduce"]
+    ), float(res.value["seconds"])
 
 
 #: The registry claim modules register into (``REGISTRY.claim(...)``); :func:`load_all`
 #: fills it from the installed claim packages.
 REGISTRY = Registry(loader="tensorkv_check.claims.registry:load_all")
+
 
 def load_all(packages: Iterable[str] | None = None) -> Registry:
     """Import every claim module of the claim packages so that :data:`REGISTRY` is complete.
@@ -848,7 +959,8 @@ def load_all(packages: Iterable[str] | None = None) -> Registry:
     if not names:
         raise RegistryError(
             f"no claim package found: none is registered under the entry-point group "
-            f"{ENTRY_POINT_GROUP!r} and TENSORKV_CLAIMS is unset (is tensorkv-check installed?)")
+            f"{ENTRY_POINT_GROUP!r} and TENSORKV_CLAIMS is unset (is tensorkv-check installed?)"
+        )
     for name in names:
         pkg = importlib.import_module(name)
         for mod in pkgutil.iter_modules(pkg.__path__):

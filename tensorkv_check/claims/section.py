@@ -27,8 +27,9 @@ class ExploreSection:
     #: Per claim: ``compute(..., claims=ids)`` runs the explorers of those claims only.
     claims: tuple[str, ...] | None = None
 
-    def compute(self, profile: str, seed: int, run: Callable[..., Any], *,
-                claims: list[str] | None = None) -> dict[str, Any]:
+    def compute(
+        self, profile: str, seed: int, run: Callable[..., Any], *, claims: list[str] | None = None
+    ) -> dict[str, Any]:
         """The explorers of ``claims`` (default: every claim) at ``profile``'s budget, seeded
         by ``seed``, through ``run``."""
         from tensorkv_check.claims import exploration  # hypothesis: imported when the section runs

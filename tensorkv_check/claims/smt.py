@@ -36,10 +36,39 @@ from sympy.core.function import AppliedUndef
 
 from tensorkv_check.claims.axioms import H2, Every, Exp, Ln
 
-__all__ = ["SmtError", "Forall", "SmtPrinter", "canonical_sums", "normalize_sums", "obligation_script", "vacuity_script", "run_smtlib2"]
+__all__ = [
+    "SmtError",
+    "Forall",
+    "SmtPrinter",
+    "canonical_sums",
+    "normalize_sums",
+    "obligation_script",
+    "vacuity_script",
+    "run_smtlib2",
+]
 
-_RESERVED = {"exp", "ln", "h", "and", "or", "not", "ite", "forall", "exists", "let", "true", "false",
-             "assert", "distinct", "abs", "div", "mod", "to_real", "to_int", "is_int"}
+_RESERVED = {
+    "exp",
+    "ln",
+    "h",
+    "and",
+    "or",
+    "not",
+    "ite",
+    "forall",
+    "exists",
+    "let",
+    "true",
+    "false",
+    "assert",
+    "distinct",
+    "abs",
+    "div",
+    "mod",
+    "to_real",
+    "to_int",
+    "is_int",
+}
 _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
@@ -59,6 +88,7 @@ def canonical_sums(expr: Any) -> Any:
     Alpha-equivalent sums (``Sum(w[j], (j, 1, m))`` and ``Sum(w[k], (k, 1, m))``) become
     the same sympy term, so they get one SMT constant and sympy can cancel them.
     """
+
     def rename(s: sp.Sum) -> sp.Sum:
         if len(s.limits) != 1:
             return s
@@ -78,6 +108,7 @@ def normalize_sums(expr: Any) -> Any:
     Exact rewriting (linearity of finite sums, valid for every symbolic bound); used by the
     ``identity`` backend before ``simplify``.
     """
+
     def lin(s: sp.Sum) -> Any:
         if len(s.limits) != 1:
             return s
@@ -108,9 +139,9 @@ class SmtPrinter:
     SMT constant or function. Use :meth:`term` per assertion, then :meth:`declarations`.
     """
 
-    constants: dict[str, str] = field(default_factory=dict)          # smt name -> sort
+    constants: dict[str, str] = field(default_factory=dict)  # smt name -> sort
     functions: dict[str, tuple[int, str]] = field(default_factory=dict)  # smt name -> (arity, arg sort)
-    opaque: dict[sp.Basic, str] = field(default_factory=dict)        # sympy term -> constant name
+    opaque: dict[sp.Basic, str] = field(default_factory=dict)  # sympy term -> constant name
     _names: dict[Any, str] = field(default_factory=dict)
     _bound: dict[sp.Symbol, str] = field(default_factory=dict)
     quantified: bool = False
@@ -120,8 +151,11 @@ class SmtPrinter:
     def _name_of(self, key: Any, base: str) -> str:
         if key in self._names:
             return self._names[key]
-        cand = base if _IDENT.match(base) and base.lower() not in _RESERVED else \
-            "v_" + re.sub(r"[^A-Za-z0-9_]", "_", base.encode("ascii", "backslashreplace").decode())
+        cand = (
+            base
+            if _IDENT.match(base) and base.lower() not in _RESERVED
+            else "v_" + re.sub(r"[^A-Za-z0-9_]", "_", base.encode("ascii", "backslashreplace").decode())
+        )
         taken = set(self._names.values()) | _RESERVED
         name, k = cand, 1
         while name in taken:
@@ -191,8 +225,10 @@ class SmtPrinter:
             # b^(-t) with a symbolic t is 1 / b^t, so that b^t keeps one opaque constant
             return f"(/ 1.0 {self.term(sp.Pow(e.base, -e.exp))})"
         if isinstance(e, (sp.exp, sp.log)) or (isinstance(e, sp.Pow) and e.base is sp.E):
-            raise SmtError(f"{e}: use the uninterpreted Exp/Ln of tensorkv_check.claims.axioms, "
-                           "whose laws come from named axioms")
+            raise SmtError(
+                f"{e}: use the uninterpreted Exp/Ln of tensorkv_check.claims.axioms, "
+                "whose laws come from named axioms"
+            )
         if isinstance(e, sp.Abs):
             t = self.term(e.args[0])
             return f"(ite (>= {t} 0.0) {t} (- {t}))"
@@ -214,8 +250,10 @@ class SmtPrinter:
                 inner = self.term(body)
             finally:
                 del self._bound[j]
-            return (f"(forall (({name} Int)) (=> (and (<= {self.term(lo)} (to_real {name})) "
-                    f"(<= (to_real {name}) {self.term(hi)})) {inner}))")
+            return (
+                f"(forall (({name} Int)) (=> (and (<= {self.term(lo)} (to_real {name})) "
+                f"(<= (to_real {name}) {self.term(hi)})) {inner}))"
+            )
         if isinstance(e, sp.Eq):
             return f"(= {self.term(e.lhs)} {self.term(e.rhs)})"
         if isinstance(e, sp.Ne):

@@ -10,7 +10,15 @@ import argparse
 import re
 from collections.abc import Callable
 
-__all__ = ["int_at_least", "positive_int", "non_negative_int", "seed", "byte_size", "format_bytes", "claim_ids"]
+__all__ = [
+    "int_at_least",
+    "positive_int",
+    "non_negative_int",
+    "seed",
+    "byte_size",
+    "format_bytes",
+    "claim_ids",
+]
 
 
 def int_at_least(minimum: int, rule: str) -> Callable[[str], int]:
@@ -33,8 +41,22 @@ non_negative_int = int_at_least(0, "expected a non-negative integer")
 seed = int_at_least(0, "seed must be a non-negative integer")
 
 
-_UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 10**9, "gb": 10**9,
-          "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 10**3,
+    "kb": 10**3,
+    "m": 10**6,
+    "mb": 10**6,
+    "g": 10**9,
+    "gb": 10**9,
+    "t": 10**12,
+    "tb": 10**12,
+    "kib": 2**10,
+    "mib": 2**20,
+    "gib": 2**30,
+    "tib": 2**40,
+}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d*)?)\s*([A-Za-z]*)\s*$")
 
 
@@ -50,7 +72,8 @@ def byte_size(text: str) -> int:
     unit = m.group(2).lower() if m else ""
     if m is None or unit not in _UNITS:
         raise argparse.ArgumentTypeError(
-            f"expected a size such as 2GiB, 512MiB, 1.5GB or a number of bytes, got {text!r}")
+            f"expected a size such as 2GiB, 512MiB, 1.5GB or a number of bytes, got {text!r}"
+        )
     value = int(float(m.group(1)) * _UNITS[unit])
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected a positive size, got {text!r}")
@@ -84,5 +107,6 @@ def claim_ids(text: str) -> list[str]:
     ids = [p.strip() for p in text.split(",")]
     if not any(ids) or not all(ids):
         raise argparse.ArgumentTypeError(
-            f"expected comma-separated claim ids such as def:softmax,thm:covering, got {text!r}")
+            f"expected comma-separated claim ids such as def:softmax,thm:covering, got {text!r}"
+        )
     return list(dict.fromkeys(ids))

@@ -29,8 +29,8 @@ import os
 import shutil
 import sys
 import textwrap
-from pathlib import Path
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,7 +68,8 @@ def _formats(text: str) -> list[str]:
     bad = [p for p in parts if p not in FORMATS]
     if not parts or bad:
         raise argparse.ArgumentTypeError(
-            f"unknown format(s) {', '.join(bad) or '(none given)'}; valid: {', '.join(FORMATS)}")
+            f"unknown format(s) {', '.join(bad) or '(none given)'}; valid: {', '.join(FORMATS)}"
+        )
     return parts
 
 
@@ -90,26 +91,38 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--n", type=positive_int, default=48, help="tokens to stream (default 48)")
     demo.add_argument("--d", type=positive_int, default=16, help="head dimension (default 16)")
     demo.add_argument("--seed", type=seed_type, default=0, help="random seed (default 0)")
-    demo.add_argument("--max-memory", type=byte_size, default=DEMO_MAX_MEMORY, metavar="SIZE",
-                      help="refuse to start when the decoders' estimated peak memory, "
-                      "8*d*(4*n^2 + 12*n) bytes (the two-cache cache and the naive decoder's "
-                      "n^2 x d key and value products), exceeds SIZE, e.g. 512MiB or 8GiB "
-                      "(default 2GiB)")
+    demo.add_argument(
+        "--max-memory",
+        type=byte_size,
+        default=DEMO_MAX_MEMORY,
+        metavar="SIZE",
+        help="refuse to start when the decoders' estimated peak memory, "
+        "8*d*(4*n^2 + 12*n) bytes (the two-cache cache and the naive decoder's "
+        "n^2 x d key and value products), exceeds SIZE, e.g. 512MiB or 8GiB "
+        "(default 2GiB)",
+    )
     demo.set_defaults(func=_run_demo)
 
     claims = sub.add_parser(
         "claims",
         help="list the proof suite's claims with status and dependencies",
-        description="Run the claims' checks and list each claim with status, source tags "
-        "and dependencies.",
+        description="Run the claims' checks and list each claim with status, source tags and dependencies.",
         epilog="example: tensorkv-check claims --format json",
     )
-    claims.add_argument("--format", choices=("table", "json"), default="table",
-                        help="table (default): one row per claim, then the reasons of refuted and failing "
-                        "claims and the caveats; json: every claim with its checks' evidence, seed and "
-                        "timings")
-    claims.add_argument("--claims", type=claim_ids, default=None,
-                        help="comma-separated claim ids (their dependencies are added)")
+    claims.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table (default): one row per claim, then the reasons of refuted and failing "
+        "claims and the caveats; json: every claim with its checks' evidence, seed and "
+        "timings",
+    )
+    claims.add_argument(
+        "--claims",
+        type=claim_ids,
+        default=None,
+        help="comma-separated claim ids (their dependencies are added)",
+    )
     claims.add_argument("--include-slow", action="store_true", help="also run checks marked slow")
     claims.set_defaults(func=_run_claims)
 
@@ -124,34 +137,59 @@ def build_parser() -> argparse.ArgumentParser:
             "them as a set, and a folder holding anything else is refused (exit 2).\n\n"
             "Exit 0 when every check and explorer ran, 1 when one errored (its claim is then "
             "'failing'), 2 for usage errors, 130/143 when interrupted (finished tasks stay "
-            "checkpointed for --resume)."),
+            "checkpointed for --resume)."
+        ),
         epilog="example: tensorkv-check report --profile quick --out reports/latest --seed 0\n"
         "also:    tensorkv-check report --jobs 2 --resume   (continue an interrupted run)\n"
         "         tensorkv-check report --profile full --scheduler tcp://HOST:8786\n"
         "                                 (the sweeps on a Dask cluster)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    report.add_argument("--profile", choices=("quick", "full"), default="quick",
-                        help="quick (default; about 45 s on two cores) or full (large sweeps and slow "
-                        "checks)")
+    report.add_argument(
+        "--profile",
+        choices=("quick", "full"),
+        default="quick",
+        help="quick (default; about 45 s on two cores) or full (large sweeps and slow checks)",
+    )
     report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
-    report.add_argument("--format", default="html,md,json", type=_formats,
-                        help="comma-separated subset of html,md,json (default all three)")
+    report.add_argument(
+        "--format",
+        default="html,md,json",
+        type=_formats,
+        help="comma-separated subset of html,md,json (default all three)",
+    )
     report.add_argument("--seed", type=seed_type, default=0, help="seed of every check and sweep (default 0)")
-    report.add_argument("--claims", type=claim_ids, default=None, metavar="IDS",
-                        help="comma-separated claim ids: the checks of these claims and their "
-                        "dependencies, and only the sweeps and explorers of these claims")
+    report.add_argument(
+        "--claims",
+        type=claim_ids,
+        default=None,
+        metavar="IDS",
+        help="comma-separated claim ids: the checks of these claims and their "
+        "dependencies, and only the sweeps and explorers of these claims",
+    )
     report.add_argument("--quiet", action="store_true", help="no progress output")
-    report.add_argument("--jobs", type=positive_int, default=None, metavar="N",
-                        help="local worker processes for the sweeps and checks (default: the number "
-                        "of cores; 1 = serial). The results do not depend on it")
-    report.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="run the sweeps on a Dask cluster, e.g. tcp://HOST:8786 (needs "
-                        "pip install '.[dask]'); overrides --jobs")
-    report.add_argument("--resume", action="store_true",
-                        help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
-                        "and compute only the rest; refused (exit 2) unless seed, profile, --claims "
-                        "and the code version all match")
+    report.add_argument(
+        "--jobs",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="local worker processes for the sweeps and checks (default: the number "
+        "of cores; 1 = serial). The results do not depend on it",
+    )
+    report.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the sweeps on a Dask cluster, e.g. tcp://HOST:8786 (needs "
+        "pip install '.[dask]'); overrides --jobs",
+    )
+    report.add_argument(
+        "--resume",
+        action="store_true",
+        help="reuse the results an interrupted run checkpointed in OUT/.checkpoint/ "
+        "and compute only the rest; refused (exit 2) unless seed, profile, --claims "
+        "and the code version all match",
+    )
     report.set_defaults(func=_run_report)
 
     check = sub.add_parser(
@@ -164,9 +202,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:near-orthogonal")
     check.add_argument("--seed", type=seed_type, default=0, help="seed of every check (default 0)")
-    check.add_argument("--profile", choices=("quick", "full"), default="quick",
-                       help="quick (default): the checks' quick sizes, slow checks skipped; full: "
-                       "the large sizes and the checks marked slow too")
+    check.add_argument(
+        "--profile",
+        choices=("quick", "full"),
+        default="quick",
+        help="quick (default): the checks' quick sizes, slow checks skipped; full: "
+        "the large sizes and the checks marked slow too",
+    )
     check.set_defaults(func=_run_check)
 
     proof = sub.add_parser(
@@ -177,7 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
             "each step: outcome, id, backend (identity: sympy; smt: z3 on the SMT-LIB2 text; axiom: "
             "cited), time, the formula decided and the names it uses; then the axioms the claim rests "
             "on, transitively. Runs no empirical check.\n\n"
-            "Exit 0 whatever the proof status, 1 when loading fails, 2 for an unknown id."),
+            "Exit 0 whatever the proof status, 1 when loading fails, 2 for an unknown id."
+        ),
         epilog="example: tensorkv-check proof thm:ho25-lb\n"
         "also:    tensorkv-check claims --format json   (with the SMT-LIB2 scripts)",
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -210,19 +253,26 @@ def build_parser() -> argparse.ArgumentParser:
             "the claim are replayed first. A search that finds nothing reports how many examples "
             "it tried over which ranges (never 'proved').\n\n"
             "Exit 0 when the exploration ran (whatever it found), 1 when a property crashed (a "
-            "bug), 2 for usage errors."),
+            "bug), 2 for usage errors."
+        ),
         epilog="example: tensorkv-check explore thm:two-cache-lb --budget 40 --seed 1\n"
         "also:    tensorkv-check explore def:softmax --replay",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explore.add_argument("claim_id", metavar="ID", help="claim id, e.g. lem:kron-clusterable")
-    explore.add_argument("--budget", type=positive_int, default=DEFAULT_BUDGET, metavar="N",
-                         help=f"examples per explorer: hypothesis tries up to N (fewer when it finds a "
-                         f"failure first or runs out of distinct examples), then shrinks a failure "
-                         f"(default {DEFAULT_BUDGET})")
+    explore.add_argument(
+        "--budget",
+        type=positive_int,
+        default=DEFAULT_BUDGET,
+        metavar="N",
+        help=f"examples per explorer: hypothesis tries up to N (fewer when it finds a "
+        f"failure first or runs out of distinct examples), then shrinks a failure "
+        f"(default {DEFAULT_BUDGET})",
+    )
     explore.add_argument("--seed", type=seed_type, default=0, help="hypothesis seed (default 0)")
-    explore.add_argument("--replay", action="store_true",
-                         help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID")
+    explore.add_argument(
+        "--replay", action="store_true", help=f"only rerun the cases saved under {EXAMPLES_DIR}/ for ID"
+    )
     explore.set_defaults(func=_run_explore)
 
     # The audit of an outside compressor against the lower bounds (tensorkv_check.audit).
@@ -238,9 +288,12 @@ def _run_demo(args: argparse.Namespace) -> int:
     n, d = args.n, args.d
     need = demo_peak_bytes(n, d)
     if need > args.max_memory:  # checked before any allocation, not after numpy runs out
-        print(f"tensorkv-check demo: error: n={n}, d={d} needs about {format_bytes(need)} "
-              f"(8*d*(4*n^2 + 12*n) bytes), more than the limit --max-memory "
-              f"{format_bytes(args.max_memory)}; lower --n or --d, or raise --max-memory", file=sys.stderr)
+        print(
+            f"tensorkv-check demo: error: n={n}, d={d} needs about {format_bytes(need)} "
+            f"(8*d*(4*n^2 + 12*n) bytes), more than the limit --max-memory "
+            f"{format_bytes(args.max_memory)}; lower --n or --d, or raise --max-memory",
+            file=sys.stderr,
+        )
         return 2
     rng = np.random.default_rng(args.seed)
     decoders: dict[str, FourCacheDecoder | TwoCacheDecoder | NaiveFourCacheDecoder] = {
@@ -260,7 +313,9 @@ def _run_demo(args: argparse.Namespace) -> int:
     for name, dec in decoders.items():
         diff = float(np.max(np.abs(outs[name] - ref)))
         print(f"{name:<18}{dec.memory_bytes:>14,}{dec.last_step_flops:>14,}{diff:>22.3e}")
-    print(f"expected memory: four-cache 4*n*d*8 = {4 * n * d * 8:,}, two-cache 2*n^2*d*8 = {2 * n * n * d * 8:,}")
+    print(
+        f"expected memory: four-cache 4*n*d*8 = {4 * n * d * 8:,}, two-cache 2*n^2*d*8 = {2 * n * n * d * 8:,}"
+    )
     return 0
 
 
@@ -319,11 +374,17 @@ def _load_registry():
 def _run_report(args: argparse.Namespace) -> int:
     import time
 
+    from tensorkv_check.claims.loader import claim_packages
     from tensorkv_check.claims.registry import CheckContext, RegistryError
     from tensorkv_check.report import build_report, check_out_dir, write_report
-    from tensorkv_check.claims.loader import claim_packages
-    from tensorkv_check.runner.sweep_runner import (DaskUnavailableError, SweepRunner, code_version, default_jobs,
-                                                    manifest_differences, write_manifest)
+    from tensorkv_check.runner.sweep_runner import (
+        DaskUnavailableError,
+        SweepRunner,
+        code_version,
+        default_jobs,
+        manifest_differences,
+        write_manifest,
+    )
 
     def usage(msg: str) -> int:
         print(f"tensorkv-check report: error: {msg}", file=sys.stderr)
@@ -339,8 +400,13 @@ def _run_report(args: argparse.Namespace) -> int:
     ckpt = out / ".checkpoint"
     progress = _Progress(args.quiet)
     try:
-        runner = SweepRunner(jobs=args.jobs or default_jobs(), scheduler=args.scheduler, checkpoint_dir=ckpt,
-                             resume=args.resume, progress=progress)
+        runner = SweepRunner(
+            jobs=args.jobs or default_jobs(),
+            scheduler=args.scheduler,
+            checkpoint_dir=ckpt,
+            resume=args.resume,
+            progress=progress,
+        )
         runner.connect()  # an unreachable scheduler fails now, before anything is created
     except (DaskUnavailableError, ConnectionError, ValueError, TypeError) as exc:
         return usage(str(exc))
@@ -358,8 +424,12 @@ def _run_report(args: argparse.Namespace) -> int:
         runner.close(kill=True)
         raise
     # What the checkpointed results belong to: a resumed run must match it exactly.
-    manifest = {"seed": args.seed, "profile": args.profile, "claims": None if ids is None else sorted(ids),
-                "code": code_version(["tensorkv_check", *claim_packages()])}
+    manifest = {
+        "seed": args.seed,
+        "profile": args.profile,
+        "claims": None if ids is None else sorted(ids),
+        "code": code_version(["tensorkv_check", *claim_packages()]),
+    }
     if args.resume:
         if not ckpt.is_dir():
             print(f"note: nothing to resume in {ckpt}; computing everything", file=sys.stderr)
@@ -367,27 +437,40 @@ def _run_report(args: argparse.Namespace) -> int:
             diff = manifest_differences(ckpt, manifest)
             if diff:
                 runner.close(kill=True)
-                return usage(f"--resume: the checkpoint in {ckpt} was made by a different run; "
-                             + "; ".join(diff) + ". Rerun with the same options, or without --resume "
-                             "to start afresh")
+                return usage(
+                    f"--resume: the checkpoint in {ckpt} was made by a different run; "
+                    + "; ".join(diff)
+                    + ". Rerun with the same options, or without --resume "
+                    "to start afresh"
+                )
     else:
         shutil.rmtree(ckpt, ignore_errors=True)  # a fresh run: never leave others' results to resume later
     write_manifest(ckpt, manifest)
     t0 = time.perf_counter()
     try:
         with runner:
-            report = build_report(registry, CheckContext(seed=args.seed, profile=args.profile),
-                                  claim_ids=ids, on_stage=progress.stage, runner=runner)
+            report = build_report(
+                registry,
+                CheckContext(seed=args.seed, profile=args.profile),
+                claim_ids=ids,
+                on_stage=progress.stage,
+                runner=runner,
+            )
     except KeyboardInterrupt as exc:
         progress.close()
-        print(f"tensorkv-check report: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
-              "the previous report is untouched. Finished tasks "
-              f"are checkpointed in {ckpt}: rerun with --resume to continue.", file=sys.stderr)
+        print(
+            f"tensorkv-check report: {'terminated' if isinstance(exc, Terminated) else 'interrupted'}; "
+            "the previous report is untouched. Finished tasks "
+            f"are checkpointed in {ckpt}: rerun with --resume to continue.",
+            file=sys.stderr,
+        )
         return interrupted_status(exc)
     except (OSError, RuntimeError) as exc:  # scheduler unreachable; a sweep task failed
         progress.close()
-        print(f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is "
-              "untouched.", file=sys.stderr)
+        print(
+            f"tensorkv-check report: error: {exc}\nNo report was written; the previous one is untouched.",
+            file=sys.stderr,
+        )
         return 1
     finally:
         progress.close()
@@ -395,15 +478,19 @@ def _run_report(args: argparse.Namespace) -> int:
     shutil.rmtree(ckpt, ignore_errors=True)  # the report is complete: nothing left to resume
     if not args.quiet:
         summary = ", ".join(f"{n} {s}" for s, n in report["summary"].items())
-        print(f"{_plural(len(report['claims']), 'claim')}: {summary}  ({time.perf_counter() - t0:.1f} s, "
-              f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})")
+        print(
+            f"{_plural(len(report['claims']), 'claim')}: {summary}  ({time.perf_counter() - t0:.1f} s, "
+            f"{runner.mode}{'' if runner.mode != 'processes' else f' x{runner.jobs}'})"
+        )
         narrowed = report.get("narrowed")
         if narrowed is not None:
             n_exp = len((report["sweeps"].get("explore") or {}).get("explorers") or [])
-            print(f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
-                  f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
-                  f"{_plural(n_exp, 'explorer')}; skipped the sweeps "
-                  f"{', '.join(narrowed['skipped_sections']) or '(none)'}")
+            print(
+                f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
+                f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
+                f"{_plural(n_exp, 'explorer')}; skipped the sweeps "
+                f"{', '.join(narrowed['skipped_sections']) or '(none)'}"
+            )
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
@@ -416,22 +503,32 @@ def _check_lines(name: str, r: Any) -> list[str]:
     """The evidence of one check result, wrapped: summary, then scope, interval and
     parameters only where the summary does not already state them."""
     d = r.to_dict()
-    lines = [_wrap(f"- {name}: {d['outcome']}", indent="  ", sub="      "),
-             _wrap(d["summary"], indent="      ")]
+    lines = [
+        _wrap(f"- {name}: {d['outcome']}", indent="  ", sub="      "),
+        _wrap(d["summary"], indent="      "),
+    ]
     if d.get("scope") and d["scope"] not in d["summary"]:
         lines.append(_wrap(f"scope: {d['scope']}", indent="      "))
     est = d.get("estimate")
     if est:
         interval = f"[{est['ci_low']:.4f}, {est['ci_high']:.4f}]"
-        text = (f"seed {est['seed']}, parameters "
-                f"{json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}")
+        text = (
+            f"seed {est['seed']}, parameters "
+            f"{json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}"
+        )
         if interval not in d["summary"]:
-            text = (f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
-                    f"{100 * est['confidence']:g}% Clopper–Pearson {interval}, " + text)
+            text = (
+                f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
+                f"{100 * est['confidence']:g}% Clopper–Pearson {interval}, " + text
+            )
         lines.append(_wrap(text, indent="      "))
     if d.get("counterexample"):
-        lines.append(_wrap("counterexample: " + json.dumps(d["counterexample"], sort_keys=True,
-                                                            ensure_ascii=False), indent="      "))
+        lines.append(
+            _wrap(
+                "counterexample: " + json.dumps(d["counterexample"], sort_keys=True, ensure_ascii=False),
+                indent="      ",
+            )
+        )
     if d.get("reproduce"):
         lines.append(_wrap(f"reproduce: {d['reproduce']}", indent="      "))
     if d["outcome"] == "error":
@@ -452,29 +549,43 @@ def _run_check(args: argparse.Namespace) -> int:
     ctx = CheckContext(seed=args.seed, profile=args.profile)
     total = sum(1 for cid in order for ck in registry[cid].checks if include_slow or not ck.slow)
     with _bar(total, "check", "check") as bar:
+
         def advance(ck: Any) -> None:
             bar.update(1)
             bar.set_postfix_str(ck.node_id, refresh=False)
 
         results = registry.run([args.claim_id], ctx=ctx, include_slow=include_slow, on_check=advance)
-    errored = [f"{cid}::{name}" for cid, res in results.items()
-               for name, r in res.results.items() if r.outcome == "error"]
+    errored = [
+        f"{cid}::{name}"
+        for cid, res in results.items()
+        for name, r in res.results.items()
+        if r.outcome == "error"
+    ]
     # The requested claim first, in full; its dependencies after, one line each.
     res = results[args.claim_id]
     c = res.claim
     print(_wrap(f"{args.claim_id} [{c.paper_ref}; {', '.join(c.sources)}]: {res.status.upper()}", indent=""))
     print(_wrap(c.statement))
     print(_wrap(f"why: {res.reason}"))
-    print(_wrap(f"proof: {res.proof_status}; evidence: {res.evidence_status}"
-                + ("" if c.proof is None else f" ('tensorkv-check proof {args.claim_id}' prints the proof)")))
+    print(
+        _wrap(
+            f"proof: {res.proof_status}; evidence: {res.evidence_status}"
+            + ("" if c.proof is None else f" ('tensorkv-check proof {args.claim_id}' prints the proof)")
+        )
+    )
     for cav in c.caveats:
         print(_wrap(f"caveat: {cav}"))
     for name, r in res.results.items():
         print("\n".join(_check_lines(name, r)))
     deps = [cid for cid in results if cid != args.claim_id]
     if deps:
-        print("\n" + _wrap(f"dependencies ({len(deps)}, run first; 'tensorkv-check check ID' shows one "
-                           "in full):", indent=""))
+        print(
+            "\n"
+            + _wrap(
+                f"dependencies ({len(deps)}, run first; 'tensorkv-check check ID' shows one in full):",
+                indent="",
+            )
+        )
         for cid in deps:
             dres = results[cid]
             line = f"{cid}: {dres.status.upper()}"
@@ -490,12 +601,14 @@ def _run_check(args: argparse.Namespace) -> int:
     statuses: dict[str, int] = {}
     for cid in deps:
         statuses[results[cid].status] = statuses.get(results[cid].status, 0) + 1
-    summary = (f"{args.claim_id}: {res.status}; {_plural(len(res.results), 'check')} run"
-               + (" (" + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + ")" if outcomes else "")
-               + f"; {_plural(len(deps), 'dependency').replace('dependencys', 'dependencies')}"
-               + (" (" + ", ".join(f"{n} {st}" for st, n in sorted(statuses.items())) + ")" if statuses else "")
-               + f"; seed {args.seed}, {args.profile} profile"
-               + (f"; {_plural(len(errored), 'check')} errored: {', '.join(errored)}" if errored else ""))
+    summary = (
+        f"{args.claim_id}: {res.status}; {_plural(len(res.results), 'check')} run"
+        + (" (" + ", ".join(f"{n} {o}" for o, n in sorted(outcomes.items())) + ")" if outcomes else "")
+        + f"; {_plural(len(deps), 'dependency').replace('dependencys', 'dependencies')}"
+        + (" (" + ", ".join(f"{n} {st}" for st, n in sorted(statuses.items())) + ")" if statuses else "")
+        + f"; seed {args.seed}, {args.profile} profile"
+        + (f"; {_plural(len(errored), 'check')} errored: {', '.join(errored)}" if errored else "")
+    )
     print("\n" + _wrap(summary, indent=""))
     return 1 if errored else 0
 
@@ -507,12 +620,17 @@ def _run_proof(args: argparse.Namespace) -> int:
     try:
         registry = _load_registry()
     except Exception as exc:  # a broken claim package is reported, never a traceback alone
-        print(f"tensorkv-check proof: loading the claim registry failed: {type(exc).__name__}: {exc}",
-              file=sys.stderr)
+        print(
+            f"tensorkv-check proof: loading the claim registry failed: {type(exc).__name__}: {exc}",
+            file=sys.stderr,
+        )
         return 1
     if args.claim_id not in registry:
-        print(f"tensorkv-check proof: unknown claim id {args.claim_id!r}; valid ids: "
-              f"{', '.join(sorted(registry.ids))}", file=sys.stderr)
+        print(
+            f"tensorkv-check proof: unknown claim id {args.claim_id!r}; valid ids: "
+            f"{', '.join(sorted(registry.ids))}",
+            file=sys.stderr,
+        )
         return 2
     claim = registry[args.claim_id]
     checked = registry.check_proofs([args.claim_id])
@@ -525,8 +643,7 @@ def _run_proof(args: argparse.Namespace) -> int:
     deps = {}
     for d in claim.depends_on:
         dep = registry[d]
-        deps[d] = (checked[d][0].status if d in checked
-                   else "cited" if dep.cited_reason else "unproved")
+        deps[d] = checked[d][0].status if d in checked else "cited" if dep.cited_reason else "unproved"
     status, reason, _ = claim_axes(claim, {}, deps, result)
     print(format_proof(claim.proof, result, ledger))
     print(_wrap(f"claim proof status: {status} ({reason})", indent=""))
@@ -539,8 +656,11 @@ def _run_bench(args: argparse.Namespace) -> int:
     import subprocess
 
     if not (Path.cwd() / "benchmarks" / "__main__.py").is_file():
-        print("tensorkv-check bench: the benchmarks live in the project's source checkout; "
-              "run this command from the root of a clone (no benchmarks/ here)", file=sys.stderr)
+        print(
+            "tensorkv-check bench: the benchmarks live in the project's source checkout; "
+            "run this command from the root of a clone (no benchmarks/ here)",
+            file=sys.stderr,
+        )
         return 2
     cmd = [sys.executable, "-m", "benchmarks", *[a for a in args.bench_args if a != "--"]]
     env = dict(os.environ, TENSORKV_BENCH_PROG="tensorkv-check bench")
@@ -571,7 +691,7 @@ class _bar:
 
             self.bar = progress_bar(total, desc, unit)
 
-    def __enter__(self) -> "_bar":
+    def __enter__(self) -> _bar:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -604,9 +724,14 @@ def _width() -> int:
 def _wrap(text: str, indent: str = "  ", sub: str | None = None) -> str:
     """``text`` wrapped to the terminal width, first line indented by ``indent`` and the
     others by ``sub`` (default ``indent`` + two spaces)."""
-    return textwrap.fill(text, width=_width(), initial_indent=indent,
-                         subsequent_indent=indent + "  " if sub is None else sub,
-                         break_long_words=False, break_on_hyphens=False)
+    return textwrap.fill(
+        text,
+        width=_width(),
+        initial_indent=indent,
+        subsequent_indent=indent + "  " if sub is None else sub,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _indent(text: str, pad: str = "    ") -> str:
@@ -614,8 +739,9 @@ def _indent(text: str, pad: str = "    ") -> str:
 
 
 def _run_explore(args: argparse.Namespace) -> int:
-    from tensorkv_check.claims.registry import RegistryError
     from tensorkv_check.claims import exploration as search
+    from tensorkv_check.claims.registry import RegistryError
+
     registry = _load_registry()
     try:
         explorers = registry.explorers(args.claim_id)
@@ -632,8 +758,13 @@ def _run_explore(args: argparse.Namespace) -> int:
             continue
         if case["outcome"] == "error":
             crashed = True
-        verdict = ("reproduces" if case["reproduced"] else
-                   "no longer fails" if case["outcome"] == "none-found" else "fails differently now")
+        verdict = (
+            "reproduces"
+            if case["reproduced"]
+            else "no longer fails"
+            if case["outcome"] == "none-found"
+            else "fails differently now"
+        )
         print(f"replay {path} [{case['explorer']}, {case['region']}]: {verdict}")
         if case["failure"]:
             print(f"  {case['failure']}")
@@ -672,9 +803,15 @@ def _run_explore(args: argparse.Namespace) -> int:
                 bar.write(f"  minimal example saved to {path}")
                 bar.write("  reproduce with:")
                 bar.write(_indent(res["snippet"]))
-    print("\n" + _wrap(f"{args.claim_id}: {_plural(len(explorers), 'explorer')} at up to "
-                       f"{_plural(args.budget, 'example')} each (seed {args.seed}): "
-                       + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())), indent=""))
+    print(
+        "\n"
+        + _wrap(
+            f"{args.claim_id}: {_plural(len(explorers), 'explorer')} at up to "
+            f"{_plural(args.budget, 'example')} each (seed {args.seed}): "
+            + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())),
+            indent="",
+        )
+    )
     return 1 if crashed else 0
 
 
@@ -732,8 +869,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except KeyboardInterrupt as exc:
         what = "terminated" if isinstance(exc, Terminated) else "interrupted"
-        print(f"tensorkv-check{' ' + command if command else ''}: {what}; no file was left half-written",
-              file=sys.stderr)
+        print(
+            f"tensorkv-check{' ' + command if command else ''}: {what}; no file was left half-written",
+            file=sys.stderr,
+        )
         return interrupted_status(exc)
     except BrokenPipeError:
         _silence_stdout()

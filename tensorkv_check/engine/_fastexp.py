@@ -157,15 +157,24 @@ def exp_shifted_inplace(S: np.ndarray, shift: float | np.ndarray) -> None:
         far (then every result is in ``[0, 1]``).
     """
     per_row = np.ndim(shift) > 0
-    if (S.size < MIN_JIT_SIZE or S.dtype != np.float64 or S.ndim != 2
-            or not S.flags.c_contiguous or not jit_available()):
+    if (
+        S.size < MIN_JIT_SIZE
+        or S.dtype != np.float64
+        or S.ndim != 2
+        or not S.flags.c_contiguous
+        or not jit_available()
+    ):
         _exp_shifted_numpy(S, np.reshape(shift, (-1, 1)) if per_row else shift)
         return
-    shifts = (np.ascontiguousarray(np.reshape(shift, -1), dtype=np.float64) if per_row
-              else np.full(S.shape[0], float(shift)))
+    shifts = (
+        np.ascontiguousarray(np.reshape(shift, -1), dtype=np.float64)
+        if per_row
+        else np.full(S.shape[0], float(shift))
+    )
     if shifts.shape[0] != S.shape[0]:
-        raise ValueError(f"shift must be a scalar or hold one value per row of S ({S.shape[0]}), "
-                         f"got {shifts.shape[0]}")
+        raise ValueError(
+            f"shift must be a scalar or hold one value per row of S ({S.shape[0]}), got {shifts.shape[0]}"
+        )
     _KERNEL.exp_rows(S, shifts, np.empty(S.shape[1], dtype=np.int64))  # type: ignore[attr-defined]
 
 
@@ -182,7 +191,9 @@ def row_dots_into(K: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
         If the shapes do not match (the compiled loop does not check them itself).
     """
     if K.ndim != 2 or q.shape != (K.shape[1],) or out.shape != (K.shape[0],):
-        raise ValueError(f"row_dots_into needs K (n, d), q (d,), out (n,); got {K.shape}, {q.shape}, {out.shape}")
+        raise ValueError(
+            f"row_dots_into needs K (n, d), q (d,), out (n,); got {K.shape}, {q.shape}, {out.shape}"
+        )
     if _use_jit(K) and q.dtype == out.dtype == np.float64:
         _KERNEL.row_dots(K, q, out)  # type: ignore[attr-defined]
     else:
@@ -192,7 +203,9 @@ def row_dots_into(K: np.ndarray, q: np.ndarray, out: np.ndarray) -> None:
 def add_weighted_rows(p: np.ndarray, V: np.ndarray, num: np.ndarray) -> None:
     """``num += p @ V`` for float64 ``p`` (n,), ``V`` (n, d), ``num`` (d,), in place."""
     if V.ndim != 2 or p.shape != (V.shape[0],) or num.shape != (V.shape[1],):
-        raise ValueError(f"add_weighted_rows needs p (n,), V (n, d), num (d,); got {p.shape}, {V.shape}, {num.shape}")
+        raise ValueError(
+            f"add_weighted_rows needs p (n,), V (n, d), num (d,); got {p.shape}, {V.shape}, {num.shape}"
+        )
     if _use_jit(V) and p.dtype == num.dtype == np.float64:
         _KERNEL.add_weighted_rows(p, V, num)  # type: ignore[attr-defined]
     else:

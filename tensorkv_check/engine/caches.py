@@ -59,6 +59,7 @@ __all__ = [
 #: Names of the four factor caches of a tensor-attention token, in argument order.
 FACTOR_NAMES = ("k1", "k2", "v1", "v2")
 
+
 def four_cache_flops(n: int, d: int) -> int:
     """Flops of one four-cache query over ``n`` tokens through the decode identity.
 
@@ -113,8 +114,7 @@ class RowBuffer:
         """
         rows = np.asarray(rows)
         if rows.ndim != 2 or rows.shape[1] != self._data.shape[1]:
-            raise ValueError(
-                f"rows must have shape (t, {self._data.shape[1]}), got {rows.shape}")
+            raise ValueError(f"rows must have shape (t, {self._data.shape[1]}), got {rows.shape}")
         t = rows.shape[0]
         if self._size + t > self._data.shape[0]:
             new_cap = max(2 * self._data.shape[0], self._size + t)
@@ -241,7 +241,6 @@ class _Decoder(HeadDimScale):
         self.total_flops = 0
         self.last_step_flops = 0
 
-
     @property
     def _width(self) -> int:
         """The head dimension, known from the constructor or the first token."""
@@ -284,8 +283,9 @@ class _CacheDecoder(_Decoder):
     _NAMES: ClassVar[tuple[str, ...]] = ()
     _KIND: ClassVar[str] = ""
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *,
-                 block_bytes: int = DEFAULT_BLOCK_BYTES) -> None:
+    def __init__(
+        self, d: int | None = None, scale: float | None = None, *, block_bytes: int = DEFAULT_BLOCK_BYTES
+    ) -> None:
         super().__init__(d, scale)
         block_bytes = check_int("block_bytes", block_bytes, minimum=1)
         self._block_bytes = int(block_bytes)
@@ -476,7 +476,8 @@ class TwoCacheDecoder(_Decoder):
             if not np.isfinite(rows).all():
                 raise ValueError(
                     f"the new {name} product rows overflow float64 (entries of the two "
-                    f"factors multiply past ~1.8e308); rescale the inputs")
+                    f"factors multiply past ~1.8e308); rescale the inputs"
+                )
         self._factors.append(tok)
         kt_buf.append(kt)
         vt_buf.append(vt)
@@ -567,10 +568,7 @@ class TwoCacheDecoder(_Decoder):
         elif len(blocks) == 2:
             self.append_rows(*blocks)
         else:
-            raise TypeError(
-                "ingest takes 4 blocks (k1, k2, v1, v2) or 2 blocks (kt, vt), "
-                f"got {len(blocks)}"
-            )
+            raise TypeError(f"ingest takes 4 blocks (k1, k2, v1, v2) or 2 blocks (kt, vt), got {len(blocks)}")
 
     def to_bytes(self) -> bytes:
         """The product caches (and, when fed by :meth:`append`, the factor rows).
@@ -599,7 +597,9 @@ class TwoCacheDecoder(_Decoder):
         mode = modes[flags]
         expected = {None: 0, "rows": 2, "factors": 6}[mode]
         if len(arrays) != expected:
-            raise ValueError(f"a TwoCacheDecoder state in mode {mode!r} holds {expected} arrays, got {len(arrays)}")
+            raise ValueError(
+                f"a TwoCacheDecoder state in mode {mode!r} holds {expected} arrays, got {len(arrays)}"
+            )
         dec = cls(d, scale)
         if mode is None:
             return dec
@@ -677,4 +677,3 @@ class StandardDecoder(_CacheDecoder):
                 out[s : s + chunk] = _attention_batch(q[s : s + chunk] * self.scale, K, V)
         self._account(q, standard_flops(self.n_tokens, self._width))
         return out
-

@@ -128,9 +128,7 @@ def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
     return e
 
 
-def attention(
-    q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float | None = None
-) -> np.ndarray:
+def attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float | None = None) -> np.ndarray:
     """Standard softmax attention ``softmax(K q * scale)^T V``.
 
     Parameters
@@ -171,9 +169,7 @@ def attention(
 BATCH_BLOCK_ENTRIES = 1 << 22
 
 
-def attention_batch(
-    Q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float | None = None
-) -> np.ndarray:
+def attention_batch(Q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float | None = None) -> np.ndarray:
     """Standard attention of a batch of queries, ``softmax(Q K^T * scale) V`` row by row.
 
     Definition 3.2 (softmax) applied to each query's logits, as in the standard
@@ -572,9 +568,11 @@ class _ParallelBlocks:
             self._blas_threads_before = min(lib.num_threads for lib in blas.lib_controllers)
             try:
                 with blas.limit(limits=1):
-                    futures = [] if pool is None else [
-                        pool.submit(_with_errstate, errstate, f, args) for f, args in tasks[1:]
-                    ]
+                    futures = (
+                        []
+                        if pool is None
+                        else [pool.submit(_with_errstate, errstate, f, args) for f, args in tasks[1:]]
+                    )
                     try:
                         first = tasks[0][0](*tasks[0][1])
                     finally:
@@ -627,6 +625,7 @@ def naive_tensor_attention(
     if V1.shape[0] != K1.shape[0] or V2.shape[0] != K2.shape[0]:
         raise ValueError(
             f"K1/V1 and K2/V2 must have matching row counts, got K1 {K1.shape[0]} vs V1 "
-            f"{V1.shape[0]} and K2 {K2.shape[0]} vs V2 {V2.shape[0]}")
+            f"{V1.shape[0]} and K2 {K2.shape[0]} vs V2 {V2.shape[0]}"
+        )
     c = check_positive_scale(scale, d)
     return _attention(Q, _kron(K1, K2), _kron(V1, V2), c)

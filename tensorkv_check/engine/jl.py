@@ -182,9 +182,7 @@ def near_orthogonal_dimension(n: int, eps: float, delta: float) -> int:
     return math.ceil(2.0 * math.log(n * n / delta) / eps**2)
 
 
-def near_orthogonal_keys(
-    n: int, d: int, rng: RngLike, kind: str = "rademacher"
-) -> np.ndarray:
+def near_orthogonal_keys(n: int, d: int, rng: RngLike, kind: str = "rademacher") -> np.ndarray:
     """``n`` random unit keys in ``R^d`` with small pairwise inner products.
 
     Parameters

@@ -128,15 +128,17 @@ class HeadDimScale:
         from tensorkv_check._util.validation import check_positive_scale
 
         if self._d is None:
-            raise ValueError(f"{type(self).__name__}: scale is undefined until d is known; "
-                             "give a token first")
+            raise ValueError(
+                f"{type(self).__name__}: scale is undefined until d is known; give a token first"
+            )
         return check_positive_scale(self._scale_arg, self._d)
 
     def _known_d(self) -> int:
         """``d`` once known (constructor or first token); ``ValueError`` before that."""
         if self._d is None:
-            raise ValueError(f"{type(self).__name__}: d is undefined until the first token; "
-                             "give a token first")
+            raise ValueError(
+                f"{type(self).__name__}: d is undefined until the first token; give a token first"
+            )
         return self._d
 
 
@@ -231,8 +233,7 @@ def message_bytes(name: str, obj: Any) -> bytes:
     data = obj.to_bytes()
     if not isinstance(data, bytes):
         raise TypeError(
-            f"{name}: {type(obj).__qualname__}.to_bytes() must return bytes, "
-            f"got {type(data).__name__}"
+            f"{name}: {type(obj).__qualname__}.to_bytes() must return bytes, got {type(data).__name__}"
         )
     return data
 
@@ -264,8 +265,16 @@ def pack_state(
     code = KIND_CODES[kind]
     dd = 0 if d is None else int(d)
     parts: list[bytes | memoryview] = [
-        _HEADER.pack(_MAGIC, _VERSION, code, int(flags), dd, len(arrays),
-                     math.nan if scale is None else float(scale), int(param))
+        _HEADER.pack(
+            _MAGIC,
+            _VERSION,
+            code,
+            int(flags),
+            dd,
+            len(arrays),
+            math.nan if scale is None else float(scale),
+            int(param),
+        )
     ]
     parts.append(struct.pack(f"<{len(arrays)}Q", *(int(a.shape[0]) for a in arrays)))
     for a in arrays:

@@ -51,7 +51,13 @@ from typing import ClassVar
 
 import numpy as np
 
-from tensorkv_check._util.validation import as_float_array, check_choice, check_int, check_positive_scale, same_width
+from tensorkv_check._util.validation import (
+    as_float_array,
+    check_choice,
+    check_int,
+    check_positive_scale,
+    same_width,
+)
 from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import attention_batch, tensor_attention
 
@@ -112,7 +118,6 @@ class Compressor(_protocol.HeadDimScale):
         self.n_tokens = 0
         self._recon: list[np.ndarray] | None = None
 
-
     @property
     def memory_bytes(self) -> int:
         """``len(self.to_bytes())``: what the Index harness measures."""
@@ -125,7 +130,9 @@ class Compressor(_protocol.HeadDimScale):
         names = MODES[self.mode]
         owner = type(self).__name__
         if len(blocks) != len(names):
-            raise TypeError(f"{owner} in mode {self.mode!r} ingests {len(names)} arrays {names}, got {len(blocks)}")
+            raise TypeError(
+                f"{owner} in mode {self.mode!r} ingests {len(names)} arrays {names}, got {len(blocks)}"
+            )
         arrays = []
         for nm, b in zip(names, blocks):
             a = as_float_array(nm, b, (1, 2))
@@ -199,9 +206,16 @@ class Compressor(_protocol.HeadDimScale):
         meta = np.asarray(self._meta(), dtype="<f8")
         assert meta.size == self._META_LEN
         sections = [meta.tobytes()] + (self._sections() if self._d is not None else [])
-        head = _HEADER.pack(_MAGIC, _VERSION, _protocol.KIND_CODES[self._KIND], MODE_CODE[self.mode],
-                            0 if self._d is None else self._d, len(sections),
-                            math.nan if self._scale_arg is None else self._scale_arg, self.n_tokens)
+        head = _HEADER.pack(
+            _MAGIC,
+            _VERSION,
+            _protocol.KIND_CODES[self._KIND],
+            MODE_CODE[self.mode],
+            0 if self._d is None else self._d,
+            len(sections),
+            math.nan if self._scale_arg is None else self._scale_arg,
+            self.n_tokens,
+        )
         lengths = struct.pack(f"<{len(sections)}Q", *(len(s) for s in sections))
         return b"".join([head, lengths, *sections])
 
@@ -213,7 +227,9 @@ class Compressor(_protocol.HeadDimScale):
             raise TypeError(f"{owner}: data must be bytes, got {type(data).__name__}")
         data = bytes(data)
         if len(data) < _HEADER.size:
-            raise ValueError(f"{owner}: data is {len(data)} bytes, shorter than the {_HEADER.size}-byte header")
+            raise ValueError(
+                f"{owner}: data is {len(data)} bytes, shorter than the {_HEADER.size}-byte header"
+            )
         magic, version, code, mode_code, d, count, scale, n = _HEADER.unpack_from(data, 0)
         if magic != _MAGIC:
             raise ValueError(f"{owner}: data does not start with the magic {_MAGIC!r} (got {magic!r})")
@@ -221,7 +237,9 @@ class Compressor(_protocol.HeadDimScale):
             raise ValueError(f"{owner}: unsupported format version {version} (this build reads {_VERSION})")
         if code != _protocol.KIND_CODES[cls._KIND]:
             names = {v: k for k, v in _protocol.KIND_CODES.items()}
-            raise ValueError(f"{owner}: data holds a {names.get(code, f'kind {code}')} state, not a {cls._KIND}")
+            raise ValueError(
+                f"{owner}: data holds a {names.get(code, f'kind {code}')} state, not a {cls._KIND}"
+            )
         modes = {v: k for k, v in MODE_CODE.items()}
         if mode_code not in modes:
             raise ValueError(f"{owner}: data has an unknown mode code {mode_code}")
@@ -231,8 +249,10 @@ class Compressor(_protocol.HeadDimScale):
         lengths = struct.unpack_from(f"<{count}Q", data, off)
         off += 8 * count
         if len(data) != off + sum(lengths):
-            raise ValueError(f"{owner}: data is {len(data)} bytes but its header announces "
-                             f"{off + sum(lengths)}: truncated or corrupt")
+            raise ValueError(
+                f"{owner}: data is {len(data)} bytes but its header announces "
+                f"{off + sum(lengths)}: truncated or corrupt"
+            )
         sections = []
         for ln in lengths:
             sections.append(data[off : off + ln])
@@ -240,8 +260,9 @@ class Compressor(_protocol.HeadDimScale):
         if not sections or len(sections[0]) != 8 * cls._META_LEN:
             raise ValueError(f"{owner}: data is corrupt: parameter section has the wrong length")
         meta = np.frombuffer(sections[0], dtype="<f8")
-        obj = cls._from_meta(meta, None if d == 0 else int(d), None if math.isnan(scale) else float(scale),
-                             modes[mode_code])
+        obj = cls._from_meta(
+            meta, None if d == 0 else int(d), None if math.isnan(scale) else float(scale), modes[mode_code]
+        )
         if d == 0:
             if count != 1 or n != 0:
                 raise ValueError(f"{owner}: data is corrupt: a state without d must hold no tokens")
@@ -268,4 +289,3 @@ def meta_int(owner: str, name: str, x: float, lo: int, hi: int | None = None) ->
         return check_int(name, int(x), minimum=lo, maximum=hi)
     except ValueError as exc:
         raise ValueError(f"{owner}: data is corrupt: {exc}") from None
-

@@ -113,7 +113,9 @@ class RowCodes:
     @classmethod
     def restore(cls, secs: Sequence[bytes], n: int, d: int, bits: int, what: str) -> RowCodes:
         if len(secs[0]) != packed_len(n * d, bits):
-            raise ValueError(f"{what} code section is {len(secs[0])} bytes, expected {packed_len(n * d, bits)}")
+            raise ValueError(
+                f"{what} code section is {len(secs[0])} bytes, expected {packed_len(n * d, bits)}"
+            )
         obj = cls()
         obj.codes = [unpack_codes(secs[0], bits, (n, d))]
         obj.lo = [read_f32(secs[1], n, what + " offset")]

@@ -33,7 +33,12 @@ from typing import Any
 
 from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.frontier._compressor import COMPRESSOR_KIND_CODES, MODES
-from tensorkv_check.frontier.eviction import AttentionScoreEviction, KeyNormEviction, RandomEviction, WindowEviction
+from tensorkv_check.frontier.eviction import (
+    AttentionScoreEviction,
+    KeyNormEviction,
+    RandomEviction,
+    WindowEviction,
+)
 from tensorkv_check.frontier.lowrank import LowRankSVD
 from tensorkv_check.frontier.quantization import UniformQuantizer
 from tensorkv_check.frontier.sketch import SignSketch
@@ -71,8 +76,9 @@ def _exact(mode: str, budget: float, seed: int, scale: float | None) -> Callable
     return lambda d: cls(d, scale) if scale is not None else cls(d)
 
 
-def subgen_factory(mode: str, s: int, seed: int, scale: float | None = None, *, delta: float = 2.0,
-                   t: int = 4) -> Callable[[int], Any]:
+def subgen_factory(
+    mode: str, s: int, seed: int, scale: float | None = None, *, delta: float = 2.0, t: int = 4
+) -> Callable[[int], Any]:
     """``factory(d)`` of SubGen (``kv``), SubGen2Cache (``rows``) or SubGen4Cache (``factors``).
 
     ``s`` value samples, clustering radius ``delta`` (both factors in the factor mode),
@@ -95,28 +101,62 @@ def _rank_of(budget: float, d: int) -> int:
 
 CATALOGUE: dict[str, CatalogueEntry] = {
     "exact": CatalogueEntry("exact", "exact", "none (float64 decoder of the model)", _exact),
-    "random": CatalogueEntry("random", "eviction", "keep-fraction f",
-                             lambda m, b, s, c: lambda d: RandomEviction(d, c, fraction=b, seed=s, mode=m)),
-    "knorm": CatalogueEntry("knorm", "eviction", "keep-fraction f",
-                            lambda m, b, s, c: lambda d: KeyNormEviction(d, c, fraction=b, mode=m)),
-    "window": CatalogueEntry("window", "eviction", "keep-fraction f (plus 4 sinks)",
-                             lambda m, b, s, c: lambda d: WindowEviction(d, c, fraction=b, sinks=4, mode=m)),
-    "h2o": CatalogueEntry("h2o", "eviction", "keep-fraction f",
-                          lambda m, b, s, c: lambda d: AttentionScoreEviction(d, c, fraction=b, mode=m)),
-    "quant": CatalogueEntry("quant", "quantization", "bits b per entry",
-                            lambda m, b, s, c: lambda d: UniformQuantizer(d, c, bits=int(b), mode=m)),
-    "qjl": CatalogueEntry("qjl", "sketch", "sketch rows per head dimension m/d (values 4-bit)",
-                          lambda m, b, s, c: lambda d: SignSketch(d, c, sketch_dim=max(1, int(round(b * d))),
-                                                                  value_bits=4, seed=s, mode=m)),
-    "lowrank": CatalogueEntry("lowrank", "low-rank", "rank fraction r/d",
-                              lambda m, b, s, c: lambda d: LowRankSVD(d, c, rank=_rank_of(b, d), mode=m)),
-    "subgen": CatalogueEntry("subgen", "subgen", "value samples s (δ = 2, t = 4)",
-                             lambda m, b, s, c: subgen_factory(m, int(b), s, c)),
+    "random": CatalogueEntry(
+        "random",
+        "eviction",
+        "keep-fraction f",
+        lambda m, b, s, c: lambda d: RandomEviction(d, c, fraction=b, seed=s, mode=m),
+    ),
+    "knorm": CatalogueEntry(
+        "knorm",
+        "eviction",
+        "keep-fraction f",
+        lambda m, b, s, c: lambda d: KeyNormEviction(d, c, fraction=b, mode=m),
+    ),
+    "window": CatalogueEntry(
+        "window",
+        "eviction",
+        "keep-fraction f (plus 4 sinks)",
+        lambda m, b, s, c: lambda d: WindowEviction(d, c, fraction=b, sinks=4, mode=m),
+    ),
+    "h2o": CatalogueEntry(
+        "h2o",
+        "eviction",
+        "keep-fraction f",
+        lambda m, b, s, c: lambda d: AttentionScoreEviction(d, c, fraction=b, mode=m),
+    ),
+    "quant": CatalogueEntry(
+        "quant",
+        "quantization",
+        "bits b per entry",
+        lambda m, b, s, c: lambda d: UniformQuantizer(d, c, bits=int(b), mode=m),
+    ),
+    "qjl": CatalogueEntry(
+        "qjl",
+        "sketch",
+        "sketch rows per head dimension m/d (values 4-bit)",
+        lambda m, b, s, c: (
+            lambda d: SignSketch(d, c, sketch_dim=max(1, int(round(b * d))), value_bits=4, seed=s, mode=m)
+        ),
+    ),
+    "lowrank": CatalogueEntry(
+        "lowrank",
+        "low-rank",
+        "rank fraction r/d",
+        lambda m, b, s, c: lambda d: LowRankSVD(d, c, rank=_rank_of(b, d), mode=m),
+    ),
+    "subgen": CatalogueEntry(
+        "subgen",
+        "subgen",
+        "value samples s (δ = 2, t = 4)",
+        lambda m, b, s, c: subgen_factory(m, int(b), s, c),
+    ),
 }
 
 
-def make_factory(name: str, mode: str, budget: float, *, seed: int = 0,
-                 scale: float | None = None) -> Callable[[int], Any]:
+def make_factory(
+    name: str, mode: str, budget: float, *, seed: int = 0, scale: float | None = None
+) -> Callable[[int], Any]:
     """``factory(d)`` for catalogue entry ``name`` at ``budget`` in ``mode``.
 
     Raises
@@ -147,5 +187,7 @@ def catalogue_entry(name: str) -> CatalogueEntry:
     plugins = plugin_entries()
     if name in plugins:
         return plugins[name]
-    raise ValueError(f"compressor must be one of {sorted(CATALOGUE)} or an installed plugin "
-                     f"({', '.join(sorted(plugins)) or 'none installed'}), got {name!r}")
+    raise ValueError(
+        f"compressor must be one of {sorted(CATALOGUE)} or an installed plugin "
+        f"({', '.join(sorted(plugins)) or 'none installed'}), got {name!r}"
+    )

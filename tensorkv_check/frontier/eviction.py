@@ -52,8 +52,7 @@ __all__ = ["RandomEviction", "KeyNormEviction", "WindowEviction", "AttentionScor
 def _splitmix_uniform(seed: int, start: int, count: int) -> np.ndarray:
     """Uniforms ``u_i = splitmix64(seed·φ + i)/2^64`` for ``i = start … start+count−1``."""
     with np.errstate(over="ignore"):
-        z = (np.arange(start, start + count, dtype=np.uint64)
-             + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15))
+        z = np.arange(start, start + count, dtype=np.uint64) + np.uint64(seed) * np.uint64(0x9E3779B97F4A7C15)
         z = z + np.uint64(0x9E3779B97F4A7C15)
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -66,8 +65,15 @@ class _Eviction(Compressor):
 
     _META_LEN = 6  # fraction, max_tokens (0 = none), kept, sinks, seed, reserved
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
-                 max_tokens: int | None = None, mode: str = "kv") -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        fraction: float,
+        max_tokens: int | None = None,
+        mode: str = "kv",
+    ) -> None:
         super().__init__(d, scale, mode=mode)
         self.fraction = check_real("fraction", fraction, low=0.0, high=1.0, high_open=False)
         self.max_tokens = None if max_tokens is None else check_int("max_tokens", max_tokens, minimum=1)
@@ -100,11 +106,18 @@ class _Eviction(Compressor):
     def _sections(self) -> list[bytes]:
         arrs = self._kept_arrays()
         return [np.ascontiguousarray(a, dtype="<f8").tobytes() for a in arrs] + [
-            np.ascontiguousarray(self._extra, dtype="<f8").tobytes()]
+            np.ascontiguousarray(self._extra, dtype="<f8").tobytes()
+        ]
 
     def _meta(self) -> list[float]:
-        return [self.fraction, float(self.max_tokens or 0), float(self.kept_tokens),
-                float(getattr(self, "sinks", 0)), float(getattr(self, "seed", 0)), 0.0]
+        return [
+            self.fraction,
+            float(self.max_tokens or 0),
+            float(self.kept_tokens),
+            float(getattr(self, "sinks", 0)),
+            float(getattr(self, "seed", 0)),
+            0.0,
+        ]
 
     @classmethod
     def _kwargs_from_meta(cls, meta: np.ndarray) -> dict[str, Any]:
@@ -156,8 +169,15 @@ class RandomEviction(_Eviction):
 
     _KIND = "RandomEviction"
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
-                 seed: int = 0, mode: str = "kv") -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        fraction: float,
+        seed: int = 0,
+        mode: str = "kv",
+    ) -> None:
         super().__init__(d, scale, fraction=fraction, mode=mode)
         self.seed = check_int("seed", seed, minimum=0, maximum=(1 << 53) - 1)
 
@@ -207,8 +227,16 @@ class WindowEviction(_Eviction):
 
     _KIND = "WindowEviction"
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, fraction: float,
-                 sinks: int = 4, max_tokens: int | None = None, mode: str = "kv") -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        fraction: float,
+        sinks: int = 4,
+        max_tokens: int | None = None,
+        mode: str = "kv",
+    ) -> None:
         super().__init__(d, scale, fraction=fraction, max_tokens=max_tokens, mode=mode)
         self.sinks = check_int("sinks", sinks, minimum=0)
 

@@ -43,8 +43,9 @@ class LowRankSVD(Compressor):
     _KIND = "LowRankSVD"
     _META_LEN = 2
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, rank: int,
-                 mode: str = "kv") -> None:
+    def __init__(
+        self, d: int | None = None, scale: float | None = None, *, rank: int, mode: str = "kv"
+    ) -> None:
         super().__init__(d, scale, mode=mode)
         self.rank = check_int("rank", rank, minimum=1, maximum=self._d)
         # Per array: the factors A (tokens × r) and B (r × d) of the rank-r reconstruction;
@@ -102,4 +103,3 @@ class LowRankSVD(Compressor):
             raise ValueError(f"expected {2 * len(names)} data sections, got {len(sections)}")
         self._A = [read_f64(sections[2 * i], n, r, nm + " factor A") for i, nm in enumerate(names)]
         self._B = [read_f64(sections[2 * i + 1], r, self._d, nm + " factor B") for i, nm in enumerate(names)]
-

@@ -34,8 +34,9 @@ def _frontier_svg(model: str, curves: dict[str, list[dict[str, Any]]]) -> str:
         hi = max(xs_all + [2.0]) * 2
         grid = np.geomspace(lo, hi, 400)
         ceil = np.array([fano_success_ceiling(x * 1e6, int(1e6)) for x in grid])
-        ax.fill_between(grid, ceil, 1.05, color="#D55E00", alpha=0.15, linewidth=0,
-                        label="infeasible: M < (1 − h(p))·N")
+        ax.fill_between(
+            grid, ceil, 1.05, color="#D55E00", alpha=0.15, linewidth=0, label="infeasible: M < (1 − h(p))·N"
+        )
         ax.plot(grid, ceil, color="#D55E00", linewidth=1.0)
         cmap = matplotlib.colormaps["tab10"]
         for i, (name, pts) in enumerate(sorted(curves.items())):
@@ -43,8 +44,17 @@ def _frontier_svg(model: str, curves: dict[str, list[dict[str, Any]]]) -> str:
             y = [p["rate"] for p in pts]
             err = [[p["rate"] - p["ci_low"] for p in pts], [p["ci_high"] - p["rate"] for p in pts]]
             ns = sorted({p["n"] for p in pts})
-            ax.errorbar(x, y, yerr=err, marker=_MARKERS[i % len(_MARKERS)], markersize=3.5, linewidth=1,
-                        capsize=2, color=cmap(i % 10), label=f"{name} (n = {', '.join(map(str, ns))})")
+            ax.errorbar(
+                x,
+                y,
+                yerr=err,
+                marker=_MARKERS[i % len(_MARKERS)],
+                markersize=3.5,
+                linewidth=1,
+                capsize=2,
+                color=cmap(i % 10),
+                label=f"{name} (n = {', '.join(map(str, ns))})",
+            )
         ax.axhline(0.5, color="#999999", linewidth=0.6, linestyle=":")
         ax.axhline(GAP_P, color="#999999", linewidth=0.6, linestyle="--")
         ax.set_xscale("log")
@@ -69,14 +79,22 @@ def _benign_svg(pts: list[dict[str, Any]]) -> str:
         floor = 1e-6  # lossless points (error ~1e-16) are drawn on this floor
         for i, (name, ps) in enumerate(sorted(by.items())):
             ps = sorted(ps, key=lambda p: p["M"])
-            ax.plot([p["M"] / p["M_float64"] for p in ps], [max(p["rel_error_mean"], floor) for p in ps],
-                    marker=_MARKERS[i % len(_MARKERS)], markersize=3.5, color=cmap(i % 10), label=name)
+            ax.plot(
+                [p["M"] / p["M_float64"] for p in ps],
+                [max(p["rel_error_mean"], floor) for p in ps],
+                marker=_MARKERS[i % len(_MARKERS)],
+                markersize=3.5,
+                color=cmap(i % 10),
+                label=name,
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("M / (float64 K and V), measured")
         ax.set_ylabel("mean relative error ‖z − Attn‖ / ‖Attn‖ (floored at 1e-6)")
         p0 = pts[0]
-        ax.set_title(f"Benign inputs: n = {p0['n']}, d = {p0['d']}, {p0['m']} key clusters, rank-{p0['rank']} values")
+        ax.set_title(
+            f"Benign inputs: n = {p0['n']}, d = {p0['d']}, {p0['m']} key clusters, rank-{p0['rank']} values"
+        )
         ax.grid(True, which="both", alpha=0.25)
         ax.legend(frameon=False, fontsize=6, loc="center left", bbox_to_anchor=(1.0, 0.5))
         return svg_of(fig)
@@ -97,23 +115,31 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
         if not cs:
             continue
         info = data.get("models", {}).get(model, {})
-        out.append({
-            "file": f"frontier_{model}.svg",
-            "title": f"Compressibility frontier: {model} model",
-            "alt": (f"Bob's success with 99% Clopper–Pearson bars against measured message bits per input bit (log "
+        out.append(
+            {
+                "file": f"frontier_{model}.svg",
+                "title": f"Compressibility frontier: {model} model",
+                "alt": (
+                    f"Bob's success with 99% Clopper–Pearson bars against measured message bits per input bit (log "
                     f"scale) for {len(cs)} compressors ({', '.join(sorted(cs))}) on {model} Index instances "
                     f"(n = {info.get('n')}, d = {info.get('d')}; SubGen curves at their own n). The shaded region "
                     "above the curve p = Fano ceiling of M/N is infeasible for any protocol; no point lies in it. "
-                    "Dotted line: chance; dashed line: p = 0.9."),
-            "svg": _frontier_svg(model, cs),
-        })
+                    "Dotted line: chance; dashed line: p = 0.9."
+                ),
+                "svg": _frontier_svg(model, cs),
+            }
+        )
     if data.get("benign"):
-        out.append({
-            "file": "frontier_benign.svg",
-            "title": "Benign inputs: relative attention error versus memory",
-            "alt": ("Mean relative attention-output error (log scale) against measured message bytes as a fraction "
+        out.append(
+            {
+                "file": "frontier_benign.svg",
+                "title": "Benign inputs: relative attention error versus memory",
+                "alt": (
+                    "Mean relative attention-output error (log scale) against measured message bytes as a fraction "
                     "of the float64 keys and values (log scale), one curve per compressor, on clusterable keys with "
-                    "low-rank values; errors below 1e-6 (the lossless exact cache) are drawn at 1e-6."),
-            "svg": _benign_svg(data["benign"]),
-        })
+                    "low-rank values; errors below 1e-6 (the lossless exact cache) are drawn at 1e-6."
+                ),
+                "svg": _benign_svg(data["benign"]),
+            }
+        )
     return out

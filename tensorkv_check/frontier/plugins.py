@@ -64,8 +64,10 @@ class PluginScan:
 
     def summary(self) -> list[str]:
         """One line per plugin, broken ones marked and explained."""
-        lines = [f"{p.name}  {p.value}  ({p.distribution or 'unknown distribution'})"
-                 for p in sorted(self.plugins.values(), key=lambda p: p.name)]
+        lines = [
+            f"{p.name}  {p.value}  ({p.distribution or 'unknown distribution'})"
+            for p in sorted(self.plugins.values(), key=lambda p: p.name)
+        ]
         lines += [f"{name}  BROKEN, skipped: {err}" for name, err in sorted(self.broken.items())]
         return lines
 
@@ -111,13 +113,18 @@ def load_plugins(group: str = ENTRY_POINT_GROUP, entry_points: Iterable[Any] | N
     for ep in sorted(eps, key=lambda e: (e.name, e.value)):
         name = ep.name
         if seen[name] > 1:
-            broken[name] = f"registered {seen[name]} times (values: " + ", ".join(
-                sorted(e.value for e in eps if e.name == name)) + ")"
+            broken[name] = (
+                f"registered {seen[name]} times (values: "
+                + ", ".join(sorted(e.value for e in eps if e.name == name))
+                + ")"
+            )
             continue
         try:
             obj = ep.load()
             if not callable(obj):
-                raise TypeError(f"{ep.value} is a {type(obj).__name__}, not a factory callable as obj(d, **params)")
+                raise TypeError(
+                    f"{ep.value} is a {type(obj).__name__}, not a factory callable as obj(d, **params)"
+                )
             grid = _grid(obj)
         except Exception as exc:  # a plugin's fault must never crash the caller
             broken[name] = f"{type(exc).__name__}: {exc}"
@@ -143,7 +150,7 @@ def plugin_entries(scan: PluginScan | None = None) -> dict[str, Any]:
     for name, p in sorted(scan.plugins.items()):
         if len(p.params) != 1:
             continue
-        (param, values), = p.params.items()
+        ((param, values),) = p.params.items()
 
         def build(mode: str, budget: float, seed: int, scale: float | None, *, _f=p.factory, _k=param):
             if scale is None:
@@ -172,7 +179,7 @@ def plugin_frontier(scan: PluginScan | None = None, d: int = 8) -> dict[str, dic
         p = scan.plugins[name]
         ((param, values),) = p.params.items()
         try:
-            inputs = sorted(getattr(p.factory(d, **{param: values[0]}), "inputs"))
+            inputs = sorted(p.factory(d, **{param: values[0]}).inputs)
         except Exception as exc:  # a plugin's fault must never crash the sweep
             scan.broken[name] = f"{type(exc).__name__}: {exc}"
             continue

@@ -47,11 +47,20 @@ class UniformQuantizer(Compressor):
     _KIND = "UniformQuantizer"
     _META_LEN = 2
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, bits: int,
-                 key_bits: int | None = None, mode: str = "kv") -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        bits: int,
+        key_bits: int | None = None,
+        mode: str = "kv",
+    ) -> None:
         super().__init__(d, scale, mode=mode)
         self.bits = check_int("bits", bits, minimum=1, maximum=16)
-        self.key_bits = self.bits if key_bits is None else check_int("key_bits", key_bits, minimum=1, maximum=16)
+        self.key_bits = (
+            self.bits if key_bits is None else check_int("key_bits", key_bits, minimum=1, maximum=16)
+        )
         self._rows = [RowCodes() for _ in MODES[mode]]
 
     def _bits_of(self, i: int) -> int:
@@ -76,13 +85,19 @@ class UniformQuantizer(Compressor):
     @classmethod
     def _from_meta(cls, meta, d, scale, mode):
         o = cls.__name__
-        return cls(d, scale, bits=meta_int(o, "bits", meta[0], 1, 16),
-                   key_bits=meta_int(o, "key_bits", meta[1], 1, 16), mode=mode)
+        return cls(
+            d,
+            scale,
+            bits=meta_int(o, "bits", meta[0], 1, 16),
+            key_bits=meta_int(o, "key_bits", meta[1], 1, 16),
+            mode=mode,
+        )
 
     def _restore(self, meta, sections, n):
         names = MODES[self.mode]
         if len(sections) != 3 * len(names):
             raise ValueError(f"expected {3 * len(names)} data sections, got {len(sections)}")
-        self._rows = [RowCodes.restore(sections[3 * i : 3 * i + 3], n, self._d, self._bits_of(i), nm)
-                      for i, nm in enumerate(names)]
-
+        self._rows = [
+            RowCodes.restore(sections[3 * i : 3 * i + 3], n, self._d, self._bits_of(i), nm)
+            for i, nm in enumerate(names)
+        ]

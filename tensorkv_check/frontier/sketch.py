@@ -49,8 +49,16 @@ class SignSketch(Compressor):
     _KIND = "SignSketch"
     _META_LEN = 3
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *, sketch_dim: int,
-                 value_bits: int = 8, seed: int = 0, mode: str = "kv") -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        sketch_dim: int,
+        value_bits: int = 8,
+        seed: int = 0,
+        mode: str = "kv",
+    ) -> None:
         super().__init__(d, scale, mode=mode)
         self.sketch_dim = check_int("sketch_dim", sketch_dim, minimum=1, maximum=1 << 20)
         self.value_bits = check_int("value_bits", value_bits, minimum=1, maximum=16)
@@ -76,8 +84,9 @@ class SignSketch(Compressor):
 
     def _key_state(self, i: int) -> tuple[np.ndarray, np.ndarray]:
         if len(self._signs[i]) != 1:
-            self._signs[i] = [np.concatenate(self._signs[i]) if self._signs[i]
-                              else np.zeros((0, self.sketch_dim), bool)]
+            self._signs[i] = [
+                np.concatenate(self._signs[i]) if self._signs[i] else np.zeros((0, self.sketch_dim), bool)
+            ]
             self._norms[i] = [np.concatenate(self._norms[i]) if self._norms[i] else np.zeros(0, np.float32)]
         return self._signs[i][0], self._norms[i][0]
 
@@ -110,9 +119,14 @@ class SignSketch(Compressor):
     @classmethod
     def _from_meta(cls, meta, d, scale, mode):
         o = cls.__name__
-        return cls(d, scale, sketch_dim=meta_int(o, "sketch_dim", meta[0], 1, 1 << 20),
-                   value_bits=meta_int(o, "value_bits", meta[1], 1, 16),
-                   seed=meta_int(o, "seed", meta[2], 0), mode=mode)
+        return cls(
+            d,
+            scale,
+            sketch_dim=meta_int(o, "sketch_dim", meta[0], 1, 1 << 20),
+            value_bits=meta_int(o, "value_bits", meta[1], 1, 16),
+            seed=meta_int(o, "seed", meta[2], 0),
+            mode=mode,
+        )
 
     def _restore(self, meta, sections, n):
         names = MODES[self.mode]
@@ -123,7 +137,9 @@ class SignSketch(Compressor):
         for i, nm in enumerate(names):
             if i in self._signs:
                 if len(sections[pos]) != packed_len(n * m, 1):
-                    raise ValueError(f"{nm} sign section is {len(sections[pos])} bytes, expected {packed_len(n * m, 1)}")
+                    raise ValueError(
+                        f"{nm} sign section is {len(sections[pos])} bytes, expected {packed_len(n * m, 1)}"
+                    )
                 bits = np.unpackbits(np.frombuffer(sections[pos], np.uint8), count=n * m, bitorder="little")
                 self._signs[i] = [bits.reshape(n, m).astype(bool)]
                 self._norms[i] = [read_f32(sections[pos + 1], n, nm + " norm")]
@@ -131,4 +147,3 @@ class SignSketch(Compressor):
             else:
                 self._vals[i] = RowCodes.restore(sections[pos : pos + 3], n, self._d, self.value_bits, nm)
                 pos += 3
-

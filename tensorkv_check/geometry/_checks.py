@@ -27,4 +27,3 @@ def _side(value: float, bound: float) -> str:
 def _readonly(arr: np.ndarray) -> np.ndarray:
     arr.setflags(write=False)
     return arr
-

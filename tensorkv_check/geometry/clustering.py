@@ -35,8 +35,9 @@ def _pairwise_sq(X: np.ndarray) -> np.ndarray:
     return sq_distances(X, X)
 
 
-def _dsatur_exact(adj: list[list[int]], n: int, lower: int, best: int, best_colour: list[int],
-                  clique: list[int]) -> tuple[int, list[int], int]:
+def _dsatur_exact(
+    adj: list[list[int]], n: int, lower: int, best: int, best_colour: list[int], clique: list[int]
+) -> tuple[int, list[int], int]:
     """Exact chromatic number by DSatur branch and bound.
 
     ``adj[v]`` lists the neighbours of ``v``; ``lower`` is a proven lower bound,
@@ -127,8 +128,7 @@ def _exact_min_clusters(X: np.ndarray, delta: float) -> tuple[int, np.ndarray, s
     greedy = nx.coloring.greedy_color(H, strategy="DSATUR")
     colour = [greedy[v] for v in range(n)]
     best = max(colour) + 1
-    detail = (f"lower max(omega(H)={omega_h}, ceil(n/omega(W))={-(-n // omega_w)}); "
-              f"DSatur greedy {best}")
+    detail = f"lower max(omega(H)={omega_h}, ceil(n/omega(W))={-(-n // omega_w)}); DSatur greedy {best}"
     if best > lower:
         adj = [np.flatnonzero(far[v]).tolist() for v in range(n)]
         best, colour, nodes = _dsatur_exact(adj, n, lower, best, colour, sorted(clique_h))
@@ -182,8 +182,14 @@ class ClusterBracket:
         return self.upper if self.exact is None else self.exact
 
     def to_dict(self) -> dict[str, Any]:
-        return {"lower": self.lower, "upper": self.upper, "exact": self.exact,
-                "method": self.method, "delta": self.delta, "n": self.n}
+        return {
+            "lower": self.lower,
+            "upper": self.upper,
+            "exact": self.exact,
+            "method": self.method,
+            "delta": self.delta,
+            "n": self.n,
+        }
 
 
 def cluster_bracket(K: np.ndarray, delta: float, *, exact: bool | None = None) -> ClusterBracket:
@@ -252,14 +258,24 @@ def cluster_bracket(K: np.ndarray, delta: float, *, exact: bool | None = None) -
         )
     leader = greedy_net(X, delta / 2.0)
     sep = greedy_net(X, delta).indices
-    method = (f"lower: greedy delta-separated subset ({sep.size}); upper: online leader "
-              f"clustering, centre radius delta/2 ({leader.size})")
+    method = (
+        f"lower: greedy delta-separated subset ({sep.size}); upper: online leader "
+        f"clustering, centre radius delta/2 ({leader.size})"
+    )
     exact_value = None
     exact_labels = None
     if exact or (exact is None and n <= EXACT_CLUSTER_LIMIT):
         exact_value, exact_labels, detail = _exact_min_clusters(X, delta)
         exact_labels = _readonly(exact_labels)
         method += f"; exact: clique cover of the within-delta graph ({detail})"
-    return ClusterBracket(lower=int(sep.size), upper=leader.size, exact=exact_value,
-                          method=method, delta=delta, n=n, labels=leader.assignment,
-                          exact_labels=exact_labels, separated=sep)
+    return ClusterBracket(
+        lower=int(sep.size),
+        upper=leader.size,
+        exact=exact_value,
+        method=method,
+        delta=delta,
+        n=n,
+        labels=leader.assignment,
+        exact_labels=exact_labels,
+        separated=sep,
+    )

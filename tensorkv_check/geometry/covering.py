@@ -158,8 +158,9 @@ def covering_bounds(d: int, delta: float, r: float = 1.0, sphere: bool = True) -
     upper = _pow(1.0 + 2.0 / t, d)
     volumetric = _pow(1.0 / t, d)
     if not sphere:
-        return CoveringBounds(d, delta, r, False, volumetric, "(r/delta)^d (volume)",
-                              volumetric, True, upper, upper)
+        return CoveringBounds(
+            d, delta, r, False, volumetric, "(r/delta)^d (volume)", volumetric, True, upper, upper
+        )
     if d == 1:
         lower = 2.0 if t < 2.0 else 1.0
         rule = "exact: S^0 is two points at distance 2r"
@@ -303,17 +304,31 @@ def covering_number_estimate(
     dist, _ = cKDTree(X[net.indices]).query(Y, k=1)
     covered = int(np.count_nonzero(dist <= bounds.delta))
     holdout = clopper_pearson(
-        covered, n_holdout, 0.99,
-        parameters={"d": bounds.d, "delta": bounds.delta, "r": bounds.r,
-                    "sphere": bounds.sphere, "net_size": net.size},
+        covered,
+        n_holdout,
+        0.99,
+        parameters={
+            "d": bounds.d,
+            "delta": bounds.delta,
+            "r": bounds.r,
+            "sphere": bounds.sphere,
+            "net_size": net.size,
+        },
     )
     est = net.size
     return CoveringEstimate(
-        d=bounds.d, delta=bounds.delta, r=bounds.r, sphere=bounds.sphere,
-        n_samples=n_samples, estimate=est, certified_lower=certified, bounds=bounds,
+        d=bounds.d,
+        delta=bounds.delta,
+        r=bounds.r,
+        sphere=bounds.sphere,
+        n_samples=n_samples,
+        estimate=est,
+        certified_lower=certified,
+        bounds=bounds,
         vs_lower=_side(est, bounds.lower),
         vs_volumetric_lower=_side(est, bounds.volumetric_lower),
         vs_upper=_side(est, bounds.upper),
         vs_upper_shell=_side(est, bounds.upper_shell),
-        holdout=holdout, holdout_max_distance=float(dist.max()),
+        holdout=holdout,
+        holdout_max_distance=float(dist.max()),
     )

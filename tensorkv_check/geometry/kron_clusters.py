@@ -76,9 +76,15 @@ class KronClusterBracket:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "m1": self.m1, "m2": self.m2, "product_clusters": self.m1 * self.m2,
-            "R1": self.R1, "R2": self.R2, "delta1": self.delta1, "delta2": self.delta2,
-            "delta_bound": self.delta_bound, "max_diameter": self.max_diameter,
+            "m1": self.m1,
+            "m2": self.m2,
+            "product_clusters": self.m1 * self.m2,
+            "R1": self.R1,
+            "R2": self.R2,
+            "delta1": self.delta1,
+            "delta2": self.delta2,
+            "delta_bound": self.delta_bound,
+            "max_diameter": self.max_diameter,
             "worst_ratio": self.worst_ratio,
             "product": None if self.product is None else self.product.to_dict(),
         }
@@ -181,10 +187,20 @@ def kron_cluster_bracket(
         P = np.einsum("jl,kl->jkl", A, B).reshape(-1, A.shape[1])
         product = cluster_bracket(P, bound) if bound > 0 else None
     return KronClusterBracket(
-        factor1=f1, factor2=f2, m1=m1, m2=m2, R1=R1, R2=R2, delta1=delta1,
-        delta2=delta2, delta_bound=bound, diameters=_readonly(diameters),
-        cluster_bounds=_readonly(bounds), max_diameter=float(diameters.max()),
-        worst_ratio=worst, product=product,
+        factor1=f1,
+        factor2=f2,
+        m1=m1,
+        m2=m2,
+        R1=R1,
+        R2=R2,
+        delta1=delta1,
+        delta2=delta2,
+        delta_bound=bound,
+        diameters=_readonly(diameters),
+        cluster_bounds=_readonly(bounds),
+        max_diameter=float(diameters.max()),
+        worst_ratio=worst,
+        product=product,
     )
 
 
@@ -274,8 +290,9 @@ def kron_tightness_search(
     n_max = check_int("n_max", n_max, minimum=1)
     d_max = check_int("d_max", d_max, minimum=1)
     if n_max * n_max > EXACT_CLUSTER_LIMIT:
-        raise ValueError(f"n_max = {n_max} gives n_max^2 > EXACT_CLUSTER_LIMIT = "
-                         f"{EXACT_CLUSTER_LIMIT}; use n_max <= 7")
+        raise ValueError(
+            f"n_max = {n_max} gives n_max^2 > EXACT_CLUSTER_LIMIT = {EXACT_CLUSTER_LIMIT}; use n_max <= 7"
+        )
     from hypothesis import HealthCheck, Phase, given, settings, target
     from hypothesis import seed as hyp_seed
     from hypothesis import strategies as st
@@ -291,8 +308,11 @@ def kron_tightness_search(
             K1, K2 = g.uniform(-1.0, 1.0, n1 * d), g.uniform(-1.0, 1.0, n2 * d)
         else:  # entries chosen one by one (shrinkable, targetable); the lattice
             # {-1, 0, 1} holds the extreme cases of the sup-norm bound
-            entries = (st.sampled_from([-1.0, 0.0, 1.0]) if kind == "lattice" else
-                       st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False))
+            entries = (
+                st.sampled_from([-1.0, 0.0, 1.0])
+                if kind == "lattice"
+                else st.floats(-1.0, 1.0, allow_nan=False, allow_infinity=False)
+            )
             K1 = np.array(draw(st.lists(entries, min_size=n1 * d, max_size=n1 * d)))
             K2 = np.array(draw(st.lists(entries, min_size=n2 * d, max_size=n2 * d)))
         fraction = st.one_of(st.just(1.0), st.floats(0.05, 1.0))  # 1.0: a single cluster
@@ -303,9 +323,14 @@ def kron_tightness_search(
     found: dict[str, Any] = {"ratio": -1.0, "examples": 0, "worst": 0.0}
 
     @hyp_seed(seed)
-    @settings(max_examples=max_examples, database=None, deadline=None,
-              phases=(Phase.generate, Phase.target), suppress_health_check=list(HealthCheck),
-              derandomize=False)
+    @settings(
+        max_examples=max_examples,
+        database=None,
+        deadline=None,
+        phases=(Phase.generate, Phase.target),
+        suppress_health_check=list(HealthCheck),
+        derandomize=False,
+    )
     @given(instances())
     def run(inst):
         K1, K2, t1, t2 = inst
@@ -321,17 +346,34 @@ def kron_tightness_search(
         ratio = needed / (kb.m1 * kb.m2)
         target(ratio, label="clusters needed / (m1 m2)")
         if ratio > found["ratio"]:
-            found.update(ratio=ratio, needed=needed, m1=kb.m1, m2=kb.m2, K1=K1, K2=K2,
-                         delta1=delta1, delta2=delta2, delta_bound=kb.delta_bound)
+            found.update(
+                ratio=ratio,
+                needed=needed,
+                m1=kb.m1,
+                m2=kb.m2,
+                K1=K1,
+                K2=K2,
+                delta1=delta1,
+                delta2=delta2,
+                delta_bound=kb.delta_bound,
+            )
 
     run()
     if found["ratio"] < 0:  # every instance had delta_bound == 0 (all-zero factors)
         z = np.zeros((1, 1))
-        found.update(ratio=1.0, needed=1, m1=1, m2=1, K1=z, K2=z, delta1=0.0, delta2=0.0,
-                     delta_bound=0.0)
+        found.update(ratio=1.0, needed=1, m1=1, m2=1, K1=z, K2=z, delta1=0.0, delta2=0.0, delta_bound=0.0)
     return KronSearchResult(
-        ratio=float(found["ratio"]), needed=int(found["needed"]), m1=int(found["m1"]),
-        m2=int(found["m2"]), K1=found["K1"], K2=found["K2"], delta1=float(found["delta1"]),
-        delta2=float(found["delta2"]), delta_bound=float(found["delta_bound"]), alpha=alpha,
-        examples=int(found["examples"]), seed=seed, max_worst_ratio=float(found["worst"]),
+        ratio=float(found["ratio"]),
+        needed=int(found["needed"]),
+        m1=int(found["m1"]),
+        m2=int(found["m2"]),
+        K1=found["K1"],
+        K2=found["K2"],
+        delta1=float(found["delta1"]),
+        delta2=float(found["delta2"]),
+        delta_bound=float(found["delta_bound"]),
+        alpha=alpha,
+        examples=int(found["examples"]),
+        seed=seed,
+        max_worst_ratio=float(found["worst"]),
     )

@@ -65,6 +65,8 @@ from scipy.spatial import cKDTree
 from tensorkv_check._util.rng import RngLike, as_generator
 from tensorkv_check._util.validation import check_int, check_probability, check_real
 from tensorkv_check.engine.caches import StandardDecoder
+from tensorkv_check.engine.protocol import check_algorithm, message_bytes
+from tensorkv_check.engine.stats import clopper_pearson
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.packing import near_orthogonal_packing
 from tensorkv_check.geometry.plateau import fit_plateau
@@ -76,8 +78,6 @@ from tensorkv_check.index.reduction import (
     key_coherence,
     reduction_C,
 )
-from tensorkv_check.engine.protocol import check_algorithm, message_bytes
-from tensorkv_check.engine.stats import clopper_pearson
 
 __all__ = [
     "PACKING_EPS",
@@ -227,8 +227,13 @@ def packing_index_run(
     correct = guesses == x.reshape(-1)
     success_all = float(correct.mean())
     targets = np.random.default_rng(bob_ss).integers(0, N, size=queries)
-    est = clopper_pearson(int(correct[targets].sum()), queries, confidence,
-                          parameters={"n": n, "d": d, "C": float(C), "policy": policy}, seed=seed)
+    est = clopper_pearson(
+        int(correct[targets].sum()),
+        queries,
+        confidence,
+        parameters={"n": n, "d": d, "C": float(C), "policy": policy},
+        seed=seed,
+    )
     inner, normdev = key_coherence(K)
     eps_m = max(inner, normdev)
     guaranteed = bool(eps_m < 0.5 and float(C) >= reduction_C(n, eps_m) * (1 - 1e-12))
@@ -237,10 +242,21 @@ def packing_index_run(
     if M < fano_bits:
         raise HarnessError(f"message of {M} bits below the Fano bound {fano_bits:.1f} of success {est}")
     return {
-        "n": n, "d": d, "N": N, "P": int(A.shape[0]), "C": float(C), "policy": policy, "seed": seed,
-        "message_bits": M, "success_all": success_all, "estimate": est.to_dict(),
-        "info_bits": fano_bound(success_all, N), "fano_bits": fano_bits,
-        "eps_measured": eps_m, "max_inner": inner, "guaranteed": guaranteed,
+        "n": n,
+        "d": d,
+        "N": N,
+        "P": int(A.shape[0]),
+        "C": float(C),
+        "policy": policy,
+        "seed": seed,
+        "message_bits": M,
+        "success_all": success_all,
+        "estimate": est.to_dict(),
+        "info_bits": fano_bound(success_all, N),
+        "fano_bits": fano_bits,
+        "eps_measured": eps_m,
+        "max_inner": inner,
+        "guaranteed": guaranteed,
     }
 
 
@@ -287,8 +303,9 @@ def collapse_sweep(
     if not mults or any(not math.isfinite(m) or m <= 0 for m in mults):
         raise ValueError(f"mults must be a non-empty list of positive multipliers, got {mults}")
     pack_ss, run_ss = np.random.SeedSequence(seed).spawn(2)
-    pk = near_orthogonal_packing(d, eps, np.random.default_rng(pack_ss), n_candidates=n_candidates,
-                                 restarts=restarts)
+    pk = near_orthogonal_packing(
+        d, eps, np.random.default_rng(pack_ss), n_candidates=n_candidates, restarts=restarts
+    )
     P = pk.size
     if P < 2:
         raise ValueError(f"the packing in d = {d} has {P} < 2 vectors; the reduction needs two keys")
@@ -303,10 +320,14 @@ def collapse_sweep(
     run_seeds = run_ss.generate_state(len(ns), dtype=np.uint32)
     runs: dict[str, list[dict[str, Any]]] = {"fixed": [], "formula": []}
     for n, s in zip(ns, run_seeds):
-        runs["fixed"].append(packing_index_run(pk.vectors, n, C=C_star, queries=queries, seed=int(s),
-                                               policy="fixed"))
-        runs["formula"].append(packing_index_run(pk.vectors, n, C=reduction_C(n, eps), queries=queries,
-                                                 seed=int(s), policy="formula"))
+        runs["fixed"].append(
+            packing_index_run(pk.vectors, n, C=C_star, queries=queries, seed=int(s), policy="fixed")
+        )
+        runs["formula"].append(
+            packing_index_run(
+                pk.vectors, n, C=reduction_C(n, eps), queries=queries, seed=int(s), policy="formula"
+            )
+        )
     summary = {}
     for pol, rs in runs.items():
         info = [r["info_bits"] for r in rs]
@@ -319,9 +340,18 @@ def collapse_sweep(
             "guaranteed_runs": sum(r["guaranteed"] for r in rs),
             "tail_slope": loglog_slope(*zip(*tail[-3:])) if len(tail) >= 2 else None,
         }
-    return {"d": d, "eps": eps, "P": P, "eps_packing": eps_p, "C_star": C_star, "ns": ns,
-            "restart_sizes": list(pk.restart_sizes), "n_candidates": n_candidates, "runs": runs,
-            "summary": summary}
+    return {
+        "d": d,
+        "eps": eps,
+        "P": P,
+        "eps_packing": eps_p,
+        "C_star": C_star,
+        "ns": ns,
+        "restart_sizes": list(pk.restart_sizes),
+        "n_candidates": n_candidates,
+        "runs": runs,
+        "summary": summary,
+    }
 
 
 # ------------------------------------------------------------------ (a) plateau as a rate
@@ -380,9 +410,19 @@ def plateau_coverage(
         for i in near:
             diff = C - H[i]
             opens[i] = bool(((diff * diff).sum(axis=1) > r2).all())
-    est = clopper_pearson(int(opens.sum()), holdout, _CONFIDENCE,
-                          parameters={"d": d, "delta": float(delta), "r": float(r), "n": ns[-1],
-                                      "event": "fresh key opens a new cluster"}, seed=seed)
+    est = clopper_pearson(
+        int(opens.sum()),
+        holdout,
+        _CONFIDENCE,
+        parameters={
+            "d": d,
+            "delta": float(delta),
+            "r": float(r),
+            "n": ns[-1],
+            "event": "fresh key opens a new cluster",
+        },
+        seed=seed,
+    )
     out = plateau.to_dict()
     out["ns"], out["counts"] = list(out["ns"]), list(out["counts"])
     out["open_rate"] = est.to_dict()
@@ -445,8 +485,18 @@ def ball_memory(
         out_bytes.append(len(sg.to_bytes()))
         clusters.append(int(sg.n_clusters))
     tail = min(tail, len(ns))
-    return {"d": d, "delta": float(delta), "r": float(r), "t": t, "s": s, "seed": seed, "ns": ns,
-            "bytes": out_bytes, "clusters": clusters,
-            "cluster_bound": (1.0 + 2.0 * r / delta) ** d,
-            "slope": loglog_slope(ns, out_bytes), "tail_ns": ns[-tail:],
-            "tail_slope": loglog_slope(ns[-tail:], out_bytes[-tail:])}
+    return {
+        "d": d,
+        "delta": float(delta),
+        "r": float(r),
+        "t": t,
+        "s": s,
+        "seed": seed,
+        "ns": ns,
+        "bytes": out_bytes,
+        "clusters": clusters,
+        "cluster_bound": (1.0 + 2.0 * r / delta) ** d,
+        "slope": loglog_slope(ns, out_bytes),
+        "tail_ns": ns[-tail:],
+        "tail_slope": loglog_slope(ns[-tail:], out_bytes[-tail:]),
+    }

@@ -71,8 +71,15 @@ def _band(d: int, xsq: np.ndarray, csq_max: float) -> np.ndarray:
     return 8.0 * (d + 2) * _EPS * (xsq + csq_max)
 
 
-def _sq_dist_expanded(X: np.ndarray, sq: np.ndarray, left: np.ndarray, right: np.ndarray,
-                      rows: np.ndarray, cols: np.ndarray, r2: float) -> np.ndarray:
+def _sq_dist_expanded(
+    X: np.ndarray,
+    sq: np.ndarray,
+    left: np.ndarray,
+    right: np.ndarray,
+    rows: np.ndarray,
+    cols: np.ndarray,
+    r2: float,
+) -> np.ndarray:
     """Squared distances rows x cols by one matrix product of augmented rows.
 
     Entries within the rounding-error band around ``r2`` (a rigorous bound for the
@@ -128,8 +135,7 @@ class _CentreIndex:
     _PROBE_SECONDS = 0.004  # predicted brute-force cost per block that triggers a probe
     _MIN_TIMED_PAIRS = 1 << 18  # brute-force calls at least this large update pair_cost
 
-    def __init__(self, X: np.ndarray, sq: np.ndarray, left: np.ndarray, right: np.ndarray,
-                 r2: float) -> None:
+    def __init__(self, X: np.ndarray, sq: np.ndarray, left: np.ndarray, right: np.ndarray, r2: float) -> None:
         self.X, self.sq, self.left, self.right, self.r2 = X, sq, left, right, r2
         self.r = math.sqrt(r2)
         self.ids = np.empty(X.shape[0], dtype=np.intp)
@@ -157,8 +163,7 @@ class _CentreIndex:
             (_, lo1), (t2, lo2) = self.trees[-2], self.trees[-1]
             self.trees[-2:] = [(cKDTree(self.X[self.ids[lo1 : lo2 + t2.n]]), lo1)]
 
-    def _brute(self, rows: np.ndarray, lo: int, hi: int, best: np.ndarray,
-               arg: np.ndarray) -> None:
+    def _brute(self, rows: np.ndarray, lo: int, hi: int, best: np.ndarray, arg: np.ndarray) -> None:
         """Update ``best``/``arg`` with centres ``[lo, hi)`` by matrix products."""
         if hi <= lo:
             return
@@ -225,8 +230,7 @@ class _CentreIndex:
             return best, arg
         if not self.tree_mode:
             predicted = (self.pair_cost or 0.0) * b * self.m
-            if (predicted > self._PROBE_SECONDS and self.m >= self.probe_at
-                    and self.m > self._PENDING):
+            if predicted > self._PROBE_SECONDS and self.m >= self.probe_at and self.m > self._PENDING:
                 # probe: index all current centres in one tree and time a query
                 self.trees = [(cKDTree(self.X[self.ids[: self.m]]), 0)]
                 self.n_tree = self.m
@@ -242,8 +246,11 @@ class _CentreIndex:
         self._brute(rows, self.n_tree, self.m, best, arg)
         self._tree_query(rows, best, arg)
         # leave tree mode only if brute force is predicted to be clearly cheaper
-        if (self.pair_cost is not None and self.tree_cost is not None
-                and 2.0 * self.pair_cost * self.n_tree < self.tree_cost):
+        if (
+            self.pair_cost is not None
+            and self.tree_cost is not None
+            and 2.0 * self.pair_cost * self.n_tree < self.tree_cost
+        ):
             self._leave_tree_mode()
         return best, arg
 

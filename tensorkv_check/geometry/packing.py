@@ -68,8 +68,15 @@ class Packing:
         return int(self.vectors.shape[0])
 
 
-def _greedy_code(d: int, eps: float, two_sided: bool, rng: np.random.Generator,
-                 n_candidates: int, batch: int, max_size: int | None) -> np.ndarray:
+def _greedy_code(
+    d: int,
+    eps: float,
+    two_sided: bool,
+    rng: np.random.Generator,
+    n_candidates: int,
+    batch: int,
+    max_size: int | None,
+) -> np.ndarray:
     A = np.empty((0, d))
     drawn = 0
     while drawn < n_candidates and (max_size is None or A.shape[0] < max_size):
@@ -182,9 +189,15 @@ def near_orthogonal_packing(
         max_inner = float(G[np.triu_indices(best.shape[0], 1)].max())
     else:
         max_inner = -math.inf
-    return Packing(vectors=_readonly(best), d=d, eps=eps, two_sided=bool(two_sided),
-                   max_inner=max_inner, restart_sizes=tuple(sizes),
-                   candidates_per_restart=n_candidates)
+    return Packing(
+        vectors=_readonly(best),
+        d=d,
+        eps=eps,
+        two_sided=bool(two_sided),
+        max_inner=max_inner,
+        restart_sizes=tuple(sizes),
+        candidates_per_restart=n_candidates,
+    )
 
 
 @dataclass(frozen=True)
@@ -242,6 +255,12 @@ def packing_growth(ds, eps: float, rng: RngLike, **kwargs: Any) -> PackingGrowth
     rng = as_generator(rng)
     sizes = tuple(near_orthogonal_packing(x, eps, rng, **kwargs).size for x in ds)
     c, a = np.polyfit(np.asarray(ds, float), np.log(np.asarray(sizes, float)), 1)
-    return PackingGrowth(ds=ds, sizes=sizes, eps=eps,
-                         two_sided=bool(kwargs.get("two_sided", True)), c=float(c),
-                         a=float(a), lemma_sizes=tuple(math.exp(eps * eps * x / 4) for x in ds))
+    return PackingGrowth(
+        ds=ds,
+        sizes=sizes,
+        eps=eps,
+        two_sided=bool(kwargs.get("two_sided", True)),
+        c=float(c),
+        a=float(a),
+        lemma_sizes=tuple(math.exp(eps * eps * x / 4) for x in ds),
+    )

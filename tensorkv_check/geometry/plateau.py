@@ -67,8 +67,7 @@ class Plateau:
         return dict(self.__dict__)
 
 
-def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
-                    rng: RngLike) -> Plateau:
+def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *, rng: RngLike) -> Plateau:
     """Online cluster counts of ``n`` uniform keys in ``r B^d`` for each ``n`` in ``ns``.
 
     thm:covering (low-dimensional regime): keys of norm ``<= r`` are
@@ -110,8 +109,7 @@ def cluster_plateau(d: int, ns, delta: float, r: float = 1.0, *,
     return fit_plateau(d, delta, r, ns, counts)
 
 
-def fit_plateau(d: int, delta: float, r: float, ns: tuple[int, ...],
-                counts: tuple[int, ...]) -> Plateau:
+def fit_plateau(d: int, delta: float, r: float, ns: tuple[int, ...], counts: tuple[int, ...]) -> Plateau:
     """Fit :class:`Plateau` to online cluster counts measured elsewhere.
 
     :func:`cluster_plateau` and the low-dimensional sweep
@@ -137,6 +135,16 @@ def fit_plateau(d: int, delta: float, r: float, ns: tuple[int, ...],
     plateau = float(intercept)
     lower = _pow(2.0 * r / delta, d)
     upper = _pow(1.0 + 4.0 * r / delta, d)
-    return Plateau(d=d, delta=delta, r=r, ns=ns, counts=counts, plateau=plateau,
-                   slope=float(-slope), cover_lower=lower, cover_upper=upper,
-                   plateau_vs_lower=_side(plateau, lower), plateau_vs_upper=_side(plateau, upper))
+    return Plateau(
+        d=d,
+        delta=delta,
+        r=r,
+        ns=ns,
+        counts=counts,
+        plateau=plateau,
+        slope=float(-slope),
+        cover_lower=lower,
+        cover_upper=upper,
+        plateau_vs_lower=_side(plateau, lower),
+        plateau_vs_upper=_side(plateau, upper),
+    )

@@ -75,16 +75,39 @@ def covering_svg(estimates: Iterable[Any]) -> str:
             col = _COLOURS[i % len(_COLOURS)]
             x = [e["delta"] for e in items]
             name = f"{'S^' + str(d - 1) if sphere else 'B^' + str(d)} (r={r:g})"
-            ax.plot(x, [e["estimate"] for e in items], "o", color=col,
-                    label=f"{name}: greedy net of sample")
-            ax.plot(x, [e["certified_lower"] for e in items], "o", mfc="none", color=col,
-                    label=f"{name}: 2δ-separated (certified lower)")
-            ax.plot(x, _finite(e["bounds"]["lower"] for e in items), "-", color=col, lw=1,
-                    label=f"{name}: rigorous lower bound")
-            ax.plot(x, _finite(e["bounds"]["volumetric_lower"] for e in items), "--",
-                    color=col, lw=1, label=f"{name}: (r/δ)^d")
-            ax.plot(x, _finite(e["bounds"]["upper"] for e in items), ":", color=col, lw=1,
-                    label=f"{name}: (1+2r/δ)^d")
+            ax.plot(x, [e["estimate"] for e in items], "o", color=col, label=f"{name}: greedy net of sample")
+            ax.plot(
+                x,
+                [e["certified_lower"] for e in items],
+                "o",
+                mfc="none",
+                color=col,
+                label=f"{name}: 2δ-separated (certified lower)",
+            )
+            ax.plot(
+                x,
+                _finite(e["bounds"]["lower"] for e in items),
+                "-",
+                color=col,
+                lw=1,
+                label=f"{name}: rigorous lower bound",
+            )
+            ax.plot(
+                x,
+                _finite(e["bounds"]["volumetric_lower"] for e in items),
+                "--",
+                color=col,
+                lw=1,
+                label=f"{name}: (r/δ)^d",
+            )
+            ax.plot(
+                x,
+                _finite(e["bounds"]["upper"] for e in items),
+                ":",
+                color=col,
+                lw=1,
+                label=f"{name}: (1+2r/δ)^d",
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("scale δ")
@@ -166,10 +189,23 @@ def packing_svg(growth: Any) -> str:
         kind = "|<u,v>|" if g["two_sided"] else "<u,v>"
         ax.plot(ds, g["sizes"], "o", color=_COLOURS[0], label=f"greedy set, {kind} ≤ {g['eps']:g}")
         grid = np.linspace(ds.min(), ds.max(), 50)
-        ax.plot(grid, np.exp(g["a"] + g["c"] * grid), "-", color=_COLOURS[1], lw=1,
-                label=f"fit e^({g['a']:.2f} + {g['c']:.3f} d)")
-        ax.plot(ds, g["lemma_sizes"], "s--", color=_COLOURS[2], ms=3, lw=1,
-                label="lem:near-orthogonal: e^(ε² d / 4)")
+        ax.plot(
+            grid,
+            np.exp(g["a"] + g["c"] * grid),
+            "-",
+            color=_COLOURS[1],
+            lw=1,
+            label=f"fit e^({g['a']:.2f} + {g['c']:.3f} d)",
+        )
+        ax.plot(
+            ds,
+            g["lemma_sizes"],
+            "s--",
+            color=_COLOURS[2],
+            ms=3,
+            lw=1,
+            label="lem:near-orthogonal: e^(ε² d / 4)",
+        )
         ax.set_yscale("log")
         ax.set_xlabel("dimension d")
         ax.set_ylabel("set size")
@@ -208,8 +244,15 @@ def collapse_svg(sweeps: Iterable[Mapping[str, Any]]) -> str:
         lo = min(min(r["n"] for r in s["runs"]["fixed"]) / s["P"] for s in sweeps)
         hi = max(max(r["n"] for r in s["runs"]["fixed"]) / s["P"] for s in sweeps)
         grid = np.geomspace(lo, hi, 100)
-        ax.plot(grid, np.minimum(grid, 1.0), "-", color="#999999", lw=3, alpha=0.6,
-                label="claimed shape d·min{n, P(d)}")
+        ax.plot(
+            grid,
+            np.minimum(grid, 1.0),
+            "-",
+            color="#999999",
+            lw=3,
+            alpha=0.6,
+            label="claimed shape d·min{n, P(d)}",
+        )
         for i, s in enumerate(sweeps):
             col = _COLOURS[i % len(_COLOURS)]
             # More series than colours: the marker tells apart those sharing a colour.
@@ -217,9 +260,16 @@ def collapse_svg(sweeps: Iterable[Mapping[str, Any]]) -> str:
             scale = s["d"] * s["P"]
             for pol, ls in (("fixed", "-"), ("formula", "--")):
                 rs = s["runs"][pol]
-                ax.plot([r["n"] / s["P"] for r in rs], [max(r["info_bits"], 1e-3) / scale for r in rs],
-                        ls, marker=marker, ms=3, lw=1, color=col,
-                        label=f"d={s['d']}, P={s['P']}" if pol == "fixed" else None)
+                ax.plot(
+                    [r["n"] / s["P"] for r in rs],
+                    [max(r["info_bits"], 1e-3) / scale for r in rs],
+                    ls,
+                    marker=marker,
+                    ms=3,
+                    lw=1,
+                    color=col,
+                    label=f"d={s['d']}, P={s['P']}" if pol == "fixed" else None,
+                )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("n / P(d)  (keys per packing size)")
@@ -249,9 +299,15 @@ def ball_memory_svg(series: Iterable[Mapping[str, Any]]) -> str:
         ax = fig.add_subplot()
         for i, b in enumerate(series):
             col = _COLOURS[i % len(_COLOURS)]
-            ax.plot(b["ns"], b["bytes"], "o-", ms=3, color=col,
-                    label=f"d={b['d']}, δ={b['delta']:g}: tail slope {b['tail_slope']:.3f}, "
-                          f"{b['clusters'][-1]} clusters ≤ {b['cluster_bound']:.0f}")
+            ax.plot(
+                b["ns"],
+                b["bytes"],
+                "o-",
+                ms=3,
+                color=col,
+                label=f"d={b['d']}, δ={b['delta']:g}: tail slope {b['tail_slope']:.3f}, "
+                f"{b['clusters'][-1]} clusters ≤ {b['cluster_bound']:.0f}",
+            )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("keys n (uniform in the unit ball)")

@@ -23,7 +23,6 @@ Both implement the protocol of :mod:`tensorkv_check.engine.protocol`.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
@@ -44,7 +43,6 @@ class _RowAlgorithm(HeadDimScale):
         if scale is not None:
             check_positive_scale(scale, 1)
         self._scale_arg = scale
-
 
     def _bytes_scale(self) -> float | None:
         return self.scale if self._d is not None else self._scale_arg

@@ -57,7 +57,15 @@ import numpy as np
 from tensorkv_check._util.validation import check_choice, check_int
 from tensorkv_check.engine.jl import gaussian_jl, max_abs_inner, near_orthogonal_keys, sign_jl
 
-__all__ = ["MODELS", "MODEL_INPUT", "KEY_FAMILIES", "IndexInstance", "make_instance", "key_rows", "key_coherence"]
+__all__ = [
+    "MODELS",
+    "MODEL_INPUT",
+    "KEY_FAMILIES",
+    "IndexInstance",
+    "make_instance",
+    "key_rows",
+    "key_coherence",
+]
 
 #: The four reduction models, in the order reports show them.
 MODELS = ("standard", "four-cache", "two-cache", "two-cache-structured")
@@ -75,7 +83,6 @@ KEY_FAMILIES = ("rademacher", "gaussian", "jl", "jl-sign")
 
 #: Block budget (entries) of the queried-rows coherence measurement.
 _GRAM_BLOCK_ENTRIES = 1 << 22
-
 
 
 def key_rows(rows: int, d: int, family: str, rng: np.random.Generator) -> np.ndarray:
@@ -193,7 +200,7 @@ def build_instance(model: str, n: int, d: int, seed: int, key_family: str) -> In
         stream = (K, x.astype(np.float64))
         return IndexInstance(model, n, d, key_family, seed, x, stream, K, np.arange(n * n, dtype=np.int64))
     # two-cache-structured
-    root = d ** 0.25
+    root = d**0.25
     K1 = key_rows(n, d, key_family, key_rng) * root
     K2 = key_rows(n, d, key_family, key_rng) * root
     x = bit_rng.integers(0, 2, size=(2 * (n - 1), d), dtype=np.uint8)

@@ -34,7 +34,6 @@ import numpy as np
 
 from tensorkv_check._util.validation import check_choice, check_int, check_probability, check_real
 from tensorkv_check.engine.caches import FourCacheDecoder, StandardDecoder, TwoCacheDecoder
-from tensorkv_check.index.algorithms import FactorKeepingTwoCache
 from tensorkv_check.engine.protocol import (
     CacheAlgorithm,
     check_algorithm,
@@ -42,8 +41,10 @@ from tensorkv_check.engine.protocol import (
     message_bytes,
 )
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
+from tensorkv_check.index.algorithms import FactorKeepingTwoCache
 from tensorkv_check.index.bounds import fano_bound, reduction_C
 from tensorkv_check.index.instances import check_instance_args, instance_streams, key_coherence, make_instance
+
 __all__ = ["ALGORITHMS", "HarnessError", "IndexResult", "bob_decode", "run_index"]
 
 #: Named algorithms: ``"exact"`` is the exact decoder of each model's representation;
@@ -265,8 +266,6 @@ class IndexResult:
 # ------------------------------------------------------------------ validation
 
 
-
-
 def _resolve_factory(algorithm: object, model: str) -> Callable[[int], Any]:
     if isinstance(algorithm, str):
         if algorithm not in ALGORITHMS:
@@ -424,7 +423,11 @@ def run_index(
                 f"in d = {d}: C = ln(4(r-1))/(1-2 eps) is undefined. Raise d "
                 "(lem:near-orthogonal, tensorkv_check.near_orthogonal_dimension) or pass eps or C."
             )
-        C_used, eps_used, C_source = reduction_C(inst.rows, eps_measured), eps_measured, "formula(measured eps)"
+        C_used, eps_used, C_source = (
+            reduction_C(inst.rows, eps_measured),
+            eps_measured,
+            "formula(measured eps)",
+        )
 
     t0 = time.perf_counter()
     guesses = bob_decode(bob, inst.keys, inst.bob_rows, d, targets, C_used)
@@ -436,8 +439,16 @@ def run_index(
         successes,
         queries,
         confidence,
-        parameters={"model": model, "algorithm": algorithm_name, "n": n, "d": d,
-                    "key_family": key_family, "N": inst.N, "M": M, "C": C_used},
+        parameters={
+            "model": model,
+            "algorithm": algorithm_name,
+            "n": n,
+            "d": d,
+            "key_family": key_family,
+            "N": inst.N,
+            "M": M,
+            "C": C_used,
+        },
         seed=seed,
     )
     fano_p = max(estimate.ci_low, 0.5)
@@ -464,4 +475,3 @@ def run_index(
         rows=inst.rows,
         timings=timings,
     )
-

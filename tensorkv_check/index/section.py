@@ -21,8 +21,13 @@ class IndexSection:
 
     name = "index"
     #: The claims this section's sweep serves (``report --claims`` runs it only for them).
-    claims: tuple[str, ...] | None = ("thm:index-lb", "thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb",
-                                       "lem:near-orthogonal")
+    claims: tuple[str, ...] | None = (
+        "thm:index-lb",
+        "thm:ho25-lb",
+        "thm:four-cache-lb",
+        "thm:two-cache-lb",
+        "lem:near-orthogonal",
+    )
 
     def compute(self, profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
         """``run_sweeps`` of the ``"full"`` profile, or its small default for any other."""
@@ -39,21 +44,33 @@ class IndexSection:
         from tensorkv_check.index import sweeps as isw
 
         return [
-            {"file": "index-dimension.svg", "title": "Index reductions: decoding success versus dimension",
-             "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
-             "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
-             "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
-             "svg": isw.figure_dimension(data["dimension"])},
-            {"file": "index-C.svg", "title": "Index reductions: decoding success versus the query scale C",
-             "alt": "Decoding success against the query scale C, with the formula's C marked.",
-             "svg": isw.figure_C(data["C"])},
-            {"file": "index-memory.svg", "title": "Index reductions: message bits per Index bit (M/N)",
-             "alt": "Log-log plot of M/N against n for the exact algorithms of each model.",
-             "svg": isw.figure_memory(data["memory"])},
-            {"file": "index-caveat.svg", "title": "thm:two-cache-lb caveat: structured versus free rows",
-             "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
-             "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
-             "svg": isw.figure_caveat(data["caveat"])},
+            {
+                "file": "index-dimension.svg",
+                "title": "Index reductions: decoding success versus dimension",
+                "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
+                "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
+                "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
+                "svg": isw.figure_dimension(data["dimension"]),
+            },
+            {
+                "file": "index-C.svg",
+                "title": "Index reductions: decoding success versus the query scale C",
+                "alt": "Decoding success against the query scale C, with the formula's C marked.",
+                "svg": isw.figure_C(data["C"]),
+            },
+            {
+                "file": "index-memory.svg",
+                "title": "Index reductions: message bits per Index bit (M/N)",
+                "alt": "Log-log plot of M/N against n for the exact algorithms of each model.",
+                "svg": isw.figure_memory(data["memory"]),
+            },
+            {
+                "file": "index-caveat.svg",
+                "title": "thm:two-cache-lb caveat: structured versus free rows",
+                "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
+                "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
+                "svg": isw.figure_caveat(data["caveat"]),
+            },
         ]
 
     def findings(self, data: dict[str, Any]) -> list[dict[str, str]]:

@@ -49,13 +49,13 @@ import matplotlib
 from matplotlib.figure import Figure
 from tqdm import tqdm
 
+from tensorkv_check._util.io import atomic_write, ensure_writable_dir
+from tensorkv_check._util.svg import svg_of
 from tensorkv_check._util.validation import check_int
+from tensorkv_check.engine.jl import near_orthogonal_dimension
+from tensorkv_check.index.algorithms import TruncatingRowCache
 from tensorkv_check.index.bounds import fano_success_ceiling
 from tensorkv_check.index.reduction import IndexResult, run_index
-from tensorkv_check.index.algorithms import TruncatingRowCache
-from tensorkv_check.engine.jl import near_orthogonal_dimension
-from tensorkv_check._util.svg import svg_of
-from tensorkv_check._util.io import atomic_write, ensure_writable_dir
 from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, values
 
 RunFn = Callable[..., list[TaskResult]]
@@ -84,7 +84,12 @@ QUICK: dict[str, Any] = {
         "four-cache": {"ns": (16, 32), "ds": (1, 2, 4, 8, 16, 32, 64)},
         "two-cache": {"ns": (4, 8), "ds": (1, 2, 4, 8, 16, 32, 64)},
     },
-    "C": {"model": "standard", "n": 256, "d": 128, "factors": (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5)},
+    "C": {
+        "model": "standard",
+        "n": 256,
+        "d": 128,
+        "factors": (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5),
+    },
     "memory": {"ns": (4, 8, 16, 32), "d": 64},
     "caveat": {"ns": (4, 8, 16, 32), "d": 32},
     "queries": 600,
@@ -97,8 +102,12 @@ FULL: dict[str, Any] = {
         "four-cache": {"ns": (64, 256, 1024), "ds": (1, 2, 4, 8, 16, 32, 64, 128)},
         "two-cache": {"ns": (8, 32, 128), "ds": (1, 2, 4, 8, 16, 32, 64, 128)},
     },
-    "C": {"model": "standard", "n": 4096, "d": 256,
-          "factors": (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0)},
+    "C": {
+        "model": "standard",
+        "n": 4096,
+        "d": 256,
+        "factors": (0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0),
+    },
     "memory": {"ns": (4, 8, 16, 32, 64, 128, 256), "d": 64},
     # d = 64 keeps the n² free rows decodable by the exact algorithms up to n = 1024
     # (10⁶ rows): the comparison is then between algorithms, not between key sets.
@@ -132,8 +141,15 @@ def index_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     (merged into the record).
     """
     kw = {k: params[k] for k in ("eps", "C") if params.get(k) is not None}
-    r = run_index(_algorithm(params), params["model"], params["n"], params["d"], queries=params["queries"],
-                  seed=params.get("instance_seed", seed), **kw)
+    r = run_index(
+        _algorithm(params),
+        params["model"],
+        params["n"],
+        params["d"],
+        queries=params["queries"],
+        seed=params.get("instance_seed", seed),
+        **kw,
+    )
     return _point(r, **params.get("extra", {}))
 
 
@@ -142,14 +158,16 @@ def caveat_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     n, d, q = params["n"], params["d"], params["queries"]
     fk = run_index("factor-keeping", "two-cache-structured", n, d, queries=q, seed=seed, eps=0.25)
     ex = run_index("exact", "two-cache", n, d, queries=q, seed=seed, eps=0.25)
-    tr = run_index(partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d,
-                   queries=q, seed=seed, eps=0.25)
+    tr = run_index(
+        partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d, queries=q, seed=seed, eps=0.25
+    )
     return {
         "n": n,
         "factor_keeping_structured": _point(fk),
         "exact_free": _point(ex),
-        "truncating_free": _point(tr, budget_rows=2 * n,
-                                  fano_ceiling=fano_success_ceiling(tr.message_bits, tr.N)),
+        "truncating_free": _point(
+            tr, budget_rows=2 * n, fano_ceiling=fano_success_ceiling(tr.message_bits, tr.N)
+        ),
     }
 
 
@@ -225,10 +243,18 @@ def sweep_dimension(
         dd.add(d_star)
         grid += [(n, d) for d in sorted(dd)]
     base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}
-    tasks = [Task.of(index_point,
-                  {**base, "n": n, "d": d,
-                   "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]}})
-             for n, d in grid]
+    tasks = [
+        Task.of(
+            index_point,
+            {
+                **base,
+                "n": n,
+                "d": d,
+                "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]},
+            },
+        )
+        for n, d in grid
+    ]
     points = _run(tasks, seed, f"index-dimension-{model}", run, progress)
     return {
         "model": model,
@@ -262,9 +288,13 @@ def sweep_C(
     """
     common = {"algorithm": algorithm, "model": model, "n": n, "d": d, "queries": queries}
     (base,) = _run([Task.of(index_point, common)], seed, "index-C-base", run, progress)
-    tasks = [Task.of(index_point,
-                  {**common, "C": f * base["C"], "instance_seed": base["seed"], "extra": {"factor": f}})
-             for f in factors if f != 1.0]
+    tasks = [
+        Task.of(
+            index_point, {**common, "C": f * base["C"], "instance_seed": base["seed"], "extra": {"factor": f}}
+        )
+        for f in factors
+        if f != 1.0
+    ]
     others = iter(_run(tasks, seed, "index-C", run, progress))
     points = [{**base, "factor": f} if f == 1.0 else next(others) for f in factors]
     return {
@@ -305,9 +335,13 @@ def sweep_memory(
     still records Bob's success so that an ``M`` is only reported for a working
     algorithm.
     """
-    tasks = [Task.of(index_point,
-                  {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25})
-             for label, alg, model in MEMORY_SERIES for n in ns]
+    tasks = [
+        Task.of(
+            index_point, {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25}
+        )
+        for label, alg, model in MEMORY_SERIES
+        for n in ns
+    ]
     pts = iter(_run(tasks, seed, "index-memory", run, progress))
     series = {label: [next(pts) for _ in ns] for label, _, _ in MEMORY_SERIES}
     return {"d": d, "seed": seed, "queries": queries, "series": series}
@@ -331,8 +365,7 @@ def sweep_caveat(
     success ceiling for its measured ``M/N``. ``C`` from ``eps = 1/4``. The three
     runs of one ``n`` share one task (:func:`caveat_point`) and its seed: a paired comparison.
     """
-    tasks = [Task.of(caveat_point, {"n": n, "d": d, "queries": queries})
-             for n in ns]
+    tasks = [Task.of(caveat_point, {"n": n, "d": d, "queries": queries}) for n in ns]
     rows = _run(tasks, seed, "index-caveat", run, progress)
     return {"d": d, "seed": seed, "queries": queries, "points": rows}
 
@@ -368,11 +401,20 @@ def figure_dimension(sweeps: dict[str, dict[str, Any]]) -> str:
                 col = colours(j / max(1, len(ns) - 1))
                 xkey = "d_over_ln_n" if model == "standard" else "d"
                 xs = [p[xkey] for p in pts]
-                _errbars(ax, xs, pts, marker=_MARKERS[j % len(_MARKERS)], color=col, label=f"n = {n}",
-                         markersize=3, linewidth=1)
+                _errbars(
+                    ax,
+                    xs,
+                    pts,
+                    marker=_MARKERS[j % len(_MARKERS)],
+                    color=col,
+                    label=f"n = {n}",
+                    markersize=3,
+                    linewidth=1,
+                )
                 t = sw["thresholds"][str(n)]
-                ax.axvline(t / math.log(n) if model == "standard" else t, color=col, linestyle="--",
-                           linewidth=0.8)
+                ax.axvline(
+                    t / math.log(n) if model == "standard" else t, color=col, linestyle="--", linewidth=0.8
+                )
             ax.set_xscale("log", base=2)
             ax.set_ylim(0.4, 1.02)
             ax.axhline(0.99, color="#999999", linewidth=0.6, linestyle=":")
@@ -396,8 +438,12 @@ def figure_C(sw: dict[str, Any]) -> str:
         ax = fig.add_subplot()
         pts = sw["points"]
         _errbars(ax, [p["C"] for p in pts], pts, marker="o", markersize=3)
-        ax.axvline(sw["C_formula"], color="#D55E00", linestyle="--",
-                   label=f"ln(4(n-1))/(1-2ε), ε = {sw['eps_measured']:.3f}")
+        ax.axvline(
+            sw["C_formula"],
+            color="#D55E00",
+            linestyle="--",
+            label=f"ln(4(n-1))/(1-2ε), ε = {sw['eps_measured']:.3f}",
+        )
         ax.set_xscale("log")
         ax.set_xlabel("Bob's constant C")
         ax.set_ylabel("Bob's success (99% CI)")
@@ -413,8 +459,12 @@ def figure_memory(sw: dict[str, Any]) -> str:
         fig = _fig(6.0, 3.8)
         ax = fig.add_subplot()
         for i, (label, pts) in enumerate(sw["series"].items()):
-            ax.plot([p["n"] for p in pts], [p["bits_per_bit"] for p in pts],
-                    marker=_MARKERS[i % len(_MARKERS)], label=label)
+            ax.plot(
+                [p["n"] for p in pts],
+                [p["bits_per_bit"] for p in pts],
+                marker=_MARKERS[i % len(_MARKERS)],
+                label=label,
+            )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("tokens n")
@@ -431,15 +481,27 @@ def figure_caveat(sw: dict[str, Any]) -> str:
         fig = _fig(6.0, 3.8)
         ax = fig.add_subplot()
         ns = [p["n"] for p in sw["points"]]
-        for key, label, m in (("factor_keeping_structured", "factor-keeping, structured rows", "o"),
-                              ("exact_free", "exact two-cache, free rows", "s"),
-                              ("truncating_free", "truncating (2n rows), free rows", "^")):
+        for key, label, m in (
+            ("factor_keeping_structured", "factor-keeping, structured rows", "o"),
+            ("exact_free", "exact two-cache, free rows", "s"),
+            ("truncating_free", "truncating (2n rows), free rows", "^"),
+        ):
             _errbars(ax, ns, [p[key] for p in sw["points"]], marker=m, markersize=3, label=label)
-        ax.plot(ns, [p["truncating_free"]["fano_ceiling"] for p in sw["points"]], linestyle="--",
-                color="#777777", label="Fano ceiling for the truncating M/N")
+        ax.plot(
+            ns,
+            [p["truncating_free"]["fano_ceiling"] for p in sw["points"]],
+            linestyle="--",
+            color="#777777",
+            label="Fano ceiling for the truncating M/N",
+        )
         # Kept rows decode, dropped rows are coin flips: 1/2 + kept/(2 n²).
-        ax.plot(ns, [0.5 + min(1.0, 2 * n / n**2) / 2 for n in ns], linestyle=":", color="#009E73",
-                label="truncation's expectation 1/2 + 2n/(2n²)")
+        ax.plot(
+            ns,
+            [0.5 + min(1.0, 2 * n / n**2) / 2 for n in ns],
+            linestyle=":",
+            color="#009E73",
+            label="truncation's expectation 1/2 + 2n/(2n²)",
+        )
         ax.axhline(0.5, color="#999999", linewidth=0.6, linestyle=":")
         ax.set_xscale("log", base=2)
         ax.set_ylim(0.4, 1.05)
@@ -481,13 +543,17 @@ def run_sweeps(
     dim = {}
     for model, grid in prof["dimension"].items():
         kw = {"ratios": grid["ratios"]} if "ratios" in grid else {"ds": grid["ds"]}
-        dim[model] = sweep_dimension(model, grid["ns"], queries=q, seed=seed, progress=progress, run=run, **kw)
+        dim[model] = sweep_dimension(
+            model, grid["ns"], queries=q, seed=seed, progress=progress, run=run, **kw
+        )
     c = prof["C"]
-    sw_c = sweep_C(c["model"], c["n"], c["d"], factors=c["factors"], queries=q, seed=seed, progress=progress,
-                   run=run)
+    sw_c = sweep_C(
+        c["model"], c["n"], c["d"], factors=c["factors"], queries=q, seed=seed, progress=progress, run=run
+    )
     sw_m = sweep_memory(prof["memory"]["ns"], prof["memory"]["d"], seed=seed, progress=progress, run=run)
-    sw_v = sweep_caveat(prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, seed=seed, progress=progress,
-                        run=run)
+    sw_v = sweep_caveat(
+        prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, seed=seed, progress=progress, run=run
+    )
     result: dict[str, Any] = {
         "profile": "full" if full else "quick",
         "seed": seed,
@@ -514,7 +580,9 @@ def run_sweeps(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m tensorkv_check.index.sweeps --out DIR [--full] [--seed S]``."""
-    p = argparse.ArgumentParser(prog="python -m tensorkv_check.index.sweeps", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(
+        prog="python -m tensorkv_check.index.sweeps", description=__doc__.splitlines()[0]
+    )
     p.add_argument("--out", required=True, help="output directory (created if needed)")
     p.add_argument("--full", action="store_true", help="the full grid (n up to 2^16; minutes)")
     p.add_argument("--seed", type=int, default=0)

@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from tensorkv_check.report.build import PROFILES, SCHEMA, build_report
 from tensorkv_check._util.io import atomic_write, ensure_writable_dir
+from tensorkv_check.report.build import PROFILES, SCHEMA, build_report
 from tensorkv_check.report.render import figures, render_html, render_json, render_markdown
 
 __all__ = [
@@ -60,7 +60,8 @@ def check_out_dir(out_dir: str | Path) -> Path:
             raise ValueError(
                 f"--out {out} holds entries the report does not own ({shown}); a report replaces "
                 f"its folder's {', '.join(OWNED[:3])} and figures/ as a set, so it needs a folder "
-                "holding nothing else: choose a new or empty folder")
+                "holding nothing else: choose a new or empty folder"
+            )
         base = out.parent
     else:
         base = out.parent

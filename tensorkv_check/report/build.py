@@ -38,12 +38,12 @@ from typing import Any
 
 from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 from tensorkv_check.claims.section import SECTION as EXPLORE_SECTION
+from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
 from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
+from tensorkv_check.index.section import SECTION as INDEX_SECTION
 from tensorkv_check.report.section import ReportSection
 from tensorkv_check.runner.sweep_runner import SweepRunner
 from tensorkv_check.subgen.section import SECTION as SUBGEN_SECTION
-from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
-from tensorkv_check.index.section import SECTION as INDEX_SECTION
 from tensorkv_check.tradeoff.section import SECTION as TRADEOFF_SECTION
 
 __all__ = ["PROFILES", "SCHEMA", "SECTIONS", "Section", "build_report"]
@@ -104,8 +104,9 @@ def _versions() -> dict[str, str]:
 def _git_commit() -> str | None:
     here = os.path.dirname(os.path.abspath(__file__))
     try:
-        res = subprocess.run(["git", "rev-parse", "HEAD"], cwd=here, capture_output=True,
-                             text=True, timeout=10, check=False)
+        res = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=here, capture_output=True, text=True, timeout=10, check=False
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return res.stdout.strip() or None if res.returncode == 0 else None
@@ -130,19 +131,34 @@ def _claim_findings(claims: list[dict]) -> list[dict[str, str]]:
     for c in claims:
         if c["status"] == "refuted":
             repro = [ck.get("reproduce") for ck in c["checks"].values() if ck.get("reproduce")]
-            found.append({"claim": c["id"], "kind": "refuted",
-                          "text": f"{c['id']} is refuted: {c['reason']}."
-                          + (f" Reproduce: {repro[0]}" if repro else "")})
+            found.append(
+                {
+                    "claim": c["id"],
+                    "kind": "refuted",
+                    "text": f"{c['id']} is refuted: {c['reason']}."
+                    + (f" Reproduce: {repro[0]}" if repro else ""),
+                }
+            )
         elif c["status"] == "failing":
-            found.append({"claim": c["id"], "kind": "failing",
-                          "text": f"{c['id']} is failing (a bug to fix): {c['reason']}."})
+            found.append(
+                {
+                    "claim": c["id"],
+                    "kind": "failing",
+                    "text": f"{c['id']} is failing (a bug to fix): {c['reason']}.",
+                }
+            )
         for cav in c["caveats"]:
             found.append({"claim": c["id"], "kind": "caveat", "text": f"{c['id']}: {cav}"})
     inferred = [c["id"] for c in claims if "inferred" in c["sources"]]
     if inferred:
-        found.append({"claim": "", "kind": "inferred",
-                      "text": "Claims resting on our reconstruction [inferred] of details the "
-                      "paper's full text decides: " + ", ".join(inferred) + "."})
+        found.append(
+            {
+                "claim": "",
+                "kind": "inferred",
+                "text": "Claims resting on our reconstruction [inferred] of details the "
+                "paper's full text decides: " + ", ".join(inferred) + ".",
+            }
+        )
     return found
 
 
@@ -192,7 +208,9 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
             continue
         inside = [e for e in entry["explorers"] if e["kind"] == "refuted"]
         if inside:
-            why = "counterexample inside its hypotheses from explorer " + ", ".join(e["explorer"] for e in inside)
+            why = "counterexample inside its hypotheses from explorer " + ", ".join(
+                e["explorer"] for e in inside
+            )
             c["proof"]["status"] = "refuted"
             c["proof"]["reason"] = f"{why} (was: {c['proof']['reason']})"
             c["evidence"]["status"] = "contradicted"
@@ -203,8 +221,9 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
         if broken:
             # A crash is an error of the tool: the claim is failing, as the exit code says.
             c["status"] = "failing"
-            c["reason"] = ("explorer " + ", ".join(broken) + " crashed (a bug, not a finding)"
-                           + f" (was: {c['reason']})")
+            c["reason"] = (
+                "explorer " + ", ".join(broken) + " crashed (a bug, not a finding)" + f" (was: {c['reason']})"
+            )
         crashed += [f"{c['id']}::explore:{e}" for e in broken]
     return crashed
 
@@ -252,15 +271,19 @@ def build_report(
     sections = list(SECTIONS if sections is None else sections)
     claim_ids = None if claim_ids is None else list(claim_ids)
     wanted = None if claim_ids is None else set(claim_ids)
-    skipped = [sec.name for sec in sections
-               if wanted is not None and sec.claims is not None and not wanted & set(sec.claims)]
+    skipped = [
+        sec.name
+        for sec in sections
+        if wanted is not None and sec.claims is not None and not wanted & set(sec.claims)
+    ]
     sections = [sec for sec in sections if sec.name not in skipped]
     try:
         t0 = time.perf_counter()
         if on_stage:
             on_stage("claim checks")
-        results = registry.run(claim_ids, ctx=ctx, include_slow=profile == "full",
-                               on_check=on_check, runner=run)
+        results = registry.run(
+            claim_ids, ctx=ctx, include_slow=profile == "full", on_check=on_check, runner=run
+        )
         wall = {"claims": time.perf_counter() - t0}
         claims = [r.to_dict() for r in results.values()]
         sweeps: dict[str, Any] = {}
@@ -283,10 +306,14 @@ def build_report(
 
     crashed = _attach_exploration(claims, sweeps["explore"]) if "explore" in sweeps else []
     summary = {s: sum(1 for c in claims if c["status"] == s) for s in STATUSES}
-    summary_axes = {"proof": {s: sum(1 for c in claims if c["proof"]["status"] == s) for s in PROOF_AXIS},
-                    "evidence": {s: sum(1 for c in claims if c["evidence"]["status"] == s) for s in EVIDENCE_AXIS}}
-    errored = sorted([f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items()
-                      if ck["outcome"] == "error"] + crashed)
+    summary_axes = {
+        "proof": {s: sum(1 for c in claims if c["proof"]["status"] == s) for s in PROOF_AXIS},
+        "evidence": {s: sum(1 for c in claims if c["evidence"]["status"] == s) for s in EVIDENCE_AXIS},
+    }
+    errored = sorted(
+        [f"{c['id']}::{name}" for c in claims for name, ck in c["checks"].items() if ck["outcome"] == "error"]
+        + crashed
+    )
     findings = _claim_findings(claims)
     for sec in sections:
         findings += sec.findings(sweeps[sec.name])
@@ -303,33 +330,40 @@ def build_report(
         )
     wall["total"] = time.perf_counter() - t0
     describe = getattr(run, "describe", None)
-    narrowed = {} if wanted is None else {"narrowed": {"sections": [sec.name for sec in sections],
-                                                       "skipped_sections": skipped}}
-    return _json_safe({
-        "schema": SCHEMA,
-        "paper": PAPER,
-        "profile": profile,
-        "seed": seed,
-        "selected_claims": None if claim_ids is None else sorted(claim_ids),
-        "summary": summary,
-        "summary_axes": summary_axes,
-        "errored_checks": errored,
-        **narrowed,
-        "claims": claims,
-        "axioms": _axioms(claims),
-        "sweeps": sweeps,
-        "findings": findings,
-        "environment": environment(),
-        "timings": {
-            "wall_seconds": wall,
-            "checks": {c.claim.id: c.seconds for c in results.values()},
-            "proofs": {c.claim.id: c.proof_seconds() for c in results.values() if c.proof_result is not None},
-            "tradeoff_seconds": times,
-            "sections": section_timings,
-            "runner": describe() if callable(describe) else {"mode": "custom"},
-            "findings": timing_findings,
-        },
-    })
+    narrowed = (
+        {}
+        if wanted is None
+        else {"narrowed": {"sections": [sec.name for sec in sections], "skipped_sections": skipped}}
+    )
+    return _json_safe(
+        {
+            "schema": SCHEMA,
+            "paper": PAPER,
+            "profile": profile,
+            "seed": seed,
+            "selected_claims": None if claim_ids is None else sorted(claim_ids),
+            "summary": summary,
+            "summary_axes": summary_axes,
+            "errored_checks": errored,
+            **narrowed,
+            "claims": claims,
+            "axioms": _axioms(claims),
+            "sweeps": sweeps,
+            "findings": findings,
+            "environment": environment(),
+            "timings": {
+                "wall_seconds": wall,
+                "checks": {c.claim.id: c.seconds for c in results.values()},
+                "proofs": {
+                    c.claim.id: c.proof_seconds() for c in results.values() if c.proof_result is not None
+                },
+                "tradeoff_seconds": times,
+                "sections": section_timings,
+                "runner": describe() if callable(describe) else {"mode": "custom"},
+                "findings": timing_findings,
+            },
+        }
+    )
 
 
 def _json_safe(x: Any) -> Any:

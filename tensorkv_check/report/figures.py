@@ -27,6 +27,7 @@ STATUS_COLOURS = {
     "failing": "#E69F00",
 }
 
+
 def dependency_graph_svg(claims: Iterable[dict]) -> str:
     """Claims as a layered DAG (dependencies left of what uses them), coloured by status."""
     claims = list(claims)
@@ -55,14 +56,22 @@ def dependency_graph_svg(claims: Iterable[dict]) -> str:
         fig = Figure(figsize=(max(6.0, 2.4 * n_layers), max(3.0, 0.55 * tallest)))
         ax = fig.add_subplot()
         colours = [STATUS_COLOURS.get(g.nodes[n]["status"], "#000000") for n in g.nodes]
-        nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=8, edge_color="#777777",
-                               node_size=900)
-        nx.draw_networkx_nodes(g, pos, ax=ax, node_color=colours, node_size=900, linewidths=0.5,
-                               edgecolors="#333333")
+        nx.draw_networkx_edges(g, pos, ax=ax, arrows=True, arrowsize=8, edge_color="#777777", node_size=900)
+        nx.draw_networkx_nodes(
+            g, pos, ax=ax, node_color=colours, node_size=900, linewidths=0.5, edgecolors="#333333"
+        )
         nx.draw_networkx_labels(g, pos, ax=ax, font_size=7)
         handles = [
-            matplotlib.lines.Line2D([], [], marker="o", linestyle="", markersize=8,
-                                    markerfacecolor=col, markeredgecolor="#333333", label=status)
+            matplotlib.lines.Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markersize=8,
+                markerfacecolor=col,
+                markeredgecolor="#333333",
+                label=status,
+            )
             for status, col in STATUS_COLOURS.items()
         ]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)

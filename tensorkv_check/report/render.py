@@ -16,8 +16,15 @@ from tensorkv_check.report import build as _build
 from tensorkv_check.report.figures import STATUS_COLOURS, dependency_graph_svg
 from tensorkv_check.tradeoff.plots import tradeoff_svg
 
-__all__ = ["evidence_text", "exploration_text", "figures", "proof_text", "render_markdown", "render_html",
-           "render_json"]
+__all__ = [
+    "evidence_text",
+    "exploration_text",
+    "figures",
+    "proof_text",
+    "render_markdown",
+    "render_html",
+    "render_json",
+]
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -27,13 +34,15 @@ def render_json(report: dict[str, Any]) -> str:
 
 def figures(report: dict[str, Any]) -> list[dict[str, str]]:
     """The report's figures: file name, title, alt text and SVG source."""
-    out = [{
-        "file": "dependencies.svg",
-        "title": "Claim dependency graph",
-        "alt": "Directed graph of the claims, each node coloured by its status: "
-        + ", ".join(f"{c['id']} {c['status']}" for c in report["claims"]),
-        "svg": dependency_graph_svg(report["claims"]),
-    }]
+    out = [
+        {
+            "file": "dependencies.svg",
+            "title": "Claim dependency graph",
+            "alt": "Directed graph of the claims, each node coloured by its status: "
+            + ", ".join(f"{c['id']} {c['status']}" for c in report["claims"]),
+            "svg": dependency_graph_svg(report["claims"]),
+        }
+    ]
     for sec in _build.SECTIONS:  # each sweep section draws its own figures from its data
         data = report["sweeps"].get(sec.name)
         if data:
@@ -41,12 +50,14 @@ def figures(report: dict[str, Any]) -> list[dict[str, str]]:
     times = report["timings"].get("tradeoff_seconds") or []
     if times:
         pts = [{"n": t["n"], "seconds": {k: v for k, v in t.items() if k not in ("n", "d")}} for t in times]
-        out.append({
-            "file": "tradeoff-time.svg",
-            "title": "Remark 3.9: measured step time (timings, not deterministic)",
-            "alt": "Log-log plot of the median measured step time of each decoder against n.",
-            "svg": tradeoff_svg(pts, "seconds", "seconds per step (median)", "Step time (measured)"),
-        })
+        out.append(
+            {
+                "file": "tradeoff-time.svg",
+                "title": "Remark 3.9: measured step time (timings, not deterministic)",
+                "alt": "Log-log plot of the median measured step time of each decoder against n.",
+                "svg": tradeoff_svg(pts, "seconds", "seconds per step (median)", "Step time (measured)"),
+            }
+        )
     return out
 
 
@@ -86,12 +97,18 @@ def exploration_text(claim: dict[str, Any]) -> str:
     if not exps:
         return "not explored"
     tried = sum(ex["tried"] for ex in exps)
-    return (f"{claim['exploration']['outcome']} ({len(exps)} explorer{'s' if len(exps) > 1 else ''}, "
-            f"{tried} examples)")
+    return (
+        f"{claim['exploration']['outcome']} ({len(exps)} explorer{'s' if len(exps) > 1 else ''}, "
+        f"{tried} examples)"
+    )
 
 
 def _explorer_scope(ex: dict[str, Any]) -> str:
-    where = "inside its hypotheses" if ex["region"] == "inside" else f"outside: {ex.get('hypothesis') or 'a hypothesis'}"
+    where = (
+        "inside its hypotheses"
+        if ex["region"] == "inside"
+        else f"outside: {ex.get('hypothesis') or 'a hypothesis'}"
+    )
     return f"{where}, {ex['tried']} examples"
 
 
@@ -108,7 +125,9 @@ def evidence_text(check: dict[str, Any]) -> str:
             f"seed {est['seed']}, parameters {json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}"
         )
     if check.get("counterexample"):
-        parts.append("counterexample: " + json.dumps(check["counterexample"], sort_keys=True, ensure_ascii=False))
+        parts.append(
+            "counterexample: " + json.dumps(check["counterexample"], sort_keys=True, ensure_ascii=False)
+        )
     if check.get("reproduce"):
         parts.append(f"reproduce: `{check['reproduce']}`")
     return "; ".join(parts)
@@ -130,24 +149,29 @@ def _evidence_cell(claim: dict[str, Any]) -> str:
     roles: dict[str, int] = {}
     for ck in ev["checks"].values():
         roles[ck["role"]] = roles.get(ck["role"], 0) + 1
-    return ev["status"] + (" (" + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())) + ")" if roles else "")
+    return ev["status"] + (
+        " (" + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())) + ")" if roles else ""
+    )
 
 
 def _obligation_lines(claim: dict[str, Any]) -> list[str]:
     """One line per proof obligation: outcome, id, backend, what it uses, and its formula (LaTeX)."""
-    return [f"[{o['outcome']}] {o['id']} ({o['backend']}; uses {', '.join(o['uses']) or 'nothing'}): ${o['latex']}$"
-            for o in claim["proof"].get("obligations") or []]
+    return [
+        f"[{o['outcome']}] {o['id']} ({o['backend']}; uses {', '.join(o['uses']) or 'nothing'}): ${o['latex']}$"
+        for o in claim["proof"].get("obligations") or []
+    ]
 
 
 def _md_cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
-                    figs: list[dict[str, str]] | None = None) -> str:
+def render_markdown(
+    report: dict[str, Any], figure_dir: str = "figures", figs: list[dict[str, str]] | None = None
+) -> str:
     p = report["paper"]
     lines = [
-        f"# tensorkv-check verification report",
+        "# tensorkv-check verification report",
         "",
         f"Paper: {p['authors']}, *{p['title']}*, arXiv {p['arxiv']} ({p['year']}).",
         f"Profile `{report['profile']}`, seed {report['seed']}.",
@@ -158,14 +182,19 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
         "|---|---|",
         *[f"| {s} | {n} |" for s, n in report["summary"].items()],
         "",
-        *[f"- {axis}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-          for axis, counts in report["summary_axes"].items()],
+        *[
+            f"- {axis}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
+            for axis, counts in report["summary_axes"].items()
+        ],
         "",
         "| claim | paper | sources | status | proof | evidence axis | explored | evidence |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for c in report["claims"]:
-        ev = "<br>".join(f"**{name}** ({ck['kind']}, {ck['role']}): {evidence_text(ck)}" for name, ck in c["checks"].items())
+        ev = "<br>".join(
+            f"**{name}** ({ck['kind']}, {ck['role']}): {evidence_text(ck)}"
+            for name, ck in c["checks"].items()
+        )
         if not c["checks"]:
             ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
         lines.append(
@@ -173,9 +202,18 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
             f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(proof_text(c))} | {_md_cell(_evidence_cell(c))} | "
             f"{_md_cell(exploration_text(c))} | {_md_cell(ev)} |"
         )
-    lines += ["", "## Axioms", "", "Every axiom some proof rests on (transitively), with the claims using it.", ""]
-    lines += [f"- **{a['name']}** [{a['source']}]: ${a['latex']}$ ({_md_cell(a['reference'])}); used by "
-              + ", ".join(f"`{u}`" for u in a["used_by"]) for a in report.get("axioms", [])] or ["- none"]
+    lines += [
+        "",
+        "## Axioms",
+        "",
+        "Every axiom some proof rests on (transitively), with the claims using it.",
+        "",
+    ]
+    lines += [
+        f"- **{a['name']}** [{a['source']}]: ${a['latex']}$ ({_md_cell(a['reference'])}); used by "
+        + ", ".join(f"`{u}`" for u in a["used_by"])
+        for a in report.get("axioms", [])
+    ] or ["- none"]
     lines += ["", "## Findings", ""]
     groups = _finding_groups(report["findings"])
     for title, items in groups:
@@ -206,8 +244,9 @@ def render_markdown(report: dict[str, Any], figure_dir: str = "figures",
             lines.append(f"- **{name}** ({ck['kind']}, {ck['role']}, {ck['outcome']}): {evidence_text(ck)}")
         lines.append("")
         for ex in _explorers(c):
-            lines.append(f"- exploration **{ex['explorer']}** ({_explorer_scope(ex)}): "
-                         f"{ex['kind']}; {ex['text']}")
+            lines.append(
+                f"- exploration **{ex['explorer']}** ({_explorer_scope(ex)}): {ex['kind']}; {ex['text']}"
+            )
             if ex["kind"] in _SHOW_SNIPPET and ex.get("snippet"):
                 lines += ["", "  ```python", *[f"  {ln}" for ln in ex["snippet"].splitlines()], "  ```"]
         if c.get("exploration"):
@@ -231,7 +270,8 @@ def _md_reproducibility(report: dict[str, Any]) -> list[str]:
         "## Timings (not deterministic)",
         "",
         f"- wall time: {t['wall_seconds']['total']:.1f} s ("
-        + ", ".join(f"{k} {v:.1f} s" for k, v in t["wall_seconds"].items() if k != "total") + ")",
+        + ", ".join(f"{k} {v:.1f} s" for k, v in t["wall_seconds"].items() if k != "total")
+        + ")",
         f"- runner: {_runner_text(t.get('runner') or {})}",
         *[f"- {f}" for f in t.get("findings", [])],
     ]
@@ -272,16 +312,20 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
         "<h2>Summary</h2><table><tr><th>status</th><th>claims</th></tr>",
         *[f"<tr><td>{_status_badge(s)}</td><td>{n}</td></tr>" for s, n in report["summary"].items()],
         "</table><ul>",
-        *[f"<li>{e(axis)}: " + e(", ".join(f"{n} {s}" for s, n in counts.items())) + "</li>"
-          for axis, counts in report["summary_axes"].items()],
+        *[
+            f"<li>{e(axis)}: " + e(", ".join(f"{n} {s}" for s, n in counts.items())) + "</li>"
+            for axis, counts in report["summary_axes"].items()
+        ],
         "</ul>",
         "<h2>Claims</h2><table><tr><th>claim</th><th>paper</th><th>sources</th><th>status</th><th>proof</th>"
         "<th>evidence axis</th><th>explored</th><th>evidence</th></tr>",
     ]
     for c in report["claims"]:
         if c["checks"]:
-            ev = "<br>".join(f"<b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}): {e(evidence_text(ck))}"
-                             for n, ck in c["checks"].items())
+            ev = "<br>".join(
+                f"<b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}): {e(evidence_text(ck))}"
+                for n, ck in c["checks"].items()
+            )
         else:
             ev = e(f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"])
         out.append(
@@ -291,9 +335,11 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
             f"<td>{e(exploration_text(c))}</td><td>{ev}</td></tr>"
         )
     out.append("</table><h2>Axioms</h2><ul>")
-    out += [f"<li><b>{e(a['name'])}</b> [{e(a['source'])}]: <code>{e(a['latex'])}</code> ({e(a['reference'])}); "
-            "used by " + ", ".join(f'<a href="#{e(u)}"><code>{e(u)}</code></a>' for u in a["used_by"]) + "</li>"
-            for a in report.get("axioms", [])] or ["<li>none</li>"]
+    out += [
+        f"<li><b>{e(a['name'])}</b> [{e(a['source'])}]: <code>{e(a['latex'])}</code> ({e(a['reference'])}); "
+        "used by " + ", ".join(f'<a href="#{e(u)}"><code>{e(u)}</code></a>' for u in a["used_by"]) + "</li>"
+        for a in report.get("axioms", [])
+    ] or ["<li>none</li>"]
     out.append("</ul><h2>Findings</h2>")
     groups = _finding_groups(report["findings"])
     for title, items in groups:
@@ -315,24 +361,42 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
         if c["hypotheses"]:
             out.append("<p>Hypotheses: " + e("; ".join(c["hypotheses"])) + "</p>")
         if c["explicit_constants"]:
-            out.append("<ul>" + "".join(f"<li>explicit constant: {e(k)} → {e(v)}</li>"
-                                        for k, v in c["explicit_constants"].items()) + "</ul>")
+            out.append(
+                "<ul>"
+                + "".join(
+                    f"<li>explicit constant: {e(k)} → {e(v)}</li>" for k, v in c["explicit_constants"].items()
+                )
+                + "</ul>"
+            )
         if c["depends_on"]:
-            out.append("<p>Depends on: " + ", ".join(f'<a href="#{e(d)}"><code>{e(d)}</code></a>'
-                                                    for d in c["depends_on"]) + "</p>")
+            out.append(
+                "<p>Depends on: "
+                + ", ".join(f'<a href="#{e(d)}"><code>{e(d)}</code></a>' for d in c["depends_on"])
+                + "</p>"
+            )
         out += [f"<blockquote>Caveat: {e(cav)}</blockquote>" for cav in c["caveats"]]
         out.append(f"<p>Proof: {e(c['proof']['status'])} ({e(c['proof']['reason'])})</p>")
         if c["proof"].get("obligations"):
-            out.append("<ol>" + "".join(f"<li><code>{e(ln)}</code></li>" for ln in _obligation_lines(c)) + "</ol>")
+            out.append(
+                "<ol>" + "".join(f"<li><code>{e(ln)}</code></li>" for ln in _obligation_lines(c)) + "</ol>"
+            )
         if c["checks"]:
-            out.append("<ul>" + "".join(f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}, {e(ck['outcome'])}): "
-                                        f"{e(evidence_text(ck))}</li>"
-                                        for n, ck in c["checks"].items()) + "</ul>")
+            out.append(
+                "<ul>"
+                + "".join(
+                    f"<li><b>{e(n)}</b> ({e(ck['kind'])}, {e(ck['role'])}, {e(ck['outcome'])}): "
+                    f"{e(evidence_text(ck))}</li>"
+                    for n, ck in c["checks"].items()
+                )
+                + "</ul>"
+            )
         if c.get("exploration"):
             explored: list[str] = []
             for ex in _explorers(c):
-                item = (f"<li>exploration <b>{e(ex['explorer'])}</b> ({e(_explorer_scope(ex))}): "
-                        f"{e(ex['kind'])}; {e(ex['text'])}")
+                item = (
+                    f"<li>exploration <b>{e(ex['explorer'])}</b> ({e(_explorer_scope(ex))}): "
+                    f"{e(ex['kind'])}; {e(ex['text'])}"
+                )
                 if ex["kind"] in _SHOW_SNIPPET and ex.get("snippet"):
                     item += f"<pre><code>{e(ex['snippet'])}</code></pre>"
                 explored.append(item + "</li>")

@@ -122,8 +122,13 @@ class Task:
         return _canonical({"fn": self.fn.rpartition(":")[2], "params": self.params})
 
     @classmethod
-    def of(cls, fn: Callable[[dict[str, Any], int], dict[str, Any]], params: dict[str, Any] | None = None,
-           *, key: str = "") -> Task:
+    def of(
+        cls,
+        fn: Callable[[dict[str, Any], int], dict[str, Any]],
+        params: dict[str, Any] | None = None,
+        *,
+        key: str = "",
+    ) -> Task:
         """A task calling the top-level function ``fn`` (named by its module and qualified name,
         so that worker processes can import it), checked here rather than at run time.
 
@@ -143,8 +148,11 @@ class Task:
         """A short human name: the key if one was given, else the scalar parameters."""
         if self.key != self._default_key():
             return self.key
-        scalars = " ".join(f"{k}={v}" for k, v in self.params.items()
-                           if isinstance(v, (str, int, float)) and not isinstance(v, bool))
+        scalars = " ".join(
+            f"{k}={v}"
+            for k, v in self.params.items()
+            if isinstance(v, (str, int, float)) and not isinstance(v, bool)
+        )
         return f"{self.fn.rpartition(':')[2]} {scalars}".strip()
 
 
@@ -272,8 +280,13 @@ def _pool_call(token: str, index: int, task: Task, seed: int) -> TaskResult:
 
 
 #: What the forkserver imports before forking workers: what the report's tasks need.
-_PRELOAD = ["numpy", "tensorkv_check", "tensorkv_check.runner.sweep_runner", "tensorkv_check.index.sweeps",
-            "tensorkv_check.claims.registry"]
+_PRELOAD = [
+    "numpy",
+    "tensorkv_check",
+    "tensorkv_check.runner.sweep_runner",
+    "tensorkv_check.index.sweeps",
+    "tensorkv_check.claims.registry",
+]
 
 
 def _mp_context():
@@ -324,8 +337,9 @@ class SweepRunner:
     ) -> None:
         jobs = check_int("jobs", jobs, minimum=1)
         if scheduler is not None and not isinstance(scheduler, str) and not hasattr(scheduler, "submit"):
-            raise TypeError(f"scheduler must be an address string or a distributed.Client, got "
-                            f"{type(scheduler).__name__}")
+            raise TypeError(
+                f"scheduler must be an address string or a distributed.Client, got {type(scheduler).__name__}"
+            )
         if isinstance(scheduler, str) and not scheduler.strip():
             raise ValueError("scheduler address must not be empty")
         self.jobs = int(jobs)
@@ -355,7 +369,7 @@ class SweepRunner:
             sched = info.get("address", "client")
         return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched}
 
-    def __enter__(self) -> "SweepRunner":
+    def __enter__(self) -> SweepRunner:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -369,12 +383,14 @@ class SweepRunner:
             self._client.close()
         self._client = None
 
-    def __call__(self, tasks: Iterable[Task], *, seed: int, name: str = "sweep",
-                 jobs: int | None = None) -> list[TaskResult]:
+    def __call__(
+        self, tasks: Iterable[Task], *, seed: int, name: str = "sweep", jobs: int | None = None
+    ) -> list[TaskResult]:
         return self.run(tasks, seed=seed, name=name, jobs=jobs)
 
-    def run(self, tasks: Iterable[Task], *, seed: int, name: str = "sweep",
-            jobs: int | None = None) -> list[TaskResult]:
+    def run(
+        self, tasks: Iterable[Task], *, seed: int, name: str = "sweep", jobs: int | None = None
+    ) -> list[TaskResult]:
         """Run one sweep and return its results in task order.
 
         Parameters
@@ -394,8 +410,9 @@ class SweepRunner:
         ckpt = None if self.checkpoint_dir is None else self.checkpoint_dir / f"{name}.jsonl"
         return self._run(list(tasks), seed, name, jobs, ckpt)
 
-    def _run(self, tasks: list[Task], seed: int, name: str, jobs: int | None,
-             ckpt: Path | None) -> list[TaskResult]:
+    def _run(
+        self, tasks: list[Task], seed: int, name: str, jobs: int | None, ckpt: Path | None
+    ) -> list[TaskResult]:
         if jobs is not None:
             jobs = check_int("jobs", jobs, minimum=1)
         for t in tasks:
@@ -473,8 +490,9 @@ class SweepRunner:
             ctx = _mp_context()
             self._started = ctx.SimpleQueue()
             blas = max(1, default_jobs() // self.jobs)
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=ctx, initializer=_pool_init,
-                                             initargs=(self._started, blas))
+            self._pool = ProcessPoolExecutor(
+                self.jobs, mp_context=ctx, initializer=_pool_init, initargs=(self._started, blas)
+            )
         return self._pool
 
     def _discard_pool(self, kill: bool = False) -> None:
@@ -501,8 +519,13 @@ class SweepRunner:
                 out.add(i)
         return out
 
-    def _run_pool(self, todo: list[int], tasks: list[Task], seeds: list[int],
-                  finished: Callable[[int, TaskResult], None]) -> None:
+    def _run_pool(
+        self,
+        todo: list[int],
+        tasks: list[Task],
+        seeds: list[int],
+        finished: Callable[[int, TaskResult], None],
+    ) -> None:
         suspects: list[tuple[int, bool]] = []  # (task index, died alone in the pool)
         pending = list(todo)
         while pending:
@@ -543,13 +566,25 @@ class SweepRunner:
             retried = self._retry_alone(tasks[i], seeds[i])
             if retried is None and not definite:  # its first death alone: now it has one retry left
                 retried = self._retry_alone(tasks[i], seeds[i])
-            finished(i, retried or _error(tasks[i], seeds[i], "worker process died while running the task, "
-                                    "twice (retried once, alone in a fresh process)"))
+            finished(
+                i,
+                retried
+                or _error(
+                    tasks[i],
+                    seeds[i],
+                    "worker process died while running the task, "
+                    "twice (retried once, alone in a fresh process)",
+                ),
+            )
 
     def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:
         """Run a task alone in a fresh one-worker pool; ``None`` if its worker died."""
-        pool = ProcessPoolExecutor(1, mp_context=_mp_context(), initializer=_pool_init,
-                                   initargs=(None, max(1, default_jobs() // self.jobs)))
+        pool = ProcessPoolExecutor(
+            1,
+            mp_context=_mp_context(),
+            initializer=_pool_init,
+            initargs=(None, max(1, default_jobs() // self.jobs)),
+        )
         try:
             return pool.submit(_pool_call, "", 0, task, seed).result()
         except BrokenProcessPool:
@@ -575,10 +610,11 @@ class SweepRunner:
         try:
             self._get_client(CONNECT_TIMEOUT if timeout is None else timeout)
         except (OSError, TimeoutError) as exc:
-            raise ConnectionError(f"cannot reach the Dask scheduler at {self.scheduler} within "
-                                  f"{CONNECT_TIMEOUT if timeout is None else timeout:g} s "
-                                  f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
-                                  ) from None
+            raise ConnectionError(
+                f"cannot reach the Dask scheduler at {self.scheduler} within "
+                f"{CONNECT_TIMEOUT if timeout is None else timeout:g} s "
+                f"({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})"
+            ) from None
 
     def _get_client(self, timeout: float | None = None):
         distributed = _import_distributed()
@@ -591,16 +627,23 @@ class SweepRunner:
                 self._client = self.scheduler
         return self._client, distributed
 
-    def _run_dask(self, todo: list[int], tasks: list[Task], seeds: list[int], name: str,
-                  finished: Callable[[int, TaskResult], None]) -> None:
+    def _run_dask(
+        self,
+        todo: list[int],
+        tasks: list[Task],
+        seeds: list[int],
+        name: str,
+        finished: Callable[[int, TaskResult], None],
+    ) -> None:
         client, distributed = self._get_client()
         self._runs += 1
         token = hashlib.sha256(f"{os.getpid()}-{id(self)}-{self._runs}".encode()).hexdigest()[:12]
         futs = {}
         try:
             for i in todo:
-                f = client.submit(_run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}",
-                                  pure=False, retries=1)
+                f = client.submit(
+                    _run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}", pure=False, retries=1
+                )
                 futs[f.key] = (i, f)
             for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
                 i = futs[f.key][0]
@@ -750,8 +793,9 @@ def write_manifest(checkpoint_dir: str | os.PathLike, manifest: dict[str, Any]) 
 def _record(r: TaskResult) -> str:
     # NaN allowed: a value with a NaN must checkpoint (and reload) like any other. Keys
     # keep their order, so that a resumed value is the fresh one, order included.
-    return json.dumps({"fn": r.task.fn, "key": r.task.key, "seed": r.seed, "value": r.value},
-                      separators=(",", ":"))
+    return json.dumps(
+        {"fn": r.task.fn, "key": r.task.key, "seed": r.seed, "value": r.value}, separators=(",", ":")
+    )
 
 
 def _load_checkpoint(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:

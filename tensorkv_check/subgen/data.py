@@ -176,8 +176,17 @@ def clustered_stream(
     labels = g.integers(0, m, size=n)
     K = centres[labels] + _ball(g, n, d, delta / 2.0)
     V = _values(g, n, d, value_op_norm, value_rank)
-    return ClusteredStream(K, V, labels, centres, m, delta, radius,
-                           float(np.linalg.norm(K, axis=1).max()), float(np.linalg.norm(V, 2)))
+    return ClusteredStream(
+        K,
+        V,
+        labels,
+        centres,
+        m,
+        delta,
+        radius,
+        float(np.linalg.norm(K, axis=1).max()),
+        float(np.linalg.norm(V, 2)),
+    )
 
 
 @dataclass(frozen=True)
@@ -228,12 +237,25 @@ def clustered_tensor_stream(
     a = clustered_stream(n, d, m=m1, delta=delta1, radius=radius1, value_rank=value_rank, rng=g)
     b = clustered_stream(n, d, m=m2, delta=delta2, radius=radius2, value_rank=value_rank, rng=g)
     return ClusteredTensorStream(
-        a.K, b.K, a.V, b.V, a.labels, b.labels, a.m, b.m, a.delta, b.delta,
-        float(np.abs(a.K).max()), float(np.abs(b.K).max()), kron_op_norm(a.V, b.V),
+        a.K,
+        b.K,
+        a.V,
+        b.V,
+        a.labels,
+        b.labels,
+        a.m,
+        b.m,
+        a.delta,
+        b.delta,
+        float(np.abs(a.K).max()),
+        float(np.abs(b.K).max()),
+        kron_op_norm(a.V, b.V),
     )
 
 
-def product_rows(K1: np.ndarray, K2: np.ndarray, V1: np.ndarray, V2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def product_rows(
+    K1: np.ndarray, K2: np.ndarray, V1: np.ndarray, V2: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """All ``i²`` rows of ``(K̃, Ṽ)`` in the two-cache append order.
 
     Token ``i`` (1-based) contributes ``(i, k)`` for ``k = 1..i`` then ``(j, i)`` for

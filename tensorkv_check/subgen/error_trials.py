@@ -104,9 +104,19 @@ def default_settings() -> list[BoundSetting]:
     """
     out = []
     for constants in ("derived", "unit"):
-        out.append(BoundSetting(f"subgen-{constants}", "subgen", 8192, 4, 8, 0.05, 2.0, 2.0, 0.5, 0.1, constants))
-        out.append(BoundSetting(f"subgen2cache-{constants}", "subgen2cache", 96, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants))
-        out.append(BoundSetting(f"subgen4cache-{constants}", "subgen4cache", 96, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants))
+        out.append(
+            BoundSetting(f"subgen-{constants}", "subgen", 8192, 4, 8, 0.05, 2.0, 2.0, 0.5, 0.1, constants)
+        )
+        out.append(
+            BoundSetting(
+                f"subgen2cache-{constants}", "subgen2cache", 96, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants
+            )
+        )
+        out.append(
+            BoundSetting(
+                f"subgen4cache-{constants}", "subgen4cache", 96, 4, 3, 0.1, 1.0, 2.0, 0.5, 0.1, constants
+            )
+        )
     return out
 
 
@@ -124,18 +134,51 @@ def setting_parameters(setting: BoundSetting) -> dict[str, Any]:
     S = setting
     R = S.radius + S.delta / 2.0  # a priori bound on ‖k‖_∞ <= ‖k‖_2
     if S.model == "subgen":
-        p = subgen_parameters(S.eps, S.delta, S.r, S.n, S.d, scale=S.scale,
-                              failure_probability=S.failure_probability, constants=S.constants)
+        p = subgen_parameters(
+            S.eps,
+            S.delta,
+            S.r,
+            S.n,
+            S.d,
+            scale=S.scale,
+            failure_probability=S.failure_probability,
+            constants=S.constants,
+        )
         return {"delta": S.delta, "t": p.t, "s": p.s, "derivation": p.to_dict()}
     if S.model == "subgen2cache":
         dt = 2.0 * S.delta * R
-        p = subgen_parameters(S.eps, dt, S.r, S.n * S.n, S.d, scale=S.scale,
-                              failure_probability=S.failure_probability, constants=S.constants)
+        p = subgen_parameters(
+            S.eps,
+            dt,
+            S.r,
+            S.n * S.n,
+            S.d,
+            scale=S.scale,
+            failure_probability=S.failure_probability,
+            constants=S.constants,
+        )
         return {"delta": dt, "t": p.t, "s": p.s, "derivation": p.to_dict()}
-    p4 = subgen4_parameters(S.eps, S.delta, S.delta, R, R, S.r, S.n, S.d, scale=S.scale,
-                            failure_probability=S.failure_probability, constants=S.constants)
-    return {"delta1": S.delta, "delta2": S.delta, "t1": p4.t1, "t2": p4.t2, "s": p4.s,
-            "derivation": p4.to_dict()}
+    p4 = subgen4_parameters(
+        S.eps,
+        S.delta,
+        S.delta,
+        R,
+        R,
+        S.r,
+        S.n,
+        S.d,
+        scale=S.scale,
+        failure_probability=S.failure_probability,
+        constants=S.constants,
+    )
+    return {
+        "delta1": S.delta,
+        "delta2": S.delta,
+        "t1": p4.t1,
+        "t2": p4.t2,
+        "s": p4.s,
+        "derivation": p4.to_dict(),
+    }
 
 
 def build_compressor(setting: BoundSetting, rng: np.random.SeedSequence) -> SubGen | SubGen4Cache:
@@ -158,12 +201,17 @@ def build_compressor(setting: BoundSetting, rng: np.random.SeedSequence) -> SubG
         return SubGen(S.d, S.scale, delta=P["delta"], t=P["t"], s=P["s"], rng=rng)
     if S.model == "subgen2cache":
         return SubGen2Cache(S.d, S.scale, delta=P["delta"], t=P["t"], s=P["s"], rng=rng)
-    return SubGen4Cache(S.d, S.scale, delta1=P["delta1"], delta2=P["delta2"], t1=P["t1"],
-                        t2=P["t2"], s=P["s"], rng=rng)
+    return SubGen4Cache(
+        S.d, S.scale, delta1=P["delta1"], delta2=P["delta2"], t1=P["t1"], t2=P["t2"], s=P["s"], rng=rng
+    )
 
 
-def trial_instance(setting: BoundSetting, seed: int, trial: int,
-                   factory: Callable[[BoundSetting, np.random.SeedSequence], Any] | None = None) -> dict[str, Any]:
+def trial_instance(
+    setting: BoundSetting,
+    seed: int,
+    trial: int,
+    factory: Callable[[BoundSetting, np.random.SeedSequence], Any] | None = None,
+) -> dict[str, Any]:
     """Rebuild trial ``trial`` of ``error_bound_rate(setting, seed=seed)`` exactly.
 
     Returns a dict with the data arrays, the query, the compressor after ingestion,
@@ -205,8 +253,18 @@ def trial_instance(setting: BoundSetting, seed: int, trial: int,
     z = comp.query(q)
     err = float(np.linalg.norm(z - exact))
     bound = S.eps * soft_norm * op
-    return {"data": data, "q": q, "compressor": comp, "z": z, "exact": exact, "error": err,
-            "bound": bound, "ratio": err / bound, "softmax_norm": soft_norm, "value_op_norm": op}
+    return {
+        "data": data,
+        "q": q,
+        "compressor": comp,
+        "z": z,
+        "exact": exact,
+        "error": err,
+        "bound": bound,
+        "ratio": err / bound,
+        "softmax_norm": soft_norm,
+        "value_op_norm": op,
+    }
 
 
 @dataclass(frozen=True)
@@ -307,8 +365,14 @@ def error_bound_rate(
     for k in range(trials):
         inst = trial_instance(setting, seed, k, factory)
         ratios[k] = inst["ratio"]
-        rec = {"seed": seed, "trial": k, "ratio": inst["ratio"], "error": inst["error"],
-               "bound": inst["bound"], "q": inst["q"].tolist()}
+        rec = {
+            "seed": seed,
+            "trial": k,
+            "ratio": inst["ratio"],
+            "error": inst["error"],
+            "bound": inst["bound"],
+            "q": inst["q"].tolist(),
+        }
         if not worst or inst["ratio"] > worst["ratio"]:
             worst = rec
         if inst["error"] > inst["bound"]:
@@ -316,15 +380,21 @@ def error_bound_rate(
             if first is None:
                 first = rec
     P = setting_parameters(setting)
-    params = {"setting": setting.to_dict(), "compressor": {k: v for k, v in P.items() if k != "derivation"},
-              "derivation": P["derivation"], "event": "bound violated",
-              "reproduce": f"trial_instance(setting, seed={seed}, trial=k)"}
+    params = {
+        "setting": setting.to_dict(),
+        "compressor": {k: v for k, v in P.items() if k != "derivation"},
+        "derivation": P["derivation"],
+        "event": "bound violated",
+        "reproduce": f"trial_instance(setting, seed={seed}, trial=k)",
+    }
     if setting.model != "subgen":
         # Record whether the partition function was really sampled (t < cluster size).
-        params["note"] = ("t1/t2 exceed the factor-cluster sizes at this n: the partition "
-                          "function is exact and only the value sampler is exercised"
-                          if setting.model == "subgen4cache" and P["t1"] * setting.m >= setting.n
-                          else "clusters larger than t: both estimators sampled")
+        params["note"] = (
+            "t1/t2 exceed the factor-cluster sizes at this n: the partition "
+            "function is exact and only the value sampler is exercised"
+            if setting.model == "subgen4cache" and P["t1"] * setting.m >= setting.n
+            else "clusters larger than t: both estimators sampled"
+        )
     est = clopper_pearson(fails, trials, confidence, parameters=params, seed=seed)
     q = {f"q{int(x)}": float(np.quantile(ratios, x / 100)) for x in (50, 90, 99, 100)}
     p = setting.failure_probability

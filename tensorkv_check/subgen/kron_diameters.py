@@ -65,8 +65,9 @@ def kron_cluster_diameters(
         arrays) so that a check can recompute the diameters independently.
     """
     g = np.random.SeedSequence([seed])
-    ts = clustered_tensor_stream(n, d, m1=m1, m2=m2, delta1=delta1, delta2=delta2, radius1=radius,
-                                 radius2=radius2, rng=g)
+    ts = clustered_tensor_stream(
+        n, d, m1=m1, m2=m2, delta1=delta1, delta2=delta2, radius1=radius, radius2=radius2, rng=g
+    )
     sg = SubGen4Cache(d, 1.0, delta1=delta1, delta2=delta2, t1=4, s=8, rng=g.spawn(1)[0])
     sg.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
     lab1, c1 = online_cluster_labels(ts.K1, delta1)
@@ -76,7 +77,8 @@ def kron_cluster_diameters(
     # sizes it counted agree too (centres alone would not pin the assignment).
     sizes_match = bool(
         np.array_equal(np.bincount(lab1, minlength=c1.shape[0]), sg.cluster_sizes(1))
-        and np.array_equal(np.bincount(lab2, minlength=c2.shape[0]), sg.cluster_sizes(2)))
+        and np.array_equal(np.bincount(lab2, minlength=c2.shape[0]), sg.cluster_sizes(2))
+    )
     R1g, R2g = float(np.abs(ts.K1).max()), float(np.abs(ts.K2).max())
     groups1 = [ts.K1[lab1 == a] for a in range(c1.shape[0])]
     groups2 = [ts.K2[lab2 == b] for b in range(c2.shape[0])]
@@ -89,9 +91,17 @@ def kron_cluster_diameters(
             meas = diameter(prod)
             bc = D1[a] * float(np.abs(B).max()) + float(np.abs(A).max()) * D2[b]
             bg = max(D1) * R2g + R1g * max(D2)
-            pairs.append({"a": a, "b": b, "size": int(prod.shape[0]), "diameter": meas,
-                          "bound_cluster": bc, "bound_global": bg,
-                          "bound_apriori": 2.0 * delta1 * R2g + R1g * 2.0 * delta2})
+            pairs.append(
+                {
+                    "a": a,
+                    "b": b,
+                    "size": int(prod.shape[0]),
+                    "diameter": meas,
+                    "bound_cluster": bc,
+                    "bound_global": bg,
+                    "bound_apriori": 2.0 * delta1 * R2g + R1g * 2.0 * delta2,
+                }
+            )
     dt = delta1 * R2g + R1g * delta2
     sg2 = SubGen2Cache(d, 1.0, delta=dt, t=4, s=8, rng=g.spawn(2)[1])
     Kt, Vt = product_rows(ts.K1, ts.K2, ts.V1, ts.V2)
@@ -99,21 +109,36 @@ def kron_cluster_diameters(
     ratio_c = max(p["diameter"] / p["bound_cluster"] for p in pairs if p["bound_cluster"] > 0)
     ratio_g = max(p["diameter"] / p["bound_global"] for p in pairs if p["bound_global"] > 0)
     return {
-        "n": n, "d": d, "m1": m1, "m2": m2, "delta1": delta1, "delta2": delta2, "seed": seed,
-        "radius1": radius, "radius2": radius if radius2 is None else radius2,
-        "centres_match": centres_match, "sizes_match": sizes_match,
+        "n": n,
+        "d": d,
+        "m1": m1,
+        "m2": m2,
+        "delta1": delta1,
+        "delta2": delta2,
+        "seed": seed,
+        "radius1": radius,
+        "radius2": radius if radius2 is None else radius2,
+        "centres_match": centres_match,
+        "sizes_match": sizes_match,
         "factor_clusters": [len(groups1), len(groups2)],
-        "factor_diameters": [max(D1), max(D2)], "R1": R1g, "R2": R2g,
-        "max_ratio_cluster": ratio_c, "max_ratio_global": ratio_g,
+        "factor_diameters": [max(D1), max(D2)],
+        "R1": R1g,
+        "R2": R2g,
+        "max_ratio_cluster": ratio_c,
+        "max_ratio_global": ratio_g,
         "max_ratio_apriori": max(p["diameter"] / p["bound_apriori"] for p in pairs),
-        "product_clusters": len(pairs), "m1m2": m1 * m2,
-        "subgen2cache_delta": dt, "subgen2cache_clusters": sg2.n_clusters, "pairs": pairs,
+        "product_clusters": len(pairs),
+        "m1m2": m1 * m2,
+        "subgen2cache_delta": dt,
+        "subgen2cache_clusters": sg2.n_clusters,
+        "pairs": pairs,
         **({"data": {"K1": ts.K1, "K2": ts.K2, "labels1": lab1, "labels2": lab2}} if return_data else {}),
     }
 
 
-def kron_tightness_instance(delta1: float = 0.01, delta2: float = 0.01, R1: float = 1.0,
-                            R2: float = 1.0, d: int = 2) -> dict[str, Any]:
+def kron_tightness_instance(
+    delta1: float = 0.01, delta2: float = 0.01, R1: float = 1.0, R2: float = 1.0, d: int = 2
+) -> dict[str, Any]:
     """An instance where lem:kron-clusterable's bound is nearly attained.
 
     On the first coordinate ``A = {R1, R1 − δ1}``, ``B = {R2, R2 − δ2}`` (other coordinates
@@ -128,5 +153,11 @@ def kron_tightness_instance(delta1: float = 0.01, delta2: float = 0.01, R1: floa
     prod = (A[:, None, :] * B[None, :, :]).reshape(-1, d)
     meas = diameter(prod)
     bound = diameter(A) * float(np.abs(B).max()) + float(np.abs(A).max()) * diameter(B)
-    return {"A": A.tolist(), "B": B.tolist(), "diameter": meas, "bound": bound,
-            "ratio": meas / bound, "predicted_ratio": 1 - delta1 * delta2 / (delta1 * R2 + R1 * delta2)}
+    return {
+        "A": A.tolist(),
+        "B": B.tolist(),
+        "diameter": meas,
+        "bound": bound,
+        "ratio": meas / bound,
+        "predicted_ratio": 1 - delta1 * delta2 / (delta1 * R2 + R1 * delta2),
+    }

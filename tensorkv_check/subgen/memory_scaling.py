@@ -140,8 +140,17 @@ def memory_scaling(
             measured_by = how
         out_bytes.append(nbytes)
     return {
-        "model": model, "ns": ns, "d": d, "growth": growth, "growth_c": growth_c, "t": t, "s": s,
-        "delta": delta, "bytes": out_bytes, "clusters": clusters, "predicted_rows": predicted,
+        "model": model,
+        "ns": ns,
+        "d": d,
+        "growth": growth,
+        "growth_c": growth_c,
+        "t": t,
+        "s": s,
+        "delta": delta,
+        "bytes": out_bytes,
+        "clusters": clusters,
+        "predicted_rows": predicted,
         "slope": _slope(ns, out_bytes) if len(ns) > 1 else float("nan"),
         "slope_vs_predicted": _slope(predicted, out_bytes) if len(set(predicted)) > 1 else None,
         "measured_by": measured_by,
@@ -163,6 +172,7 @@ def _exact_standard(K: np.ndarray, V: np.ndarray, d: int) -> Any:
     try:
         from tensorkv_check.engine.caches import StandardDecoder
     except ImportError:
+
         class _Stand:  # the protocol's byte format for a K and a V array
             def __init__(self, n: int) -> None:
                 self.n = n
@@ -218,9 +228,20 @@ def error_memory_data(
             sg = SubGen(d, 1.0, delta=delta, t=t, s=s, rng=g.spawn(2)[1])
             sg.ingest(st.K, st.V)
             err = _norm_error(sg.query(Q), A, L, st.value_op_norm)
-            points.append({"model": "SubGen", "n": n, "t": t, "s": s, "bytes": len(sg.to_bytes()),
-                           "error_median": float(np.median(err)), "error_p90": float(np.quantile(err, 0.9))})
-        exact.append({"model": "exact standard", "n": n, "bytes": _message_len(_exact_standard(st.K, st.V, d))[0]})
+            points.append(
+                {
+                    "model": "SubGen",
+                    "n": n,
+                    "t": t,
+                    "s": s,
+                    "bytes": len(sg.to_bytes()),
+                    "error_median": float(np.median(err)),
+                    "error_p90": float(np.quantile(err, 0.9)),
+                }
+            )
+        exact.append(
+            {"model": "exact standard", "n": n, "bytes": _message_len(_exact_standard(st.K, st.V, d))[0]}
+        )
     for i, n in enumerate(tensor_ns):
         g = np.random.SeedSequence([seed, 1, i])
         ts = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, rng=g)
@@ -238,21 +259,47 @@ def error_memory_data(
             s4.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
             for name, obj in (("SubGen2Cache", s2), ("SubGen4Cache", s4)):
                 err = _norm_error(obj.query(Q), A, L, ts.value_op_norm)
-                points.append({"model": name, "n": n, "t": t, "s": s, "bytes": len(obj.to_bytes()),
-                               "error_median": float(np.median(err)),
-                               "error_p90": float(np.quantile(err, 0.9))})
+                points.append(
+                    {
+                        "model": name,
+                        "n": n,
+                        "t": t,
+                        "s": s,
+                        "bytes": len(obj.to_bytes()),
+                        "error_median": float(np.median(err)),
+                        "error_p90": float(np.quantile(err, 0.9)),
+                    }
+                )
         from tensorkv_check.engine.caches import FourCacheDecoder, TwoCacheDecoder
 
-        for name, dec in (("exact four-cache", FourCacheDecoder(d, 1.0)), ("exact two-cache", TwoCacheDecoder(d, 1.0))):
+        for name, dec in (
+            ("exact four-cache", FourCacheDecoder(d, 1.0)),
+            ("exact two-cache", TwoCacheDecoder(d, 1.0)),
+        ):
             _feed_decoder(dec, ts.K1, ts.K2, ts.V1, ts.V2)
             exact.append({"model": name, "n": n, "bytes": _message_len(dec)[0]})
-    return {"points": points, "exact": exact, "d": d, "m": m, "delta": delta, "r": r, "seed": seed,
-            "metric": "||z - Attn|| / (||softmax|| ||V||_op)"}
+    return {
+        "points": points,
+        "exact": exact,
+        "d": d,
+        "m": m,
+        "delta": delta,
+        "r": r,
+        "seed": seed,
+        "metric": "||z - Attn|| / (||softmax|| ||V||_op)",
+    }
 
 
-def memory_vs_n_data(ns: Sequence[int] = (1024, 4096, 16384), tensor_ns: Sequence[int] = (16, 32, 64),
-                     *, growths: Sequence[str] = ("constant", "sqrt"), d: int = 8, t: int = 16,
-                     s: int = 64, seed: int = 0) -> dict[str, Any]:
+def memory_vs_n_data(
+    ns: Sequence[int] = (1024, 4096, 16384),
+    tensor_ns: Sequence[int] = (16, 32, 64),
+    *,
+    growths: Sequence[str] = ("constant", "sqrt"),
+    d: int = 8,
+    t: int = 16,
+    s: int = 64,
+    seed: int = 0,
+) -> dict[str, Any]:
     """:func:`memory_scaling` for every model and growth (the data of :func:`memory_vs_n_svg`).
 
     SubGen and SubGen4Cache (whose ingestion is linear in ``n``) run at ``ns`` tokens;
@@ -264,7 +311,10 @@ def memory_vs_n_data(ns: Sequence[int] = (1024, 4096, 16384), tensor_ns: Sequenc
         for model, sizes in (("subgen", ns), ("subgen4cache", ns), ("subgen2cache", tensor_ns)):
             series.append(memory_scaling(model, sizes, d=d, growth=growth, t=t, s=s, seed=seed))
         if i == 0:
-            for model, sizes in (("exact-standard", ns), ("exact-four-cache", tensor_ns),
-                                 ("exact-two-cache", tensor_ns)):
+            for model, sizes in (
+                ("exact-standard", ns),
+                ("exact-four-cache", tensor_ns),
+                ("exact-two-cache", tensor_ns),
+            ):
                 series.append(memory_scaling(model, sizes, d=d, growth=growth, t=t, s=s, seed=seed))
     return {"series": series, "d": d, "t": t, "s": s, "seed": seed}

@@ -264,5 +264,6 @@ def subgen4_parameters(
     else:
         t1 = t2 = max(1, math.ceil(math.exp(span1 + span2) * math.log(max(N, 2)) / eps**2 - 1e-9))
         s = max(1, math.ceil(d / eps**2 - 1e-9))
-    return SubGen4Parameters(t1, t2, s, eps, delta1, delta2, R1, R2, r, n, d, c, p, sr,
-                             constants, span1, span2)
+    return SubGen4Parameters(
+        t1, t2, s, eps, delta1, delta2, R1, R2, r, n, d, c, p, sr, constants, span1, span2
+    )

@@ -28,15 +28,29 @@ def error_memory_svg(data: dict[str, Any]) -> str:
         ax = fig.add_subplot()
         for model, mk in markers.items():
             for n in sorted({p["n"] for p in data["points"] if p["model"] == model}):
-                pts = sorted((p for p in data["points"] if p["model"] == model and p["n"] == n),
-                             key=lambda p: p["bytes"])
-                ax.plot([p["bytes"] for p in pts], [p["error_median"] for p in pts], marker=mk,
-                        label=f"{model}, n={n}")
+                pts = sorted(
+                    (p for p in data["points"] if p["model"] == model and p["n"] == n),
+                    key=lambda p: p["bytes"],
+                )
+                ax.plot(
+                    [p["bytes"] for p in pts],
+                    [p["error_median"] for p in pts],
+                    marker=mk,
+                    label=f"{model}, n={n}",
+                )
         styles = {"exact standard": ":", "exact four-cache": "--", "exact two-cache": "-."}
         for e in data["exact"]:
             ax.axvline(e["bytes"], linestyle=styles.get(e["model"], ":"), color="#777777", linewidth=0.8)
-            ax.annotate(f"{e['model']} n={e['n']}", (e["bytes"], 1.0), rotation=90, fontsize=6,
-                        xycoords=("data", "axes fraction"), va="top", ha="right", color="#555555")
+            ax.annotate(
+                f"{e['model']} n={e['n']}",
+                (e["bytes"], 1.0),
+                rotation=90,
+                fontsize=6,
+                xycoords=("data", "axes fraction"),
+                va="top",
+                ha="right",
+                color="#555555",
+            )
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("message bytes (len(to_bytes()))")
@@ -56,14 +70,27 @@ def memory_vs_n_svg(data: dict[str, Any]) -> str:
     with figure_style():
         fig = Figure(figsize=(6.4, 4.0))
         ax = fig.add_subplot()
-        colours = {"subgen": "#0072B2", "subgen2cache": "#D55E00", "subgen4cache": "#009E73",
-                   "exact-standard": "#56B4E9", "exact-four-cache": "#E69F00", "exact-two-cache": "#CC79A7"}
+        colours = {
+            "subgen": "#0072B2",
+            "subgen2cache": "#D55E00",
+            "subgen4cache": "#009E73",
+            "exact-standard": "#56B4E9",
+            "exact-four-cache": "#E69F00",
+            "exact-two-cache": "#CC79A7",
+        }
         for ser in data["series"]:
             exact = ser["model"].startswith("exact")
             ls = ":" if exact else ("-" if ser["growth"] == "constant" else "--")
             label = ser["model"] if exact else f"{ser['model']} (m {ser['growth']})"
-            ax.plot(ser["ns"], ser["bytes"], linestyle=ls, marker="o", markersize=3,
-                    color=colours.get(ser["model"], "#000000"), label=f"{label}, slope {ser['slope']:.2f}")
+            ax.plot(
+                ser["ns"],
+                ser["bytes"],
+                linestyle=ls,
+                marker="o",
+                markersize=3,
+                color=colours.get(ser["model"], "#000000"),
+                label=f"{label}, slope {ser['slope']:.2f}",
+            )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("tokens n (factor tokens for the tensor models)")

@@ -37,7 +37,9 @@ def _sqdist(X: np.ndarray, x2: np.ndarray, C: np.ndarray, c2: np.ndarray) -> np.
     return D
 
 
-def _assign(K: np.ndarray, k2: np.ndarray, C: np.ndarray, c2: np.ndarray, delta: float) -> tuple[np.ndarray, np.ndarray]:
+def _assign(
+    K: np.ndarray, k2: np.ndarray, C: np.ndarray, c2: np.ndarray, delta: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Sequential online-clustering labels of the block ``K`` given existing centres ``C``.
 
     Returns ``(labels, opened)``: ``labels[u]`` is the cluster index (existing clusters
@@ -196,7 +198,9 @@ class _OnlineClusters:
         return [self.centres, X]
 
     @classmethod
-    def take(cls, vec: _Vec, d: int, delta: float, t: int, centres: np.ndarray, X: np.ndarray) -> _OnlineClusters:
+    def take(
+        cls, vec: _Vec, d: int, delta: float, t: int, centres: np.ndarray, X: np.ndarray
+    ) -> _OnlineClusters:
         self = cls(d, delta, t)
         m = vec.int()
         self.counts = vec.take(m).astype(np.int64)
@@ -210,8 +214,6 @@ class _OnlineClusters:
         off = np.r_[0, np.cumsum(self.filled)]
         self.samples = [X[off[c] : off[c + 1]].copy() for c in range(m)]
         return self
-
-
 
 
 class _WeightedReservoirs:
@@ -286,7 +288,9 @@ class _WeightedReservoirs:
         return [self.keys, self.values]
 
     @classmethod
-    def take(cls, vec: _Vec, d: int, R: int, C: int, keys: np.ndarray, values: np.ndarray) -> _WeightedReservoirs:
+    def take(
+        cls, vec: _Vec, d: int, R: int, C: int, keys: np.ndarray, values: np.ndarray
+    ) -> _WeightedReservoirs:
         self = cls(d, R, C)
         self.total = vec.take(C).copy()
         self.refs = vec.take(R * C).astype(np.int64).reshape(R, C)
@@ -300,4 +304,6 @@ def _check_weights(name: str, W: np.ndarray, res: _WeightedReservoirs | None) ->
     """ℓ2 weights (squared value entries) and their running totals must be finite."""
     total = W.sum(0) + (0.0 if res is None else res.total)
     if not (np.isfinite(W).all() and np.isfinite(total).all()):
-        raise ValueError(f"{name}: squared value entries overflow float64 (‖v‖² > 1.8e308); rescale the values")
+        raise ValueError(
+            f"{name}: squared value entries overflow float64 (‖v‖² > 1.8e308); rescale the values"
+        )

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-
 from tensorkv_check._util.io import json_safe
 from tensorkv_check._util.validation import check_choice, check_int
 
@@ -31,10 +30,22 @@ __all__ = [
 
 #: Sweep sizes of the SubGen section per profile.
 SECTION_PROFILES: dict[str, dict[str, Any]] = {
-    "quick": {"em_ns": [2048, 8192], "em_tensor_ns": [32, 64], "mv_ns": [1024, 4096, 16384],
-              "mv_tensor_ns": [16, 32, 64], "trials": 200, "kron_seeds": 3},
-    "full": {"em_ns": [2048, 8192, 32768], "em_tensor_ns": [32, 64, 96], "mv_ns": [1024, 4096, 16384, 65536],
-             "mv_tensor_ns": [16, 32, 64, 128], "trials": 1000, "kron_seeds": 10},
+    "quick": {
+        "em_ns": [2048, 8192],
+        "em_tensor_ns": [32, 64],
+        "mv_ns": [1024, 4096, 16384],
+        "mv_tensor_ns": [16, 32, 64],
+        "trials": 200,
+        "kron_seeds": 3,
+    },
+    "full": {
+        "em_ns": [2048, 8192, 32768],
+        "em_tensor_ns": [32, 64, 96],
+        "mv_ns": [1024, 4096, 16384, 65536],
+        "mv_tensor_ns": [16, 32, 64, 128],
+        "trials": 1000,
+        "kron_seeds": 10,
+    },
 }
 
 
@@ -58,10 +69,17 @@ def task_error_rate(params: dict[str, Any], seed: int) -> dict[str, Any]:
 
     S = {x.name: x for x in default_settings()}[params["setting"]]
     res = error_bound_rate(S, trials=params["trials"], seed=seed)
-    return {"setting": S.to_dict(), "estimate": res.estimate.to_dict(), "holds": res.holds,
-            "refuted": res.refuted, "failure_probability": res.failure_probability,
-            "ratio_quantiles": res.ratio_quantiles, "compressor": res.parameters["compressor"],
-            "note": res.parameters.get("note"), "seed": seed}
+    return {
+        "setting": S.to_dict(),
+        "estimate": res.estimate.to_dict(),
+        "holds": res.holds,
+        "refuted": res.refuted,
+        "failure_probability": res.failure_probability,
+        "ratio_quantiles": res.ratio_quantiles,
+        "compressor": res.parameters["compressor"],
+        "note": res.parameters.get("note"),
+        "seed": seed,
+    }
 
 
 def task_kron_own(params: dict[str, Any], seed: int) -> dict[str, Any]:
@@ -98,14 +116,24 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     seed = check_int("seed", seed, minimum=0)
     run = run_tasks if run is None else run
     P = SECTION_PROFILES[profile]
-    tasks = [Task.of(task_error_memory, {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),
-             Task.of(task_memory_vs_n, {"ns": P["mv_ns"], "tensor_ns": P["mv_tensor_ns"]})]
+    tasks = [
+        Task.of(task_error_memory, {"ns": P["em_ns"], "tensor_ns": P["em_tensor_ns"]}),
+        Task.of(task_memory_vs_n, {"ns": P["mv_ns"], "tensor_ns": P["mv_tensor_ns"]}),
+    ]
     names = [f"{m}-derived" for m in MODELS]
     tasks += [Task.of(task_error_rate, {"setting": nm, "trials": P["trials"]}) for nm in names]
     tasks += [Task.of(task_kron_own, {"replica": j}) for j in range(P["kron_seeds"])]
     vals = values(run(tasks, seed=seed, name="subgen"))
-    return json_safe({"profile": profile, "seed": seed, "error_memory": vals[0], "memory_vs_n": vals[1],
-                       "error_rates": vals[2 : 2 + len(names)], "kron_own": vals[2 + len(names):]})
+    return json_safe(
+        {
+            "profile": profile,
+            "seed": seed,
+            "error_memory": vals[0],
+            "memory_vs_n": vals[1],
+            "error_rates": vals[2 : 2 + len(names)],
+            "kron_own": vals[2 + len(names) :],
+        }
+    )
 
 
 def figures(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -116,59 +144,109 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
     ns = sorted({p["n"] for p in em["points"] if p["model"] == "SubGen"})
     tns = sorted({p["n"] for p in em["points"] if p["model"] != "SubGen"})
     return [
-        {"file": "subgen-error-memory.svg", "title": "SubGen compressors: error against memory",
-         "alt": (f"Log–log plot of the median normalised error ‖z − Attn‖/(‖softmax‖‖V‖_op) against message bytes "
-                 f"for SubGen at n = {ns} tokens and SubGen2Cache, SubGen4Cache at n = {tns} factor tokens, one "
-                 "point per budget (t, s); grey vertical lines mark the exact decoders' bytes (error 0). Error "
-                 "falls as the budget grows while bytes stay far below the exact decoders'."),
-         "svg": error_memory_svg(em)},
-        {"file": "subgen-memory-vs-n.svg", "title": "Message bytes against n",
-         "alt": (f"Log–log plot of message bytes against n for SubGen, SubGen4Cache, SubGen2Cache (constant and √n "
-                 f"clusters) and the exact decoders, t = {mv['t']}, s = {mv['s']}, d = {mv['d']}; the legend gives "
-                 "each fitted slope: about 0 for the compressors with a constant number of clusters, about 1 "
-                 "for the exact standard and four-cache decoders, about 2 for the exact two-cache decoder."),
-         "svg": memory_vs_n_svg(mv)},
+        {
+            "file": "subgen-error-memory.svg",
+            "title": "SubGen compressors: error against memory",
+            "alt": (
+                f"Log–log plot of the median normalised error ‖z − Attn‖/(‖softmax‖‖V‖_op) against message bytes "
+                f"for SubGen at n = {ns} tokens and SubGen2Cache, SubGen4Cache at n = {tns} factor tokens, one "
+                "point per budget (t, s); grey vertical lines mark the exact decoders' bytes (error 0). Error "
+                "falls as the budget grows while bytes stay far below the exact decoders'."
+            ),
+            "svg": error_memory_svg(em),
+        },
+        {
+            "file": "subgen-memory-vs-n.svg",
+            "title": "Message bytes against n",
+            "alt": (
+                f"Log–log plot of message bytes against n for SubGen, SubGen4Cache, SubGen2Cache (constant and √n "
+                f"clusters) and the exact decoders, t = {mv['t']}, s = {mv['s']}, d = {mv['d']}; the legend gives "
+                "each fitted slope: about 0 for the compressors with a constant number of clusters, about 1 "
+                "for the exact standard and four-cache decoders, about 2 for the exact two-cache decoder."
+            ),
+            "svg": memory_vs_n_svg(mv),
+        },
     ]
 
 
 def findings(data: dict[str, Any]) -> list[dict[str, str]]:
     """Measured SubGen slopes, error rates and product-cluster diameters."""
-    claim_of = {"subgen": "thm:subgen", "subgen2cache": "alg:subgen2cache", "subgen4cache": "alg:subgen4cache"}
+    claim_of = {
+        "subgen": "thm:subgen",
+        "subgen2cache": "alg:subgen2cache",
+        "subgen4cache": "alg:subgen4cache",
+    }
     out = []
     for r in data["error_rates"]:
         e = r["estimate"]
         model = r["setting"]["model"]
-        out.append({"claim": claim_of[model], "kind": "measurement", "text": (
-            f"{model} with derived constants {r['compressor']} (n = {r['setting']['n']}, d = {r['setting']['d']}, "
-            f"ε = {r['setting']['eps']}): the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op was violated in "
-            f"{e['successes']}/{e['trials']} trials (99% CI [{e['ci_low']:.4f}, {e['ci_high']:.4f}]; stated failure "
-            f"{r['failure_probability']}: {'holds' if r['holds'] else 'not shown'}); error/bound median "
-            f"{r['ratio_quantiles']['q50']:.3f}, max {r['ratio_quantiles']['q100']:.3f}.")})
+        out.append(
+            {
+                "claim": claim_of[model],
+                "kind": "measurement",
+                "text": (
+                    f"{model} with derived constants {r['compressor']} (n = {r['setting']['n']}, d = {r['setting']['d']}, "
+                    f"ε = {r['setting']['eps']}): the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op was violated in "
+                    f"{e['successes']}/{e['trials']} trials (99% CI [{e['ci_low']:.4f}, {e['ci_high']:.4f}]; stated failure "
+                    f"{r['failure_probability']}: {'holds' if r['holds'] else 'not shown'}); error/bound median "
+                    f"{r['ratio_quantiles']['q50']:.3f}, max {r['ratio_quantiles']['q100']:.3f}."
+                ),
+            }
+        )
     for ser in data["memory_vs_n"]["series"]:
         model = ser["model"]
         claim = claim_of.get(model, "thm:subgen")
-        out.append({"claim": claim, "kind": "measurement", "text": (
-            f"Memory vs n, {model}" + ("" if model.startswith("exact") else f" (clusters {ser['growth']})")
-            + f": bytes {ser['bytes']} for n = {ser['ns']}, log–log slope {ser['slope']:.3f}"
-            + ("" if ser.get("slope_vs_predicted") is None
-               else f", slope against predicted rows {ser['slope_vs_predicted']:.3f}") + ".")})
+        out.append(
+            {
+                "claim": claim,
+                "kind": "measurement",
+                "text": (
+                    f"Memory vs n, {model}"
+                    + ("" if model.startswith("exact") else f" (clusters {ser['growth']})")
+                    + f": bytes {ser['bytes']} for n = {ser['ns']}, log–log slope {ser['slope']:.3f}"
+                    + (
+                        ""
+                        if ser.get("slope_vs_predicted") is None
+                        else f", slope against predicted rows {ser['slope_vs_predicted']:.3f}"
+                    )
+                    + "."
+                ),
+            }
+        )
     best: dict[str, dict[str, Any]] = {}
     for p in data["error_memory"]["points"]:
         key = f"{p['model']} n={p['n']}"
         if key not in best or p["bytes"] > best[key]["bytes"]:
             best[key] = p
-    out.append({"claim": "thm:subgen", "kind": "measurement", "text": "Error at the largest budget: " + "; ".join(
-        f"{k}: median {p['error_median']:.4f} at {p['bytes']} bytes (t = {p['t']}, s = {p['s']})"
-        for k, p in sorted(best.items())) + "; exact decoders: " + ", ".join(
-        f"{e['model']} n={e['n']} {e['bytes']} bytes" for e in data["error_memory"]["exact"]) + "."})
+    out.append(
+        {
+            "claim": "thm:subgen",
+            "kind": "measurement",
+            "text": "Error at the largest budget: "
+            + "; ".join(
+                f"{k}: median {p['error_median']:.4f} at {p['bytes']} bytes (t = {p['t']}, s = {p['s']})"
+                for k, p in sorted(best.items())
+            )
+            + "; exact decoders: "
+            + ", ".join(f"{e['model']} n={e['n']} {e['bytes']} bytes" for e in data["error_memory"]["exact"])
+            + ".",
+        }
+    )
     ko = data["kron_own"]
-    out.append({"claim": "lem:kron-clusterable", "kind": "measurement", "text": (
-        f"SubGen4Cache's own factor clusters ({len(ko)} seeded streams, n = {ko[0]['n']}, d = {ko[0]['d']}): "
-        f"largest product-cluster diameter / per-cluster bound {max(k['max_ratio_cluster'] for k in ko):.3f}, "
-        f"/ global bound {max(k['max_ratio_global'] for k in ko):.3f}, / a-priori bound "
-        f"{max(k['max_ratio_apriori'] for k in ko):.3f}; replay matched the compressor: "
-        f"{all(k['centres_match'] and k['sizes_match'] for k in ko)}; SubGen2Cache at the product radius opened "
-        f"{max(k['subgen2cache_clusters'] for k in ko)} ≤ m1·m2 = {ko[0]['m1m2']} clusters.")})
+    out.append(
+        {
+            "claim": "lem:kron-clusterable",
+            "kind": "measurement",
+            "text": (
+                f"SubGen4Cache's own factor clusters ({len(ko)} seeded streams, n = {ko[0]['n']}, d = {ko[0]['d']}): "
+                f"largest product-cluster diameter / per-cluster bound {max(k['max_ratio_cluster'] for k in ko):.3f}, "
+                f"/ global bound {max(k['max_ratio_global'] for k in ko):.3f}, / a-priori bound "
+                f"{max(k['max_ratio_apriori'] for k in ko):.3f}; replay matched the compressor: "
+                f"{all(k['centres_match'] and k['sizes_match'] for k in ko)}; SubGen2Cache at the product radius opened "
+                f"{max(k['subgen2cache_clusters'] for k in ko)} ≤ m1·m2 = {ko[0]['m1m2']} clusters."
+            ),
+        }
+    )
     return out
 
 
@@ -181,8 +259,12 @@ class SubGenSection:
 
     name: str = "subgen"
     #: The claims this section's sweep serves (``report --claims`` runs it only for them).
-    claims: tuple[str, ...] | None = ("thm:subgen", "alg:subgen2cache", "alg:subgen4cache",
-                                       "lem:kron-clusterable")
+    claims: tuple[str, ...] | None = (
+        "thm:subgen",
+        "alg:subgen2cache",
+        "alg:subgen4cache",
+        "lem:kron-clusterable",
+    )
 
     def compute(self, profile: str, seed: int, run: Callable[..., Any]) -> dict[str, Any]:
         """The section's data: :func:`compute` run through the report's runner ``run``."""

@@ -129,7 +129,6 @@ class _Base(_protocol.HeadDimScale):
                 f"state can be serialised, got {type(self._rng.bit_generator).__name__}"
             )
 
-
     def to_bytes(self) -> bytes:  # pragma: no cover - every concrete compressor overrides it
         raise NotImplementedError
 
@@ -146,8 +145,9 @@ class _Base(_protocol.HeadDimScale):
         return (q.reshape(1, -1), True) if q.ndim == 1 else (q, False)
 
 
-def _finish(logits_tau: np.ndarray, w_tau: np.ndarray, logits_num: np.ndarray,
-            coef: np.ndarray, Vs: np.ndarray) -> np.ndarray:
+def _finish(
+    logits_tau: np.ndarray, w_tau: np.ndarray, logits_num: np.ndarray, coef: np.ndarray, Vs: np.ndarray
+) -> np.ndarray:
     """``N̂/τ̂`` for one query from its logits, with a common max shift."""
     if not (np.isfinite(logits_tau).all() and np.isfinite(logits_num).all()):
         raise ValueError("attention logits overflow float64; rescale the inputs")
@@ -212,8 +212,9 @@ class SubGen(_Base):
     _kind: ClassVar[str] = "SubGen"
     _block_names: ClassVar[tuple[str, str]] = ("k", "v")
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *,
-                 delta: float, t: int, s: int, rng: RngLike) -> None:
+    def __init__(
+        self, d: int | None = None, scale: float | None = None, *, delta: float, t: int, s: int, rng: RngLike
+    ) -> None:
         super().__init__(d, scale, rng)
         self.delta = check_real("delta", delta, low=0.0)
         self.t = check_int("t", t, minimum=1)
@@ -226,13 +227,32 @@ class SubGen(_Base):
             self._init_state(self._d)
 
     @classmethod
-    def for_guarantee(cls, eps: float, delta: float, r: float, n: int, d: int, *,
-                      scale: float | None = None, failure_probability: float = 0.05,
-                      stable_rank: float | None = None, constants: str = "derived",
-                      rng: RngLike) -> SubGen:
+    def for_guarantee(
+        cls,
+        eps: float,
+        delta: float,
+        r: float,
+        n: int,
+        d: int,
+        *,
+        scale: float | None = None,
+        failure_probability: float = 0.05,
+        stable_rank: float | None = None,
+        constants: str = "derived",
+        rng: RngLike,
+    ) -> SubGen:
         """A SubGen with ``t``, ``s`` from :func:`subgen_parameters`."""
-        p = subgen_parameters(eps, delta, r, n, d, scale=scale, failure_probability=failure_probability,
-                              stable_rank=stable_rank, constants=constants)
+        p = subgen_parameters(
+            eps,
+            delta,
+            r,
+            n,
+            d,
+            scale=scale,
+            failure_probability=failure_probability,
+            stable_rank=stable_rank,
+            constants=constants,
+        )
         return cls(d, scale, delta=delta, t=p.t, s=p.s, rng=rng)
 
     def _init_state(self, d: int) -> None:

@@ -35,7 +35,6 @@ for _name, _code in SUBGEN_KIND_CODES.items():
 _FORMAT = 1  # layout version of the subgen state vector (first entry of array 0)
 
 
-
 class _Vec:
     """Builds / reads the flat float64 state vector (integers < 2^53 are exact)."""
 

@@ -90,8 +90,6 @@ class SubGen2Cache(SubGen):
         return self.n_tokens
 
 
-
-
 class SubGen4Cache(_Base):
     """SubGen on the four caches: factor clusters, product clusters as pairs (alg:subgen4cache).
 
@@ -124,9 +122,18 @@ class SubGen4Cache(_Base):
     inputs: ClassVar[frozenset[str]] = frozenset({"factors"})
     _kind: ClassVar[str] = "SubGen4Cache"
 
-    def __init__(self, d: int | None = None, scale: float | None = None, *,
-                 delta1: float, delta2: float | None = None, t1: int, t2: int | None = None,
-                 s: int, rng: RngLike) -> None:
+    def __init__(
+        self,
+        d: int | None = None,
+        scale: float | None = None,
+        *,
+        delta1: float,
+        delta2: float | None = None,
+        t1: int,
+        t2: int | None = None,
+        s: int,
+        rng: RngLike,
+    ) -> None:
         super().__init__(d, scale, rng)
         self.delta1 = check_real("delta1", delta1, low=0.0)
         self.delta2 = self.delta1 if delta2 is None else check_real("delta2", delta2, low=0.0)
@@ -143,14 +150,38 @@ class SubGen4Cache(_Base):
             self._init_state(self._d)
 
     @classmethod
-    def for_guarantee(cls, eps: float, delta1: float, delta2: float, R1: float, R2: float,
-                      r: float, n: int, d: int, *, scale: float | None = None,
-                      failure_probability: float = 0.05, stable_rank: float | None = None,
-                      constants: str = "derived", rng: RngLike) -> SubGen4Cache:
+    def for_guarantee(
+        cls,
+        eps: float,
+        delta1: float,
+        delta2: float,
+        R1: float,
+        R2: float,
+        r: float,
+        n: int,
+        d: int,
+        *,
+        scale: float | None = None,
+        failure_probability: float = 0.05,
+        stable_rank: float | None = None,
+        constants: str = "derived",
+        rng: RngLike,
+    ) -> SubGen4Cache:
         """A SubGen4Cache with ``t1``, ``t2``, ``s`` from :func:`subgen4_parameters`."""
-        p = subgen4_parameters(eps, delta1, delta2, R1, R2, r, n, d, scale=scale,
-                               failure_probability=failure_probability, stable_rank=stable_rank,
-                               constants=constants)
+        p = subgen4_parameters(
+            eps,
+            delta1,
+            delta2,
+            R1,
+            R2,
+            r,
+            n,
+            d,
+            scale=scale,
+            failure_probability=failure_probability,
+            stable_rank=stable_rank,
+            constants=constants,
+        )
         return cls(d, scale, delta1=delta1, delta2=delta2, t1=p.t1, t2=p.t2, s=p.s, rng=rng)
 
     def _init_state(self, d: int) -> None:
@@ -182,7 +213,9 @@ class SubGen4Cache(_Base):
         with np.errstate(over="ignore"):
             ab = a * b
         if not np.isfinite(ab).all() or not np.isfinite(ab.sum()):
-            raise ValueError("v1, v2: the ℓ2 mass Σ_l a_l b_l of V1 ⊘ V2 would overflow float64; rescale the values")
+            raise ValueError(
+                "v1, v2: the ℓ2 mass Σ_l a_l b_l of V1 ⊘ V2 would overflow float64; rescale the values"
+            )
         if self._cl is None:
             self._init_state(d)
         _, cls_, res_ = self._state()

@@ -3,13 +3,25 @@ from .plots import (
 )
 from .section import (
     PROFILES as PROFILES,
-    TradeoffSection as TradeoffSection,
+)
+from .section import (
     SECTION as SECTION,
+)
+from .section import (
+    TradeoffSection as TradeoffSection,
+)
+from .sweep import (
+    DECODERS as DECODERS,
 )
 from .sweep import (
     TradeoffPoint as TradeoffPoint,
+)
+from .sweep import (
     measure_tradeoff as measure_tradeoff,
-    tradeoff_task as tradeoff_task,
+)
+from .sweep import (
     tradeoff_sweep as tradeoff_sweep,
-    DECODERS as DECODERS,
+)
+from .sweep import (
+    tradeoff_task as tradeoff_task,
 )

@@ -21,8 +21,12 @@ def tradeoff_svg(points: list[dict], key: str, ylabel: str, title: str) -> str:
         names = list(points[0][key]) if points else []
         markers = ["o", "s", "^", "D"]
         for i, name in enumerate(names):
-            ax.plot([p["n"] for p in points], [p[key][name] for p in points],
-                    marker=markers[i % len(markers)], label=name)
+            ax.plot(
+                [p["n"] for p in points],
+                [p[key][name] for p in points],
+                marker=markers[i % len(markers)],
+                label=name,
+            )
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
         ax.set_xlabel("tokens n")

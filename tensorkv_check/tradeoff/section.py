@@ -46,19 +46,22 @@ class TradeoffSection:
         tr = data.get("points") or []
         if not tr:
             return []
-        return [{
-            "file": "tradeoff-memory.svg",
-            "title": "Remark 3.9: memory held by each decoder",
-            "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
-            "the four-cache decoders linearly.",
-            "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
-        }, {
-            "file": "tradeoff-flops.svg",
-            "title": "Remark 3.9: flops of one decode step",
-            "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
-            "coincide near 4 n^2 d; the materialising four-cache step is above both.",
-            "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
-        }]
+        return [
+            {
+                "file": "tradeoff-memory.svg",
+                "title": "Remark 3.9: memory held by each decoder",
+                "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
+                "the four-cache decoders linearly.",
+                "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
+            },
+            {
+                "file": "tradeoff-flops.svg",
+                "title": "Remark 3.9: flops of one decode step",
+                "alt": "Log-log plot of flops per step against n: four-cache (decode identity) and two-cache "
+                "coincide near 4 n^2 d; the materialising four-cache step is above both.",
+                "svg": tradeoff_svg(tr, "flops", "flops per step", "Flops per decode step (counted)"),
+            },
+        ]
 
     def findings(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """One ``rem:tradeoff`` measurement at the largest ``n``: flops and memory ratios."""
@@ -68,15 +71,20 @@ class TradeoffSection:
         last = tr[-1]
         f4, f2, fn = (last["flops"][k] for k in ("four-cache", "two-cache", "naive four-cache"))
         m4, m2 = last["memory_bytes"]["four-cache"], last["memory_bytes"]["two-cache"]
-        return [{
-            "claim": "rem:tradeoff", "kind": "measurement",
-            "text": (f"At n={last['n']}, d={last['d']}: the four-cache step through the decode "
-                     f"identity performs {f4:,} flops and the two-cache step {f2:,} "
-                     f"(ratio {f4 / f2:.3f}); both are ~4·n²·d, so the two-cache scheme saves no "
-                     f"arithmetic against it, only against the materialising step ({fn:,} flops, "
-                     f"ratio {fn / f2:.3f}). Memory: two-cache holds {m2 / m4:.1f}× the four-cache "
-                     f"bytes (n/2 = {last['n'] / 2:g}). Step times are in the timings section."),
-        }]
+        return [
+            {
+                "claim": "rem:tradeoff",
+                "kind": "measurement",
+                "text": (
+                    f"At n={last['n']}, d={last['d']}: the four-cache step through the decode "
+                    f"identity performs {f4:,} flops and the two-cache step {f2:,} "
+                    f"(ratio {f4 / f2:.3f}); both are ~4·n²·d, so the two-cache scheme saves no "
+                    f"arithmetic against it, only against the materialising step ({fn:,} flops, "
+                    f"ratio {fn / f2:.3f}). Memory: two-cache holds {m2 / m4:.1f}× the four-cache "
+                    f"bytes (n/2 = {last['n'] / 2:g}). Step times are in the timings section."
+                ),
+            }
+        ]
 
 
 #: The section object :mod:`tensorkv_check.report.build` lists.

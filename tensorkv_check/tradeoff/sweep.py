@@ -63,9 +63,7 @@ class TradeoffPoint:
         return out
 
 
-def measure_tradeoff(
-    ns: list[int], d: int, seed: int = 0, repeats: int = 5
-) -> list[TradeoffPoint]:
+def measure_tradeoff(ns: list[int], d: int, seed: int = 0, repeats: int = 5) -> list[TradeoffPoint]:
     """Build the three decoders at each ``n`` and measure memory, flops and step time.
 
     Parameters
@@ -88,8 +86,10 @@ def measure_tradeoff(
         K1, K2, V1, V2 = rng.standard_normal((4, n, d))
         q = rng.standard_normal(d)
         decs: dict[str, FourCacheDecoder | TwoCacheDecoder | NaiveFourCacheDecoder] = {
-                "four-cache": FourCacheDecoder(d), "two-cache": TwoCacheDecoder(d),
-                "naive four-cache": NaiveFourCacheDecoder(d)}
+            "four-cache": FourCacheDecoder(d),
+            "two-cache": TwoCacheDecoder(d),
+            "naive four-cache": NaiveFourCacheDecoder(d),
+        }
         decs["four-cache"].append(K1, K2, V1, V2)
         decs["naive four-cache"].append(K1, K2, V1, V2)
         for i in range(n):  # the two-cache decoder takes tokens one at a time
@@ -152,8 +152,9 @@ def tradeoff_sweep(
 
     d = check_int("d", d, minimum=1)
     repeats = check_int("repeats", repeats, minimum=1)
-    tasks = [Task.of(tradeoff_task,
-                  {"n": check_int("n", n, minimum=1), "d": d, "repeats": repeats}) for n in ns]
+    tasks = [
+        Task.of(tradeoff_task, {"n": check_int("n", n, minimum=1), "d": d, "repeats": repeats}) for n in ns
+    ]
     if run is None:
         res = run_tasks(tasks, seed=seed, desc="tradeoff")
     else:
