@@ -26,18 +26,15 @@ from tensorkv_check.claims.listing import render_table, run_claims_command
 from tensorkv_check.claims.obligations import Dependency, Proof, Step
 from tensorkv_check.claims.registry import (
     REGISTRY,
-    STATUSES,
     Check,
     CheckContext,
     CheckResult,
     Claim,
     Registry,
     RegistryError,
-    claim_axes,
-    claim_status,
     load_all,
-    summary_status,
 )
+from tensorkv_check.claims.status import STATUSES, claim_axes, claim_status, summary_status
 from tensorkv_check.engine.stats import clopper_pearson
 
 OK = CheckResult.ok("holds")

@@ -194,12 +194,6 @@ from .proof_text import (
     proof_json as proof_json,
 )
 from .registry import (
-    EVIDENCE_AXIS as EVIDENCE_AXIS,
-)
-from .registry import (
-    PROOF_AXIS as PROOF_AXIS,
-)
-from .registry import (
     REGIONS as REGIONS,
 )
 from .registry import (
@@ -210,9 +204,6 @@ from .registry import (
 )
 from .registry import (
     SOURCE_TAGS as SOURCE_TAGS,
-)
-from .registry import (
-    STATUSES as STATUSES,
 )
 from .registry import (
     Check as Check,
@@ -239,19 +230,10 @@ from .registry import (
     RegistryError as RegistryError,
 )
 from .registry import (
-    claim_axes as claim_axes,
-)
-from .registry import (
-    claim_status as claim_status,
-)
-from .registry import (
     load_all as load_all,
 )
 from .registry import (
     run_check_task as run_check_task,
-)
-from .registry import (
-    summary_status as summary_status,
 )
 from .section import (
     SECTION as SECTION,
@@ -279,4 +261,31 @@ from .smt import (
 )
 from .smt import (
     vacuity_script as vacuity_script,
+)
+from .status import (
+    EVIDENCE_AXIS as EVIDENCE_AXIS,
+)
+from .status import (
+    PROOF_AXIS as PROOF_AXIS,
+)
+from .status import (
+    STATUSES as STATUSES,
+)
+from .status import (
+    EvidenceStatus as EvidenceStatus,
+)
+from .status import (
+    ProofStatus as ProofStatus,
+)
+from .status import (
+    Status as Status,
+)
+from .status import (
+    claim_axes as claim_axes,
+)
+from .status import (
+    claim_status as claim_status,
+)
+from .status import (
+    summary_status as summary_status,
 )

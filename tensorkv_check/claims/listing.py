@@ -255,7 +255,7 @@ def render_json(
 
 def summary_counts(results: Any) -> dict[str, dict[str, int]]:
     """Counts of claims per one-word status and per value of each axis (every value listed)."""
-    from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
+    from tensorkv_check.claims.status import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 
     rs = list(results)
     return {

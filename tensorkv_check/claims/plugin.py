@@ -390,7 +390,7 @@ class ClaimProofItem(pytest.Item):
 
     def runtest(self) -> None:
         from tensorkv_check.claims.proof_text import format_proof
-        from tensorkv_check.claims.registry import claim_axes
+        from tensorkv_check.claims.status import claim_axes
 
         state = _active_state(self.config)
         reg = state.registry()
@@ -557,7 +557,8 @@ def _axes(state: _State) -> dict[str, tuple[str, str, str, str, Any]]:
     """``(status, reason, proof status, evidence status, proof result)`` per claim of the
     registry, in dependency order, from what ran in this session (a proof counts when its
     item ran)."""
-    from tensorkv_check.claims.registry import RegistryError, claim_axes, summary_status
+    from tensorkv_check.claims.registry import RegistryError
+    from tensorkv_check.claims.status import claim_axes, summary_status
 
     reg = state.registry()
     try:

@@ -615,7 +615,7 @@ def _run_check(args: argparse.Namespace) -> int:
 
 def _run_proof(args: argparse.Namespace) -> int:
     from tensorkv_check.claims.proof_text import format_proof
-    from tensorkv_check.claims.registry import claim_axes
+    from tensorkv_check.claims.status import claim_axes
 
     try:
         registry = _load_registry()

@@ -36,8 +36,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from tensorkv_check.claims.registry import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 from tensorkv_check.claims.section import SECTION as EXPLORE_SECTION
+from tensorkv_check.claims.status import EVIDENCE_AXIS, PROOF_AXIS, STATUSES
 from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
 from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
 from tensorkv_check.index.section import SECTION as INDEX_SECTION
