@@ -102,7 +102,10 @@ def four_cache_gemm(cfg: BenchConfig) -> Result:
         dec = _four_cache(_factors(rng, n, d), d)
         q = rng.standard_normal(d)
         times = interleaved(
-            {"gemm": gemm, "step": lambda: dec.query(q), "exp": exp}, cfg.reps, cfg.warmup, cfg.settle
+            {"gemm": gemm, "step": lambda dec=dec, q=q: dec.query(q), "exp": exp},
+            cfg.reps,
+            cfg.warmup,
+            cfg.settle,
         )
         step = _rates(4 * n * n * d / 1e9, times["step"])
         ref = _rates(2 * g**3 / 1e9, times["gemm"])
@@ -237,7 +240,7 @@ def two_cache_bandwidth(cfg: BenchConfig) -> Result:
             rows = dec.n_rows
             step_bytes = 2 * rows * d * 8
             q = rng.standard_normal(d)
-            fns: dict[str, Callable[[], Any]] = {"step": lambda: dec.query(q), **copies}
+            fns: dict[str, Callable[[], Any]] = {"step": lambda dec=dec, q=q: dec.query(q), **copies}
             times = interleaved(fns, cfg.reps, cfg.warmup, cfg.settle)
             step = _rates(step_bytes / 1e9, times["step"])
             per_copy = {k: _rates(2 * copy_bytes / 1e9, times[k]) for k in copies}
@@ -257,7 +260,7 @@ def two_cache_bandwidth(cfg: BenchConfig) -> Result:
                 )
             )
             details["cases"].append({"n": n, "d": d, "rows": rows, "step_bytes": step_bytes})
-            del dec
+            del dec, fns  # fns holds dec too: free the n² rows before the next size
     finally:
         for c in copies.values():
             c.close()
@@ -284,14 +287,21 @@ def tradeoff(cfg: BenchConfig) -> Result:
         outs = {"four": four.query(q), "two": two.query(q), "naive": naive.query(q)}
         agree = max(_max_rel_diff(outs[k], outs["naive"]) for k in ("four", "two"))
         times = interleaved(
-            {"four": lambda: four.query(q), "two": lambda: two.query(q), "naive": lambda: naive.query(q)},
+            {
+                "four": lambda four=four, q=q: four.query(q),
+                "two": lambda two=two, q=q: two.query(q),
+                "naive": lambda naive=naive, q=q: naive.query(q),
+            },
             cfg.reps,
             cfg.warmup,
             cfg.settle,
         )
         case = {"n": n, "d": d}
         mem = {"four": four.memory_bytes, "two": two.memory_bytes, "naive": naive.memory_bytes}
-        per = lambda a, b: stats([x / y for x, y in zip(times[a], times[b])])  # noqa: E731
+
+        def per(a, b, times=times):
+            return stats([x / y for x, y in zip(times[a], times[b])])
+
         checks += [
             Check("tradeoff", case, per("four", "two"), "time four-cache / two-cache"),
             Check("tradeoff", case, per("naive", "two"), "time naive four / two-cache"),

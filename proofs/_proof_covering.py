@@ -23,7 +23,6 @@ def covering_volumetric_proof() -> Proof:
     delta = sp.Symbol("delta", real=True)
     d = sp.Symbol("d", real=True)
     Ncov, Npack = sp.symbols("N_cover N_pack", real=True)
-    vol = sp.Function("vol_ball")
     u = sp.Symbol("u", real=True)
     small, big = delta / 2, 1 + delta / 2
     hyps = {

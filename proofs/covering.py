@@ -55,13 +55,14 @@ cover = REGISTRY.claim(
         "The lower bound (1/δ)^d is for the ball; the sphere S^{d−1} can be covered by fewer points (d = 2, "
         "δ = 1/4: 13 points < 16), see check sphere-below-ball-bound.",
         "SubGen's n-independent memory and the Ω(d·e^d) lower bound are consequences taken from thm:subgen "
-        "and [HO25]; checks lowdim-plateau-rate and lowdim-ball-memory measure the first for keys uniform in a "
-        "ball (d ≤ 5), lowdim-index-packing runs the reduction on the best packing found (d = 2..10).",
-        "Index reduction beyond the packing (check lowdim-index-packing): the reduction certifies d·P(d) bits only "
-        "for n ≤ P(d). With more keys than the packing holds, the exact decoder's success does not collapse at "
-        "n = P(d), even with the query norm fixed at the reduction's C*: the information it carries plateaus only "
-        "at a level set by the query norm (in small d), far above d·P(d). Ω(d·min{n, e^{Θ(d)}}) is a lower bound "
-        "on memory, not a prediction of what the exact decoder carries; the measured figures are in the check.",
+        "and [HO25]; checks lowdim-plateau-rate and lowdim-ball-memory measure the first for keys uniform "
+        "in a ball (d ≤ 5), lowdim-index-packing runs the reduction on the best packing found (d = 2..10).",
+        "Index reduction beyond the packing (check lowdim-index-packing): the reduction certifies d·P(d) "
+        "bits only for n ≤ P(d). With more keys than the packing holds, the exact decoder's success does "
+        "not collapse at n = P(d), even with the query norm fixed at the reduction's C*: the information it "
+        "carries plateaus only at a level set by the query norm (in small d), far above d·P(d). Ω(d·min{n, "
+        "e^{Θ(d)}}) is a lower bound on memory, not a prediction of what the exact decoder carries; the "
+        "measured figures are in the check.",
     ),
 )
 
@@ -89,7 +90,8 @@ _KISSING = {2: 6, 3: 12}
 
 @cover.empirical(
     "greedy-nets",
-    description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing values",
+    description="greedy δ-nets of dense sphere samples in d = 2, 3: size ≤ (1+2/δ)^d and known packing "
+    "values",
 )
 @serial_blas
 def check_greedy_nets(ctx):
@@ -170,7 +172,8 @@ def _circle_covering_number(delta: float) -> int:
 
 @cover.empirical(
     "engine-covering-within-bounds",
-    description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds covering_bounds' upper bound",
+    description="geometry.covering_number_estimate in d = 2..4 (sphere and ball) never exceeds "
+    "covering_bounds' upper bound",
     role="engine",
 )
 @serial_blas
@@ -227,7 +230,8 @@ def check_engine_covering_within_bounds(ctx):
     )
     res = CheckResult.ok if not bad else CheckResult.fail
     return res(
-        f"every covering estimate ≤ (1 + 2/δ)^d (and the sphere's shell bound), certified lower bounds consistent, "
+        "every covering estimate ≤ (1 + 2/δ)^d (and the sphere's shell bound), certified lower bounds "
+        "consistent, "
         f"exact circle covering numbers bracketed, in {est}" + ("" if not bad else f"; FAILED: {bad[0]}"),
         scope=f"sphere S^(d−1) and ball B^d, d ∈ {list(ds)}, δ ∈ {list(deltas)}, {m} sample points "
         "(tensorkv_check.geometry.covering_number_estimate / covering_bounds)",
@@ -238,7 +242,8 @@ def check_engine_covering_within_bounds(ctx):
 
 @cover.empirical(
     "engine-packing-below-kissing",
-    description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 lines)",
+    description="geometry.near_orthogonal_packing at ε = 1/2 never exceeds the kissing number τ_d (τ_d/2 "
+    "lines)",
     role="engine",
 )
 @serial_blas
@@ -331,13 +336,14 @@ def check_lowdim_plateau_rate(ctx):
     return res(
         "online cluster counts plateau: "
         + "; ".join(
-            f"d={r['d']}: {r['counts'][-1]} clusters at n={ns[-1]} (fitted plateau {r['plateau']:.0f}, N(δ/2r) bounds "
-            f"{r['cover_lower']:.0f}..{r['cover_upper']:.0f}), fresh key opens one {r['open_rate']}"
+            f"d={r['d']}: {r['counts'][-1]} clusters at n={ns[-1]} (fitted plateau {r['plateau']:.0f}, "
+            f"N(δ/2r) bounds {r['cover_lower']:.0f}..{r['cover_upper']:.0f}), fresh key opens one "
+            f"{r['open_rate']}"
             for r in rows
         )
         + ("" if not bad else f"; FAILED: {bad[0]}"),
-        scope=f"keys uniform in the unit ball, d ∈ {list(ds)}, δ = {delta} (centre radius δ/2), one stream of "
-        f"{ns[-1]} keys per d, 20,000 held-out keys, 99% Clopper–Pearson; limit {limit} fixed in advance "
+        scope=f"keys uniform in the unit ball, d ∈ {list(ds)}, δ = {delta} (centre radius δ/2), one stream "
+        f"of {ns[-1]} keys per d, 20,000 held-out keys, 99% Clopper–Pearson; limit {limit} fixed in advance "
         f"(worst d = {worst['d']})",
         details={"rows": rows},
     )
@@ -408,15 +414,16 @@ def check_lowdim_index_packing(ctx):
     beyond = [r for r in rows if r["info_ratio_last_fixed"] > 2.0]
     res = CheckResult.ok if not bad else CheckResult.fail
     return res(
-        f"P(d) = {[r['P'] for r in rows]} for d = 2..10 (fit e^({a:.2f} + {c:.3f}·d)); every guaranteed run decoded "
-        f"all its bits ({decoded}/{runs} runs), so the reduction certifies d·P(d) bits. Beyond P(d), with the query norm fixed "
-        f"at C*, the exact decoder does NOT collapse at P(d): at n = 8·P(d) it still carries "
+        f"P(d) = {[r['P'] for r in rows]} for d = 2..10 (fit e^({a:.2f} + {c:.3f}·d)); every guaranteed run "
+        f"decoded all its bits ({decoded}/{runs} runs), so the reduction certifies d·P(d) bits. Beyond P(d), "
+        "with the query norm fixed at C*, the exact decoder does NOT collapse at P(d): at n = 8·P(d) it "
+        "still carries "
         + ", ".join(f"{r['info_ratio_last_fixed']:.1f}" for r in rows)
         + f" × d·P(d) bits (d = 2..10; more than 2× for {len(beyond)} of 9 d), see details",
-        scope=f"keys = best packing found (|⟨u,v⟩| ≤ {lowdim.PACKING_EPS}, lines) then uniform unit vectors, exact "
-        "StandardDecoder through to_bytes/from_bytes, Bob reads every bit; C* = ln(4(P−1))/(1−2ε_P) fixed, "
-        "and C = ln(4(n−1))/(1−2ε) growing; only n ≤ P(d) is judged (guaranteed by thm:ho25-lb's argument); "
-        "the information beyond P(d) is measured, not judged",
+        scope=f"keys = best packing found (|⟨u,v⟩| ≤ {lowdim.PACKING_EPS}, lines) then uniform unit vectors, "
+        "exact StandardDecoder through to_bytes/from_bytes, Bob reads every bit; C* = ln(4(P−1))/(1−2ε_P) "
+        "fixed, and C = ln(4(n−1))/(1−2ε) growing; only n ≤ P(d) is judged (guaranteed by thm:ho25-lb's "
+        "argument); the information beyond P(d) is measured, not judged",
         estimate=est,
         details={"rows": rows, "c": c, "a": a},
     )
@@ -461,9 +468,9 @@ def check_lowdim_ball_memory(ctx):
             for r in rows
         )
         + ("" if not bad else f"; FAILED: {bad[0]['d']} {bad[0]['failed']}"),
-        scope=f"one stream of {ns[-1]} keys uniform in the unit ball per d ∈ {list(ds)}, N(0,1) values, SubGen "
-        "δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; measured by "
-        "len(to_bytes())",
+        scope=f"one stream of {ns[-1]} keys uniform in the unit ball per d ∈ {list(ds)}, N(0,1) values, "
+        "SubGen δ = 0.5 (cluster radius), t = 8, s = 32, scale 1; slope over the last three prefixes; "
+        "measured by len(to_bytes())",
         details={"rows": rows},
     )
 
@@ -534,7 +541,10 @@ def explore_separated_sets_below_volumetric(ex):
     """A δ-separated subset of the unit ball has at most (1 + 2/δ)^d points (volumetric bound)."""
     size, bound = _separated(ex)
     if size > bound:
-        return f"a δ-separated subset of {size} points > (1 + 2/δ)^d = {bound:.4g} (d = {ex['d']}, δ = {ex['delta']!r})"
+        return (
+            f"a δ-separated subset of {size} points > (1 + 2/δ)^d = {bound:.4g} (d = {ex['d']}, δ = "
+            f"{ex['delta']!r})"
+        )
     return None
 
 

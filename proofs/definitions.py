@@ -302,7 +302,8 @@ def check_polarization_general(ctx):
         ),
         # error of ⟨Sx̂,Sŷ⟩ is (e_p − e_m)/4 with |e_±| ≤ ε N_±, so ≤ ε (N_p + N_m)/4 (triangle ineq.)
         (
-            "ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum of slacks)",
+            "ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum "
+            "of slacks)",
             is_zero(
                 eps * (Np + Nm) / 4
                 - ((eps * Np - sp.Abs(ep)) + (eps * Nm - sp.Abs(em))) / 4
@@ -639,7 +640,7 @@ def check_collapse_engine(ctx):
     rng = ctx.rng("def:tensor-attention", "collapse")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst = 0, 0.0
-    for t in range(trials):
+    for _t in range(trials):
         n, d = int(rng.integers(1, 12)), int(rng.integers(1, 9))
         K1, V1 = rng.standard_normal((n, d)), rng.standard_normal((n, d))
         ones = np.ones((n, d))
@@ -670,7 +671,7 @@ def check_row_order_invariance(ctx):
     rng = ctx.rng("def:tensor-attention", "row-order")
     trials = 100 if ctx.profile == "full" else 30
     ok, worst, min_control = 0, 0.0, np.inf
-    for t in range(trials):
+    for _t in range(trials):
         n, d = int(rng.integers(2, 8)), int(rng.integers(2, 7))
         Q, K1, K2, V1, V2 = _rand_case(rng, n, n, d, 1)
         Kt, Vt = att.kron(K1, K2), att.kron(V1, V2)
@@ -920,7 +921,10 @@ def explore_rows_are_hadamard_products(ex):
         return "kron returned a result although A_j ∘ B_k overflows float64"
     K = att.kron(A, B)
     if K.shape != (ex["n1"] * ex["n2"], ex["d"]) or not np.array_equal(K, ref):
-        return f"kron differs from scipy.linalg.khatri_rao: shape {K.shape}, max diff {np.max(np.abs(K - ref)):.3e}"
+        return (
+            f"kron differs from scipy.linalg.khatri_rao: shape {K.shape}, max diff "
+            f"{np.max(np.abs(K - ref)):.3e}"
+        )
     return None
 
 
@@ -1237,7 +1241,10 @@ def _stream_check(ex, make, numbers):
         for i in range(n):  # tokens arrive one at a time (n ≤ 8)
             dec.append(K1[i], K2[i], V1[i], V2[i])
             if dec.memory_bytes != 8 * numbers(i + 1, d):
-                return f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected {8 * numbers(i + 1, d)}"
+                return (
+                    f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected "
+                    f"{8 * numbers(i + 1, d)}"
+                )
         out = dec.query(Q)
     except Exception as exc:
         return f"the decoder raised on valid input (n = {n}, d = {d}): {type(exc).__name__}: {exc}"

@@ -488,7 +488,10 @@ def explore_non_uniform_inputs(ex):
     w = w / w.sum()
     p = _protocol_success(N, M, np.asarray(ex["enc"], dtype=np.int64), w)
     if p >= 0.5 and M < (1 - _entropy_bits(p)) * N - 1e-12:
-        return f"x non-uniform: M = {M} bits reach success p = {p:.6f} > the Fano bound (1 − h(p))·N = {(1 - _entropy_bits(p)) * N:.4f}"
+        return (
+            f"x non-uniform: M = {M} bits reach success p = {p:.6f} > the Fano bound (1 − h(p))·N = "
+            f"{(1 - _entropy_bits(p)) * N:.4f}"
+        )
     return None
 
 

@@ -442,9 +442,12 @@ def _space_projection(st):
     space=_space_projection,
     ranges="f = 2..4 vectors in d = 2..6 (near-duplicate, rank-one, lattice, norms 1e±50), "
     "ε ∈ [0.3, 0.9], δ ∈ [0.05, 0.5], k = jl_dimension(ε, δ, f²), Gaussian S",
+    description="On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner "
+    "products are within ε‖x‖‖y‖.",
 )
 def explore_inner_products_given_norms(ex):
-    """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products are within ε‖x‖‖y‖."""
+    """On the event that S keeps the norms of the f² vectors x̂ ± ŷ, x̂ within ε, all inner products
+    are within ε‖x‖‖y‖."""
     from tensorkv_check.engine.jl import gaussian_jl, jl_dimension
 
     f, d, eps = ex["f"], ex["d"], ex["eps"]

@@ -53,12 +53,13 @@ REGISTRY.claim(
     caveats=(
         "The O(·) constants matter: with every hidden constant set to 1 (setting 'subgen-unit' of "
         "tensorkv_check.subgen.default_settings(): ε = 1/2, stated failure 0.1, t = 45, s = 16 instead of "
-        "the derived t = 164, s = 2880) the bound is violated in 355/1000 trials (99% CI [0.316, 0.395], seed 0; "
-        "worst error/bound 3.08); SubGen2Cache 266/1000 ([0.231, 0.304]), SubGen4Cache 236/1000 ([0.202, 0.272]). "
-        "Not a counterexample: the spec states t, s only up to O(·), and the derived constants pass "
-        "(check error-bound-derived). Reproduce: from tensorkv_check.subgen import default_settings, "
-        "error_bound_rate, trial_instance; s = {x.name: x for x in default_settings()}['subgen-unit']; "
-        "error_bound_rate(s, trials=1000, seed=0).estimate; trial_instance(s, seed=0, trial=0)['ratio'] = 1.081.",
+        "the derived t = 164, s = 2880) the bound is violated in 355/1000 trials (99% CI [0.316, 0.395], "
+        "seed 0; worst error/bound 3.08); SubGen2Cache 266/1000 ([0.231, 0.304]), SubGen4Cache 236/1000 "
+        "([0.202, 0.272]). Not a counterexample: the spec states t, s only up to O(·), and the derived "
+        "constants pass (check error-bound-derived). Reproduce: from tensorkv_check.subgen import "
+        "default_settings, error_bound_rate, trial_instance; s = {x.name: x for x in "
+        "default_settings()}['subgen-unit']; error_bound_rate(s, trials=1000, seed=0).estimate; "
+        "trial_instance(s, seed=0, trial=0)['ratio'] = 1.081.",
     ),
 )
 
@@ -276,8 +277,8 @@ def _error_bound_check(ctx, claim_id: str, setting_name: str, trials: int, *, wi
         f"{res.estimate.ci_high:.4f} {'<' if res.holds else '≥'} stated failure {res.failure_probability}; "
         "error/bound quantiles " + ", ".join(f"{k} {v:.3f}" for k, v in res.ratio_quantiles.items()),
         scope=(
-            f"setting {S.name}: n = {S.n}, d = {S.d}, m = {S.m}, δ = {S.delta}, centres at radius {S.radius}, "
-            f"‖q‖ = {S.r}, ε = {S.eps}, failure {S.failure_probability}, derived constants "
+            f"setting {S.name}: n = {S.n}, d = {S.d}, m = {S.m}, δ = {S.delta}, centres at radius "
+            f"{S.radius}, ‖q‖ = {S.r}, ε = {S.eps}, failure {S.failure_probability}, derived constants "
             f"{res.parameters['compressor']}; {trials} independent trials, 99% Clopper–Pearson"
         ),
         estimate=res.estimate,
@@ -405,7 +406,8 @@ def _min_clusters_bruteforce(K: np.ndarray, delta: float) -> int:
 
 @kc.empirical(
     "engine-cluster-bracket",
-    description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); kron_cluster_bracket within δ1R2 + R1δ2",
+    description="geometry.cluster_bracket: lower ≤ exact ≤ upper, exact = brute-force minimum (n ≤ 8); "
+    "kron_cluster_bracket within δ1R2 + R1δ2",
     role="engine",
 )
 @serial_blas
@@ -559,8 +561,8 @@ def explore_product_diameter_bound(ex):
     slack = 1e-12 * kb.delta_bound + 1e-300
     if kb.worst_ratio > 1 + 1e-12 or kb.max_diameter > kb.delta_bound + slack:
         return (
-            f"product-cluster diameter {kb.max_diameter:.6g} exceeds its bound (worst ratio {kb.worst_ratio:.6g}, "
-            f"δ1R2 + R1δ2 = {kb.delta_bound:.6g})"
+            f"product-cluster diameter {kb.max_diameter:.6g} exceeds its bound (worst ratio "
+            f"{kb.worst_ratio:.6g}, δ1R2 + R1δ2 = {kb.delta_bound:.6g})"
         )
     return None
 
@@ -674,8 +676,9 @@ def explore_subgen_error_bound(ex):
     if res.refuted:
         e = res.estimate
         return (
-            f"{ex['model']}: the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op failed in {e.successes}/{e.trials} trials, "
-            f"99% CI [{e.ci_low:.3f}, {e.ci_high:.3f}] above the stated 0.1 (worst ratio {res.worst['ratio']:.3g})"
+            f"{ex['model']}: the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op failed in {e.successes}/{e.trials} "
+            f"trials, 99% CI [{e.ci_low:.3f}, {e.ci_high:.3f}] above the stated 0.1 (worst ratio "
+            f"{res.worst['ratio']:.3g})"
         )
     return None
 
@@ -735,9 +738,12 @@ for _model, _lo, _hi, _cid in (
     ),
     ranges="m1, m2 = 2..10⁴ clusters, t = 0..10⁶ samples per cluster, s = 0..10⁶ pair samples, d = 1..1024",
     snippet=lambda ex: "print(d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s))",
+    description="SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s) "
+    "(exact integers).",
 )
 def explore_factor_memory_below_product(ex):
-    """SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s) (exact integers)."""
+    """SubGen4Cache's count d(m1·t + m2·t + s) never exceeds SubGen2Cache's d(m1·m2·t + s)
+    (exact integers)."""
     m1, m2, t, s, d = ex["m1"], ex["m2"], ex["t"], ex["s"], ex["d"]
     four, two = d * (m1 * t + m2 * t + s), d * (m1 * m2 * t + s)
     return None if four <= two else f"four-cache count {four} > two-cache count {two}"

@@ -44,9 +44,9 @@ def _independent(data: dict, pairs: list[dict]) -> float:
 
 @REGISTRY["lem:kron-clusterable"].empirical(
     "compressor-own-clusters",
-    description="SubGen4Cache's own factor clusters on clustered tensor streams: every product cluster's diameter "
-    "≤ diam(A)·R_B + R_A·diam(B), ≤ δ1'·R2 + R1·δ2' (measured factor diameters) and ≤ 2δ1·R2 + R1·2δ2 "
-    "(compressor radii); SubGen2Cache at the product radius opens ≤ m1·m2 clusters",
+    description="SubGen4Cache's own factor clusters on clustered tensor streams: every product cluster's "
+    "diameter ≤ diam(A)·R_B + R_A·diam(B), ≤ δ1'·R2 + R1·δ2' (measured factor diameters) and ≤ 2δ1·R2 + "
+    "R1·2δ2 (compressor radii); SubGen2Cache at the product radius opens ≤ m1·m2 clusters",
 )
 @serial_blas
 def check_compressor_own_clusters(ctx):
@@ -112,14 +112,14 @@ def check_compressor_own_clusters(ctx):
     products = sum(r["product_clusters"] for r in rows)
     res = CheckResult.ok if ok == total else CheckResult.fail
     return res(
-        f"on SubGen4Cache's own factor clusters, all {products} product clusters respect the bounds in {est}; "
-        f"worst diameter / per-cluster bound {worst:.3f}, / global bound {worst_g:.3f}"
+        f"on SubGen4Cache's own factor clusters, all {products} product clusters respect the bounds in "
+        f"{est}; worst diameter / per-cluster bound {worst:.3f}, / global bound {worst_g:.3f}"
         + ("" if first_bad is None else f"; FAILED: {first_bad}"),
-        scope="clustered_tensor_stream inputs (n factor tokens, m1, m2 groups of diameter δ1, δ2 around centres at "
-        "radius r1, r2), SubGen4Cache with cluster radii δ1, δ2; its clustering replayed by "
+        scope="clustered_tensor_stream inputs (n factor tokens, m1, m2 groups of diameter δ1, δ2 around "
+        "centres at radius r1, r2), SubGen4Cache with cluster radii δ1, δ2; its clustering replayed by "
         "online_cluster_labels and verified against the compressor's centres and cluster sizes; diameters "
-        "by direct differences over every pair of a product cluster; "
-        f"settings (n, d, m1, m2, δ1, δ2, r1, r2) = {list(_SETTINGS)}",
+        "by direct differences over every pair of a product cluster; settings (n, d, m1, m2, δ1, δ2, r1, "
+        f"r2) = {list(_SETTINGS)}",
         estimate=est,
         details={"rows": rows, "first_failure": first_bad},
     )

@@ -114,7 +114,8 @@ def check_reduction_four_cache(ctx):
 
 @four_lb.empirical(
     "harness-four-cache",
-    description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for each n",
+    description="tensorkv_check.index.run_index('exact', 'four-cache'): guaranteed, CP lower ≥ 0.99 for "
+    "each n",
 )
 @serial_blas
 def check_harness_four_cache(ctx):
@@ -156,10 +157,11 @@ two_lb = REGISTRY.claim(
     caveats=(
         "Holds for the two-cache representation with free rows. If the rows are forced to be Kronecker "
         "products (K̃ = K1⊘K2, Ṽ = V1⊘V2), 4nd numbers determine the state and a factor-keeping algorithm "
-        "decodes exactly in O(nd) memory (checks caveat-factor-keeping and harness-caveat-structured-vs-truncating: "
-        "FactorKeepingTwoCache decodes the 'two-cache-structured' Index instance with M ≈ 256·nd bits, while a "
-        "TruncatingRowCache with the same 2n rows on free rows stays at chance on dropped rows, under Fano's "
-        "ceiling), so the bound is about the representation, not about information.",
+        "decodes exactly in O(nd) memory (checks caveat-factor-keeping and "
+        "harness-caveat-structured-vs-truncating: FactorKeepingTwoCache decodes the 'two-cache-structured' "
+        "Index instance with M ≈ 256·nd bits, while a TruncatingRowCache with the same 2n rows on free rows "
+        "stays at chance on dropped rows, under Fano's ceiling), so the bound is about the representation, "
+        "not about information.",
     ),
 )
 
@@ -232,7 +234,8 @@ def check_caveat_factor_keeping(ctx):
 
 @two_lb.empirical(
     "harness-two-cache",
-    description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP lower ≥ 0.99",
+    description="tensorkv_check.index.run_index('exact', 'two-cache') with n² free rows: guaranteed, CP "
+    "lower ≥ 0.99",
 )
 @serial_blas
 def check_harness_two_cache(ctx):
@@ -360,9 +363,10 @@ def check_harness_caveat_structured_vs_truncating(ctx):
         )
         + ("" if not bad else f"; FAILED: {bad[0]}"),
         scope=(
-            "models 'two-cache-structured' (rows K1⊘K2, V1⊘V2; FactorKeepingTwoCache) and 'two-cache' (free rows; "
-            "TruncatingRowCache(budget_rows=2n)) of tensorkv_check.index; d = near_orthogonal_dimension(n², ε, δ=0.01), "
-            "ε = 0.4 (0.45 for n ≥ 300), C from the measured ε; the Fano ceiling is non-vacuous only for n > 256"
+            "models 'two-cache-structured' (rows K1⊘K2, V1⊘V2; FactorKeepingTwoCache) and 'two-cache' (free "
+            "rows; TruncatingRowCache(budget_rows=2n)) of tensorkv_check.index; d = "
+            "near_orthogonal_dimension(n², ε, δ=0.01), ε = 0.4 (0.45 for n ≥ 300), C from the measured ε; "
+            "the Fano ceiling is non-vacuous only for n > 256"
         ),
         estimate=est,
         details={"structured": structured, "truncating": free, "first_failure": bad[0] if bad else None},
@@ -456,12 +460,12 @@ def _space_structured(st):
 
 def _structured_snippet(ex):
     return (
-        "from tensorkv_check import near_orthogonal_dimension\n"
-        "d = near_orthogonal_dimension(n * n, eps, delta)\n"
-        "g = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, d))\n"
-        "alg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\n"
-        "bob = tk.FactorKeepingTwoCache.from_bytes(alg.to_bytes()); q = g.standard_normal(d)\n"
-        "print(8 * len(alg.to_bytes()), '<', n * n * d, np.abs(bob.query(q) - tk.tensor_attention(q, K1, K2, V1, V2)).max())"
+        "from tensorkv_check import near_orthogonal_dimension\nd = near_orthogonal_dimension(n * n, eps, "
+        "delta)\ng = np.random.default_rng(seed); K1, K2, V1, V2 = g.choice([-1.0, 1.0], size=(4, n, "
+        "d))\nalg = tk.FactorKeepingTwoCache(d); alg.ingest(K1, K2, V1, V2)\nbob = "
+        "tk.FactorKeepingTwoCache.from_bytes(alg.to_bytes()); q = g.standard_normal(d)\nprint(8 * "
+        "len(alg.to_bytes()), '<', n * n * d, np.abs(bob.query(q) - tk.tensor_attention(q, K1, K2, V1, "
+        "V2)).max())"
     )
 
 
@@ -525,7 +529,8 @@ REGISTRY.claim(
 
 
 def _lowdim_tokens(ex: dict) -> tuple[int, int]:
-    """(T, d) of an example: d = ceil(4.2/ε²) + extra (so that T ≥ 2) and the largest T with 2T² ≤ e^{dε²/2}."""
+    """(T, d) of an example: d = ceil(4.2/ε²) + extra (so that T ≥ 2) and the largest T with
+    2T² ≤ e^{dε²/2}."""
     eps = ex["eps"]
     d = int(np.ceil(4.2 / eps**2)) + ex["extra"]
     return int(np.floor(np.sqrt(np.exp(d * eps**2 / 2) / 2))), d

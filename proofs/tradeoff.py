@@ -145,8 +145,8 @@ def check_measured_flops_and_memory(ctx):
     res = CheckResult.ok if ok == len(grid) else CheckResult.fail
     big = rows[-1]
     return res(
-        f"four ≈ two ≈ 4i²d, naive = two + 2i²d, memory ratio i/2 in {est}; at i = {big['i']}, d = {big['d']}: "
-        f"four {big['four/4i²d']}, two {big['two/4i²d']}, naive {big['naive/4i²d']} × 4i²d",
+        f"four ≈ two ≈ 4i²d, naive = two + 2i²d, memory ratio i/2 in {est}; at i = {big['i']}, d = "
+        f"{big['d']}: four {big['four/4i²d']}, two {big['two/4i²d']}, naive {big['naive/4i²d']} × 4i²d",
         scope="i ≤ 32 (128 in full), d ≤ 64; flop counts reported by the decoders",
         estimate=est,
         details={"rows": rows},
@@ -213,16 +213,19 @@ def explore_flop_and_memory_counts(ex):
     space=_space_tradeoff,
     hypothesis="the four-cache baseline materialises K1⊘K2 and V1⊘V2 each step",
     ranges="i = 1..24 tokens, d = 1..16; baseline: the decode-identity four-cache step",
+    description="Against the decode-identity four-cache step the two-cache step still saves ≥ i²·d flops "
+    "(the Ω(i²d) saving)?",
 )
 def explore_saving_against_identity(ex):
-    """Against the decode-identity four-cache step the two-cache step still saves ≥ i²·d flops (the Ω(i²d) saving)?"""
+    """Against the decode-identity four-cache step the two-cache step still saves ≥ i²·d flops
+    (the Ω(i²d) saving)?"""
     i, d = ex["i"], ex["d"]
     decs = _step_flops(i, d, ex["seed"])
     saving = decs["four"].last_step_flops - decs["two"].last_step_flops
     if saving < i * i * d:
         return (
-            f"i = {i}, d = {d}: the two-cache step saves {saving} flops = i² + 3id over the identity four-cache "
-            f"step, less than i²·d = {i * i * d}"
+            f"i = {i}, d = {d}: the two-cache step saves {saving} flops = i² + 3id over the identity "
+            f"four-cache step, less than i²·d = {i * i * d}"
         )
     return None
 

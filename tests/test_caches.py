@@ -131,7 +131,7 @@ def test_four_cache_block_append_equals_token_appends(ref):
 def test_default_scale_is_one_over_d():
     dec = FourCacheDecoder()
     with pytest.raises(ValueError, match="scale"):
-        dec.scale  # undefined until d is known
+        _ = dec.scale  # undefined until d is known
     dec.append(np.ones(4), np.ones(4), np.ones(4), np.ones(4))
     assert dec.scale == 0.25
     assert TwoCacheDecoder(d=8).scale == 0.125

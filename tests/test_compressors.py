@@ -1,4 +1,7 @@
-"""Tests of the frontier compressors (eviction, quantization, sketch, low rank, catalogue): protocol, bytes, budgets, accuracy, bad input."""
+"""Tests of the frontier compressors (eviction, quantization, sketch, low rank, catalogue).
+
+Covered: protocol, bytes, budgets, accuracy, bad input.
+"""
 
 from __future__ import annotations
 

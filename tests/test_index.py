@@ -1,4 +1,4 @@
-"""Tests of the Index reduction harness (:mod:`tensorkv_check.index.reduction`, with its instances and bounds).
+"""Tests of the Index reduction harness (:mod:`tensorkv_check.index.reduction`, instances, bounds).
 
 Paper items (arXiv 2503.11108; spec /work/shared/spec/paper-math.md):
 

@@ -280,13 +280,16 @@ def test_mutants_doctests():
 
 #: Which proof-suite check should catch each mutant, shown when one escapes.
 WANTED = {
-    "softmax-no-shift": "def:softmax: softmax / standard attention on logits ~1e3 (overflow without the shift)",
-    "tensor-value-order": "def:tensor-attention: tensor_attention vs an einsum reference on random, n >= 2 data",
+    "softmax-no-shift": "def:softmax: softmax / standard attention on logits ~1e3 (overflow without the "
+    "shift)",
+    "tensor-value-order": "def:tensor-attention: tensor_attention vs an einsum reference on random, n >= 2 "
+    "data",
     "two-cache-value-order": "def:two-cache: TwoCacheDecoder.query vs a reference after >= 2 appends",
     "four-cache-drops-newest": "def:four-cache: FourCacheDecoder.query vs a reference on all i tokens",
     "two-cache-drops-newest": "def:two-cache: TwoCacheDecoder vs a reference; n_rows == i²",
     "two-cache-forgets-cross-rows": "def:two-cache: n_rows == i² and memory_bytes == 2·i²·d·8",
-    "tensor-ignores-scale": "def:tensor-attention: compare with the reference at the default scale 1/d, d >= 2",
+    "tensor-ignores-scale": "def:tensor-attention: compare with the reference at the default scale 1/d, d "
+    ">= 2",
     "kron-shifted": "def:kron: row (j,k) of kron(A, B) equals A_j ∘ B_k",
     "four-cache-flops-off": "rem:tradeoff: four_cache_flops vs an independent count (leading term 4n²d)",
     "four-cache-memory-off": "def:four-cache: memory_bytes == 4·i·d·8",

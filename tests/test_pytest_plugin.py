@@ -240,7 +240,8 @@ def test_unknown_claim_id_is_a_usage_error_listing_valid_ids(project):
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(
         [
-            "*--claims: unknown claim id(s) thm:nope; valid ids: def:base, lem:alpha, lem:beta, lem:jl-toy, thm:top*"
+            "*--claims: unknown claim id(s) thm:nope; valid ids: def:base, lem:alpha, lem:beta, lem:jl-toy, "
+            "thm:top*"
         ]
     )
 

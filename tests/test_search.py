@@ -36,9 +36,11 @@ def _planted_registry(min_size: int = 1) -> Registry:
         cited_reason="planted true claim",
     )
     reg.claim("x:crash", paper_ref="planted", sources=("std",), statement="-", cited_reason="planted bug")
-    space = lambda st: st.fixed_dictionaries(
-        {"z": st.lists(_floats(st, -10.0, 10.0), min_size=min_size, max_size=8).map(np.array)}
-    )
+
+    def space(st):
+        return st.fixed_dictionaries(
+            {"z": st.lists(_floats(st, -10.0, 10.0), min_size=min_size, max_size=8).map(np.array)}
+        )
 
     @reg.explorer(
         "x:below-09", "max-below-09", region="inside", space=space, ranges="n ≤ 8 logits in [-10, 10]"

@@ -15,8 +15,8 @@ names the offending parameter:
   rather than an inf/NaN result (the engine's numerical code assumes finite float64).
 
 Paper items: the inputs of def:kron, def:softmax, def:tensor-attention,
-def:four-cache and def:two-cache (arXiv 2503.11108). Engine gaps found by these tests were fixed; a gap still open
-is marked ``xfail(strict=True)`` with its reason, so fixing it turns the test into a
+def:four-cache and def:two-cache (arXiv 2503.11108). Engine gaps found by these tests were
+fixed; a gap still open is marked ``xfail(strict=True)`` with its reason, so fixing it turns the test into a
 failure that asks for the mark to be removed.
 """
 
@@ -110,7 +110,7 @@ def _names(param: str, tail: str) -> str:
 @pytest.mark.parametrize("fname,param", ARRAY_PARAMS)
 def test_bad_arrays_are_rejected_naming_the_parameter(fname, param):
     good = _valid(fname)[param]
-    for label, bad, exc, tail in _bad_values(good, allow_3d=fname == "softmax"):
+    for _label, bad, exc, tail in _bad_values(good, allow_3d=fname == "softmax"):
         with pytest.raises(exc, match=_names(param, tail)):
             _call(fname, **{param: bad})
 
@@ -257,7 +257,7 @@ def test_two_cache_append_rows_rejects_bad_rows(param):
     rng = np.random.default_rng(4)
     dec = TwoCacheDecoder(D)
     good = {"kt_rows": rng.standard_normal((2, D)), "vt_rows": rng.standard_normal((2, D))}
-    for label, bad, exc, tail in _bad_values(good[param]):
+    for _label, bad, exc, tail in _bad_values(good[param]):
         with pytest.raises(exc, match=_names(param, tail)):
             dec.append_rows(**{**good, param: bad})
     with pytest.raises(ValueError, match=rf"^{param} has width"):
@@ -283,7 +283,7 @@ def test_query_rejects_bad_q(cls):
     dec = cls(D)
     dec.append(**_token())
     good = np.ones(D)
-    for label, bad, exc, tail in _bad_values(good):
+    for _label, bad, exc, tail in _bad_values(good):
         with pytest.raises(exc, match=_names("q", tail)):
             dec.query(bad)
     with pytest.raises(ValueError, match=r"^q must be 1-D or 2-D"):

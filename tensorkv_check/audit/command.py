@@ -121,7 +121,8 @@ def list_lines() -> list[str]:
     lines = ["built-in families (audit NAME --param budget=...):"]
     for name, entry in sorted(CATALOGUE.items()):
         lines.append(
-            f"  {name:10s} {entry.family:13s} budget: {entry.budget}; default {list(BUILTIN_GRIDS.get(name, ()))}"
+            f"  {name:10s} {entry.family:13s} budget: {entry.budget}; default "
+            f"{list(BUILTIN_GRIDS.get(name, ()))}"
         )
     scan = load_plugins()
     lines.append(f"plugins (entry-point group {ENTRY_POINT_GROUP!r}):")
@@ -190,7 +191,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m tensorkv_check.audit.command ...``: the sub-command on its own (until wired into the CLI)."""
+    """``python -m tensorkv_check.audit.command ...``: the sub-command on its own (until wired into
+    the CLI)."""
     parser = _configure(
         argparse.ArgumentParser(
             prog="tensorkv-check audit", epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter

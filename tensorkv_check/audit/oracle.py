@@ -341,8 +341,8 @@ def protocol_point(
                 viol.append(
                     {
                         "check": "no state leaks between instances",
-                        "evidence": f"after a second Alice ran on instance B (seed {seed + 1}), {label} answers "
-                        f"the probe queries differently by {dd:.3g} (relative) although message A "
+                        "evidence": f"after a second Alice ran on instance B (seed {seed + 1}), {label} "
+                        f"answers the probe queries differently by {dd:.3g} (relative) although message A "
                         f"({len(m_a)} bytes) did not change",
                     }
                 )
@@ -809,8 +809,9 @@ def _point_line(label: str, p: dict[str, Any]) -> str:
         return f"{label} {p['model']} {p['params']}: ERROR {p['error']}"
     flag = "  BEATS FANO" if p["beats_fano"] else ""
     return (
-        f"{label} {p['model']} {p['params']}: M/N = {p['bits_per_bit']:.4g}, success {p['successes']}/"
-        f"{p['trials']} (p_low {p['ci_low']:.4f}), Fano needs M >= {p['fano_bits']:.0f} bits, M = {p['M']}{flag}"
+        f"{label} {p['model']} {p['params']}: M/N = {p['bits_per_bit']:.4g}, success "
+        f"{p['successes']}/{p['trials']} (p_low {p['ci_low']:.4f}), Fano needs M >= {p['fano_bits']:.0f} "
+        f"bits, M = {p['M']}{flag}"
     )
 
 

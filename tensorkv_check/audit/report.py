@@ -140,7 +140,7 @@ def _gap_svg(audit: dict[str, Any]) -> str:
         ax = fig.add_subplot()
         ys = np.arange(len(rows))[::-1]
         top = max([r[1] for r in rows if r[1] is not None] + [1.0]) * 2
-        for y, (label, v, mine) in zip(ys, rows):
+        for y, (_label, v, mine) in zip(ys, rows):
             if v is None:
                 ax.text(fano * 1.05, y, "p = 0.9 not reached", va="center", fontsize=6, color="#555555")
                 continue
@@ -199,16 +199,16 @@ def audit_figures(audit: dict[str, Any]) -> list[dict[str, str]]:
     for model in audit["models"]:
         if not any(p["model"] == model for p in audit["points"]):
             continue
+        families = ", ".join(sorted({p["family"] for p in audit["reference"] if p["model"] == model}))
         out.append(
             {
                 "file": f"audit_frontier_{model}.svg",
                 "title": f"{audit['target']['label']} on the frontier: {model} model",
                 "alt": (
-                    f"Bob's success against measured message bits per input bit (log scale) on the {model} Index "
-                    f"instance for {audit['target']['label']} (black) beside the built-in families "
-                    f"{', '.join(sorted({p['family'] for p in audit['reference'] if p['model'] == model})) or 'none'}; "
-                    "the shaded region above Fano's curve is impossible for any protocol; crosses mark points that "
-                    "beat it."
+                    f"Bob's success against measured message bits per input bit (log scale) on the {model} "
+                    f"Index instance for {audit['target']['label']} (black) beside the built-in families "
+                    f"{families or 'none'}; the shaded region above Fano's curve is impossible for any "
+                    "protocol; crosses mark points that beat it."
                 ),
                 "svg": _frontier_svg(audit, model),
             }
@@ -218,9 +218,9 @@ def audit_figures(audit: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "file": "audit_m_over_n.svg",
                 "title": "M / N at p = 0.9 against Fano's 1 − h(0.9)",
-                "alt": "Horizontal bars: the smallest measured M/N with success at least 0.9, per model, for the "
-                "audited compressor (black) and the built-in families (grey); vertical line at Fano's "
-                "1 − h(0.9).",
+                "alt": "Horizontal bars: the smallest measured M/N with success at least 0.9, per model, "
+                "for the audited compressor (black) and the built-in families (grey); vertical line at "
+                "Fano's 1 − h(0.9).",
                 "svg": _gap_svg(audit),
             }
         )
@@ -229,9 +229,9 @@ def audit_figures(audit: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "file": "audit_benign.svg",
                 "title": "Benign inputs: attention error against memory",
-                "alt": "Three panels (Gaussian, clustered, heavy-tailed keys): mean relative attention-output error "
-                "against message size as a fraction of the float64 cache, log-log, the audited compressor in "
-                "black and the built-in families in colour.",
+                "alt": "Three panels (Gaussian, clustered, heavy-tailed keys): mean relative "
+                "attention-output error against message size as a fraction of the float64 cache, log-log, "
+                "the audited compressor in black and the built-in families in colour.",
                 "svg": _benign_svg(audit),
             }
         )
@@ -346,12 +346,15 @@ def _command(audit: dict[str, Any]) -> str:
     )
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 6px;text-align:left}
-th{background:#f3f3f3}.ok{background:#009E73;color:#fff}.bad{background:#D55E00;color:#fff}
-.verdict{font-weight:bold;padding:2px 8px;border-radius:3px}figure img{max-width:100%}
-"""
+_CSS = (
+    "\n"
+    "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;"
+    "padding:0 1em;color:#222}\n"
+    "table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #ccc;"
+    "padding:4px 6px;text-align:left}\n"
+    "th{background:#f3f3f3}.ok{background:#009E73;color:#fff}.bad{background:#D55E00;color:#fff}\n"
+    ".verdict{font-weight:bold;padding:2px 8px;border-radius:3px}figure img{max-width:100%}\n"
+)
 
 
 def render_html(audit: dict[str, Any], figs: list[dict[str, str]] | None = None) -> str:

@@ -395,17 +395,17 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
     except Exception as exc:
         raise _fail(
             spec, f"ingest(*{len(blocks)} arrays of shape (64, {d})) raised {type(exc).__name__}: {exc}"
-        )
+        ) from exc
     try:
         data = obj.to_bytes()
     except Exception as exc:
-        raise _fail(spec, f"to_bytes() raised {type(exc).__name__}: {exc}")
+        raise _fail(spec, f"to_bytes() raised {type(exc).__name__}: {exc}") from exc
     if not isinstance(data, bytes):
         raise _fail(spec, f"to_bytes() must return bytes, got {type(data).__name__}")
     try:
         bob = cls.from_bytes(data)
     except Exception as exc:
-        raise _fail(spec, f"from_bytes(to_bytes()) raised {type(exc).__name__}: {exc}")
+        raise _fail(spec, f"from_bytes(to_bytes()) raised {type(exc).__name__}: {exc}") from exc
     if not callable(getattr(bob, "query", None)):
         raise _fail(spec, f"from_bytes returned a {type(bob).__name__}, which has no query method")
     for who, o in (("query", obj), ("from_bytes(...).query", bob)):
@@ -414,7 +414,7 @@ def check_protocol(target: Target, params: dict[str, Any], model: str | None = N
             one = np.asarray(o.query(q))
             many = np.asarray(o.query(np.stack([q, q])))
         except Exception as exc:
-            raise _fail(spec, f"{who} raised {type(exc).__name__}: {exc}")
+            raise _fail(spec, f"{who} raised {type(exc).__name__}: {exc}") from exc
         if one.shape != (d,) or many.shape != (2, d):
             raise _fail(
                 spec,

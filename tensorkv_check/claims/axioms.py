@@ -54,7 +54,7 @@ class Exp(sp.Function):
     nargs = 1
 
     def _latex(self, printer: Any) -> str:
-        return r"e^{%s}" % printer._print(self.args[0])
+        return r"e^{" + printer._print(self.args[0]) + "}"
 
 
 class Ln(sp.Function):
@@ -63,7 +63,7 @@ class Ln(sp.Function):
     nargs = 1
 
     def _latex(self, printer: Any) -> str:
-        return r"\ln\left(%s\right)" % printer._print(self.args[0])
+        return r"\ln\left(" + printer._print(self.args[0]) + r"\right)"
 
 
 class H2(sp.Function):
@@ -72,7 +72,7 @@ class H2(sp.Function):
     nargs = 1
 
     def _latex(self, printer: Any) -> str:
-        return r"h\left(%s\right)" % printer._print(self.args[0])
+        return r"h\left(" + printer._print(self.args[0]) + r"\right)"
 
 
 class Every(BooleanFunction):
@@ -97,12 +97,8 @@ class Every(BooleanFunction):
 
     def _latex(self, printer: Any) -> str:
         body, j, lo, hi = self.args
-        return r"\forall %s \in [%s, %s]:\ %s" % (
-            printer._print(j),
-            printer._print(lo),
-            printer._print(hi),
-            printer._print(body),
-        )
+        j_, lo_, hi_, body_ = (printer._print(a) for a in (j, lo, hi, body))
+        return rf"\forall {j_} \in [{lo_}, {hi_}]:\ {body_}"
 
 
 @dataclass(frozen=True)
@@ -331,7 +327,8 @@ def _catalogue() -> dict[str, Axiom]:
             (hi,),
             ("t", "x"),
         ),
-        # Hoeffding for a sum of d independent +-1/d terms, two-sided: Pr[|<u, v>| > eps] <= 2 exp(-d eps^2 / 2).
+        # Hoeffding for a sum of d independent +-1/d terms, two-sided:
+        # Pr[|<u, v>| > eps] <= 2 exp(-d eps^2 / 2).
         Axiom(
             "hoeffding_pm1",
             sp.Implies(sp.And(sp.Gt(u, 0), sp.Gt(v, 0)), sp.Le(_S("P_dev"), 2 * Exp(-u * v**2 / 2))),

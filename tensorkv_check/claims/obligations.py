@@ -230,9 +230,10 @@ class ProofResult:
 def decide_identity(expr: Any) -> bool:
     """Whether sympy shows ``expr == 0`` identically (exact; never a float comparison).
 
-    A simplifier that raises decides nothing (the next one is tried). Tries ``expand``, then ``doit`` + ``expand``, then ``simplify`` and ``simplify`` of
-    the ``doit`` form, so that index-form sums over a symbolic bound (``Sum(a - w[j], (j,
-    1, m)) - (m a - Sum(w[j], (j, 1, m)))``) are decided for every ``m``.
+    A simplifier that raises decides nothing (the next one is tried). Tries ``expand``, then
+    ``doit`` + ``expand``, then ``simplify`` and ``simplify`` of the ``doit`` form, so that
+    index-form sums over a symbolic bound (``Sum(a - w[j], (j, 1, m)) - (m a - Sum(w[j], (j, 1,
+    m)))``) are decided for every ``m``.
     """
     expr = sp.sympify(expr)
     attempts: tuple[Callable[[Any], Any], ...] = (

@@ -590,7 +590,8 @@ class Registry:
         >>> reg = Registry()
         >>> _ = reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a", cited_reason="book")
         >>> @reg.explorer("def:a", "square-nonneg", region="inside",
-        ...               space=lambda st: st.fixed_dictionaries({"x": st.floats(-9, 9)}), ranges="x in [-9, 9]")
+        ...               space=lambda st: st.fixed_dictionaries({"x": st.floats(-9, 9)}),
+        ...               ranges="x in [-9, 9]")
         ... def _(ex):
         ...     return None if ex["x"] ** 2 >= 0 else "negative square"
         >>> [e.key for e in reg.explorers("def:a")]

@@ -73,7 +73,8 @@ _IDENT = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 
 
 class SmtError(ValueError):
-    """A formula the SMT translation refuses (sympy's exp/log, a non-integer power over a bound variable, ...)."""
+    """A formula the SMT translation refuses (sympy's exp/log, a non-integer power over a bound
+    variable, ...)."""
 
 
 def _level(e: Any) -> int:

@@ -314,7 +314,8 @@ def _run_demo(args: argparse.Namespace) -> int:
         diff = float(np.max(np.abs(outs[name] - ref)))
         print(f"{name:<18}{dec.memory_bytes:>14,}{dec.last_step_flops:>14,}{diff:>22.3e}")
     print(
-        f"expected memory: four-cache 4*n*d*8 = {4 * n * d * 8:,}, two-cache 2*n^2*d*8 = {2 * n * n * d * 8:,}"
+        f"expected memory: four-cache 4*n*d*8 = {4 * n * d * 8:,}, two-cache 2*n^2*d*8 = "
+        f"{2 * n * n * d * 8:,}"
     )
     return 0
 
@@ -486,10 +487,10 @@ def _run_report(args: argparse.Namespace) -> int:
         if narrowed is not None:
             n_exp = len((report["sweeps"].get("explore") or {}).get("explorers") or [])
             print(
-                f"--claims {','.join(ids or [])}: ran the checks of {_plural(len(report['claims']), 'claim')} "
-                f"(with dependencies), the sweeps {', '.join(narrowed['sections']) or '(none)'} and "
-                f"{_plural(n_exp, 'explorer')}; skipped the sweeps "
-                f"{', '.join(narrowed['skipped_sections']) or '(none)'}"
+                f"--claims {','.join(ids or [])}: ran the checks of "
+                f"{_plural(len(report['claims']), 'claim')} (with dependencies), the sweeps "
+                f"{', '.join(narrowed['sections']) or '(none)'} and {_plural(n_exp, 'explorer')}; skipped "
+                f"the sweeps {', '.join(narrowed['skipped_sections']) or '(none)'}"
             )
         for path in written:
             if path.parent == out:

@@ -25,10 +25,10 @@ fixed order at the end; the exp of the n1 * n2 scores then runs on all cores, th
 the compiled, vectorised exp of :mod:`tensorkv_check.engine._fastexp` (numpy's float64 exp is
 scalar on CPUs without AVX-512 and would otherwise dominate the step). One query of
 standard attention over many rows (the two-cache step) is streamed the same way over
-row blocks, so that both matrix-vector products use the memory bandwidth of all cores. The block budget is shared by the
-threads, so the memory bound is unchanged. BLAS is held to one thread per worker
-(and for mid-sized serial steps), because multi-threaded OpenBLAS calls stall for a
-scheduler time slice whenever another process holds one of the cores.
+row blocks, so that both matrix-vector products use the memory bandwidth of all cores.
+The block budget is shared by the threads, so the memory bound is unchanged. BLAS is
+held to one thread per worker (and for mid-sized serial steps), because multi-threaded
+OpenBLAS calls stall for a scheduler time slice whenever another process holds one of the cores.
 """
 
 from __future__ import annotations

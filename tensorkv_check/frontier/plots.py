@@ -120,11 +120,11 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
                 "file": f"frontier_{model}.svg",
                 "title": f"Compressibility frontier: {model} model",
                 "alt": (
-                    f"Bob's success with 99% Clopper–Pearson bars against measured message bits per input bit (log "
-                    f"scale) for {len(cs)} compressors ({', '.join(sorted(cs))}) on {model} Index instances "
-                    f"(n = {info.get('n')}, d = {info.get('d')}; SubGen curves at their own n). The shaded region "
-                    "above the curve p = Fano ceiling of M/N is infeasible for any protocol; no point lies in it. "
-                    "Dotted line: chance; dashed line: p = 0.9."
+                    "Bob's success with 99% Clopper–Pearson bars against measured message bits per input "
+                    f"bit (log scale) for {len(cs)} compressors ({', '.join(sorted(cs))}) on {model} Index "
+                    f"instances (n = {info.get('n')}, d = {info.get('d')}; SubGen curves at their own n). "
+                    "The shaded region above the curve p = Fano ceiling of M/N is infeasible for any "
+                    "protocol; no point lies in it. Dotted line: chance; dashed line: p = 0.9."
                 ),
                 "svg": _frontier_svg(model, cs),
             }
@@ -135,9 +135,10 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
                 "file": "frontier_benign.svg",
                 "title": "Benign inputs: relative attention error versus memory",
                 "alt": (
-                    "Mean relative attention-output error (log scale) against measured message bytes as a fraction "
-                    "of the float64 keys and values (log scale), one curve per compressor, on clusterable keys with "
-                    "low-rank values; errors below 1e-6 (the lossless exact cache) are drawn at 1e-6."
+                    "Mean relative attention-output error (log scale) against measured message bytes as a "
+                    "fraction of the float64 keys and values (log scale), one curve per compressor, on "
+                    "clusterable keys with low-rank values; errors below 1e-6 (the lossless exact cache) "
+                    "are drawn at 1e-6."
                 ),
                 "svg": _benign_svg(data["benign"]),
             }

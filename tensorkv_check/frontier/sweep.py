@@ -772,13 +772,14 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "kind": "finding",
                 "text": (
                     f"Worst-case (Index) inputs, M at p ≥ {GAP_P} over Fano's bound, closest first: {order}. "
-                    f"Closest: {best['compressor']}@{best['budget']} on {best['model']}. One-bit per-token quantization is "
-                    "lossless on the bit-valued payload and on ±1/√d keys; it sends 2(d + 64) bits per token (codes of K "
-                    "and V plus float32 scale and offset), M/N = 2 + 128/d, and half of it is the keys, which Bob knows "
-                    "but a KV cache must send. Eviction pays 64-bit floats for every kept bit and a coin flip for every "
-                    "evicted one. SubGen with one cluster (δ = 2) stays at chance at every budget (its cluster estimate of "
-                    "the partition function is wrong on near-orthogonal keys); with one cluster per key (δ = 0.5) it "
-                    "keeps every key in float64 and needs s ≈ n value samples to approach p = 0.9. "
+                    f"Closest: {best['compressor']}@{best['budget']} on {best['model']}. One-bit per-token "
+                    "quantization is lossless on the bit-valued payload and on ±1/√d keys; it sends 2(d + "
+                    "64) bits per token (codes of K and V plus float32 scale and offset), M/N = 2 + 128/d, "
+                    "and half of it is the keys, which Bob knows but a KV cache must send. Eviction pays "
+                    "64-bit floats for every kept bit and a coin flip for every evicted one. SubGen with "
+                    "one cluster (δ = 2) stays at chance at every budget (its cluster estimate of the "
+                    "partition function is wrong on near-orthogonal keys); with one cluster per key (δ = "
+                    "0.5) it keeps every key in float64 and needs s ≈ n value samples to approach p = 0.9. "
                     f"Benign inputs (clusterable keys, rank-{rank} values): {ben}"
                 ),
             }
@@ -799,11 +800,11 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "text": (
                     "Four-cache vs two-cache frontier, M at p ≥ 0.9 over the bound (four-cache first): "
                     + txt
-                    + ". "
-                    f"The four-cache instance (n = {four[both[0]]['n']}) carries N = n·d bits in four factor caches of n·d "
-                    "numbers each (K2 = V2 = 1 are sent too, hence a factor near 2 for per-token compressors); the "
-                    f"two-cache instance (n = {two[both[0]]['n']}) carries N = n²·d bits in its n² free rows, so at equal n "
-                    "every budget in bits is n times larger on the two-cache model, while the ratio to the bound is not."
+                    + f". The four-cache instance (n = {four[both[0]]['n']}) carries N = n·d bits in four "
+                    "factor caches of n·d numbers each (K2 = V2 = 1 are sent too, hence a factor near 2 for "
+                    f"per-token compressors); the two-cache instance (n = {two[both[0]]['n']}) carries N = "
+                    "n²·d bits in its n² free rows, so at equal n every budget in bits is n times larger on "
+                    "the two-cache model, while the ratio to the bound is not."
                 ),
             }
         )
@@ -820,7 +821,8 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             {
                 "claim": "thm:index-lb",
                 "kind": "check" if ck["passed"] else "failing",
-                "text": f"Frontier check {ck['name']}: {'passed' if ck['passed'] else 'FAILED'} ({ck['criterion']}).",
+                "text": f"Frontier check {ck['name']}: {'passed' if ck['passed'] else 'FAILED'} "
+                f"({ck['criterion']}).",
             }
         )
     return out

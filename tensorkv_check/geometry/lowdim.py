@@ -1,4 +1,4 @@
-"""The low-dimensional regime end to end: cluster plateaus, the Index reduction on packing keys, SubGen's memory.
+"""The low-dimensional regime end to end: cluster plateaus, Index reduction on packing keys, SubGen memory.
 
 Spec item **thm:covering** of Chen et al. 2025 (arXiv 2503.11108; [HO25] Haris and
 Onak 2025, arXiv 2502.15955): for ``d = o(log n)`` keys of norm ``<= r`` are

@@ -311,9 +311,10 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "text": (
                     f"Plateau, d = {p['d']}, δ = {p['delta']:g}, r = {p['r']:g}: online clusters "
                     f"{', '.join(f'{c} at n={n}' for n, c in zip(p['ns'], p['counts']))}; fitted plateau "
-                    f"{p['plateau']:.1f} (volumetric N(δ/2r) bounds {p['cover_lower']:.0f} .. {p['cover_upper']:.0f}, "
-                    f"plateau {p['plateau_vs_lower']} the lower, {p['plateau_vs_upper']} the upper); a fresh key opens a "
-                    f"cluster with rate {o['successes']}/{o['trials']} (99% CI [{o['ci_low']:.4f}, {o['ci_high']:.4f}])."
+                    f"{p['plateau']:.1f} (volumetric N(δ/2r) bounds {p['cover_lower']:.0f} .. "
+                    f"{p['cover_upper']:.0f}, plateau {p['plateau_vs_lower']} the lower, "
+                    f"{p['plateau_vs_upper']} the upper); a fresh key opens a cluster with rate "
+                    f"{o['successes']}/{o['trials']} (99% CI [{o['ci_low']:.4f}, {o['ci_high']:.4f}])."
                 ),
             }
         )
@@ -325,8 +326,8 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             "text": (
                 f"Best near-orthogonal packings found (|⟨u,v⟩| ≤ {pk['eps']:g}, lines): P(d) = "
                 + ", ".join(f"{s} (d={d})" for d, s in zip(pk["ds"], pk["sizes"]))
-                + f"; fit P(d) ≈ e^({pk['a']:.2f} + {pk['c']:.3f}·d), i.e. c = {pk['c']:.3f}; lem:near-orthogonal "
-                f"guarantees only e^(ε²d/4) = e^({pk['eps'] ** 2 / 4:.4f}·d)."
+                + f"; fit P(d) ≈ e^({pk['a']:.2f} + {pk['c']:.3f}·d), i.e. c = {pk['c']:.3f}; "
+                f"lem:near-orthogonal guarantees only e^(ε²d/4) = e^({pk['eps'] ** 2 / 4:.4f}·d)."
             ),
         }
     )
@@ -341,10 +342,11 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "kind": "measurement",
                 "text": (
                     f"Index on packing keys, d = {c['d']}, P(d) = {c['P']} (ε_P = {c['eps_packing']:.3f}), "
-                    f"C* = {c['C_star']:.2f}: n ≤ P(d) decoded every bit ({sf['guaranteed_runs']} guaranteed runs, "
-                    f"all decoded: {sf['guaranteed_all_decoded']}); at n = {c['ns'][-1]} = {c['ns'][-1] / c['P']:.0f}·P(d) "
-                    f"success {sf['success_last']:.3f} with C = C* (information {sf['info_ratio_last']:.2f}·d·P(d)) and "
-                    f"{sg['success_last']:.3f} with C = ln(4(n−1))/(1−2ε) ({sg['info_ratio_last']:.2f}·d·P(d))."
+                    f"C* = {c['C_star']:.2f}: n ≤ P(d) decoded every bit ({sf['guaranteed_runs']} guaranteed "
+                    f"runs, all decoded: {sf['guaranteed_all_decoded']}); at n = {c['ns'][-1]} = "
+                    f"{c['ns'][-1] / c['P']:.0f}·P(d) success {sf['success_last']:.3f} with C = C* "
+                    f"(information {sf['info_ratio_last']:.2f}·d·P(d)) and {sg['success_last']:.3f} with C = "
+                    f"ln(4(n−1))/(1−2ε) ({sg['info_ratio_last']:.2f}·d·P(d))."
                 ),
             }
         )
@@ -353,13 +355,14 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             "claim": "thm:covering",
             "kind": "finding",
             "text": (
-                "5(b) outcome: with the query norm fixed at C*, the information Bob extracts stays within 2·d·P(d) "
-                f"at the largest n for d ∈ {fixed_sat or 'none'} and exceeds it for d ∈ {growing or 'none'}: the exact "
-                "decoder does not collapse at n = P(d). Success degrades gradually because random extra keys are "
-                "rarely close to one another; the reduction certifies d·P(d) bits only up to n = P(d). The "
-                "Ω(d·min{n, e^{Θ(d)}}) form is a lower bound on memory, which the exact decoder (64·2·n·d bits) "
-                "exceeds, not a prediction of the exact decoder's information. With C growing as the formula "
-                "prescribes, decoding stays near perfect far beyond P(d)."
+                "5(b) outcome: with the query norm fixed at C*, the information Bob extracts stays within "
+                f"2·d·P(d) at the largest n for d ∈ {fixed_sat or 'none'} and exceeds it for d ∈ "
+                f"{growing or 'none'}: the exact decoder does not collapse at n = P(d). Success degrades "
+                "gradually because random extra keys are rarely close to one another; the reduction "
+                "certifies d·P(d) bits only up to n = P(d). The Ω(d·min{n, e^{Θ(d)}}) form is a lower "
+                "bound on memory, which the exact decoder (64·2·n·d bits) exceeds, not a prediction of the "
+                "exact decoder's information. With C growing as the formula prescribes, decoding stays near "
+                "perfect far beyond P(d)."
             ),
         }
     )
@@ -369,10 +372,11 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "claim": "thm:covering",
                 "kind": "measurement",
                 "text": (
-                    f"SubGen on keys uniform in the unit ball, d = {b['d']}, δ = {b['delta']:g}, t = {b['t']}, "
-                    f"s = {b['s']}: bytes {b['bytes'][0]} → {b['bytes'][-1]} for n = {b['ns'][0]} → {b['ns'][-1]}, "
-                    f"clusters {b['clusters'][-1]} ≤ (1 + 2r/δ)^d = {b['cluster_bound']:.0f}; log–log slope "
-                    f"{b['slope']:.3f} overall, {b['tail_slope']:.3f} on n ≥ {b['tail_ns'][0]}."
+                    f"SubGen on keys uniform in the unit ball, d = {b['d']}, δ = {b['delta']:g}, t = "
+                    f"{b['t']}, s = {b['s']}: bytes {b['bytes'][0]} → {b['bytes'][-1]} for n = {b['ns'][0]} "
+                    f"→ {b['ns'][-1]}, clusters {b['clusters'][-1]} ≤ (1 + 2r/δ)^d = "
+                    f"{b['cluster_bound']:.0f}; log–log slope {b['slope']:.3f} overall, "
+                    f"{b['tail_slope']:.3f} on n ≥ {b['tail_ns'][0]}."
                 ),
             }
         )

@@ -9,8 +9,9 @@ The decoding constant: with ``ε ≥ max(max_{i≠j} |⟨k_i, k_j⟩|, max_i |�
 logit of Bob's key exceeds every other by ``C(1 − 2ε)``, so with
 ``C ≥ ln(4(r − 1))/(1 − 2ε)`` (``r`` competing keys) the softmax mass off the key is at
 most ``1/5`` and every output coordinate lies within ``1/5`` of its bit (spec
-thm:ho25-lb). :func:`reduction_C` computes it; :func:`tensorkv_check.index.instances.key_coherence` measures the
-``ε`` a key set achieves (both terms are exposed).
+thm:ho25-lb). :func:`reduction_C` computes it;
+:func:`tensorkv_check.index.instances.key_coherence` measures the ``ε`` a key set achieves
+(both terms are exposed).
 """
 
 from __future__ import annotations

@@ -47,9 +47,9 @@ class IndexSection:
             {
                 "file": "index-dimension.svg",
                 "title": "Index reductions: decoding success versus dimension",
-                "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for the "
-                "standard, four-cache and two-cache models, with the near-orthogonality threshold dashed: "
-                "success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
+                "alt": "Bob's decoding success with Clopper-Pearson intervals against d (or d / ln n) for "
+                "the standard, four-cache and two-cache models, with the near-orthogonality threshold "
+                "dashed: success is near 1/2 at tiny d and reaches 1 at and above the threshold.",
                 "svg": isw.figure_dimension(data["dimension"]),
             },
             {
@@ -67,8 +67,9 @@ class IndexSection:
             {
                 "file": "index-caveat.svg",
                 "title": "thm:two-cache-lb caveat: structured versus free rows",
-                "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and the exact "
-                "decoder on free rows stay at 1, a truncating cache with the same memory on free rows falls to 1/2.",
+                "alt": "Success against n: the factor-keeping algorithm on Kronecker-structured rows and "
+                "the exact decoder on free rows stay at 1, a truncating cache with the same memory on free "
+                "rows falls to 1/2.",
                 "svg": isw.figure_caveat(data["caveat"]),
             },
         ]

@@ -193,9 +193,9 @@ def _attach_exploration(claims: list[dict[str, Any]], explore: dict[str, Any]) -
 
     A counterexample found *inside* a claim's hypotheses refutes it (status ``refuted``,
     proof axis ``refuted``, evidence ``contradicted``, with the shrunk instance and its
-    snippet); one found outside shows a hypothesis is necessary and leaves the status alone. An explorer that crashed makes the claim
-    ``failing`` (the report and the exit code agree) and is returned, counted as an
-    errored check.
+    snippet); one found outside shows a hypothesis is necessary and leaves the status alone. An
+    explorer that crashed makes the claim ``failing`` (the report and the exit code agree) and
+    is returned, counted as an errored check.
     """
     from tensorkv_check.claims.exploration import claim_outcomes
 

@@ -46,7 +46,7 @@ def dependency_graph_svg(claims: Iterable[dict]) -> str:
     layers: dict[int, list[str]] = {}
     for node in g.nodes:
         layers.setdefault(g.nodes[node]["layer"], []).append(node)
-    for layer, nodes in layers.items():
+    for nodes in layers.values():
         ys = sorted(pos[n][1] for n in nodes)
         for node, y in zip(sorted(nodes), ys):
             pos[node] = (pos[node][0], y)

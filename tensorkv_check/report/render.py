@@ -120,9 +120,9 @@ def evidence_text(check: dict[str, Any]) -> str:
     est = check.get("estimate")
     if est:
         parts.append(
-            f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), "
-            f"{100 * est['confidence']:g}% Clopper–Pearson [{est['ci_low']:.4f}, {est['ci_high']:.4f}], "
-            f"seed {est['seed']}, parameters {json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}"
+            f"{est['successes']}/{est['trials']} (rate {est['rate']:.4f}), {100 * est['confidence']:g}% "
+            f"Clopper–Pearson [{est['ci_low']:.4f}, {est['ci_high']:.4f}], seed {est['seed']}, parameters "
+            f"{json.dumps(est['parameters'], sort_keys=True, ensure_ascii=False)}"
         )
     if check.get("counterexample"):
         parts.append(
@@ -157,7 +157,8 @@ def _evidence_cell(claim: dict[str, Any]) -> str:
 def _obligation_lines(claim: dict[str, Any]) -> list[str]:
     """One line per proof obligation: outcome, id, backend, what it uses, and its formula (LaTeX)."""
     return [
-        f"[{o['outcome']}] {o['id']} ({o['backend']}; uses {', '.join(o['uses']) or 'nothing'}): ${o['latex']}$"
+        f"[{o['outcome']}] {o['id']} ({o['backend']}; uses {', '.join(o['uses']) or 'nothing'}): "
+        f"${o['latex']}$"
         for o in claim["proof"].get("obligations") or []
     ]
 
@@ -198,8 +199,8 @@ def render_markdown(
         if not c["checks"]:
             ev = f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"]
         lines.append(
-            f"| `{c['id']}` | {_md_cell(c['paper_ref'])} | {', '.join(c['sources'])} | "
-            f"**{c['status']}** ({_md_cell(c['reason'])}) | {_md_cell(proof_text(c))} | {_md_cell(_evidence_cell(c))} | "
+            f"| `{c['id']}` | {_md_cell(c['paper_ref'])} | {', '.join(c['sources'])} | **{c['status']}** "
+            f"({_md_cell(c['reason'])}) | {_md_cell(proof_text(c))} | {_md_cell(_evidence_cell(c))} | "
             f"{_md_cell(exploration_text(c))} | {_md_cell(ev)} |"
         )
     lines += [
@@ -285,12 +286,17 @@ def _runner_text(r: dict[str, Any]) -> str:
     return str(r.get("mode", "serial"))
 
 
-_CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;padding:0 1em;color:#222}
-table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#f3f3f3}code{font-size:0.95em}.status{font-weight:bold;padding:1px 6px;border-radius:3px}
-figure{margin:1.5em 0}figure img{max-width:100%}blockquote{border-left:4px solid #E69F00;margin:0.5em 0;padding:0.2em 1em;background:#fff8e6}
-"""
+_CSS = (
+    "\n"
+    "body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1200px;margin:2em auto;"
+    "padding:0 1em;color:#222}\n"
+    "table{border-collapse:collapse;width:100%;font-size:0.9em}th,td{border:1px solid #ccc;"
+    "padding:4px 6px;vertical-align:top;text-align:left}\n"
+    "th{background:#f3f3f3}code{font-size:0.95em}.status{font-weight:bold;padding:1px 6px;"
+    "border-radius:3px}\n"
+    "figure{margin:1.5em 0}figure img{max-width:100%}blockquote{border-left:4px solid #E69F00;"
+    "margin:0.5em 0;padding:0.2em 1em;background:#fff8e6}\n"
+)
 
 
 def _status_badge(status: str) -> str:
@@ -330,8 +336,8 @@ def render_html(report: dict[str, Any], figs: list[dict[str, str]] | None = None
             ev = e(f"cited: {c['cited_reason']}" if c["cited_reason"] else c["reason"])
         out.append(
             f'<tr id="{e(c["id"])}"><td><code>{e(c["id"])}</code></td><td>{e(c["paper_ref"])}</td>'
-            f"<td>{e(', '.join(c['sources']))}</td><td>{_status_badge(c['status'])}<br><small>{e(c['reason'])}</small></td>"
-            f"<td>{e(proof_text(c))}</td><td>{e(_evidence_cell(c))}</td>"
+            f"<td>{e(', '.join(c['sources']))}</td><td>{_status_badge(c['status'])}<br>"
+            f"<small>{e(c['reason'])}</small></td><td>{e(proof_text(c))}</td><td>{e(_evidence_cell(c))}</td>"
             f"<td>{e(exploration_text(c))}</td><td>{ev}</td></tr>"
         )
     out.append("</table><h2>Axioms</h2><ul>")

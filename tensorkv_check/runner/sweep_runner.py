@@ -176,7 +176,10 @@ class TaskResult:
 
     def describe(self) -> str:
         """The task's key, parameters and seed (for error messages)."""
-        return f"task {self.task.label!r} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed {self.seed})"
+        return (
+            f"task {self.task.label!r} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed "
+            f"{self.seed})"
+        )
 
 
 def task_seed(sweep_seed: int, key: str) -> int:
@@ -454,7 +457,7 @@ class SweepRunner:
                 self.progress(name, done, total, r)
 
         try:
-            for i, r in enumerate(results):
+            for r in results:
                 if r is not None:
                     done += 1
                     if self.progress:

@@ -83,8 +83,9 @@ def memory_scaling(
         ``model``, ``ns``, ``bytes``, ``clusters`` (per n; pairs for SubGen4Cache),
         ``predicted_rows`` (``m·(t+1) + 2s`` for SubGen(2Cache) with ``m`` its clusters,
         ``Σ_f m_f(t+1) + 4·s·d`` for SubGen4Cache's worst case, ``2n`` / ``4n`` / ``2n²``
-        for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the prediction is constant in n; else bytes vs
-        predicted rows, ≈ 1 when memory tracks it), ``measured_by``.
+        for the exact ones), ``slope`` (bytes vs n), ``slope_vs_predicted`` (None when the
+        prediction is constant in n; else bytes vs predicted rows, ≈ 1 when memory tracks it),
+        ``measured_by``.
     """
     check_choice("model", model, MEMORY_MODELS)
     check_choice("growth", growth, GROWTHS)

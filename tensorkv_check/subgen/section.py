@@ -148,10 +148,10 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
             "file": "subgen-error-memory.svg",
             "title": "SubGen compressors: error against memory",
             "alt": (
-                f"Log–log plot of the median normalised error ‖z − Attn‖/(‖softmax‖‖V‖_op) against message bytes "
-                f"for SubGen at n = {ns} tokens and SubGen2Cache, SubGen4Cache at n = {tns} factor tokens, one "
-                "point per budget (t, s); grey vertical lines mark the exact decoders' bytes (error 0). Error "
-                "falls as the budget grows while bytes stay far below the exact decoders'."
+                "Log–log plot of the median normalised error ‖z − Attn‖/(‖softmax‖‖V‖_op) against message "
+                f"bytes for SubGen at n = {ns} tokens and SubGen2Cache, SubGen4Cache at n = {tns} factor "
+                "tokens, one point per budget (t, s); grey vertical lines mark the exact decoders' bytes "
+                "(error 0). Error falls as the budget grows while bytes stay far below the exact decoders'."
             ),
             "svg": error_memory_svg(em),
         },
@@ -159,10 +159,11 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
             "file": "subgen-memory-vs-n.svg",
             "title": "Message bytes against n",
             "alt": (
-                f"Log–log plot of message bytes against n for SubGen, SubGen4Cache, SubGen2Cache (constant and √n "
-                f"clusters) and the exact decoders, t = {mv['t']}, s = {mv['s']}, d = {mv['d']}; the legend gives "
-                "each fitted slope: about 0 for the compressors with a constant number of clusters, about 1 "
-                "for the exact standard and four-cache decoders, about 2 for the exact two-cache decoder."
+                "Log–log plot of message bytes against n for SubGen, SubGen4Cache, SubGen2Cache (constant "
+                f"and √n clusters) and the exact decoders, t = {mv['t']}, s = {mv['s']}, d = {mv['d']}; the "
+                "legend gives each fitted slope: about 0 for the compressors with a constant number of "
+                "clusters, about 1 for the exact standard and four-cache decoders, about 2 for the exact "
+                "two-cache decoder."
             ),
             "svg": memory_vs_n_svg(mv),
         },
@@ -185,10 +186,11 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
                 "claim": claim_of[model],
                 "kind": "measurement",
                 "text": (
-                    f"{model} with derived constants {r['compressor']} (n = {r['setting']['n']}, d = {r['setting']['d']}, "
-                    f"ε = {r['setting']['eps']}): the bound ‖z − Attn‖ ≤ ε‖softmax‖‖V‖_op was violated in "
-                    f"{e['successes']}/{e['trials']} trials (99% CI [{e['ci_low']:.4f}, {e['ci_high']:.4f}]; stated failure "
-                    f"{r['failure_probability']}: {'holds' if r['holds'] else 'not shown'}); error/bound median "
+                    f"{model} with derived constants {r['compressor']} (n = {r['setting']['n']}, d = "
+                    f"{r['setting']['d']}, ε = {r['setting']['eps']}): the bound ‖z − Attn‖ ≤ "
+                    f"ε‖softmax‖‖V‖_op was violated in {e['successes']}/{e['trials']} trials (99% CI "
+                    f"[{e['ci_low']:.4f}, {e['ci_high']:.4f}]; stated failure {r['failure_probability']}: "
+                    f"{'holds' if r['holds'] else 'not shown'}); error/bound median "
                     f"{r['ratio_quantiles']['q50']:.3f}, max {r['ratio_quantiles']['q100']:.3f}."
                 ),
             }
@@ -238,12 +240,14 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             "claim": "lem:kron-clusterable",
             "kind": "measurement",
             "text": (
-                f"SubGen4Cache's own factor clusters ({len(ko)} seeded streams, n = {ko[0]['n']}, d = {ko[0]['d']}): "
-                f"largest product-cluster diameter / per-cluster bound {max(k['max_ratio_cluster'] for k in ko):.3f}, "
-                f"/ global bound {max(k['max_ratio_global'] for k in ko):.3f}, / a-priori bound "
+                f"SubGen4Cache's own factor clusters ({len(ko)} seeded streams, n = {ko[0]['n']}, d = "
+                f"{ko[0]['d']}): largest product-cluster diameter / per-cluster bound "
+                f"{max(k['max_ratio_cluster'] for k in ko):.3f}, / global bound "
+                f"{max(k['max_ratio_global'] for k in ko):.3f}, / a-priori bound "
                 f"{max(k['max_ratio_apriori'] for k in ko):.3f}; replay matched the compressor: "
-                f"{all(k['centres_match'] and k['sizes_match'] for k in ko)}; SubGen2Cache at the product radius opened "
-                f"{max(k['subgen2cache_clusters'] for k in ko)} ≤ m1·m2 = {ko[0]['m1m2']} clusters."
+                f"{all(k['centres_match'] and k['sizes_match'] for k in ko)}; SubGen2Cache at the product "
+                f"radius opened {max(k['subgen2cache_clusters'] for k in ko)} ≤ m1·m2 = {ko[0]['m1m2']} "
+                "clusters."
             ),
         }
     )

@@ -50,8 +50,8 @@ class TradeoffSection:
             {
                 "file": "tradeoff-memory.svg",
                 "title": "Remark 3.9: memory held by each decoder",
-                "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n squared, "
-                "the four-cache decoders linearly.",
+                "alt": "Log-log plot of cache bytes against tokens n: the two-cache decoder grows as n "
+                "squared, the four-cache decoders linearly.",
                 "svg": tradeoff_svg(tr, "memory_bytes", "cache bytes", "Memory per decoder (measured)"),
             },
             {
