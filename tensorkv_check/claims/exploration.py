@@ -312,7 +312,7 @@ def explore(
     >>> _ = reg.claim("x:false", paper_ref="-", sources=("std",), statement="x < 0.9", cited_reason="-")
     >>> @reg.explorer("x:false", "below", region="inside", ranges="x in [0, 1]",
     ...               space=lambda st: st.fixed_dictionaries({"x": st.floats(0, 1)}))
-    ... def _(ex):
+    ... def explore_below(ex):
     ...     return None if ex["x"] < 0.9 else f"x = {ex['x']!r} >= 0.9"
     >>> res = explore(reg.explorers("x:false")[0], budget=50, seed=0)
     >>> res["kind"], res["failure"]  # hypothesis shrinks towards the simplest float, here 1.0

@@ -45,11 +45,11 @@ Writing a claim module::
                        statement="(A⊘B) row (j,k) = A_j ∘ B_k", depends_on=())
 
     @c.symbolic("row-identity", scope="n1, n2, d <= 3 with symbolic entries")
-    def _(ctx):
+    def check_row_identity(ctx):
         ...  # sympy; return CheckResult.ok("...") or CheckResult.fail("...")
 
     @c.empirical("engine-vs-khatri-rao", role="engine")
-    def _(ctx):
+    def check_engine_vs_khatri_rao(ctx):
         ...
 
 A check that finds a known counterexample (a recorded finding) declares
@@ -517,7 +517,7 @@ class Registry:
     >>> b = reg.claim("lem:b", paper_ref="Lem 2", sources=("std",), statement="b",
     ...               depends_on=("def:a",))
     >>> @b.symbolic("trivial")
-    ... def _(ctx):
+    ... def check_trivial(ctx):
     ...     return CheckResult.ok("1 = 1")
     >>> {cid: (r.status, r.proof_status, r.evidence_status) for cid, r in reg.run().items()}
     {'def:a': ('cited', 'cited', 'none'), 'lem:b': ('corroborated', 'unproved', 'corroborated')}
@@ -592,7 +592,7 @@ class Registry:
         >>> @reg.explorer("def:a", "square-nonneg", region="inside",
         ...               space=lambda st: st.fixed_dictionaries({"x": st.floats(-9, 9)}),
         ...               ranges="x in [-9, 9]")
-        ... def _(ex):
+        ... def explore_square_nonneg(ex):
         ...     return None if ex["x"] ** 2 >= 0 else "negative square"
         >>> [e.key for e in reg.explorers("def:a")]
         ['def:a::square-nonneg']
