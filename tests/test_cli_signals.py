@@ -50,7 +50,7 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
         "report": (["report", "--out", str(tmp_path / "rep"), "--quiet", "--jobs", "1"], signal.SIGTERM),
         "claims": (["claims"], signal.SIGINT),
         "check": (["check", "thm:covering"], signal.SIGTERM),
-        "explore": (["explore", "thm:covering", "--budget", "400"], signal.SIGINT),
+        "explore": (["explore", "thm:covering", "--budget", "100000"], signal.SIGINT),
         "demo": (["demo", "--n", "2500", "--d", "4"], signal.SIGTERM),
         "bench": (["bench", "--only", "geometry", "--out", str(tmp_path / "bench")], signal.SIGINT),
     }

@@ -290,3 +290,23 @@ def test_names_may_not_shadow_each_other_or_axioms():
         _proof((Step("exp_mono", (), sp.Gt(x + 1, 1), "smt", ("x_pos",)),))
     with pytest.raises(ValueError, match=r"names two things \(hypothesis and step\)"):
         _proof((Step("x_pos", (), sp.Gt(x + 1, 1), "smt", ()),))
+
+
+def test_ctrl_c_during_an_smt_check_interrupts_instead_of_failing_the_step():
+    # z3 answers "unknown" ("interrupted from keyboard") when SIGINT arrives during check();
+    # the command must stop, not record a failed obligation and carry on.
+    import os
+    import signal
+    import threading
+
+    from tensorkv_check.claims.smt import run_smtlib2
+
+    decls = "".join(f"(declare-fun x{i} () Real)" for i in range(12))
+    cubic = "".join(f"(assert (= (+ (* x{i} x{i} x{i}) (* -2 x{i}) 1) 0))" for i in range(12))
+    quartic = " ".join(f"(* x{i} x{i} x{i} x{j})" for i in range(12) for j in range(12))
+    text = decls + cubic + f"(assert (= (+ {quartic}) 7))"
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        run_smtlib2(text, timeout_ms=60_000)
+    timer.join()

@@ -386,4 +386,9 @@ def run_smtlib2(text: str, *, timeout_ms: int = 20_000) -> str:
     solver = z3.Solver()
     solver.set("timeout", int(timeout_ms))
     solver.from_string(text)
-    return str(solver.check())
+    answer = str(solver.check())
+    # z3 turns a Ctrl-C during check() into an "unknown" answer; pass it on as the
+    # interruption it was, so that a command stops instead of recording a failed step.
+    if answer == "unknown" and "keyboard" in solver.reason_unknown().lower():
+        raise KeyboardInterrupt
+    return answer
