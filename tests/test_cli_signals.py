@@ -17,6 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _default_sigint() -> None:
+    # A child inherits an ignored SIGINT from its parent, and Python then installs no
+    # KeyboardInterrupt handler; something earlier in a full test run can leave SIGINT
+    # ignored in the pytest process. A user's terminal delivers SIGINT with the default
+    # disposition, which is what these commands are tested under.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(argv: list[str], *, cwd: Path, stdout=subprocess.PIPE) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
     return subprocess.Popen(
@@ -26,6 +34,7 @@ def _start(argv: list[str], *, cwd: Path, stdout=subprocess.PIPE) -> subprocess.
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_default_sigint,
     )
 
 
@@ -66,7 +75,8 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
     for name, proc in procs.items():
         _, err = proc.communicate(timeout=60)
         sig = jobs[name][1]
-        assert proc.returncode == 128 + sig, (name, proc.returncode, err)
+        parent = signal.getsignal(signal.SIGINT)
+        assert proc.returncode == 128 + sig, (name, proc.returncode, err, f"pytest's SIGINT: {parent}")
         lines = [ln for ln in err.splitlines() if ln.strip()]
         assert len(lines) == 1 and lines[0].startswith(f"tensorkv-check {name}: "), (name, err)
         assert ("terminated" if sig == signal.SIGTERM else "interrupted") in lines[0]

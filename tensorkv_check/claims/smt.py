@@ -389,6 +389,7 @@ def run_smtlib2(text: str, *, timeout_ms: int = 20_000) -> str:
     answer = str(solver.check())
     # z3 turns a Ctrl-C during check() into an "unknown" answer; pass it on as the
     # interruption it was, so that a command stops instead of recording a failed step.
-    if answer == "unknown" and "keyboard" in solver.reason_unknown().lower():
+    reason = solver.reason_unknown().lower() if answer == "unknown" else ""
+    if "keyboard" in reason or "cancel" in reason:
         raise KeyboardInterrupt
     return answer
