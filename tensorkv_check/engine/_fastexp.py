@@ -31,9 +31,9 @@ memory delivers (measured 12 GB/s on one core, 17 GB/s on two, against 9 and 14.
 Their sums are in a different order than BLAS's, which changes the last bits only.
 
 Without numba (not installed, or ``TENSORKV_NO_JIT=1`` in the environment) the
-same functions fall back to numpy (:func:`jit_available` tells which is in numba is imported
-and the kernels compiled (or loaded from numba's cache) on the first call with an array of at
-least :data:`MIN_JIT_SIZE` elements.
+same functions fall back to numpy; :func:`jit_available` tells which is in use. numba is
+imported, and the kernels compiled (or loaded from numba's cache), on the first call with an
+array of at least :data:`MIN_JIT_SIZE` elements.
 """
 
 from __future__ import annotations
