@@ -498,8 +498,8 @@ def check_tight_instance(ctx):
         + "; the bound is attained, so thm:ho25-lb's off-mass bound cannot be improved under its hypotheses"
         + ("" if not failed else f"; FAILED: {failed}"),
         scope="keys k_i = √(1−2ε)e_i + √ε·e_{n+1} in R^{n+1} (tensorkv_check.index.tight_keys), ε "
-        "re-measured from the Gram, C = ln(4(n−1))/(1−2ε) (C = C*), off-mass through the engine's attention with "
-        f"indicator values; (n, ε) ∈ {list(TIGHT_CASES)}",
+        "re-measured from the Gram, C = ln(4(n−1))/(1−2ε) (C = C*), off-mass through the engine's "
+        f"attention with indicator values; (n, ε) ∈ {list(TIGHT_CASES)}",
         details={"rows": rows, "failed": failed},
     )
 
