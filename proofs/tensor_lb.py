@@ -113,7 +113,9 @@ def check_reduction_four_cache(ctx):
             dec.append(K[i], ones, X[i], ones)
         return dec.query, dec.scale
 
-    res = run_reduction(ctx, "thm:four-cache-lb", n, d, build, reduction_trials(ctx, cheap=False))
+    res = run_reduction(
+        ctx, "thm:four-cache-lb", n, d, build, reduction_trials(ctx, cheap=False), eps_target=eps_target
+    )
     return reduction_result(
         ctx,
         res,
@@ -193,7 +195,7 @@ def check_free_rows_reduction(ctx):
             dec.append_rows(K[r : r + n], X[r : r + n])
         return dec.query, dec.scale
 
-    res = run_reduction(ctx, "thm:two-cache-lb", rows, d, build, reduction_trials(ctx))
+    res = run_reduction(ctx, "thm:two-cache-lb", rows, d, build, reduction_trials(ctx), eps_target=eps_target)
     return reduction_result(
         ctx,
         res,
@@ -369,7 +371,7 @@ def check_harness_caveat_structured_vs_truncating(ctx):
     return verdict(
         "factor keeping on Kronecker-structured rows: "
         + ", ".join(
-            f"n={r['n']}: {r['wrong_bits']} wrong of all {r['queries']} bits with M = {r['M_over_nd']:.1f}·nd bits"
+            f"n={r['n']}: {r['wrong_bits']} wrong of all {r['queries']} bits, M = {r['M_over_nd']:.1f}·nd bits"
             for r in structured
         )
         + "; truncating 2n-row cache on free rows: "

@@ -658,3 +658,14 @@ def test_approximation_constant_matters_is_a_limits_check(claims_index):
         == roles["reduction-standard-attention"]
         == "supports"
     )
+
+
+def test_reduction_key_test_fails_at_half_the_lemma_dimension(claims_index):
+    # The statistical part of reduction_result (rate of ε > ε_target ≤ δ, lem:near-orthogonal)
+    # passes at the lemma's dimension and fails at half of it (a planted 2x error in d).
+    lb, ctx = claims_index
+    d = near_orthogonal_dimension(32, 0.4, 0.01)
+    for dim, passes in ((d, True), (d // 2, False)):
+        res = lb.run_reduction(ctx, "half-d", 32, dim, lb._standard_build, 1000, eps_target=0.4)
+        r = lb.reduction_result(ctx, res, "keys", {"d": dim}, delta=0.01)
+        assert res["wrong_bits"] == 0 and r.passed is passes, (dim, res["above_target"])
