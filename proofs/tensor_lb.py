@@ -371,7 +371,7 @@ def check_harness_caveat_structured_vs_truncating(ctx):
     return verdict(
         "factor keeping on Kronecker-structured rows: "
         + ", ".join(
-            f"n={r['n']}: {r['wrong_bits']} wrong of all {r['queries']} bits, M = {r['M_over_nd']:.1f}·nd bits"
+            f"n={r['n']}: {r['wrong_bits']} wrong of {r['queries']} bits, M = {r['M_over_nd']:.1f}·nd bits"
             for r in structured
         )
         + "; truncating 2n-row cache on free rows: "
