@@ -401,8 +401,7 @@ def run_index(
     t_start = time.perf_counter()
     model, n, d, seed, key_family = check_instance_args(model, n, d, seed, key_family)
     all_bits = isinstance(queries, str) and queries == "all"
-    if not all_bits:
-        queries = check_int("queries", queries, minimum=1)
+    n_queries = 0 if all_bits else check_int("queries", queries, minimum=1)
     if eps is not None and C is not None:
         raise ValueError("pass at most one of eps and C: C is computed from eps")
     if eps is not None:
@@ -438,11 +437,11 @@ def run_index(
     check_algorithm("algorithm", bob)
     timings["rebuild"] = time.perf_counter() - t0
     if all_bits:
-        queries = inst.N
+        n_queries = inst.N
         targets = np.arange(inst.N, dtype=np.int64)
     else:
         _, _, bob_rng = instance_streams(seed)
-        targets = bob_rng.integers(0, inst.N, size=queries, dtype=np.int64)
+        targets = bob_rng.integers(0, inst.N, size=n_queries, dtype=np.int64)
 
     t0 = time.perf_counter()
     scope = eps_scope
@@ -483,7 +482,7 @@ def run_index(
     M = 8 * len(message)
     estimate = clopper_pearson(
         successes,
-        int(queries),
+        n_queries,
         confidence,
         parameters={
             "model": model,
