@@ -754,3 +754,113 @@ def test_diameter_matches_brute_force_across_chunks(s):
     P = np.random.default_rng(s).standard_normal((s, 8))
     expected = float(pdist(P).max()) if s >= 2 else 0.0
     assert distances.diameter(P) == pytest.approx(expected, rel=1e-12, abs=0.0)
+
+
+# ------------------------------------------- certified covers of S^1 and S^2 (sphere_cover)
+def test_sphere_covering_radius_matches_dense_evaluation():
+    from scipy.spatial import cKDTree
+
+    from tensorkv_check.geometry import sample_sphere, sphere_covering_radius
+
+    rng = np.random.default_rng(5)
+    C2 = sample_sphere(9, 2, rng)
+    r2, far2 = sphere_covering_radius(C2)
+    th = np.linspace(0, 2 * np.pi, 400_001)
+    grid2 = np.c_[np.cos(th), np.sin(th)]
+    dense2 = cKDTree(C2).query(grid2)[0].max()
+    assert dense2 <= r2 + 1e-12 and r2 - dense2 <= 2 * np.pi / 400_000
+    assert abs(np.min(np.linalg.norm(C2 - far2, axis=1)) - r2) <= 1e-12
+    C3 = sample_sphere(40, 3, rng)
+    r3, far3 = sphere_covering_radius(C3)
+    z = rng.standard_normal((200_000, 3))
+    dense3 = cKDTree(C3).query(z / np.linalg.norm(z, axis=1, keepdims=True))[0].max()
+    assert dense3 <= r3 + 1e-12 and r3 - dense3 <= 0.02
+    assert abs(np.min(np.linalg.norm(C3 - far3, axis=1)) - r3) <= 1e-12
+    with pytest.raises(ValueError, match="unit"):
+        sphere_covering_radius(2 * C2)
+    with pytest.raises(ValueError, match="great circle"):
+        sphere_covering_radius(np.c_[C2, np.zeros(9)])
+
+
+def test_sphere_cover_circle_sizes_between_exact_covering_and_packing_numbers():
+    from tensorkv_check.geometry import sphere_cover
+
+    for delta in (0.05, 0.3, 0.5, 1.0, 1.99):
+        c = sphere_cover(2, delta, rng=3)
+        theta = 2 * math.asin(delta / 2)
+        N = math.ceil(math.pi / theta - 1e-12)
+        M = math.ceil(2 * math.pi / theta - 1e-12) - 1
+        assert N <= c.size <= M and c.covering_radius <= delta < c.separation
+    with pytest.raises(ValueError, match="d must be 2 or 3"):
+        sphere_cover(4, 0.5, rng=0)
+    with pytest.raises(ValueError, match="delta"):
+        sphere_cover(3, 1.5, rng=0)
+
+
+@pytest.fixture()
+def covering_checks():
+    import importlib
+
+    from tensorkv_check.claims.registry import CheckContext
+
+    return importlib.import_module("proofs.covering"), CheckContext(seed=0, profile="quick")
+
+
+def test_sphere_cover_check_fails_with_a_cover_at_twice_delta(covering_checks, monkeypatch):
+    import dataclasses
+
+    import tensorkv_check.geometry as geometry
+
+    mod, ctx = covering_checks
+    assert mod.check_engine_sphere_covers(ctx).passed
+    orig = geometry.sphere_cover
+
+    def at_twice(d, delta, **k):  # a planted 2x error: the engine covers at 2δ and reports δ
+        c = orig(d, min(2 * delta, 1.99 if d == 2 else 1.41), **k)
+        return dataclasses.replace(c, delta=delta, covering_radius=min(c.covering_radius, delta))
+
+    monkeypatch.setattr(geometry, "sphere_cover", at_twice)
+    r = mod.check_engine_sphere_covers(ctx)
+    assert not r.passed
+    failed = {f for row in r.details["rows"] for f in row["failed"]}
+    assert "fine evaluation: max distance ≤ δ" in failed and "size ≥ N(S^1, δ)" in failed
+
+
+def test_sphere_cover_check_fails_with_half_the_centres(covering_checks, monkeypatch):
+    import dataclasses
+
+    import tensorkv_check.geometry as geometry
+
+    mod, ctx = covering_checks
+    orig = geometry.sphere_cover
+
+    def half(d, delta, **k):
+        c = orig(d, delta, **k)
+        return dataclasses.replace(c, centres=c.centres[: max(1, c.size // 2)])
+
+    monkeypatch.setattr(geometry, "sphere_cover", half)
+    r = mod.check_engine_sphere_covers(ctx)
+    assert not r.passed and all(row["failed"] for row in r.details["rows"] if row["size"] > 1)
+
+
+def test_packing_lower_bound_check_fails_for_one_vector_and_for_twice_eps(covering_checks, monkeypatch):
+    import tensorkv_check.geometry as geometry
+
+    mod, ctx = covering_checks
+    assert mod.check_engine_packing_above_cap_bound(ctx).passed
+    orig = geometry.near_orthogonal_packing
+
+    class One:
+        def __init__(self, p):
+            self.vectors = p.vectors[:1]
+
+    monkeypatch.setattr(geometry, "near_orthogonal_packing", lambda *a, **k: One(orig(*a, **k)))
+    r = mod.check_engine_packing_above_cap_bound(ctx)
+    assert not r.passed and all("size ≥ 1/(2σ_d(ε))" in row["failed"] for row in r.details["rows"])
+    # A planted 2x error in ε: the engine packs at 2ε = 0.9 and its sets break |⟨u, v⟩| ≤ 0.45.
+    # (capped at 64 vectors to keep the test fast; 64 already exceed every bound here)
+    monkeypatch.setattr(
+        geometry, "near_orthogonal_packing", lambda d, eps, rng, **k: orig(d, 2 * eps, rng, max_size=64, **k)
+    )
+    r = mod.check_engine_packing_above_cap_bound(ctx)
+    assert not r.passed and all("pairwise |⟨u, v⟩| ≤ ε" in row["failed"] for row in r.details["rows"])

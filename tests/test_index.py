@@ -538,3 +538,136 @@ def test_instance_arrays_are_read_only():
     for a in (inst.bits, inst.keys, inst.bob_rows, *inst.stream):
         with pytest.raises(ValueError, match="read-only"):
             a[0, ...] = 0
+
+
+# ------------------------------------------------- the claim checks: deterministic reductions
+# The checks of proofs/index_lb.py and proofs/tensor_lb.py decide "every bit decoded" with
+# ε and C measured by the check itself; each test below plants an error and watches the
+# check fail (the planted errors are at most a factor 2 off the correct value).
+
+
+@pytest.fixture()
+def claims_index():
+    import importlib
+
+    from tensorkv_check.claims.registry import CheckContext
+
+    return importlib.import_module("proofs.index_lb"), CheckContext(seed=0, profile="quick")
+
+
+def test_measured_eps_is_the_gram_extreme_with_a_rounding_allowance(claims_index):
+    lb, _ = claims_index
+    K = np.array([[1.0, 0.0], [0.6, 0.8]]) * np.array([[1.0], [0.9]])  # ‖k_2‖² = 0.81
+    m = lb.measured_eps(K)
+    assert m["max_off"] == pytest.approx(0.54) and m["min_norm_sq"] == pytest.approx(0.81)
+    assert 0.54 < m["eps"] <= 0.54 + 1e-14 and m["rounding_allowance"] > 0
+
+
+def test_reduction_check_fails_on_a_single_wrong_bit(claims_index):
+    lb, ctx = claims_index
+    n, d = 8, near_orthogonal_dimension(8, 0.4, 0.01)
+    calls: list[None] = []
+
+    def build(K, X):
+        calls.append(None)
+        planted = len(calls) == 1  # the first trial only
+
+        def answer(Q):
+            out = lb.att.attention(Q, K, X)
+            if planted:  # one coordinate of one trial on the wrong side of 1/2
+                out = out.copy()
+                out[0, 0] = 1.0 - X[0, 0]
+            return out
+
+        return answer, 1.0 / K.shape[1]
+
+    res = lb.run_reduction(ctx, "one-wrong-bit", n, d, build, 20)
+    assert res["wrong_bits"] == 1 and res["inside"] == 20
+    r = lb.reduction_result(ctx, res, "planted", {"n": n})
+    assert not r.passed and "zero wrong bits" in r.details["failed"]
+    clean = lb.run_reduction(ctx, "one-wrong-bit", n, d, lb._standard_build, 20)
+    assert clean["wrong_bits"] == 0 and lb.reduction_result(ctx, clean, "clean", {"n": n}).passed
+
+
+def test_reduction_trials_outside_the_hypotheses_are_counted_apart(claims_index):
+    lb, ctx = claims_index
+    # d = 2 with 32 keys: every key set has a pair with |⟨k_i, k_j⟩| = 1 ≥ 1/2.
+    res = lb.run_reduction(ctx, "outside", 32, 2, lb._standard_build, 10)
+    assert res["outside"] == 10 and res["inside"] == 0 and res["first_outside"]["eps"] >= 0.5
+    r = lb.reduction_result(ctx, res, "outside", {"n": 32}, delta=0.01)
+    assert not r.passed and "some trial inside the hypotheses (ε < 1/2)" in r.details["failed"]
+
+
+def test_harness_check_catches_an_engine_C_halved(claims_index, monkeypatch):
+    lb, ctx = claims_index
+    assert lb.check_harness_standard(ctx).passed
+    orig = index_mod.reduction_C
+    monkeypatch.setattr(index_mod, "reduction_C", lambda r, e: orig(r, e) / 2)
+    r = lb.check_harness_standard(ctx)
+    # Bob still decodes (the margin is conservative); the check sees the engine's C below its own.
+    assert not r.passed
+    assert all(row["wrong_bits"] == 0 for row in r.details["runs"])
+    assert "engine C ≥ C from the check's ε" in r.details["first_failure"]["failed"]
+
+
+def test_run_index_queries_every_bit():
+    r = run_index("exact", "standard", 8, 64, queries="all", seed=3)
+    assert r.queries == r.N == 8 * 64 and r.wrong == 0 and r.successes == r.N
+    with pytest.raises(ValueError, match="queries"):
+        run_index("exact", "standard", 8, 64, queries=0, seed=3)
+
+
+def test_tight_keys_attain_the_hypotheses():
+    K = instances_mod.tight_keys(5, 0.3)
+    G = K @ K.T
+    assert np.allclose(np.diagonal(G), 0.7, atol=1e-15)
+    assert np.allclose(G[~np.eye(5, dtype=bool)], 0.3, atol=1e-15)
+    with pytest.raises(ValueError, match="eps"):
+        instances_mod.tight_keys(5, 0.5)
+
+
+def test_tight_instance_check_fails_with_the_engine_scale_doubled(claims_index, monkeypatch):
+    lb, ctx = claims_index
+    assert lb.check_tight_instance(ctx).passed
+    orig = lb.att.attention
+    monkeypatch.setattr(lb.att, "attention", lambda Q, K, V: orig(Q, K, V, scale=2.0 / K.shape[1]))
+    r = lb.check_tight_instance(ctx)
+    assert not r.passed and "off-mass = bound to 1e-12 (relative)" in r.details["failed"]
+
+
+def test_approximate_bob_fails_with_the_push_doubled(claims_index, monkeypatch):
+    lb, ctx = claims_index
+    assert lb.check_approximate_bob(ctx).passed
+    # 1/2 = twice the allowed 1/4: every coordinate crosses the threshold.
+    orig = lb.run_reduction
+    monkeypatch.setattr(lb, "run_reduction", lambda *a, **k: orig(*a, **{**k, "push": 2 * k["push"]}))
+    monkeypatch.setattr(lb, "tight_instances", lambda push, f=lb.tight_instances: f(2 * push))
+    r = lb.check_approximate_bob(ctx)
+    assert not r.passed and r.details["wrong_bits"] > 0
+
+
+def test_approximation_constant_matters_is_a_limits_check(claims_index):
+    lb, ctx = claims_index
+    r = lb.check_approximation_constant_matters(ctx)
+    assert r.passed and all(row["wrong_bits"] == row["coordinates_at_margin"] for row in r.details["rows"])
+    from tensorkv_check.claims.registry import REGISTRY
+
+    roles = {c.name: c.role for c in REGISTRY["thm:ho25-lb"].checks}
+    assert roles["approximation-constant-matters"] == "limits"
+    assert (
+        roles["approximate-bob"]
+        == roles["tight-instance"]
+        == roles["reduction-standard-attention"]
+        == "supports"
+    )
+
+
+def test_reduction_key_test_fails_at_half_the_lemma_dimension(claims_index):
+    # The statistical part of reduction_result (rate of ε > ε_target ≤ δ, lem:near-orthogonal)
+    # passes at the lemma's dimension and fails at half of it (a planted 2x error in d).
+    lb, ctx = claims_index
+    d = near_orthogonal_dimension(32, 0.4, 0.01)
+    for dim, passes in ((d, True), (d // 2, False)):
+        res = lb.run_reduction(ctx, "half-d", 32, dim, lb._standard_build, 1000, eps_target=0.4)
+        r = lb.reduction_result(ctx, res, "keys", {"d": dim}, delta=0.01)
+        assert res["wrong_bits"] == 0 and r.passed is passes, (dim, res["above_target"])

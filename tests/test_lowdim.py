@@ -168,3 +168,56 @@ def test_section_is_deterministic_and_json_safe(monkeypatch):
 def test_doctests():
     res = doctest.testmod(L, optionflags=doctest.ELLIPSIS)
     assert res.attempted > 0 and res.failed == 0
+
+
+# ------------------------------------ thm:lowdim-tensor-lb's end-to-end check (proofs/tensor_lb.py)
+@pytest.fixture()
+def lowdim_check():
+    import importlib
+
+    from tensorkv_check.claims.registry import CheckContext
+
+    mod = importlib.import_module("proofs.tensor_lb")
+    return mod, CheckContext(seed=0, profile="quick")
+
+
+def test_lowdim_reduction_check_passes_with_zero_wrong_bits(lowdim_check):
+    mod, ctx = lowdim_check
+    r = mod.check_reduction_packing_four_cache(ctx)
+    assert r.passed and r.details["rows"] and all(row["wrong_bits"] == 0 for row in r.details["rows"])
+    assert all(row["eps"] < 0.5 and row["T"] >= 2 for row in r.details["rows"])
+    from tensorkv_check.claims.registry import REGISTRY
+
+    roles = {c.name: c.role for c in REGISTRY["thm:lowdim-tensor-lb"].checks}
+    assert roles["reduction-packing-four-cache"] == "supports"
+
+
+def test_lowdim_reduction_check_fails_with_a_decoder_that_drops_the_newest_token(lowdim_check, monkeypatch):
+    mod, ctx = lowdim_check
+    cls = mod.caches.FourCacheDecoder
+    orig = cls.query
+
+    def query(self, Q):  # answers as if the last token had never arrived (a planted engine bug)
+        K1, K2, V1, V2 = (np.asarray(a) for a in self.caches())
+        short = cls(self.d)
+        short.ingest(K1[:-1], K2[:-1], V1[:-1], V2[:-1])
+        return orig(short, Q)
+
+    monkeypatch.setattr(cls, "query", query)
+    r = mod.check_reduction_packing_four_cache(ctx)
+    assert not r.passed and r.details["first_failure"]["wrong_bits"] > 0
+
+
+def test_lowdim_reduction_check_fails_with_keys_scaled_by_a_factor_two_in_the_gram(lowdim_check, monkeypatch):
+    mod, ctx = lowdim_check
+    geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
+    orig = geometry.near_orthogonal_packing
+
+    class Scaled:
+        def __init__(self, p):
+            self.vectors = p.vectors * np.sqrt(2.0)  # a mis-scaled key family: Gram doubled
+
+    monkeypatch.setattr(geometry, "near_orthogonal_packing", lambda *a, **k: Scaled(orig(*a, **k)))
+    r = mod.check_reduction_packing_four_cache(ctx)
+    # Every packing is now outside the hypotheses (|⟨k_i, k_j⟩| up to 0.9): nothing is certified.
+    assert not r.passed and not r.details["rows"] and r.details["outside"]

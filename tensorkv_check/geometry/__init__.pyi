@@ -4,8 +4,11 @@ from .clustering import ClusterBracket as ClusterBracket
 from .clustering import cluster_bracket as cluster_bracket
 from .covering import CoveringBounds as CoveringBounds
 from .covering import CoveringEstimate as CoveringEstimate
+from .covering import SphereCover as SphereCover
 from .covering import covering_bounds as covering_bounds
 from .covering import covering_number_estimate as covering_number_estimate
+from .covering import sphere_cover as sphere_cover
+from .covering import sphere_covering_radius as sphere_covering_radius
 from .kron_clusters import KronClusterBracket as KronClusterBracket
 from .kron_clusters import KronSearchResult as KronSearchResult
 from .kron_clusters import kron_cluster_bracket as kron_cluster_bracket

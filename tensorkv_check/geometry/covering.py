@@ -16,12 +16,12 @@ from typing import Any
 
 import numpy as np
 from scipy import special as _special
-from scipy.spatial import cKDTree
+from scipy.spatial import SphericalVoronoi, cKDTree
 
 from tensorkv_check._util.rng import RngLike, as_generator
-from tensorkv_check._util.validation import check_int, check_real
+from tensorkv_check._util.validation import as_float_array, check_int, check_real
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
-from tensorkv_check.geometry._checks import _pow, _side
+from tensorkv_check.geometry._checks import _pow, _readonly, _side
 from tensorkv_check.geometry.nets import greedy_net
 from tensorkv_check.geometry.sampling import sample_ball, sample_sphere
 
@@ -30,6 +30,9 @@ __all__ = [
     "covering_bounds",
     "CoveringEstimate",
     "covering_number_estimate",
+    "SphereCover",
+    "sphere_covering_radius",
+    "sphere_cover",
 ]
 
 
@@ -331,4 +334,174 @@ def covering_number_estimate(
         vs_upper_shell=_side(est, bounds.upper_shell),
         holdout=holdout,
         holdout_max_distance=float(dist.max()),
+    )
+
+
+# ------------------------------------------------------------------ certified covers of S^1, S^2
+
+#: Unit-norm tolerance of :func:`sphere_covering_radius`'s input.
+_UNIT_TOL = 1e-9
+
+
+def sphere_covering_radius(centres: np.ndarray) -> tuple[float, np.ndarray]:
+    """Covering radius of a finite set on the circle or the 2-sphere, and a farthest point.
+
+    The covering radius is ``max_{x ∈ S} min_c ‖x − c‖`` (Euclidean, i.e. chordal,
+    distance), ``S = S^{d−1}``:
+
+    * ``d = 2``: sort the centres' angles; the farthest point of the circle is the
+      midpoint of the largest angular gap ``g`` and lies at chord ``2 sin(g/4)`` from
+      its two neighbours. Exact.
+    * ``d = 3``: the farthest point is a vertex of the spherical Voronoi diagram of the
+      centres (scipy's ``SphericalVoronoi``) as long as the answer is below ``√2``
+      (each Voronoi cell then lies in the open hemisphere about its centre, where the
+      distance to the centre is geodesically convex, so its maximum over the convex
+      cell sits at a vertex). Exact below ``√2``; above, a lower bound.
+
+    Parameters
+    ----------
+    centres : ndarray, shape (m, d), d ∈ {2, 3}
+        Unit rows (``| ‖c‖ − 1 | <= 1e-9``); for ``d = 3`` at least four, not all on
+        one great circle.
+
+    Returns
+    -------
+    (radius, farthest) : float, ndarray of shape (d,)
+
+    Examples
+    --------
+    >>> r, x = sphere_covering_radius(np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]]))
+    >>> round(r, 12) == round(2 * math.sin(math.pi / 8), 12)
+    True
+
+    References
+    ----------
+    Spec thm:covering (N(S^1, δ) = ⌈π/(2 arcsin(δ/2))⌉).
+    """
+    C = as_float_array("centres", centres, (2,))
+    m, d = C.shape
+    if d not in (2, 3) or m < 1:
+        raise ValueError(f"centres must be a non-empty (m, 2) or (m, 3) array, got shape {C.shape}")
+    if np.abs(np.linalg.norm(C, axis=1) - 1.0).max() > _UNIT_TOL:
+        raise ValueError("centres must be unit vectors (within 1e-9)")
+    if d == 2:
+        ang = np.sort(np.mod(np.arctan2(C[:, 1], C[:, 0]), 2.0 * math.pi))
+        gaps = np.diff(np.r_[ang, ang[0] + 2.0 * math.pi])
+        k = int(np.argmax(gaps))
+        mid = ang[k] + gaps[k] / 2.0
+        return 2.0 * math.sin(gaps[k] / 4.0), np.array([math.cos(mid), math.sin(mid)])
+    if m < 4 or np.linalg.matrix_rank(C, tol=1e-9) < 3:
+        raise ValueError("centres on S^2 must be at least four points not on one great circle")
+    sv = SphericalVoronoi(C / np.linalg.norm(C, axis=1, keepdims=True), radius=1.0, center=np.zeros(3))
+    V = sv.vertices / np.linalg.norm(sv.vertices, axis=1, keepdims=True)
+    dist, _ = cKDTree(C).query(V, k=1)
+    k = int(np.argmax(dist))
+    return float(dist[k]), V[k].copy()
+
+
+@dataclass(frozen=True, eq=False)
+class SphereCover:
+    """A certified δ-cover of the circle or the 2-sphere (see :func:`sphere_cover`).
+
+    Attributes
+    ----------
+    d, delta
+        The sphere ``S^{d−1}`` and the radius.
+    centres : ndarray, shape (size, d)
+        Unit rows; every point of ``S^{d−1}`` lies within ``delta`` of one of them.
+    covering_radius : float
+        :func:`sphere_covering_radius` of ``centres`` (``<= delta``).
+    separation : float
+        Least pairwise distance of the centres (``> delta``: the cover is also a
+        δ-separated set, so ``size <= M(S, δ)``).
+    net_size, repairs : int
+        Centres from the greedy δ-net of the sample, and points added to close gaps.
+    """
+
+    d: int
+    delta: float
+    centres: np.ndarray
+    covering_radius: float
+    separation: float
+    net_size: int
+    repairs: int
+
+    @property
+    def size(self) -> int:
+        return int(self.centres.shape[0])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "d": self.d,
+            "delta": self.delta,
+            "size": self.size,
+            "covering_radius": self.covering_radius,
+            "separation": self.separation,
+            "net_size": self.net_size,
+            "repairs": self.repairs,
+        }
+
+
+def sphere_cover(d: int, delta: float, *, rng: RngLike, n_samples: int = 4000) -> SphereCover:
+    """A δ-cover of ``S^1`` (d = 2) or ``S^2`` (d = 3) that is also δ-separated (thm:covering).
+
+    The greedy δ-net of ``n_samples`` uniform points covers the sample, not the sphere;
+    this closes the gap. While the covering radius of the centres
+    (:func:`sphere_covering_radius`, exact here) exceeds δ, the farthest point of the
+    sphere is added as a centre. It is more than δ from every centre, so the centres stay
+    δ-separated and the loop stops (a δ-separated set of the sphere is finite). The
+    result is a δ-cover of the whole sphere: ``N(S, δ) <= size <= M(S, δ) <= (1 + 2/δ)^d``.
+
+    Parameters
+    ----------
+    d : int, 2 or 3
+    delta : float
+        In ``(0, 2)`` for the circle, ``(0, √2)`` for the 2-sphere (where the covering
+        radius is exact).
+    rng : int, numpy.random.SeedSequence or numpy.random.Generator, keyword-only
+    n_samples : int, keyword-only, default 4000
+
+    Returns
+    -------
+    SphereCover
+
+    Raises
+    ------
+    TypeError, ValueError
+        For ``d`` not 2 or 3, ``delta`` outside its range, ``n_samples < 1`` or a bad
+        ``rng``.
+
+    Examples
+    --------
+    >>> c = sphere_cover(2, 0.5, rng=0)
+    >>> c.covering_radius <= 0.5 < c.separation, c.size >= 7   # N(S^1, 0.5) = 7
+    (True, True)
+    """
+    d = check_int("d", d, minimum=2)
+    if d > 3:
+        raise ValueError(f"d must be 2 or 3 (an exact covering radius is needed), got {d}")
+    delta = check_real("delta", delta, low=0.0, high=2.0 if d == 2 else math.sqrt(2.0))
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    rng = as_generator(rng)
+    X = sample_sphere(max(n_samples, 8), d, rng)
+    C = X[greedy_net(X, delta).indices]
+    net_size = C.shape[0]
+    while C.shape[0] < 4 and d == 3:  # the Voronoi diagram needs four centres off one great circle
+        far = X[np.argmax(cKDTree(C).query(X, k=1)[0])]
+        C = np.vstack([C, far])
+    radius, far = sphere_covering_radius(C)
+    while radius > delta:
+        C = np.vstack([C, far])
+        radius, far = sphere_covering_radius(C)
+    sep = math.inf
+    if C.shape[0] > 1:
+        sep = float(cKDTree(C).query(C, k=2)[0][:, 1].min())
+    return SphereCover(
+        d=d,
+        delta=delta,
+        centres=_readonly(C),
+        covering_radius=float(radius),
+        separation=sep,
+        net_size=net_size,
+        repairs=int(C.shape[0] - net_size),
     )

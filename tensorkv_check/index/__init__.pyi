@@ -11,6 +11,7 @@ from .instances import IndexInstance as IndexInstance
 from .instances import key_coherence as key_coherence
 from .instances import key_rows as key_rows
 from .instances import make_instance as make_instance
+from .instances import tight_keys as tight_keys
 from .reduction import ALGORITHMS as ALGORITHMS
 from .reduction import HarnessError as HarnessError
 from .reduction import IndexResult as IndexResult

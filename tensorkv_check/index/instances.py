@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_choice, check_int
+from tensorkv_check._util.validation import check_choice, check_int, check_real
 from tensorkv_check.engine.jl import gaussian_jl, max_abs_inner, near_orthogonal_keys, sign_jl
 
 __all__ = [
@@ -65,6 +65,7 @@ __all__ = [
     "make_instance",
     "key_rows",
     "key_coherence",
+    "tight_keys",
 ]
 
 #: The four reduction models, in the order reports show them.
@@ -255,6 +256,39 @@ def key_coherence(keys: np.ndarray, rows: np.ndarray | None = None) -> tuple[flo
         norms = np.einsum("ij,ij->i", sub, sub)
     dev = float(np.max(np.abs(norms - 1.0))) if norms.size else 0.0
     return float(inner), dev
+
+
+def tight_keys(n: int, eps: float) -> np.ndarray:
+    """``n`` keys at the extreme of thm:ho25-lb's hypotheses: ``‖k_i‖² = 1 − ε``, ``⟨k_i, k_j⟩ = ε``.
+
+    ``k_i = √(1 − 2ε)·e_i + √ε·e_{n+1}`` in ``R^{n+1}``: the Gram matrix is
+    ``(1 − 2ε)I + εJ`` (positive definite for ``0 <= ε < 1/2``), so every score gap of
+    the query ``C·k_i`` is exactly ``C(‖k_i‖² − ⟨k_i, k_j⟩) = C(1 − 2ε)``, the least the
+    hypotheses ``|⟨k_i, k_j⟩| <= ε``, ``‖k_i‖² >= 1 − ε`` allow, and the softmax mass off
+    token ``i`` equals the bound ``(n−1)e^{−C(1−2ε)}/(1 + (n−1)e^{−C(1−2ε)})``. (Unit
+    norms with ``⟨k_i, k_j⟩ = ε`` give the larger gap ``C(1 − ε)``, not the bound.)
+
+    Parameters
+    ----------
+    n : int, ``>= 2``
+    eps : float in ``[0, 1/2)``
+
+    Examples
+    --------
+    >>> K = tight_keys(3, 0.25)
+    >>> np.round(K @ K.T, 12).tolist()
+    [[0.75, 0.25, 0.25], [0.25, 0.75, 0.25], [0.25, 0.25, 0.75]]
+
+    References
+    ----------
+    Haris and Onak 2025 (the reduction's margin); spec thm:ho25-lb.
+    """
+    n = check_int("n", n, minimum=2)
+    eps = check_real("eps", eps, low=0.0, high=0.5, low_open=False)
+    K = np.zeros((n, n + 1))
+    K[np.arange(n), np.arange(n)] = np.sqrt(1.0 - 2.0 * eps)
+    K[:, n] = np.sqrt(eps)
+    return K
 
 
 def check_instance_args(model: object, n: object, d: object, seed: object, key_family: object):
