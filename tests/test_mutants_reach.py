@@ -95,7 +95,8 @@ _FAMILIES = ("quant16", "lowrank", "window")
 #: attention: ``kv`` and ``rows``; the decode identity: ``factors``), not just the
 #: exact decoders; a bug in a decoder must reach that decoder's catalogue entry.
 MUST_CHANGE = {
-    "softmax-no-shift": {f"{f}/{m}" for f in _FAMILIES for m in ("kv", "rows")} | {"exact/rows"},
+    # StandardDecoder (exact/kv) answers batches through the same kernel as attention_batch.
+    "softmax-no-shift": {f"{f}/{m}" for f in _FAMILIES for m in ("kv", "rows")} | {"exact/kv", "exact/rows"},
     "tensor-value-order": {f"{f}/factors" for f in (*_FAMILIES, "exact")},
     "tensor-ignores-scale": {f"{f}/factors" for f in (*_FAMILIES, "exact")},
     "two-cache-value-order": {"exact/rows-from-factors"},
@@ -130,3 +131,24 @@ def test_every_mutant_is_classified():
     # A new mutant must say which compressors it reaches (or why none).
     assert {m.name for m in MUTANTS} == set(MUST_CHANGE) | set(OUTSIDE_COMPRESSORS)
     assert not set(MUST_CHANGE) & set(OUTSIDE_COMPRESSORS)
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["one-query", "batch"])
+def test_softmax_mutant_reaches_the_standard_decoder(batched):
+    # The decoder of thm:ho25-lb's reduction has no softmax of its own: one query and a
+    # batch both go through exact_attention's max-shifted softmax, so the unshifted
+    # softmax overflows there too (logits ~ 1e3).
+    from tensorkv_check.engine.caches import StandardDecoder
+
+    mutant = next(m for m in MUTANTS if m.name == "softmax-no-shift")
+    dec = StandardDecoder(2, scale=1.0)
+    dec.append([[1000.0, 0.0], [0.0, 1000.0]], [[1.0, 0.0], [0.0, 1.0]])
+    q = np.array([[1.0, 0.0], [0.0, 1.0]]) if batched else np.array([1.0, 0.0])
+    want = np.eye(2) if batched else np.array([1.0, 0.0])
+    assert np.array_equal(dec.query(q), want)
+    with mutant.apply(), np.errstate(all="ignore"):
+        try:
+            got = dec.query(q)
+        except ValueError:
+            got = None
+    assert got is None or not np.array_equal(got, want)
