@@ -48,6 +48,7 @@ from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry, 
 # ``tensorkv_check.engine.exact_attention`` the attribute is the re-exported function; fetch the modules.
 att = importlib.import_module("tensorkv_check.engine.exact_attention")
 caches = importlib.import_module("tensorkv_check.engine.caches")
+bounds = importlib.import_module("tensorkv_check.index.bounds")
 
 # --------------------------------------------------------------------------- references
 
@@ -126,7 +127,69 @@ def toy_registry() -> Registry:
         x = ctx.rng("x").standard_normal(50)
         return verdict(abs(np.sum((S @ x) ** 2) / np.sum(x**2) - 1) < 0.5, "‖Sx‖² ≈ ‖x‖²")
 
+    @c.empirical("reduction-C")
+    def _(ctx):
+        want = [np.log(4 * (r - 1)) / (1 - 2 * e) for r in (2, 5) for e in (0.0, 0.3)]
+        got = [bounds.reduction_C(r, e) for r in (2, 5) for e in (0.0, 0.3)]
+        return verdict(_close(got, want), "C = ln(4(r−1))/(1−2ε)")
+
+    @c.empirical("rademacher-keys")
+    def _(ctx):
+        from tensorkv_check.engine.jl import near_orthogonal_keys
+
+        K = near_orthogonal_keys(5, 16, ctx.rng("keys"))
+        return verdict(bool(np.all(np.abs(K) == 0.25)), "entries ±1/√d")
+
+    @c.empirical("subgen-identical-tokens")
+    def _(ctx):
+        # Every token the same: attention is v, and every sample of SubGen's estimators
+        # is the same row, so the estimate is exact whatever the random draws.
+        from tensorkv_check.subgen.standard import SubGen
+
+        sg = SubGen(3, delta=0.1, t=2, s=4, rng=np.random.default_rng(0))
+        v = np.array([1.0, -2.0, 0.5])
+        sg.ingest(np.tile([0.3, 0.1, -0.2], (8, 1)), np.tile(v, (8, 1)))
+        return verdict(_close(sg.query(np.array([1.0, 2.0, 3.0])), v), "SubGen on identical tokens = v")
+
+    @c.empirical("clopper-pearson")
+    def _(ctx):
+        from scipy.stats import beta
+
+        from tensorkv_check.engine.stats import clopper_pearson
+
+        est = clopper_pearson(7, 20, 0.9)
+        want = (beta.ppf(0.05, 7, 14), beta.ppf(0.95, 8, 13))
+        return verdict(_close((est.ci_low, est.ci_high), want), "CP interval = beta quantiles")
+
+    @c.empirical("sign-sketch")
+    def _(ctx):
+        from tensorkv_check.frontier.sketch import SignSketch
+
+        k = ctx.rng("sk").standard_normal((3, 4))
+        sk = SignSketch(4, sketch_dim=64, seed=5)
+        sk.ingest(k, np.ones((3, 4)))
+        S = np.random.default_rng(5).standard_normal((64, 4))
+        want = np.linalg.norm(k, axis=1)[:, None] * np.sqrt(np.pi / 2) / 64 * (np.where(k @ S.T >= 0, 1, -1) @ S)
+        return verdict(np.allclose(sk.reconstruct()[0], want, rtol=1e-6), "k̂ = ‖k‖√(π/2)/m Sᵀsign(Sk)")
+
+    @c.empirical("quantizer-grid")
+    def _(ctx):
+        from tensorkv_check.frontier import UniformQuantizer
+
+        qz = UniformQuantizer(4, bits=2)
+        qz.ingest([[0.0, 1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0, 0.0]])
+        return verdict(np.allclose(qz.reconstruct()[0], [[0.0, 1.0, 2.0, 3.0]]), "a 4-point grid is exact at 2 bits")
+
+    @c.empirical("fano-bound")
+    def _(ctx):
+        h = -(0.9 * np.log2(0.9) + 0.1 * np.log2(0.1))
+        return verdict(_close(bounds.fano_bound(0.9, 100), (1 - h) * 100), "(1 − h₂(p))·N")
+
     return reg
+
+
+#: Checks of the toy registry.
+N_TOY = 13
 
 
 @pytest.fixture(scope="module")
@@ -157,9 +220,9 @@ def test_restricted_and_full_sweeps_agree(toy):
     assert [(r.name, r.caught, {c.node_id for c in r.changes}) for r in fast] == [
         (r.name, r.caught, {c.node_id for c in r.changes}) for r in full
     ]
-    assert all(r.n_checks == 6 and r.n_untouched == 0 for r in full)
+    assert all(r.n_checks == N_TOY and r.n_untouched == 0 for r in full)
     assert any(r.n_untouched > 0 for r in fast)
-    assert all(r.n_checks + r.n_untouched == 6 for r in fast)
+    assert all(r.n_checks + r.n_untouched == N_TOY for r in fast)
 
 
 def test_stop_at_first_runs_cheapest_first_and_says_so(toy):
@@ -179,32 +242,15 @@ def test_stop_at_first_runs_cheapest_first_and_says_so(toy):
 @pytest.mark.parametrize("mutant", CATALOGUE, ids=lambda m: m.name)
 def test_every_mutant_is_real_and_restored(toy, mutant):
     reg, base = toy
-    originals = (
-        att._softmax,
-        att._kron,
-        att._tensor_attention_one,
-        caches._kron,
-        caches.four_cache_flops,
-        getattr_static(FourCacheDecoder, "caches"),
-        getattr_static(FourCacheDecoder, "memory_bytes"),
-        TwoCacheDecoder.__dict__["append"],
-        TwoCacheDecoder.__dict__["products"],
-    )
+    # Every object any mutant replaces, as its module or class holds it.
+    originals = {p.key: p.original() for m in CATALOGUE for p in m.patches}
+    bindings = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops)
     (report,) = run_mutants(reg, [mutant], baseline=base)
     assert report.available, report.description
     assert report.caught, f"mutant {mutant.name} breaks nothing in the toy registry: it is not a real bug"
-    after = (
-        att._softmax,
-        att._kron,
-        att._tensor_attention_one,
-        caches._kron,
-        caches.four_cache_flops,
-        getattr_static(FourCacheDecoder, "caches"),
-        getattr_static(FourCacheDecoder, "memory_bytes"),
-        TwoCacheDecoder.__dict__["append"],
-        TwoCacheDecoder.__dict__["products"],
-    )
-    assert all(a is b for a, b in zip(originals, after))
+    assert all(p.original() is originals[p.key] for m in CATALOGUE for p in m.patches)
+    after = (att._softmax, att._kron, att._tensor_attention_one, caches._kron, caches.four_cache_flops)
+    assert all(a is b for a, b in zip(bindings, after))
     # Inherited from the shared cache base: a patch shadows them and is removed again.
     assert not {"caches", "memory_bytes"} & set(FourCacheDecoder.__dict__)
     assert "caches" not in NaiveFourCacheDecoder.__dict__

@@ -55,12 +55,43 @@ The catalogue (:data:`CATALOGUE`):
 ``jl-scale-1/d``
     :func:`tensorkv_check.engine.jl.gaussian_jl` draws entries ``N(0, 1/d)`` instead of
     ``N(0, 1/k)`` (lem:jl-gaussian).
+``reduction-C-ln(r-1)``
+    :func:`tensorkv_check.index.bounds.reduction_C` drops the 4 in ``ln(4(r − 1))``:
+    ``C = ln(r − 1)/(1 − 2ε)``, so the off-key softmax mass may reach 1 instead of 1/4
+    (thm:ho25-lb; ``C = 0`` for two keys). ``IndexResult.guaranteed`` recomputes the
+    same function, so only a check of the formula itself sees it.
+``keys-half-scale``
+    :func:`tensorkv_check.engine.jl.near_orthogonal_keys` returns Rademacher keys
+    ``±1/(2√d)`` instead of ``±1/√d``: norms 1/2, not 1 (lem:near-orthogonal; the key
+    family of every Index reduction).
+``subgen-numerator-bias``
+    :class:`tensorkv_check.subgen.standard.SubGen` weighs its ℓ2-sampled value rows by
+    ``1.25×`` the importance weight ``‖V‖²_F/(s‖v‖²)``: the numerator estimate ``N̂``
+    is biased by +25% (thm:subgen).
+``cp-wrong-confidence``
+    :func:`tensorkv_check.engine.stats.clopper_pearson` computes the interval at 50%
+    confidence whatever it is asked, and reports the asked confidence: every interval
+    is too narrow (the statistical verdicts of all claims).
+``sketch-estimator-bias``
+    :class:`tensorkv_check.frontier.sketch.SignSketch` reconstructs keys with
+    ``√(2/π)`` where QJL's unbiased estimator has ``√(π/2)``: inner products shrink by
+    ``2/π``.
+``quantizer-levels-off-by-one``
+    :func:`tensorkv_check.frontier.bitpack.quantize_rows` divides the row range into
+    ``2^b − 2`` steps instead of ``2^b − 1``: codes use one level less than ``b`` bits
+    hold and the error bound ``step/2`` grows (no step at all at ``b = 1``).
+``fano-in-nats``
+    :func:`tensorkv_check.index.bounds.fano_bound` uses the binary entropy in nats
+    (``ln``) instead of bits: ``(1 − h_e(p))·N`` overstates the message bits Fano
+    requires (thm:index-lb).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import importlib
+import math
 import sys
 import time
 import warnings
@@ -341,6 +372,72 @@ def _jl_scale_1_over_d(orig):
     return gaussian_jl
 
 
+def _reduction_C_without_4(orig):
+    def reduction_C(rows, eps):
+        orig(rows, eps)  # the original's argument checks
+        return math.log(rows - 1) / (1.0 - 2.0 * eps)
+
+    return reduction_C
+
+
+def _keys_half_scale(orig):
+    def near_orthogonal_keys(n, d, rng, kind="rademacher"):
+        K = orig(n, d, rng, kind)
+        return 0.5 * K if kind == "rademacher" else K
+
+    return near_orthogonal_keys
+
+
+def _subgen_numerator_bias(orig):
+    def _prepared(self):
+        X, w, Ks, Vs, coef = orig(self)
+        return X, w, Ks, Vs, 1.25 * coef
+
+    return _prepared
+
+
+def _cp_wrong_confidence(orig):
+    def clopper_pearson(successes, trials, confidence=0.99, **kwargs):
+        asked = orig(successes, trials, confidence, **kwargs)  # the original's argument checks
+        return dataclasses.replace(orig(successes, trials, 0.5, **kwargs), confidence=asked.confidence)
+
+    return clopper_pearson
+
+
+def _sketch_estimator_bias(orig):
+    def _reconstruct(self):
+        out = orig(self)
+        return [a * (2.0 / math.pi) if i in self._signs else a for i, a in enumerate(out)]
+
+    return _reconstruct
+
+
+def _quantizer_levels_off(orig):
+    def quantize_rows(X, bits):
+        X = np.asarray(X, dtype=np.float64)
+        levels = (1 << bits) - 2  # off by one: 2^b - 1 steps fit in b bits
+        lo = X.min(axis=1).astype(np.float32)
+        step = ((X.max(axis=1) - lo.astype(np.float64)) / levels).astype(np.float32)
+        st = step.astype(np.float64)
+        safe = np.where(st > 0, st, 1.0)
+        codes = np.rint((X - lo.astype(np.float64)[:, None]) / safe[:, None])
+        codes = np.clip(np.nan_to_num(codes), 0, max(levels, 0)).astype(np.uint32)
+        codes[st == 0] = 0
+        return codes, lo, step
+
+    return quantize_rows
+
+
+def _fano_in_nats(orig):
+    def fano_bound(p, N):
+        orig(p, N)  # the original's argument checks
+        q = max(float(p), 0.5)
+        h = 0.0 if q == 1 else -(q * math.log(q) + (1 - q) * math.log(1 - q))
+        return (1.0 - h) * N
+
+    return fano_bound
+
+
 _ATT, _CACHES = "tensorkv_check.engine.exact_attention", "tensorkv_check.engine.caches"
 
 #: The planted bugs, in the order the report lists them.
@@ -410,6 +507,48 @@ CATALOGUE: tuple[Mutant, ...] = (
         "Gaussian JL matrix with N(0, 1/d) entries instead of N(0, 1/k)",
         (Patch("tensorkv_check.engine.jl", "gaussian_jl", _jl_scale_1_over_d),),
         ("lem:jl-gaussian", "lem:jl-projection"),
+    ),
+    Mutant(
+        "reduction-C-ln(r-1)",
+        "the reduction's query scale C = ln(r-1)/(1-2ε) instead of ln(4(r-1))/(1-2ε)",
+        (Patch("tensorkv_check.index.bounds", "reduction_C", _reduction_C_without_4),),
+        ("thm:ho25-lb", "thm:four-cache-lb", "thm:two-cache-lb"),
+    ),
+    Mutant(
+        "keys-half-scale",
+        "near-orthogonal Rademacher keys ±1/(2√d) instead of ±1/√d (norm 1/2)",
+        (Patch("tensorkv_check.engine.jl", "near_orthogonal_keys", _keys_half_scale),),
+        ("lem:near-orthogonal", "thm:ho25-lb"),
+    ),
+    Mutant(
+        "subgen-numerator-bias",
+        "SubGen's numerator estimate weighs each sampled value row 1.25x too much",
+        (Patch("tensorkv_check.subgen.standard", "SubGen._prepared", _subgen_numerator_bias),),
+        ("thm:subgen",),
+    ),
+    Mutant(
+        "cp-wrong-confidence",
+        "Clopper–Pearson intervals computed at 50% confidence, reported at the asked one",
+        (Patch("tensorkv_check.engine.stats", "clopper_pearson", _cp_wrong_confidence),),
+        ("thm:ho25-lb",),
+    ),
+    Mutant(
+        "sketch-estimator-bias",
+        "SignSketch reconstructs keys with √(2/π) instead of √(π/2): inner products x 2/π",
+        (Patch("tensorkv_check.frontier.sketch", "SignSketch._reconstruct", _sketch_estimator_bias),),
+        ("thm:index-lb",),
+    ),
+    Mutant(
+        "quantizer-levels-off-by-one",
+        "uniform quantizer with 2^b - 2 steps instead of 2^b - 1",
+        (Patch("tensorkv_check.frontier.bitpack", "quantize_rows", _quantizer_levels_off),),
+        ("thm:index-lb",),
+    ),
+    Mutant(
+        "fano-in-nats",
+        "Fano's bound (1 - h(p))·N with the entropy in nats instead of bits",
+        (Patch("tensorkv_check.index.bounds", "fano_bound", _fano_in_nats),),
+        ("thm:index-lb",),
     ),
 )
 
