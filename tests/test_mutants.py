@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import doctest
 import importlib
-from inspect import getattr_static
 
 import numpy as np
 import pytest
@@ -169,7 +168,9 @@ def toy_registry() -> Registry:
         sk = SignSketch(4, sketch_dim=64, seed=5)
         sk.ingest(k, np.ones((3, 4)))
         S = np.random.default_rng(5).standard_normal((64, 4))
-        want = np.linalg.norm(k, axis=1)[:, None] * np.sqrt(np.pi / 2) / 64 * (np.where(k @ S.T >= 0, 1, -1) @ S)
+        want = (
+            np.linalg.norm(k, axis=1)[:, None] * np.sqrt(np.pi / 2) / 64 * (np.where(k @ S.T >= 0, 1, -1) @ S)
+        )
         return verdict(np.allclose(sk.reconstruct()[0], want, rtol=1e-6), "k̂ = ‖k‖√(π/2)/m Sᵀsign(Sk)")
 
     @c.empirical("quantizer-grid")
@@ -178,7 +179,9 @@ def toy_registry() -> Registry:
 
         qz = UniformQuantizer(4, bits=2)
         qz.ingest([[0.0, 1.0, 2.0, 3.0]], [[3.0, 2.0, 1.0, 0.0]])
-        return verdict(np.allclose(qz.reconstruct()[0], [[0.0, 1.0, 2.0, 3.0]]), "a 4-point grid is exact at 2 bits")
+        return verdict(
+            np.allclose(qz.reconstruct()[0], [[0.0, 1.0, 2.0, 3.0]]), "a 4-point grid is exact at 2 bits"
+        )
 
     @c.empirical("fano-bound")
     def _(ctx):
@@ -340,6 +343,13 @@ WANTED = {
     "four-cache-flops-off": "rem:tradeoff: four_cache_flops vs an independent count (leading term 4n²d)",
     "four-cache-memory-off": "def:four-cache: memory_bytes == 4·i·d·8",
     "jl-scale-1/d": "lem:jl-gaussian: E‖Sx‖²/‖x‖² = 1 (rate of |‖Sx‖²-‖x‖²| <= ε‖x‖²)",
+    "reduction-C-ln(r-1)": "thm:ho25-lb::engine-reduction-C: reduction_C = ln(4(r-1))/(1-2ε), tail bound 1/4",
+    "keys-half-scale": "lem:near-orthogonal::engine-key-family: Rademacher entries exactly ±1/√d",
+    "subgen-numerator-bias": "thm:subgen::engine-estimator-formula: N̂/τ̂ recomputed from SubGen's samples",
+    "cp-wrong-confidence": "thm:ho25-lb::engine-clopper-pearson: intervals = scipy.stats.beta quantiles",
+    "sketch-estimator-bias": "thm:index-lb::engine-sign-sketch: keys = ‖k‖√(π/2)/m Sᵀsign(Sk)",
+    "quantizer-levels-off-by-one": "thm:index-lb::engine-quantizer: 2^b-point integer grid exact at b bits",
+    "fano-in-nats": "thm:index-lb::engine-fano: fano_bound = (1 - h₂(p))·N in bits",
 }
 
 
