@@ -115,6 +115,8 @@ __all__ = [
     "run_baseline",
     "run_mutants",
     "format_mutant_table",
+    "SelfTest",
+    "run_selftest",
 ]
 
 #: Packages whose modules :func:`patched_function` rebinds.
@@ -558,12 +560,25 @@ CATALOGUE: tuple[Mutant, ...] = (
 
 @dataclass(frozen=True)
 class CheckChange:
-    """A check whose outcome under a mutant differs from its expected outcome."""
+    """A check whose outcome under a mutant differs from its expected outcome.
+
+    ``node_id`` is ``"claim-id::check-name"``; ``role`` the check's role
+    (``supports``, ``limits`` or ``engine``).
+    """
 
     node_id: str
     expect: str
     outcome: str
     summary: str
+    role: str = "supports"
+
+    @property
+    def claim_id(self) -> str:
+        return self.node_id.partition("::")[0]
+
+    @property
+    def check_name(self) -> str:
+        return self.node_id.partition("::")[2]
 
 
 @dataclass(frozen=True)
@@ -764,6 +779,12 @@ def run_mutants(
             registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow, trace=restrict
         )
     sound = {nid for nid, (ck, res) in baseline.results.items() if res.outcome == ck.expect}
+    # Cheapest first, but checks that count as evidence (supports, engine) before the
+    # ``limits`` ones, which are shown and never counted as support.
+    order = {
+        nid: baseline.seconds.get(nid, float("inf")) + (1e9 if getattr(ck, "role", "") == "limits" else 0.0)
+        for nid, (ck, _) in baseline.results.items()
+    }
     reports = []
     for m in mutants:
         if not m.available():
@@ -789,11 +810,11 @@ def run_mutants(
                 ctx=ctx,
                 include_slow=include_slow,
                 only=only,
-                cost=baseline.seconds if stop_at_first else None,
+                cost=order if stop_at_first else None,
                 stop=catches if stop_at_first else None,
             )
         changes = tuple(
-            CheckChange(nid, ck.expect, res.outcome, res.summary)
+            CheckChange(nid, ck.expect, res.outcome, res.summary, getattr(ck, "role", "supports"))
             for nid, (ck, res) in mutated.items()
             if catches(ck, res)
         )
@@ -826,20 +847,131 @@ def _missing(m: Mutant) -> list[ImportError]:
 
 
 def format_mutant_table(reports: Iterable[MutantReport]) -> str:
-    """A plain-text table: mutant, caught, checks that caught it ("1+": stopped at the
-    first), checks re-run, seconds, the first catching checks."""
+    """A plain-text table, one row per mutant: caught, checks that caught it ("1+": the run
+    stopped at the first), checks re-run, seconds, and the claim and check that caught it
+    (``claim-id :: check-name (outcome)``, the role when it is ``limits``); the last line
+    is the kill rate."""
     reports = list(reports)
-    lines = [f"{'mutant':<30} {'caught':<8} {'by':>4} {'run':>4}  {'seconds':>7}  first catching checks"]
+    lines = [f"{'mutant':<30} {'caught':<8} {'by':>4} {'run':>4}  {'seconds':>7}  caught by (claim :: check)"]
     for r in reports:
         state = "n/a" if not r.available else ("yes" if r.caught else "ESCAPED")
-        first = ", ".join(f"{c.node_id} ({c.outcome})" for c in r.changes[:3])
+        first = ", ".join(
+            f"{c.claim_id} :: {c.check_name} ({c.outcome}{', limits' if c.role == 'limits' else ''})"
+            for c in r.changes[:3]
+        )
         if len(r.changes) > 3:
             first += f", +{len(r.changes) - 3} more"
         by = f"{len(r.changes)}{'' if r.complete else '+'}"
         lines.append(f"{r.name:<30} {state:<8} {by:>4} {r.n_checks:>4}  {r.seconds:>7.2f}  {first}")
     avail = [r for r in reports if r.available]
     lines.append(
-        f"{sum(r.caught for r in avail)}/{len(avail)} available mutants caught"
+        f"{sum(r.caught for r in avail)}/{len(avail)} engine mutants caught by the claim checks"
         + (f"; {len(reports) - len(avail)} unavailable" if len(avail) < len(reports) else "")
     )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """One run of the planted-bug self-test (:func:`run_selftest`).
+
+    Attributes
+    ----------
+    reports : tuple of MutantReport
+        One per mutant, in catalogue order.
+    baseline : Baseline
+        The unmutated run.
+    off_baseline : dict
+        ``{node_id: "outcome (expected ...): summary"}`` for checks that are not at their
+        expected outcome unmutated (they cannot catch anything; the self-test is not
+        trustworthy while any is listed).
+    seconds : float
+        Wall time of the whole run.
+    """
+
+    reports: tuple[MutantReport, ...]
+    baseline: Baseline
+    off_baseline: dict[str, str]
+    seconds: float
+
+    @property
+    def escaped(self) -> list[str]:
+        """Names of the available mutants no check caught."""
+        return [r.name for r in self.reports if r.available and not r.caught]
+
+    @property
+    def ok(self) -> bool:
+        """Every available mutant caught and every check at its expected outcome unmutated."""
+        return not self.escaped and not self.off_baseline
+
+    def table(self) -> str:
+        """:func:`format_mutant_table` of the reports, with the baseline's state and the time."""
+        out = format_mutant_table(self.reports)
+        n = len(self.baseline.results)
+        if self.off_baseline:
+            out += (
+                f"\n{len(self.off_baseline)}/{n} checks off their expected outcome unmutated: "
+                + ", ".join(sorted(self.off_baseline))
+            )
+        return out + f"\n{n} checks at baseline; {self.seconds:.1f} s"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "caught": sum(r.caught for r in self.reports),
+            "available": sum(r.available for r in self.reports),
+            "escaped": self.escaped,
+            "off_baseline": dict(self.off_baseline),
+            "seconds": self.seconds,
+            "mutants": [r.to_dict() for r in self.reports],
+        }
+
+
+def run_selftest(
+    registry=None,
+    mutants: Iterable[Mutant] = CATALOGUE,
+    *,
+    seed: int = 0,
+    profile: str = "quick",
+    ids: Iterable[str] | None = None,
+    include_slow: bool = False,
+    stop_at_first: bool = True,
+) -> SelfTest:
+    """The planted-bug self-test: the claim checks alone, unmutated and under each mutant.
+
+    Runs the (fast, unless ``include_slow``) checks of ``registry`` (default: every claim
+    package, :func:`tensorkv_check.claims.registry.load_all`) once unmutated, traced, and
+    then under each mutant the checks that call the mutated code, cheapest evidence first,
+    stopping at the first that catches it (``stop_at_first=False`` runs them all).
+
+    Examples
+    --------
+    >>> st = run_selftest(seed=0)  # doctest: +SKIP
+    >>> print(st.table())  # doctest: +SKIP
+    >>> st.ok  # doctest: +SKIP
+    True
+    """
+    start = time.perf_counter()
+    if registry is None:
+        from tensorkv_check.claims.registry import load_all
+
+        registry = load_all()
+    ctx = sys.modules[type(registry).__module__].CheckContext(seed=seed, profile=profile)
+    mutants = list(mutants)
+    ids = None if ids is None else list(ids)
+    base = run_baseline(registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow)
+    off = {
+        nid: f"{res.outcome} (expected {ck.expect}): {res.summary}"
+        for nid, (ck, res) in base.results.items()
+        if res.outcome != ck.expect
+    }
+    reports = run_mutants(
+        registry,
+        mutants,
+        ids=ids,
+        ctx=ctx,
+        include_slow=include_slow,
+        baseline=base,
+        stop_at_first=stop_at_first,
+    )
+    return SelfTest(tuple(reports), base, off, time.perf_counter() - start)
