@@ -9,10 +9,25 @@ machine-checked proofs live in the private ``_proof_*`` modules; :func:`attach_p
 gives each claim its proof.
 """
 
+import importlib
+import pkgutil
+
 from tensorkv_check.claims.registry import REGISTRY
 from tensorkv_check.claims.registry import load_all as _load_all
 
-__all__ = ["REGISTRY", "attach_proofs", "load_all"]
+__all__ = ["REGISTRY", "CHECK_MODULES", "attach_proofs", "import_claim_modules", "load_all"]
+
+#: Modules that only attach checks to claims declared elsewhere; they load after the
+#: claim modules (:func:`import_claim_modules`).
+CHECK_MODULES = ("engine_conformance",)
+
+
+def import_claim_modules() -> None:
+    """Import every claim module (public, not in :data:`CHECK_MODULES`) in the registry's
+    load order, so a check module can attach checks without changing the claims' order."""
+    for mod in pkgutil.iter_modules(__path__):
+        if not mod.name.startswith("_") and mod.name not in CHECK_MODULES:
+            importlib.import_module(f"{__name__}.{mod.name}")
 
 
 def load_all():

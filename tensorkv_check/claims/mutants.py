@@ -1,8 +1,8 @@
-"""Planted bugs: deliberately broken engines that the proof suite must catch.
+"""The planted-bug self-test: run the claim checks under deliberately broken engines.
 
-A checker that never fails proves nothing. Each :class:`Mutant` here breaks one piece
-of the engine the way a plausible bug would, by monkeypatching inside a context
-manager that restores the original on exit. :func:`run_mutants` runs a registry's
+A checker that never fails proves nothing. Each :class:`Mutant` breaks one piece of
+the engine the way a plausible bug would, by monkeypatching inside a context manager
+that restores the original on exit. :func:`run_mutants` runs a registry's
 checks once unmutated (the baseline) and once under each mutant; a mutant is
 *caught* when at least one check that has its expected outcome at the baseline
 (``"pass"``, or ``"counterexample"`` for a recorded finding) ends with another outcome
@@ -14,225 +14,44 @@ is first wrapped in a behaviour-preserving spy that records which checks call it
 never calls the mutated code computes exactly what it computed at the baseline
 (``run_mutants(..., restrict=False)`` re-runs everything, for a cross-check).
 
-Patching is by identity: :func:`patched_function` replaces a function in every
-loaded module of this project (``tensorkv_check``, ``proofs``, ``benchmarks``) that
-binds it, so ``from tensorkv_check.engine.exact_attention import _kron`` in another module is
-patched too; methods and properties are replaced on their class. A reference held in
-a closure or default argument cannot be patched and would let a mutant escape.
-
-The catalogue (:data:`CATALOGUE`):
-
-``softmax-no-shift``
-    ``_softmax`` computes ``exp(z) / Σ exp(z)`` without subtracting ``max z``
-    (def:softmax); only large logits reveal it (overflow to inf/NaN). Affects
-    standard attention, the naive tensor attention and the two-cache decoder; the
-    streaming decode identity has its own running maximum and is unaffected.
-``tensor-value-order``
-    the decode step of def:tensor-attention pairs the key of pair ``(j, k)`` with the
-    value of pair ``(j, n2+1-k)`` (V2's rows reversed relative to K2's): values ordered
-    differently from keys in ⊘. Affects ``tensor_attention`` and the four-cache decoder.
-``two-cache-value-order``
-    :meth:`TwoCacheDecoder.append` appends the new value rows as ``(j, new)`` then
-    ``(new, k)`` while the key rows are ``(new, k)`` then ``(j, new)`` (def:two-cache).
-``four-cache-drops-newest``
-    :meth:`FourCacheDecoder.caches` omits the newest token (also in the naive
-    four-cache decoder, which inherits it).
-``two-cache-drops-newest``
-    :meth:`TwoCacheDecoder.products` omits the ``2i-1`` rows of the newest token.
-``two-cache-forgets-cross-rows``
-    :meth:`TwoCacheDecoder.append` keeps the ``(new, k)`` rows but forgets the ``i``
-    rows ``(j, new)``, ``j < new``: ``i(i+1)/2`` rows instead of ``i²``.
-``tensor-ignores-scale``
-    the decode step uses scale 1 instead of the given scale (default ``1/d``).
-``kron-shifted``
-    ``_kron`` pairs ``A_j`` with ``B_{k+1 mod n2}``: rows are still products of one row
-    of each factor, keys and values shift alike, so attention outputs do not change;
-    only a check of def:kron's row identity sees it.
-``four-cache-flops-off``
-    :func:`four_cache_flops` counts ``2n²d`` for the two products instead of ``4n²d``.
-``four-cache-memory-off``
-    :attr:`FourCacheDecoder.memory_bytes` counts three caches (forgets V2).
-``jl-scale-1/d``
-    :func:`tensorkv_check.engine.jl.gaussian_jl` draws entries ``N(0, 1/d)`` instead of
-    ``N(0, 1/k)`` (lem:jl-gaussian).
+The mutants and the patching live in :mod:`tensorkv_check.claims.mutant_catalogue` and
+:mod:`tensorkv_check.claims.mutant_patching`; their public names are importable from
+here too. :func:`run_selftest` is the whole self-test (what a command runs), and
+:func:`format_mutant_table` prints, per mutant, the claim and check that caught it and
+the kill rate.
 """
 
 from __future__ import annotations
 
 import functools
-import importlib
 import sys
 import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable, Iterable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tensorkv_check.claims.mutant_catalogue import CATALOGUE as CATALOGUE
+from tensorkv_check.claims.mutant_patching import PATCH_PREFIXES as PATCH_PREFIXES
+from tensorkv_check.claims.mutant_patching import Mutant as Mutant
+from tensorkv_check.claims.mutant_patching import Patch as Patch
+from tensorkv_check.claims.mutant_patching import patched_attribute as patched_attribute
+from tensorkv_check.claims.mutant_patching import patched_function as patched_function
+
 __all__ = [
-    "Mutant",
     "MutantReport",
     "CheckChange",
-    "CATALOGUE",
-    "patched_function",
-    "patched_attribute",
-    "Patch",
     "Baseline",
     "run_checks",
     "run_baseline",
     "run_mutants",
     "format_mutant_table",
+    "SelfTest",
+    "run_selftest",
 ]
-
-#: Packages whose modules :func:`patched_function` rebinds.
-PATCH_PREFIXES = ("tensorkv_check", "proofs", "benchmarks")
-
-
-# --------------------------------------------------------------------------- patching
-
-
-@contextmanager
-def patched_function(
-    original: Callable, replacement: Callable, prefixes: Iterable[str] = PATCH_PREFIXES
-) -> Iterator[int]:
-    """Rebind every module-level name bound to ``original`` to ``replacement``.
-
-    Scans the loaded modules whose name starts with one of ``prefixes``; yields the
-    number of bindings replaced and restores them all on exit.
-
-    Examples
-    --------
-    >>> att = importlib.import_module("tensorkv_check.engine.exact_attention")  # the package re-exports
-    >>> # a function named ``attention``, which hides the submodule from ``import ... as``
-    >>> orig = att._kron
-    >>> with patched_function(att._kron, lambda A, B: "mutated") as n:
-    ...     att._kron(1, 2), n >= 2   # attention and caches both bind _kron
-    ('mutated', True)
-    >>> att._kron is orig
-    True
-    """
-    prefixes = tuple(prefixes)
-    saved: list[tuple[Any, str]] = []
-    for name, mod in list(sys.modules.items()):
-        if mod is None or not name.startswith(prefixes):
-            continue
-        for attr, value in list(vars(mod).items()):
-            if value is original:
-                saved.append((mod, attr))
-    try:
-        for mod, attr in saved:
-            setattr(mod, attr, replacement)
-        yield len(saved)
-    finally:
-        for mod, attr in saved:
-            setattr(mod, attr, original)
-
-
-@contextmanager
-def patched_attribute(cls: type, name: str, replacement: Any) -> Iterator[None]:
-    """Set ``cls.name`` (a method or property) for the duration; restore on exit."""
-    had_own = name in cls.__dict__
-    old = cls.__dict__.get(name)
-    setattr(cls, name, replacement)
-    try:
-        yield
-    finally:
-        if had_own:
-            setattr(cls, name, old)
-        else:
-            delattr(cls, name)
-
-
-# --------------------------------------------------------------------------- mutants
-
-
-def _module(name: str):
-    # ``tensorkv_check.engine.exact_attention`` is also the name of a function the package
-    # re-exports, so the submodule is fetched by import, never by attribute.
-    return importlib.import_module(name)
-
-
-@dataclass(frozen=True)
-class Patch:
-    """One replaced object: ``module.name`` (a function) or ``module.Class.attr``.
-
-    ``mutate(original)`` returns the replacement; for a class attribute ``original``
-    is the raw class-dict entry (a function or a property).
-    """
-
-    module: str
-    qualname: str
-    mutate: Callable[[Any], Any]
-
-    @property
-    def key(self) -> str:
-        return f"{self.module}.{self.qualname}"
-
-    def original(self) -> Any:
-        """The current object; raises ImportError if the module or name is missing."""
-        mod = _module(self.module)
-        owner_name, _, attr = self.qualname.rpartition(".")
-        try:
-            if owner_name:
-                # The raw entry where the class finds it: its own dict or a base class's
-                # (patched_attribute then shadows an inherited one and removes it after).
-                cls = getattr(mod, owner_name)
-                return next(vars(k)[attr] for k in cls.__mro__ if attr in vars(k))
-            return getattr(mod, attr)
-        except (AttributeError, StopIteration):
-            raise ImportError(f"{self.key} does not exist") from None
-
-    def enter(self, stack: ExitStack, replacement_of: Callable[[Any], Any]) -> None:
-        """Install ``replacement_of(original)`` on ``stack`` (restored when it closes)."""
-        orig = self.original()
-        owner_name, _, attr = self.qualname.rpartition(".")
-        if owner_name:
-            cls = getattr(_module(self.module), owner_name)
-            stack.enter_context(patched_attribute(cls, attr, replacement_of(orig)))
-        else:
-            stack.enter_context(patched_function(orig, replacement_of(orig)))
-
-
-@dataclass(frozen=True)
-class Mutant:
-    """One planted bug.
-
-    Attributes
-    ----------
-    name : str
-    description : str
-        What is broken and which paper item it violates.
-    patches : tuple of Patch
-    targets : tuple of str
-        Claim ids that ought to catch it (documentation; not used to filter).
-    """
-
-    name: str
-    description: str
-    patches: tuple[Patch, ...]
-    targets: tuple[str, ...] = ()
-
-    @contextmanager
-    def apply(self) -> Iterator[None]:
-        """Context manager: the engine is mutated inside, restored after.
-
-        Raises ImportError (before changing anything it cannot restore) when the code
-        it mutates does not exist.
-        """
-        with ExitStack() as stack:
-            for p in self.patches:
-                p.enter(stack, p.mutate)
-            yield
-
-    def available(self) -> bool:
-        try:
-            for p in self.patches:
-                p.original()
-        except ImportError:
-            return False
-        return True
 
 
 def _spy_into(original: Any, *, seen: set[str], current: list[str]) -> Any:
@@ -253,178 +72,30 @@ def _spy(original: Any, hit: Callable[[], None]) -> Any:
     return spy
 
 
-def _softmax_no_shift(orig):
-    def softmax_no_shift(z, axis=-1):
-        e = np.exp(z)
-        return e / e.sum(axis=axis, keepdims=True)
-
-    return softmax_no_shift
-
-
-def _tensor_value_order(orig):
-    def misordered(q, K1, K2, V1, V2, scale, block_bytes):
-        return orig(q, K1, K2, V1, np.ascontiguousarray(V2[::-1]), scale, block_bytes)
-
-    return misordered
-
-
-def _tensor_ignores_scale(orig):
-    def unscaled(q, K1, K2, V1, V2, scale, block_bytes):
-        return orig(q, K1, K2, V1, V2, 1.0, block_bytes)
-
-    return unscaled
-
-
-def _kron_shifted(orig):
-    def shifted(A, B):
-        return orig(A, np.roll(B, -1, axis=0))
-
-    return shifted
-
-
-def _two_cache_value_order(orig):
-    def append(self, k1, k2, v1, v2):
-        orig(self, k1, k2, v1, v2)
-        i = self.n_tokens - 1  # tokens before this one; new rows: (new,k) x (i+1), then (j,new) x i
-        tail = self._vt.view[-(2 * i + 1) :]
-        tail[:] = np.concatenate([tail[i + 1 :], tail[: i + 1]])
-
-    return append
-
-
-def _two_cache_forgets_cross_rows(orig):
-    def append(self, k1, k2, v1, v2):
-        orig(self, k1, k2, v1, v2)
-        i = self.n_tokens - 1
-        self._kt._size -= i  # drop the trailing (j, new) rows, j < new
-        self._vt._size -= i
-
-    return append
-
-
-def _four_cache_drops_newest(orig):
-    def caches(self):
-        return tuple(a[:-1] for a in orig(self))
-
-    return caches
-
-
-def _two_cache_drops_newest(orig):
-    def products(self):
-        Kt, Vt = orig(self)
-        drop = 2 * self.n_tokens - 1 if self.n_tokens else 1
-        return Kt[:-drop], Vt[:-drop]
-
-    return products
-
-
-def _four_cache_flops_off(orig):
-    def four_cache_flops(n, d):
-        return 2 * n * n * d + 5 * n * n + 3 * n * d + 2 * d
-
-    return four_cache_flops
-
-
-def _four_cache_memory_off(orig):
-    def memory_bytes(self):
-        if self._bufs.empty:
-            return 0
-        return sum(v.nbytes for name, v in zip(self._bufs.names, self._bufs.views()) if name != "v2")
-
-    return property(memory_bytes)
-
-
-def _jl_scale_1_over_d(orig):
-    def gaussian_jl(k, d, rng, *args, **kwargs):
-        return orig(k, d, rng, *args, **kwargs) * np.sqrt(k / d)
-
-    return gaussian_jl
-
-
-_ATT, _CACHES = "tensorkv_check.engine.exact_attention", "tensorkv_check.engine.caches"
-
-#: The planted bugs, in the order the report lists them.
-CATALOGUE: tuple[Mutant, ...] = (
-    Mutant(
-        "softmax-no-shift",
-        "softmax without the max shift: exp(z)/Σexp(z) overflows for large logits",
-        (Patch(_ATT, "_softmax", _softmax_no_shift),),
-        ("def:softmax",),
-    ),
-    Mutant(
-        "tensor-value-order",
-        "decode identity pairs key (j,k) with value (j,n+1-k): values ordered differently from keys",
-        (Patch(_ATT, "_tensor_attention_one", _tensor_value_order),),
-        ("def:tensor-attention", "def:four-cache"),
-    ),
-    Mutant(
-        "two-cache-value-order",
-        "two-cache append orders the new value rows differently from the key rows",
-        (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_value_order),),
-        ("def:two-cache",),
-    ),
-    Mutant(
-        "four-cache-drops-newest",
-        "four-cache decoder answers from all tokens but the newest",
-        (Patch(_CACHES, "FourCacheDecoder.caches", _four_cache_drops_newest),),
-        ("def:four-cache",),
-    ),
-    Mutant(
-        "two-cache-drops-newest",
-        "two-cache decoder answers from all rows but the newest token's",
-        (Patch(_CACHES, "TwoCacheDecoder.products", _two_cache_drops_newest),),
-        ("def:two-cache",),
-    ),
-    Mutant(
-        "two-cache-forgets-cross-rows",
-        "two-cache append forgets the (j,new) rows, j < new",
-        (Patch(_CACHES, "TwoCacheDecoder.append", _two_cache_forgets_cross_rows),),
-        ("def:two-cache",),
-    ),
-    Mutant(
-        "tensor-ignores-scale",
-        "decode step ignores the logit scale (uses 1)",
-        (Patch(_ATT, "_tensor_attention_one", _tensor_ignores_scale),),
-        ("def:tensor-attention",),
-    ),
-    Mutant(
-        "kron-shifted",
-        "⊘ pairs A_j with B_{k+1 mod n2}",
-        (Patch(_ATT, "_kron", _kron_shifted),),
-        ("def:kron",),
-    ),
-    Mutant(
-        "four-cache-flops-off",
-        "four-cache flop count has 2n²d instead of 4n²d for the two products",
-        (Patch(_CACHES, "four_cache_flops", _four_cache_flops_off),),
-        ("rem:tradeoff",),
-    ),
-    Mutant(
-        "four-cache-memory-off",
-        "four-cache memory_bytes forgets the V2 cache",
-        (Patch(_CACHES, "FourCacheDecoder.memory_bytes", _four_cache_memory_off),),
-        ("def:four-cache",),
-    ),
-    Mutant(
-        "jl-scale-1/d",
-        "Gaussian JL matrix with N(0, 1/d) entries instead of N(0, 1/k)",
-        (Patch("tensorkv_check.engine.jl", "gaussian_jl", _jl_scale_1_over_d),),
-        ("lem:jl-gaussian", "lem:jl-projection"),
-    ),
-)
-
-
 # --------------------------------------------------------------------------- running
 
 
 @dataclass(frozen=True)
 class CheckChange:
-    """A check whose outcome under a mutant differs from its expected outcome."""
+    """A check whose outcome under a mutant differs from its expected outcome.
+
+    ``node_id`` is ``"claim-id::check-name"``; ``role`` the check's role
+    (``supports``, ``limits`` or ``engine``).
+    """
 
     node_id: str
     expect: str
     outcome: str
     summary: str
+    role: str = "supports"
+
+    @property
+    def claim_id(self) -> str:
+        return self.node_id.partition("::")[0]
+
+    @property
+    def check_name(self) -> str:
+        return self.node_id.partition("::")[2]
 
 
 @dataclass(frozen=True)
@@ -625,6 +296,12 @@ def run_mutants(
             registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow, trace=restrict
         )
     sound = {nid for nid, (ck, res) in baseline.results.items() if res.outcome == ck.expect}
+    # Cheapest first, but checks that count as evidence (supports, engine) before the
+    # ``limits`` ones, which are shown and never counted as support.
+    order = {
+        nid: baseline.seconds.get(nid, float("inf")) + (1e9 if getattr(ck, "role", "") == "limits" else 0.0)
+        for nid, (ck, _) in baseline.results.items()
+    }
     reports = []
     for m in mutants:
         if not m.available():
@@ -650,11 +327,11 @@ def run_mutants(
                 ctx=ctx,
                 include_slow=include_slow,
                 only=only,
-                cost=baseline.seconds if stop_at_first else None,
+                cost=order if stop_at_first else None,
                 stop=catches if stop_at_first else None,
             )
         changes = tuple(
-            CheckChange(nid, ck.expect, res.outcome, res.summary)
+            CheckChange(nid, ck.expect, res.outcome, res.summary, getattr(ck, "role", "supports"))
             for nid, (ck, res) in mutated.items()
             if catches(ck, res)
         )
@@ -687,20 +364,142 @@ def _missing(m: Mutant) -> list[ImportError]:
 
 
 def format_mutant_table(reports: Iterable[MutantReport]) -> str:
-    """A plain-text table: mutant, caught, checks that caught it ("1+": stopped at the
-    first), checks re-run, seconds, the first catching checks."""
+    """A plain-text table, one row per mutant: caught, checks that caught it ("1+": the run
+    stopped at the first), checks re-run, seconds, and the claim and check that caught it
+    (``claim-id :: check-name (outcome)``, the role when it is ``limits``); the last line
+    is the kill rate.
+
+    Examples
+    --------
+    >>> change = CheckChange("def:softmax::engine-vs-mpmath", "pass", "fail", "overflow", "engine")
+    >>> report = MutantReport("softmax-no-shift", "no max shift", True, True, (change,), 1)
+    >>> table = format_mutant_table([report])
+    >>> table.splitlines()[1].split("  ")[-1]
+    'def:softmax :: engine-vs-mpmath (fail)'
+    >>> table.splitlines()[-1]
+    '1/1 engine mutants caught by the claim checks'
+    """
     reports = list(reports)
-    lines = [f"{'mutant':<30} {'caught':<8} {'by':>4} {'run':>4}  {'seconds':>7}  first catching checks"]
+    lines = [f"{'mutant':<30} {'caught':<8} {'by':>4} {'run':>4}  {'seconds':>7}  caught by (claim :: check)"]
     for r in reports:
         state = "n/a" if not r.available else ("yes" if r.caught else "ESCAPED")
-        first = ", ".join(f"{c.node_id} ({c.outcome})" for c in r.changes[:3])
+        first = ", ".join(
+            f"{c.claim_id} :: {c.check_name} ({c.outcome}{', limits' if c.role == 'limits' else ''})"
+            for c in r.changes[:3]
+        )
         if len(r.changes) > 3:
             first += f", +{len(r.changes) - 3} more"
         by = f"{len(r.changes)}{'' if r.complete else '+'}"
         lines.append(f"{r.name:<30} {state:<8} {by:>4} {r.n_checks:>4}  {r.seconds:>7.2f}  {first}")
     avail = [r for r in reports if r.available]
     lines.append(
-        f"{sum(r.caught for r in avail)}/{len(avail)} available mutants caught"
+        f"{sum(r.caught for r in avail)}/{len(avail)} engine mutants caught by the claim checks"
         + (f"; {len(reports) - len(avail)} unavailable" if len(avail) < len(reports) else "")
     )
     return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SelfTest:
+    """One run of the planted-bug self-test (:func:`run_selftest`).
+
+    Attributes
+    ----------
+    reports : tuple of MutantReport
+        One per mutant, in catalogue order.
+    baseline : Baseline
+        The unmutated run.
+    off_baseline : dict
+        ``{node_id: "outcome (expected ...): summary"}`` for checks that are not at their
+        expected outcome unmutated (they cannot catch anything; the self-test is not
+        trustworthy while any is listed).
+    seconds : float
+        Wall time of the whole run.
+    """
+
+    reports: tuple[MutantReport, ...]
+    baseline: Baseline
+    off_baseline: dict[str, str]
+    seconds: float
+
+    @property
+    def escaped(self) -> list[str]:
+        """Names of the available mutants no check caught."""
+        return [r.name for r in self.reports if r.available and not r.caught]
+
+    @property
+    def ok(self) -> bool:
+        """Every available mutant caught and every check at its expected outcome unmutated."""
+        return not self.escaped and not self.off_baseline
+
+    def table(self) -> str:
+        """:func:`format_mutant_table` of the reports, with the baseline's state and the time."""
+        out = format_mutant_table(self.reports)
+        n = len(self.baseline.results)
+        if self.off_baseline:
+            out += (
+                f"\n{len(self.off_baseline)}/{n} checks off their expected outcome unmutated: "
+                + ", ".join(sorted(self.off_baseline))
+            )
+        return out + f"\n{n} checks at baseline; {self.seconds:.1f} s"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "caught": sum(r.caught for r in self.reports),
+            "available": sum(r.available for r in self.reports),
+            "escaped": self.escaped,
+            "off_baseline": dict(self.off_baseline),
+            "seconds": self.seconds,
+            "mutants": [r.to_dict() for r in self.reports],
+        }
+
+
+def run_selftest(
+    registry=None,
+    mutants: Iterable[Mutant] = CATALOGUE,
+    *,
+    seed: int = 0,
+    profile: str = "quick",
+    ids: Iterable[str] | None = None,
+    include_slow: bool = False,
+    stop_at_first: bool = True,
+) -> SelfTest:
+    """The planted-bug self-test: the claim checks alone, unmutated and under each mutant.
+
+    Runs the (fast, unless ``include_slow``) checks of ``registry`` (default: every claim
+    package, :func:`tensorkv_check.claims.registry.load_all`) once unmutated, traced, and
+    then under each mutant the checks that call the mutated code, cheapest evidence first,
+    stopping at the first that catches it (``stop_at_first=False`` runs them all).
+
+    Examples
+    --------
+    >>> st = run_selftest(seed=0)  # doctest: +SKIP
+    >>> print(st.table())  # doctest: +SKIP
+    >>> st.ok  # doctest: +SKIP
+    True
+    """
+    start = time.perf_counter()
+    if registry is None:
+        from tensorkv_check.claims.registry import load_all
+
+        registry = load_all()
+    ctx = sys.modules[type(registry).__module__].CheckContext(seed=seed, profile=profile)
+    mutants = list(mutants)
+    ids = None if ids is None else list(ids)
+    base = run_baseline(registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow)
+    off = {
+        nid: f"{res.outcome} (expected {ck.expect}): {res.summary}"
+        for nid, (ck, res) in base.results.items()
+        if res.outcome != ck.expect
+    }
+    reports = run_mutants(
+        registry,
+        mutants,
+        ids=ids,
+        ctx=ctx,
+        include_slow=include_slow,
+        baseline=base,
+        stop_at_first=stop_at_first,
+    )
+    return SelfTest(tuple(reports), base, off, time.perf_counter() - start)

@@ -30,11 +30,9 @@ from typing import ClassVar
 import numpy as np
 
 from tensorkv_check._util.validation import as_float_array, check_int, check_positive_scale, same_width
-from tensorkv_check.engine._fastexp import exp_shifted_inplace
 from tensorkv_check.engine.exact_attention import (
     DEFAULT_BLOCK_BYTES,
     _attention,
-    _check_logits_finite,
     _kron,
     _tensor_attention,
 )
@@ -197,28 +195,6 @@ def token_blocks(names: tuple[str, ...], values: tuple, d: int | None) -> dict[s
         if out[name].shape[0] != first.shape[0]:
             raise ValueError(f"{name} has {out[name].shape[0]} tokens but {names[0]} has {first.shape[0]}")
     return out
-
-
-def _attention_batch(Q: np.ndarray, K: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """``softmax(Q K^T)^T V`` row by row for a batch ``Q`` (m, d), scale already applied.
-
-    The same stable softmax as :func:`tensorkv_check.engine.exact_attention.attention` (shift by the
-    row maximum, Definition 3.2), done in place on one (m, n) block and normalised
-    after the product with ``V``, so the block is swept four times instead of seven.
-    Overflowing logits raise like the engine does.
-    """
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below
-        S = Q @ K.T
-    top = S.max(axis=1, keepdims=True)
-    if not (np.isfinite(top).all() and np.isfinite(S.min())):
-        _check_logits_finite(S)
-    exp_shifted_inplace(S, top)
-    den = S.sum(axis=1)
-    # Same product either way; with fewer queries than value columns the transposed
-    # form avoids a slow multi-threaded OpenBLAS path for a short, wide left factor
-    # (measured up to 40x slower on two busy cores).
-    num = (V.T @ S.T).T if S.shape[0] < V.shape[1] else S @ V
-    return num / den[:, None]
 
 
 def _token_rows(name: str, value: object, d: int | None) -> np.ndarray:
@@ -671,9 +647,13 @@ class StandardDecoder(_CacheDecoder):
         if q.ndim == 1:
             out = _attention(q, K, V, self.scale)
         else:
+            # Chunks of queries through the engine's one batched kernel (the max-shifted
+            # softmax of Definition 3.2 in exact_attention), so that the decoder and
+            # :func:`~tensorkv_check.engine.exact_attention.attention_batch` give the same
+            # bits and a fault in that kernel reaches every caller.
             chunk = max(1, self._block_bytes // (8 * K.shape[0]))
             out = np.empty((q.shape[0], V.shape[1]))
             for s in range(0, q.shape[0], chunk):
-                out[s : s + chunk] = _attention_batch(q[s : s + chunk] * self.scale, K, V)
+                out[s : s + chunk] = _attention(q[s : s + chunk], K, V, self.scale)
         self._account(q, standard_flops(self.n_tokens, self._width))
         return out

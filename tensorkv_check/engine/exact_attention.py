@@ -123,7 +123,10 @@ def softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
 
 
 def _softmax(z: np.ndarray, axis: int = -1) -> np.ndarray:
-    e = np.exp(z - z.max(axis=axis, keepdims=True))
+    # The one softmax kernel of the engine (single queries, batches, the decoders): the
+    # exponential in place on the shifted copy, so a (m, n) block is allocated once.
+    e = z - z.max(axis=axis, keepdims=True)
+    np.exp(e, out=e)
     e /= e.sum(axis=axis, keepdims=True)
     return e
 
