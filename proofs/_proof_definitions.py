@@ -27,7 +27,8 @@ each claim's statement says the definition *has*, for every size (index form: sy
 - ``def:jlt``: the polarization identity in any dimension, and the inner-product form for
   the normalised vectors: if the norm form (distortion eps) holds on x^ + y^ and x^ - y^ for
   unit x^, y^ and S linear (S(x^ +- y^) = u +- v), then |<u, v> - <x^, y^>| <= eps, and
-  rescaled by bilinearity (x = |x| x^, S x = |x| u) |<Sx, Sy> - <x, y>| <= eps |x| |y|.
+  rescaled by bilinearity (x = |x| x^, S x = |x| u) |<Sx, Sy> - <x, y>| <= eps |x| |y|;
+  conversely the inner-product form at the pair (x, x) is the norm form on x.
 
 Private module: not loaded as claim definitions; attached by :func:`proofs._proofs.attach_proofs`.
 """
@@ -347,7 +348,12 @@ def jlt_proof() -> Proof:
     polarization = sp.Eq((plus_S - minus_S) / 4, ip(u, v, k))
     unit_error = ip(u, v, k) - ip(x, y, dim)
     error = ip(SX, SY, k) - ip(X, Y, dim)
-    statement = sp.And(polarization, sp.Le(sp.Abs(error), eps * nx * ny))
+    # conversely the inner-product form at the pair (x, x) is the norm form on x
+    converse = sp.Implies(
+        sp.Le(sp.Abs(ip(SX, SX, k) - ip(X, X, dim)), eps * nx * nx),
+        sp.Le(sp.Abs(sq(SX[l], k) - sq(X[l], dim)), eps * sq(X[l], dim)),
+    )
+    statement = sp.And(polarization, sp.Le(sp.Abs(error), eps * nx * ny), converse)
     steps = (
         Step("polar_S", (), polarization, "identity", (), note="index form, every dimension k"),
         Step("polar_x", (), sp.Eq((plus_x - minus_x) / 4, ip(x, y, dim)), "identity", ()),
@@ -374,7 +380,15 @@ def jlt_proof() -> Proof:
             ("x_def", "y_def", "Sx_def", "Sy_def"),
             note="bilinearity of the inner product (index form, every dimension)",
         ),
-        Step("assemble", (), statement, "smt", ("polar_S", "inner_product", "rescale", "norms", "eps_range")),
+        Step("norm_x", (), sp.Eq(sq(X[l], dim), nx**2 * sq(x[l], dim)), "identity", ("x_def",)),
+        Step("converse", (), converse, "smt", ("norm_x", "unit"), note="|x|^2 = |x|^2 |x^|^2 = sum_l X_l^2"),
+        Step(
+            "assemble",
+            (),
+            statement,
+            "smt",
+            ("polar_S", "inner_product", "rescale", "converse", "norms", "eps_range"),
+        ),
     )
     return Proof("def:jlt", hyps, statement, steps)
 

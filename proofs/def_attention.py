@@ -163,7 +163,7 @@ softmax = REGISTRY.claim(
     statement=(
         "softmax(z)_i = exp(z_i)/Σ_j exp(z_j), computed as exp(z − max z)/Σ exp(z − max z): the "
         "shift leaves it unchanged, the entries are positive and sum to one, and with the max "
-        "shift every exponent is ≤ 0 so no logit size overflows."
+        "shift every exponent is ≤ 0, so each exp(z_j − max z) ≤ 1 and no logit size overflows."
     ),
     sympy_statement=softmax_proof().statement,
     hypotheses=("z ∈ R^n finite, n ≥ 1",),
