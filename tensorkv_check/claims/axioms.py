@@ -467,7 +467,9 @@ def _catalogue() -> dict[str, Axiom]:
         ),
         Axiom(
             "sum_pos",
-            sp.Implies(sp.And(sp.Ge(hi, 1), Every(sp.Gt(t[j], 0), j, 1, hi)), sp.Gt(sp.Sum(t[j], (j, 1, hi)), 0)),
+            sp.Implies(
+                sp.And(sp.Ge(hi, 1), Every(sp.Gt(t[j], 0), j, 1, hi)), sp.Gt(sp.Sum(t[j], (j, 1, hi)), 0)
+            ),
             "a finite sum of hi >= 1 positive terms is positive (monotonicity of finite sums)",
             "std",
             (hi,),
