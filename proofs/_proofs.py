@@ -1,7 +1,7 @@
 """The machine-checked proofs of the paper's claims, collected, and how they attach to claims.
 
 The proof modules (``_proof_index``, ``_proof_jl``, ``_proof_tensor``, ``_proof_covering``,
-``_proof_geometry``, ``_proof_subgen``)
+``_proof_geometry``, ``_proof_subgen``, ``_proof_definitions``)
 are private, so that :func:`tensorkv_check.claims.registry.load_all` does not load them as
 claim definitions; :func:`all_proofs` gathers them and :func:`attach_proofs` sets each
 claim's ``proof`` attribute.
@@ -24,6 +24,7 @@ PROOF_MODULES = (
     "proofs._proof_covering",
     "proofs._proof_geometry",
     "proofs._proof_subgen",
+    "proofs._proof_definitions",
 )
 
 

@@ -17,7 +17,7 @@ import pytest
 import sympy as sp
 
 from proofs._proofs import all_proofs
-from tensorkv_check.claims.axioms import H2, Exp, Ln
+from tensorkv_check.claims.axioms import H2, Every, Exp, Ln
 from tensorkv_check.claims.obligations import Proof, check_proofs
 
 R = sp.Rational
@@ -235,6 +235,105 @@ MUTANTS: list[tuple[str, str, Callable[[Proof], Proof]]] = [
         "volume-scaling axiom removed",
         lambda p: _uses(p, "packing_bound", drop="volume_scaling"),
     ),
+]
+
+
+# Mutants of the definitions' proofs (proofs/_proof_definitions.py).
+_zi, _zj = sp.IndexedBase("z"), sp.IndexedBase("w_c")
+_ii, _jj = sp.Symbol("i", integer=True), sp.Symbol("j", integer=True)
+
+
+def _sum_range(expr, index_name: str, hi):
+    """Every single-limit sum over ``index_name`` in ``expr`` with its upper bound replaced by ``hi``."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Sum) and len(e.limits) == 1 and e.limits[0][0].name == index_name,
+        lambda e: sp.Sum(e.function, (e.limits[0][0], e.limits[0][1], hi)),
+    )
+
+
+def _stride(formula):
+    """The row index (j - 1) n2 + k of a kron formula with the stride n2 replaced by n2 - 1."""
+    n2 = S("n2")
+    return formula.replace(
+        lambda e: isinstance(e, sp.Mul) and n2 in e.args and len(e.args) == 2,
+        lambda e: (n2 - 1) * next(a for a in e.args if a != n2),
+    )
+
+
+MUTANTS += [
+    (
+        "def:softmax",
+        "shift sign flipped in a definition: w_c = exp(z + c)",
+        lambda p: _hyp(p, "wc_def", Every(sp.Eq(_zj[_jj], Exp(_zi[_jj] + S("c"))), _jj, 1, n)),
+    ),
+    (
+        "def:softmax",
+        "axiom sum_pos removed (denominator not shown positive)",
+        lambda p: _uses(p, "S_pos", drop="sum_pos"),
+    ),
+    (
+        "def:softmax",
+        "inequality flipped: the max shift gives exponentials >= 1",
+        lambda p: _conclusion(
+            p,
+            "no_overflow",
+            lambda c: sp.Implies(c.args[0], Every(_flip(c.args[1].args[0]), *c.args[1].args[1:])),
+        ),
+    ),
+    (
+        "def:kron",
+        "row order with stride n2 - 1: (j - 1)(n2 - 1) + k is not injective",
+        lambda p: _conclusion(p, "injective", _stride),
+    ),
+    (
+        "def:kron",
+        "row order off by one: r(j, k) = j n2 + k",
+        lambda p: _conclusion(
+            p,
+            "in_range",
+            lambda c: c.xreplace({sp.Symbol("j", integer=True) - 1: sp.Symbol("j", integer=True)}),
+        ),
+    ),
+    (
+        "def:tensor-attention",
+        "step normalise removed from the final step's uses",
+        lambda p: _uses(p, "assemble", drop="normalise"),
+    ),
+    (
+        "def:tensor-attention",
+        "sum range off by one: the collapse's pair numerator runs k to n2 + 1",
+        lambda p: _conclusion(
+            p,
+            "collapse",
+            lambda c: sp.Eq(
+                sp.numer(c.lhs).xreplace({S("n2"): S("n2") + 1}) / sp.denom(c.lhs),
+                c.rhs,
+            ),
+        ),
+    ),
+    (
+        "def:four-cache",
+        "constant changed: three caches (memory = 3 r d)",
+        lambda p: _hyp(p, "memory_def", sp.Eq(S("memory"), 3 * S("r") * d)),
+    ),
+    (
+        "def:two-cache",
+        "sum range off by one: rows = sum of 2t - 1 for t = 1..i+1",
+        lambda p: _hyp(p, "rows_def", _sum_range(p.hypotheses["rows_def"], "t", S("i") + 1)),
+    ),
+    (
+        "def:two-cache",
+        "hypothesis i, d >= 1 dropped from the append-work bound",
+        lambda p: _uses(p, "append_work", drop="sizes"),
+    ),
+    (
+        "def:jlt",
+        "constant changed: inner-product error within eps/2",
+        lambda p: dataclasses.replace(
+            p, statement=p.statement.xreplace({eps * S("nx") * S("ny"): eps * S("nx") * S("ny") / 2})
+        ),
+    ),
+    ("def:jlt", "norm form on x^ - y^ dropped", lambda p: _uses(p, "inner_product", drop="norm_minus")),
 ]
 
 

@@ -465,6 +465,16 @@ def _catalogue() -> dict[str, Axiom]:
             "(Vershynin 2018, Lemma 4.2.6)",
             "std",
         ),
+        Axiom(
+            "sum_pos",
+            sp.Implies(
+                sp.And(sp.Ge(hi, 1), Every(sp.Gt(t[j], 0), j, 1, hi)), sp.Gt(sp.Sum(t[j], (j, 1, hi)), 0)
+            ),
+            "a finite sum of hi >= 1 positive terms is positive (monotonicity of finite sums)",
+            "std",
+            (hi,),
+            ("t",),
+        ),
     ]
     return {ax.name: ax for ax in items}
 

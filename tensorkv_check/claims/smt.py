@@ -112,7 +112,10 @@ def normalize_sums(expr: Any) -> Any:
 
     def lin(s: sp.Sum) -> Any:
         if len(s.limits) != 1:
-            return s
+            # A sum over several indices is the iterated sum, innermost limit first; it is
+            # kept whole when nothing leaves the inner sum (sympy would merge it back).
+            inner = lin(sp.Sum(s.function, s.limits[0]))
+            return s if isinstance(inner, sp.Sum) else lin(sp.Sum(inner, *s.limits[1:]))
         k, a, b = s.limits[0]
         out = sp.Integer(0)
         for term in sp.Add.make_args(sp.expand(s.function)):

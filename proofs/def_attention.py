@@ -1,19 +1,20 @@
-"""Claims for the definitions: Definitions 3.1, 3.2, 3.3, 3.6, 3.7, 3.8.
+"""Claims for the attention definitions: Definitions 3.1, 3.2 and 3.6 (def:kron, def:softmax,
+def:tensor-attention), with their checks and explorers.
 
 Chen, Li, Liang, Shi, Song, Tian, "Time and Memory Trade-off of KV-Cache Compression in
-Tensor Transformer Decoding" (arXiv 2503.11108, 2025); spec ids def:kron, def:softmax,
-def:jlt, def:tensor-attention, def:four-cache, def:two-cache.
+Tensor Transformer Decoding" (arXiv 2503.11108, 2025).
 
-A definition cannot be false, but two things about it can: an identity the project
-relies on (the decode identity of Definition 3.6 that the engine uses instead of the
-n²×d matrix; the polarization step that turns Definition 3.3's norm form into its
-inner-product form), and the engine's implementation of it. The symbolic checks prove
-the identities (at small symbolic sizes and in index form for all n, d); the empirical
-checks compare the engine with independent implementations (scipy's Khatri–Rao
-product, mpmath, a literal einsum triple sum) on seeded random inputs.
+A definition cannot be false, but three things about it can be checked: the properties its
+statement gives it (proved for every size in :mod:`proofs._proof_definitions`; each claim's
+``sympy_statement`` is that proof's statement), an identity the project relies on (the decode
+identity of Definition 3.6 that the engine uses instead of the n²×d matrix), and the engine's
+implementation of it. The symbolic checks decide the identities (at small symbolic sizes and in
+index form for all n, d); the empirical checks compare the engine with independent
+implementations (scipy's Khatri–Rao product, mpmath, a literal einsum triple sum) on seeded
+random inputs.
 
-Every engine call goes through the module (``att.tensor_attention``,
-``caches.FourCacheDecoder``) so that monkeypatched mutants are what the checks see.
+Every engine call goes through the module (``att.tensor_attention``, ``caches.FourCacheDecoder``)
+so that monkeypatched mutants are what the checks see.
 """
 
 from __future__ import annotations
@@ -33,13 +34,13 @@ from proofs._explore_common import (
     ADV,
     KINDS,
     TINY,
-    U,
     adversarial_matrix,
     attention_tol,
     finite_floats,
     seeds,
     short_repr,
 )
+from proofs._proof_definitions import kron_proof, softmax_proof, tensor_attention_proof
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 # ``import tensorkv_check.engine.exact_attention as att`` would bind the *function* ``attention`` that
@@ -50,8 +51,7 @@ caches = importlib.import_module("tensorkv_check.engine.caches")
 # Symbols shared by the index-form (general n, d) arguments.
 _n, _n1, _n2, _d = sp.symbols("n n1 n2 d", integer=True, positive=True)
 _i, _j, _k, _l = sp.symbols("i j k l", integer=True, positive=True)
-_P, _V1, _V2, _K1, _K2, _q, _z = (sp.IndexedBase(s) for s in ("P", "V1", "V2", "K1", "K2", "q", "z"))
-_s0 = sp.Symbol("s", integer=True, nonnegative=True)
+_V1, _V2, _K1, _K2, _q, _z = (sp.IndexedBase(s) for s in ("V1", "V2", "K1", "K2", "q", "z"))
 
 #: Relative tolerance of engine-vs-reference comparisons (relative to value_scale).
 RTOL = 1e-12
@@ -79,11 +79,9 @@ kron = REGISTRY.claim(
         "(numpy row-major). With that order (A⊘B) q, read row-major as an n1×n2 matrix, is "
         "A diag(q) Bᵀ, which is how the engine lays out the score matrix."
     ),
-    sympy_statement=sp.Eq(
-        sp.IndexedBase("A⊘B")[(_j - 1) * _n2 + _k, _l],
-        sp.IndexedBase("A")[_j, _l] * sp.IndexedBase("B")[_k, _l],
-        evaluate=False,
-    ),
+    # what proofs._proof_definitions proves: the row order is injective into 1..n1·n2 and
+    # row r(j,k) = A_j ∘ B_k has score (A diag(q) Bᵀ)_jk
+    sympy_statement=kron_proof().statement,
     hypotheses=("A ∈ R^{n1×d}, B ∈ R^{n2×d}, n1, n2, d ≥ 1",),
     explicit_constants={},
     depends_on=(),
@@ -165,12 +163,9 @@ softmax = REGISTRY.claim(
     statement=(
         "softmax(z)_i = exp(z_i)/Σ_j exp(z_j), computed as exp(z − max z)/Σ exp(z − max z): the "
         "shift leaves it unchanged, the entries are positive and sum to one, and with the max "
-        "shift every exponent is ≤ 0 so no logit size overflows."
+        "shift every exponent is ≤ 0, so each exp(z_j − max z) ≤ 1 and no logit size overflows."
     ),
-    sympy_statement=sp.Eq(
-        sp.exp(_z[_i] - sp.Symbol("c")) / sp.Sum(sp.exp(_z[_j] - sp.Symbol("c")), (_j, 1, _n)),
-        sp.exp(_z[_i]) / sp.Sum(sp.exp(_z[_j]), (_j, 1, _n)),
-    ),
+    sympy_statement=softmax_proof().statement,
     hypotheses=("z ∈ R^n finite, n ≥ 1",),
     depends_on=(),
 )
@@ -242,119 +237,6 @@ def check_engine_vs_mpmath(ctx):
     )
 
 
-# ----------------------------------------------------------------------------- def:jlt
-jlt = REGISTRY.claim(
-    "def:jlt",
-    paper_ref="Definition 3.3",
-    sources=("paper", "std"),
-    statement=(
-        "A distribution over S ∈ R^{k×d} is a JLT(ε, δ, f) if for every fixed set X of f vectors, "
-        "with probability ≥ 1 − δ, |‖Sx‖² − ‖x‖²| ≤ ε‖x‖² for all x ∈ X. Inner-product form: if the "
-        "norm form holds on the normalised sums and differences x/‖x‖ ± y/‖y‖, then "
-        "|⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ (polarization + parallelogram law); conversely the "
-        "inner-product form with y = x is the norm form."
-    ),
-    sympy_statement=sp.Eq(
-        (
-            sp.Sum((sp.Indexed("u", _l) + sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
-            - sp.Sum((sp.Indexed("u", _l) - sp.Indexed("v", _l)) ** 2, (_l, 1, _d))
-        )
-        / 4,
-        sp.Sum(sp.Indexed("u", _l) * sp.Indexed("v", _l), (_l, 1, _d)),
-    ),
-    hypotheses=("0 < ε < 1, 0 < δ < 1, f ≥ 1", "S linear"),
-    depends_on=(),
-    caveats=(
-        "The spec's 'equivalently, … on X ∪ differences' needs the normalised sums and differences "
-        "x̂ ± ŷ (f² vectors in total); on X ∪ {x − y} alone the error bound is "
-        "ε(‖x‖² + ‖y‖² + ‖x − y‖²)/2, up to 3ε for unit vectors and not O(ε‖x‖‖y‖) when the norms "
-        "differ. The check differences-only-is-weaker exhibits an exact instance.",
-    ),
-)
-
-
-@jlt.symbolic(
-    "polarization-general",
-    description="4⟨Sx,Sy⟩ = ‖S(x+y)‖² − ‖S(x−y)‖² and the parallelogram bound, symbolic dimension",
-)
-def check_polarization_general(ctx):
-    u, v = sp.IndexedBase("u"), sp.IndexedBase("v")  # u = Sx̂, v = Sŷ (S linear: S(x̂ ± ŷ) = u ± v)
-    k = sp.Symbol("k", integer=True, positive=True)
-    sq = lambda w: sp.Sum(sp.expand(w**2), (_l, 1, k))  # noqa: E731 - ‖w‖² coordinatewise
-    inner = sp.Sum(u[_l] * v[_l], (_l, 1, k))
-    eps = sp.Symbol("epsilon", positive=True)
-    ep, em = sp.symbols("e_p e_m", real=True)  # the norm errors on x̂ + ŷ and x̂ − ŷ
-    Np, Nm = sp.symbols("N_p N_m", nonnegative=True)  # ‖x̂ + ŷ‖², ‖x̂ − ŷ‖²
-    x, y = sp.IndexedBase("x"), sp.IndexedBase("y")
-    steps = [
-        (
-            "polarization: (‖u+v‖² − ‖u−v‖²)/4 = ⟨u, v⟩ (any dimension k)",
-            is_zero((sq(u[_l] + v[_l]) - sq(u[_l] - v[_l])) / 4 - inner),
-        ),
-        (
-            "parallelogram: ‖x+y‖² + ‖x−y‖² = 2‖x‖² + 2‖y‖² (any dimension)",
-            is_zero(
-                sq(x[_l] + y[_l])
-                + sq(x[_l] - y[_l])
-                - 2 * sp.Sum(x[_l] ** 2, (_l, 1, k))
-                - 2 * sp.Sum(y[_l] ** 2, (_l, 1, k))
-            ),
-        ),
-        # error of ⟨Sx̂,Sŷ⟩ is (e_p − e_m)/4 with |e_±| ≤ ε N_±, so ≤ ε (N_p + N_m)/4 (triangle ineq.)
-        (
-            "ε(N_p + N_m)/4 − |e_p − e_m|/4 ≥ 0 given |e_±| ≤ εN_± (triangle inequality, written as a sum "
-            "of slacks)",
-            is_zero(
-                eps * (Np + Nm) / 4
-                - ((eps * Np - sp.Abs(ep)) + (eps * Nm - sp.Abs(em))) / 4
-                - (sp.Abs(ep) + sp.Abs(em)) / 4
-            ),
-        ),
-        (
-            "with unit x̂, ŷ: N_p + N_m = 2 + 2 = 4, so the bound is ε·4/4 = ε",
-            is_zero(eps * (2 * 1 + 2 * 1) / 4 - eps),
-        ),
-        (
-            "scaling back: ⟨Sx, Sy⟩ − ⟨x, y⟩ = ‖x‖‖y‖(⟨Sx̂, Sŷ⟩ − ⟨x̂, ŷ⟩) (bilinearity)",
-            is_zero(
-                sp.Symbol("a") * sp.Symbol("b") * (inner - sp.Symbol("g"))
-                - (sp.Symbol("a") * sp.Symbol("b") * inner - sp.Symbol("a") * sp.Symbol("b") * sp.Symbol("g"))
-            ),
-        ),
-    ]
-    return chain(
-        steps,
-        "norm preservation on x̂ ± ŷ gives |⟨Sx,Sy⟩ − ⟨x,y⟩| ≤ ε‖x‖‖y‖",
-        scope="all dimensions k, d (index form); the triangle inequality |a − b| ≤ |a| + |b| is [std]",
-    )
-
-
-@jlt.symbolic(
-    "differences-only-is-weaker",
-    description="exact instance: norms kept on X ∪ {x−y}, inner product off by 2ε‖x‖‖y‖",
-    role="limits",
-)
-def check_differences_only_is_weaker(ctx):
-    # Demonstrates the caveat (passes when the instance behaves as stated).
-    eps = sp.Rational(1, 4)
-    S = sp.Matrix([[1, sp.Rational(1, 2)], [0, 1]])
-    x, y = sp.Matrix([1, 0]), sp.Matrix([0, sp.Rational(1, 4)])
-    nrm2 = lambda w: (w.T * w)[0]  # noqa: E731
-    kept = {
-        name: abs(nrm2(S * w) - nrm2(w)) <= eps * nrm2(w) for name, w in (("x", x), ("y", y), ("x−y", x - y))
-    }
-    err = abs((S * x).dot(S * y) - x.dot(y))
-    bound = eps * sp.sqrt(nrm2(x) * nrm2(y))
-    steps = [(f"|‖Sw‖² − ‖w‖²| ≤ ε‖w‖² for w = {w}", bool(v)) for w, v in kept.items()]
-    steps.append(("|⟨Sx,Sy⟩ − ⟨x,y⟩| = 1/8 > ε‖x‖‖y‖ = 1/16", bool(err > bound) and err == sp.Rational(1, 8)))
-    return chain(
-        steps,
-        "S = [[1, 1/2], [0, 1]], x = e1, y = e2/4, ε = 1/4 keeps norms on X ∪ {x − y} but "
-        "misses the inner product by 2ε‖x‖‖y‖: the inner-product form needs x̂ ± ŷ",
-        scope="one exact rational instance (demonstrates the caveat)",
-    )
-
-
 # --------------------------------------------------------------- def:tensor-attention
 tensor = REGISTRY.claim(
     "def:tensor-attention",
@@ -367,10 +249,7 @@ tensor = REGISTRY.claim(
         "softmax over all n² pairs; the engine computes this identity without the n²×d matrix. "
         "With K2 = V2 = 1 it is standard attention softmax(K1 q·scale)ᵀ V1."
     ),
-    sympy_statement=sp.Eq(
-        sp.Sum(_P[_j, _k] * _V1[_j, _l] * _V2[_k, _l], (_k, 1, _n), (_j, 1, _n)),
-        sp.Sum(_V1[_j, _l] * sp.Sum(_P[_j, _k] * _V2[_k, _l], (_k, 1, _n)), (_j, 1, _n)),
-    ),
+    sympy_statement=tensor_attention_proof().statement,
     hypotheses=("Q ∈ R^{m×d}; K1, V1 ∈ R^{n1×d}; K2, V2 ∈ R^{n2×d}; scale > 0 (default 1/d)",),
     explicit_constants={
         "O(n²d) time per query": "4n²d + 5n² + 3nd + 2d flops (tensorkv_check.four_cache_flops)",
@@ -700,184 +579,6 @@ def check_row_order_invariance(ctx):
     )
 
 
-# ------------------------------------------------------------------------ def:four-cache
-def _streaming_check(ctx, key, make, memory_numbers, extra=None):
-    """Feed tokens one by one; after each append compare memory and output with the definition."""
-    rng = ctx.rng(key, "streaming")
-    trials = 40 if ctx.profile == "full" else 12
-    ok, first_bad = 0, None
-    for t in range(trials):
-        n, d = int(rng.integers(1, 11)), int(rng.integers(1, 7))
-        Q, K1, K2, V1, V2 = _rand_case(rng, n, n, d, 2)
-        dec = make(d)
-        good = True
-        for i in range(1, n + 1):
-            dec.append(K1[i - 1], K2[i - 1], V1[i - 1], V2[i - 1])
-            ref = ref_tensor_attention(Q, K1[:i], K2[:i], V1[:i], V2[:i], 1.0 / d)
-            err = float(np.abs(dec.query(Q) - ref).max()) / value_scale(V1[:i], V2[:i])
-            mem_ok = dec.memory_bytes == 8 * memory_numbers(i, d)
-            more = extra(dec, i, K1, K2, V1, V2) if extra else {}
-            if err > RTOL or not mem_ok or not all(more.values()):
-                good = False
-                if first_bad is None:
-                    first_bad = {
-                        "trial": t,
-                        "n": n,
-                        "d": d,
-                        "after_tokens": i,
-                        "relative_error": err,
-                        "memory_bytes": dec.memory_bytes,
-                        "expected_bytes": 8 * memory_numbers(i, d),
-                        **{k: bool(v) for k, v in more.items()},
-                    }
-                break
-        ok += good
-    return ok, trials, first_bad
-
-
-four = REGISTRY.claim(
-    "def:four-cache",
-    paper_ref="Definition 3.7",
-    sources=("paper",),
-    statement=(
-        "After i tokens the four-cache decoder stores K1, K2, V1, V2 restricted to the first i "
-        "tokens: 4·i·d numbers, memory O(id); each step answers tensor attention over all i tokens."
-    ),
-    sympy_statement=sp.Eq(sp.Symbol("memory"), 4 * sp.Symbol("i") * sp.Symbol("d")),
-    hypotheses=("i ≥ 1 tokens of width d ≥ 1",),
-    explicit_constants={"O(id) memory": "4·i·d float64 numbers = 32·i·d bytes (memory_bytes)"},
-    depends_on=("def:tensor-attention",),
-)
-
-
-@four.symbolic(
-    "memory-count", description="4 caches × i rows × d columns = 4id numbers, growing by 4d per token"
-)
-def check_four_cache_memory_count(ctx):
-    i, d, t = sp.symbols("i d t", integer=True, positive=True)
-    stored = sum(i * d for _cache in ("K1", "K2", "V1", "V2"))  # each cache is an i×d matrix
-    steps = [
-        ("4 caches of shape i×d hold 4id numbers", is_zero(stored - 4 * i * d)),
-        (
-            "appending token t adds one row of width d to each cache: Σ_{t=1}^{i} 4d = 4id",
-            is_zero(sp.Sum(4 * d, (t, 1, i)).doit() - 4 * i * d),
-        ),
-        ("bytes in float64: 8·4id = 32id", is_zero(8 * stored - 32 * i * d)),
-    ]
-    return chain(steps, "the four caches hold 4·i·d numbers (32·i·d bytes)", scope="all i, d")
-
-
-@four.empirical(
-    "streaming-decoders",
-    description="after each append: memory 4id·8 bytes and output = reference over all tokens so far",
-)
-@serial_blas
-def check_streaming_decoders(ctx):
-    found = {}
-    for name in ("FourCacheDecoder", "NaiveFourCacheDecoder"):
-        found[name] = _streaming_check(
-            ctx, f"def:four-cache:{name}", lambda d, nm=name: getattr(caches, nm)(d), lambda i, d: 4 * i * d
-        )
-    ok = sum(v[0] for v in found.values())
-    trials = sum(v[1] for v in found.values())
-    est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6", "decoders": list(found)}, ctx.seed)
-    bad = {k: v[2] for k, v in found.items() if v[2]}
-    res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(
-        f"FourCache and NaiveFourCache match the definition after every append in {est}",
-        scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step",
-        estimate=est,
-        details={"failures": bad},
-    )
-
-
-# ------------------------------------------------------------------------- def:two-cache
-two = REGISTRY.claim(
-    "def:two-cache",
-    paper_ref="Definition 3.8",
-    sources=("paper", "inferred"),
-    statement=(
-        "After i tokens the two-cache decoder stores K̃_i = K1_{≤i} ⊘ K2_{≤i} and "
-        "Ṽ_i = V1_{≤i} ⊘ V2_{≤i}: 2·i²·d numbers, memory O(i²d). Going from i to i+1 appends 2i+1 rows "
-        "to each [inferred], O(id) work; a step is softmax(K̃ q·scale)ᵀ Ṽ over i² rows."
-    ),
-    sympy_statement=sp.Eq(sp.Symbol("memory"), 2 * sp.Symbol("i") ** 2 * sp.Symbol("d")),
-    hypotheses=("i ≥ 1 tokens of width d ≥ 1",),
-    explicit_constants={
-        "O(i²d) memory": "2·i²·d float64 numbers = 16·i²·d bytes (memory_bytes)",
-        "O(id) append": "2·(2i+1)·d multiplications for the 2i+1 new rows of K̃ and Ṽ",
-    },
-    depends_on=("def:tensor-attention", "def:kron"),
-    caveats=(
-        "To extend the products the decoder must also keep the factor rows (4·i·d numbers, "
-        "TwoCacheDecoder.factor_bytes) [inferred]; Definition 3.8 counts only the products.",
-    ),
-)
-
-
-@two.symbolic("memory-count", description="2·i²·d numbers; (i+1)² − i² = 2i+1 new rows; Σ(2t+1) = i²")
-def check_two_cache_memory_count(ctx):
-    i, d, t = sp.symbols("i d t", integer=True, positive=True)
-    rows = i * i  # def:kron: A⊘B has n1·n2 rows, here n1 = n2 = i
-    steps = [
-        ("K̃ and Ṽ have i·i rows of width d: 2i²d numbers", is_zero(2 * rows * d - 2 * i**2 * d)),
-        (
-            "token i+1 adds (i+1)² − i² = 2i+1 rows to each product",
-            is_zero((i + 1) ** 2 - i**2 - (2 * i + 1)),
-        ),
-        (
-            "the appends add up: Σ_{t=0}^{i−1} (2t+1) = i²",
-            is_zero(sp.Sum(2 * t + 1, (t, 0, i - 1)).doit() - i**2),
-        ),
-        # 6id − 2(2i+1)d = 2d(i − 1); with i = 1 + s, s ≥ 0, it is 2ds ≥ 0.
-        (
-            "append work 2(2i+1)d ≤ 6id for i ≥ 1, so O(id)",
-            sp.expand((6 * i * d - 2 * (2 * i + 1) * d).subs(i, 1 + _s0)).is_nonnegative,
-        ),
-    ]
-    return chain(steps, "the two caches hold 2·i²·d numbers, built by appends of 2i+1 rows", scope="all i, d")
-
-
-def _two_cache_order(n: int) -> tuple[np.ndarray, np.ndarray]:
-    """The documented append order of TwoCacheDecoder: (t, k≤t) then (j<t, t) per token t."""
-    J = np.concatenate([np.r_[np.full(t + 1, t), np.arange(t)] for t in range(n)])
-    K = np.concatenate([np.r_[np.arange(t + 1), np.full(t, t)] for t in range(n)])
-    return J, K
-
-
-def _two_cache_extra(dec, i, K1, K2, V1, V2):
-    J, K = _two_cache_order(i)
-    Kt, Vt = dec.products()
-    return {
-        "n_rows == i²": dec.n_rows == i * i,
-        "rows are K1_j∘K2_k, V1_j∘V2_k (documented order)": np.array_equal(Kt, K1[J] * K2[K])
-        and np.array_equal(Vt, V1[J] * V2[K]),
-    }
-
-
-@two.empirical(
-    "streaming-decoder",
-    description="after each append: memory 2i²d·8 bytes, rows = the Kronecker rows, output = reference",
-)
-@serial_blas
-def check_streaming_decoder(ctx):
-    ok, trials, bad = _streaming_check(
-        ctx,
-        "def:two-cache",
-        lambda d: caches.TwoCacheDecoder(d),
-        lambda i, d: 2 * i * i * d,
-        _two_cache_extra,
-    )
-    est = rate(ok, trials, {"n": "1..10 tokens", "d": "1..6"}, ctx.seed)
-    res = CheckResult.ok if ok == trials else CheckResult.fail
-    return res(
-        f"TwoCacheDecoder matches the definition after every append in {est}",
-        scope="n ≤ 10 tokens, d ≤ 6, 2 queries per step",
-        estimate=est,
-        details={"first_failure": bad},
-    )
-
-
 # ====================================================================== explorers
 # Counterexample searches against the claims above (run by tensorkv_check.claims.exploration;
 # shared helpers in proofs._explore_common).
@@ -1025,96 +726,6 @@ def explore_non_finite_logits(ex):
     return None
 
 
-def _space_jlt(st):
-    return st.fixed_dictionaries(
-        {
-            "d": st.integers(1, 6),
-            "k": st.integers(1, 6),
-            "s_kind": st.sampled_from(("gaussian", "shear", "rank-deficient", "lattice", "near-duplicate")),
-            "tau": st.sampled_from([0.5, 0.1, 0.01]),
-            "x_kind": st.sampled_from(("gaussian", "basis", "near-duplicate", "lattice", "aligned")),
-            "x_scale": st.sampled_from([1.0, 1e-100, 1e100]),
-            "y_scale": st.sampled_from([1.0, 1e-3, 1e3, 1e-100]),
-            "seed": seeds(st),
-        }
-    )
-
-
-def _jlt_case(ex):
-    d, k = ex["d"], ex["k"]
-    if ex["s_kind"] == "shear":  # a near-isometry I + τ·(strictly upper {−1,0,1}), k = d
-        S = np.eye(d) + ex["tau"] * np.triu(adversarial_matrix("lattice", d, d, ex["seed"]), 1)
-    else:
-        S = adversarial_matrix(ex["s_kind"], k, d, ex["seed"]) / math.sqrt(k)
-    if ex["x_kind"] == "basis":  # two coordinate vectors e_i, e_j
-        i, j = np.random.default_rng(ex["seed"] + 1).integers(0, d, 2)
-        X = np.eye(d)[[i, j]]
-    else:
-        X = adversarial_matrix(ex["x_kind"], 2, d, ex["seed"] + 1)
-    x, y = X[0] * ex["x_scale"], X[1] * ex["y_scale"]
-    return S, x, y
-
-
-def _distortion(S, v):
-    nv = float(v @ v)
-    return abs(float((S @ v) @ (S @ v)) - nv) / nv if nv > 0 else 0.0
-
-
-@REGISTRY.explorer(
-    "def:jlt",
-    "polarization",
-    weight=3,
-    region="inside",
-    space=_space_jlt,
-    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
-    "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100",
-)
-def explore_polarization(ex):
-    """Norm form on x̂ ± ŷ with distortion ε < 1 ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖."""
-    S, x, y = _jlt_case(ex)
-    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
-    if nx == 0 or ny == 0:
-        return None
-    xh, yh = x / nx, y / ny
-    eps = max(_distortion(S, xh + yh), _distortion(S, xh - yh))
-    if not eps < 1:
-        return None  # the definition's ε ∈ (0, 1): vacuous
-    err = abs(float((S @ xh) @ (S @ yh)) - float(xh @ yh))
-    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2)
-    if err > eps + slack:
-        return f"|⟨Sx̂,Sŷ⟩ − ⟨x̂,ŷ⟩| = {err:.6g} > ε = {eps:.6g} (norm form on x̂ ± ŷ)"
-    return None
-
-
-@REGISTRY.explorer(
-    "def:jlt",
-    "differences-only",
-    weight=8,
-    region="outside",
-    space=_space_jlt,
-    hypothesis="norm form on the normalised sums and differences x̂ ± ŷ (not just on X ∪ {x − y})",
-    ranges="d, k ≤ 6; S Gaussian, shear I + τU, rank-one, lattice, near-duplicate rows; x, y (basis vectors, "
-    "Gaussian, lattice, aligned, near-duplicate) of norms 1e-100..1e100",
-)
-def explore_differences_only(ex):
-    """Norm form only on {x, y, x − y} with distortion ε ⇒ |⟨Sx, Sy⟩ − ⟨x, y⟩| ≤ ε‖x‖‖y‖ ?"""
-    S, x, y = _jlt_case(ex)
-    nx, ny = float(np.linalg.norm(x)), float(np.linalg.norm(y))
-    if nx == 0 or ny == 0 or not (nx < 1e150 and ny < 1e150 and nx > 1e-150 and ny > 1e-150):
-        return None
-    eps = max(_distortion(S, x), _distortion(S, y), _distortion(S, x - y))
-    if not eps < 1:
-        return None
-    err = abs(float((S @ x) @ (S @ y)) - float(x @ y))
-    slack = 32 * (ex["k"] + ex["d"]) * U * (1 + float(np.linalg.norm(S, 2)) ** 2) * nx * ny
-    if err > eps * nx * ny + slack:
-        return (
-            f"with distortion ε = {eps:.4g} on x, y, x − y: |⟨Sx,Sy⟩ − ⟨x,y⟩| = {err:.4g} > "
-            f"ε‖x‖‖y‖ = {eps * nx * ny:.4g}"
-        )
-    return None
-
-
 def _tensor_case(ex, *, nonpositive=False):
     n1, n2, d, m = ex["n1"], ex["n2"], ex["d"], ex["m"]
     s = ex["seed"]
@@ -1205,76 +816,3 @@ def explore_non_positive_scale(ex):
     if float(np.abs(out - ref).max()) > attention_tol(Q, K1, K2, V1, V2, scale):
         return f"scale = {scale!r}: engine differs from the definition"
     return None
-
-
-def _space_stream(st):
-    return st.fixed_dictionaries(
-        {
-            "n": st.integers(1, 8),
-            "d": st.integers(1, 5),
-            "k_kind": st.sampled_from(KINDS),
-            "v_kind": st.sampled_from(KINDS),
-            "logit": st.sampled_from([None, 1e4, 1e6]),
-            "seed": seeds(st),
-        }
-    )
-
-
-def _stream_check(ex, make, numbers):
-    n, d = ex["n"], ex["d"]
-    case = {
-        "n1": n,
-        "n2": n,
-        "d": d,
-        "m": 2,
-        "k_kind": ex["k_kind"],
-        "k_kind2": ex["k_kind"],
-        "v_kind": ex["v_kind"],
-        "v_kind2": ex["v_kind"],
-        "logit": ex["logit"],
-        "scale": None,
-        "seed": ex["seed"],
-    }
-    Q, K1, K2, V1, V2, scale = _tensor_case(case)
-    dec = make(d)
-    try:  # valid input: any exception of the decoder is a failure of the claim, not of this property
-        for i in range(n):  # tokens arrive one at a time (n ≤ 8)
-            dec.append(K1[i], K2[i], V1[i], V2[i])
-            if dec.memory_bytes != 8 * numbers(i + 1, d):
-                return (
-                    f"after {i + 1} tokens memory_bytes = {dec.memory_bytes}, expected "
-                    f"{8 * numbers(i + 1, d)}"
-                )
-        out = dec.query(Q)
-    except Exception as exc:
-        return f"the decoder raised on valid input (n = {n}, d = {d}): {type(exc).__name__}: {exc}"
-    ref = ref_tensor_attention(Q, K1, K2, V1, V2, scale)
-    err = float(np.abs(out - ref).max())
-    tol = attention_tol(Q, K1, K2, V1, V2, scale)
-    if err > tol:
-        return f"|decoder − definition| = {err:.3e} > forward-error bound {tol:.3e} after {n} tokens"
-    return None
-
-
-@REGISTRY.explorer(
-    "def:four-cache",
-    "streaming-memory-and-output",
-    region="inside",
-    space=_space_stream,
-    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}",
-)
-def explore_four_cache_streaming_memory_and_output(ex):
-    """FourCacheDecoder holds 4·i·d numbers after i tokens and answers Definition 3.6."""
-    return _stream_check(ex, lambda d: caches.FourCacheDecoder(d), lambda i, d: 4 * i * d)
-
-
-@REGISTRY.explorer(
-    "def:two-cache",
-    "streaming-memory-and-output",
-    region="inside",
-    space=_space_stream,
-    ranges=f"n ≤ 8 tokens, d ≤ 5, logits up to 1e6, {ADV}",
-)
-def explore_two_cache_streaming_memory_and_output(ex):
-    """TwoCacheDecoder holds 2·i²·d numbers after i tokens and answers Definition 3.6."""
-    return _stream_check(ex, lambda d: caches.TwoCacheDecoder(d), lambda i, d: 2 * i * i * d)
