@@ -578,6 +578,68 @@ def test_check_functions_small():
     assert ex["slope"] == pytest.approx(1.0, abs=0.05)
 
 
+class _DoubledNumerator(SubGen4Cache):
+    """A planted bug: the ℓ2-sampled numerator scaled by 2."""
+
+    def _prepared(self):
+        X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+        return X1, w1, X2, w2, Kp, Vp, 2 * coef
+
+
+class _DoubledPartition(SubGen4Cache):
+    """A planted bug: the partition estimate's factor-1 cluster weights scaled by 2."""
+
+    def _prepared(self):
+        X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+        return X1, 2 * w1, X2, w2, Kp, Vp, coef
+
+
+def _planted(cls):
+    import tensorkv_check.subgen as sc
+
+    def factory(setting, ss):
+        P = sc.setting_parameters(setting)
+        return cls(setting.d, setting.scale, delta1=P["delta1"], t1=P["t1"], t2=P["t2"], s=P["s"], rng=ss)
+
+    return factory
+
+
+def test_sampled_partition_check_uses_the_sampler_and_catches_planted_2x():
+    """thm:subgen4cache's evidence: the partition sampler runs (|C| > t), the real algorithm
+    passes, and a doubled numerator or a doubled partition estimate fails the same check."""
+    import tensorkv_check.subgen as sc
+
+    S = sc.SAMPLED_SETTING
+    P = sc.setting_parameters(S)
+    good = sc.sampled_partition_rate(S, trials=40, seed=5)
+    assert good.sampled_trials == 40 and good.parameters["largest_factor_cluster"] > P["t1"]
+    assert good.estimate.successes == 0 and good.denominator.successes == 0
+    assert good.ratio_quantiles["q100"] < 0.5
+    bad = sc.sampled_partition_rate(S, trials=40, seed=5, factory=_planted(_DoubledNumerator))
+    assert not bad.holds and bad.estimate.successes >= 38 and bad.ratio_quantiles["q50"] > 1.5
+    bad = sc.sampled_partition_rate(S, trials=40, seed=5, factory=_planted(_DoubledPartition))
+    assert not bad.holds and bad.denominator.successes == 40
+    # At the default settings' sizes t1 ≥ every cluster: the counter stays at 0 and the check fails.
+    exact = sc.BoundSetting("x", "subgen4cache", 24, 2, 2, 0.1, 1.0, 1.0, 0.5, 0.1, value_mean=1.0)
+    res = sc.sampled_partition_rate(exact, trials=5, seed=1)
+    assert res.sampled_trials == 0 and not res.holds
+    with pytest.raises(ValueError, match="subgen4cache"):
+        sc.sampled_partition_rate(sc.BoundSetting("y", "subgen", 24, 2, 2, 0.1, 1.0, 1.0, 0.5, 0.1))
+
+
+def test_sampled_partition_counter_counts_subsampled_queries():
+    ts = clustered_tensor_stream(64, 2, m1=1, delta1=0.01, rng=3)
+    s4 = SubGen4Cache(2, 1.0, delta1=0.05, t1=8, s=4, rng=0)
+    s4.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    assert s4.subsampled_clusters == (1, 1) and s4.sampled_partition_queries == 0
+    s4.query(np.ones((3, 2)))
+    assert s4.sampled_partition_queries == 3
+    full = SubGen4Cache(2, 1.0, delta1=0.05, t1=64, s=4, rng=0)
+    full.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    full.query(np.ones(2))
+    assert full.subsampled_clusters == (0, 0) and full.sampled_partition_queries == 0
+
+
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
     import tensorkv_check.subgen as sc

@@ -30,6 +30,9 @@ from .parameters import subgen4_parameters as subgen4_parameters
 from .parameters import subgen_parameters as subgen_parameters
 from .plots import error_memory_svg as error_memory_svg
 from .plots import memory_vs_n_svg as memory_vs_n_svg
+from .sampled_partition import SAMPLED_SETTING as SAMPLED_SETTING
+from .sampled_partition import SampledPartitionCheck as SampledPartitionCheck
+from .sampled_partition import sampled_partition_rate as sampled_partition_rate
 from .sampler import online_cluster_labels as online_cluster_labels
 from .section import SECTION as SECTION
 from .section import SECTION_PROFILES as SECTION_PROFILES

@@ -146,6 +146,10 @@ class SubGen4Cache(_Base):
         self._cl: list[_OnlineClusters] | None = None
         self._res: list[_WeightedReservoirs] | None = None
         self._cache: tuple | None = None
+        #: Queries answered while some factor cluster held more tokens than its reservoir
+        #: (``|C| > t``): their partition estimate came from a proper subsample, so the
+        #: sampling step was really used. Counted per query row; not part of the state.
+        self.sampled_partition_queries = 0
         if self._d is not None:
             self._init_state(self._d)
 
@@ -262,10 +266,20 @@ class SubGen4Cache(_Base):
             self._cache = (X1, w1, X2, w2, Kp, Vp, coef)
         return self._cache
 
+    @property
+    def subsampled_clusters(self) -> tuple[int, int]:
+        """Per factor, the clusters holding more tokens than their reservoir (``|C| > t``)."""
+        if self._cl is None:
+            return (0, 0)
+        a, b = (int(np.count_nonzero(c.counts > c.filled)) for c in self._cl)
+        return (a, b)
+
     def query(self, q: np.ndarray) -> np.ndarray:
         """Estimate of tensor attention (Definition 3.6) for ``q`` ``(d,)`` or ``(m, d)``."""
         Q, one = self._query_rows(q)
         X1, w1, X2, w2, Kp, Vp, coef = self._prepared()
+        if any(self.subsampled_clusters):
+            self.sampled_partition_queries += Q.shape[0]
         c = self.scale
         X2T = np.ascontiguousarray(X2.T)
         outs = []
