@@ -76,15 +76,58 @@ def _error_bound_check(ctx, claim_id: str, setting_name: str, trials: int, *, wi
     )
 
 
-def _memory_check(model: str, ns: tuple[int, ...], note: str) -> CheckResult:
-    out = sgc.memory_scaling(model, ns, growth="constant")
-    verdict = CheckResult.ok if out["slope"] <= 0.1 else CheckResult.fail
+#: The memory checks' tolerances: a log–log slope of measured bytes against the prediction within
+#: 0.1 of 1, and measured/predicted within [0.95, 1.25] (headers, cluster centres, counts and
+#: the 2s value rows put it at 1.03–1.10 here), so a compressor storing twice what it should fails.
+SLOPE_TOL = 0.1
+RATIO_RANGE = (0.95, 1.25)
+
+#: The exact decoder each compressor is compared with and its expected slope in n.
+_EXACT = {
+    "subgen": ("exact-standard", 1.0),
+    "subgen2cache": ("exact-two-cache", 2.0),
+    "subgen4cache": (
+        "exact-four-cache",
+        1.0,
+    ),
+}
+
+
+def _memory_derived_check(model: str) -> CheckResult:
+    """Measured bytes vs 8·d·(m·t(n) + s) with the derived t(n), s; the exact decoder's slope in n."""
+    out = sgc.derived_memory_scaling(model)
+    exact_model, exact_slope = _EXACT[model]
+    ex = sgc.memory_scaling(exact_model, out["ns"], d=out["d"])
+    lo, hi = RATIO_RANGE
+    ok = (
+        out["full"]
+        and abs(out["slope_vs_predicted"] - 1.0) <= SLOPE_TOL
+        and all(lo <= x <= hi for x in out["ratio"])
+        and abs(ex["slope"] - exact_slope) <= 0.05
+        and out["slope_in_n"] < ex["slope"] / 2
+    )
+    formula = "8·d·(m1·t1(n) + m2·t2(n) + 4d·s)" if model == "subgen4cache" else "8·d·(m·t(n) + s)"
+    rows = "n² rows" if model == "subgen2cache" else "tokens"
+    verdict = CheckResult.ok if ok else CheckResult.fail
+    extra = (
+        f"; against the spec's 8·d·(m1·t1 + m2·t2 + s) the slope is {out['slope_vs_spec']:.3f} (the pair "
+        f"sampler holds up to s·d rows of K and V per factor: {out['pair_pool_rows']} pooled rows)"
+        if model == "subgen4cache"
+        else ""
+    )
     return verdict(
-        f"{model}: message bytes {out['bytes']} for n = {list(ns)}, log–log slope {out['slope']:.4f} ≤ 0.1 "
-        f"(clusters {out['clusters']})",
-        scope=f"constant m (growth 'constant'), d = {out['d']}, t = {out['t']}, s = {out['s']}, "
-        f"δ = {out['delta']}; measured by {out['measured_by']}; {note}",
-        details={k: v for k, v in out.items()},
+        f"{model}: bytes {out['bytes']} vs predicted {formula} = {out['predicted_bytes']} for "
+        f"n = {out['ns']} {rows} (t = {out['t']}, s = {out['s']}, clusters {out['clusters']}): log–log slope "
+        f"{out['slope_vs_predicted']:.3f} (|· − 1| ≤ {SLOPE_TOL}), bytes/predicted "
+        + ", ".join(f"{x:.3f}" for x in out["ratio"])
+        + f" (in [{lo}, {hi}]); slope in n {out['slope_in_n']:.3f} vs {exact_model} {ex['slope']:.3f} "
+        f"(expected {exact_slope:g}){extra}",
+        scope=(
+            f"derived t(n), s (ε = {out['eps']}, failure {out['failure_probability']}, stable rank 1: rank-1 "
+            f"values), d = {out['d']}, m = {out['m']} groups (per factor) of diameter δ = {out['delta']}, "
+            f"‖q‖ ≤ {out['r']}; every reservoir full (n/m ≫ t); measured by len(to_bytes())"
+        ),
+        details={**out, "exact": {k: ex[k] for k in ("model", "ns", "bytes", "slope")}},
     )
 
 
@@ -106,11 +149,13 @@ def check_subgen_error_bound_derived_1000(ctx):
 
 
 @REGISTRY["thm:subgen"].empirical(
-    "memory-constant-m", description="SubGen's message length vs n for constant m: log–log slope ≤ 0.1"
+    "memory-derived-t",
+    description="SubGen's message bytes vs 8·d·(m·t(n) + s) with the derived t(n), s: log–log slope ≈ 1; "
+    "the exact decoder's slope in n ≈ 1",
 )
 @serial_blas
-def check_subgen_memory_constant_m(ctx):
-    return _memory_check("subgen", (2048, 8192, 32768), "n ≫ m·t so every reservoir is full")
+def check_subgen_memory_derived_t(ctx):
+    return _memory_derived_check("subgen")
 
 
 @sg2.empirical(
@@ -129,12 +174,13 @@ def check_subgen2cache_error_bound_derived_1000(ctx):
 
 
 @sg2.empirical(
-    "memory-constant-m",
-    description="SubGen2Cache's message length vs n (n² product rows), constant m: slope ≤ 0.1",
+    "memory-derived-t",
+    description="SubGen2Cache's message bytes vs 8·d·(m·t(n²) + s) on the n² rows, derived t, s: slope ≈ 1; "
+    "the exact two-cache decoder's slope in n ≈ 2",
 )
 @serial_blas
-def check_subgen2cache_memory_constant_m(ctx):
-    return _memory_check("subgen2cache", (64, 128, 256), "n² product rows ≫ clusters·t")
+def check_subgen2cache_memory_derived_t(ctx):
+    return _memory_derived_check("subgen2cache")
 
 
 @sg4.empirical(
@@ -153,18 +199,13 @@ def check_subgen4cache_error_bound_derived_1000(ctx):
 
 
 @sg4.empirical(
-    "memory-constant-m",
-    description="SubGen4Cache's message length vs n, constant m per factor: slope ≤ 0.1 once saturated",
+    "memory-derived-t",
+    description="SubGen4Cache's message bytes vs 8·d·(m1·t1(n) + m2·t2(n) + 4d·s), derived t1, t2, s: "
+    "slope ≈ 1; the exact four-cache decoder's slope in n ≈ 1",
 )
 @serial_blas
-def check_subgen4cache_memory_constant_m(ctx):
-    # Below saturation (n ≲ 2048 here) the pair sampler's storage still fills towards its
-    # 4·s·d worst case (slope 0.22 on 256..4096); the scaling claim is about large n.
-    return _memory_check(
-        "subgen4cache",
-        (4096, 16384, 65536),
-        "saturated regime; on n = 256..4096 the slope is ≈ 0.2 while the pair sampler fills up",
-    )
+def check_subgen4cache_memory_derived_t(ctx):
+    return _memory_derived_check("subgen4cache")
 
 
 def _space_subgen(st, model, n_lo, n_hi, violate):

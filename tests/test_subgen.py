@@ -640,6 +640,32 @@ def test_sampled_partition_counter_counts_subsampled_queries():
     assert full.subsampled_clusters == (0, 0) and full.sampled_partition_queries == 0
 
 
+
+def test_memory_follows_derived_t_and_the_check_catches_doubled_storage(monkeypatch):
+    """Bytes track 8·d·(m·t(n) + s) with the derived t(n) (growing like log n), and the claim
+    check fails when a compressor stores twice its state or keeps every token."""
+    import proofs.subgen_algorithms as alg
+    import tensorkv_check.subgen as sc
+    from tensorkv_check.subgen import sampler as smp
+
+    out = sc.derived_memory_scaling("subgen")
+    assert out["t"][0] < out["t"][1] < out["t"][2] and out["full"]
+    assert abs(out["slope_vs_predicted"] - 1) <= 0.05 and out["slope_in_n"] < 0.2
+    assert alg._memory_derived_check("subgen").outcome == "pass"
+    orig = SubGen.to_bytes
+    monkeypatch.setattr(SubGen, "to_bytes", lambda self: orig(self) * 2)
+    assert alg._memory_derived_check("subgen").outcome == "fail"
+    monkeypatch.setattr(SubGen, "to_bytes", orig)
+    # Reservoirs that never evict (every token kept): memory grows like n.
+    orig_init = smp._OnlineClusters.__init__
+
+    def keep_all(self, d, delta, t):
+        orig_init(self, d, delta, 10**9)
+
+    monkeypatch.setattr(smp._OnlineClusters, "__init__", keep_all)
+    assert alg._memory_derived_check("subgen4cache").outcome == "fail"
+
+
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
     import tensorkv_check.subgen as sc

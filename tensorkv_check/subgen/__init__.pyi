@@ -19,7 +19,9 @@ from .error_trials import setting_parameters as setting_parameters
 from .error_trials import trial_instance as trial_instance
 from .kron_diameters import kron_cluster_diameters as kron_cluster_diameters
 from .kron_diameters import kron_tightness_instance as kron_tightness_instance
+from .memory_scaling import DERIVED_MEMORY_SETTINGS as DERIVED_MEMORY_SETTINGS
 from .memory_scaling import MEMORY_MODELS as MEMORY_MODELS
+from .memory_scaling import derived_memory_scaling as derived_memory_scaling
 from .memory_scaling import error_memory_data as error_memory_data
 from .memory_scaling import memory_scaling as memory_scaling
 from .memory_scaling import memory_vs_n_data as memory_vs_n_data

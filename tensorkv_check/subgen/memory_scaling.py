@@ -29,12 +29,15 @@ from tensorkv_check.subgen.data import (
     queries,
 )
 from tensorkv_check.subgen.error_trials import MODELS
+from tensorkv_check.subgen.parameters import subgen4_parameters, subgen_parameters
 from tensorkv_check.subgen.sampler import online_cluster_labels
 from tensorkv_check.subgen.standard import SubGen
 from tensorkv_check.subgen.tensor_variants import SubGen2Cache, SubGen4Cache
 
 __all__ = [
     "MEMORY_MODELS",
+    "DERIVED_MEMORY_SETTINGS",
+    "derived_memory_scaling",
     "memory_scaling",
     "error_memory_data",
     "memory_vs_n_data",
@@ -155,6 +158,142 @@ def memory_scaling(
         "slope": _slope(ns, out_bytes) if len(ns) > 1 else float("nan"),
         "slope_vs_predicted": _slope(predicted, out_bytes) if len(set(predicted)) > 1 else None,
         "measured_by": measured_by,
+    }
+
+
+#: Per model, the inputs of :func:`derived_memory_scaling` the proof suite uses: ``ns`` (factor
+#: tokens for the tensor models), ``m`` groups (per factor), group diameter ``delta``, ``‖q‖ ≤ r``,
+#: ``eps``, failure ``p``. Rank-1 values (stable rank 1, so ``s`` may use ``sr = 1``); sizes where
+#: every cluster holds more tokens than its reservoir, so the reservoirs are full and the state
+#: follows ``t(n)``.
+DERIVED_MEMORY_SETTINGS: dict[str, dict[str, Any]] = {
+    "subgen": {"ns": (4096, 16384, 65536), "m": 8, "delta": 0.2, "r": 2.0, "eps": 0.9, "p": 0.5},
+    "subgen2cache": {"ns": (48, 96, 192), "m": 4, "delta": 0.05, "r": 1.0, "eps": 0.9, "p": 0.5},
+    "subgen4cache": {"ns": (2048, 8192, 32768), "m": 16, "delta": 0.02, "r": 1.0, "eps": 0.9, "p": 0.5},
+}
+
+
+def derived_memory_scaling(
+    model: str,
+    ns: Sequence[int] | None = None,
+    *,
+    d: int = 4,
+    m: int | None = None,
+    delta: float | None = None,
+    radius: float = 1.0,
+    r: float | None = None,
+    eps: float | None = None,
+    failure_probability: float | None = None,
+    seed: int = 0,
+) -> dict[str, Any]:
+    """Measured message bytes against the prediction ``8·d·(m·t(n) + s)`` with the *derived* t(n), s.
+
+    The sample sizes are those of the guarantee at each ``n``
+    (:func:`~tensorkv_check.subgen.parameters.subgen_parameters`, for SubGen2Cache on the
+    ``n²`` rows with the product radius ``2δR``;
+    :func:`~tensorkv_check.subgen.parameters.subgen4_parameters` for SubGen4Cache, whose
+    prediction is ``8·d·(m1·t1(n) + m2·t2(n) + s)``), so ``t`` grows like ``log n`` and
+    the prediction is not constant. ``m`` in the prediction is the number of clusters the
+    compressor opened. Defaults come from :data:`DERIVED_MEMORY_SETTINGS`.
+
+    SubGen4Cache's pair sampler keeps ``s × d`` size-1 reservoirs per factor, i.e. up to
+    ``s·d`` sampled rows of K and of V per factor: its designed constant for ``s`` is
+    ``4·d`` rows, not 1. ``predicted_bytes`` uses it (``8·d·(m1·t1 + m2·t2 + 4·d·s)``);
+    ``predicted_bytes_spec`` is the spec's ``8·d·(m1·t1 + m2·t2 + s)``.
+
+    Returns
+    -------
+    dict
+        ``bytes``, ``predicted_bytes``, ``t`` (per n; ``[t1, t2]`` for SubGen4Cache), ``s``,
+        ``clusters``, ``slope_vs_predicted`` (log–log least squares of bytes against the
+        prediction; 1 when memory is proportional to it), ``slope_in_n`` (bytes against
+        ``n``), ``ratio`` (bytes / prediction per n), ``predicted_bytes_spec`` and
+        ``slope_vs_spec`` (the same against the spec's constant 1 for ``s``), ``full``
+        (every reservoir full at every n), ``pair_pool_rows`` (SubGen4Cache: the pair
+        sampler's stored factor rows per n).
+    """
+    check_choice("model", model, MODELS)
+    cfg = dict(DERIVED_MEMORY_SETTINGS[model])
+    ns = [check_int("n", n, minimum=2) for n in (cfg["ns"] if ns is None else ns)]
+    m = cfg["m"] if m is None else check_int("m", m, minimum=1)
+    delta = cfg["delta"] if delta is None else float(delta)
+    r = cfg["r"] if r is None else float(r)
+    eps = cfg["eps"] if eps is None else float(eps)
+    p = cfg["p"] if failure_probability is None else float(failure_probability)
+    out_bytes, pred, spec, ts, clusters, full, pools = [], [], [], [], [], [], []
+    s = 0
+    for i, n in enumerate(ns):
+        g = np.random.SeedSequence([seed, i])
+        if model == "subgen":
+            st = clustered_stream(n, d, m=m, delta=delta, radius=radius, value_rank=1, rng=g)
+            P = subgen_parameters(eps, delta, r, n, d, scale=1.0, failure_probability=p, stable_rank=1.0)
+            sg = SubGen(d, 1.0, delta=delta, t=P.t, s=P.s, rng=g.spawn(1)[0])
+            for a in range(0, n, 1 << 15):
+                sg.ingest(st.K[a : a + (1 << 15)], st.V[a : a + (1 << 15)])
+            mc, s = sg.n_clusters, P.s
+            ts.append(P.t)
+            clusters.append(mc)
+            pred.append(8 * d * (mc * P.t + s))
+            spec.append(pred[-1])
+            full.append(bool(np.all(sg.cluster_sizes >= P.t)))
+            obj: Any = sg
+        elif model == "subgen2cache":
+            ts_ = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, value_rank=1, rng=g)
+            R = radius + delta / 2.0
+            dt = 2.0 * delta * R
+            P = subgen_parameters(eps, dt, r, n * n, d, scale=1.0, failure_probability=p, stable_rank=1.0)
+            sg2 = SubGen2Cache(d, 1.0, delta=dt, t=P.t, s=P.s, rng=g.spawn(1)[0])
+            Kt, Vt = product_rows(ts_.K1, ts_.K2, ts_.V1, ts_.V2)
+            for a in range(0, Kt.shape[0], 1 << 14):
+                sg2.ingest(Kt[a : a + (1 << 14)], Vt[a : a + (1 << 14)])
+            mc, s = sg2.n_clusters, P.s
+            ts.append(P.t)
+            clusters.append(mc)
+            pred.append(8 * d * (mc * P.t + s))
+            spec.append(pred[-1])
+            full.append(bool(np.all(sg2.cluster_sizes >= P.t)))
+            obj = sg2
+        else:
+            ts_ = clustered_tensor_stream(n, d, m1=m, delta1=delta, radius1=radius, value_rank=1, rng=g)
+            R = radius + delta / 2.0
+            P4 = subgen4_parameters(
+                eps, delta, delta, R, R, r, n, d, scale=1.0, failure_probability=p, stable_rank=1.0
+            )
+            sg4 = SubGen4Cache(d, 1.0, delta1=delta, t1=P4.t1, t2=P4.t2, s=P4.s, rng=g.spawn(1)[0])
+            sg4.ingest(ts_.K1, ts_.K2, ts_.V1, ts_.V2)
+            (m1, m2), s = sg4.n_clusters, P4.s
+            ts.append([P4.t1, P4.t2])
+            clusters.append([m1, m2])
+            pred.append(8 * d * (m1 * P4.t1 + m2 * P4.t2 + 4 * d * s))
+            spec.append(8 * d * (m1 * P4.t1 + m2 * P4.t2 + s))
+            full.append(bool(np.all(sg4.cluster_sizes(1) >= P4.t1) and np.all(sg4.cluster_sizes(2) >= P4.t2)))
+            (k1, _), (k2, _) = sg4.pools()
+            pools.append(int(k1.shape[0] + k2.shape[0]))
+            obj = sg4
+        out_bytes.append(len(obj.to_bytes()))
+    return {
+        "model": model,
+        "ns": ns,
+        "d": d,
+        "m": m,
+        "delta": delta,
+        "r": r,
+        "eps": eps,
+        "failure_probability": p,
+        "stable_rank": 1.0,
+        "t": ts,
+        "s": s,
+        "clusters": clusters,
+        "bytes": out_bytes,
+        "predicted_bytes": pred,
+        "ratio": [b / q for b, q in zip(out_bytes, pred)],
+        "slope_vs_predicted": _slope(pred, out_bytes),
+        "predicted_bytes_spec": spec,
+        "slope_vs_spec": _slope(spec, out_bytes),
+        "slope_in_n": _slope(ns, out_bytes),
+        "full": all(full),
+        "pair_pool_rows": pools or None,
+        "measured_by": "len(to_bytes())",
     }
 
 
