@@ -351,14 +351,19 @@ def explore_factor_memory_below_product(ex):
 )
 @serial_blas
 def check_subgen4cache_sampled_partition(ctx):
+    return _sampled_partition_check(ctx, "mixture")
+
+
+def _sampled_partition_check(ctx, pair_sampler: str) -> CheckResult:
     S = sgc.SAMPLED_SETTING
     trials = 1000 if ctx.profile == "full" else 150
-    seed = int(ctx.rng("thm:subgen4cache", S.name).integers(0, 2**31 - 1))
-    res = sgc.sampled_partition_rate(S, trials=trials, seed=seed, confidence=0.99)
+    seed = int(ctx.rng("thm:subgen4cache", S.name, pair_sampler).integers(0, 2**31 - 1))
+    res = sgc.sampled_partition_rate(S, trials=trials, seed=seed, confidence=0.99, pair_sampler=pair_sampler)
     p = res.failure_probability
     verdict = CheckResult.ok if res.holds else CheckResult.fail
     return verdict(
-        f"partition sampler used in {res.sampled_trials}/{trials} trials (some factor cluster with |C| > t); "
+        f"{pair_sampler} pair sampler; partition sampler used in {res.sampled_trials}/{trials} trials "
+        "(some factor cluster with |C| > t); "
         f"bound ‖z − Att‖ ≤ ε‖softmax‖‖V1⊘V2‖_op violated in {res.estimate} (CP upper "
         f"{res.estimate.ci_high:.4f} vs p = {p}); |τ̂ − Z| > (ε/3)Z in {res.denominator} (CP upper "
         f"{res.denominator.ci_high:.4f} vs p/2 = {p / 2}); error/bound q50 {res.ratio_quantiles['q50']:.3f}, "
@@ -381,4 +386,46 @@ def check_subgen4cache_sampled_partition(ctx):
             "denominator_over_eps3_quantiles": res.denominator_quantiles,
             "parameters": res.parameters,
         },
+    )
+
+
+@REGISTRY["thm:subgen4cache"].empirical(
+    "error-bound-sampled-partition-coordinate",
+    description="as error-bound-sampled-partition with the lower-memory coordinate pair sampler (s rows per "
+    "factor instead of s·d)",
+)
+@serial_blas
+def check_subgen4cache_sampled_partition_coordinate(ctx):
+    return _sampled_partition_check(ctx, "coordinate")
+
+
+@REGISTRY["thm:subgen4cache"].empirical(
+    "memory-vs-exact-four-cache",
+    description="n = 4096 factor tokens, d = 64 (the benchmark's point): SubGen4Cache's bytes with the "
+    "mixture and the coordinate pair sampler against the exact four-cache's; the coordinate sampler's "
+    "bytes below the exact four-cache and within its prediction 8·d·(Σ m_f(t+1) + 4s)",
+)
+@serial_blas
+def check_subgen4cache_memory_vs_exact(ctx):
+    out = sgc.pair_sampler_memory()
+    b, pred = out["bytes"], out["predicted_bytes"]
+    exact, mix, coord = b["exact-four-cache"], b["mixture"], b["coordinate"]
+    ok = coord < exact and coord <= 1.05 * pred["coordinate"]
+    verdict = CheckResult.ok if ok else CheckResult.fail
+    mb = lambda x: f"{x / 1e6:.2f} MB"  # noqa: E731
+    return verdict(
+        f"exact four-cache {mb(exact)} ({exact} bytes); SubGen4Cache with the mixture pair sampler {mb(mix)} "
+        f"({mix} bytes: its s·d reservoirs per factor hold {out['pool_rows']['mixture']} factor rows, all "
+        f"n of each factor, plus s·d references); with the coordinate pair sampler {mb(coord)} ({coord} "
+        f"bytes, {out['pool_rows']['coordinate']} pooled rows, prediction {mb(pred['coordinate'])}). At the "
+        f"guarantee's derived s = {out['derived_s']} (ε = 1/2, p = 0.1, stable rank d) both samplers would "
+        f"hold all n = {out['n']} rows of each factor: at this n no sampler of s rows beats the exact "
+        "four-cache with that guarantee",
+        scope=(
+            f"n = {out['n']} factor tokens, d = {out['d']}, m = {out['m']} groups per factor "
+            f"(δ = {out['delta']}), "
+            f"t1 = t2 = {out['t']}, s = {out['s']} (benchmarks/bench_subgen.py's point), seed {out['seed']}; "
+            "measured by len(to_bytes())"
+        ),
+        details=out,
     )

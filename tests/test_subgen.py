@@ -640,7 +640,6 @@ def test_sampled_partition_counter_counts_subsampled_queries():
     assert full.subsampled_clusters == (0, 0) and full.sampled_partition_queries == 0
 
 
-
 def test_memory_follows_derived_t_and_the_check_catches_doubled_storage(monkeypatch):
     """Bytes track 8·d·(m·t(n) + s) with the derived t(n) (growing like log n), and the claim
     check fails when a compressor stores twice its state or keeps every token."""
@@ -664,6 +663,85 @@ def test_memory_follows_derived_t_and_the_check_catches_doubled_storage(monkeypa
 
     monkeypatch.setattr(smp._OnlineClusters, "__init__", keep_all)
     assert alg._memory_derived_check("subgen4cache").outcome == "fail"
+
+
+def test_coordinate_pair_sampler_is_unbiased_with_the_stated_variance():
+    """The coordinate sampler: mean of N̂ over seeds = N (Z exact: t ≥ clusters), the per-pair
+    importance ratio ‖v‖²/P_π ≤ d·max_l a_l b_l ≤ d‖V1⊘V2‖_op², and E‖N̂ − N‖² ≤ ‖e‖²d‖V‖_op²/s'."""
+    ts = clustered_tensor_stream(24, 3, m1=2, delta1=0.1, rng=4)
+    q = np.array([0.4, -0.3, 0.6])
+    exact = tensor_attention(q, ts.K1, ts.K2, ts.V1, ts.V2, 1.0)
+    logits = (ts.K1 * q) @ ts.K2.T
+    e = np.exp(logits - logits.max())
+    Z = e.sum()
+    s = 6
+    zs = []
+    for seed in range(600):
+        c = SubGen4Cache(3, 1.0, delta1=0.1, t1=64, s=s, rng=seed, pair_sampler="coordinate")
+        c.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+        zs.append(c.query(q))
+    zs = np.array(zs)
+    err2 = ((zs - exact) ** 2).sum(1)
+    se = zs.std(0) / np.sqrt(len(zs))
+    assert np.all(np.abs(zs.mean(0) - exact) <= 4 * se + 1e-12)
+    bound = (e**2).sum() / Z**2 * 3 * ts.value_op_norm**2 / s  # ‖softmax‖²·d·‖V‖_op²/s'
+    assert err2.mean() <= bound
+    # The importance ratio over every pair, computed here from the definition.
+    a, b = (ts.V1**2).sum(0), (ts.V2**2).sum(0)
+    x = (ts.V1[:, None, :] ** 2) * (ts.V2[None, :, :] ** 2)
+    ratio = x.sum(-1) / ((x / (a * b)).sum(-1) / 3)
+    assert ratio.max() <= 3 * (a * b).max() * (1 + 1e-12) <= 3 * ts.value_op_norm**2 * (1 + 1e-12)
+
+
+def test_coordinate_pair_sampler_memory_bytes_and_validation():
+    ts = clustered_tensor_stream(300, 8, m1=2, delta1=0.1, rng=5)
+    kw = dict(delta1=0.1, t1=4, s=20, rng=1)
+    mix = SubGen4Cache(8, 1.0, **kw)
+    coo = SubGen4Cache(8, 1.0, pair_sampler="coordinate", **kw)
+    for c in (mix, coo):
+        c.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    (k1, _), (k2, _) = coo.pools()
+    assert k1.shape[0] <= 24 and k2.shape[0] <= 24  # d·⌈s/d⌉ = 24 reservoirs per factor
+    assert mix.pools()[0][0].shape[0] > 24 and len(coo.to_bytes()) < len(mix.to_bytes())
+    back = SubGen4Cache.from_bytes(coo.to_bytes())
+    assert back.pair_sampler == "coordinate" and back.to_bytes() == coo.to_bytes()
+    np.testing.assert_array_equal(back.query(np.ones(8)), coo.query(np.ones(8)))
+    ls, j, k = coo.sampled_pair_rows()
+    assert ls.size == j.size == k.size == 24 and set(ls.tolist()) == set(range(8))
+    with pytest.raises(ValueError, match="pair_sampler"):
+        SubGen4Cache(8, 1.0, pair_sampler="pairs", **kw)
+    with pytest.raises(ValueError, match="stable_rank"):
+        SubGen4Cache.for_guarantee(
+            0.5, 0.1, 0.1, 1.0, 1.0, 1.0, 64, 4, stable_rank=1.0, rng=0, pair_sampler="coordinate"
+        )
+    import tensorkv_check.subgen as sc
+
+    out = sc.pair_sampler_memory(n=512, d=16, s=128, t=8)
+    b = out["bytes"]
+    assert b["coordinate"] < b["exact-four-cache"] < b["mixture"]
+    assert b["coordinate"] <= 1.05 * out["predicted_bytes"]["coordinate"]
+
+
+def test_coordinate_sampler_check_catches_planted_2x():
+    import tensorkv_check.subgen as sc
+
+    class _Doubled(SubGen4Cache):
+        def _prepared(self):
+            X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+            return X1, w1, X2, w2, Kp, Vp, 2 * coef
+
+    S = sc.SAMPLED_SETTING
+    P = sc.setting_parameters(S)
+
+    def factory(st, ss):
+        return _Doubled(
+            st.d, st.scale, delta1=P["delta1"], t1=P["t1"], s=P["s"], rng=ss, pair_sampler="coordinate"
+        )
+
+    good = sc.sampled_partition_rate(S, trials=30, seed=2, pair_sampler="coordinate")
+    assert good.estimate.successes == 0 and good.sampled_trials == 30
+    bad = sc.sampled_partition_rate(S, trials=30, seed=2, factory=factory)
+    assert not bad.holds and bad.estimate.successes >= 28
 
 
 def test_error_bound_rate_counts_violations():

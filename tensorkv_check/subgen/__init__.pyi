@@ -25,6 +25,7 @@ from .memory_scaling import derived_memory_scaling as derived_memory_scaling
 from .memory_scaling import error_memory_data as error_memory_data
 from .memory_scaling import memory_scaling as memory_scaling
 from .memory_scaling import memory_vs_n_data as memory_vs_n_data
+from .memory_scaling import pair_sampler_memory as pair_sampler_memory
 from .parameters import SubGen4Parameters as SubGen4Parameters
 from .parameters import SubGenParameters as SubGenParameters
 from .parameters import bernstein_sample_size as bernstein_sample_size
@@ -43,5 +44,6 @@ from .section import figures as figures
 from .section import findings as findings
 from .standard import SubGen as SubGen
 from .state import SUBGEN_KIND_CODES as SUBGEN_KIND_CODES
+from .tensor_variants import PAIR_SAMPLERS as PAIR_SAMPLERS
 from .tensor_variants import SubGen2Cache as SubGen2Cache
 from .tensor_variants import SubGen4Cache as SubGen4Cache

@@ -22,6 +22,8 @@ from tensorkv_check.engine import protocol as _protocol
 from tensorkv_check.engine.exact_attention import DEFAULT_BLOCK_BYTES, _attention, _tensor_attention
 from tensorkv_check.subgen.data import (
     GROWTHS,
+    _ball,
+    _sphere,
     cluster_count,
     clustered_stream,
     clustered_tensor_stream,
@@ -38,6 +40,7 @@ __all__ = [
     "MEMORY_MODELS",
     "DERIVED_MEMORY_SETTINGS",
     "derived_memory_scaling",
+    "pair_sampler_memory",
     "memory_scaling",
     "error_memory_data",
     "memory_vs_n_data",
@@ -295,6 +298,89 @@ def derived_memory_scaling(
         "pair_pool_rows": pools or None,
         "measured_by": "len(to_bytes())",
     }
+
+
+def pair_sampler_memory(
+    n: int = 4096,
+    d: int = 64,
+    *,
+    m: int = 8,
+    delta: float = 0.5,
+    radius: float = 2.0,
+    t: int = 64,
+    s: int = 1024,
+    eps: float = 0.5,
+    failure_probability: float = 0.1,
+    seed: int = 11,
+) -> dict[str, Any]:
+    """SubGen4Cache's bytes with each pair sampler against the exact four-cache's (alg:subgen4cache).
+
+    The defaults are the benchmark's point (``benchmarks/bench_subgen.py``: ``n = 4096``
+    factor tokens, ``d = 64``, ``m = 8`` groups per factor, ``t = 64``, ``s = 1024``).
+    Also returned: the derived ``s`` of the guarantee at ``(eps, failure_probability)``
+    with stable rank ``d`` (the bound both samplers meet with the same ``s``) and the rows
+    each sampler would then hold.
+
+    Returns
+    -------
+    dict
+        ``bytes`` per model (``"mixture"``, ``"coordinate"``, ``"exact-four-cache"``),
+        ``pool_rows`` per sampler (sampled factor rows of K and of V, both factors),
+        ``predicted_bytes`` (``8·d·(Σ_f m_f(t+1) + 4·s_rows)`` with ``s_rows`` = ``s·d``
+        for the mixture, ``d·⌈s/d⌉`` for the coordinate sampler; rows of K and V, both
+        factors), ``clusters``, ``derived_s``, ``derived_rows`` (per sampler, capped at
+        ``n``).
+    """
+    from tensorkv_check.engine.caches import FourCacheDecoder
+
+    n = check_int("n", n, minimum=1)
+    d = check_int("d", d, minimum=1)
+    g = np.random.SeedSequence([seed])
+    # Factor keys in m groups of diameter <= delta around centres of norm `radius`, Gaussian
+    # values (memory does not depend on their scale, so no op-norm normalisation: that is an
+    # SVD of an n×d matrix, the slowest step of clustered_tensor_stream at d = 64).
+    gen = np.random.default_rng(g.spawn(2)[1])
+    K1, K2 = (radius * _sphere(gen, m, d)[gen.integers(0, m, n)] + _ball(gen, n, d, delta / 2) for _ in "12")
+    V1, V2 = gen.standard_normal((n, d)), gen.standard_normal((n, d))
+    four = FourCacheDecoder(d)
+    four.append(K1, K2, V1, V2)
+    out: dict[str, Any] = {"n": n, "d": d, "m": m, "t": t, "s": s, "delta": delta, "seed": seed}
+    nbytes: dict[str, int] = {"exact-four-cache": len(four.to_bytes())}
+    pools: dict[str, int] = {}
+    pred: dict[str, int] = {}
+    clusters: dict[str, list[int]] = {}
+    for kind in ("mixture", "coordinate"):
+        sg = SubGen4Cache(d, None, delta1=delta, t1=t, s=s, rng=g.spawn(1)[0], pair_sampler=kind)
+        sg.ingest(K1, K2, V1, V2)
+        nbytes[kind] = len(sg.to_bytes())
+        (k1, _), (k2, _) = sg.pools()
+        pools[kind] = int(k1.shape[0] + k2.shape[0])
+        m1, m2 = sg.n_clusters
+        clusters[kind] = [m1, m2]
+        s_rows = s * d if kind == "mixture" else d * -(-s // d)
+        pred[kind] = 8 * d * ((m1 + m2) * (t + 1) + 4 * min(n, s_rows))
+    P = subgen4_parameters(
+        eps,
+        delta,
+        delta,
+        radius + delta / 2,
+        radius + delta / 2,
+        1.0,
+        n,
+        d,
+        failure_probability=failure_probability,
+    )
+    out.update(
+        {
+            "bytes": nbytes,
+            "pool_rows": pools,
+            "predicted_bytes": pred,
+            "clusters": clusters,
+            "derived_s": P.s,
+            "derived_rows": {"mixture": min(n, P.s * d), "coordinate": min(n, d * -(-P.s // d))},
+        }
+    )
+    return out
 
 
 def _feed_decoder(obj: Any, K1, K2, V1, V2) -> None:

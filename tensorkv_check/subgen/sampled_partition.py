@@ -25,9 +25,10 @@ from typing import Any
 
 import numpy as np
 
-from tensorkv_check._util.validation import check_int, check_probability
+from tensorkv_check._util.validation import check_choice, check_int, check_probability
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.subgen.error_trials import BoundSetting, setting_parameters, trial_instance
+from tensorkv_check.subgen.tensor_variants import PAIR_SAMPLERS, SubGen4Cache
 
 __all__ = ["SAMPLED_SETTING", "SampledPartitionCheck", "sampled_partition_rate"]
 
@@ -80,12 +81,16 @@ def sampled_partition_rate(
     *,
     factory: Callable[[BoundSetting, np.random.SeedSequence], Any] | None = None,
     confidence: float = 0.99,
+    pair_sampler: str = "mixture",
 ) -> SampledPartitionCheck:
     """Violation rates of the error bound and of the partition estimate, sampler in use.
 
     Each trial is :func:`~tensorkv_check.subgen.error_trials.trial_instance` (fresh data,
     query and compressor from ``SeedSequence([seed, trial])``); ``Z`` is computed
-    exactly from the factor keys, ``τ̂`` by ``compressor.partition_estimate``.
+    exactly from the factor keys, ``τ̂`` by ``compressor.partition_estimate``. Without a
+    ``factory`` the compressor is the setting's SubGen4Cache with ``pair_sampler``
+    (``"coordinate"``: the lower-memory sampler, whose guarantee is that of stable rank
+    ``d``, the default of :func:`~tensorkv_check.subgen.parameters.subgen4_parameters`).
 
     Raises
     ------
@@ -97,7 +102,24 @@ def sampled_partition_rate(
     trials = check_int("trials", trials, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     confidence = check_probability("confidence", confidence)
+    pair_sampler = check_choice("pair_sampler", pair_sampler, PAIR_SAMPLERS)
     S = setting
+    if factory is None:
+        P0 = setting_parameters(S)
+
+        def factory(st: BoundSetting, ss: np.random.SeedSequence) -> SubGen4Cache:
+            return SubGen4Cache(
+                st.d,
+                st.scale,
+                delta1=P0["delta1"],
+                delta2=P0["delta2"],
+                t1=P0["t1"],
+                t2=P0["t2"],
+                s=P0["s"],
+                rng=ss,
+                pair_sampler=pair_sampler,
+            )
+
     ratios, dens = np.empty(trials), np.empty(trials)
     fails = den_fails = sampled = 0
     largest = 0
@@ -118,6 +140,7 @@ def sampled_partition_rate(
         "setting": S.to_dict(),
         "compressor": {k: v for k, v in P.items() if k != "derivation"},
         "largest_factor_cluster": largest,
+        "pair_sampler": pair_sampler,
         "reproduce": f"trial_instance(SAMPLED_SETTING, seed={seed}, trial=k)",
     }
     p = S.failure_probability
