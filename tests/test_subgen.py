@@ -797,6 +797,7 @@ def test_subgen_section_is_deterministic(monkeypatch):
         "mv_tensor_ns": [8, 16],
         "trials": 5,
         "kron_seeds": 1,
+        "pair_memory": {"n": 256, "d": 8, "t": 8, "s": 32},
     }
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
     a = sgc.SECTION.compute("tiny", 3, run_tasks)
@@ -814,8 +815,11 @@ def test_subgen_section_is_deterministic(monkeypatch):
         "thm:subgen",
         "alg:subgen2cache",
         "alg:subgen4cache",
+        "thm:subgen4cache",
         "lem:kron-clusterable",
     }
+    assert [m["model"] for m in a["memory_derived"]] == ["subgen", "subgen2cache", "subgen4cache"]
+    assert any("coordinate pair sampler" in f["text"] for f in found)
     with pytest.raises(ValueError, match="profile"):
         sgc.compute("nope", 0)
 

@@ -42,6 +42,8 @@ from .section import SECTION_PROFILES as SECTION_PROFILES
 from .section import compute as compute
 from .section import figures as figures
 from .section import findings as findings
+from .section import task_derived_memory as task_derived_memory
+from .section import task_pair_memory as task_pair_memory
 from .standard import SubGen as SubGen
 from .state import SUBGEN_KIND_CODES as SUBGEN_KIND_CODES
 from .tensor_variants import PAIR_SAMPLERS as PAIR_SAMPLERS
