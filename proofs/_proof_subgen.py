@@ -25,6 +25,7 @@ __all__ = [
     "subgen2cache_proof",
     "subgen4cache_algorithm_proof",
     "subgen4cache_proof",
+    "subgen4cache_lowdim_proof",
 ]
 
 R_ = sp.Rational
@@ -437,5 +438,84 @@ def proofs() -> dict[str, Proof]:
             subgen2cache_proof(),
             subgen4cache_algorithm_proof(),
             subgen4cache_proof(),
+            subgen4cache_lowdim_proof(),
         )
     }
+
+
+def subgen4cache_lowdim_proof() -> Proof:
+    """thm:subgen4cache-lowdim-opt: SubGen4Cache's count U = d(m1 t + m2 t + s), with m_i <= N(delta)
+    <= (1 + 2/delta)^d clusters (thm:covering), t <= A ln(2 n^2) and s <= B d, is at most the four-cache
+    lower bound M >= T d (thm:lowdim-tensor-lb, with T >= e^{d eps^2/4}/2 tokens) times
+    2(2 (1 + 2/delta)^d A ln(2 n^2) + B d) / e^{d eps^2/4}: the ratio is e^{O(d)} log n."""
+    from proofs._proof_covering import covering_volumetric_proof
+    from proofs._proof_tensor import lowdim_tensor_proof
+
+    S = lambda name: sp.Symbol(name, real=True)  # noqa: E731
+    cover, low = covering_volumetric_proof(), lowdim_tensor_proof()
+    cover_dep = Dependency("thm:covering", tuple(cover.hypotheses.values()), cover.statement)
+    low_dep = Dependency("thm:lowdim-tensor-lb", tuple(low.hypotheses.values()), low.statement)
+    d, n, T, M, eps, delta, Ncov = (S(x) for x in ("d", "n", "T", "M", "epsilon", "delta", "N_cover"))
+    m1, m2, t, s, A, B, U = (S(x) for x in ("m1", "m2", "t", "s", "A_t", "B_s", "U_mem"))
+    a = S("a")
+    G = (1 + 2 / delta) ** d
+    y = Exp(d * eps**2 / 4)
+    L = Ln(2 * n**2)
+    hyps: dict = {}
+    for src in (low.hypotheses, cover.hypotheses):
+        for k, v in src.items():
+            if k in hyps and hyps[k] != v:
+                raise ValueError(f"hypothesis {k} differs between the dependencies")
+            hyps[k] = v
+    hyps.update(
+        {
+            # T is the largest admissible number of lower-bound tokens up to a factor 2.
+            "T_large": sp.Ge(2 * T, y),
+            # SubGen4Cache's count (thm:subgen4cache) with derived t = O(eps^-2 e^{2 delta r} log n^2)
+            # and s = O(eps^-2 d): the constants A, B collect eps, delta, r and the failure probability.
+            "memory_def": sp.Eq(U, d * (m1 * t + m2 * t + s)),
+            "net_clusters": sp.And(sp.Ge(m1, 0), sp.Le(m1, Ncov), sp.Ge(m2, 0), sp.Le(m2, Ncov)),
+            "t_derived": sp.And(sp.Ge(t, 0), sp.Le(t, A * L)),
+            "s_derived": sp.And(sp.Ge(s, 0), sp.Le(s, B * d), sp.Gt(A, 0), sp.Gt(B, 0)),
+        }
+    )
+    lower_memory = sp.Ge(M, T * d)
+    upper = sp.Le(U, d * (2 * G * A * L + B * d))
+    statement = sp.Le(U, M * 2 * (2 * G * A * L + B * d) / y)
+    steps = (
+        Step(
+            "lower",
+            (),
+            lower_memory,
+            "smt",
+            ("thm:lowdim-tensor-lb",) + tuple(low.hypotheses),
+            note="thm:lowdim-tensor-lb: M >= T d bits",
+        ),
+        Step("y_pos", (), sp.Gt(y, 0), "smt", ("exp_pos",), {"exp_pos": ({a: d * eps**2 / 4},)}),
+        Step("lower_exp", (), sp.Ge(M, y * d / 2), "smt", ("lower", "T_large", "d_ge1")),
+        Step(
+            "cover",
+            (),
+            sp.Le(Ncov, G),
+            "smt",
+            ("thm:covering",) + tuple(cover.hypotheses),
+            note="thm:covering: N(delta) <= (1 + 2/delta)^d",
+        ),
+        Step(
+            "upper",
+            (),
+            upper,
+            "smt",
+            ("memory_def", "net_clusters", "cover", "t_derived", "s_derived", "d_ge1"),
+            note="m_i t <= (1 + 2/delta)^d A ln(2n^2) and s <= B d",
+        ),
+        Step(
+            "ratio",
+            (),
+            statement,
+            "smt",
+            ("upper", "lower_exp", "y_pos", "d_ge1", "net_clusters", "t_derived", "s_derived", "cover"),
+            note="U <= d K and M >= e^{d eps^2/4} d / 2 give U <= M 2K / e^{d eps^2/4}",
+        ),
+    )
+    return Proof("thm:subgen4cache-lowdim-opt", hyps, statement, steps, (cover_dep, low_dep))

@@ -744,6 +744,22 @@ def test_coordinate_sampler_check_catches_planted_2x():
     assert not bad.holds and bad.estimate.successes >= 28
 
 
+
+def test_lowdim_memory_vs_lower_bound(monkeypatch):
+    """thm:subgen4cache-lowdim-opt's evidence: stored numbers within the proof's count and the
+    proved multiple of the lower bound; a compressor storing twice its state breaks the count."""
+    import tensorkv_check.subgen as sc
+
+    out = sc.lowdim_memory_vs_lower(ds=(18,), n=128, seed=1)
+    (r,) = out["rows"]
+    assert r["T"] == 2 and r["lower"] == 36 and r["holds"]
+    assert r["numbers"] <= r["count"] and r["clusters"][0] <= min(128, r["covering_bound"])
+    orig = SubGen4Cache.to_bytes
+    monkeypatch.setattr(SubGen4Cache, "to_bytes", lambda self: orig(self) * 20)
+    (r,) = sc.lowdim_memory_vs_lower(ds=(18,), n=128, seed=1)["rows"]
+    assert r["numbers"] > r["count"]
+
+
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
     import tensorkv_check.subgen as sc

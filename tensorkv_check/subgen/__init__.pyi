@@ -19,6 +19,7 @@ from .error_trials import setting_parameters as setting_parameters
 from .error_trials import trial_instance as trial_instance
 from .kron_diameters import kron_cluster_diameters as kron_cluster_diameters
 from .kron_diameters import kron_tightness_instance as kron_tightness_instance
+from .lowdim import lowdim_memory_vs_lower as lowdim_memory_vs_lower
 from .memory_scaling import DERIVED_MEMORY_SETTINGS as DERIVED_MEMORY_SETTINGS
 from .memory_scaling import MEMORY_MODELS as MEMORY_MODELS
 from .memory_scaling import derived_memory_scaling as derived_memory_scaling
