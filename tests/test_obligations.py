@@ -42,6 +42,9 @@ PROVED = (
     "thm:subgen",
     "thm:subgen4cache",
     "thm:lowdim-tensor-lb",
+    "alg:subgen2cache",
+    "alg:subgen4cache",
+    "thm:subgen4cache-lowdim-opt",
 )
 
 
