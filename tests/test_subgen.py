@@ -744,7 +744,6 @@ def test_coordinate_sampler_check_catches_planted_2x():
     assert not bad.holds and bad.estimate.successes >= 28
 
 
-
 def test_lowdim_memory_vs_lower_bound(monkeypatch):
     """thm:subgen4cache-lowdim-opt's evidence: stored numbers within the proof's count and the
     proved multiple of the lower bound; a compressor storing twice its state breaks the count."""
