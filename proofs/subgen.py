@@ -250,6 +250,11 @@ REGISTRY.claim(
         "‖scale·q‖ ≤ r",
         "m1, m2 ≥ 2",
     ),
+    explicit_constants={
+        "pair sampler (measured constant)": "mixture sampler: up to s·d sampled rows of K and of V per "
+        "factor (4d·s rows in all, checks memory-derived-t and memory-vs-exact-four-cache); coordinate "
+        "sampler: d·⌈s/d⌉ per factor (4s rows)",
+    },
     depends_on=("lem:kron-clusterable", "thm:subgen", "alg:subgen4cache"),
 )
 

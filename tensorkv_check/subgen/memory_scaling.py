@@ -223,7 +223,13 @@ def derived_memory_scaling(
     r = cfg["r"] if r is None else float(r)
     eps = cfg["eps"] if eps is None else float(eps)
     p = cfg["p"] if failure_probability is None else float(failure_probability)
-    out_bytes, pred, spec, ts, clusters, full, pools = [], [], [], [], [], [], []
+    out_bytes: list[int] = []
+    pred: list[int] = []
+    spec: list[int] = []
+    ts: list[int | list[int]] = []
+    clusters: list[int | list[int]] = []
+    full: list[bool] = []
+    pools: list[int] = []
     s = 0
     for i, n in enumerate(ns):
         g = np.random.SeedSequence([seed, i])
