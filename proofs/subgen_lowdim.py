@@ -80,3 +80,70 @@ def check_memory_vs_lower_bound(ctx):
         ),
         details=out,
     )
+
+
+# ====================================================================== explorer
+def _space_ratio(st):
+    from proofs._explore_common import finite_floats
+
+    return st.fixed_dictionaries(
+        {
+            "d": st.integers(17, 80),
+            "delta": finite_floats(st, 0.01, 2.0),
+            "eps": finite_floats(st, 0.3, 0.499),
+            "log_n_extra": finite_floats(st, 0.0, 30.0),
+            "A": finite_floats(st, 1e-3, 1e3),
+            "B": finite_floats(st, 1e-3, 1e4),
+            "fm1": finite_floats(st, 0.0, 1.0),
+            "fm2": finite_floats(st, 0.0, 1.0),
+            "ft": finite_floats(st, 0.0, 1.0),
+            "fs": finite_floats(st, 0.0, 1.0),
+            "fT": finite_floats(st, 0.0, 1.0),
+        }
+    )
+
+
+def _ratio_instance(ex):
+    """Logs of both sides of U ≤ M·2(2G·A·L + B·d)/y at an instance inside the hypotheses."""
+    import math
+
+    d, delta, eps = ex["d"], ex["delta"], ex["eps"]
+    logy = d * eps**2 / 4
+    # T between e^{dε²/4}/2 and the budget's e^{dε²/4}/√2; n ≥ T.
+    logT = logy - math.log(2) + ex["fT"] * (math.log(2) - 0.5 * math.log(2))
+    logn = logT + ex["log_n_extra"]
+    L = math.log(2) + 2 * logn
+    logG = d * math.log1p(2 / delta)
+    # m_i ≤ N(δ) ≤ G (a fraction of it), t ≤ A·L, s ≤ B·d; U = d(m1 t + m2 t + s), M = T·d.
+    logt = math.log(ex["ft"] * ex["A"] * L + 1e-300)
+    terms = [
+        math.log(ex["fm1"] + 1e-300) + logG + logt,
+        math.log(ex["fm2"] + 1e-300) + logG + logt,
+        math.log(ex["fs"] * ex["B"] * d + 1e-300),
+    ]
+    top = max(terms)
+    logU = math.log(d) + top + math.log(sum(math.exp(x - top) for x in terms))
+    logM = logT + math.log(d)
+    K = [math.log(2 * ex["A"] * L) + logG, math.log(ex["B"] * d)]
+    kt = max(K)
+    log_rhs = logM + math.log(2) + kt + math.log(sum(math.exp(x - kt) for x in K)) - logy
+    return logU, log_rhs
+
+
+@REGISTRY.explorer(
+    "thm:subgen4cache-lowdim-opt",
+    "ratio-bound",
+    region="inside",
+    space=_space_ratio,
+    ranges="d = 17..80, δ ∈ [0.01, 2], ε ∈ [0.3, 0.499], T ∈ [e^{dε²/4}/2, e^{dε²/4}/√2], n = T·e^{0..30}, "
+    "A ∈ [1e-3, 1e3], B ∈ [1e-3, 1e4], m_i, t, s fractions of their bounds (log-space arithmetic)",
+    score=lambda ex: (lambda u, r: u - r)(*_ratio_instance(ex)),
+    score_label="log U − log(M·ratio bound) (≤ 0 inside)",
+    description="SubGen4Cache's count never exceeds the lower bound times the proved ratio",
+)
+def explore_ratio_bound(ex):
+    """U = d(m1·t + m2·t + s) ≤ T·d·2(2(1 + 2/δ)^d·A·ln(2n²) + B·d)/e^{dε²/4} inside the hypotheses."""
+    logU, log_rhs = _ratio_instance(ex)
+    if logU > log_rhs + 1e-9:
+        return f"log U = {logU:.6g} > log(M·ratio bound) = {log_rhs:.6g}"
+    return None
