@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+import proofs.subgen  # noqa: F401  (registers the claims these checks attach to)
 import tensorkv_check.subgen as sgc
 from proofs._common import rate, serial_blas
 from tensorkv_check.claims.registry import REGISTRY, CheckResult

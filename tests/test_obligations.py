@@ -48,6 +48,9 @@ PROVED = (
     "def:four-cache",
     "def:two-cache",
     "def:jlt",
+    "alg:subgen2cache",
+    "alg:subgen4cache",
+    "thm:subgen4cache-lowdim-opt",
 )
 
 

@@ -578,6 +578,187 @@ def test_check_functions_small():
     assert ex["slope"] == pytest.approx(1.0, abs=0.05)
 
 
+class _DoubledNumerator(SubGen4Cache):
+    """A planted bug: the ℓ2-sampled numerator scaled by 2."""
+
+    def _prepared(self):
+        X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+        return X1, w1, X2, w2, Kp, Vp, 2 * coef
+
+
+class _DoubledPartition(SubGen4Cache):
+    """A planted bug: the partition estimate's factor-1 cluster weights scaled by 2."""
+
+    def _prepared(self):
+        X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+        return X1, 2 * w1, X2, w2, Kp, Vp, coef
+
+
+def _planted(cls):
+    import tensorkv_check.subgen as sc
+
+    def factory(setting, ss):
+        P = sc.setting_parameters(setting)
+        return cls(setting.d, setting.scale, delta1=P["delta1"], t1=P["t1"], t2=P["t2"], s=P["s"], rng=ss)
+
+    return factory
+
+
+def test_sampled_partition_check_uses_the_sampler_and_catches_planted_2x():
+    """thm:subgen4cache's evidence: the partition sampler runs (|C| > t), the real algorithm
+    passes, and a doubled numerator or a doubled partition estimate fails the same check."""
+    import tensorkv_check.subgen as sc
+
+    S = sc.SAMPLED_SETTING
+    P = sc.setting_parameters(S)
+    good = sc.sampled_partition_rate(S, trials=40, seed=5)
+    assert good.sampled_trials == 40 and good.parameters["largest_factor_cluster"] > P["t1"]
+    assert good.estimate.successes == 0 and good.denominator.successes == 0
+    assert good.ratio_quantiles["q100"] < 0.5
+    bad = sc.sampled_partition_rate(S, trials=40, seed=5, factory=_planted(_DoubledNumerator))
+    assert not bad.holds and bad.estimate.successes >= 38 and bad.ratio_quantiles["q50"] > 1.5
+    bad = sc.sampled_partition_rate(S, trials=40, seed=5, factory=_planted(_DoubledPartition))
+    assert not bad.holds and bad.denominator.successes == 40
+    # At the default settings' sizes t1 ≥ every cluster: the counter stays at 0 and the check fails.
+    exact = sc.BoundSetting("x", "subgen4cache", 24, 2, 2, 0.1, 1.0, 1.0, 0.5, 0.1, value_mean=1.0)
+    res = sc.sampled_partition_rate(exact, trials=5, seed=1)
+    assert res.sampled_trials == 0 and not res.holds
+    with pytest.raises(ValueError, match="subgen4cache"):
+        sc.sampled_partition_rate(sc.BoundSetting("y", "subgen", 24, 2, 2, 0.1, 1.0, 1.0, 0.5, 0.1))
+
+
+def test_sampled_partition_counter_counts_subsampled_queries():
+    ts = clustered_tensor_stream(64, 2, m1=1, delta1=0.01, rng=3)
+    s4 = SubGen4Cache(2, 1.0, delta1=0.05, t1=8, s=4, rng=0)
+    s4.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    assert s4.subsampled_clusters == (1, 1) and s4.sampled_partition_queries == 0
+    s4.query(np.ones((3, 2)))
+    assert s4.sampled_partition_queries == 3
+    full = SubGen4Cache(2, 1.0, delta1=0.05, t1=64, s=4, rng=0)
+    full.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    full.query(np.ones(2))
+    assert full.subsampled_clusters == (0, 0) and full.sampled_partition_queries == 0
+
+
+def test_memory_follows_derived_t_and_the_check_catches_doubled_storage(monkeypatch):
+    """Bytes track 8·d·(m·t(n) + s) with the derived t(n) (growing like log n), and the claim
+    check fails when a compressor stores twice its state or keeps every token."""
+    import proofs.subgen_algorithms as alg
+    import tensorkv_check.subgen as sc
+    from tensorkv_check.subgen import sampler as smp
+
+    out = sc.derived_memory_scaling("subgen")
+    assert out["t"][0] < out["t"][1] < out["t"][2] and out["full"]
+    assert abs(out["slope_vs_predicted"] - 1) <= 0.05 and out["slope_in_n"] < 0.2
+    assert alg._memory_derived_check("subgen").outcome == "pass"
+    orig = SubGen.to_bytes
+    monkeypatch.setattr(SubGen, "to_bytes", lambda self: orig(self) * 2)
+    assert alg._memory_derived_check("subgen").outcome == "fail"
+    monkeypatch.setattr(SubGen, "to_bytes", orig)
+    # Reservoirs that never evict (every token kept): memory grows like n.
+    orig_init = smp._OnlineClusters.__init__
+
+    def keep_all(self, d, delta, t):
+        orig_init(self, d, delta, 10**9)
+
+    monkeypatch.setattr(smp._OnlineClusters, "__init__", keep_all)
+    assert alg._memory_derived_check("subgen4cache").outcome == "fail"
+
+
+def test_coordinate_pair_sampler_is_unbiased_with_the_stated_variance():
+    """The coordinate sampler: mean of N̂ over seeds = N (Z exact: t ≥ clusters), the per-pair
+    importance ratio ‖v‖²/P_π ≤ d·max_l a_l b_l ≤ d‖V1⊘V2‖_op², and E‖N̂ − N‖² ≤ ‖e‖²d‖V‖_op²/s'."""
+    ts = clustered_tensor_stream(24, 3, m1=2, delta1=0.1, rng=4)
+    q = np.array([0.4, -0.3, 0.6])
+    exact = tensor_attention(q, ts.K1, ts.K2, ts.V1, ts.V2, 1.0)
+    logits = (ts.K1 * q) @ ts.K2.T
+    e = np.exp(logits - logits.max())
+    Z = e.sum()
+    s = 6
+    zs = []
+    for seed in range(600):
+        c = SubGen4Cache(3, 1.0, delta1=0.1, t1=64, s=s, rng=seed, pair_sampler="coordinate")
+        c.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+        zs.append(c.query(q))
+    zs = np.array(zs)
+    err2 = ((zs - exact) ** 2).sum(1)
+    se = zs.std(0) / np.sqrt(len(zs))
+    assert np.all(np.abs(zs.mean(0) - exact) <= 4 * se + 1e-12)
+    bound = (e**2).sum() / Z**2 * 3 * ts.value_op_norm**2 / s  # ‖softmax‖²·d·‖V‖_op²/s'
+    assert err2.mean() <= bound
+    # The importance ratio over every pair, computed here from the definition.
+    a, b = (ts.V1**2).sum(0), (ts.V2**2).sum(0)
+    x = (ts.V1[:, None, :] ** 2) * (ts.V2[None, :, :] ** 2)
+    ratio = x.sum(-1) / ((x / (a * b)).sum(-1) / 3)
+    assert ratio.max() <= 3 * (a * b).max() * (1 + 1e-12) <= 3 * ts.value_op_norm**2 * (1 + 1e-12)
+
+
+def test_coordinate_pair_sampler_memory_bytes_and_validation():
+    ts = clustered_tensor_stream(300, 8, m1=2, delta1=0.1, rng=5)
+    kw = dict(delta1=0.1, t1=4, s=20, rng=1)
+    mix = SubGen4Cache(8, 1.0, **kw)
+    coo = SubGen4Cache(8, 1.0, pair_sampler="coordinate", **kw)
+    for c in (mix, coo):
+        c.ingest(ts.K1, ts.K2, ts.V1, ts.V2)
+    (k1, _), (k2, _) = coo.pools()
+    assert k1.shape[0] <= 24 and k2.shape[0] <= 24  # d·⌈s/d⌉ = 24 reservoirs per factor
+    assert mix.pools()[0][0].shape[0] > 24 and len(coo.to_bytes()) < len(mix.to_bytes())
+    back = SubGen4Cache.from_bytes(coo.to_bytes())
+    assert back.pair_sampler == "coordinate" and back.to_bytes() == coo.to_bytes()
+    np.testing.assert_array_equal(back.query(np.ones(8)), coo.query(np.ones(8)))
+    ls, j, k = coo.sampled_pair_rows()
+    assert ls.size == j.size == k.size == 24 and set(ls.tolist()) == set(range(8))
+    with pytest.raises(ValueError, match="pair_sampler"):
+        SubGen4Cache(8, 1.0, pair_sampler="pairs", **kw)
+    with pytest.raises(ValueError, match="stable_rank"):
+        SubGen4Cache.for_guarantee(
+            0.5, 0.1, 0.1, 1.0, 1.0, 1.0, 64, 4, stable_rank=1.0, rng=0, pair_sampler="coordinate"
+        )
+    import tensorkv_check.subgen as sc
+
+    out = sc.pair_sampler_memory(n=512, d=16, s=128, t=8)
+    b = out["bytes"]
+    assert b["coordinate"] < b["exact-four-cache"] < b["mixture"]
+    assert b["coordinate"] <= 1.05 * out["predicted_bytes"]["coordinate"]
+
+
+def test_coordinate_sampler_check_catches_planted_2x():
+    import tensorkv_check.subgen as sc
+
+    class _Doubled(SubGen4Cache):
+        def _prepared(self):
+            X1, w1, X2, w2, Kp, Vp, coef = super()._prepared()
+            return X1, w1, X2, w2, Kp, Vp, 2 * coef
+
+    S = sc.SAMPLED_SETTING
+    P = sc.setting_parameters(S)
+
+    def factory(st, ss):
+        return _Doubled(
+            st.d, st.scale, delta1=P["delta1"], t1=P["t1"], s=P["s"], rng=ss, pair_sampler="coordinate"
+        )
+
+    good = sc.sampled_partition_rate(S, trials=30, seed=2, pair_sampler="coordinate")
+    assert good.estimate.successes == 0 and good.sampled_trials == 30
+    bad = sc.sampled_partition_rate(S, trials=30, seed=2, factory=factory)
+    assert not bad.holds and bad.estimate.successes >= 28
+
+
+def test_lowdim_memory_vs_lower_bound(monkeypatch):
+    """thm:subgen4cache-lowdim-opt's evidence: stored numbers within the proof's count and the
+    proved multiple of the lower bound; a compressor storing twice its state breaks the count."""
+    import tensorkv_check.subgen as sc
+
+    out = sc.lowdim_memory_vs_lower(ds=(18,), n=128, seed=1)
+    (r,) = out["rows"]
+    assert r["T"] == 2 and r["lower"] == 36 and r["holds"]
+    assert r["numbers"] <= r["count"] and r["clusters"][0] <= min(128, r["covering_bound"])
+    orig = SubGen4Cache.to_bytes
+    monkeypatch.setattr(SubGen4Cache, "to_bytes", lambda self: orig(self) * 20)
+    (r,) = sc.lowdim_memory_vs_lower(ds=(18,), n=128, seed=1)["rows"]
+    assert r["numbers"] > r["count"]
+
+
 def test_error_bound_rate_counts_violations():
     """With unit constants the bound is violated often; the count must match a recount."""
     import tensorkv_check.subgen as sc
@@ -631,6 +812,7 @@ def test_subgen_section_is_deterministic(monkeypatch):
         "mv_tensor_ns": [8, 16],
         "trials": 5,
         "kron_seeds": 1,
+        "pair_memory": {"n": 256, "d": 8, "t": 8, "s": 32},
     }
     monkeypatch.setitem(sgc.SECTION_PROFILES, "tiny", tiny)
     a = sgc.SECTION.compute("tiny", 3, run_tasks)
@@ -648,8 +830,11 @@ def test_subgen_section_is_deterministic(monkeypatch):
         "thm:subgen",
         "alg:subgen2cache",
         "alg:subgen4cache",
+        "thm:subgen4cache",
         "lem:kron-clusterable",
     }
+    assert [m["model"] for m in a["memory_derived"]] == ["subgen", "subgen2cache", "subgen4cache"]
+    assert any("coordinate pair sampler" in f["text"] for f in found)
     with pytest.raises(ValueError, match="profile"):
         sgc.compute("nope", 0)
 

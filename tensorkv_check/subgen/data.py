@@ -137,6 +137,7 @@ def clustered_stream(
     radius: float = 1.0,
     value_op_norm: float = 1.0,
     value_rank: int | None = None,
+    value_mean: float = 0.0,
     rng: RngLike,
 ) -> ClusteredStream:
     """``n`` tokens whose keys are (m, δ)-clusterable by construction.
@@ -155,6 +156,12 @@ def clustered_stream(
         ``‖V‖_op`` of the values.
     value_rank : int, optional
         Rank of the Gaussian values (``None``: full rank, stable rank close to ``d``).
+    value_mean : float, optional
+        Added to every value entry after the Gaussian values are scaled to
+        ``value_op_norm`` (a common component ``value_mean·1_n 1_d^T``; 0 by default).
+        With a dominant common component ``‖Attn‖`` is close to ``‖softmax‖‖V‖_op`` for a
+        flat softmax, so a bound of the form ``ε‖softmax‖‖V‖_op`` is tight enough for a
+        doubled output to violate it. ``value_op_norm`` of the result is then measured.
     rng : int, SeedSequence or Generator
 
     Each token's group is uniform among the ``m`` groups.
@@ -176,6 +183,9 @@ def clustered_stream(
     labels = g.integers(0, m, size=n)
     K = centres[labels] + _ball(g, n, d, delta / 2.0)
     V = _values(g, n, d, value_op_norm, value_rank)
+    value_mean = check_real("value_mean", value_mean)
+    if value_mean:
+        V = V + value_mean
     return ClusteredStream(
         K,
         V,
@@ -223,19 +233,22 @@ def clustered_tensor_stream(
     radius1: float = 1.0,
     radius2: float | None = None,
     value_rank: int | None = None,
+    value_mean: float = 0.0,
     rng: RngLike,
 ) -> ClusteredTensorStream:
     """``n`` four-cache tokens ``(K1, K2, V1, V2)`` with clusterable factor keys.
 
     Each factor is an independent :func:`clustered_stream`; ``V1`` and ``V2`` get
-    ``‖V_i‖_op = 1`` and the product's ``‖V1 ⊘ V2‖_op`` is reported.
+    ``‖V_i‖_op = 1`` (before ``value_mean`` is added, see :func:`clustered_stream`) and the
+    product's ``‖V1 ⊘ V2‖_op`` is reported.
     """
     g = as_generator(rng)
     m2 = m1 if m2 is None else m2
     delta2 = delta1 if delta2 is None else delta2
     radius2 = radius1 if radius2 is None else radius2
-    a = clustered_stream(n, d, m=m1, delta=delta1, radius=radius1, value_rank=value_rank, rng=g)
-    b = clustered_stream(n, d, m=m2, delta=delta2, radius=radius2, value_rank=value_rank, rng=g)
+    vr, vm = value_rank, value_mean
+    a = clustered_stream(n, d, m=m1, delta=delta1, radius=radius1, value_rank=vr, value_mean=vm, rng=g)
+    b = clustered_stream(n, d, m=m2, delta=delta2, radius=radius2, value_rank=vr, value_mean=vm, rng=g)
     return ClusteredTensorStream(
         a.K,
         b.K,

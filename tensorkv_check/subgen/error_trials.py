@@ -71,6 +71,9 @@ class BoundSetting:
         Logit scale (1 = [ZHMK24]'s convention).
     query_kind : {"towards", "uniform"}
         Queries aimed at a random group centre (peaked softmax) or uniform directions.
+    value_mean : float
+        Common component added to every value entry (:func:`clustered_stream`); 0 gives
+        zero-mean Gaussian values.
     """
 
     name: str
@@ -86,6 +89,7 @@ class BoundSetting:
     constants: str = "derived"
     scale: float = 1.0
     query_kind: str = "towards"
+    value_mean: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -224,7 +228,9 @@ def trial_instance(
     # A factory may return any compressor with the model's ingest/query (test doubles, mutants).
     comp: Any = (factory or build_compressor)(S, s_comp)
     if S.model == "subgen":
-        st = clustered_stream(S.n, S.d, m=S.m, delta=S.delta, radius=S.radius, rng=s_data)
+        st = clustered_stream(
+            S.n, S.d, m=S.m, delta=S.delta, radius=S.radius, value_mean=S.value_mean, rng=s_data
+        )
         q = queries(1, S.d, S.r, rng=s_query, towards=st.centres if S.query_kind == "towards" else None)[0]
         comp.ingest(st.K, st.V)
         exact = _attention(q, st.K, st.V, S.scale)
@@ -232,7 +238,9 @@ def trial_instance(
         op = st.value_op_norm
         data = {"K": st.K, "V": st.V}
     else:
-        ts = clustered_tensor_stream(S.n, S.d, m1=S.m, delta1=S.delta, radius1=S.radius, rng=s_data)
+        ts = clustered_tensor_stream(
+            S.n, S.d, m1=S.m, delta1=S.delta, radius1=S.radius, value_mean=S.value_mean, rng=s_data
+        )
         towards = None
         if S.query_kind == "towards":
             lab1, c1 = online_cluster_labels(ts.K1, S.delta)

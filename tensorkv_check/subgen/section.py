@@ -22,6 +22,8 @@ from tensorkv_check._util.validation import check_choice, check_int
 
 __all__ = [
     "SECTION_PROFILES",
+    "task_derived_memory",
+    "task_pair_memory",
     "compute",
     "figures",
     "findings",
@@ -37,6 +39,7 @@ SECTION_PROFILES: dict[str, dict[str, Any]] = {
         "mv_tensor_ns": [16, 32, 64],
         "trials": 200,
         "kron_seeds": 3,
+        "pair_memory": {"n": 4096, "d": 64, "t": 64, "s": 1024},
     },
     "full": {
         "em_ns": [2048, 8192, 32768],
@@ -45,6 +48,7 @@ SECTION_PROFILES: dict[str, dict[str, Any]] = {
         "mv_tensor_ns": [16, 32, 64, 128],
         "trials": 1000,
         "kron_seeds": 10,
+        "pair_memory": {"n": 4096, "d": 64, "t": 64, "s": 1024},
     },
 }
 
@@ -90,6 +94,20 @@ def task_kron_own(params: dict[str, Any], seed: int) -> dict[str, Any]:
     return {k: v for k, v in out.items() if k != "pairs"}
 
 
+def task_derived_memory(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: :func:`derived_memory_scaling` of ``params["model"]`` (derived t(n), s)."""
+    from tensorkv_check.subgen.memory_scaling import derived_memory_scaling
+
+    return derived_memory_scaling(params["model"], seed=seed)
+
+
+def task_pair_memory(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: :func:`pair_sampler_memory` (SubGen4Cache's samplers vs the exact four-cache)."""
+    from tensorkv_check.subgen.memory_scaling import pair_sampler_memory
+
+    return pair_sampler_memory(**params)
+
+
 def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> dict[str, Any]:
     """Data of the report's SubGen section (thm:subgen, alg:subgen2cache, alg:subgen4cache).
 
@@ -107,7 +125,9 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
         JSON-safe: ``error_memory`` (:func:`error_memory_data`), ``memory_vs_n``
         (:func:`memory_vs_n_data`), ``error_rates`` (violation rates of the three
         compressors with derived constants, Clopper–Pearson), ``kron_own`` (product
-        clusters of SubGen4Cache's own clusters), ``profile``, ``seed``.
+        clusters of SubGen4Cache's own clusters), ``memory_derived`` (bytes against
+        ``8·d·(m·t(n) + s)`` with the derived t(n), per compressor), ``pair_memory``
+        (SubGen4Cache's pair samplers against the exact four-cache), ``profile``, ``seed``.
     """
     from tensorkv_check.runner.sweep_runner import Task, run_tasks, values
     from tensorkv_check.subgen.error_trials import MODELS
@@ -123,7 +143,11 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     names = [f"{m}-derived" for m in MODELS]
     tasks += [Task.of(task_error_rate, {"setting": nm, "trials": P["trials"]}) for nm in names]
     tasks += [Task.of(task_kron_own, {"replica": j}) for j in range(P["kron_seeds"])]
+    tasks += [Task.of(task_derived_memory, {"model": m}) for m in MODELS]
+    pm = P.get("pair_memory", {"n": 4096, "d": 64, "t": 64, "s": 1024})
+    tasks.append(Task.of(task_pair_memory, dict(pm)))
     vals = values(run(tasks, seed=seed, name="subgen"))
+    k0 = 2 + len(names) + P["kron_seeds"]
     return json_safe(
         {
             "profile": profile,
@@ -131,7 +155,9 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
             "error_memory": vals[0],
             "memory_vs_n": vals[1],
             "error_rates": vals[2 : 2 + len(names)],
-            "kron_own": vals[2 + len(names) :],
+            "kron_own": vals[2 + len(names) : k0],
+            "memory_derived": vals[k0 : k0 + len(MODELS)],
+            "pair_memory": vals[k0 + len(MODELS)],
         }
     )
 
@@ -168,6 +194,37 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
             "svg": memory_vs_n_svg(mv),
         },
     ]
+
+
+def _derived_text(md: dict[str, Any]) -> str:
+    """A finding: bytes against 8·d·(m·t(n) + s) with the derived t(n), s."""
+    ratios = ", ".join(f"{x:.3f}" for x in md["ratio"])
+    text = (
+        f"Memory with the derived t(n), s, {md['model']}: bytes {md['bytes']} against the prediction "
+        f"{md['predicted_bytes']} for n = {md['ns']} (t = {md['t']}, s = {md['s']}); log–log slope "
+        f"against the prediction {md['slope_vs_predicted']:.3f}, bytes/prediction {ratios}, slope in n "
+        f"{md['slope_in_n']:.3f}"
+    )
+    if md["model"] == "subgen4cache":
+        text += (
+            f" (prediction with the pair sampler's 4d·s rows; against the spec's d(m1t1 + m2t2 + s) the "
+            f"slope is {md['slope_vs_spec']:.3f})"
+        )
+    return text + "."
+
+
+def _pair_memory_text(pm: dict[str, Any]) -> str:
+    """A finding: SubGen4Cache's pair samplers against the exact four-cache's bytes."""
+    b, rows = pm["bytes"], pm["pool_rows"]
+    mb = {k: f"{v / 1e6:.2f} MB ({v} bytes)" for k, v in b.items()}
+    return (
+        f"SubGen4Cache vs the exact four-cache at n = {pm['n']} factor tokens, d = {pm['d']}, t = "
+        f"{pm['t']}, s = {pm['s']}: exact four-cache {mb['exact-four-cache']}; SubGen4Cache with the "
+        f"mixture pair sampler {mb['mixture']} (s·d reservoirs per factor, {rows['mixture']} sampled "
+        f"factor rows); with the coordinate pair sampler {mb['coordinate']} ({rows['coordinate']} "
+        f"rows). The guarantee's derived s at ε = 1/2, p = 0.1 is {pm['derived_s']}: at this n both "
+        "samplers would then hold every factor row."
+    )
 
 
 def findings(data: dict[str, Any]) -> list[dict[str, str]]:
@@ -234,6 +291,11 @@ def findings(data: dict[str, Any]) -> list[dict[str, str]]:
             + ".",
         }
     )
+    for md in data.get("memory_derived", []):
+        out.append({"claim": claim_of[md["model"]], "kind": "measurement", "text": _derived_text(md)})
+    pmem = data.get("pair_memory")
+    if pmem:
+        out.append({"claim": "thm:subgen4cache", "kind": "measurement", "text": _pair_memory_text(pmem)})
     ko = data["kron_own"]
     out.append(
         {
@@ -267,6 +329,7 @@ class SubGenSection:
         "thm:subgen",
         "alg:subgen2cache",
         "alg:subgen4cache",
+        "thm:subgen4cache",
         "lem:kron-clusterable",
     )
 

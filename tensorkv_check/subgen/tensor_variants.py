@@ -28,6 +28,19 @@ Implements spec items alg:subgen2cache and alg:subgen4cache of Chen et al. 2025
     above. The cost is memory: up to ``s·d`` distinct sampled rows per factor (stored
     once each, referenced by index), against ``s`` rows for SubGen2Cache's sampler.
 
+    ``pair_sampler="coordinate"`` [ours] keeps ``s`` rows per factor instead: the
+    coordinates are fixed in advance, ``⌈s/d⌉`` samples per coordinate (``s' = d·⌈s/d⌉``
+    in all), sample ``(r, l)`` drawing ``j`` with probability ``V1_jl²/a_l`` and ``k`` with
+    ``V2_kl²/b_l`` (one size-1 reservoir per sample and factor), and each pair is
+    importance-weighted by the mixture it was drawn from,
+    ``P_π(j, k) = (1/d) Σ_l V1_jl² V2_kl² / (a_l b_l)`` (computable from the two sampled
+    rows and the totals ``a``, ``b``), so ``N̂ = (1/s') Σ e_{jk} (V1_j ∘ V2_k) / P_π(j, k)``
+    is unbiased. Since ``‖V1_j ∘ V2_k‖² / P_π(j, k) ≤ d·max_l a_l b_l ≤ d‖V1⊘V2‖_op²``
+    (``a_l b_l`` is the squared norm of column ``l`` of ``V1⊘V2``),
+    ``E‖N̂ − N‖² ≤ ‖e‖² d ‖V1⊘V2‖_op² / s'``: Chebyshev gives the mixture sampler's
+    guarantee with ``sr = d``, i.e. the same ``s = ⌈18d/(ε²p)⌉`` as its default, with
+    ``d`` times fewer stored rows.
+
 Everything else (logit scale, blocks, state and bytes) is as for
 :class:`~tensorkv_check.subgen.standard.SubGen`.
 """
@@ -39,7 +52,7 @@ from typing import ClassVar
 import numpy as np
 
 from tensorkv_check._util.rng import RngLike
-from tensorkv_check._util.validation import check_int, check_real
+from tensorkv_check._util.validation import check_choice, check_int, check_real
 from tensorkv_check.subgen._checks import _rows
 from tensorkv_check.subgen.parameters import subgen4_parameters
 from tensorkv_check.subgen.sampler import (
@@ -58,9 +71,13 @@ from tensorkv_check.subgen.state import (
 )
 
 __all__ = [
+    "PAIR_SAMPLERS",
     "SubGen2Cache",
     "SubGen4Cache",
 ]
+
+#: SubGen4Cache's value samplers (see the module docstring).
+PAIR_SAMPLERS = ("mixture", "coordinate")
 
 
 class SubGen2Cache(SubGen):
@@ -106,9 +123,13 @@ class SubGen4Cache(_Base):
     t1, t2 : int >= 1, keyword-only
         Reservoir samples per factor cluster (``t2`` defaults to ``t1``).
     s : int >= 1, keyword-only
-        ℓ2-sampled pairs.
+        ℓ2-sampled pairs (``"coordinate"`` rounds it up to a multiple of ``d``).
     rng : keyword-only
         As :class:`SubGen`.
+    pair_sampler : {"mixture", "coordinate"}, keyword-only
+        The value sampler (module docstring): ``"mixture"`` (exact ℓ2 law of the pairs,
+        ``s × d`` reservoirs per factor) or ``"coordinate"`` (``s`` reservoirs per factor,
+        importance-weighted; the guarantee of stable rank ``d``).
 
     Examples
     --------
@@ -133,19 +154,25 @@ class SubGen4Cache(_Base):
         t2: int | None = None,
         s: int,
         rng: RngLike,
+        pair_sampler: str = "mixture",
     ) -> None:
         super().__init__(d, scale, rng)
+        self.pair_sampler = check_choice("pair_sampler", pair_sampler, PAIR_SAMPLERS)
         self.delta1 = check_real("delta1", delta1, low=0.0)
         self.delta2 = self.delta1 if delta2 is None else check_real("delta2", delta2, low=0.0)
         self.t1 = check_int("t1", t1, minimum=1)
         self.t2 = self.t1 if t2 is None else check_int("t2", t2, minimum=1)
         self.s = check_int("s", s, minimum=1)
-        # Coordinate choice of each pair sample: inverse CDF of a∘b/μ at u_i.
-        self._u = self._rng.random(self.s)
+        # Coordinate choice of each pair sample: inverse CDF of a∘b/μ at u_i (mixture only).
+        self._u = self._rng.random(self.s) if self.pair_sampler == "mixture" else np.zeros(0)
         self.n_tokens = 0
         self._cl: list[_OnlineClusters] | None = None
         self._res: list[_WeightedReservoirs] | None = None
         self._cache: tuple | None = None
+        #: Queries answered while some factor cluster held more tokens than its reservoir
+        #: (``|C| > t``): their partition estimate came from a proper subsample, so the
+        #: sampling step was really used. Counted per query row; not part of the state.
+        self.sampled_partition_queries = 0
         if self._d is not None:
             self._init_state(self._d)
 
@@ -166,8 +193,15 @@ class SubGen4Cache(_Base):
         stable_rank: float | None = None,
         constants: str = "derived",
         rng: RngLike,
+        pair_sampler: str = "mixture",
     ) -> SubGen4Cache:
-        """A SubGen4Cache with ``t1``, ``t2``, ``s`` from :func:`subgen4_parameters`."""
+        """A SubGen4Cache with ``t1``, ``t2``, ``s`` from :func:`subgen4_parameters`.
+
+        The coordinate sampler's guarantee is that of stable rank ``d``: ``stable_rank``
+        must then be ``None``.
+        """
+        if pair_sampler == "coordinate" and stable_rank is not None:
+            raise ValueError("stable_rank must be None with pair_sampler='coordinate' (its guarantee uses d)")
         p = subgen4_parameters(
             eps,
             delta1,
@@ -182,12 +216,27 @@ class SubGen4Cache(_Base):
             stable_rank=stable_rank,
             constants=constants,
         )
-        return cls(d, scale, delta1=delta1, delta2=delta2, t1=p.t1, t2=p.t2, s=p.s, rng=rng)
+        return cls(
+            d,
+            scale,
+            delta1=delta1,
+            delta2=delta2,
+            t1=p.t1,
+            t2=p.t2,
+            s=p.s,
+            rng=rng,
+            pair_sampler=pair_sampler,
+        )
+
+    def _reservoir_shape(self, d: int) -> tuple[int, int]:
+        """``(R, C)`` of each factor's reservoirs: ``s × d`` (mixture) or ``⌈s/d⌉ × d`` (coordinate)."""
+        return (self.s, d) if self.pair_sampler == "mixture" else (-(-self.s // d), d)
 
     def _init_state(self, d: int) -> None:
         self._d = d
         self._cl = [_OnlineClusters(d, self.delta1, self.t1), _OnlineClusters(d, self.delta2, self.t2)]
-        self._res = [_WeightedReservoirs(d, self.s, d), _WeightedReservoirs(d, self.s, d)]
+        R, C = self._reservoir_shape(d)
+        self._res = [_WeightedReservoirs(d, R, C), _WeightedReservoirs(d, R, C)]
 
     def _state(self) -> tuple[int, list[_OnlineClusters], list[_WeightedReservoirs]]:
         """``(d, [clusters of factor 1, 2], [reservoirs of factor 1, 2])`` once ``d`` is known."""
@@ -246,11 +295,32 @@ class SubGen4Cache(_Base):
         idx = np.arange(self.s)
         return ls, res[0].refs[idx, ls], res[1].refs[idx, ls], mu
 
+    def _coordinate_pairs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Sampled pairs of the coordinate sampler: ``(K pairs, V pairs, 1/(s'·P_π))``."""
+        d, _, res = self._state()
+        a, b = res[0].total, res[1].total
+        j, k = res[0].refs.ravel(), res[1].refs.ravel()
+        n_samples = j.size  # s' = d·⌈s/d⌉, the divisor of the unbiased mean
+        ok = (j >= 0) & (k >= 0)  # a coordinate with a_l·b_l = 0 has no pairs: its samples add 0
+        j, k = j[ok], k[ok]
+        V1, V2 = res[0].values[j], res[1].values[k]
+        ab = a * b
+        live = ab > 0
+        x = (V1[:, live] ** 2) * (V2[:, live] ** 2) / ab[live]
+        p_pi = x.sum(axis=1) / d
+        Kp = res[0].keys[j] * res[1].keys[k]
+        Vp = V1 * V2
+        return Kp, Vp, 1.0 / (n_samples * p_pi)
+
     def _prepared(self) -> tuple:
         if self._cache is None:
             d, cl, res = self._state()
             X1, w1 = cl[0].stacked()
             X2, w2 = cl[1].stacked()
+            if self.pair_sampler == "coordinate":
+                Kp, Vp, coef = self._coordinate_pairs()
+                self._cache = (X1, w1, X2, w2, Kp, Vp, coef)
+                return self._cache
             _, j, k, mu = self._pair_refs()
             if mu > 0:
                 Kp = res[0].keys[j] * res[1].keys[k]
@@ -262,10 +332,20 @@ class SubGen4Cache(_Base):
             self._cache = (X1, w1, X2, w2, Kp, Vp, coef)
         return self._cache
 
+    @property
+    def subsampled_clusters(self) -> tuple[int, int]:
+        """Per factor, the clusters holding more tokens than their reservoir (``|C| > t``)."""
+        if self._cl is None:
+            return (0, 0)
+        a, b = (int(np.count_nonzero(c.counts > c.filled)) for c in self._cl)
+        return (a, b)
+
     def query(self, q: np.ndarray) -> np.ndarray:
         """Estimate of tensor attention (Definition 3.6) for ``q`` ``(d,)`` or ``(m, d)``."""
         Q, one = self._query_rows(q)
         X1, w1, X2, w2, Kp, Vp, coef = self._prepared()
+        if any(self.subsampled_clusters):
+            self.sampled_partition_queries += Q.shape[0]
         c = self.scale
         X2T = np.ascontiguousarray(X2.T)
         outs = []
@@ -321,7 +401,11 @@ class SubGen4Cache(_Base):
         return rows
 
     def sampled_pair_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(coordinates l_i, factor-1 pool rows, factor-2 pool rows)`` of the ``s`` pairs, for tests."""
+        """``(coordinates l_i, factor-1 pool rows, factor-2 pool rows)`` of the pairs, for tests."""
+        if self.pair_sampler == "coordinate":
+            res = self._state()[2]
+            R, C = res[0].refs.shape
+            return np.tile(np.arange(C), R), res[0].refs.ravel(), res[1].refs.ravel()
         ls, j, k, _ = self._pair_refs()
         return ls, j, k
 
@@ -334,7 +418,8 @@ class SubGen4Cache(_Base):
 
     def to_bytes(self) -> bytes:
         vec = _Vec()
-        vec.put(_FORMAT, self.n_tokens, self.t1, self.t2, self.s, self.delta1, self.delta2)
+        kind = PAIR_SAMPLERS.index(self.pair_sampler)
+        vec.put(_FORMAT, self.n_tokens, self.t1, self.t2, self.s, self.delta1, self.delta2, kind)
         _put_rng(vec, self._rng)
         vec.put(self._u)
         if self._cl is None:
@@ -356,10 +441,14 @@ class SubGen4Cache(_Base):
             raise ValueError("unsupported SubGen4Cache state layout")
         n_tokens, t1, t2, s = vec.int(), vec.int(), vec.int(), vec.int()
         delta1, delta2 = vec.float(), vec.float()
+        kind = vec.int()
+        if not 0 <= kind < len(PAIR_SAMPLERS):
+            raise ValueError("data is corrupt: unknown pair sampler")
+        sampler = PAIR_SAMPLERS[kind]
         rng = _take_rng(vec)
-        u = vec.take(s).copy()
+        u = vec.take(s if sampler == "mixture" else 0).copy()
         # Build with a throwaway generator (the constructor draws u), then restore both.
-        obj = cls(d, scale, delta1=delta1, delta2=delta2, t1=t1, t2=t2, s=s, rng=0)
+        obj = cls(d, scale, delta1=delta1, delta2=delta2, t1=t1, t2=t2, s=s, rng=0, pair_sampler=sampler)
         obj._u = u
         obj._rng = rng
         obj.n_tokens = n_tokens
@@ -367,10 +456,11 @@ class SubGen4Cache(_Base):
             if d is None or len(arrays) != 9:
                 raise ValueError("data is corrupt: wrong number of arrays")
             # The fields are read in to_bytes' order: clusters 1, reservoirs 1, clusters 2, ...
+            R, C = obj._reservoir_shape(d)
             cl1 = _OnlineClusters.take(vec, d, delta1, t1, arrays[1], arrays[2])
-            res1 = _WeightedReservoirs.take(vec, d, s, d, arrays[3], arrays[4])
+            res1 = _WeightedReservoirs.take(vec, d, R, C, arrays[3], arrays[4])
             cl2 = _OnlineClusters.take(vec, d, delta2, t2, arrays[5], arrays[6])
-            res2 = _WeightedReservoirs.take(vec, d, s, d, arrays[7], arrays[8])
+            res2 = _WeightedReservoirs.take(vec, d, R, C, arrays[7], arrays[8])
             obj._cl = [cl1, cl2]
             obj._res = [res1, res2]
         return obj
