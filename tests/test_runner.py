@@ -388,7 +388,9 @@ def _counting_from_env():
 
 def test_ctrl_c_in_the_runner_leaves_the_previous_report_intact(tmp_path, monkeypatch, capsys):
     # No loader: the checks run in-process; the sweeps go to the pool of 2.
-    monkeypatch.setattr(cli_common, "load_registry", lambda: counting_registry(tmp_path / "calls", loader=False))
+    monkeypatch.setattr(
+        cli_common, "load_registry", lambda: counting_registry(tmp_path / "calls", loader=False)
+    )
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3, 4], "d": 2, "repeats": 1})
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     out = tmp_path / "rep"
