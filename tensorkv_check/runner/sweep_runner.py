@@ -1,10 +1,11 @@
 """The sweep runner: every sweep of the project is a list of pure, seeded tasks.
 
 A :class:`~tensorkv_check.runner.tasks.Task` names a top-level function by
-``"module:function"`` and carries JSON-safe parameters; the function is called as ``fn(params, seed)`` and returns a
-JSON-safe dict. Each task's seed is derived from the sweep seed and the task's key
-(:func:`task_seed`), never from the order in which workers pick tasks up, and every
-value is normalised through JSON, so every execution mode gives the same bytes.
+``"module:function"`` and carries JSON-safe parameters; the function is called as
+``fn(params, seed)`` and returns a JSON-safe dict. Each task's seed is derived from the
+sweep seed and the task's key (:func:`task_seed`), never from the order in which workers
+pick tasks up, and every value is normalised through JSON, so every execution mode gives
+the same bytes.
 
 Back-ends (one :class:`SweepRunner`, or :func:`run_tasks` for one sweep):
 
