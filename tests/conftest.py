@@ -98,3 +98,54 @@ def ref() -> SimpleNamespace:
         value_scale_tensor=value_scale_tensor,
         random_factors=random_factors,
     )
+
+
+def _kernel_signal_state(signals) -> dict[str, str]:
+    """Each signal's disposition as the kernel sees it (Linux): ignored, blocked or neither.
+
+    ``signal.getsignal`` reports only what Python installed; a library that changes the
+    disposition from C (or a mask left blocked) shows only here, and it is what a child
+    process inherits.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            fields = dict(line.rstrip("\n").split(":\t", 1) for line in fh if line.startswith("Sig"))
+    except OSError:  # not Linux: Python's view only
+        return {}
+    ignored, blocked = int(fields["SigIgn"], 16), int(fields["SigBlk"], 16)
+    return {
+        s.name: ("ignored" if ignored >> (s - 1) & 1 else "") + ("blocked" if blocked >> (s - 1) & 1 else "")
+        for s in signals
+    }
+
+
+@pytest.fixture(autouse=True)
+def _signal_dispositions_restored(request):
+    """Fail a test that leaves SIGINT's or SIGTERM's handler changed in the pytest process.
+
+    A leaked ``SIG_IGN`` is silent and far-reaching: every child started later inherits
+    it, and a Python child then installs no ``KeyboardInterrupt`` handler, so Ctrl-C
+    tests of the command would pass or fail by test order. (No test of the suite does so;
+    a pytest started as a background job of a non-interactive shell, ``pytest &`` in a
+    script, inherits SIGINT ignored from the shell, as POSIX specifies, which is why the
+    signal tests give their children SIGINT's default disposition.)
+    """
+    import signal
+
+    watched = (signal.SIGINT, signal.SIGTERM)
+    before = {s: signal.getsignal(s) for s in watched}
+    kernel_before = _kernel_signal_state(watched)
+    yield
+    changed = {
+        signal.Signals(s).name: (before[s], signal.getsignal(s))
+        for s in watched
+        if signal.getsignal(s) != before[s]
+    }
+    kernel_after = _kernel_signal_state(watched)
+    if kernel_after != kernel_before:
+        changed["kernel"] = (kernel_before, kernel_after)
+    if changed:  # restore (Python's view and the kernel's), so that a leak is reported once
+        for s in watched:
+            if before[s] is not None:
+                signal.signal(s, before[s])
+    assert not changed, f"{request.node.nodeid} left signal dispositions changed (before, after): {changed}"

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tensorkv_check.cli import _common as cli_common
 from tensorkv_check.cli import command as cli
 from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build
@@ -83,7 +84,7 @@ def test_report_unknown_claim_lists_valid_ids(capsys, tmp_path):
 
 def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
-    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _toy_registry)
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     code, out, err = run(
         capsys, "report", "--out", str(tmp_path), "--format", "json", "--seed", "7", "--jobs", "1"
@@ -100,7 +101,7 @@ def test_report_writes_selected_formats(capsys, tmp_path, monkeypatch):
 
 def test_report_exit_1_when_a_check_errors(capsys, tmp_path, monkeypatch):
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
-    monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
+    monkeypatch.setattr(cli_common, "load_registry", lambda: _toy_registry(broken=True))
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1")
     assert code == 1
@@ -125,7 +126,7 @@ def _toy_registry(broken: bool = False):
 
 
 def test_check_prints_claim_dependencies_and_evidence(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _toy_registry)
     code, out, _ = run(capsys, "check", "lem:ok")
     assert code == 0
     assert "lem:ok [Lemma 1; std]: CORROBORATED" in out
@@ -134,7 +135,7 @@ def test_check_prints_claim_dependencies_and_evidence(capsys, monkeypatch):
 
 
 def test_check_error_and_unknown_id(capsys, monkeypatch):
-    monkeypatch.setattr(cli, "_load_registry", lambda: _toy_registry(broken=True))
+    monkeypatch.setattr(cli_common, "load_registry", lambda: _toy_registry(broken=True))
     code, out, _ = run(capsys, "check", "lem:ok")
     assert code == 1 and "ZeroDivisionError: planted" in out
     code, _, err = run(capsys, "check", "lem:missing")
@@ -181,7 +182,7 @@ def test_a_crashed_explorer_makes_its_claim_failing_in_the_report_and_the_exit_c
         "SECTIONS",
         [build.Section("explore", lambda p, s, r: {"explorers": [crashed]}, lambda d: [], lambda d: [])],
     )
-    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _toy_registry)
     code, _, err = run(capsys, "report", "--out", str(tmp_path), "--quiet", "--jobs", "1", "--format", "json")
     data = json.loads((tmp_path / "report.json").read_text())
     assert code == 1 and "check errored: lem:ok::explore:boom" in err
@@ -222,7 +223,7 @@ def test_bench_help_lists_the_benchmark_options_and_errors_are_signed_by_the_com
 
 def _tiny_report(monkeypatch):
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3], "d": 2, "repeats": 1})
-    monkeypatch.setattr(cli, "_load_registry", _toy_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _toy_registry)
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
 
 
@@ -417,7 +418,7 @@ def test_explore_budget_is_the_number_of_examples_per_explorer(capsys, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "200")
     reg = _explore_registry()
-    monkeypatch.setattr(cli, "_load_registry", lambda: reg)
+    monkeypatch.setattr(cli_common, "load_registry", lambda: reg)
     code, out, err = run(capsys, "explore", "x:toy", "--budget", "7")
     assert code == 0, err
     assert len(reg.calls) == 7  # the explorer's weight (3) does not change it
@@ -433,7 +434,7 @@ def test_explore_budget_is_the_number_of_examples_per_explorer(capsys, monkeypat
 def test_explore_output_is_wrapped_to_the_terminal(capsys, monkeypatch, tmp_path):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("COLUMNS", "60")
-    monkeypatch.setattr(cli, "_load_registry", _explore_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _explore_registry)
     code, out, _ = run(capsys, "explore", "x:toy", "--budget", "3")
     assert code == 0
     prose = [ln for ln in out.splitlines() if not ln.startswith("    ")]  # the snippet keeps its lines
@@ -479,7 +480,7 @@ def _check_registry():
 
 def test_check_prints_the_claim_first_then_dependencies_then_a_summary_wrapped(capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "70")
-    monkeypatch.setattr(cli, "_load_registry", _check_registry)
+    monkeypatch.setattr(cli_common, "load_registry", _check_registry)
     code, out, _ = run(capsys, "check", "lem:top", "--seed", "2")
     assert code == 0
     assert out.startswith("lem:top [Lemma 2; paper]: CORROBORATED")
@@ -525,7 +526,7 @@ def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(
         monkeypatch.setattr(listing, "load_all", _toy_registry)
     if argv[0] == "explore":
         monkeypatch.chdir(tmp_path)
-        monkeypatch.setattr(cli, "_load_registry", _explore_registry)
+        monkeypatch.setattr(cli_common, "load_registry", _explore_registry)
     import os
 
     term = _Terminal()

@@ -19,9 +19,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _default_sigint() -> None:
     # A child inherits an ignored SIGINT from its parent, and Python then installs no
-    # KeyboardInterrupt handler; something earlier in a full test run can leave SIGINT
-    # ignored in the pytest process. A user's terminal delivers SIGINT with the default
-    # disposition, which is what these commands are tested under.
+    # KeyboardInterrupt handler; a pytest started as a background job of a non-interactive
+    # shell (``pytest &`` in a script) has SIGINT ignored from its start (POSIX), and no test
+    # changes it (tests/conftest.py checks). A user's terminal delivers SIGINT with the
+    # default disposition, which is what these commands are tested under.
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 

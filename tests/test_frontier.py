@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tensorkv_check import frontier as cz
+from tensorkv_check.engine.stats import binary_entropy
 from tensorkv_check.frontier import eviction
 from tensorkv_check.frontier import sweep as fr
 from tensorkv_check.frontier.section import SECTION as frontier_section
@@ -81,7 +82,7 @@ def test_compute_is_json_safe_and_checks_pass(mini_data):
         "subgen-adversarial-four-cache",
     } <= names
     for p in mini_data["points"] + mini_data["subgen"]:
-        assert p["M"] >= (1 - fr.binary_entropy(max(p["ci_low"], 0.5))) * p["N"]
+        assert p["M"] >= (1 - binary_entropy(max(p["ci_low"], 0.5))) * p["N"]
         assert p["ci_low"] <= p["rate"] <= p["ci_high"]
 
 
@@ -124,7 +125,7 @@ def test_gaps_are_measured_against_the_bound(mini_data):
     g = {(x["model"], x["compressor"]): x for x in mini_data["gaps"]}
     q = g[("standard", "quant")]
     assert q["budget"] == 1 and q["rate"] >= 0.9
-    assert q["gap_bits"] == pytest.approx(q["M"] - (1 - fr.binary_entropy(0.9)) * q["N"])
+    assert q["gap_bits"] == pytest.approx(q["M"] - (1 - binary_entropy(0.9)) * q["N"])
     # One-bit quantization sends 2(d + 64) bits per token: M/N = 2 + 128/d (plus headers).
     d = mini_data["models"]["standard"]["d"]
     assert q["M"] / q["N"] == pytest.approx(2 + 128 / d, rel=0.01)

@@ -582,3 +582,24 @@ def test_cli_doctests():
     failed, attempted = doctest.testmod(tensorkv_check.claims.listing)
     assert attempted > 0 and failed == 0
     assert render_table({}) == "id  paper ref  sources  proof  evidence  status  checks  deps\n\n0 claims: \n"
+
+
+def test_claims_json_and_the_plugins_json_convert_numpy_values():
+    # Checks put numpy scalars and arrays in their details; the listing's JSON and the
+    # pytest plugin's (failure reports, --claims-report) convert them with the package's
+    # one JSON helper, and the plugin's never raises on anything else.
+    from tensorkv_check.claims import plugin
+    from tensorkv_check.claims.listing import render_json
+
+    reg = Registry()
+    c = reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a")
+
+    @c.empirical("numpy-details")
+    def check_numpy_details(ctx):
+        return CheckResult.ok("x", details={"f": np.float64(0.5), "i": np.int64(2), "a": np.arange(3)})
+
+    doc = json.loads(render_json(reg.run(), seed=0))
+    assert doc["claims"][0]["checks"]["numpy-details"]["details"] == {"f": 0.5, "i": 2, "a": [0, 1, 2]}
+    assert plugin._json_default(np.float64(0.5)) == 0.5
+    assert plugin._json_default(np.eye(2)) == [[1, 0], [0, 1]]
+    assert plugin._json_default({3}) == [3] and plugin._json_default(sp.Symbol("x")) == "x"

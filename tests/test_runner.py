@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tensorkv_check.cli import _common as cli_common
 from tensorkv_check.cli import command as cli
 from tensorkv_check.index import sweeps as index_sweeps
 from tensorkv_check.report import build, render_json
@@ -236,7 +237,7 @@ def test_claim_task_failure_makes_the_check_error_and_the_exit_code_1(tmp_path, 
     # A check whose worker dies cannot report an outcome itself: the runner's error becomes it.
     counter = DYING_COUNTER
     counter.unlink(missing_ok=True)
-    monkeypatch.setattr(cli, "_load_registry", dying_registry)
+    monkeypatch.setattr(cli_common, "load_registry", dying_registry)
     monkeypatch.setattr(build, "SECTIONS", [])
     out = tmp_path / "rep"
     code = cli.main(["report", "--out", str(out), "--format", "json", "--jobs", "2", "--quiet"])
@@ -333,11 +334,11 @@ def test_resume_ignores_entries_of_another_seed_and_failed_tasks(tmp_path):
 
 def test_report_resume_through_the_cli(tmp_path, monkeypatch, capsys):
     counter = tmp_path / "calls"
-    monkeypatch.setattr(cli, "_load_registry", lambda: counting_registry(counter))
+    monkeypatch.setattr(cli_common, "load_registry", lambda: counting_registry(counter))
     monkeypatch.setattr(build, "SECTIONS", [])
     out = tmp_path / "rep"
     calls = {"n": 0}
-    real = runner._run_one
+    real = runner.run_one
 
     def interrupt_second(task, seed):
         calls["n"] += 1
@@ -345,12 +346,12 @@ def test_report_resume_through_the_cli(tmp_path, monkeypatch, capsys):
             raise KeyboardInterrupt
         return real(task, seed)
 
-    monkeypatch.setattr(runner, "_run_one", interrupt_second)
+    monkeypatch.setattr(runner, "run_one", interrupt_second)
     argv = ["report", "--out", str(out), "--format", "json", "--jobs", "1", "--quiet"]
     assert cli.main(argv) == 130
     assert "rerun with --resume" in capsys.readouterr().err
     assert counter_lines(counter) == ["a"]
-    monkeypatch.setattr(runner, "_run_one", real)
+    monkeypatch.setattr(runner, "run_one", real)
     assert cli.main(argv + ["--resume"]) == 0
     assert counter_lines(counter) == ["a", "b", "c"]  # "a" was not run again
     resumed = (out / "report.json").read_text()
@@ -387,7 +388,9 @@ def _counting_from_env():
 
 def test_ctrl_c_in_the_runner_leaves_the_previous_report_intact(tmp_path, monkeypatch, capsys):
     # No loader: the checks run in-process; the sweeps go to the pool of 2.
-    monkeypatch.setattr(cli, "_load_registry", lambda: counting_registry(tmp_path / "calls", loader=False))
+    monkeypatch.setattr(
+        cli_common, "load_registry", lambda: counting_registry(tmp_path / "calls", loader=False)
+    )
     monkeypatch.setitem(tradeoff_section.PROFILES, "quick", {"ns": [3, 4], "d": 2, "repeats": 1})
     monkeypatch.setattr(index_sweeps, "run_sweeps", lambda **kw: {})
     out = tmp_path / "rep"

@@ -262,10 +262,10 @@ def test_cli_explore_usage_errors(tmp_path, monkeypatch, capsys):
 
 
 def test_cli_explore_exit_1_when_a_property_crashes(tmp_path, monkeypatch, capsys):
-    import tensorkv_check.cli.command as cli
+    from tensorkv_check.cli import _common as cli_common
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(cli, "_load_registry", lambda: _planted_registry())
+    monkeypatch.setattr(cli_common, "load_registry", lambda: _planted_registry())
     assert main(["explore", "x:crash", "--budget", "2"]) == 1
     assert "ZeroDivisionError" in capsys.readouterr().out
     assert main(["explore", "x:sums-to-one", "--budget", "2"]) == 0

@@ -34,19 +34,19 @@ message and public data, and the audit records whether he still decodes there.
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-import tempfile
 import time
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+# The measurements at one point (points.py), the verdict (decision.py) and the isolated
+# Bob (_isolation.py) live in their own modules; the names marked F401 stay importable
+# from here.
+from tensorkv_check.audit._isolation import isolated_bob
+from tensorkv_check.audit.decision import GAP_P, m_over_n_at, verdict  # noqa: F401
+from tensorkv_check.audit.points import BENIGN_KINDS, benign_point, index_point, protocol_point  # noqa: F401
 from tensorkv_check.audit.target import (
     AuditUsageError,
     Target,
@@ -55,45 +55,25 @@ from tensorkv_check.audit.target import (
     param_grid,
     target_from_factory,
 )
-from tensorkv_check.engine.exact_attention import attention, tensor_attention
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check.engine.protocol import INPUT_KINDS
-from tensorkv_check.engine.stats import binary_entropy, clopper_pearson
-from tensorkv_check.index import (
-    MODEL_INPUT,
-    MODELS,
-    bob_decode,
-    fano_bound,
-    fano_success_ceiling,
-    key_coherence,
-    make_instance,
-    reduction_C,
-)
+from tensorkv_check.index import MODEL_INPUT, MODELS
 
 __all__ = [
     "ALPHA",
-    "GAP_P",
     "PROFILES",
     "REFERENCE",
     "SCHEMA",
     "model_size",
     "instance_seed",
-    "index_point",
-    "protocol_point",
-    "benign_point",
     "run_audit",
-    "verdict",
-    "m_over_n_at",
     "replay_command",
 ]
 
 SCHEMA = "tensorkv-check-audit/1"
 #: Family-wise probability that an honest compressor is flagged (over Bob's queries).
 ALPHA = 1e-3
-#: The success level at which M/N is reported.
-GAP_P = 0.9
-#: Relative tolerance of the "from_bytes(to_bytes()) reproduces query" check.
-REPRODUCE_RTOL = 1e-9
+
 
 #: Built-in families drawn beside the audited compressor, with their budgets.
 REFERENCE: dict[str, tuple[float, ...]] = {
@@ -101,6 +81,7 @@ REFERENCE: dict[str, tuple[float, ...]] = {
     "random": (0.25, 0.5, 0.9),
     "lowrank": (0.125, 0.5, 1.0),
 }
+
 
 PROFILES: dict[str, dict[str, Any]] = {
     "quick": {
@@ -116,9 +97,6 @@ PROFILES: dict[str, dict[str, Any]] = {
         "benign": {"n": 8192, "d": 64, "factor_n": 128, "factor_d": 64, "queries": 128},
     },
 }
-
-_BENIGN_KINDS = ("gaussian", "clustered", "heavy-tailed")
-_CHUNK = 4096
 
 
 def _rows(model: str, n: int) -> int:
@@ -152,386 +130,7 @@ def replay_command(spec: str, model: str, params: dict[str, Any], seed: int, pro
     )
 
 
-# --------------------------------------------------------------------------- one Index point
-
-
-def _stream_into(alice: Any, stream: Sequence[np.ndarray]) -> None:
-    total = stream[0].shape[0]
-    for s in range(0, total, _CHUNK):
-        alice.ingest(*(a[s : s + _CHUNK] for a in stream))
-
-
-def index_point(
-    target: Target,
-    model: str,
-    params: dict[str, Any],
-    *,
-    n: int,
-    d: int,
-    queries: int,
-    seed: int,
-    confidence: float,
-    keep_message: bool = False,
-) -> dict[str, Any]:
-    """One Index run of ``target`` at ``params`` on ``model``, with the decision's numbers.
-
-    Alice (a fresh ``target.make(model, params)(d)``) streams the seeded instance and
-    sends ``to_bytes()``; Bob rebuilds ``type(alice).from_bytes(message)`` in this
-    process and decodes ``queries`` uniform bits (:func:`tensorkv_check.index.bob_decode`,
-    ``C = reduction_C(rows, measured ε)``).
-
-    Returns
-    -------
-    dict
-        ``model, params, n, d, N, M, bits_per_bit, successes, trials, rate, ci_low``
-        (one-sided at ``confidence``), ``fano_bits`` (``(1 − h(max(ci_low, 1/2)))·N``),
-        ``fano_ceiling`` (largest success Fano allows ``M``), ``beats_fano``,
-        ``message_changed`` (``to_bytes()`` differs after Bob's queries), ``eps``, ``C``,
-        ``seed`` and ``error`` (the compressor's exception text, else ``None``).
-        With ``keep_message``, also ``"_message"`` and ``"_bob"`` (public data for an
-        isolated Bob; not JSON).
-    """
-    inst = make_instance(model, n, d, seed=seed)
-    out: dict[str, Any] = {
-        "model": model,
-        "params": dict(params),
-        "n": n,
-        "d": d,
-        "N": inst.N,
-        "seed": seed,
-        "error": None,
-    }
-    rng = np.random.default_rng([seed, 7])
-    targets = rng.integers(0, inst.N, size=queries, dtype=np.int64)
-    max_inner, max_dev = key_coherence(inst.keys, inst.bob_rows[targets // d])
-    eps = max(max_inner, max_dev)
-    if eps >= 0.5:  # pragma: no cover - d is chosen so that even eps >= 0.4 has probability <= 1%
-        raise RuntimeError(f"instance {model} n={n} d={d} seed={seed}: measured eps {eps:.3f} >= 1/2")
-    C = reduction_C(inst.rows, eps)
-    try:
-        alice = target.make(model, params)(d)
-        _stream_into(alice, inst.stream)
-        message = alice.to_bytes()
-        if not isinstance(message, bytes):
-            raise TypeError(f"to_bytes() returned {type(message).__name__}, not bytes")
-        bob = type(alice).from_bytes(bytes(message))
-        guesses = bob_decode(bob, inst.keys, inst.bob_rows, d, targets, C)
-        again = alice.to_bytes()
-    except AuditUsageError:
-        raise
-    except Exception as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        return out
-    successes = int(np.count_nonzero(guesses == inst.bits.reshape(-1)[targets]))
-    M = 8 * len(message)
-    # One-sided lower bound at `confidence`: the two-sided interval at 2·confidence − 1.
-    est = clopper_pearson(successes, queries, 2.0 * confidence - 1.0)
-    fano_bits = fano_bound(max(est.ci_low, 0.5), inst.N)
-    out.update(
-        {
-            "M": M,
-            "bits_per_bit": M / inst.N,
-            "successes": successes,
-            "trials": queries,
-            "rate": successes / queries,
-            "ci_low": est.ci_low,
-            "ci_high": est.ci_high,
-            "confidence": confidence,
-            "fano_bits": fano_bits,
-            "fano_ceiling": fano_success_ceiling(M, inst.N),
-            "beats_fano": bool(M < fano_bits),
-            "message_changed": bool(again != message),
-            "eps": eps,
-            "C": C,
-            "kept_fraction": getattr(alice, "kept_fraction", None),
-        }
-    )
-    if keep_message:
-        out["_message"] = message
-        out["_bob"] = {
-            "keys": inst.keys,
-            "bob_rows": inst.bob_rows,
-            "targets": targets,
-            "C": C,
-            "d": d,
-            "truth": inst.bits.reshape(-1)[targets],
-        }
-    return out
-
-
-# --------------------------------------------------------------------------- protocol breaks
-
-
-def _max_rel_diff(a: np.ndarray, b: np.ndarray) -> float:
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.shape != b.shape:
-        return math.inf
-    if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
-        return math.inf
-    return float(np.max(np.abs(a - b)) / max(1.0, float(np.max(np.abs(a)))))
-
-
-def protocol_point(
-    target: Target, model: str, params: dict[str, Any], *, n: int, d: int, seed: int
-) -> dict[str, Any]:
-    """Check the three protocol breaks of ``target`` at ``params`` on two small instances.
-
-    Alice A streams instance A and sends ``mA``; Bob A = ``from_bytes(mA)`` answers
-    probe queries ``P``. Checked: (1) Alice A's and Bob A's answers agree to
-    :data:`REPRODUCE_RTOL` (relative to the largest answer); (2) Alice A's ``to_bytes()``
-    is unchanged after Bob's queries; (3) after Alice B has streamed instance B (other
-    bits) and sent ``mB``, Bob A and a fresh ``from_bytes(mA)`` still give Bob A's first
-    answers to the same tolerance.
-
-    Returns
-    -------
-    dict
-        ``model, params, violations`` (list of ``{"check", "evidence"}``), ``error``.
-    """
-    out: dict[str, Any] = {
-        "model": model,
-        "params": dict(params),
-        "n": n,
-        "d": d,
-        "seed": seed,
-        "violations": [],
-        "error": None,
-    }
-    inst_a = make_instance(model, n, d, seed=seed, key_family="gaussian")
-    inst_b = make_instance(model, n, d, seed=seed + 1, key_family="gaussian")
-    P = np.random.default_rng([seed, 11]).standard_normal((8, d)) * 2.0
-    viol = out["violations"]
-    try:
-        factory = target.make(model, params)
-        alice_a = factory(d)
-        _stream_into(alice_a, inst_a.stream)
-        m_a = alice_a.to_bytes()
-        bob_a = type(alice_a).from_bytes(bytes(m_a))
-        y_bob = np.asarray(bob_a.query(P), dtype=np.float64)
-        y_alice = np.asarray(alice_a.query(P), dtype=np.float64)
-        diff = _max_rel_diff(y_alice, y_bob)
-        if not diff <= REPRODUCE_RTOL:
-            viol.append(
-                {
-                    "check": "from_bytes(to_bytes()) reproduces query",
-                    "evidence": f"Alice's and Bob's answers to 8 probe queries differ by {diff:.3g} "
-                    f"(relative; allowed {REPRODUCE_RTOL:g}) on {model} n={n} d={d} seed={seed}",
-                }
-            )
-        m_a2 = alice_a.to_bytes()
-        if m_a2 != m_a:
-            viol.append(
-                {
-                    "check": "the message does not change after sending",
-                    "evidence": f"to_bytes() gave {len(m_a)} bytes, then {len(m_a2)} bytes "
-                    f"({'same length, different content' if len(m_a) == len(m_a2) else 'other length'}) "
-                    "after Bob's queries, with no new token",
-                }
-            )
-        alice_b = factory(d)
-        _stream_into(alice_b, inst_b.stream)
-        m_b = alice_b.to_bytes()
-        type(alice_b).from_bytes(bytes(m_b)).query(P)
-        y_again = np.asarray(bob_a.query(P), dtype=np.float64)
-        y_fresh = np.asarray(type(alice_a).from_bytes(bytes(m_a)).query(P), dtype=np.float64)
-        for label, y in (("the same Bob", y_again), ("a Bob rebuilt from message A", y_fresh)):
-            dd = _max_rel_diff(y_bob, y)
-            if not dd <= REPRODUCE_RTOL:
-                viol.append(
-                    {
-                        "check": "no state leaks between instances",
-                        "evidence": f"after a second Alice ran on instance B (seed {seed + 1}), {label} "
-                        f"answers the probe queries differently by {dd:.3g} (relative) although message A "
-                        f"({len(m_a)} bytes) did not change",
-                    }
-                )
-    except AuditUsageError:
-        raise
-    except Exception as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        viol.append({"check": "the protocol runs", "evidence": f"raised {out['error']}"})
-    return out
-
-
-# --------------------------------------------------------------------------- benign inputs
-
-
-def _benign_kv(kind: str, n: int, d: int, m: int, rng: np.random.Generator, power: float = 2.0):
-    # Entries of std σ give logits q·k/d of std σ²/√d (power 2) or σ³/√d for the
-    # factor product (power 3): σ is chosen so that std is 2, a peaked but not one-hot softmax.
-    sigma = (2.0 * math.sqrt(d)) ** (1.0 / power)
-    if kind == "gaussian":
-        K = sigma * rng.standard_normal((n, d))
-    elif kind == "clustered":
-        centres = sigma * rng.standard_normal((16, d))
-        K = centres[rng.integers(0, 16, size=n)] + 0.1 * sigma * rng.standard_normal((n, d))
-    else:  # heavy-tailed: Student t with 3 degrees of freedom, variance σ²
-        K = sigma / math.sqrt(3.0) * rng.standard_t(3, size=(n, d))
-    V = rng.standard_normal((n, d))
-    Q = sigma * rng.standard_normal((m, d))
-    return K, V, Q
-
-
-def benign_point(
-    target: Target, model: str, params: dict[str, Any], kind: str, *, n: int, d: int, queries: int, seed: int
-) -> dict[str, Any]:
-    """Relative attention error against memory on a benign input of ``kind``.
-
-    ``kind`` is ``"gaussian"``, ``"clustered"`` (16 clusters, radius 0.1σ) or
-    ``"heavy-tailed"`` (Student t, 3 degrees of freedom) keys, Gaussian values and
-    queries. The model fixes the input kind: ``"kv"``/``"rows"`` stream ``(K, V)``
-    (reference: softmax attention, Definition 3.1); ``"factors"`` streams
-    ``(K1, K2, V1, V2)`` (reference: tensor attention, Definition 3.6). The error is
-    ``‖z − Attn‖/‖Attn‖`` per query, of Bob's answers (rebuilt from the bytes).
-    """
-    rng = np.random.default_rng([seed, _BENIGN_KINDS.index(kind), 3])
-    input_kind = MODEL_INPUT[model]
-    out: dict[str, Any] = {
-        "model": model,
-        "input": input_kind,
-        "params": dict(params),
-        "kind": kind,
-        "n": n,
-        "d": d,
-        "seed": seed,
-        "error": None,
-    }
-    if input_kind == "factors":
-        K1, V1, Q = _benign_kv(kind, n, d, queries, rng, power=3.0)
-        K2, V2, _ = _benign_kv(kind, n, d, 1, rng, power=3.0)
-        stream: tuple[np.ndarray, ...] = (K1, K2, V1, V2)
-    else:
-        K, V, Q = _benign_kv(kind, n, d, queries, rng)
-        stream = (K, V)
-    try:
-        alice = target.make(model, params)(d)
-        _stream_into(alice, stream)
-        data = alice.to_bytes()
-        bob = type(alice).from_bytes(bytes(data))
-        z = np.asarray(bob.query(Q), dtype=np.float64)
-        scale = float(getattr(bob, "scale", 1.0 / d))
-    except AuditUsageError:
-        raise
-    except Exception as exc:
-        out["error"] = f"{type(exc).__name__}: {exc}"
-        return out
-    if input_kind == "factors":
-        K1, K2, V1, V2 = stream
-        ref = tensor_attention(Q, K1, K2, V1, V2, scale=scale)
-    else:
-        K, V = stream
-        ref = attention(Q, K, V, scale=scale)
-    rel = np.linalg.norm(z - ref, axis=1) / np.linalg.norm(ref, axis=1)
-    out.update(
-        {
-            "M": 8 * len(data),
-            "M_float64": 64 * len(stream) * n * d,
-            "rel_error_mean": float(np.mean(rel)) if np.all(np.isfinite(rel)) else None,
-            "rel_error_max": float(np.max(rel)) if np.all(np.isfinite(rel)) else None,
-        }
-    )
-    return out
-
-
 # --------------------------------------------------------------------------- the audit
-
-
-def m_over_n_at(points: Sequence[dict[str, Any]], p_level: float = GAP_P) -> dict[str, Any]:
-    """Smallest measured ``M/N`` with success rate ``≥ p_level``, per model (``None`` if never reached).
-
-    No interpolation: an upper bound on what the compressor needs at the budgets tried.
-    Fano's ``(1 − h(p_level))`` is given beside it.
-    """
-    out: dict[str, Any] = {}
-    fano = 1.0 - binary_entropy(p_level)
-    for model in MODELS:
-        pts = [p for p in points if p["model"] == model and p.get("error") is None]
-        if not pts:
-            continue
-        hit = [p for p in pts if p["rate"] >= p_level]
-        best = min(hit, key=lambda p: (p["bits_per_bit"], sorted(p["params"].items()))) if hit else None
-        out[model] = {
-            "m_over_n": best["bits_per_bit"] if best else None,
-            "params": best["params"] if best else None,
-            "rate": best["rate"] if best else max(p["rate"] for p in pts),
-            "fano_m_over_n": fano,
-            "ratio": best["bits_per_bit"] / fano if best else None,
-        }
-    return out
-
-
-def verdict(
-    points: Sequence[dict[str, Any]],
-    protocol: Sequence[dict[str, Any]],
-    isolation: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    """``consistent``, ``impossible`` (some point beats Fano) or ``protocol-broken``, with the evidence.
-
-    The isolated run (``isolation``) is reported beside the verdict, not decided on: a
-    compressor that stops decoding in a fresh process has already been caught in Alice's.
-    """
-    beats = [p for p in points if p.get("beats_fano")]
-    violations = [
-        dict(v, model=pp["model"], params=pp["params"]) for pp in protocol for v in pp["violations"]
-    ]
-    violations += [
-        {
-            "check": "the message does not change after sending",
-            "model": p["model"],
-            "params": p["params"],
-            "evidence": "to_bytes() differed after Bob's queries on the Index instance",
-        }
-        for p in points
-        if p.get("message_changed")
-    ]
-    violations += [
-        {
-            "check": "the compressor runs on the Index instance",
-            "model": p["model"],
-            "params": p["params"],
-            "evidence": p["error"],
-        }
-        for p in points
-        if p.get("error")
-    ]
-    if beats:
-        status = "impossible"
-        text = "impossible: beats Fano at these points"
-    elif violations:
-        status = "protocol-broken"
-        text = "protocol broken: state outside the bytes (see the evidence)"
-    else:
-        status = "consistent"
-        text = "consistent with the bounds"
-    return {
-        "status": status,
-        "text": text,
-        "exit_code": 0 if status == "consistent" else 1,
-        "beats": [
-            {
-                k: p[k]
-                for k in (
-                    "model",
-                    "params",
-                    "n",
-                    "d",
-                    "N",
-                    "M",
-                    "successes",
-                    "trials",
-                    "rate",
-                    "ci_low",
-                    "fano_bits",
-                    "seed",
-                    "replay",
-                )
-                if k in p
-            }
-            for p in beats
-        ],
-        "violations": violations,
-    }
 
 
 def _reference_targets(
@@ -692,7 +291,7 @@ def run_audit(
     isolation = None
     if isolate:
         t0 = time.perf_counter()
-        isolation = _isolated(target, points)
+        isolation = isolated_bob(target, points)
         timings["isolate"] = time.perf_counter() - t0
     for pt in points:
         pt.pop("_message", None)
@@ -746,7 +345,7 @@ def run_audit(
                     if model in rt.models
                 ]
             for t, p, fam in entries:
-                for bk in _BENIGN_KINDS:
+                for bk in BENIGN_KINDS:
                     bp = benign_point(t, model, p, bk, n=n, d=d, queries=bn["queries"], seed=seed)
                     bp["family"] = fam
                     bp["audited"] = t is target
@@ -813,78 +412,3 @@ def _point_line(label: str, p: dict[str, Any]) -> str:
         f"{p['successes']}/{p['trials']} (p_low {p['ci_low']:.4f}), Fano needs M >= {p['fano_bits']:.0f} "
         f"bits, M = {p['M']}{flag}"
     )
-
-
-# --------------------------------------------------------------------------- isolated Bob
-
-
-def _isolated(target: Target, points: list[dict[str, Any]]) -> dict[str, Any]:
-    """Run Bob of every point in one fresh Python process that gets only bytes and public data."""
-    rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="tkv-isolate-") as tmp:
-        jobs = []
-        for i, p in enumerate(points):
-            if "_message" not in p:
-                continue
-            b = p["_bob"]
-            f = Path(tmp) / f"point{i}.npz"
-            np.savez(
-                f,
-                message=np.frombuffer(p["_message"], dtype=np.uint8),
-                keys=b["keys"],
-                bob_rows=b["bob_rows"],
-                targets=b["targets"],
-                C=np.float64(b["C"]),
-                d=np.int64(b["d"]),
-            )
-            jobs.append(
-                {
-                    "file": str(f),
-                    "out": str(f) + ".out.npy",
-                    "model": p["model"],
-                    "params": p["params"],
-                    "index": i,
-                }
-            )
-        spec_file = Path(tmp) / "jobs.json"
-        spec_file.write_text(json.dumps({"spec": target.spec, "jobs": jobs}))
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            [str(Path(__file__).resolve().parents[2])]
-            + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else [])
-        )
-        res = subprocess.run(
-            [sys.executable, "-m", "tensorkv_check.audit._bob", str(spec_file)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=env,
-            cwd=os.getcwd(),
-        )
-        results = (
-            json.loads(spec_file.with_suffix(".result.json").read_text())
-            if spec_file.with_suffix(".result.json").exists()
-            else {}
-        )
-        for job in jobs:
-            p = points[job["index"]]
-            r = results.get(str(job["index"]), {"error": f"the isolated process failed: {res.stderr[-500:]}"})
-            row = {"model": p["model"], "params": p["params"], "in_process_rate": p.get("rate")}
-            if r.get("error"):
-                row.update({"decodes": False, "rate": None, "error": r["error"]})
-            else:
-                guesses = np.load(job["out"])
-                rate = float(np.mean(guesses == p["_bob"]["truth"]))
-                row.update({"decodes": True, "rate": rate, "error": None})
-            rows.append(row)
-    same = all(r["decodes"] and r["rate"] == r["in_process_rate"] for r in rows)
-    return {
-        "points": rows,
-        "still_decodes": same,
-        "text": (
-            "Bob in a fresh process decodes exactly as in Alice's process"
-            if same
-            else "Bob in a fresh process does NOT decode as in Alice's process: the compressor relies on "
-            "state outside its bytes"
-        ),
-    }

@@ -24,6 +24,7 @@ import sys
 import traceback
 from typing import Any, TextIO
 
+from tensorkv_check._util.io import json_default
 from tensorkv_check.claims.registry import CheckContext, ClaimResult, Registry, load_all
 
 __all__ = ["run_claims_command", "render_table", "render_json", "progress_bar", "summary_counts"]
@@ -250,7 +251,7 @@ def render_json(
         "summary": summary_counts(results.values()),
         "claims": claims,
     }
-    return json.dumps(doc, indent=2, default=_json_default) + "\n"
+    return json.dumps(doc, indent=2, default=json_default) + "\n"
 
 
 def summary_counts(results: Any) -> dict[str, dict[str, int]]:
@@ -263,18 +264,6 @@ def summary_counts(results: Any) -> dict[str, dict[str, int]]:
         "proof": {s: sum(r.proof_status == s for r in rs) for s in PROOF_AXIS},
         "evidence": {s: sum(r.evidence_status == s for r in rs) for s in EVIDENCE_AXIS},
     }
-
-
-def _json_default(obj: Any) -> Any:
-    item = getattr(obj, "item", None)
-    if callable(item) and getattr(obj, "shape", None) == ():
-        return item()
-    tolist = getattr(obj, "tolist", None)
-    if callable(tolist):
-        return tolist()
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    return str(obj)
 
 
 def _isatty(stream: Any) -> bool:

@@ -626,15 +626,19 @@ def _build_report(state: _State) -> dict[str, Any]:
 
 
 def _json_default(obj: Any) -> Any:
-    item = getattr(obj, "item", None)
-    if callable(item) and getattr(obj, "shape", None) == ():
-        return item()
-    tolist = getattr(obj, "tolist", None)
-    if callable(tolist):
-        return tolist()
-    if isinstance(obj, (set, frozenset, tuple)):
-        return list(obj)
-    return str(obj)
+    """``default=`` hook of the plugin's JSON: the package's numpy conversion
+    (:func:`tensorkv_check._util.io.json_default`), and for anything else a list (sets) or
+    its ``str``: a failure report or the session's claim report must never raise.
+
+    The helper is imported here, when a value needs it, because importing the plugin must
+    not import numpy.
+    """
+    from tensorkv_check._util.io import json_default
+
+    try:
+        return json_default(obj)
+    except TypeError:
+        return list(obj) if isinstance(obj, (set, frozenset, tuple)) else str(obj)
 
 
 def _short(text: str, limit: int) -> str:

@@ -17,7 +17,9 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from tensorkv_check._util.svg import svg_of
-from tensorkv_check.frontier.sweep import CONFIDENCE, GAP_P, MODEL_MODE, curves, index_points
+from tensorkv_check.frontier.checks import index_points
+from tensorkv_check.frontier.profiles import CONFIDENCE, GAP_P, MODEL_MODE
+from tensorkv_check.frontier.summary import curves
 from tensorkv_check.index.bounds import fano_success_ceiling
 
 __all__ = ["figures"]

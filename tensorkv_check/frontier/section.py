@@ -38,9 +38,9 @@ class FrontierSection:
 
     def findings(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """``{"claim", "kind", "text"}`` per finding."""
-        from tensorkv_check.frontier import sweep
+        from tensorkv_check.frontier import summary
 
-        return sweep.findings(data)
+        return summary.findings(data)
 
 
 #: The section object :mod:`tensorkv_check.report.build` lists.

@@ -1,10 +1,11 @@
 """The sweep runner: every sweep of the project is a list of pure, seeded tasks.
 
-A :class:`Task` names a top-level function by ``"module:function"`` and carries
-JSON-safe parameters; the function is called as ``fn(params, seed)`` and returns a
-JSON-safe dict. Each task's seed is derived from the sweep seed and the task's key
-(:func:`task_seed`), never from the order in which workers pick tasks up, and every
-value is normalised through JSON, so every execution mode gives the same bytes.
+A :class:`~tensorkv_check.runner.tasks.Task` names a top-level function by
+``"module:function"`` and carries JSON-safe parameters; the function is called as
+``fn(params, seed)`` and returns a JSON-safe dict. Each task's seed is derived from the
+sweep seed and the task's key (:func:`task_seed`), never from the order in which workers
+pick tasks up, and every value is normalised through JSON, so every execution mode gives
+the same bytes.
 
 Back-ends (one :class:`SweepRunner`, or :func:`run_tasks` for one sweep):
 
@@ -35,275 +36,57 @@ and fsynced) as it arrives, and ``resume=True`` reuses the entries whose
 from __future__ import annotations
 
 import hashlib
-import importlib
-import json
-import multiprocessing
 import os
 import re
-import signal
-import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from tensorkv_check._util.io import json_default
 from tensorkv_check._util.validation import check_int
 
-__all__ = [
-    "code_version",
-    "manifest_differences",
-    "write_manifest",
-    "Task",
-    "TaskResult",
-    "SweepRunner",
-    "DaskUnavailableError",
-    "task_seed",
-    "resolve",
-    "run_tasks",
-    "values",
-    "default_jobs",
-]
+# The tasks (tasks.py), the back-ends' worker side (backends.py) and the checkpoint files
+# (checkpoint.py) live in their own modules; the names marked F401 stay importable from
+# here, where the sweeps of every area import them.
+from tensorkv_check.runner.backends import (
+    DaskUnavailableError,  # noqa: F401
+    default_jobs,
+    error_result,
+    import_distributed,
+    mp_context,
+    pool_call,
+    pool_init,
+    run_one,
+)
+from tensorkv_check.runner.checkpoint import (
+    code_version,  # noqa: F401
+    load_checkpoint,
+    manifest_differences,  # noqa: F401
+    record_line,
+    rewrite_checkpoint,
+    write_manifest,  # noqa: F401
+)
+from tensorkv_check.runner.tasks import (
+    Task,
+    TaskResult,
+    resolve,  # noqa: F401
+    task_seed,
+    values,  # noqa: F401
+)
+
+__all__ = ["SweepRunner", "run_tasks"]
 
 #: ``progress(name, done, total, result)``: called with ``done=0, result=None`` when a
 #: sweep starts and after every task that finishes (resumed ones included).
 Progress = Callable[[str, int, int, "TaskResult | None"], None]
 
+
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
-def _canonical(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def _normalise(value: Any) -> dict[str, Any]:
-    """The value as it reads back from JSON (tuples become lists, keys strings).
-
-    Every back-end and the checkpoint go through this, so a resumed value and a fresh
-    one are the same object. NaN and infinities survive (Python's JSON extension).
-    """
-    if not isinstance(value, dict):
-        raise TypeError(f"a task must return a dict, got {type(value).__name__}")
-    return json.loads(json.dumps(value, default=json_default))
-
-
-@dataclass(frozen=True)
-class Task:
-    """One unit of a sweep.
-
-    Attributes
-    ----------
-    fn : str
-        ``"package.module:function"``; the function is called ``fn(params, seed)``.
-    params : dict
-        JSON-safe parameters (they travel to worker processes and into checkpoints).
-    key : str
-        Unique within a sweep; defaults to the canonical JSON of the function's *name*
-        (not its module, so moving code never changes a task's seed) and ``params``.
-    """
-
-    fn: str
-    params: dict[str, Any] = field(default_factory=dict)
-    key: str = ""
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.fn, str) or ":" not in self.fn:
-            raise ValueError(f"Task.fn must be 'module:function', got {self.fn!r}")
-        if not isinstance(self.params, dict):
-            raise TypeError(f"Task.params must be a dict, got {type(self.params).__name__}")
-        if not self.key:
-            object.__setattr__(self, "key", self._default_key())
-
-    def _default_key(self) -> str:
-        return _canonical({"fn": self.fn.rpartition(":")[2], "params": self.params})
-
-    @classmethod
-    def of(
-        cls,
-        fn: Callable[[dict[str, Any], int], dict[str, Any]],
-        params: dict[str, Any] | None = None,
-        *,
-        key: str = "",
-    ) -> Task:
-        """A task calling the top-level function ``fn`` (named by its module and qualified name,
-        so that worker processes can import it), checked here rather than at run time.
-
-        Raises
-        ------
-        TypeError
-            If ``fn`` is not a plain function defined at the top level of a module.
-        """
-        qualname = getattr(fn, "__qualname__", "")
-        module = getattr(fn, "__module__", None)
-        if not callable(fn) or not module or not qualname or "." in qualname or "<" in qualname:
-            raise TypeError(f"fn must be a top-level function of a module, got {fn!r}")
-        return cls(f"{module}:{qualname}", dict(params or {}), key=key)
-
-    @property
-    def label(self) -> str:
-        """A short human name: the key if one was given, else the scalar parameters."""
-        if self.key != self._default_key():
-            return self.key
-        scalars = " ".join(
-            f"{k}={v}"
-            for k, v in self.params.items()
-            if isinstance(v, (str, int, float)) and not isinstance(v, bool)
-        )
-        return f"{self.fn.rpartition(':')[2]} {scalars}".strip()
-
-
-@dataclass(frozen=True)
-class TaskResult:
-    """What one task produced: its value, or the error it raised (never both).
-
-    ``resumed`` is true when the value was read from a checkpoint instead of computed.
-    """
-
-    task: Task
-    seed: int
-    value: dict[str, Any] | None = None
-    error: str | None = None
-    traceback: str | None = None
-    resumed: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def describe(self) -> str:
-        """The task's key, parameters and seed (for error messages)."""
-        return (
-            f"task {self.task.label!r} (fn {self.task.fn}, params {_canonical(self.task.params)}, seed "
-            f"{self.seed})"
-        )
-
-
-def task_seed(sweep_seed: int, key: str) -> int:
-    """A task's seed: a keyed derivation of the sweep seed (independent of execution order).
-
-    ``SeedSequence([sweep_seed, *sha256(key)[:16]])`` reduced to a non-negative 63-bit int.
-    """
-    sweep_seed = check_int("seed", sweep_seed, minimum=0)
-    words = np.frombuffer(hashlib.sha256(key.encode()).digest()[:16], dtype="<u4")
-    ss = np.random.SeedSequence([int(sweep_seed), *map(int, words)])
-    return int(ss.generate_state(2, dtype=np.uint32).view("<u8")[0] >> 1)
-
-
-def resolve(fn: str) -> Callable[..., Any]:
-    """Import ``"module:function"`` (the function part may be dotted: ``"mod:Class.method"``)."""
-    mod, _, name = fn.partition(":")
-    obj: Any = importlib.import_module(mod)
-    for part in name.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-_BLAS = None  # threadpoolctl controller of the BLAS libraries, made on first use
-
-
-def _one_blas_thread():
-    """A context holding BLAS to one thread while a task runs.
-
-    OpenBLAS's results depend on its thread count (it picks other kernels and splits
-    for small products), so a task that ran on a whole machine in serial mode and in a
-    one-thread worker process would differ in the last bits. Every back-end runs every
-    task with one BLAS thread; parallelism comes from running tasks side by side.
-    """
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController().select(user_api="blas")
-    return _BLAS.limit(limits=1)
-
-
-def _run_one(task: Task, seed: int) -> TaskResult:
-    try:
-        with _one_blas_thread():
-            value = _normalise(resolve(task.fn)(dict(task.params), seed))
-    except Exception as exc:  # a failing task is reported, the sweep goes on
-        return TaskResult(task, seed, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
-    return TaskResult(task, seed, value=value)
-
-
-def _error(task: Task, seed: int, message: str) -> TaskResult:
-    return TaskResult(task, seed, error=message, traceback=None)
-
-
-def default_jobs() -> int:
-    """The number of CPUs this process may use (the ``--jobs`` default)."""
-    try:
-        return len(os.sched_getaffinity(0)) or 1
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-class DaskUnavailableError(ImportError):
-    """The Dask back-end was asked for but ``dask.distributed`` is not installed."""
-
-
-def _import_distributed():
-    try:
-        import distributed
-    except ImportError as exc:
-        raise DaskUnavailableError(
-            "the Dask back-end (--scheduler) needs dask.distributed, which is not installed: "
-            "pip install '.[dask]'  (or pip install 'dask[distributed]>=2024.1')"
-        ) from exc
-    return distributed
-
-
-# ------------------------------------------------------------------ process-pool worker side
-
-_STARTED = None  # the queue on which a pool worker announces the task it starts
-
-
-def _pool_init(started, blas_threads: int) -> None:
-    global _STARTED
-    _STARTED = started
-    # The parent owns Ctrl-C: it cancels and kills the workers; a worker that also
-    # caught SIGINT would send back a half-finished KeyboardInterrupt instead.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(blas_threads)  # N workers × all-core BLAS would oversubscribe
-    except Exception:  # pragma: no cover - threadpoolctl is a dependency
-        pass
-
-
-def _pool_call(token: str, index: int, task: Task, seed: int) -> TaskResult:
-    if _STARTED is not None:
-        _STARTED.put((token, index))  # SimpleQueue.put is synchronous: it survives os._exit
-    return _run_one(task, seed)
-
-
-#: What the forkserver imports before forking workers: what the report's tasks need.
-_PRELOAD = [
-    "numpy",
-    "tensorkv_check",
-    "tensorkv_check.runner.sweep_runner",
-    "tensorkv_check.index.sweeps",
-    "tensorkv_check.claims.registry",
-]
-
-
-def _mp_context():
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    if ctx.get_start_method() == "forkserver":
-        # Imported once by the server, inherited by every forked worker (and by the
-        # fresh pools of retries). No effect if this process already started its
-        # forkserver. A module that does not import there is skipped silently.
-        ctx.set_forkserver_preload(_PRELOAD)
-    return ctx
-
-
-# ------------------------------------------------------------------ the runner
+#: Seconds :meth:`SweepRunner.connect` waits for a Dask scheduler.
+CONNECT_TIMEOUT = 5.0
 
 
 class SweepRunner:
@@ -356,7 +139,7 @@ class SweepRunner:
         self._own_client = False
         self._runs = 0
         if scheduler is not None:
-            _import_distributed()  # fail now, with the install hint, not after other work
+            import_distributed()  # fail now, with the install hint, not after other work
 
     # -- description for reports (goes into the timings section: it must not change data)
     @property
@@ -434,13 +217,13 @@ class SweepRunner:
 
         if ckpt is not None:
             ckpt.parent.mkdir(parents=True, exist_ok=True)
-            saved = _load_checkpoint(ckpt) if self.resume else {}
+            saved = load_checkpoint(ckpt) if self.resume else {}
             for i, (t, s) in enumerate(zip(tasks, seeds)):
                 v = saved.get((t.fn, t.key, s))
                 if v is not None:
                     results[i] = TaskResult(t, s, value=v, resumed=True)
             # Rewrite the file with what is kept, so stale or torn entries disappear.
-            _rewrite_checkpoint(ckpt, [r for r in results if r is not None])
+            rewrite_checkpoint(ckpt, [r for r in results if r is not None])
             fh = open(ckpt, "a", encoding="utf-8")
         else:
             fh = None
@@ -450,7 +233,7 @@ class SweepRunner:
             results[i] = r
             done += 1
             if fh is not None and r.ok:
-                fh.write(_record(r) + "\n")
+                fh.write(record_line(r) + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
             if self.progress:
@@ -467,7 +250,7 @@ class SweepRunner:
                 j = self.jobs if jobs is None else jobs
                 if j == 1 and (jobs == 1 or self.scheduler is None):
                     for i in todo:
-                        finished(i, _run_one(tasks[i], seeds[i]))
+                        finished(i, run_one(tasks[i], seeds[i]))
                 elif self.scheduler is not None:
                     self._run_dask(todo, tasks, seeds, name, finished)
                 else:
@@ -490,11 +273,11 @@ class SweepRunner:
 
     def _get_pool(self) -> ProcessPoolExecutor:
         if self._pool is None:
-            ctx = _mp_context()
+            ctx = mp_context()
             self._started = ctx.SimpleQueue()
             blas = max(1, default_jobs() // self.jobs)
             self._pool = ProcessPoolExecutor(
-                self.jobs, mp_context=ctx, initializer=_pool_init, initargs=(self._started, blas)
+                self.jobs, mp_context=ctx, initializer=pool_init, initargs=(self._started, blas)
             )
         return self._pool
 
@@ -538,7 +321,7 @@ class SweepRunner:
             self._drain_started("")  # forget announcements of earlier sweeps
             lost: list[int] = []
             try:
-                futs = {pool.submit(_pool_call, token, i, tasks[i], seeds[i]): i for i in pending}
+                futs = {pool.submit(pool_call, token, i, tasks[i], seeds[i]): i for i in pending}
                 for fut in as_completed(futs):
                     i = futs[fut]
                     try:
@@ -547,7 +330,7 @@ class SweepRunner:
                         lost.append(i)
                         continue
                     except Exception as exc:  # e.g. a value that does not unpickle
-                        r = _error(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
+                        r = error_result(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
                     finished(i, r)
             except BaseException:  # Ctrl-C or a bug: no worker may outlive the sweep
                 self._discard_pool(kill=True)
@@ -559,7 +342,9 @@ class SweepRunner:
             culprits = [i for i in lost if i in started]
             if not culprits:  # the pool broke with no task running: nothing to blame or retry
                 for i in sorted(lost):
-                    finished(i, _error(tasks[i], seeds[i], "the process pool broke before the task started"))
+                    finished(
+                        i, error_result(tasks[i], seeds[i], "the process pool broke before the task started")
+                    )
                 break
             # One running task when the pool broke: it killed its worker. Several: the
             # pool kills every worker when one dies, so which one did is unknown.
@@ -572,7 +357,7 @@ class SweepRunner:
             finished(
                 i,
                 retried
-                or _error(
+                or error_result(
                     tasks[i],
                     seeds[i],
                     "worker process died while running the task, "
@@ -584,12 +369,12 @@ class SweepRunner:
         """Run a task alone in a fresh one-worker pool; ``None`` if its worker died."""
         pool = ProcessPoolExecutor(
             1,
-            mp_context=_mp_context(),
-            initializer=_pool_init,
+            mp_context=mp_context(),
+            initializer=pool_init,
             initargs=(None, max(1, default_jobs() // self.jobs)),
         )
         try:
-            return pool.submit(_pool_call, "", 0, task, seed).result()
+            return pool.submit(pool_call, "", 0, task, seed).result()
         except BrokenProcessPool:
             return None
         except BaseException:
@@ -620,7 +405,7 @@ class SweepRunner:
             ) from None
 
     def _get_client(self, timeout: float | None = None):
-        distributed = _import_distributed()
+        distributed = import_distributed()
         if self._client is None:
             if isinstance(self.scheduler, str):
                 kw = {} if timeout is None else {"timeout": timeout}
@@ -645,7 +430,7 @@ class SweepRunner:
         try:
             for i in todo:
                 f = client.submit(
-                    _run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}", pure=False, retries=1
+                    run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}", pure=False, retries=1
                 )
                 futs[f.key] = (i, f)
             for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
@@ -653,7 +438,7 @@ class SweepRunner:
                 try:
                     r = f.result()
                 except Exception as exc:  # KilledWorker: the scheduler gave up on the task
-                    r = _error(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
+                    r = error_result(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
                 finished(i, r)
         except BaseException:
             client.cancel([f for _, f in futs.values()])
@@ -717,105 +502,3 @@ def _safe_name(name: str) -> str:
 def _echo(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """A trivial task (doctests, smoke tests): returns its parameters."""
     return dict(params)
-
-
-def values(results: Sequence[TaskResult]) -> list[dict[str, Any]]:
-    """The values of ``results``; raises ``RuntimeError`` naming the first failed task."""
-    for r in results:
-        if not r.ok:
-            raise RuntimeError(f"{r.describe()} failed: {r.error}")
-    return [r.value for r in results]  # type: ignore[misc]
-
-
-# ------------------------------------------------------------------ checkpoint files
-
-
-#: Seconds :meth:`SweepRunner.connect` waits for a Dask scheduler.
-CONNECT_TIMEOUT = 5.0
-#: The file of a checkpoint folder that records what its results belong to.
-MANIFEST = "manifest.json"
-
-
-def code_version(packages: Iterable[str] = ("tensorkv_check",)) -> dict[str, Any]:
-    """The installed version of tensorkv-check and a SHA-256 of the packages' source files.
-
-    A checkpoint records it: results computed by other code are never reused. The
-    packages (by default only this one; the command adds the claim packages) are found
-    with :func:`importlib.util.find_spec`, and every ``.py`` file below them is hashed
-    with its relative path, in sorted order.
-    """
-    from importlib import metadata, util
-
-    digest = hashlib.sha256()
-    for name in sorted(set(packages)):
-        spec = util.find_spec(name)
-        roots = list(spec.submodule_search_locations or []) if spec is not None else []
-        for root in roots:
-            for path in sorted(Path(root).rglob("*.py")):
-                digest.update(f"{name}/{path.relative_to(root).as_posix()}\0".encode())
-                digest.update(path.read_bytes())
-    try:
-        version = metadata.version("tensorkv-check")
-    except metadata.PackageNotFoundError:
-        version = "not installed"
-    return {"version": version, "source_sha256": digest.hexdigest()}
-
-
-def manifest_differences(checkpoint_dir: str | os.PathLike, expected: dict[str, Any]) -> list[str]:
-    """How a checkpoint folder's manifest differs from ``expected`` (empty: it matches).
-
-    ``expected`` is what the new run would write (e.g. seed, profile, claims and
-    :func:`code_version`); a missing or unreadable manifest is one difference.
-    """
-    path = Path(checkpoint_dir) / MANIFEST
-    try:
-        saved = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return [f"{path} is missing or unreadable, so the checkpoint cannot be matched to this run"]
-    out = []
-    for key, want in expected.items():
-        have = saved.get(key, "(not recorded)")
-        if key == "code" and isinstance(want, dict) and isinstance(have, dict):
-            for k, w in want.items():
-                if have.get(k) != w:
-                    out.append(f"code {k}: checkpoint {have.get(k, '(not recorded)')}, now {w}")
-        elif have != want:
-            out.append(f"{key}: checkpoint {json.dumps(have)}, now {json.dumps(want)}")
-    return out
-
-
-def write_manifest(checkpoint_dir: str | os.PathLike, manifest: dict[str, Any]) -> Path:
-    """Write ``manifest`` (JSON) into the checkpoint folder, creating it; returns the file."""
-    from tensorkv_check._util.io import atomic_write
-
-    folder = Path(checkpoint_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    return atomic_write(folder / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-
-
-def _record(r: TaskResult) -> str:
-    # NaN allowed: a value with a NaN must checkpoint (and reload) like any other. Keys
-    # keep their order, so that a resumed value is the fresh one, order included.
-    return json.dumps(
-        {"fn": r.task.fn, "key": r.task.key, "seed": r.seed, "value": r.value}, separators=(",", ":")
-    )
-
-
-def _load_checkpoint(path: Path) -> dict[tuple[str, str, int], dict[str, Any]]:
-    out: dict[tuple[str, str, int], dict[str, Any]] = {}
-    if not path.exists():
-        return out
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            try:
-                rec = json.loads(line)
-                out[(rec["fn"], rec["key"], int(rec["seed"]))] = rec["value"]
-            except (ValueError, KeyError, TypeError):
-                continue  # a line torn by a crash mid-write: recompute that task
-    return out
-
-
-def _rewrite_checkpoint(path: Path, kept: list[TaskResult]) -> None:
-    from tensorkv_check._util.io import atomic_write
-
-    atomic_write(path, "".join(_record(r) + "\n" for r in kept))
