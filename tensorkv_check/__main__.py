@@ -1,7 +1,5 @@
 """``python -m tensorkv_check``: the ``tensorkv-check`` command without the console script."""
 
-import sys
+from tensorkv_check.cli.command import console_main
 
-from tensorkv_check.cli.command import main
-
-sys.exit(main())
+console_main()

@@ -255,5 +255,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGTERM, previous)
 
 
+def console_main() -> None:
+    """The console script: :func:`main`, then exit with its status.
+
+    An interrupted command exits at once with 130/143 after the ``atexit`` handlers (which
+    stop worker processes) have run: the interpreter's own shutdown would otherwise turn a
+    KeyboardInterrupt that a library flagged as unhandled (seen under load, once the one
+    line was printed) into death by SIGINT, status -2 instead of 130.
+    """
+    status = main()
+    if status in (130, 143):
+        import atexit
+
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        atexit._run_exitfuncs()
+        os._exit(status)
+    sys.exit(status)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console_main()
