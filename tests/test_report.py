@@ -333,13 +333,18 @@ def test_a_proof_shows_on_both_axes_with_its_axioms_and_its_time_apart():
     assert set(rep["timings"]["proofs"]["lem:b"]["obligations"]) == set(ids)
     assert [(a["name"], a["used_by"]) for a in rep["axioms"]] == [("exp_pos", ["lem:b"])]
     assert [a["name"] for a in b["proof"]["axioms"]] == [a["name"] for a in rep["axioms"]]
-    from tensorkv_check.report.render import render_html, render_markdown
+    from tensorkv_check.report.render import proof_text, render_html, render_markdown
 
     md = render_markdown(rep, figs=[])
-    assert "## Axioms" in md and "[discharged] double (smt; uses pos)" in md
-    assert "proved (" + str(len(ids)) + f"/{len(ids)} obligations" in md
+    assert "## Axioms" in md and "| 1 | `double` | $" in md and "| smt | pos | ✓ discharged |" in md
+    assert "[exp_pos](#axiom-exp_pos)" in md  # the claim's axiom ledger links to the axiom
+    assert proof_text(b) == f"proved ({len(ids)}/{len(ids)} obligations; axioms: exp_pos)"
     html_text = render_html(rep, figs=[])
-    assert "<h2>Axioms</h2>" in html_text and "[discharged] final (smt; uses double, pos)" in html_text
+    assert '<h2 id="axioms-h">Axioms</h2>' in html_text and '<li id="axiom-exp_pos">' in html_text
+    # One table row per step: its formula as MathML, its backend, its uses as links, its time.
+    row = html_text[html_text.index('<tr id="step-lem:b-final">') :]
+    row = row[: row.index("</tr>")]
+    assert "<math" in row and ">smt<" in row and 'href="#step-lem:b-double"' in row and " ms<" in row
     a, b2 = (
         render_json(build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))) for _ in range(2)
     )
