@@ -129,7 +129,8 @@ def figures(report: dict[str, Any]) -> list[dict[str, Any]]:
                 "title": "Remark 3.9: measured step time (timings, not deterministic)",
                 "alt": "Log-log plot of the median measured step time of each decoder against n.",
                 "svg": tradeoff_svg(pts, "seconds", "seconds per step (median)", "Step time (measured)"),
-                "claims": [],
+                # The claims of the tradeoff section, whose decoders were timed.
+                "claims": [c for s in _build.SECTIONS if s.name == "tradeoff" for c in s.claims or ()],
             }
         )
     return out
@@ -142,8 +143,9 @@ def figure_homes(
 ]:
     """Where each figure is shown: ``(shown, see_also, other)``.
 
-    A figure is drawn once, in the section of the first claim (in dependency order) it
-    supports (``shown[claim id]``); every other claim it supports links to it
+    A figure is drawn once, in the section of the first claim it names (a section lists
+    its main claim first) that is in the report (``shown[claim id]``); every other claim it
+    supports links to it
     (``see_also[claim id]`` holds ``(figure, home claim id)``); a figure of no claim in
     the report goes to ``other``. The dependency graph is in none of them.
     """
@@ -154,7 +156,7 @@ def figure_homes(
     for fig in figs:
         if fig.get("role") == "graph":
             continue
-        mine = sorted({c for c in fig.get("claims") or () if c in order}, key=order.__getitem__)
+        mine = list(dict.fromkeys(c for c in fig.get("claims") or () if c in order))
         if not mine:
             other.append(fig)
             continue
@@ -510,12 +512,12 @@ def render_markdown(
         lines += ["- none", ""]
     lines += ["## All findings", ""]
     groups = _finding_groups(report["findings"])
-    for _kind, title, items in groups:
+    for _kind, title, found in groups:
         lines += (
             [f"### {title}", ""]
             + [
                 "- " + (f"{_md_link(f['claim'])}: " if f.get("claim") else "") + _md_cell(_finding_text(f))
-                for f in items
+                for f in found
             ]
             + [""]
         )
@@ -754,11 +756,11 @@ def _claim_html(
             + "</ul>"
         )
     if hyps:
-        items = "".join(f'<li><span class="formula">{mathml(h)}</span></li>' for h in hyps)
+        hyp_items = "".join(f'<li><span class="formula">{mathml(h)}</span></li>' for h in hyps)
         opened = " open" if len(hyps) <= _HYPS_OPEN else ""
         out.append(
             f"<details{opened}><summary>Formal hypotheses of the proof ({len(hyps)})</summary>"
-            f'<ul class="hyps">{items}</ul></details>'
+            f'<ul class="hyps">{hyp_items}</ul></details>'
         )
     if c["explicit_constants"]:
         out.append(
@@ -958,10 +960,10 @@ def render_html(report: dict[str, Any], figs: list[dict[str, Any]] | None = None
         '<section id="all-findings" aria-labelledby="findings-h"><h2 id="findings-h">All findings</h2>'
     )
     groups = _finding_groups(report["findings"])
-    for _kind, title, items in groups:
+    for _kind, title, found in groups:
         out.append(
             f'<h3>{_e(title)}</h3><ul class="findings">'
-            + "".join(_finding_li(f, known) for f in items)
+            + "".join(_finding_li(f, known) for f in found)
             + "</ul>"
         )
     if not groups:
