@@ -38,7 +38,7 @@ def mathml(latex: str, display: bool = False) -> str:
         from latex2mathml.converter import convert
 
         # A multi-letter subscript is a name (P_{fail}), not a product of variables: upright.
-        tex = _WORD_SUB.sub(r"_{\\mathrm{\1}}", latex)
+        tex = _WORD_SUB.sub(r"_{\\text{\1}}", latex)
         out = convert(tex, display="block" if display else "inline")
     except Exception:  # a formula the converter rejects is shown as its source
         return f'<code class="tex">{html.escape(latex)}</code>'

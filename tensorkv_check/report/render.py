@@ -80,6 +80,9 @@ _HEADLINE_KINDS = (
 #: Exploration outcomes whose shrunk instance is printed as a snippet.
 _SHOW_SNIPPET = frozenset({"refuted", "hypothesis-necessary", "error"})
 
+#: Each status axis's styles, in the order the summary shows the axes.
+_AXIS_STYLES: dict[str, dict[str, dict[str, str]]] = {"proof": PROOF_STYLE, "evidence": EVIDENCE_STYLE}
+
 #: A formal hypothesis list longer than this is folded.
 _HYPS_OPEN = 8
 
@@ -372,8 +375,12 @@ def render_markdown(
         *[f"| {_sym(s, STATUS_STYLE)} {s} | {n} |" for s, n in _ordered(report["summary"], STATUS_STYLE)],
         "",
         *[
-            f"- {axis}: " + ", ".join(f"{n} {s}" for s, n in counts.items())
-            for axis, counts in report["summary_axes"].items()
+            f"- {axis} axis: "
+            + ", ".join(
+                f"{n} {_sym(s, _AXIS_STYLES.get(axis, STATUS_STYLE))} {s}"
+                for s, n in _ordered(counts, _AXIS_STYLES.get(axis, STATUS_STYLE))
+            )
+            for axis, counts in _axes(report)
         ],
         "",
         "### What this report found that the paper does not say",
@@ -832,8 +839,16 @@ def _ordered(counts: dict[str, int], styles: dict[str, Any]) -> list[tuple[str, 
     ]
 
 
+def _axes(report: dict[str, Any]) -> list[tuple[str, dict[str, int]]]:
+    """The status axes in :data:`_AXIS_STYLES` order (proof, evidence), any other after."""
+    axes = report["summary_axes"]
+    return [(a, axes[a]) for a in _AXIS_STYLES if a in axes] + [
+        (a, axes[a]) for a in sorted(axes) if a not in _AXIS_STYLES
+    ]
+
+
 def _counts_html(report: dict[str, Any]) -> str:
-    styles = {"proof": PROOF_STYLE, "evidence": EVIDENCE_STYLE}
+    styles = _AXIS_STYLES
     blocks = [
         '<div><p><b>Status</b></p><table><thead><tr><th scope="col">status</th><th scope="col">claims</th>'
         "</tr></thead><tbody>"
@@ -843,7 +858,7 @@ def _counts_html(report: dict[str, Any]) -> str:
         )
         + "</tbody></table></div>"
     ]
-    for axis, counts in report["summary_axes"].items():
+    for axis, counts in _axes(report):
         blocks.append(
             f"<div><p><b>{_e(axis.capitalize())} axis</b></p><table><thead><tr>"
             f'<th scope="col">{_e(axis)}</th>'
