@@ -105,7 +105,9 @@ def graph_svg(claims: list[dict[str, Any]], *, standalone: bool = False) -> str:
         y0 = _MARGIN + _HEAD + (height - 2 * _MARGIN - _HEAD - col_h) / 2  # centre each column
         for i, n in enumerate(gen):
             box[n] = (xs[k], y0 + i * (_NODE_H + _GAP_Y), widths[k])
-    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else ""
+    # Inline, the graph shrinks to its box down to 80% of its size (labels stay legible),
+    # below which the box scrolls sideways instead of the page.
+    ns = ' xmlns="http://www.w3.org/2000/svg"' if standalone else f' style="min-width:{0.8 * width:.0f}px"'
     out = [
         f'<svg{ns} class="depgraph" role="group" viewBox="0 0 {width:.0f} {height:.0f}" '
         f'width="{width:.0f}" height="{height:.0f}" aria-labelledby="depgraph-title" '

@@ -87,7 +87,7 @@ ul.findings details>summary{list-style:none}
 ul.findings details>summary::after{content:" …more";color:#0b5cad;font-size:.85em}
 ul.findings details[open]>summary::after{content:""}
 .graphbox{overflow-x:auto;border:1px solid var(--rule);background:#fff;padding:.3rem;margin:.5rem 0}
-.graphbox svg{display:block;width:100%;height:auto;min-width:680px}
+.graphbox svg{display:block;width:100%;height:auto}
 .graphbox a.node:hover rect,.graphbox a.node:focus rect{stroke-width:4}
 .legend{display:flex;flex-wrap:wrap;gap:.2rem 1rem;font-size:.88em}
 .counts{display:flex;flex-wrap:wrap;gap:1rem 2.5rem}
@@ -136,7 +136,7 @@ ul.findings li{margin:.2rem 0}
  h2,h3,h4{break-after:avoid}
  details>summary{list-style:none}
  details::details-content{content-visibility:visible;display:contents}
- .graphbox{overflow:visible;border:0}.graphbox svg{min-width:0}
+ .graphbox{overflow:visible;border:0}.graphbox svg{min-width:0 !important}
  .formula{overflow:visible;white-space:normal}
  a{color:inherit;text-decoration:none}
 }

@@ -83,6 +83,9 @@ _SHOW_SNIPPET = frozenset({"refuted", "hypothesis-necessary", "error"})
 #: Each status axis's styles, in the order the summary shows the axes.
 _AXIS_STYLES: dict[str, dict[str, dict[str, str]]] = {"proof": PROOF_STYLE, "evidence": EVIDENCE_STYLE}
 
+#: A finding longer than this (characters) shows its first sentence, the rest folded.
+_FINDING_LINE = 200
+
 #: A formal hypothesis list longer than this is folded.
 _HYPS_OPEN = 8
 
@@ -876,14 +879,22 @@ def _finding_li(f: dict[str, str], known: set[str]) -> str:
     """One line per finding: its kind, its claim (a link) and its first sentence; the rest folded."""
     who = f"{_link(f['claim'], known)}: " if f.get("claim") else ""
     text = _finding_text(f)
-    cut = text.find(". ", 60)
     kind = f'<span class="tag">{_e(f["kind"])}</span> '
-    if cut < 0 or len(text) - cut < 40:
+    if len(text) <= _FINDING_LINE:
         return f"<li>{kind}{who}{_e(text)}</li>"
+    # The first sentence when it is short enough, else the words that fit, then "…".
+    cut = text.find(". ", 40, _FINDING_LINE)
+    head, rest = (text[: cut + 1], text[cut + 2 :]) if cut > 0 else _word_cut(text, _FINDING_LINE)
     return (
-        f"<li><details><summary>{kind}{who}{_e(text[: cut + 1])}</summary>"
-        f'<p class="more">{_e(text[cut + 2 :])}</p></details></li>'
+        f'<li><details><summary>{kind}{who}{_e(head)}</summary><p class="more">{_e(rest)}</p></details></li>'
     )
+
+
+def _word_cut(text: str, limit: int) -> tuple[str, str]:
+    """``text`` cut at the last space before ``limit``: ``(head + " …", "… " + rest)``."""
+    cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > 0 else limit
+    return text[:cut] + " …", "… " + text[cut:].lstrip()
 
 
 def render_html(report: dict[str, Any], figs: list[dict[str, Any]] | None = None) -> str:
