@@ -743,7 +743,7 @@ def _claim_html(
         f'<section class="claim" id="{_e(claim_anchor(cid))}" style="border-left-color:{colour}" '
         f'aria-labelledby="h-{_e(cid)}">',
         f'<div class="claimhead"><h3 id="h-{_e(cid)}"><code>{_e(cid)}</code> · {_e(c["paper_ref"])}</h3>'
-        f"<div>{_badges(c)}</div></div>",
+        f'<div>{_badges(c)}</div><a class="noprint small" href="#graph">↑ graph</a></div>',
     ]
     meta = [f"sources: {_e(', '.join(c['sources']) or 'none')}"]
     if c["depends_on"]:
