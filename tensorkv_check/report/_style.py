@@ -79,6 +79,7 @@ pre{background:var(--soft);padding:.5rem;overflow-x:auto;white-space:pre}
 .badge{display:inline-block;border:2px solid #777;border-radius:4px;padding:0 .4em;margin:.1em .2em .1em 0;
 font-size:.85em;white-space:nowrap;color:#111;print-color-adjust:exact;-webkit-print-color-adjust:exact}
 nav.toc{background:var(--soft);border:1px solid var(--rule);padding:.5rem 1rem;margin:1rem 0}
+nav.toc a{white-space:nowrap}
 nav.toc ul.inline{display:inline;padding:0;margin:0}nav.toc ul.inline li{display:inline;margin-right:.9rem}
 nav.toc ul.claims{columns:3 17rem;column-gap:1.5rem;margin:.2rem 0;padding-left:1.1rem}
 nav.toc ul.claims li{break-inside:avoid;margin:.1rem 0}
