@@ -333,14 +333,116 @@ def test_a_proof_shows_on_both_axes_with_its_axioms_and_its_time_apart():
     assert set(rep["timings"]["proofs"]["lem:b"]["obligations"]) == set(ids)
     assert [(a["name"], a["used_by"]) for a in rep["axioms"]] == [("exp_pos", ["lem:b"])]
     assert [a["name"] for a in b["proof"]["axioms"]] == [a["name"] for a in rep["axioms"]]
-    from tensorkv_check.report.render import render_html, render_markdown
+    from tensorkv_check.report.render import proof_text, render_html, render_markdown
 
     md = render_markdown(rep, figs=[])
-    assert "## Axioms" in md and "[discharged] double (smt; uses pos)" in md
-    assert "proved (" + str(len(ids)) + f"/{len(ids)} obligations" in md
+    assert "## Axioms" in md and "| 1 | `double` | $" in md and "| smt | pos | ✓ discharged |" in md
+    assert "[exp_pos](#axiom-exp_pos)" in md  # the claim's axiom ledger links to the axiom
+    assert proof_text(b) == f"proved ({len(ids)}/{len(ids)} obligations; axioms: exp_pos)"
     html_text = render_html(rep, figs=[])
-    assert "<h2>Axioms</h2>" in html_text and "[discharged] final (smt; uses double, pos)" in html_text
+    assert '<h2 id="axioms-h">Axioms</h2>' in html_text and '<li id="axiom-exp_pos">' in html_text
+    # One table row per step: its formula as MathML, its backend, its uses as links, its time.
+    row = html_text[html_text.index('<tr id="step-lem:b-final">') :]
+    row = row[: row.index("</tr>")]
+    assert "<math" in row and ">smt<" in row and 'href="#step-lem:b-double"' in row and " ms<" in row
     a, b2 = (
         render_json(build_report(_proved_registry(), CheckContext(seed=0, profile="quick"))) for _ in range(2)
     )
     assert strip_timings(a) == strip_timings(b2)
+
+
+def test_html_is_a_blueprint_one_section_per_claim_in_dependency_order():
+    from tensorkv_check.report.render import figures, render_html
+
+    rep = make()
+    page = render_html(rep, figs=figures(rep))
+    # Sections in dependency order, each reachable from its graph node and the contents.
+    pos = [page.index(f'<section class="claim" id="{cid}"') for cid in ("def:a", "lem:b", "thm:c")]
+    assert pos == sorted(pos)
+    for cid in ("def:a", "lem:b", "thm:c"):
+        assert page.count(f'<a href="#{cid}" class="node">') == 1
+    # Both axes as badges with a word and a symbol, not colour alone.
+    c = page[page.index('<section class="claim" id="thm:c"') :]
+    c = c[: c.index("</section>")]
+    assert "✗</span> proof refuted" in c and "evidence contradicted" in c
+    # Evidence grouped by role, each check one folded row with its outcome.
+    b = page[page.index('<section class="claim" id="lem:b"') :]
+    b = b[: b.index("</section>")]
+    assert "<b>Supports</b>" in b and b.count('<details class="row">') == 2 and "99% CI [" in b
+    # The summary lists the refutation and the caveat, linking to their claims.
+    found = page[page.index('<h3 id="found">') : page.index('<section id="claims"')]
+    assert 'href="#thm:c"' in found and 'href="#lem:b"' in found and "only for the representation" in found
+    # The toy claims serve no section: the sweeps' figures are the report's other figures.
+    other = page[page.index('<section id="other-figures"') :]
+    assert other.count("<figure ") == len(figures(rep)) - 1  # all but the inline graph
+
+
+def test_figures_sit_with_the_first_claim_they_name_and_are_linked_from_the_others():
+    from tensorkv_check.report.render import figure_homes
+
+    claims = [{"id": i, "depends_on": d} for i, d in (("a", []), ("b", ["a"]), ("c", ["a"]))]
+    figs = [
+        {"file": "x.svg", "claims": ["c", "b"]},
+        {"file": "y.svg", "claims": ["gone"]},
+        {"file": "g.svg", "claims": [], "role": "graph"},
+    ]
+    shown, see_also, other = figure_homes(figs, claims)
+    assert {k: [f["file"] for f in v] for k, v in shown.items()} == {"c": ["x.svg"]}
+    assert [(f["file"], home) for f, home in see_also["b"]] == [("x.svg", "c")]
+    assert [f["file"] for f in other] == ["y.svg"]
+
+
+def _claim(cid, deps, proof="proved", evidence="corroborated"):
+    return {
+        "id": cid,
+        "depends_on": deps,
+        "paper_ref": "Ref",
+        "status": proof,
+        "proof": {"status": proof},
+        "evidence": {"status": evidence},
+    }
+
+
+def test_dependency_graph_is_laid_out_by_generation_without_overlapping_labels():
+    import re
+
+    from tensorkv_check.report._graph import _CHAR, generations, graph_svg
+
+    claims = [_claim("def:a", []), _claim("def:a-very-long-definition-name", [], "cited", "none")]
+    claims += [
+        _claim(f"lem:{i}", ["def:a"] if i % 2 else ["def:a-very-long-definition-name"]) for i in range(7)
+    ]
+    claims += [_claim("thm:top", [f"lem:{i}" for i in range(7)], "refuted", "contradicted")]
+    assert [len(g) for g in generations(claims)] == [2, 7, 1]
+    svg = graph_svg(claims)
+    assert svg == graph_svg(claims)  # deterministic
+    nodes = re.findall(
+        r'<a href="#([^"]+)" class="node">.*?<rect x="([\d.]+)" y="([\d.]+)" width="([\d.]+)" '
+        r'height="([\d.]+)".*?<text[^>]*>([^<]*)</text>',
+        svg,
+        re.S,
+    )
+    assert sorted(n[0] for n in nodes) == sorted(c["id"] for c in claims)
+    boxes = [(float(x), float(y), float(w), float(h), label) for _, x, y, w, h, label in nodes]
+    for i, (x1, y1, w1, h1, label) in enumerate(boxes):
+        assert len(label) * _CHAR < w1  # the label fits its box
+        for x2, y2, w2, h2, _ in boxes[i + 1 :]:
+            assert x1 + w1 <= x2 or x2 + w2 <= x1 or y1 + h1 <= y2 or y2 + h2 <= y1  # no overlap
+    # A generation sits right of the one before it; symbols give both axes besides colour.
+    x_of = {n[0]: float(n[1]) for n in nodes}
+    assert x_of["def:a"] < x_of["lem:0"] < x_of["thm:top"]
+    assert "✗✗ thm:top" in svg and "§· def:a-very-long-definition-name" in svg
+
+
+def test_formulas_become_mathml_and_the_implication_splits_at_the_top_level():
+    from tensorkv_check.report._math import mathml, split_implication
+
+    tex = r"\left(a > 0 \wedge \left(b \Rightarrow c\right) \wedge {x \wedge y}\right)"
+    tex += r" \Rightarrow P_{fail} \leq a"
+    hyps, concl = split_implication(tex)
+    assert hyps == ["a > 0", r"\left(b \Rightarrow c\right)", r"{x \wedge y}"]
+    assert concl == r"P_{fail} \leq a"
+    assert split_implication(r"a \leq b") == ([], r"a \leq b")
+    out = mathml(concl)
+    assert out.startswith('<math alttext="P_{fail} \\leq a"') and "≤" in out and "<mtext>fail</mtext>" in out
+    assert mathml(r"\frac{1}{").startswith('<code class="tex">')  # shown as its source, not dropped

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -26,11 +27,22 @@ SECTION_FIGURES = {  # figure-name prefix each section must contribute
 }
 
 
+_QUICK: dict[int, tuple[int, Path, dict]] = {}
+
+
+def quick_report_once(seed: int, tmp_path_factory) -> tuple[int, Path, dict]:
+    """``tensorkv-check report`` on the quick profile, run once per seed and test session
+    (the browser test, tests/test_report_browser.py, reads the same report)."""
+    if seed not in _QUICK:
+        out = tmp_path_factory.mktemp(f"report-seed{seed}") / "out"
+        code = cli.main(["report", "--out", str(out), "--quiet", "--jobs", "2", "--seed", str(seed)])
+        _QUICK[seed] = (code, out, json.loads((out / "report.json").read_text()))
+    return _QUICK[seed]
+
+
 @pytest.fixture(scope="module", params=[0, 3], ids=["seed0", "seed3"])
 def quick_report(request, tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "out"
-    code = cli.main(["report", "--out", str(out), "--quiet", "--jobs", "2", "--seed", str(request.param)])
-    return code, out, json.loads((out / "report.json").read_text())
+    return quick_report_once(request.param, tmp_path_factory)
 
 
 class _Images(HTMLParser):
@@ -62,11 +74,20 @@ def test_every_section_draws_its_figures_with_alt_text(quick_report):
     for section, prefix in SECTION_FIGURES.items():
         assert any(n.startswith(prefix) for n in names), (section, names)
     page = _Images()
-    page.feed((out / "report.html").read_text())
-    assert len(page.images) == len(names)
+    text = (out / "report.html").read_text()
+    page.feed(text)
+    # Every figure file is in the page once: the dependency graph inline (its nodes are
+    # links), every other figure as an image.
+    assert len(page.images) == len(names) - 1 and text.count('class="depgraph"') == 1
     assert all(img.get("alt") and img["src"].startswith("data:image/svg+xml;base64,") for img in page.images)
     html_text = "".join(page.text)
     assert all(c["id"] in html_text for c in data["claims"])
+    # Each claim has its section and a graph node linking to it; every figure sits in some section.
+    for c in data["claims"]:
+        assert (
+            f'<section class="claim" id="{c["id"]}"' in text and f'<a href="#{c["id"]}" class="node">' in text
+        )
+    assert (out / "report.html").stat().st_size < 2_000_000  # the quick report stays light
 
 
 def test_every_claim_is_explored_and_outcomes_are_recorded(quick_report):

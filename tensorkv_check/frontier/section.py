@@ -30,11 +30,14 @@ class FrontierSection:
 
         return sweep.compute(profile, seed, run)
 
-    def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
-        """``{"file", "title", "alt", "svg"}`` per figure."""
+    def figures(self, data: dict[str, Any]) -> list[dict[str, Any]]:
+        """``{"file", "title", "alt", "svg", "claims"}`` per figure (``claims``: those it supports)."""
         from tensorkv_check.frontier import plots
 
-        return plots.figures(data)
+        return [
+            {**f, "claims": list(_FIGURE_CLAIMS.get(f["file"], self.claims or ()))}
+            for f in plots.figures(data)
+        ]
 
     def findings(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """``{"claim", "kind", "text"}`` per finding."""
@@ -42,6 +45,13 @@ class FrontierSection:
 
         return summary.findings(data)
 
+
+#: The claims each model's frontier supports (a figure not listed: every claim of the section).
+_FIGURE_CLAIMS = {
+    "frontier_standard.svg": ("thm:index-lb", "thm:ho25-lb"),
+    "frontier_four-cache.svg": ("thm:four-cache-lb",),
+    "frontier_two-cache.svg": ("thm:two-cache-lb",),
+}
 
 #: The section object :mod:`tensorkv_check.report.build` lists.
 SECTION = FrontierSection()

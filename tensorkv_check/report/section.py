@@ -65,7 +65,11 @@ class ReportSection(Protocol):
     def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
         """The section's figures drawn from ``data``: dicts with keys ``"file"`` (a file
         name under ``figures/``), ``"title"``, ``"alt"`` (a text description) and ``"svg"``
-        (deterministic SVG text). An empty list when the data hold nothing to draw."""
+        (deterministic SVG text), and optionally ``"claims"`` (the ids of the claims the
+        figure supports, main one first; default: the section's ``claims``) and
+        ``"caption"`` (what to look at; default: the alt text). The HTML report shows a
+        figure in its first claim's section and links to it from the others. An empty list
+        when the data hold nothing to draw."""
         ...
 
     def findings(self, data: dict[str, Any]) -> list[dict[str, str]]:
