@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 
@@ -305,3 +306,28 @@ def test_compute_through_the_runner_equals_in_process(monkeypatch):
     c = search.compute("quick", 3, run=failing)
     assert c["explorers"] and {e["kind"] for e in c["explorers"]} == {"error"}
     assert all("worker lost" in e["text"] for e in c["explorers"])
+
+
+def test_examples_do_not_depend_on_the_literals_of_loaded_modules(tmp_path, monkeypatch):
+    # hypothesis draws some examples from the literals of loaded local modules; a module
+    # full of in-range floats, imported between two runs, must not change what a seed tries.
+    reg = Registry()
+    reg.claim("x:true", paper_ref="planted", sources=("std",), statement="-", cited_reason="planted")
+    seen: list[float] = []
+
+    def space(st):
+        return st.fixed_dictionaries({"x": _floats(st, -10.0, 10.0)})
+
+    @reg.explorer("x:true", "records", region="inside", space=space, ranges="x in [-10, 10]")
+    def _(ex):
+        seen.append(float(ex["x"]))
+
+    exp = reg.explorers("x:true")[0]
+    search.explore(exp, examples=200, seed=11)
+    before, seen[:] = list(seen), []
+    mod = tmp_path / "tkv_planted_literals.py"
+    mod.write_text("VALUES = [" + ", ".join(f"{-9.5 + 0.37 * i!r}" for i in range(50)) + "]\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    importlib.import_module("tkv_planted_literals")
+    search.explore(exp, examples=200, seed=11)
+    assert len(before) > 100 and seen == before

@@ -44,6 +44,8 @@ import math
 import time
 import traceback
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -156,6 +158,40 @@ def _shrink_cap(explorer: Any) -> int:
     return max(12, int(150 * min(1.0, float(getattr(explorer, "weight", 1.0)))))
 
 
+@contextmanager
+def _examples_from_the_seed_only() -> Iterator[None]:
+    """Keep hypothesis from drawing literals of the loaded modules into its examples.
+
+    hypothesis (6.131 and later) sometimes draws an example from the numbers and strings
+    written in every *local* module that happens to be imported (``proofs/``, this
+    package, a user's own code), so the examples, and the report's bytes, would depend on
+    which modules a process has loaded and on their source text, not only on the seed. An
+    explorer searches its stated parameter space; the literals of unrelated modules have
+    no place in it. hypothesis' own constants (edge-case floats and integers) stay.
+    """
+    try:
+        from hypothesis.internal.conjecture import providers
+
+        original = providers._get_local_constants
+        empty = providers.Constants()
+    except (ImportError, AttributeError):  # another hypothesis version: nothing to switch off
+        yield
+        return
+    cache = getattr(getattr(providers, "CONSTANTS_CACHE", None), "cache", None)
+
+    def _clear() -> None:
+        if cache is not None:
+            cache.clear()
+
+    providers._get_local_constants = lambda: empty
+    _clear()
+    try:
+        yield
+    finally:
+        providers._get_local_constants = original
+        _clear()
+
+
 def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings, target
     from hypothesis import seed as hyp_seed
@@ -202,7 +238,8 @@ def _search(explorer: Any, examples: int, seed: int) -> dict[str, Any]:
     )
     harness_error = None
     try:
-        test()
+        with _examples_from_the_seed_only():
+            test()
     except (_Failure, _Crash):
         pass
     except Exception as exc:  # hypothesis itself complained (flaky, unsatisfiable, ...)
