@@ -224,7 +224,7 @@ def compute(profile: str, seed: int, run: Callable[..., Any] | None = None) -> d
     )
 
 
-def figures(data: dict[str, Any]) -> list[dict[str, str]]:
+def figures(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The geometry section's figures as ``{"file", "title", "alt", "svg"}`` dicts."""
     from tensorkv_check.geometry import plots as gp
 
@@ -268,6 +268,7 @@ def figures(data: dict[str, Any]) -> list[dict[str, str]]:
                 f"e^(a + c d), c = {pk['c']:.3f}, and lem:near-orthogonal's guaranteed size e^(ε² d/4)."
             ),
             "svg": gp.packing_svg(pk),
+            "claims": ["lem:near-orthogonal", "thm:covering"],
         },
         {
             "file": "geometry-index-collapse.svg",
@@ -398,7 +399,7 @@ class GeometrySection:
         """The section's data: :func:`compute` run through the report's runner ``run``."""
         return compute(profile, seed, run)
 
-    def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
+    def figures(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         """The section's figures: :func:`figures`."""
         return figures(data)
 

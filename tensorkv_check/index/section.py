@@ -37,7 +37,7 @@ class IndexSection:
 
         return sweeps.run_sweeps(full=profile == "full", seed=seed, progress=False, run=run)
 
-    def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
+    def figures(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         """Four figures (``{"file", "title", "alt", "svg"}`` each); none without data."""
         if not data:
             return []
@@ -71,6 +71,7 @@ class IndexSection:
                 "the exact decoder on free rows stay at 1, a truncating cache with the same memory on free "
                 "rows falls to 1/2.",
                 "svg": isw.figure_caveat(data["caveat"]),
+                "claims": ["thm:two-cache-lb"],
             },
         ]
 

@@ -62,7 +62,7 @@ class ReportSection(Protocol):
         """
         ...
 
-    def figures(self, data: dict[str, Any]) -> list[dict[str, str]]:
+    def figures(self, data: dict[str, Any]) -> list[dict[str, Any]]:
         """The section's figures drawn from ``data``: dicts with keys ``"file"`` (a file
         name under ``figures/``), ``"title"``, ``"alt"`` (a text description) and ``"svg"``
         (deterministic SVG text), and optionally ``"claims"`` (the ids of the claims the
