@@ -240,7 +240,8 @@ def _attention(q: np.ndarray, K: np.ndarray, V: np.ndarray, scale: float) -> np.
         with np.errstate(over="ignore", invalid="ignore"):  # reported as ValueErrors
             out = _run_lanes(_attention_blocks, (q * scale, K, V), range(0, n, _ROW_BLOCK), _ROW_BLOCK)
         return _check_output_finite(out)
-    logits = (q * scale) @ K.T  # (n,) or (m, n)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported as a ValueError
+        logits = (q * scale) @ K.T  # (n,) or (m, n)
     _check_logits_finite(logits)
     with np.errstate(over="ignore", invalid="ignore"):  # reported below as a ValueError
         out = _softmax(logits, axis=-1) @ V
