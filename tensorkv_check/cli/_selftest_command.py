@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tensorkv_check.cli import _common
-from tensorkv_check.cli._common import ProgressBar, paragraphs, wrap
+from tensorkv_check.cli._common import ProgressBar, paragraphs, plural, wrap
 from tensorkv_check.cli.argtypes import claim_ids
 from tensorkv_check.cli.argtypes import seed as seed_type
 
@@ -305,8 +305,8 @@ def run_selftest_command(args: argparse.Namespace) -> int:
         out.append(
             wrap(
                 f"engine mutants: the claim checks alone under each planted engine bug "
-                f"(seed {args.seed}, {args.profile} profile; {len(st.baseline.results)} checks "
-                f"at baseline)",
+                f"(seed {args.seed}, {args.profile} profile; "
+                f"{plural(len(st.baseline.results), 'check')} at baseline)",
                 indent="",
             )
         )
