@@ -208,6 +208,6 @@ def test_proof_benchmark_reports_time_ratio_and_slowest(monkeypatch):
     assert seconds.target == ("<=", 30.0) and seconds.status == "PASS"
     assert ratio.target is None and ratio.value.median == out["ratio"][0] > 0
     n = sum(len(p.steps) for p in small.values())
-    assert out["obligations"] == n == seconds.case["obligations"]
+    assert out["obligations"] == n == seconds.case["obligations"] and out["proofs"] == 2
     assert out["proved"] == 2 and len(out["slowest"]) == min(5, n)
     assert out["slowest"][0]["median_seconds"] >= out["slowest"][-1]["median_seconds"]

@@ -131,7 +131,11 @@ def _why(result: Any) -> str:
     return re.sub(r"^\d+ of \d+ obligations discharged;?\s*", "", result.reason) or result.reason
 
 
-def check_proof_mutants(registry: Any, mutants: Sequence[tuple[str, Any]], on_done=None) -> list:
+def check_proof_mutants(
+    registry: Any,
+    mutants: Sequence[tuple[str, Any]],
+    on_done: Callable[[ProofMutantResult], None] | None = None,
+) -> list[ProofMutantResult]:
     """Check each ``(package, ProofMutant)`` against the registry's unmutated proofs.
 
     Returns a list of :class:`ProofMutantResult`; a mutant of a claim whose unmutated proof
@@ -274,11 +278,13 @@ def run_selftest_command(args: argparse.Namespace) -> int:
     with ProgressBar(total, "selftest", "step") as bar:
         if engine:
             st = _engine_selftest(registry, engine, ids, args, bar)
-        proof_results = check_proof_mutants(
-            registry,
-            proof_mutants,
-            on_done=lambda r: (bar.update(1), bar.set_postfix_str(r.name, refresh=False)),
-        )
+        bar.set_postfix_str("proof mutants")
+
+        def advance(r: ProofMutantResult) -> None:
+            bar.update(1)
+            bar.set_postfix_str(r.name, refresh=False)
+
+        proof_results = check_proof_mutants(registry, proof_mutants, on_done=advance)
     seconds = time.perf_counter() - start
     off = dict(st.off_baseline) if st is not None else {}
     ok = (st is None or st.ok) and all(r.killed for r in proof_results)
@@ -340,7 +346,9 @@ def run_selftest_command(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def _engine_selftest(registry: Any, engine: list, ids: list[str] | None, args: argparse.Namespace, bar):
+def _engine_selftest(
+    registry: Any, engine: list, ids: list[str] | None, args: argparse.Namespace, bar: ProgressBar
+) -> Any:
     """:func:`tensorkv_check.claims.mutants.run_selftest`, one mutant at a time so the
     progress bar advances (the same baseline and the same reports)."""
     from tensorkv_check.claims import mutants as mut
