@@ -435,6 +435,13 @@ def audit(cfg: BenchConfig) -> Result:
     return bench(cfg)
 
 
+def proofs(cfg: BenchConfig) -> Result:
+    """Machine-checked proofs: every obligation checked cold, against 30 s and a sympy/z3 reference."""
+    from benchmarks.bench_proofs import bench
+
+    return bench(cfg)
+
+
 def runner_scaling(cfg: BenchConfig) -> Result:
     """Sweep runner: 16 Index tasks serially, on 2 processes and a 2-worker LocalCluster."""
     from benchmarks.bench_runner import run
@@ -470,6 +477,7 @@ BENCHMARKS: dict[str, Callable[[BenchConfig], Result]] = {
     "geometry": geometry,
     "frontier": frontier,
     "audit": audit,
+    "proofs": proofs,
     "runner_scaling": runner_scaling,
 }
 

@@ -15,7 +15,14 @@ import pkgutil
 from tensorkv_check.claims.registry import REGISTRY
 from tensorkv_check.claims.registry import load_all as _load_all
 
-__all__ = ["REGISTRY", "CHECK_MODULES", "attach_proofs", "import_claim_modules", "load_all"]
+__all__ = [
+    "REGISTRY",
+    "CHECK_MODULES",
+    "attach_proofs",
+    "import_claim_modules",
+    "load_all",
+    "proof_mutants",
+]
 
 #: Modules that only attach checks to claims declared elsewhere; they load after the
 #: claim modules (:func:`import_claim_modules`).
@@ -53,3 +60,12 @@ def attach_proofs(registry):
 
     _ATTACHED[id(registry)] = _attach(registry)
     return list(_ATTACHED[id(registry)])
+
+
+def proof_mutants(proofs=None):
+    """The planted mistakes in the proofs (:mod:`proofs._proof_mutants`), each its claim's proof
+    with one change; the self-test (``tensorkv-check selftest``) finds this optional hook on
+    the loaded package and checks that each mutant is no longer proved."""
+    from proofs._proof_mutants import proof_mutants as _proof_mutants
+
+    return _proof_mutants(proofs)

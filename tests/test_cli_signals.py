@@ -62,6 +62,7 @@ def test_sigint_and_sigterm_end_every_sub_command_with_one_line(tmp_path):
         "check": (["check", "thm:covering"], signal.SIGTERM),
         "explore": (["explore", "thm:covering", "--budget", "100000"], signal.SIGINT),
         "demo": (["demo", "--n", "2500", "--d", "4"], signal.SIGTERM),
+        "selftest": (["selftest"], signal.SIGINT),
         "bench": (["bench", "--only", "geometry", "--out", str(tmp_path / "bench")], signal.SIGINT),
     }
     procs = {
@@ -93,6 +94,7 @@ def test_a_closed_stdout_ends_quietly_with_status_0(tmp_path):
             "check": ["check", "def:tensor-attention"],
             "explore": ["explore", "def:softmax", "--budget", "5"],
             "demo": ["demo", "--n", "8", "--d", "2"],
+            "selftest": ["selftest", "--only", "ho25-vacuous", "--claims", "thm:ho25-lb"],
         }.items()
     }
     for proc in procs.values():

@@ -8,6 +8,8 @@ Sub-commands:
 * ``check ID``: run one claim and its dependencies and print the evidence.
 * ``proof ID``: check one claim's machine-checked proof and print it: each step's
   formula, backend, what it uses and its time, then the transitive axiom ledger.
+* ``selftest``: plant bugs in the engine and in the proofs, one at a time, and print per
+  mutant which claim check caught it or which proof step failed, and the kill rates.
 * ``report``: run the claim checks and sweeps and write the verification report.
 * ``bench``: run the benchmarks of :mod:`benchmarks` (never part of the test run).
 * ``explore ID``: hypothesis searches for counterexamples to one claim, inside its
@@ -35,6 +37,7 @@ import numpy as np
 from tensorkv_check.cli._claim_commands import add_check_parser, add_explore_parser, add_proof_parser
 from tensorkv_check.cli._common import Terminated, interrupted_status
 from tensorkv_check.cli._report_command import add_report_parser
+from tensorkv_check.cli._selftest_command import add_selftest_parser
 from tensorkv_check.cli.argtypes import byte_size, claim_ids, format_bytes, positive_int
 from tensorkv_check.cli.argtypes import seed as seed_type
 
@@ -107,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub)
     add_check_parser(sub)
     add_proof_parser(sub)
+    add_selftest_parser(sub)
 
     bench = sub.add_parser(
         "bench",
