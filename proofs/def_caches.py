@@ -20,6 +20,8 @@ import importlib
 import numpy as np
 import sympy as sp
 
+from proofs._attention_common import rand_case as _rand_case
+from proofs._attention_common import tensor_case as _tensor_case
 from proofs._common import chain, is_zero, rate, ref_tensor_attention, serial_blas, value_scale
 from proofs._explore_common import (
     ADV,
@@ -28,7 +30,6 @@ from proofs._explore_common import (
     seeds,
 )
 from proofs._proof_definitions import four_cache_proof, two_cache_proof
-from proofs.def_attention import _rand_case, _tensor_case
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 # Through the module, so that monkeypatched mutants are what the checks see.

@@ -2,8 +2,9 @@
 
 Chen et al. 2025 (arXiv 2503.11108), main theorems (spec thm:four-cache-lb and
 thm:two-cache-lb). Both reductions are [inferred] restatements built on thm:ho25-lb
-(:mod:`proofs.index_lb`), whose small harness :func:`proofs.index_lb.run_reduction`
-runs them end to end here. The model each check uses is stated in its scope:
+(:mod:`proofs.index_standard_lb`), whose small harness
+:func:`proofs._index_reduction.run_reduction` runs them end to end here. The model each
+check uses is stated in its scope:
 
 * four cache: the tensor-attention stream (k_i, 1_d, x_i, 1_d) into
   ``FourCacheDecoder``; with K2 = V2 = 1 tensor attention is standard attention on
@@ -43,7 +44,7 @@ from proofs._explore_common import (
     space_below,
     space_reduction,
 )
-from proofs.index_lb import (
+from proofs._index_reduction import (
     harness_check,
     harness_seed,
     measured_eps,

@@ -1,5 +1,6 @@
 """The layer order of ``ARCHITECTURE.md``, enforced by import-linter's contracts
-(``[tool.importlinter]`` in ``pyproject.toml``), and the lazy flat public API."""
+(``[tool.importlinter]`` in ``pyproject.toml``), the lazy flat public API, and the most
+lines a module may have."""
 
 from __future__ import annotations
 
@@ -80,3 +81,34 @@ def test_importing_the_package_is_lazy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+#: The most lines a module of the package or of the claims may have: past it, a module
+#: holds more than one job and is split along its seams (``ARCHITECTURE.md``).
+MAX_MODULE_LINES = 700
+
+
+def oversized_modules(roots: list[Path], limit: int = MAX_MODULE_LINES) -> list[tuple[str, int]]:
+    """Every ``*.py`` under ``roots`` longer than ``limit`` lines, as (path, lines), longest first."""
+    found = []
+    for root in roots:
+        for path in sorted(root.rglob("*.py")):
+            lines = len(path.read_text(encoding="utf-8").splitlines())
+            if lines > limit:
+                found.append((str(path.relative_to(root.parent)), lines))
+    return sorted(found, key=lambda f: -f[1])
+
+
+def test_no_module_is_over_the_line_limit():
+    big = oversized_modules([PACKAGE, ROOT / "proofs"])
+    assert not big, f"modules over {MAX_MODULE_LINES} lines (split them by job): " + ", ".join(
+        f"{path} ({lines} lines)" for path, lines in big
+    )
+
+
+def test_the_line_limit_flags_a_planted_long_module(tmp_path):
+    pkg = tmp_path / "tensorkv_check" / "area"
+    pkg.mkdir(parents=True)
+    (pkg / "long.py").write_text("x = 1\n" * (MAX_MODULE_LINES + 1))
+    (pkg / "at_limit.py").write_text("x = 1\n" * MAX_MODULE_LINES)
+    assert oversized_modules([tmp_path / "tensorkv_check"]) == [("tensorkv_check/area/long.py", 701)]

@@ -541,7 +541,7 @@ def test_instance_arrays_are_read_only():
 
 
 # ------------------------------------------------- the claim checks: deterministic reductions
-# The checks of proofs/index_lb.py and proofs/tensor_lb.py decide "every bit decoded" with
+# The checks of proofs/index_standard_lb.py and proofs/tensor_lb.py decide "every bit decoded" with
 # ε and C measured by the check itself; each test below plants an error and watches the
 # check fail (the planted errors are at most a factor 2 off the correct value).
 
@@ -552,7 +552,7 @@ def claims_index():
 
     from tensorkv_check.claims.registry import CheckContext
 
-    return importlib.import_module("proofs.index_lb"), CheckContext(seed=0, profile="quick")
+    return importlib.import_module("proofs.index_standard_lb"), CheckContext(seed=0, profile="quick")
 
 
 def test_measured_eps_is_the_gram_extreme_with_a_rounding_allowance(claims_index):
