@@ -123,9 +123,8 @@ def check_engine_sphere_covers(ctx):
     from scipy.spatial import cKDTree
 
     geometry = __import__("tensorkv_check.geometry", fromlist=["sphere_cover"])
-    full = ctx.profile == "full"
-    cases = [(2, x) for x in (0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 1.9)]
-    cases += [(3, x) for x in ((0.25, 0.35, 0.5, 0.75, 1.0, 1.2) if full else (0.35, 0.5, 0.75, 1.0))]
+    cases = [(2, x) for x in ctx.size((0.05, 0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 1.9), smoke=(0.5, 1.9))]
+    cases += [(3, x) for x in ctx.size((0.35, 0.5, 0.75, 1.0), full=(0.25, 0.35, 0.5, 0.75, 1.0, 1.2), smoke=(1.0,))]
     circle = np.exp(2j * np.pi * np.arange(_CIRCLE_GRID) / _CIRCLE_GRID)
     grids = {2: np.c_[circle.real, circle.imag], 3: _fibonacci_sphere(_SPHERE_GRID)}
     rows, bad = [], []
@@ -222,12 +221,12 @@ def _cap_measure(d: int, eps: float) -> float:
 @serial_blas
 def check_engine_packing_above_cap_bound(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
-    full = ctx.profile == "full"
     eps, c = _PACK_EPS, _PACK_EPS**2 / 2
     rows, bad = [], []
-    for d in (8, 12, 16, 24, 32) if full else (8, 12, 16, 24):
+    for d in ctx.size((8, 12, 16, 24), full=(8, 12, 16, 24, 32), smoke=(8,)):
         rng = ctx.rng("thm:covering", "packing-lower", d)
-        p = geometry.near_orthogonal_packing(d, eps, rng, n_candidates=20000 if full else 5000, restarts=1)
+        n_candidates = ctx.size(5000, full=20000, smoke=500)
+        p = geometry.near_orthogonal_packing(d, eps, rng, n_candidates=n_candidates, restarts=1)
         V = np.asarray(p.vectors)
         G = np.abs(V @ V.T)  # recomputed: the engine's max_inner is not trusted
         inner = float(G[~np.eye(len(V), dtype=bool)].max()) if len(V) > 1 else 0.0
@@ -300,9 +299,9 @@ def check_sphere_below_ball_bound(ctx):
 def check_engine_covering_within_bounds(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["covering_number_estimate"])
     rng = ctx.rng("thm:covering", "engine-covering")
-    full = ctx.profile == "full"
-    m = 20000 if full else 4000
-    ds, deltas = ((2, 3, 4, 5) if full else (2, 3, 4)), (0.25, 0.5, 1.0) if full else (0.5, 1.0)
+    m = ctx.size(4000, full=20000, smoke=1000)
+    ds = ctx.size((2, 3, 4), full=(2, 3, 4, 5), smoke=(2, 3))
+    deltas = ctx.size((0.5, 1.0), full=(0.25, 0.5, 1.0), smoke=(1.0,))
     rows, bad = [], []
     for d in ds:
         for delta in deltas:
@@ -370,9 +369,8 @@ def check_engine_covering_within_bounds(ctx):
 def check_engine_packing_below_kissing(ctx):
     geometry = __import__("tensorkv_check.geometry", fromlist=["near_orthogonal_packing"])
     rng = ctx.rng("thm:covering", "engine-packing")
-    full = ctx.profile == "full"
     rows, bad = [], []
-    for d in (1, 2, 3, 4, 8) if full else (2, 3, 4):
+    for d in ctx.size((2, 3, 4), full=(1, 2, 3, 4, 8), smoke=(2, 3)):
         tau = geometry.KISSING_NUMBERS[d]
         for two_sided in (False, True):
             p = geometry.near_orthogonal_packing(
@@ -380,8 +378,8 @@ def check_engine_packing_below_kissing(ctx):
                 0.5,
                 rng,
                 two_sided=two_sided,
-                n_candidates=20000 if full else 5000,
-                restarts=3 if full else 2,
+                n_candidates=ctx.size(5000, full=20000, smoke=500),
+                restarts=ctx.size(2, full=3, smoke=1),
             )
             V = p.vectors
             G = V @ V.T  # recomputed here: the engine's max_inner is not trusted
@@ -424,9 +422,8 @@ def check_engine_packing_below_kissing(ctx):
 def check_lowdim_plateau_rate(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
 
-    full = ctx.profile == "full"
-    ds = (2, 3, 4, 5) if full else (2, 3, 4)
-    ns = (1000, 4000, 16000, 64000, 256000) if full else (1000, 4000, 16000, 64000)
+    ds = ctx.size((2, 3, 4), full=(2, 3, 4, 5), smoke=(2,))
+    ns = ctx.size((1000, 4000, 16000, 64000), full=(1000, 4000, 16000, 64000, 256000), smoke=(1000, 4000))
     delta, limit = 0.5, 0.01
     rows, bad = [], []
     for d in ds:
@@ -478,18 +475,17 @@ def check_lowdim_plateau_rate(ctx):
 def check_lowdim_index_packing(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
 
-    full = ctx.profile == "full"
     rows, bad = [], []
-    for d in range(2, 11):
+    for d in range(2, ctx.size(11, smoke=5)):
         seed = int(ctx.rng("thm:covering", "index-packing", d).integers(0, 2**31 - 1))
         s = lowdim.collapse_sweep(
             d,
             seed=seed,
-            mults=(0.5, 1, 2, 4, 8),
-            queries=2000 if full else 500,
-            n_candidates=20000 if full else 5000,
-            restarts=4 if full else 2,
-            n_cap=4096 if full else None,
+            mults=ctx.size((0.5, 1, 2, 4, 8), smoke=(0.5, 1, 2)),
+            queries=ctx.size(500, full=2000, smoke=50),
+            n_candidates=ctx.size(5000, full=20000, smoke=500),
+            restarts=ctx.size(2, full=4, smoke=1),
+            n_cap=4096 if ctx.profile == "full" else None,
         )
         fixed = s["runs"]["fixed"]
         small = [r for r in fixed + s["runs"]["formula"] if r["n"] <= s["P"]]
@@ -558,9 +554,8 @@ def check_lowdim_index_packing(ctx):
 def check_lowdim_ball_memory(ctx):
     from tensorkv_check.geometry import lowdim as lowdim
 
-    full = ctx.profile == "full"
-    ds = (2, 3, 4, 5) if full else (2, 3, 4)
-    ns = [4096 * 2**k for k in range(7 if full else 6)]
+    ds = ctx.size((2, 3, 4), full=(2, 3, 4, 5), smoke=(2,))
+    ns = [4096 * 2**k for k in range(ctx.size(6, full=7, smoke=4))]
     rows, bad = [], []
     for d in ds:
         seed = int(ctx.rng("thm:covering", "ball-memory", d).integers(0, 2**31 - 1))
