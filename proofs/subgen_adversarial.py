@@ -173,7 +173,9 @@ def check_frontier_checks(ctx):
     n = 512
     iseed = _seed(ctx, "thm:index-lb", "frontier")
     tasks = [
-        fr.index_task("standard", n, c, b, queries=ctx.size(QUERIES, smoke=SMOKE_QUERIES), instance_seed=iseed)
+        fr.index_task(
+            "standard", n, c, b, queries=ctx.size(QUERIES, smoke=SMOKE_QUERIES), instance_seed=iseed
+        )
         for c, bs in CHECKER_GRID.items()
         for b in bs
     ]
