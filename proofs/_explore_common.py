@@ -194,8 +194,9 @@ def reduction_inside(ex, model, rows_of):
     r = run_index("exact", model, n, d, queries=64, seed=ex["seed"], key_family=ex["family"], C=C)
     if r.successes != r.queries:
         return (
-            f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), ε measured by the check = {m['eps']:.4f}, "
-            f"C = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin is guaranteed"
+            f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), ε measured by the check = "
+            f"{m['eps']:.4f}, C = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin "
+            "is guaranteed"
         )
     return None
 

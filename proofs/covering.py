@@ -569,8 +569,8 @@ def check_lowdim_index_packing(ctx):
     beyond = [r for r in rows if r["info_ratio_last_fixed"] > 2.0]
     res = CheckResult.ok if not bad else CheckResult.fail
     return res(
-        f"P(d) = {[r['P'] for r in rows]} for d = 2..{rows[-1]['d']} (fit e^({a:.2f} + {c:.3f}·d)); every run "
-        f"inside the hypotheses (ε measured by the check from the keys' Gram) decoded all its bits "
+        f"P(d) = {[r['P'] for r in rows]} for d = 2..{rows[-1]['d']} (fit e^({a:.2f} + {c:.3f}·d)); "
+        "every run inside the hypotheses (ε measured by the check from the keys' Gram) decoded all its bits "
         f"({decoded}/{runs} runs), so the reduction certifies d·P(d) bits. Beyond P(d), "
         "with the query norm fixed at C*, the exact decoder does NOT collapse at P(d): at the largest n it "
         "still carries "
