@@ -144,15 +144,3 @@ def test_a_check_crashing_on_one_seed_fails_the_many_seeds_test():
     assert [s for s in found if found[s]["warnings"]] == [3]
     with pytest.raises(AssertionError, match=r"seed 3 toy:seeds::overflowing: RuntimeWarning: overflow"):
         assert_no_warnings(found)
-
-
-def test_smoke_is_a_profile_of_checks_only():
-    """The smoke profile sizes a check's work down; the report refuses it (its verdicts mean nothing)."""
-    from tensorkv_check.report import build_report
-
-    ctx = CheckContext(profile="smoke")
-    assert ctx.size(200, smoke=3) == 3 and ctx.size(200, full=1000) == 200
-    assert CheckContext(profile="full").size(200, full=1000, smoke=3) == 1000
-    assert CheckContext(profile="quick").size(200, full=1000, smoke=3) == 200
-    with pytest.raises(ValueError, match="profile must be one of quick, full"):
-        build_report(_planted_registry(), ctx)
