@@ -20,7 +20,6 @@ where it was raised), and no check lets a Python warning escape (numpy's overflo
 
 from __future__ import annotations
 
-import multiprocessing
 import warnings
 from concurrent.futures import ProcessPoolExecutor
 
@@ -29,6 +28,7 @@ import pytest
 
 from tensorkv_check.claims import load_all
 from tensorkv_check.claims.registry import CheckContext, CheckResult, Registry
+from tensorkv_check.runner.backends import mp_context
 
 #: Seeds of the default (smoke) run and of the slow (quick-profile) run.
 SEEDS = range(1, 21)
@@ -73,11 +73,13 @@ def _smoke_problems(seed: int) -> dict[str, list[str]]:
 
 
 def run_seeds(seeds, workers: int = WORKERS) -> dict[int, dict[str, list[str]]]:
-    """:func:`problems` of every seed under smoke, over ``workers`` processes (forkserver
-    where the platform has it, as the sweep runner: never fork from a threaded parent)."""
-    methods = multiprocessing.get_all_start_methods()
-    mp = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=mp) as pool:
+    """:func:`problems` of every seed under smoke, over ``workers`` processes.
+
+    The sweep runner's start method and forkserver preload (never fork from a threaded
+    parent): the forkserver is shared by the whole test session, and the first pool to
+    start it fixes what every later worker inherits.
+    """
+    with ProcessPoolExecutor(max_workers=workers, mp_context=mp_context()) as pool:
         return dict(zip(seeds, pool.map(_smoke_problems, seeds)))
 
 
