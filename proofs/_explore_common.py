@@ -171,23 +171,32 @@ def space_reduction(st, n_hi):
 
 def reduction_inside(ex, model, rows_of):
     """Run the exact Index reduction of ``model`` at d = near_orthogonal_dimension(rows_of(n), ε, δ):
-    ``None`` unless Bob misses a bit although the margin is guaranteed (keys outside the
-    ≥ 1 − δ event make the example vacuous)."""
+    ``None`` unless Bob misses a bit although the keys satisfy the hypotheses.
+
+    The hypotheses are not taken from the engine's ``guaranteed`` flag (true by
+    construction when ``C`` comes from its own ε): the instance's public keys are rebuilt
+    from the seed, ε is measured from their Gram here (``proofs.index_lb.measured_eps``:
+    max off-diagonal, 1 − min squared norm, float64 rounding allowance) and Bob queries
+    with ``C = ln(4(r−1))/(1 − 2ε)`` from that ε. Keys with measured ε ≥ 1/2 missed the
+    ≥ 1 − δ event of lem:near-orthogonal: the example is vacuous.
+    """
+    from proofs.index_lb import measured_eps, reduction_C
     from tensorkv_check.engine.jl import near_orthogonal_dimension
-    from tensorkv_check.index import run_index
+    from tensorkv_check.index import make_instance, run_index
 
     n = ex["n"]
     d = near_orthogonal_dimension(rows_of(n), ex["eps"], ex["delta"])
-    try:
-        r = run_index("exact", model, n, d, queries=64, seed=ex["seed"], key_family=ex["family"])
-    except ValueError as exc:
-        if "measured eps" in str(exc):
-            return None  # the keys missed the ≥ 1 − δ event of lem:near-orthogonal: vacuous
-        raise
-    if r.guaranteed and r.successes != r.queries:
+    keys = make_instance(model, n, d, seed=ex["seed"], key_family=ex["family"]).keys
+    m = measured_eps(keys)
+    if m["eps"] >= 0.5:
+        return None  # the keys missed the ≥ 1 − δ event of lem:near-orthogonal: vacuous
+    C = reduction_C(keys.shape[0], m["eps"])
+    r = run_index("exact", model, n, d, queries=64, seed=ex["seed"], key_family=ex["family"], C=C)
+    if r.successes != r.queries:
         return (
-            f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), measured ε = {r.eps_measured:.4f}, "
-            f"C = {r.C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin is guaranteed"
+            f"{model} reduction, n = {n}, d = {d} (≥ 2 ln(r²/δ)/ε²), ε measured by the check = "
+            f"{m['eps']:.4f}, C = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits although the margin "
+            "is guaranteed"
         )
     return None
 
@@ -207,16 +216,28 @@ def space_below(st, n_hi):
 def reduction_below(ex, model):
     """Run the reduction of ``model`` below the dimension threshold at C = reduction_C(n, 1/4):
     the failure text says whether Bob still decodes every queried bit."""
-    from tensorkv_check.index import reduction_C, run_index
+    from proofs.index_lb import measured_eps
+    from tensorkv_check.index import make_instance, reduction_C, run_index
 
     n, d = ex["n"], ex["d"]
     C = reduction_C(n, REDUCTION_EPS)
     r = run_index("exact", model, n, d, queries=64, seed=ex["seed"], C=C)
     if r.successes != r.queries:
+        # ε measured here from the public keys (rebuilt from the seed), not the engine's figure:
+        # with ε ≤ 1/4 the keys would satisfy the hypotheses at this C and a miss would refute
+        # thm:ho25-lb itself rather than show that the dimension threshold is needed.
+        m = measured_eps(make_instance(model, n, d, seed=ex["seed"]).keys)
+        inside = m["eps"] <= REDUCTION_EPS
         return (
             f"{model} reduction below the threshold: n = {n}, d = {d} < 64 ln n = {64 * math.log(n):.1f}, "
             f"C = ln(4(n−1))/(1 − 2·{REDUCTION_EPS}) = {C:.4f}: Bob decoded {r.successes}/{r.queries} bits "
-            f"(max |⟨k_i,k_j⟩| = {r.max_inner:.3f})"
+            f"(max |⟨k_i,k_j⟩| = {m['max_off']:.3f})"
+            + (
+                f"; the keys' measured ε = {m['eps']:.4f} ≤ {REDUCTION_EPS}: INSIDE the hypotheses, a "
+                "contradiction of thm:ho25-lb"
+                if inside
+                else ""
+            )
         )
     return None
 

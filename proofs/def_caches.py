@@ -46,7 +46,7 @@ RTOL = 1e-12
 def _streaming_check(ctx, key, make, memory_numbers, extra=None):
     """Feed tokens one by one; after each append compare memory and output with the definition."""
     rng = ctx.rng(key, "streaming")
-    trials = 40 if ctx.profile == "full" else 12
+    trials = ctx.size(12, full=40, smoke=3)
     ok, first_bad = 0, None
     for t in range(trials):
         n, d = int(rng.integers(1, 11)), int(rng.integers(1, 7))

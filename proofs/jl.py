@@ -113,7 +113,7 @@ def _jl_trials(ctx, key, make, eps, delta, f, d, inner):
     X = _fixed_set(rng, f, d)
     G = X @ X.T
     nrm = np.sqrt(np.diag(G))
-    trials = 2000 if ctx.profile == "full" else 300
+    trials = ctx.size(300, full=2000, smoke=3)
     ok, worst = 0, 0.0
     for _t in range(trials):
         SX = X @ make(k, d, rng).T
@@ -243,7 +243,7 @@ near = REGISTRY.claim(
 )
 @serial_blas
 def check_exact_pair_tails(ctx):
-    dmax = 1000 if ctx.profile == "full" else 400
+    dmax = ctx.size(400, full=1000, smoke=50)
     D, E = np.meshgrid(np.arange(2, dmax, dtype=float), np.linspace(0.01, 0.99, 50), indexing="ij")
     log_bound = np.log(2.0) - D * E**2 / 2  # compared in log space (tails underflow for large d)
     # ±1/√d rows: Σ s_l = 2B − d with B ~ Bin(d, 1/2); the event |Σ| ≥ εd, counted inclusively.
@@ -277,7 +277,7 @@ def _near_rate(ctx, kind):
     n, eps, delta = 128, 0.5, 0.1
     d = jl.near_orthogonal_dimension(n, eps, delta)
     rng = ctx.rng("lem:near-orthogonal", kind)
-    trials = 2000 if ctx.profile == "full" else 400
+    trials = ctx.size(400, full=2000, smoke=3)
     worst = np.array(
         [jl.max_abs_inner(jl.near_orthogonal_keys(n, d, rng, kind=kind)) for _t in range(trials)]
     )

@@ -49,6 +49,8 @@ QUICK_GRID: dict[str, list[tuple[str, int, float, int, list[int]]]] = {
 }
 _MODEL = {"thm:subgen": "standard", "alg:subgen2cache": "two-cache", "alg:subgen4cache": "four-cache"}
 QUERIES = 1000
+#: Bob queries per point under the smoke profile (crash-hunting only; see CheckContext).
+SMOKE_QUERIES = 50
 
 
 def _seed(ctx, *keys: str) -> int:
@@ -64,7 +66,7 @@ def adversarial(ctx, claim_id: str, grid: list[tuple[str, int, float, int, list[
             n,
             "subgen",
             s,
-            queries=QUERIES,
+            queries=ctx.size(QUERIES, smoke=SMOKE_QUERIES),
             instance_seed=_seed(ctx, claim_id, m, str(n)),
             sweep="subgen-adversarial",
             delta=delta,
@@ -171,7 +173,9 @@ def check_frontier_checks(ctx):
     n = 512
     iseed = _seed(ctx, "thm:index-lb", "frontier")
     tasks = [
-        fr.index_task("standard", n, c, b, queries=QUERIES, instance_seed=iseed)
+        fr.index_task(
+            "standard", n, c, b, queries=ctx.size(QUERIES, smoke=SMOKE_QUERIES), instance_seed=iseed
+        )
         for c, bs in CHECKER_GRID.items()
         for b in bs
     ]

@@ -23,6 +23,8 @@ sg4 = REGISTRY["alg:subgen4cache"]
 #: 1 − 0.005^{1/200} ≈ 0.026, below the stated failure probability 0.1 (each check < 1.5 s).
 QUICK_TRIALS = 200
 SLOW_TRIALS = 1000
+#: Smoke-profile trials (crash-hunting only, no meaningful verdict): enough to run every path.
+SMOKE_TRIALS = 3
 
 
 def _setting(name: str):
@@ -31,6 +33,7 @@ def _setting(name: str):
 
 def _error_bound_check(ctx, claim_id: str, setting_name: str, trials: int, *, with_unit: bool) -> CheckResult:
     """[ZHMK24]'s guarantee with the derived constants: violation-rate CP upper < stated p."""
+    trials = ctx.size(trials, smoke=SMOKE_TRIALS)
     S = _setting(setting_name)
     seed = int(ctx.rng(claim_id, setting_name).integers(0, 2**31 - 1))
     res = sgc.error_bound_rate(S, trials=trials, seed=seed, confidence=0.99)
@@ -51,7 +54,7 @@ def _error_bound_check(ctx, claim_id: str, setting_name: str, trials: int, *, wi
         # Recorded, not judged: the spec's t, s are O(·); constants set to 1 carry no guarantee.
         U = _setting(setting_name.replace("-derived", "-unit"))
         useed = int(ctx.rng(claim_id, U.name).integers(0, 2**31 - 1))
-        ures = sgc.error_bound_rate(U, trials=50, seed=useed, confidence=0.99)
+        ures = sgc.error_bound_rate(U, trials=ctx.size(50, smoke=SMOKE_TRIALS), seed=useed, confidence=0.99)
         details["unit_constants_measured"] = {
             "setting": U.name,
             "seed": useed,
@@ -356,7 +359,7 @@ def check_subgen4cache_sampled_partition(ctx):
 
 def _sampled_partition_check(ctx, pair_sampler: str) -> CheckResult:
     S = sgc.SAMPLED_SETTING
-    trials = 1000 if ctx.profile == "full" else 150
+    trials = ctx.size(150, full=1000, smoke=SMOKE_TRIALS)
     seed = int(ctx.rng("thm:subgen4cache", S.name, pair_sampler).integers(0, 2**31 - 1))
     res = sgc.sampled_partition_rate(S, trials=trials, seed=seed, confidence=0.99, pair_sampler=pair_sampler)
     p = res.failure_probability

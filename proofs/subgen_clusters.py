@@ -51,10 +51,12 @@ def _independent(data: dict, pairs: list[dict]) -> float:
 )
 @serial_blas
 def check_compressor_own_clusters(ctx):
-    seeds = 10 if ctx.profile == "full" else 4
+    seeds = ctx.size(4, full=10, smoke=1)
     ok, rows, first_bad = 0, [], None
     tol = 1 + 1e-12
     for k, (n, d, m1, m2, dl1, dl2, r1, r2) in enumerate(_SETTINGS):
+        # smoke: a quarter of the tokens (the pairwise product diameters cost (n²/(m1·m2))² each)
+        n = ctx.size(n, smoke=n // 4)
         for j in range(seeds):
             seed = int(ctx.rng("lem:kron-clusterable", "compressor-own", k, j).integers(0, 2**31 - 1))
             out = sgc.kron_cluster_diameters(

@@ -61,6 +61,9 @@ jl = importlib.import_module("tensorkv_check.engine.jl")
 
 #: Relative tolerance of decoder-vs-decoder comparisons (relative to max|V1⊘V2|).
 RTOL = 1e-12
+#: Trials of the randomised checks under the smoke profile (crash-hunting only: every code
+#: path runs, the verdict is not meaningful; see CheckContext).
+SMOKE_TRIALS = 3
 
 # ---------------------------------------------------------------------- thm:four-cache-lb
 four_lb = REGISTRY.claim(
@@ -114,9 +117,8 @@ def check_reduction_four_cache(ctx):
             dec.append(K[i], ones, X[i], ones)
         return dec.query, dec.scale
 
-    res = run_reduction(
-        ctx, "thm:four-cache-lb", n, d, build, reduction_trials(ctx, cheap=False), eps_target=eps_target
-    )
+    trials = ctx.size(reduction_trials(ctx, cheap=False), smoke=SMOKE_TRIALS)
+    res = run_reduction(ctx, "thm:four-cache-lb", n, d, build, trials, eps_target=eps_target)
     return reduction_result(
         ctx,
         res,
@@ -196,7 +198,8 @@ def check_free_rows_reduction(ctx):
             dec.append_rows(K[r : r + n], X[r : r + n])
         return dec.query, dec.scale
 
-    res = run_reduction(ctx, "thm:two-cache-lb", rows, d, build, reduction_trials(ctx), eps_target=eps_target)
+    trials = ctx.size(reduction_trials(ctx), smoke=SMOKE_TRIALS)
+    res = run_reduction(ctx, "thm:two-cache-lb", rows, d, build, trials, eps_target=eps_target)
     return reduction_result(
         ctx,
         res,
@@ -216,7 +219,7 @@ def check_caveat_factor_keeping(ctx):
     # Demonstrates the caveat: passes when the factor-keeping algorithm matches the two-cache
     # decoder on Kronecker-structured inputs with less memory.
     rng = ctx.rng("thm:two-cache-lb", "factor-keeping")
-    trials = 100 if ctx.profile == "full" else 30
+    trials = ctx.size(30, full=100, smoke=SMOKE_TRIALS)
     ok, worst, first_bad = 0, 0.0, None
     for t in range(trials):
         n, d = int(rng.integers(3, 13)), int(rng.integers(1, 9))
@@ -276,11 +279,10 @@ def check_harness_two_cache(ctx):
 def check_harness_caveat_structured_vs_truncating(ctx):
     index = importlib.import_module("tensorkv_check.index")
     algs = importlib.import_module("tensorkv_check.index.algorithms")
-    full = ctx.profile == "full"
     eps_target, delta = 0.4, 0.01
     structured, free, bad = [], [], []
     # (1) "two-cache-structured": rows forced to K1⊘K2, V1⊘V2; factor keeping (4nd float64 numbers).
-    for n in (8, 16, 32) if full else (8, 16):
+    for n in ctx.size((8, 16), full=(8, 16, 32), smoke=(8,)):
         d = jl.near_orthogonal_dimension(n * n, eps_target, delta)
         seed = harness_seed(ctx, "thm:two-cache-lb", "structured", str(n))
         keys = index.make_instance("two-cache-structured", n, d, seed=seed).keys  # public, from the seed
@@ -313,10 +315,11 @@ def check_harness_caveat_structured_vs_truncating(ctx):
     #     Fano: no M-bit message gives average success above fano_success_ceiling(M, N).
     #     The ceiling is < 1 only once N = n²d > M ≈ 4nd·64, i.e. n > 256; smaller n are
     #     recorded as vacuous (ceiling 1) and checked against the predicted rate only.
-    cases = (
-        ((8, 1000, "all"), (16, 1000, "all"), (300, 300, "queried"), (400, 1000, "queried"))
-        if full
-        else ((8, 1000, "all"), (300, 200, "queried"))
+    cases = ctx.size(
+        ((8, 1000, "all"), (300, 200, "queried")),
+        full=((8, 1000, "all"), (16, 1000, "all"), (300, 300, "queried"), (400, 1000, "queried")),
+        # smoke: both query scopes, without the n = 300 instance (90,000 rows) that dominates
+        smoke=((8, 1000, "all"), (12, 20, "queried")),
     )
     for n, queries, scope in cases:
         eps_n = eps_target if n < 100 else 0.45
@@ -588,13 +591,16 @@ def explore_key_budget_fits_engine_dimension(ex):
 @serial_blas
 def check_reduction_packing_four_cache(ctx):
     geometry = importlib.import_module("tensorkv_check.geometry")
-    full = ctx.profile == "full"
     eps_design = 0.45  # just below 1/2: the packings grow visibly with d (lowdim.PACKING_EPS)
     rows, inside, outside, bad = [], 0, [], []
-    for d in range(2, 11 if full else 9):
+    for d in range(2, ctx.size(9, full=11, smoke=5)):
         rng = ctx.rng("thm:lowdim-tensor-lb", "packing", d)
         P = geometry.near_orthogonal_packing(
-            d, eps_design, rng, n_candidates=20000 if full else 5000, restarts=3 if full else 2
+            d,
+            eps_design,
+            rng,
+            n_candidates=ctx.size(5000, full=20000, smoke=500),
+            restarts=ctx.size(2, full=3, smoke=1),
         ).vectors
         T = P.shape[0]
         m = measured_eps(P)  # the check's own Gram, not the packing's reported max_inner

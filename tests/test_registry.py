@@ -603,3 +603,32 @@ def test_claims_json_and_the_plugins_json_convert_numpy_values():
     assert plugin._json_default(np.float64(0.5)) == 0.5
     assert plugin._json_default(np.eye(2)) == [[1, 0], [0, 1]]
     assert plugin._json_default({3}) == [3] and plugin._json_default(sp.Symbol("x")) == "x"
+
+
+def test_check_context_sizes_per_profile():
+    # ctx.size(quick, full=, smoke=): full and smoke default to the quick value.
+    quick, full, smoke = (CheckContext(profile=p) for p in ("quick", "full", "smoke"))
+    assert [c.size(200, full=1000, smoke=3) for c in (quick, full, smoke)] == [200, 1000, 3]
+    assert [c.size(200, smoke=3) for c in (quick, full, smoke)] == [200, 200, 3]
+    assert [c.size((8, 16), full=(8, 16, 32)) for c in (quick, full, smoke)] == [
+        (8, 16),
+        (8, 16, 32),
+        (8, 16),
+    ]
+    assert tensorkv_check.claims.CHECK_PROFILES == ("quick", "full", "smoke")
+
+
+def test_smoke_profile_is_refused_by_the_report_and_the_command_line(capsys):
+    """Smoke verdicts mean nothing (3-trial rates): only the many-seeds crash test uses them."""
+    from tensorkv_check.cli import command as cli
+    from tensorkv_check.report import build_report
+
+    reg = Registry()
+    reg.claim("def:a", paper_ref="Def 1", sources=("std",), statement="a").empirical("e")(lambda ctx: OK)
+    with pytest.raises(ValueError, match="profile must be one of quick, full"):
+        build_report(reg, CheckContext(profile="smoke"))
+    for argv in (["report", "--profile", "smoke"], ["check", "def:softmax", "--profile", "smoke"]):
+        with pytest.raises(SystemExit) as exc:
+            cli.main(argv)
+        assert exc.value.code == 2
+        assert "invalid choice: 'smoke'" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from .cases import load_case as load_case
 from .cases import save_case as save_case
 from .cases import saved_cases as saved_cases
 from .cases import snippet as snippet
+from .checks import CHECK_PROFILES as CHECK_PROFILES
 from .checks import ROLES as ROLES
 from .checks import Check as Check
 from .checks import CheckContext as CheckContext

@@ -9,11 +9,11 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from tensorkv_check.engine.stats import BinomialEstimate
 
-__all__ = ["ROLES", "CheckContext", "CheckResult", "Check"]
+__all__ = ["CHECK_PROFILES", "ROLES", "CheckContext", "CheckResult", "Check"]
 
 #: What a check is for: it tests the statement, documents where the claim stops holding,
 #: or checks that the implementation agrees with the mathematics.
@@ -23,16 +23,52 @@ Outcome = Literal["pass", "counterexample", "fail", "error"]
 Role = Literal["supports", "limits", "engine"]
 
 
+#: The profiles a check may see. ``quick`` and ``full`` are the report's; ``smoke`` is for
+#: crash-hunting only (see :class:`CheckContext`).
+CHECK_PROFILES = ("quick", "full", "smoke")
+Profile = Literal["quick", "full", "smoke"]
+T = TypeVar("T")
+
+
 @dataclass(frozen=True)
 class CheckContext:
     """What a check may depend on besides its code: the seed and the profile.
 
     Checks derive all randomness from ``ctx.rng(*keys)``, a Generator keyed by the
     run seed and the check's own keys, so results do not depend on execution order.
+
+    Profiles
+    --------
+    ``"quick"``
+        The report's default sizes (each check well under 1.5 s).
+    ``"full"``
+        The report's large sizes (and, through the registry, the checks marked slow).
+    ``"smoke"``
+        The quick profile's code paths at the smallest sizes and trial counts that still
+        run them, so that many seeds can be run in the default test run
+        (``tests/test_claims_many_seeds.py``) to find checks that crash. Its verdicts are
+        NOT meaningful (a Clopper–Pearson bound from 5 trials decides nothing), so it is
+        never used by the report: :func:`tensorkv_check.report.build_report` and the
+        command line accept only ``"quick"`` and ``"full"``. A check that does not ask
+        :meth:`size` for a smoke size, or compares ``ctx.profile == "full"``, runs its
+        quick sizes under smoke.
     """
 
     seed: int = 0
-    profile: Literal["quick", "full"] = "quick"
+    profile: Profile = "quick"
+
+    def size(self, quick: T, full: T | None = None, smoke: T | None = None) -> T:
+        """The size (or trial count, or any per-profile value) for this context's profile.
+
+        ``full`` defaults to ``quick`` (a check whose large run is a separate slow check)
+        and ``smoke`` to ``quick`` (a check already fast, or one whose smallest working
+        size is its quick size).
+        """
+        if self.profile == "full":
+            return quick if full is None else full
+        if self.profile == "smoke":
+            return quick if smoke is None else smoke
+        return quick
 
     def rng(self, *keys: int | str):
         import hashlib
