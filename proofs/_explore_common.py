@@ -175,12 +175,12 @@ def reduction_inside(ex, model, rows_of):
 
     The hypotheses are not taken from the engine's ``guaranteed`` flag (true by
     construction when ``C`` comes from its own ε): the instance's public keys are rebuilt
-    from the seed, ε is measured from their Gram here (``proofs.index_lb.measured_eps``:
+    from the seed, ε is measured from their Gram here (``proofs._index_reduction.measured_eps``:
     max off-diagonal, 1 − min squared norm, float64 rounding allowance) and Bob queries
     with ``C = ln(4(r−1))/(1 − 2ε)`` from that ε. Keys with measured ε ≥ 1/2 missed the
     ≥ 1 − δ event of lem:near-orthogonal: the example is vacuous.
     """
-    from proofs.index_lb import measured_eps, reduction_C
+    from proofs._index_reduction import measured_eps, reduction_C
     from tensorkv_check.engine.jl import near_orthogonal_dimension
     from tensorkv_check.index import make_instance, run_index
 
@@ -216,7 +216,7 @@ def space_below(st, n_hi):
 def reduction_below(ex, model):
     """Run the reduction of ``model`` below the dimension threshold at C = reduction_C(n, 1/4):
     the failure text says whether Bob still decodes every queried bit."""
-    from proofs.index_lb import measured_eps
+    from proofs._index_reduction import measured_eps
     from tensorkv_check.index import make_instance, reduction_C, run_index
 
     n, d = ex["n"], ex["d"]

@@ -29,6 +29,7 @@ import sympy as sp
 
 from proofs._common import rate, serial_blas
 from proofs._explore_common import finite_floats, memo_last, seeds
+from proofs._index_reduction import measured_eps, reduction_C
 from tensorkv_check.claims.registry import REGISTRY, CheckResult
 
 _d = sp.Symbol("d", positive=True)
@@ -475,9 +476,6 @@ def check_lowdim_plateau_rate(ctx):
 )
 @serial_blas
 def check_lowdim_index_packing(ctx):
-    # Imported here, not at the top: importing proofs.index_lb from this module would
-    # register its claims and explorers before def_attention's, reordering the report.
-    from proofs.index_lb import measured_eps, reduction_C
     from tensorkv_check.geometry import lowdim as lowdim
     from tensorkv_check.geometry import near_orthogonal_packing
 
