@@ -282,8 +282,9 @@ def run_mutants(
         (traced) baseline; a check that never calls it cannot see the mutant, so its
         outcome is the baseline's. ``False`` re-runs every check under every mutant.
     stop_at_first : bool, default False
-        Run a mutant's checks cheapest first (baseline times) and stop at the first
-        that catches it; the report then has ``complete=False`` and one change.
+        Run a mutant's checks in a fixed order (evidence before ``limits``; the mutant's
+        target claims first; then registry order) and stop at the first that catches
+        it; the report then has ``complete=False`` and one change.
 
     Returns
     -------
@@ -296,12 +297,20 @@ def run_mutants(
             registry, mutants, ids=ids, ctx=ctx, include_slow=include_slow, trace=restrict
         )
     sound = {nid for nid, (ck, res) in baseline.results.items() if res.outcome == ck.expect}
-    # Cheapest first, but checks that count as evidence (supports, engine) before the
-    # ``limits`` ones, which are shown and never counted as support.
-    order = {
-        nid: baseline.seconds.get(nid, float("inf")) + (1e9 if getattr(ck, "role", "") == "limits" else 0.0)
-        for nid, (ck, _) in baseline.results.items()
-    }
+    # A fixed order, so that the check reported as the catcher does not depend on timings:
+    # evidence (supports, engine) before the ``limits`` checks, which are shown and never
+    # counted as support; within each, the mutant's target claims first, then registry order.
+    position = {nid: i for i, nid in enumerate(baseline.results)}
+
+    def order_for(m: Mutant) -> dict[str, float]:
+        n = len(position)
+        return {
+            nid: position[nid]
+            + (2 * n if getattr(ck, "role", "") == "limits" else 0)
+            + (0 if nid.split("::")[0] in m.targets else n)
+            for nid, (ck, _) in baseline.results.items()
+        }
+
     reports = []
     for m in mutants:
         if not m.available():
@@ -327,7 +336,7 @@ def run_mutants(
                 ctx=ctx,
                 include_slow=include_slow,
                 only=only,
-                cost=order if stop_at_first else None,
+                cost=order_for(m) if stop_at_first else None,
                 stop=catches if stop_at_first else None,
             )
         changes = tuple(
@@ -469,7 +478,7 @@ def run_selftest(
 
     Runs the (fast, unless ``include_slow``) checks of ``registry`` (default: every claim
     package, :func:`tensorkv_check.claims.registry.load_all`) once unmutated, traced, and
-    then under each mutant the checks that call the mutated code, cheapest evidence first,
+    then under each mutant the checks that call the mutated code, evidence first in a fixed order,
     stopping at the first that catches it (``stop_at_first=False`` runs them all).
 
     Examples
