@@ -60,7 +60,7 @@ def test_a_few_real_mutants_are_caught_and_killed(capsys):
     assert code == 0, out + err
     lines = out.splitlines()
     row = next(ln for ln in lines if ln.startswith("reduction-C-ln(r-1) "))
-    assert "yes" in row and "thm:ho25-lb::engine-reduction-C (fail)" in row
+    assert "yes" in row and "thm:ho25-lb::harness-standard (fail)" in row
     row = lines.index(next(ln for ln in lines if ln.startswith("ho25-no-exp-mono ")))
     assert "thm:ho25-lb" in lines[row] and "killed" in lines[row]
     assert lines[row + 2].strip().startswith("why: off_weight_le:")  # the failing step
