@@ -1,8 +1,11 @@
-"""Scaling of the sweep runner: one fixed sweep, three back-ends, one run.
+"""Scaling of the sweep runner on the full report's task mix: three back-ends, one run.
 
-The sweep is 16 Index tasks (:func:`tensorkv_check.index.sweeps.index_point`, standard
-model, n = 8192, d = 64, 600 queries: about 0.3 s each on one idle core), each with its
-own task seed; repetition ``r`` uses sweep seed ``r`` for every back-end. Every repetition runs it once
+The sweep is a fixed sample of the full profile's own tasks, each with its real cost
+hint: every 16th point of the frontier sweep (:func:`tensorkv_check.frontier.sweep.build_tasks`,
+``"full"``: standard, four-cache and two-cache compressors, SubGen, benign data) and every
+8th point of the Index dimension sweep of the standard model (n up to 2^16). About 15 s
+of work on one idle core, in tasks of 0.02-5 s, as in the report. Repetition ``r`` uses
+sweep seed ``r`` for every back-end. Every repetition runs it once
 
 * serially in this process (``jobs=1``, the reference),
 * on a local pool of 2 worker processes (``SweepRunner(jobs=2)``), and
@@ -11,9 +14,11 @@ own task seed; repetition ``r`` uses sweep seed ``r`` for every back-end. Every 
 interleaved, so that drifting machine speed lands on all three alike. Pools and the
 cluster are started (and warmed up with one untimed sweep) before the timed
 repetitions: the ratios are those of the sweep, not of process start-up, which is
-reported separately. Reported per repetition: speed-up ``t_serial / t_mode`` and
-parallel efficiency ``speed-up / workers``; the results of the three back-ends are also
-compared (they must be identical).
+reported separately (a report run pays it once: the runner keeps its pool, or its Dask
+client, across all its sweeps). Reported per repetition: speed-up ``t_serial / t_mode``
+and parallel efficiency ``speed-up / workers``; the results of the three back-ends are
+also compared (they must be identical). ``--quick``: every 48th frontier point and every
+24th Index point.
 
 Usage: ``python -m benchmarks.bench_runner [--quick]`` prints the result as JSON.
 """
@@ -32,23 +37,14 @@ __all__ = ["sweep", "run"]
 WORKERS = 2
 
 
-def sweep(tasks: int = 16, n: int = 8192, d: int = 64, queries: int = 600) -> list[Task]:
-    """The fixed sweep: ``tasks`` independent Index runs (distinct keys, hence distinct seeds)."""
-    return [
-        Task(
-            "tensorkv_check.index.sweeps:index_point",
-            {
-                "algorithm": "exact",
-                "model": "standard",
-                "n": n,
-                "d": d,
-                "queries": queries,
-                "eps": 0.25,
-                "extra": {"replicate": i},
-            },
-        )
-        for i in range(tasks)
-    ]
+def sweep(frontier_every: int = 16, index_every: int = 8) -> list[Task]:
+    """The fixed sample of the full profile's tasks (cost hints included)."""
+    from tensorkv_check.frontier.sweep import build_tasks
+    from tensorkv_check.index import sweeps as isw
+
+    grid = isw.FULL["dimension"]["standard"]
+    index, _ = isw.dimension_tasks("standard", grid["ns"], ratios=grid["ratios"], queries=isw.FULL["queries"])
+    return build_tasks("full", 0)[::frontier_every] + index[::index_every]
 
 
 def _timed(runner: SweepRunner, tasks: list[Task], seed: int) -> tuple[float, list]:
@@ -67,7 +63,7 @@ def run(quick: bool = False, reps: int = 3) -> dict[str, Any]:
         {mode: [...]}, "efficiency": {mode: [...]}, "startup_seconds": {...},
         "identical_results": bool, "dask": available or reason}``.
     """
-    tasks = sweep(8, 2048, 64, 300) if quick else sweep()
+    tasks = sweep(48, 24) if quick else sweep()
     runners: dict[str, SweepRunner] = {"serial": SweepRunner(jobs=1)}
     startup: dict[str, float] = {}
     cluster = client = None

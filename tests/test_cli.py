@@ -509,7 +509,7 @@ class _Terminal(__import__("io").StringIO):
         (["check", "lem:ok"], "check:"),
         (["claims"], "claims:"),
         (["explore", "x:toy", "--budget", "2"], "explore:"),
-        (["report", "--format", "json", "--jobs", "1"], "tradeoff:"),
+        (["report", "--format", "json", "--jobs", "1"], "tasks:"),  # one bar over all sweeps
     ],
 )
 def test_progress_bars_on_a_terminal_even_one_reporting_zero_columns(

@@ -9,6 +9,9 @@ from .svg import RC as RC
 from .svg import figure_style as figure_style
 from .svg import rc_context as rc_context
 from .svg import svg_of as svg_of
+from .timing import add_phase as add_phase
+from .timing import collect as collect
+from .timing import phase as phase
 from .validation import as_float_array as as_float_array
 from .validation import check_choice as check_choice
 from .validation import check_int as check_int

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import sys
+import threading
 from pathlib import Path
 
 from tensorkv_check.cli import _common
@@ -59,6 +60,13 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:
     )
     report.add_argument("--quiet", action="store_true", help="no progress output")
     report.add_argument(
+        "--timings",
+        action="store_true",
+        help="at the end, print where the time went (stages, sweeps with their parallel "
+        "efficiency, task functions, phases inside tasks) as Markdown tables on stdout, even "
+        "with --quiet; the same data are in report.json's 'timings' section",
+    )
+    report.add_argument(
         "--jobs",
         type=positive_int,
         default=None,
@@ -106,33 +114,42 @@ class _Progress:
         self.quiet = quiet
         self.tty = not quiet and sys.stderr.isatty()
         self.bar = None
+        # Several sweeps report at once (the report overlaps its stages): one bar counts
+        # the tasks of every sweep started so far, its total growing as sweeps start.
+        self.lock = threading.Lock()
 
     def __call__(self, name: str, done: int, total: int, result) -> None:
         if self.quiet:
             return
-        if result is None:
-            self.close()
-            if self.tty:
-                from tensorkv_check.claims.listing import progress_bar
+        with self.lock:
+            if result is None:
+                if self.tty:
+                    if self.bar is None:
+                        from tensorkv_check.claims.listing import progress_bar
 
-                self.bar = progress_bar(total, name, "task")
-            return
-        what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
-        state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
-        if self.bar is not None:
-            self.bar.set_postfix_str(what[:40], refresh=False)
-            self.bar.update(1)
-        else:
-            print(f"[{name} {done}/{total}] {what} {state}", file=sys.stderr, flush=True)
+                        self.bar = progress_bar(total, "tasks", "task")
+                    else:
+                        self.bar.total += total
+                        self.bar.refresh()
+                return
+            what = result.task.label if len(result.task.label) <= 70 else result.task.label[:67] + "..."
+            state = "resumed" if result.resumed else ("ok" if result.ok else "ERROR")
+            if self.bar is not None:
+                self.bar.set_postfix_str(f"{name}: {what}"[:50], refresh=False)
+                self.bar.update(1)
+            else:
+                print(f"[{name} {done}/{total}] {what} {state}", file=sys.stderr, flush=True)
 
     def stage(self, name: str) -> None:
         if not self.quiet and not self.tty:
-            print(f"[stage] {name}", file=sys.stderr, flush=True)
+            with self.lock:
+                print(f"[stage] {name}", file=sys.stderr, flush=True)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
-            self.bar = None
+        with self.lock:
+            if self.bar is not None:
+                self.bar.close()
+                self.bar = None
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -258,6 +275,10 @@ def _run_report(args: argparse.Namespace) -> int:
         for path in written:
             if path.parent == out:
                 print(f"wrote {path}")
+    if args.timings:
+        from tensorkv_check.report.timings_table import timings_table
+
+        print(timings_table(report), end="")
     for node in report["errored_checks"]:  # shown even with --quiet: it sets the exit code
         print(f"check errored: {node}", file=sys.stderr)
     return 1 if report["errored_checks"] else 0

@@ -511,6 +511,17 @@ class TwoCacheDecoder(_Decoder):
         same_width(self._width, q=q)
         return q
 
+    #: Logits of one :meth:`query` call that :meth:`batch_for` allows (128 MiB).
+    BATCH_ENTRIES = 1 << 24
+
+    def batch_for(self, m: int) -> int:
+        """The most queries one :meth:`query` call may take in place of calls of ``m``
+        (protocol's optional ``batch_for``): as many as keep its ``(batch, rows)`` logits
+        within :data:`BATCH_ENTRIES`. Every query goes through the same max-shifted softmax
+        over all rows whatever the batch; BLAS may order a product's sums differently for
+        another number of queries, which moves an output by rounding only."""
+        return max(m, self.BATCH_ENTRIES // max(1, self.n_rows))
+
     def query(self, q: np.ndarray) -> np.ndarray:
         """Standard attention of ``q`` ((d,) or (m, d)) over the stored product rows."""
         q = self._check_query(q)

@@ -27,6 +27,14 @@ implements this protocol:
 Bob only ever holds ``type(alice).from_bytes(alice.to_bytes())``, so the message
 length is ``M = 8 * len(bytes)`` bits.
 
+Optional: ``batch_for(m)``, the most queries one ``query`` call may take in place of
+calls of ``m`` queries, when the algorithm computes each query's answer alone (no state
+shared between the queries of a batch, no randomness drawn per call) so that a larger
+batch changes its outputs by floating-point rounding at most. Bob's decoding then asks
+larger batches and re-asks, in calls of ``m``, the outputs near his threshold
+(:func:`tensorkv_check.index.reduction.bob_decode`): his guesses are those of calls of
+``m``. Without it, Bob asks calls of ``m``.
+
 Byte format of this project's algorithms (:func:`pack_state` / :func:`unpack_state`),
 all little-endian:
 

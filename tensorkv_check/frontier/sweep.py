@@ -63,7 +63,7 @@ from tensorkv_check.frontier.profiles import (
 )
 from tensorkv_check.frontier.summary import findings, gaps
 from tensorkv_check.index.bounds import fano_success_ceiling
-from tensorkv_check.index.reduction import HarnessError, run_index
+from tensorkv_check.index.reduction import HarnessError, index_cost, run_index
 from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, task_seed
 from tensorkv_check.subgen.data import clustered_stream
 from tensorkv_check.subgen.data import queries as _queries
@@ -275,6 +275,7 @@ def build_tasks(profile: str, seed: int, plugins: dict[str, dict[str, Any]] | No
                         **{k: bn[k] for k in ("n", "d", "m", "delta", "rank", "r", "queries")},
                         "instance_seed": iseed("benign", bn["n"]),
                     },
+                    cost=float((bn["queries"] + 1) * bn["n"] * bn["d"]),
                 )
             )
     return tasks
@@ -372,7 +373,7 @@ def index_task(
     }
     if compressor == "subgen":
         params.update({"delta": 2.0 if delta is None else delta, "t": t})
-    return Task.of(frontier_point, params)
+    return Task.of(frontier_point, params, cost=index_cost(model, n, params["d"], queries))
 
 
 # --------------------------------------------------------------------------- command line

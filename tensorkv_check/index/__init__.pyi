@@ -16,12 +16,15 @@ from .reduction import ALGORITHMS as ALGORITHMS
 from .reduction import HarnessError as HarnessError
 from .reduction import IndexResult as IndexResult
 from .reduction import bob_decode as bob_decode
+from .reduction import index_cost as index_cost
 from .reduction import run_index as run_index
 from .section import SECTION as SECTION
 from .section import IndexSection as IndexSection
 from .sweeps import FULL as FULL
 from .sweeps import QUICK as QUICK
+from .sweeps import caveat_part as caveat_part
 from .sweeps import caveat_point as caveat_point
+from .sweeps import dimension_tasks as dimension_tasks
 from .sweeps import figure_C as figure_C
 from .sweeps import figure_caveat as figure_caveat
 from .sweeps import figure_dimension as figure_dimension

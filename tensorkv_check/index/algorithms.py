@@ -148,6 +148,21 @@ class FactorKeepingTwoCache(_RowAlgorithm):
         out = num / den[:, None]
         return out[0] if single else out
 
+    def batch_for(self, m: int) -> int:
+        """The most queries one :meth:`query` call may take and still do, query by query,
+        the arithmetic of calls of ``m`` queries (Bob's decoding then rebuilds the product
+        rows once per batch instead of once per ``m`` queries).
+
+        The row blocks depend on ``max(m, d)`` and the orientation of the value product on
+        ``m < d``; with ``m >= 2`` every other step treats each query row alone. So batches
+        of ``m' `` queries with ``m <= m' < d`` do the same operations per query; BLAS may
+        still sum a product in another order for another number of rows, which moves an
+        output by rounding only (Bob re-asks the outputs near his threshold in plain chunks,
+        :func:`tensorkv_check.index.reduction._decide`).
+        """
+        d = self._d or 0
+        return max(m, d - 1) if 2 <= m < d else m
+
     def to_bytes(self) -> bytes:
         """K1, K2, V1, V2 in :mod:`tensorkv_check.engine.protocol`'s format.
 

@@ -55,6 +55,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from tensorkv_check._util.validation import check_choice, check_int, check_real
+from tensorkv_check.engine import _gram
 from tensorkv_check.engine.jl import gaussian_jl, max_abs_inner, near_orthogonal_keys, sign_jl
 
 __all__ = [
@@ -216,19 +217,22 @@ def _max_inner_rows(K: np.ndarray, rows: np.ndarray) -> float:
     """``max_{i ∈ rows, j ≠ i} |⟨k_i, k_j⟩|`` in blocks of the (rows × all) Gram matrix.
 
     Private helper: :func:`tensorkv_check.engine.jl.max_abs_inner` measures all pairs of a set;
-    the queried-rows scope needs the rows against everything.
+    the queried-rows scope needs the rows against everything. The value is that of row
+    blocks of ``_GRAM_BLOCK_ENTRIES // r`` rows against all keys, computed fast and to the
+    bit by :func:`tensorkv_check.engine._gram.abs_max`.
     """
     r = K.shape[0]
     if r < 2 or rows.size == 0:
         return 0.0
     block = max(1, _GRAM_BLOCK_ENTRIES // r)
-    best = 0.0
-    for s in range(0, rows.size, block):
-        idx = rows[s : s + block]
+
+    def reference(s0: int, s1: int) -> float:
+        idx = rows[s0:s1]
         G = K[idx] @ K.T
         G[np.arange(idx.size), idx] = 0.0  # the pair (i, i) is a norm, not a pair
-        best = max(best, float(G.max()), -float(G.min()))
-    return best
+        return max(float(G.max()), -float(G.min()))
+
+    return _gram.abs_max(K, rows, block, reference)
 
 
 def key_coherence(keys: np.ndarray, rows: np.ndarray | None = None) -> tuple[float, float]:

@@ -26,12 +26,14 @@ scale ``C`` and Fano's bound in :mod:`tensorkv_check.index.bounds`.
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tensorkv_check._util.timing import add_phase
 from tensorkv_check._util.validation import check_choice, check_int, check_probability, check_real
 from tensorkv_check.engine.caches import FourCacheDecoder, StandardDecoder, TwoCacheDecoder
 from tensorkv_check.engine.protocol import (
@@ -43,9 +45,15 @@ from tensorkv_check.engine.protocol import (
 from tensorkv_check.engine.stats import BinomialEstimate, clopper_pearson
 from tensorkv_check.index.algorithms import FactorKeepingTwoCache
 from tensorkv_check.index.bounds import fano_bound, reduction_C
-from tensorkv_check.index.instances import check_instance_args, instance_streams, key_coherence, make_instance
+from tensorkv_check.index.instances import (
+    IndexInstance,
+    check_instance_args,
+    instance_streams,
+    key_coherence,
+    make_instance,
+)
 
-__all__ = ["ALGORITHMS", "HarnessError", "IndexResult", "bob_decode", "run_index"]
+__all__ = ["ALGORITHMS", "HarnessError", "IndexResult", "bob_decode", "index_cost", "run_index"]
 
 #: Named algorithms: ``"exact"`` is the exact decoder of each model's representation;
 #: ``"factor-keeping"`` the caveat's factor-keeping two-cache algorithm.
@@ -70,6 +78,81 @@ _BOB_BLOCK_ENTRIES = 1 << 22
 _ALICE_CHUNK = 4096
 #: A measured eps this close to 1/2 is treated as 1/2 (float64 rounding of the Gram).
 _EPS_ROUNDING = 1e-9
+
+
+#: Bytes of instances :func:`_instance` keeps for reuse in this process.
+_INSTANCE_MEMO_BYTES = 1 << 28
+
+_INSTANCES: OrderedDict[tuple, IndexInstance] = OrderedDict()
+_COHERENCE: dict[tuple, tuple[float, float]] = {}
+
+
+def _code() -> tuple:
+    """The functions an instance and its coherence are computed by, as now bound.
+
+    Part of every memo key: a mutant of the self-test (or a test's monkeypatch) that
+    rebinds one of them gets its own instances, never those the real code made.
+    """
+    from tensorkv_check.index import instances as ins
+
+    return (
+        make_instance,
+        key_coherence,
+        ins.build_instance,
+        ins.key_rows,
+        ins.near_orthogonal_keys,
+        ins.gaussian_jl,
+        ins.sign_jl,
+        ins.max_abs_inner,
+        ins._max_inner_rows,
+    )
+
+
+def _instance_key(inst: IndexInstance) -> tuple:
+    return (inst.model, inst.n, inst.d, inst.seed, inst.key_family, _code())
+
+
+def _instance_bytes(inst: IndexInstance) -> int:
+    arrays = {id(a): a for a in (inst.bits, inst.keys, inst.bob_rows, *inst.stream)}
+    return sum(a.nbytes for a in arrays.values())
+
+
+def _instance(model: str, n: int, d: int, seed: int, key_family: str) -> IndexInstance:
+    """:func:`make_instance`, reusing the instances this process drew most recently.
+
+    Several runs often share one instance: every compressor of a frontier model reads
+    the same ``instance_seed``, the caveat's exact and truncating runs share their task
+    seed, and a C sweep holds its instance fixed. An instance is a deterministic,
+    read-only function of its arguments, so reusing it gives the same bits; so does
+    reusing its measured coherence (:data:`_COHERENCE`, dropped with the instance).
+    The newest instance is kept whatever its size, older ones while all fit in
+    :data:`_INSTANCE_MEMO_BYTES`, least recently used first out.
+    """
+    key = (model, n, d, seed, key_family, _code())
+    inst = _INSTANCES.get(key)
+    if inst is not None:
+        _INSTANCES.move_to_end(key)
+        return inst
+    inst = make_instance(model, n, d, seed=seed, key_family=key_family)
+    _INSTANCES[key] = inst
+    while len(_INSTANCES) > 1 and sum(map(_instance_bytes, _INSTANCES.values())) > _INSTANCE_MEMO_BYTES:
+        old, _ = _INSTANCES.popitem(last=False)
+        for ck in [ck for ck in _COHERENCE if ck[0] == old]:
+            del _COHERENCE[ck]
+    return inst
+
+
+def index_cost(model: str, n: int, d: int, queries: int) -> float:
+    """Rough work of one :func:`run_index` call, in multiply-adds (a task's ``cost`` hint).
+
+    Bob's queries (each over ``n`` logits, or ``n²`` for the tensor and two-cache
+    models), the coherence measurement (all key pairs while that is affordable, else
+    the queried rows against all keys) and drawing the instance.
+    """
+    rows = n if model in ("standard", "four-cache") else n * n
+    logits = n if model == "standard" else n * n
+    pairs = rows * rows if rows * rows * d <= _ALL_PAIRS_BUDGET else queries * rows
+    return float((queries * logits + pairs + rows) * d)
 
 
 class HarnessError(RuntimeError):
@@ -97,19 +180,13 @@ def bob_decode(
     targets = np.asarray(targets, dtype=np.int64)
     row, col = np.divmod(targets, d)
     factor = C / float(algorithm.scale)
-    guesses = np.empty(targets.size, dtype=np.uint8)
-    chunk = max(1, _BOB_BLOCK_ENTRIES // keys.shape[0])
-    for s in range(0, targets.size, chunk):
-        sl = slice(s, s + chunk)
-        Q = factor * keys[bob_rows[row[sl]]]
-        out = np.asarray(algorithm.query(Q))
-        if out.shape != Q.shape:
-            raise TypeError(
-                f"algorithm: {type(algorithm).__qualname__}.query returned shape {out.shape} "
-                f"for a batch of shape {Q.shape}; the protocol requires (m, d)"
-            )
-        guesses[sl] = out[np.arange(Q.shape[0]), col[sl]] > 0.5
-    return guesses
+    return _decide(
+        algorithm,
+        lambda sl: factor * keys[bob_rows[row[sl]]],
+        targets.size,
+        keys.shape[0],
+        lambda o, sl: o[np.arange(o.shape[0]), col[sl]],
+    )
 
 
 def _decode_every_bit(
@@ -122,18 +199,86 @@ def _decode_every_bit(
     """
     factor = C / float(algorithm.scale)
     R = bob_rows.size
-    guesses = np.empty((R, d), dtype=np.uint8)
-    chunk = max(1, _BOB_BLOCK_ENTRIES // keys.shape[0])
-    for s in range(0, R, chunk):
-        Q = factor * keys[bob_rows[s : s + chunk]]
-        out = np.asarray(algorithm.query(Q))
-        if out.shape != Q.shape:
-            raise TypeError(
-                f"algorithm: {type(algorithm).__qualname__}.query returned shape {out.shape} "
-                f"for a batch of shape {Q.shape}; the protocol requires (m, d)"
-            )
-        guesses[s : s + chunk] = out > 0.5
-    return guesses.reshape(-1)
+    return _decide(
+        algorithm, lambda sl: factor * keys[bob_rows[sl]], R, keys.shape[0], lambda o, sl: o
+    ).reshape(-1)
+
+
+#: An output this close to 1/2 is re-asked in Bob's plain chunks (see :func:`_decide`).
+_MARGIN = 1e-6
+
+
+def _ask(algorithm: CacheAlgorithm, Q: np.ndarray) -> np.ndarray:
+    out = np.asarray(algorithm.query(Q))
+    if out.shape != Q.shape:
+        raise TypeError(
+            f"algorithm: {type(algorithm).__qualname__}.query returned shape {out.shape} "
+            f"for a batch of shape {Q.shape}; the protocol requires (m, d)"
+        )
+    return out
+
+
+def _decide(
+    algorithm: CacheAlgorithm,
+    queries: Callable[[slice], np.ndarray],
+    total: int,
+    rows: int,
+    read: Callable[[np.ndarray, slice], np.ndarray],
+) -> np.ndarray:
+    """Bob's guesses (``read(output, batch) > 1/2``) for ``total`` queries.
+
+    The queries go in Bob's chunks of :func:`_chunk` queries, or in the larger batches an
+    algorithm's ``batch_for`` allows (:func:`_query_batches`; the protocol's optional
+    hook). A batch computes each query's answer as a chunk does, but BLAS may order a
+    product's sums differently for another number of rows, which moves an output by
+    rounding (relative 1e-10 at most for sums of 10^6 terms, far below
+    :data:`_MARGIN`): a guess could then differ only for an output within rounding of
+    1/2. Every output within :data:`_MARGIN` of 1/2 is therefore asked again in its plain
+    chunk, so the guesses are those of the chunked decoding, bit for bit.
+    """
+    chunk = _chunk(rows)
+    guesses: np.ndarray | None = None
+    for sl in _query_batches(algorithm, total, rows):
+        vals = read(_ask(algorithm, queries(sl)), sl)
+        if sl.stop - sl.start > chunk:
+            near = np.nonzero(np.abs(vals - 0.5) <= _MARGIN)[0]
+            for c0 in np.unique((sl.start + near) // chunk) * chunk:
+                plain = slice(int(c0), int(min(c0 + chunk, total)))  # the whole chunk, as asked then
+                redo = read(_ask(algorithm, queries(plain)), plain)
+                lo, hi = max(plain.start, sl.start), min(plain.stop, sl.stop)
+                vals[lo - sl.start : hi - sl.start] = redo[lo - plain.start : hi - plain.start]
+        if guesses is None:
+            guesses = np.empty((total, *vals.shape[1:]), dtype=np.uint8)
+        guesses[sl] = vals > 0.5
+    assert guesses is not None
+    return guesses
+
+
+def _chunk(rows: int) -> int:
+    """Bob's plain chunk: at most ``_BOB_BLOCK_ENTRIES`` logits, ``(chunk, rows)``, at a time."""
+    return max(1, _BOB_BLOCK_ENTRIES // rows)
+
+
+def _query_batches(algorithm: CacheAlgorithm, total: int, rows: int) -> list[slice]:
+    """Bob's batches of queries: plain chunks of :func:`_chunk` queries, or larger batches
+    when the algorithm streams its logits and says, through ``batch_for(chunk)``, how many
+    queries a call may take for the same arithmetic per query
+    (:meth:`FactorKeepingTwoCache.batch_for`). A batch never crosses a chunk boundary in
+    a way that leaves one query alone (one-query calls are matrix-vector products), and
+    a chunk of one query stays alone.
+    """
+    chunk = _chunk(rows)
+    batch_for = getattr(algorithm, "batch_for", None)
+    batch = int(batch_for(chunk)) if callable(batch_for) and chunk >= 2 else chunk
+    if batch <= chunk:
+        return [slice(s, min(s + chunk, total)) for s in range(0, total, chunk)]
+    alone = 1 if total % chunk == 1 else 0  # the chunked run's last query, asked alone
+    body = total - alone
+    cuts = list(range(0, body, batch)) + [body]
+    if len(cuts) > 2 and cuts[-1] - cuts[-2] == 1:
+        cuts[-2] -= 1  # the last two batches become (batch - 1, 2): never one query
+    out = [slice(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    return out + ([slice(body, total)] if alone else [])
 
 
 # ------------------------------------------------------------------ results
@@ -415,7 +560,7 @@ def run_index(
 
     # Alice ------------------------------------------------------------------
     t0 = time.perf_counter()
-    inst = make_instance(model, n, d, seed=seed, key_family=key_family)
+    inst = _instance(model, n, d, seed, key_family)
     timings["instance"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     alice = factory(d)
@@ -447,8 +592,11 @@ def run_index(
     scope = eps_scope
     if scope == "auto":
         scope = "all" if inst.rows * inst.rows * d <= _ALL_PAIRS_BUDGET else "queried"
-    measured_rows = None if scope == "all" else inst.bob_rows[targets // d]
-    max_inner, max_norm_dev = key_coherence(inst.keys, measured_rows)
+    coherence_key = (_instance_key(inst), scope, None if scope == "all" else (all_bits, n_queries))
+    if coherence_key not in _COHERENCE:
+        measured_rows = None if scope == "all" else inst.bob_rows[targets // d]
+        _COHERENCE[coherence_key] = key_coherence(inst.keys, measured_rows)
+    max_inner, max_norm_dev = _COHERENCE[coherence_key]
     eps_measured = max(max_inner, max_norm_dev)
     timings["eps"] = time.perf_counter() - t0
     if C is not None:
@@ -498,6 +646,9 @@ def run_index(
     )
     fano_p = max(estimate.ci_low, 0.5)
     timings["total"] = time.perf_counter() - t_start
+    for k, v in timings.items():
+        if k != "total":
+            add_phase(f"run_index: {k}", v)
     return IndexResult(
         model=model,
         algorithm=algorithm_name,

@@ -23,7 +23,8 @@ unless every sweep completed).
 
 Every grid point is one task of the sweep runner (:mod:`tensorkv_check.runner.sweep_runner`):
 :func:`index_point` (one :func:`~tensorkv_check.index.reduction.run_index` call) or
-:func:`caveat_point` (the three paired runs of one ``n``). Each task's instance is drawn
+:func:`caveat_part` (half of the three paired runs of one ``n``, on the seed of its
+:func:`caveat_point`). Each task's instance is drawn
 from its own seed, ``task_seed(sweep_seed, key)``; the C sweep alone holds the instance
 fixed across factors (its points take the base task's seed), so that its curve shows
 the effect of ``C`` and nothing else. Each sweep function takes ``run=`` (a
@@ -55,8 +56,9 @@ from tensorkv_check._util.validation import check_int
 from tensorkv_check.engine.jl import near_orthogonal_dimension
 from tensorkv_check.index.algorithms import TruncatingRowCache
 from tensorkv_check.index.bounds import fano_success_ceiling
-from tensorkv_check.index.reduction import IndexResult, run_index
-from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, values
+from tensorkv_check.index.reduction import IndexResult, index_cost, run_index
+from tensorkv_check.runner.stages import run_stages
+from tensorkv_check.runner.sweep_runner import Task, TaskResult, run_tasks, task_seed, values
 
 RunFn = Callable[..., list[TaskResult]]
 
@@ -64,11 +66,13 @@ __all__ = [
     "QUICK",
     "FULL",
     "sweep_dimension",
+    "dimension_tasks",
     "sweep_C",
     "sweep_memory",
     "sweep_caveat",
     "index_point",
     "caveat_point",
+    "caveat_part",
     "run_sweeps",
     "figure_dimension",
     "figure_C",
@@ -156,14 +160,32 @@ def index_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
 def caveat_point(params: dict[str, Any], seed: int) -> dict[str, Any]:
     """Runner task: :func:`sweep_caveat`'s three runs at one ``n``, all on the task seed."""
     n, d, q = params["n"], params["d"], params["queries"]
+    return {"n": n, **_caveat_structured(n, d, q, seed), **_caveat_free(n, d, q, seed)}
+
+
+def caveat_part(params: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Runner task: one half of :func:`caveat_point` on the instance seed ``params["instance_seed"]``.
+
+    ``params["part"]`` is ``"structured"`` (the factor-keeping run) or ``"free"`` (the
+    exact and the truncating runs, which share their instance and its measured
+    coherence). The two halves of one ``n`` run side by side; their records merge into
+    :func:`caveat_point`'s.
+    """
+    n, d, q, s = params["n"], params["d"], params["queries"], params["instance_seed"]
+    return _caveat_structured(n, d, q, s) if params["part"] == "structured" else _caveat_free(n, d, q, s)
+
+
+def _caveat_structured(n: int, d: int, q: int, seed: int) -> dict[str, Any]:
     fk = run_index("factor-keeping", "two-cache-structured", n, d, queries=q, seed=seed, eps=0.25)
+    return {"factor_keeping_structured": _point(fk)}
+
+
+def _caveat_free(n: int, d: int, q: int, seed: int) -> dict[str, Any]:
     ex = run_index("exact", "two-cache", n, d, queries=q, seed=seed, eps=0.25)
     tr = run_index(
         partial(TruncatingRowCache, budget_rows=2 * n), "two-cache", n, d, queries=q, seed=seed, eps=0.25
     )
     return {
-        "n": n,
-        "factor_keeping_structured": _point(fk),
         "exact_free": _point(ex),
         "truncating_free": _point(
             tr, budget_rows=2 * n, fano_ceiling=fano_success_ceiling(tr.message_bits, tr.N)
@@ -193,6 +215,52 @@ def _run(tasks: list[Task], seed: int, name: str, run: RunFn | None, progress: b
     if run is None:
         return values(run_tasks(tasks, seed=seed, progress=_bar_progress(progress), desc=name))
     return values(run(tasks, seed=seed, name=name))
+
+
+def dimension_tasks(
+    model: str,
+    ns: Sequence[int],
+    *,
+    ratios: Sequence[float] | None = None,
+    ds: Sequence[int] | None = None,
+    queries: int = 600,
+    eps_target: float = EPS_TARGET,
+    delta: float = DELTA,
+    algorithm: str = "exact",
+) -> tuple[list[Task], dict[int, int]]:
+    """The runner tasks of :func:`sweep_dimension` (with their cost hints) and the
+    thresholds ``{n: d*}``; the arguments are :func:`sweep_dimension`'s."""
+    queries = check_int("queries", queries, minimum=1)
+    if (ratios is None) == (ds is None):
+        raise ValueError("pass exactly one of ratios and ds")
+    rows_of = (lambda n: n) if model in ("standard", "four-cache") else (lambda n: n * n)
+    grid: list[tuple[int, int]] = []
+    thresholds: dict[int, int] = {}
+    for n in ns:
+        n = check_int("n", n, minimum=2)
+        d_star = near_orthogonal_dimension(rows_of(n), eps_target, delta)
+        thresholds[n] = d_star
+        if ratios is not None:
+            dd = {max(1, round(r * math.log(n))) for r in ratios}
+        else:
+            dd = {check_int("d", d, minimum=1) for d in ds}  # type: ignore[union-attr]
+        dd.add(d_star)
+        grid += [(n, d) for d in sorted(dd)]
+    base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}
+    tasks = [
+        Task.of(
+            index_point,
+            {
+                **base,
+                "n": n,
+                "d": d,
+                "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]},
+            },
+            cost=index_cost(model, n, d, queries),
+        )
+        for n, d in grid
+    ]
+    return tasks, thresholds
 
 
 def sweep_dimension(
@@ -227,34 +295,16 @@ def sweep_dimension(
         task's (``run=``: see the module docstring).
     """
     queries = check_int("queries", queries, minimum=1)
-    if (ratios is None) == (ds is None):
-        raise ValueError("pass exactly one of ratios and ds")
-    rows_of = (lambda n: n) if model in ("standard", "four-cache") else (lambda n: n * n)
-    grid: list[tuple[int, int]] = []
-    thresholds: dict[int, int] = {}
-    for n in ns:
-        n = check_int("n", n, minimum=2)
-        d_star = near_orthogonal_dimension(rows_of(n), eps_target, delta)
-        thresholds[n] = d_star
-        if ratios is not None:
-            dd = {max(1, round(r * math.log(n))) for r in ratios}
-        else:
-            dd = {check_int("d", d, minimum=1) for d in ds}  # type: ignore[union-attr]
-        dd.add(d_star)
-        grid += [(n, d) for d in sorted(dd)]
-    base = {"algorithm": algorithm, "model": model, "queries": queries, "eps": eps_target}
-    tasks = [
-        Task.of(
-            index_point,
-            {
-                **base,
-                "n": n,
-                "d": d,
-                "extra": {"d_over_ln_n": d / math.log(n), "at_threshold": d == thresholds[n]},
-            },
-        )
-        for n, d in grid
-    ]
+    tasks, thresholds = dimension_tasks(
+        model,
+        ns,
+        ratios=ratios,
+        ds=ds,
+        queries=queries,
+        eps_target=eps_target,
+        delta=delta,
+        algorithm=algorithm,
+    )
     points = _run(tasks, seed, f"index-dimension-{model}", run, progress)
     return {
         "model": model,
@@ -337,7 +387,9 @@ def sweep_memory(
     """
     tasks = [
         Task.of(
-            index_point, {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25}
+            index_point,
+            {"algorithm": alg, "model": model, "n": n, "d": d, "queries": queries, "eps": 0.25},
+            cost=index_cost(model, n, d, queries),
         )
         for label, alg, model in MEMORY_SERIES
         for n in ns
@@ -363,10 +415,24 @@ def sweep_caveat(
     :class:`~tensorkv_check.index.algorithms.TruncatingRowCache` keeping ``2n`` rows
     (the factor-keeping cache's ``4nd`` numbers) on the same free rows, with Fano's
     success ceiling for its measured ``M/N``. ``C`` from ``eps = 1/4``. The three
-    runs of one ``n`` share one task (:func:`caveat_point`) and its seed: a paired comparison.
+    runs of one ``n`` share one seed (that of its :func:`caveat_point` task, run as two
+    :func:`caveat_part` tasks): a paired comparison.
     """
-    tasks = [Task.of(caveat_point, {"n": n, "d": d, "queries": queries}) for n in ns]
-    rows = _run(tasks, seed, "index-caveat", run, progress)
+    # Each n's runs share the seed of its caveat_point task, split in two tasks that run
+    # side by side (the n = 1024 point alone is minutes of work).
+    tasks = []
+    for n in ns:
+        s = task_seed(seed, Task.of(caveat_point, {"n": n, "d": d, "queries": queries}).key)
+        for part, model, runs in (("structured", "two-cache-structured", 1), ("free", "two-cache", 2)):
+            tasks.append(
+                Task.of(
+                    caveat_part,
+                    {"n": n, "d": d, "queries": queries, "part": part, "instance_seed": s},
+                    cost=runs * index_cost(model, n, d, queries),
+                )
+            )
+    halves = iter(_run(tasks, seed, "index-caveat", run, progress))
+    rows = [{"n": n, **next(halves), **next(halves)} for n in ns]
     return {"d": d, "seed": seed, "queries": queries, "points": rows}
 
 
@@ -540,20 +606,19 @@ def run_sweeps(
     out = ensure_writable_dir(out_dir) if out_dir is not None else None
     prof = FULL if full else QUICK
     q = prof["queries"]
-    dim = {}
+    common: dict[str, Any] = {"seed": seed, "progress": progress, "run": run}
+    # Independent sweeps: with a parallel runner they run at the same time (run_stages).
+    stages: dict[str, Callable[[], dict[str, Any]]] = {}
     for model, grid in prof["dimension"].items():
         kw = {"ratios": grid["ratios"]} if "ratios" in grid else {"ds": grid["ds"]}
-        dim[model] = sweep_dimension(
-            model, grid["ns"], queries=q, seed=seed, progress=progress, run=run, **kw
-        )
+        stages[model] = partial(sweep_dimension, model, grid["ns"], queries=q, **common, **kw)
     c = prof["C"]
-    sw_c = sweep_C(
-        c["model"], c["n"], c["d"], factors=c["factors"], queries=q, seed=seed, progress=progress, run=run
-    )
-    sw_m = sweep_memory(prof["memory"]["ns"], prof["memory"]["d"], seed=seed, progress=progress, run=run)
-    sw_v = sweep_caveat(
-        prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, seed=seed, progress=progress, run=run
-    )
+    stages["C"] = partial(sweep_C, c["model"], c["n"], c["d"], factors=c["factors"], queries=q, **common)
+    stages["memory"] = partial(sweep_memory, prof["memory"]["ns"], prof["memory"]["d"], **common)
+    stages["caveat"] = partial(sweep_caveat, prof["caveat"]["ns"], prof["caveat"]["d"], queries=q, **common)
+    done = run_stages(stages, run)
+    dim = {model: done[model] for model in prof["dimension"]}
+    sw_c, sw_m, sw_v = done["C"], done["memory"], done["caveat"]
     result: dict[str, Any] = {
         "profile": "full" if full else "quick",
         "seed": seed,

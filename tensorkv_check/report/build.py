@@ -42,6 +42,7 @@ from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
 from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
 from tensorkv_check.index.section import SECTION as INDEX_SECTION
 from tensorkv_check.report.section import ReportSection
+from tensorkv_check.runner.stages import run_concurrently
 from tensorkv_check.runner.sweep_runner import SweepRunner
 from tensorkv_check.subgen.section import SECTION as SUBGEN_SECTION
 from tensorkv_check.tradeoff.section import SECTION as TRADEOFF_SECTION
@@ -277,18 +278,21 @@ def build_report(
         if wanted is not None and sec.claims is not None and not wanted & set(sec.claims)
     ]
     sections = [sec for sec in sections if sec.name not in skipped]
-    try:
-        t0 = time.perf_counter()
+    t0 = time.perf_counter()
+    wall: dict[str, float] = {}
+    section_timings: dict[str, Any] = {}
+    sweeps: dict[str, Any] = {}
+
+    def claim_stage() -> Any:
         if on_stage:
             on_stage("claim checks")
-        results = registry.run(
-            claim_ids, ctx=ctx, include_slow=profile == "full", on_check=on_check, runner=run
-        )
-        wall = {"claims": time.perf_counter() - t0}
-        claims = [r.to_dict() for r in results.values()]
-        sweeps: dict[str, Any] = {}
-        section_timings: dict[str, Any] = {}
-        for sec in sections:
+        t1 = time.perf_counter()
+        out = registry.run(claim_ids, ctx=ctx, include_slow=profile == "full", on_check=on_check, runner=run)
+        wall["claims"] = time.perf_counter() - t1
+        return out
+
+    def section_stage(sec: ReportSection) -> Callable[[], dict[str, Any]]:
+        def stage() -> dict[str, Any]:
             if on_stage:
                 on_stage(f"{sec.name} sweep")
             t1 = time.perf_counter()
@@ -296,13 +300,33 @@ def build_report(
                 data = dict(sec.compute(profile, seed, run, claims=sorted(wanted)))  # type: ignore[call-arg]
             else:
                 data = dict(sec.compute(profile, seed, run))
-            if "timings" in data:
-                section_timings[sec.name] = data.pop("timings")
-            sweeps[sec.name] = data
             wall[sec.name] = time.perf_counter() - t1
+            return data
+
+        return stage
+
+    try:
+        stages: dict[str, Callable[[], Any]] = {"claims": claim_stage}
+        stages.update({sec.name: section_stage(sec) for sec in sections})
+        if getattr(run, "parallel", False):
+            # Tasks run in worker processes: the stages overlap, so one stage's last long
+            # tasks share the workers with the next stage's first ones. A section that
+            # times its own steps (runs_alone) runs first, with the machine to itself.
+            alone = [sec.name for sec in sections if getattr(sec, "runs_alone", False)]
+            done = {name: stages[name]() for name in alone}
+            done.update(run_concurrently({k: f for k, f in stages.items() if k not in alone}, run))
+        else:
+            done = {name: f() for name, f in stages.items()}
     finally:
         if own_runner is not None:
             own_runner.close()
+    results = done["claims"]
+    claims = [r.to_dict() for r in results.values()]
+    for sec in sections:  # in SECTIONS order, whatever order they finished in
+        data = done[sec.name]
+        if "timings" in data:
+            section_timings[sec.name] = data.pop("timings")
+        sweeps[sec.name] = data
 
     crashed = _attach_exploration(claims, sweeps["explore"]) if "explore" in sweeps else []
     summary = {s: sum(1 for c in claims if c["status"] == s) for s in STATUSES}

@@ -1,13 +1,14 @@
 """The contract of a report section: what every area's ``section`` module provides.
 
 A section is one sweep of the verification report. :mod:`tensorkv_check.report.build`
-runs the sections of :data:`tensorkv_check.report.build.SECTIONS` in order; for each it
-calls ``compute`` once, stores the returned dict under ``report["sweeps"][name]`` and
-later asks that stored data for its figures and findings. Each area (``subgen``,
-``geometry``, ``index``, ...) declares its section in its own ``section.py`` as a module
-constant ``SECTION``; the areas never import this module (they sit below ``report``), they
-satisfy the protocol structurally. To add a section, copy
-:mod:`tensorkv_check.subgen.section` and add its ``SECTION`` to ``SECTIONS``.
+runs the sections of :data:`tensorkv_check.report.build.SECTIONS` (at the same time when
+the runner is parallel, see ``runs_alone``); for each it calls ``compute`` once, stores
+the returned dict under ``report["sweeps"][name]`` and later asks that stored data for
+its figures and findings. Each area (``subgen``, ``geometry``, ``index``, ...) declares
+its section in its own ``section.py`` as a module constant ``SECTION``; the areas never
+import this module (they sit below ``report``), they satisfy the protocol structurally.
+To add a section, copy :mod:`tensorkv_check.subgen.section` and add its ``SECTION`` to
+``SECTIONS``.
 """
 
 from __future__ import annotations
@@ -32,6 +33,12 @@ class ReportSection(Protocol):
         ``report --claims``, the sweep runs only when one of them is requested. ``None``
         marks a per-claim section whose ``compute`` also takes ``claims=`` (a list of ids)
         and then works for those claims only (the exploration).
+
+    runs_alone : bool, optional
+        When true, the section runs before the others and alone (it measures wall-clock
+        times, which competing work would distort). Otherwise, with a parallel runner, the
+        report runs it at the same time as the claim checks and the other sections, all
+        sharing the runner's workers.
 
     Notes
     -----

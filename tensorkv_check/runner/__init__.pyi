@@ -4,6 +4,8 @@ from .backends import default_jobs as default_jobs
 from .checkpoint import code_version as code_version
 from .checkpoint import manifest_differences as manifest_differences
 from .checkpoint import write_manifest as write_manifest
+from .stages import run_concurrently as run_concurrently
+from .stages import run_stages as run_stages
 from .sweep_runner import SweepRunner as SweepRunner
 from .sweep_runner import run_tasks as run_tasks
 from .tasks import Task as Task

@@ -10,8 +10,10 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import time
 import traceback
 
+from tensorkv_check._util import timing
 from tensorkv_check.runner.tasks import Task, TaskResult, normalise_value, resolve
 
 __all__ = ["DaskUnavailableError", "default_jobs"]
@@ -37,12 +39,21 @@ def _one_blas_thread():
 
 
 def run_one(task: Task, seed: int) -> TaskResult:
+    timing.collect()  # phases left over from work outside a task are not this task's
+    t0 = time.perf_counter()
     try:
         with _one_blas_thread():
             value = normalise_value(resolve(task.fn)(dict(task.params), seed))
     except Exception as exc:  # a failing task is reported, the sweep goes on
-        return TaskResult(task, seed, error=f"{type(exc).__name__}: {exc}", traceback=traceback.format_exc())
-    return TaskResult(task, seed, value=value)
+        return TaskResult(
+            task,
+            seed,
+            error=f"{type(exc).__name__}: {exc}",
+            traceback=traceback.format_exc(),
+            seconds=time.perf_counter() - t0,
+            phases=timing.collect(),
+        )
+    return TaskResult(task, seed, value=value, seconds=time.perf_counter() - t0, phases=timing.collect())
 
 
 def error_result(task: Task, seed: int, message: str) -> TaskResult:

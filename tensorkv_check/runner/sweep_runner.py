@@ -38,8 +38,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
+import time
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -138,6 +141,17 @@ class SweepRunner:
         self._client = None
         self._own_client = False
         self._runs = 0
+        # Sweeps may run concurrently from several threads (build_report overlaps the
+        # report's sections): the lock guards the pool, its replacement after a worker
+        # died, the task-start announcements and the counters.
+        self._lock = threading.RLock()
+        self._announced: dict[str, set[int]] = {}
+        self._stopped = False
+        self._dask_live: set = set()
+        self._pool_sweeps = 0  # pool sweeps running now (from several threads)
+        self._t0 = time.perf_counter()
+        #: Per sweep: what ran and how long (:meth:`profile`); timings, never results.
+        self._profile: list[dict[str, Any]] = []
         if scheduler is not None:
             import_distributed()  # fail now, with the install hint, not after other work
 
@@ -153,13 +167,78 @@ class SweepRunner:
         if sched is not None and not isinstance(sched, str):
             info: dict[str, Any] = getattr(sched, "scheduler_info", dict)()
             sched = info.get("address", "client")
-        return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched}
+        return {"mode": self.mode, "jobs": self.jobs, "scheduler": sched, "sweeps": self.profile()}
+
+    def profile(self) -> list[dict[str, Any]]:
+        """Per sweep run so far: tasks, computed tasks, wall seconds, the tasks' own seconds
+        (in total, the longest, and per task function), their phases
+        (:mod:`tensorkv_check._util.timing`), the workers it had, its start and end (seconds
+        since the runner was made) and its parallel efficiency ``task_seconds /
+        (wall_seconds · workers)``, which undercounts for sweeps that shared the workers
+        with others running at once (:func:`tensorkv_check.report.timings_table.runner_efficiency`
+        counts the union of their intervals)."""
+        return [dict(p) for p in self._profile]
+
+    def _record(self, name: str, results: list[TaskResult], start: float, end: float, workers: int) -> None:
+        wall = end - start
+        ran = [(r, r.seconds) for r in results if r.seconds is not None]
+        task_s = sum(sec for _, sec in ran)
+        by_fn: dict[str, dict[str, float]] = {}
+        phases: dict[str, float] = {}
+        for r, sec in ran:
+            e = by_fn.setdefault(r.task.fn.rpartition(":")[2], {"tasks": 0, "seconds": 0.0, "max": 0.0})
+            e["tasks"] += 1
+            e["seconds"] += sec
+            e["max"] = max(e["max"], sec)
+            for k, v in r.phases.items():
+                phases[k] = phases.get(k, 0.0) + v
+        self._profile.append(
+            {
+                "name": name,
+                "tasks": len(results),
+                "computed": len(ran),
+                "workers": workers,
+                "wall_seconds": wall,
+                # Seconds since the runner was made: sweeps that ran at once overlap.
+                "start": start - self._t0,
+                "end": end - self._t0,
+                "task_seconds": task_s,
+                "max_task_seconds": max((sec for _, sec in ran), default=0.0),
+                "efficiency": task_s / (wall * workers) if wall > 0 and ran else None,
+                "by_fn": by_fn,
+                "phases": phases,
+            }
+        )
 
     def __enter__(self) -> SweepRunner:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+    @property
+    def parallel(self) -> bool:
+        """Whether tasks run outside this process (a pool or Dask): then several sweeps
+        may run at once, from several threads, and share the workers."""
+        return self.mode != "serial"
+
+    def stop(self) -> None:
+        """Abandon every running sweep now (Ctrl-C in another thread): kill the pool's
+        workers, cancel Dask's tasks. The sweeps still waiting raise ``RuntimeError``
+        instead of recovering; the runner takes no new sweep."""
+        with self._lock:
+            self._stopped = True
+            live = list(self._dask_live)
+        if live and self._client is not None:
+            try:
+                self._client.cancel(live)
+            except Exception:  # pragma: no cover - the client is going away anyway
+                pass
+        self._discard_pool(kill=True)
+
+    def _check_running(self) -> None:
+        if self._stopped:
+            raise RuntimeError("the sweep runner was stopped")
 
     def close(self, kill: bool = False) -> None:
         """Shut the process pool down (``kill``: without waiting for running tasks) and
@@ -193,6 +272,7 @@ class SweepRunner:
         """
         if not isinstance(name, str) or not _NAME.match(name):
             raise ValueError(f"sweep name must match {_NAME.pattern}, got {name!r}")
+        self._check_running()
         ckpt = None if self.checkpoint_dir is None else self.checkpoint_dir / f"{name}.jsonl"
         return self._run(list(tasks), seed, name, jobs, ckpt)
 
@@ -239,6 +319,8 @@ class SweepRunner:
             if self.progress:
                 self.progress(name, done, total, r)
 
+        t_start = time.perf_counter()
+        workers = 1
         try:
             for r in results:
                 if r is not None:
@@ -246,19 +328,25 @@ class SweepRunner:
                     if self.progress:
                         self.progress(name, done, total, r)
             todo = [i for i, r in enumerate(results) if r is None]
-            if todo:
-                j = self.jobs if jobs is None else jobs
-                if j == 1 and (jobs == 1 or self.scheduler is None):
-                    for i in todo:
-                        finished(i, run_one(tasks[i], seeds[i]))
-                elif self.scheduler is not None:
+            j = self.jobs if jobs is None else jobs
+            if todo and j == 1 and (jobs == 1 or self.scheduler is None):
+                for i in todo:
+                    finished(i, run_one(tasks[i], seeds[i]))
+            elif todo:
+                # In parallel, costliest first (stable): the order tasks start in, never
+                # the order of the results.
+                todo.sort(key=lambda i: -tasks[i].cost)
+                if self.scheduler is not None:
+                    workers = self._dask_workers()
                     self._run_dask(todo, tasks, seeds, name, finished)
                 else:
+                    workers = self.jobs
                     self._run_pool(todo, tasks, seeds, finished)
         finally:
             if fh is not None:
                 fh.close()
         assert all(r is not None for r in results)
+        self._record(name, results, t_start, time.perf_counter(), workers)  # type: ignore[arg-type]
         return results  # type: ignore[return-value]
 
     def warm(self) -> None:
@@ -272,6 +360,11 @@ class SweepRunner:
     # -- process pool
 
     def _get_pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            self._check_running()
+            return self._new_pool_if_none()
+
+    def _new_pool_if_none(self) -> ProcessPoolExecutor:
         if self._pool is None:
             ctx = mp_context()
             self._started = ctx.SimpleQueue()
@@ -281,8 +374,16 @@ class SweepRunner:
             )
         return self._pool
 
-    def _discard_pool(self, kill: bool = False) -> None:
-        pool, self._pool = self._pool, None
+    def _discard_pool(self, kill: bool = False, only: ProcessPoolExecutor | None = None) -> None:
+        """Shut the pool down; with ``only``, just if the pool is still that one (a
+        concurrent sweep may already have replaced a broken pool)."""
+        with self._lock:
+            if only is not None and self._pool is not only:
+                return
+            pool, self._pool = self._pool, None
+            started, self._started = self._started, None
+            if started is not None:
+                self._collect_announcements(started)
         if pool is None:
             return
         if kill:
@@ -292,18 +393,21 @@ class SweepRunner:
                 except Exception:  # pragma: no cover - already gone
                     pass
         pool.shutdown(wait=True, cancel_futures=True)
-        if self._started is not None:
-            self._started.close()
-            self._started = None
+        if started is not None:
+            started.close()
+
+    def _collect_announcements(self, q) -> None:
+        # Called with the lock held: this thread is the queue's only reader.
+        while not q.empty():
+            tok, i = q.get()
+            self._announced.setdefault(tok, set()).add(i)
 
     def _drain_started(self, token: str) -> set[int]:
-        out: set[int] = set()
-        q = self._started
-        while q is not None and not q.empty():
-            tok, i = q.get()
-            if tok == token:
-                out.add(i)
-        return out
+        """The tasks of sweep ``token`` that a worker started (and forget them)."""
+        with self._lock:
+            if self._started is not None:
+                self._collect_announcements(self._started)
+            return self._announced.pop(token, set())
 
     def _run_pool(
         self,
@@ -312,34 +416,81 @@ class SweepRunner:
         seeds: list[int],
         finished: Callable[[int, TaskResult], None],
     ) -> None:
+        with self._lock:
+            self._pool_sweeps += 1
+        try:
+            self._run_pool_sweep(todo, tasks, seeds, finished)
+        finally:
+            with self._lock:
+                self._pool_sweeps -= 1
+
+    def _run_pool_sweep(
+        self,
+        todo: list[int],
+        tasks: list[Task],
+        seeds: list[int],
+        finished: Callable[[int, TaskResult], None],
+    ) -> None:
         suspects: list[tuple[int, bool]] = []  # (task index, died alone in the pool)
         pending = list(todo)
+        idle_breaks = 0
         while pending:
-            self._runs += 1
-            token = f"{os.getpid()}-{self._runs}"
+            with self._lock:
+                self._runs += 1
+                token = f"{os.getpid()}-{self._runs}"
             pool = self._get_pool()
-            self._drain_started("")  # forget announcements of earlier sweeps
             lost: list[int] = []
             try:
-                futs = {pool.submit(pool_call, token, i, tasks[i], seeds[i]): i for i in pending}
-                for fut in as_completed(futs):
-                    i = futs[fut]
-                    try:
-                        r = fut.result()
-                    except BrokenProcessPool:
-                        lost.append(i)
-                        continue
-                    except Exception as exc:  # e.g. a value that does not unpickle
-                        r = error_result(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
-                    finished(i, r)
+                # A window of tasks in the pool at a time, refilled as they finish: sweeps
+                # running at once then take turns (the pool serves in submission order),
+                # so each one's costliest tasks start early, not after another's queue.
+                queue = deque(pending)
+                futs: dict = {}
+                broken = False
+                while queue or futs:
+                    while queue and not broken and len(futs) < self.jobs + 1:
+                        i = queue[0]
+                        try:
+                            futs[pool.submit(pool_call, token, i, tasks[i], seeds[i])] = i
+                        except (BrokenProcessPool, RuntimeError):
+                            # The pool broke (or a concurrent sweep replaced the broken
+                            # pool): the tasks not submitted never ran.
+                            self._check_running()
+                            broken = True
+                            break
+                        queue.popleft()
+                    if broken and not futs:
+                        break
+                    done, _ = wait(futs, return_when=FIRST_COMPLETED)
+                    for fut in done:
+                        i = futs.pop(fut)
+                        try:
+                            r = fut.result()
+                        except BrokenProcessPool:
+                            lost.append(i)
+                            broken = True
+                            continue
+                        except Exception as exc:  # e.g. a value that does not unpickle
+                            r = error_result(tasks[i], seeds[i], f"{type(exc).__name__}: {exc}")
+                        finished(i, r)
+                lost += queue
             except BaseException:  # Ctrl-C or a bug: no worker may outlive the sweep
                 self._discard_pool(kill=True)
                 raise
             if not lost:
+                self._drain_started(token)  # forget this sweep's announcements
                 break
+            self._check_running()  # stopped: the pool was killed on purpose, nothing to retry
             started = self._drain_started(token)
-            self._discard_pool(kill=True)
+            self._discard_pool(kill=True, only=pool)
             culprits = [i for i in lost if i in started]
+            if not culprits:
+                idle_breaks += 1
+            if not culprits and idle_breaks <= 2 and self._pool_sweeps > 1:
+                # None of this sweep's tasks was running: a task of a sweep running at
+                # the same time broke the shared pool. Rerun them, uncharged.
+                pending = list(lost)
+                continue
             if not culprits:  # the pool broke with no task running: nothing to blame or retry
                 for i in sorted(lost):
                     finished(
@@ -367,6 +518,7 @@ class SweepRunner:
 
     def _retry_alone(self, task: Task, seed: int) -> TaskResult | None:
         """Run a task alone in a fresh one-worker pool; ``None`` if its worker died."""
+        self._check_running()
         pool = ProcessPoolExecutor(
             1,
             mp_context=mp_context(),
@@ -415,6 +567,13 @@ class SweepRunner:
                 self._client = self.scheduler
         return self._client, distributed
 
+    def _dask_workers(self) -> int:
+        client, _ = self._get_client()
+        try:
+            return max(1, sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values()))
+        except Exception:  # an old or odd client: the profile then reads per worker
+            return 1
+
     def _run_dask(
         self,
         todo: list[int],
@@ -424,17 +583,26 @@ class SweepRunner:
         finished: Callable[[int, TaskResult], None],
     ) -> None:
         client, distributed = self._get_client()
-        self._runs += 1
+        with self._lock:
+            self._runs += 1
         token = hashlib.sha256(f"{os.getpid()}-{id(self)}-{self._runs}".encode()).hexdigest()[:12]
         futs = {}
         try:
-            for i in todo:
+            for rank, i in enumerate(todo):
                 f = client.submit(
-                    run_one, tasks[i], seeds[i], key=f"tensorkv-{name}-{token}-{i}", pure=False, retries=1
+                    run_one,
+                    tasks[i],
+                    seeds[i],
+                    key=f"tensorkv-{name}-{token}-{i}",
+                    pure=False,
+                    retries=1,
+                    priority=len(todo) - rank,  # the runner's costliest-first order
                 )
                 futs[f.key] = (i, f)
+                self._dask_live.add(f)
             for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
                 i = futs[f.key][0]
+                self._check_running()
                 try:
                     r = f.result()
                 except Exception as exc:  # KilledWorker: the scheduler gave up on the task
@@ -443,6 +611,8 @@ class SweepRunner:
         except BaseException:
             client.cancel([f for _, f in futs.values()])
             raise
+        finally:
+            self._dask_live.difference_update(f for _, f in futs.values())
 
 
 def run_tasks(

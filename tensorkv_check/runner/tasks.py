@@ -53,11 +53,17 @@ class Task:
     key : str
         Unique within a sweep; defaults to the canonical JSON of the function's *name*
         (not its module, so moving code never changes a task's seed) and ``params``.
+    cost : float
+        A relative estimate of the task's run time (any unit, the same within a sweep).
+        Parallel back-ends start the costliest tasks first, so that no long task is left
+        running alone at the end of a sweep (longest-processing-time order). It never
+        changes a result: results come back in task order, and the seed is the key's.
     """
 
     fn: str
     params: dict[str, Any] = field(default_factory=dict)
     key: str = ""
+    cost: float = field(default=0.0, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.fn, str) or ":" not in self.fn:
@@ -77,6 +83,7 @@ class Task:
         params: dict[str, Any] | None = None,
         *,
         key: str = "",
+        cost: float = 0.0,
     ) -> Task:
         """A task calling the top-level function ``fn`` (named by its module and qualified name,
         so that worker processes can import it), checked here rather than at run time.
@@ -90,7 +97,7 @@ class Task:
         module = getattr(fn, "__module__", None)
         if not callable(fn) or not module or not qualname or "." in qualname or "<" in qualname:
             raise TypeError(f"fn must be a top-level function of a module, got {fn!r}")
-        return cls(f"{module}:{qualname}", dict(params or {}), key=key)
+        return cls(f"{module}:{qualname}", dict(params or {}), key=key, cost=float(cost))
 
     @property
     def label(self) -> str:
@@ -118,6 +125,10 @@ class TaskResult:
     error: str | None = None
     traceback: str | None = None
     resumed: bool = False
+    #: Wall seconds the task ran (``None`` when resumed or never run) and the seconds of the
+    #: phases it marked (:mod:`tensorkv_check._util.timing`): profile data, never results.
+    seconds: float | None = None
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:

@@ -32,6 +32,8 @@ class TradeoffSection:
     name = "tradeoff"
     #: The claims this section's sweep serves (``report --claims`` runs it only for them).
     claims: tuple[str, ...] | None = ("rem:tradeoff",)
+    #: It times decode steps: the report runs it first, with no other sweep competing.
+    runs_alone = True
 
     def compute(self, profile: str, seed: int, run: Callable[..., list]) -> dict[str, Any]:
         """Run the sweep of ``profile`` (``{"points": [...]}`` plus ``"timings"``)."""

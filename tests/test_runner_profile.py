@@ -1,0 +1,107 @@
+"""The runner's profile of a run (per sweep, per task function, phases inside tasks) and
+its Markdown rendering (``tensorkv-check report --timings``)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tensorkv_check._util import timing
+from tensorkv_check.report.timings_table import runner_efficiency, timings_table
+from tensorkv_check.runner.sweep_runner import SweepRunner, Task
+
+MOD = __name__
+
+
+def sleepy(params: dict, seed: int) -> dict:
+    """A task that marks two phases and sleeps as long as asked."""
+    with timing.phase("setup"):
+        time.sleep(params["setup"])
+    timing.add_phase("work", params["work"])
+    time.sleep(params["work"])
+    return {"i": params["i"]}
+
+
+def _tasks(n: int, setup: float = 0.01, work: float = 0.02) -> list[Task]:
+    return [Task(f"{MOD}:sleepy", {"i": i, "setup": setup, "work": work}) for i in range(n)]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_profile_counts_tasks_seconds_and_phases(jobs):
+    timing.add_phase("left over from outside a task", 5.0)  # must not be charged to a task
+    with SweepRunner(jobs=jobs) as runner:
+        res = runner.run(_tasks(4), seed=0, name="demo")
+        (p,) = runner.profile()
+    assert [r.value for r in res] == [{"i": i} for i in range(4)]
+    assert p["name"] == "demo" and p["tasks"] == p["computed"] == 4 and p["workers"] == jobs
+    assert p["phases"]["work"] == pytest.approx(4 * 0.02)
+    assert 4 * 0.01 <= p["phases"]["setup"] < 4 * 0.01 + 0.5
+    assert "left over from outside a task" not in p["phases"]
+    assert p["by_fn"]["sleepy"]["tasks"] == 4
+    assert p["task_seconds"] == pytest.approx(sum(r.seconds for r in res))
+    assert p["task_seconds"] >= 4 * 0.03 and p["max_task_seconds"] >= 0.03
+    assert p["efficiency"] == pytest.approx(p["task_seconds"] / (p["wall_seconds"] * jobs))
+    assert 0 < p["efficiency"] <= 1.0
+    assert runner.describe()["sweeps"] == runner.profile()
+
+
+def test_resumed_tasks_are_not_counted_as_computed(tmp_path):
+    with SweepRunner(jobs=1, checkpoint_dir=tmp_path) as runner:
+        runner.run(_tasks(3), seed=0, name="s")
+    with SweepRunner(jobs=1, checkpoint_dir=tmp_path, resume=True) as runner:
+        res = runner.run(_tasks(5), seed=0, name="s")
+        (p,) = runner.profile()
+    assert [r.resumed for r in res] == [True, True, True, False, False]
+    assert p["tasks"] == 5 and p["computed"] == 2 and p["by_fn"]["sleepy"]["tasks"] == 2
+
+
+def _sweep(name, workers, wall, task_s, phases=None, start=0.0):
+    return {
+        "start": start,
+        "end": start + wall,
+        "name": name,
+        "tasks": 2,
+        "computed": 2,
+        "workers": workers,
+        "wall_seconds": wall,
+        "task_seconds": task_s,
+        "max_task_seconds": task_s / 2,
+        "efficiency": task_s / (wall * workers),
+        "by_fn": {"f": {"tasks": 2, "seconds": task_s, "max": task_s / 2}},
+        "phases": phases or {},
+    }
+
+
+def test_runner_efficiency_pools_only_multi_worker_sweeps_and_merges_overlaps():
+    sweeps = [
+        _sweep("a", 2, 10.0, 18.0, start=0.0),
+        _sweep("b", 2, 5.0, 5.0, start=20.0),
+        _sweep("timing", 1, 100.0, 100.0, start=30.0),
+    ]
+    assert runner_efficiency(sweeps) == pytest.approx(23.0 / 30.0)
+    # b inside a's interval: the workers were shared, the time counts once.
+    inside = [_sweep("a", 2, 10.0, 14.0, start=0.0), _sweep("b", 2, 4.0, 4.0, start=3.0)]
+    assert runner_efficiency(inside) == pytest.approx(18.0 / 20.0)
+    assert runner_efficiency([_sweep("timing", 1, 1.0, 1.0)]) is None
+
+
+def test_timings_table_lists_stages_sweeps_functions_and_phases():
+    report = {
+        "profile": "full",
+        "seed": 0,
+        "timings": {
+            "wall_seconds": {"claims": 30.0, "index": 70.0, "total": 100.0},
+            "runner": {
+                "mode": "processes",
+                "jobs": 2,
+                "sweeps": [_sweep("index-C", 2, 10.0, 18.0, {"run_index: eps": 7.5})],
+            },
+        },
+    }
+    text = timings_table(report)
+    assert "| index | 70.0 | 70% |" in text and "| total | 100.0 |  |" in text
+    assert "| index-C | 2 | 2 | 10.00 | 18.00 | 9.00 | 0.90 |" in text
+    assert "**0.90**" in text  # one sweep: its interval, its efficiency
+    assert "| run_index: eps | 7.5 |" in text
+    assert text.index("| index |") < text.index("| claims |")  # longest stage first
