@@ -44,6 +44,8 @@ def test_profile_counts_tasks_seconds_and_phases(jobs):
     assert p["efficiency"] == pytest.approx(p["task_seconds"] / (p["wall_seconds"] * jobs))
     assert 0 < p["efficiency"] <= 1.0
     assert runner.describe()["sweeps"] == runner.profile()
+    assert len(p["slowest"]) == 4 and p["slowest"][0]["seconds"] == p["max_task_seconds"]
+    assert [t["seconds"] for t in p["slowest"]] == sorted((t["seconds"] for t in p["slowest"]), reverse=True)
 
 
 def test_resumed_tasks_are_not_counted_as_computed(tmp_path):
@@ -70,6 +72,7 @@ def _sweep(name, workers, wall, task_s, phases=None, start=0.0):
         "efficiency": task_s / (wall * workers),
         "by_fn": {"f": {"tasks": 2, "seconds": task_s, "max": task_s / 2}},
         "phases": phases or {},
+        "slowest": [{"task": f"{name}-long", "seconds": task_s / 2}],
     }
 
 
@@ -104,4 +107,17 @@ def test_timings_table_lists_stages_sweeps_functions_and_phases():
     assert "| index-C | 2 | 2 | 10.00 | 18.00 | 9.00 | 0.90 |" in text
     assert "**0.90**" in text  # one sweep: its interval, its efficiency
     assert "| run_index: eps | 7.5 |" in text
+    assert "| index-C-long | index-C | 9.00 |" in text
     assert text.index("| index |") < text.index("| claims |")  # longest stage first
+
+
+def test_index_runs_mark_their_phases():
+    from tensorkv_check.index import reduction
+    from tensorkv_check.index.sweeps import index_point
+
+    params = {"algorithm": "exact", "model": "standard", "n": 64, "d": 32, "queries": 100, "eps": 0.25}
+    with SweepRunner(jobs=1) as runner:
+        runner.run([Task.of(index_point, params)], seed=0, name="one")
+        (p,) = runner.profile()
+    assert set(p["phases"]) == set(reduction._PHASE_NAMES.values())
+    assert sum(p["phases"].values()) <= p["task_seconds"]

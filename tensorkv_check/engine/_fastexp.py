@@ -16,7 +16,9 @@ caps the step near a third of the GEMM rate. This module compiles (numba) an
 * ``2^k`` built from its IEEE-754 bits in an integer scratch row, then one product.
 
 Its error is within 2 ulp of the correctly rounded value for ``x >= -708`` (the
-tests check this against numpy over the whole range). Arguments below ``-708``
+tests check this against numpy over the whole range); on the engine's logit range
+``[-708, 0]`` (scores shifted by their maximum) the largest relative difference from
+numpy's ``exp`` measured is ``2.22e-16`` (a test holds it below ``2.5e-16``). Arguments below ``-708``
 (``e^x < 3.3e-308``, the smallest normal numbers) give exactly 0: in a softmax
 shifted by its running maximum the denominator is ``>= 1``, so these terms are
 307 orders of magnitude below its resolution. NaN arguments give 0 as well; the

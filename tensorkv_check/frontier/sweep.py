@@ -55,6 +55,7 @@ from tensorkv_check.frontier.checks import (
 )
 from tensorkv_check.frontier.profiles import (
     CONFIDENCE,
+    EVICTION,
     GAP_P,
     MODEL_MODE,
     PROFILES,
@@ -373,7 +374,14 @@ def index_task(
     }
     if compressor == "subgen":
         params.update({"delta": 2.0 if delta is None else delta, "t": t})
-    return Task.of(frontier_point, params, cost=index_cost(model, n, params["d"], queries))
+    cost = index_cost(model, n, params["d"], queries)
+    if compressor in EVICTION:
+        # Bob then queries the kept fraction of the tokens (of each factor: its square
+        # for the tensor model), which sets the task's length.
+        cost *= float(budget) ** (2 if model == "four-cache" else 1)
+    elif compressor == "subgen":
+        cost *= min(1.0, float(budget) / model_rows(model, n))  # its s samples per query
+    return Task.of(frontier_point, params, cost=cost)
 
 
 # --------------------------------------------------------------------------- command line

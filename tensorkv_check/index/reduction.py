@@ -204,6 +204,16 @@ def _decode_every_bit(
     ).reshape(-1)
 
 
+#: How the profile names the phases of a run (``report --timings``).
+_PHASE_NAMES = {
+    "instance": "run_index: instance (key sampling: Rademacher or JL; bits)",
+    "alice": "run_index: Alice ingests the stream",
+    "serialize": "run_index: message (to_bytes)",
+    "rebuild": "run_index: Bob rebuilds (from_bytes)",
+    "eps": "run_index: eps (key Gram maximum)",
+    "bob": "run_index: Bob decodes (queries)",
+}
+
 #: An output this close to 1/2 is re-asked in Bob's plain chunks (see :func:`_decide`).
 _MARGIN = 1e-6
 
@@ -648,7 +658,7 @@ def run_index(
     timings["total"] = time.perf_counter() - t_start
     for k, v in timings.items():
         if k != "total":
-            add_phase(f"run_index: {k}", v)
+            add_phase(_PHASE_NAMES[k], v)
     return IndexResult(
         model=model,
         algorithm=algorithm_name,

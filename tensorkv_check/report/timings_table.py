@@ -121,6 +121,14 @@ def timings_table(report: dict[str, Any], *, top: int = 25) -> str:
             ],
             "lrrrr",
         )
+        slow = sorted(
+            ((t["seconds"], s["name"], t["task"]) for s in sweeps for t in s.get("slowest", [])), reverse=True
+        )[:10]
+        if slow:
+            lines += ["", "## The longest tasks", ""]
+            lines += _table(
+                ["task", "sweep", "s"], [[task, name, f"{sec:.2f}"] for sec, name, task in slow], "llr"
+            )
         if phases:
             lines += ["", "## Phases inside tasks (summed over tasks)", ""]
             lines += _table(

@@ -88,6 +88,9 @@ Progress = Callable[[str, int, int, "TaskResult | None"], None]
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
+#: Longest tasks of each sweep kept in its profile.
+_SLOWEST = 5
+
 #: Seconds :meth:`SweepRunner.connect` waits for a Dask scheduler.
 CONNECT_TIMEOUT = 5.0
 
@@ -207,6 +210,11 @@ class SweepRunner:
                 "efficiency": task_s / (wall * workers) if wall > 0 and ran else None,
                 "by_fn": by_fn,
                 "phases": phases,
+                # The longest tasks: where a sweep's tail (or a stage's critical path) is.
+                "slowest": [
+                    {"task": r.task.label, "seconds": sec}
+                    for r, sec in sorted(ran, key=lambda rs: -rs[1])[:_SLOWEST]
+                ],
             }
         )
 
