@@ -40,7 +40,8 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:
         "--profile",
         choices=("quick", "full"),
         default="quick",
-        help="quick (default; about 45 s on two cores) or full (large sweeps and slow checks)",
+        help="quick (default; about 30 s on two cores) or full (large sweeps and slow checks; "
+        "under 5 minutes)",
     )
     report.add_argument("--out", default="reports/latest", help="output folder (default reports/latest)")
     report.add_argument(
