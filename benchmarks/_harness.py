@@ -162,7 +162,8 @@ class CpuMonitor:
 
     Reads the machine-wide busy and steal jiffies of ``/proc/stat`` and subtracts this
     process's own CPU time (``os.times``), so ``other_share`` is the fraction of all CPUs
-    that other processes kept busy while a benchmark ran: a ratio measured while it is
+    that other processes (not this one or its descendants, such as the runner's worker
+    pool) kept busy while a benchmark ran: a ratio measured while it is
     well above zero was measured on a shared, contended machine. Linux only; elsewhere
     the shares are ``None``.
     """
@@ -171,8 +172,36 @@ class CpuMonitor:
         self._start = self._sample()
 
     @staticmethod
-    def _sample() -> tuple[float, tuple[int, int, int] | None, float]:
+    def _descendants_seconds() -> float:
+        """CPU seconds of this process's live descendants (worker pools, Dask workers), which
+        are the benchmark's own work, not other processes'. Linux only; 0 elsewhere."""
+        try:
+            hz = os.sysconf("SC_CLK_TCK")
+            stats = {}
+            for entry in os.listdir("/proc"):
+                if entry.isdigit():
+                    try:
+                        with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as fh:
+                            rest = fh.read().rsplit(")", 1)[1].split()
+                    except OSError:
+                        continue
+                    stats[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))  # ppid, utime+stime
+        except (OSError, ValueError, AttributeError):
+            return 0.0
+        children: dict[int, list[int]] = {}
+        for pid, (ppid, _) in stats.items():
+            children.setdefault(ppid, []).append(pid)
+        total, todo = 0, list(children.get(os.getpid(), []))
+        while todo:
+            pid = todo.pop()
+            total += stats[pid][1]
+            todo += children.get(pid, [])
+        return total / hz
+
+    @classmethod
+    def _sample(cls) -> tuple[float, tuple[int, int, int] | None, float]:
         own = os.times()
+        descendants = cls._descendants_seconds()
         try:
             with open("/proc/stat", encoding="ascii") as fh:
                 fields = [int(x) for x in fh.readline().split()[1:]]
@@ -180,7 +209,7 @@ class CpuMonitor:
             jiffies = (user + nice + system + irq + softirq, idle + iowait, steal)
         except (OSError, ValueError):
             jiffies = None
-        return time.monotonic(), jiffies, own.user + own.system
+        return time.monotonic(), jiffies, own.user + own.system + descendants
 
     def stop(self) -> dict[str, float | None]:
         t1, j1, own1 = self._sample()

@@ -1,10 +1,10 @@
 """Scaling of the sweep runner on the full report's task mix: three back-ends, one run.
 
 The sweep is a fixed sample of the full profile's own tasks, each with its real cost
-hint: every 16th point of the frontier sweep (:func:`tensorkv_check.frontier.sweep.build_tasks`,
+hint: every 8th point of the frontier sweep (:func:`tensorkv_check.frontier.sweep.build_tasks`,
 ``"full"``: standard, four-cache and two-cache compressors, SubGen, benign data) and every
-8th point of the Index dimension sweep of the standard model (n up to 2^16). About 15 s
-of work on one idle core, in tasks of 0.02-5 s, as in the report. Repetition ``r`` uses
+4th point of the Index dimension sweep of the standard model (n up to 2^16): 37 tasks,
+about 40 s of work on one idle core, in tasks of 0.01-6 s, as in the report. Repetition ``r`` uses
 sweep seed ``r`` for every back-end. Every repetition runs it once
 
 * serially in this process (``jobs=1``, the reference),
@@ -39,7 +39,7 @@ __all__ = ["sweep", "run"]
 WORKERS = 2
 
 
-def sweep(frontier_every: int = 16, index_every: int = 8, seed: int = 0) -> list[Task]:
+def sweep(frontier_every: int = 8, index_every: int = 4, seed: int = 0) -> list[Task]:
     """The fixed sample of the full profile's tasks (cost hints included).
 
     ``seed`` is the frontier's sweep seed, which draws its instances: a repetition with
@@ -69,7 +69,7 @@ def run(quick: bool = False, reps: int = 3) -> dict[str, Any]:
         {mode: [...]}, "efficiency": {mode: [...]}, "startup_seconds": {...},
         "identical_results": bool, "dask": available or reason}``.
     """
-    every = (48, 24) if quick else (16, 8)
+    every = (48, 24) if quick else (8, 4)
     tasks = sweep(*every)
     runners: dict[str, SweepRunner] = {"serial": SweepRunner(jobs=1)}
     startup: dict[str, float] = {}
