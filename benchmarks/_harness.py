@@ -17,6 +17,7 @@ import platform
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -169,12 +170,25 @@ class CpuMonitor:
     """
 
     def __init__(self) -> None:
+        # Descendants (worker pools, a report run in a subprocess and its workers) are the
+        # benchmark's own work. Some exit before the end and are reaped by a process that
+        # is not this one, so their CPU times are polled while they live; a pid's last
+        # reading counts.
+        self._seen: dict[tuple[int, int], float] = {}  # (pid, start time) -> CPU seconds
+        self._base = dict(self._descendants())
+        self._done = threading.Event()
+        self._poller = threading.Thread(target=self._poll, name="cpu-monitor", daemon=True)
+        self._poller.start()
         self._start = self._sample()
 
+    def _poll(self) -> None:
+        while not self._done.wait(0.25):
+            self._seen.update(self._descendants())
+
     @staticmethod
-    def _descendants_seconds() -> float:
-        """CPU seconds of this process's live descendants (worker pools, Dask workers), which
-        are the benchmark's own work, not other processes'. Linux only; 0 elsewhere."""
+    def _descendants() -> dict[tuple[int, int], float]:
+        """CPU seconds of this process's live descendants, by ``(pid, start time)``. Linux
+        only; empty elsewhere."""
         try:
             hz = os.sysconf("SC_CLK_TCK")
             stats = {}
@@ -185,23 +199,26 @@ class CpuMonitor:
                             rest = fh.read().rsplit(")", 1)[1].split()
                     except OSError:
                         continue
-                    stats[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]))  # ppid, utime+stime
-        except (OSError, ValueError, AttributeError):
-            return 0.0
+                    # ppid, utime + stime, start time
+                    stats[int(entry)] = (int(rest[1]), int(rest[11]) + int(rest[12]), int(rest[19]))
+        except (OSError, ValueError, AttributeError, IndexError):
+            return {}
         children: dict[int, list[int]] = {}
-        for pid, (ppid, _) in stats.items():
+        for pid, (ppid, _, _) in stats.items():
             children.setdefault(ppid, []).append(pid)
-        total, todo = 0, list(children.get(os.getpid(), []))
+        out, todo = {}, list(children.get(os.getpid(), []))
         while todo:
             pid = todo.pop()
-            total += stats[pid][1]
+            out[(pid, stats[pid][2])] = stats[pid][1] / hz
             todo += children.get(pid, [])
-        return total / hz
+        return out
 
-    @classmethod
-    def _sample(cls) -> tuple[float, tuple[int, int, int] | None, float]:
+    def _descendants_seconds(self) -> float:
+        self._seen.update(self._descendants())
+        return sum(v - self._base.get(k, 0.0) for k, v in self._seen.items())
+
+    def _sample(self) -> tuple[float, tuple[int, int, int] | None, float]:
         own = os.times()
-        descendants = cls._descendants_seconds()
         try:
             with open("/proc/stat", encoding="ascii") as fh:
                 fields = [int(x) for x in fh.readline().split()[1:]]
@@ -209,9 +226,10 @@ class CpuMonitor:
             jiffies = (user + nice + system + irq + softirq, idle + iowait, steal)
         except (OSError, ValueError):
             jiffies = None
-        return time.monotonic(), jiffies, own.user + own.system + descendants
+        return time.monotonic(), jiffies, own.user + own.system + self._descendants_seconds()
 
     def stop(self) -> dict[str, float | None]:
+        self._done.set()
         t1, j1, own1 = self._sample()
         t0, j0, own0 = self._start
         wall = t1 - t0
