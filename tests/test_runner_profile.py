@@ -121,3 +121,83 @@ def test_index_runs_mark_their_phases():
         (p,) = runner.profile()
     assert set(p["phases"]) == set(reduction._PHASE_NAMES.values())
     assert sum(p["phases"].values()) <= p["task_seconds"]
+
+
+# ------------------------------------------------------------------ stages at the same time
+
+
+class _StoppableRunner:
+    """A stand-in runner: ``stop()`` releases the stages that wait on it."""
+
+    parallel = True
+
+    def __init__(self):
+        import threading
+
+        self.stopped = threading.Event()
+
+    def stop(self):
+        self.stopped.set()
+
+
+def test_the_first_failing_stage_stops_the_runner_and_its_error_propagates():
+    from tensorkv_check.runner.stages import run_concurrently
+
+    runner = _StoppableRunner()
+
+    def bad():
+        raise ValueError("planted stage failure")
+
+    def waits():  # a long stage: it ends only when the runner is stopped
+        if not runner.stopped.wait(10.0):
+            return "never stopped"
+        raise RuntimeError("the sweep runner was stopped")
+
+    t0 = time.perf_counter()
+    with pytest.raises(ValueError, match="planted stage failure"):
+        run_concurrently({"waits": waits, "bad": bad}, runner)
+    assert runner.stopped.is_set() and time.perf_counter() - t0 < 5.0
+
+
+def test_stages_run_at_the_same_time_on_a_parallel_runner_and_in_order_otherwise():
+    import threading
+
+    from tensorkv_check.runner.stages import run_stages
+
+    both = threading.Barrier(2, timeout=5.0)  # passes only if the two stages overlap
+    out = run_stages({"a": lambda: both.wait() * 0 + 1, "b": lambda: both.wait() * 0 + 2}, _StoppableRunner())
+    assert out == {"a": 1, "b": 2}
+    order: list[str] = []
+    serial = SweepRunner(jobs=1)
+    run_stages({"a": lambda: order.append("a"), "b": lambda: order.append("b")}, serial)
+    assert order == ["a", "b"] and not serial.parallel
+
+
+def dies_once(params: dict, seed: int) -> dict:
+    """Kills its worker the first time (a marker file records it), then returns."""
+    import os
+    from pathlib import Path
+
+    mark = Path(params["mark"])
+    if params.get("die") and not mark.exists():
+        mark.write_text("died")
+        os._exit(17)
+    time.sleep(params.get("sleep", 0.0))
+    return {"i": params["i"]}
+
+
+def test_a_worker_death_in_one_sweep_spares_a_sweep_running_beside_it(tmp_path):
+    import threading
+
+    mark = str(tmp_path / "mark")
+    a = [Task(f"{MOD}:dies_once", {"i": i, "mark": mark, "die": i == 2, "sleep": 0.2}) for i in range(4)]
+    b = [Task(f"{MOD}:dies_once", {"i": i, "mark": mark, "sleep": 0.3}) for i in range(6)]
+    results = {}
+    with SweepRunner(jobs=2) as runner:
+        runner.run(a[:1], seed=0, name="warm")
+        tb = threading.Thread(target=lambda: results.setdefault("b", runner.run(b, seed=0, name="b")))
+        tb.start()
+        results["a"] = runner.run(a, seed=0, name="a")
+        tb.join(60)
+    assert [r.value for r in results["a"]] == [{"i": i} for i in range(4)]  # the dead task retried alone
+    assert [r.value for r in results["b"]] == [{"i": i} for i in range(6)], [r.error for r in results["b"]]

@@ -93,11 +93,14 @@ def _code() -> tuple:
     Part of every memo key: a mutant of the self-test (or a test's monkeypatch) that
     rebinds one of them gets its own instances, never those the real code made.
     """
+    from tensorkv_check.engine import _gram
     from tensorkv_check.index import instances as ins
 
     return (
         make_instance,
         key_coherence,
+        instance_streams,
+        ins.instance_streams,
         ins.build_instance,
         ins.key_rows,
         ins.near_orthogonal_keys,
@@ -105,6 +108,7 @@ def _code() -> tuple:
         ins.sign_jl,
         ins.max_abs_inner,
         ins._max_inner_rows,
+        _gram.abs_max,
     )
 
 

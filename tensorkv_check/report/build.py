@@ -42,7 +42,7 @@ from tensorkv_check.frontier.section import SECTION as FRONTIER_SECTION
 from tensorkv_check.geometry.section import SECTION as GEOMETRY_SECTION
 from tensorkv_check.index.section import SECTION as INDEX_SECTION
 from tensorkv_check.report.section import ReportSection
-from tensorkv_check.runner.stages import run_concurrently
+from tensorkv_check.runner.stages import run_stages
 from tensorkv_check.runner.sweep_runner import SweepRunner
 from tensorkv_check.subgen.section import SECTION as SUBGEN_SECTION
 from tensorkv_check.tradeoff.section import SECTION as TRADEOFF_SECTION
@@ -308,15 +308,12 @@ def build_report(
     try:
         stages: dict[str, Callable[[], Any]] = {"claims": claim_stage}
         stages.update({sec.name: section_stage(sec) for sec in sections})
-        if getattr(run, "parallel", False):
-            # Tasks run in worker processes: the stages overlap, so one stage's last long
-            # tasks share the workers with the next stage's first ones. A section that
-            # times its own steps (runs_alone) runs first, with the machine to itself.
-            alone = [sec.name for sec in sections if getattr(sec, "runs_alone", False)]
-            done = {name: stages[name]() for name in alone}
-            done.update(run_concurrently({k: f for k, f in stages.items() if k not in alone}, run))
-        else:
-            done = {name: f() for name, f in stages.items()}
+        # A section that times its own steps (runs_alone) runs first, with the machine to
+        # itself; with a parallel runner the other stages then overlap (run_stages), so
+        # one stage's last long tasks share the workers with another's first ones.
+        alone = [sec.name for sec in sections if getattr(sec, "runs_alone", False)]
+        done = {name: stages[name]() for name in alone}
+        done.update(run_stages({k: f for k, f in stages.items() if k not in alone}, run))
     finally:
         if own_runner is not None:
             own_runner.close()

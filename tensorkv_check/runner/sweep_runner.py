@@ -593,7 +593,8 @@ class SweepRunner:
         client, distributed = self._get_client()
         with self._lock:
             self._runs += 1
-        token = hashlib.sha256(f"{os.getpid()}-{id(self)}-{self._runs}".encode()).hexdigest()[:12]
+            run_no = self._runs
+        token = hashlib.sha256(f"{os.getpid()}-{id(self)}-{run_no}".encode()).hexdigest()[:12]
         futs = {}
         try:
             for rank, i in enumerate(todo):
@@ -607,7 +608,8 @@ class SweepRunner:
                     priority=len(todo) - rank,  # the runner's costliest-first order
                 )
                 futs[f.key] = (i, f)
-                self._dask_live.add(f)
+                with self._lock:
+                    self._dask_live.add(f)
             for f in distributed.as_completed([f for _, f in futs.values()], loop=client.loop):
                 i = futs[f.key][0]
                 self._check_running()
@@ -620,7 +622,8 @@ class SweepRunner:
             client.cancel([f for _, f in futs.values()])
             raise
         finally:
-            self._dask_live.difference_update(f for _, f in futs.values())
+            with self._lock:
+                self._dask_live.difference_update(f for _, f in futs.values())
 
 
 def run_tasks(
